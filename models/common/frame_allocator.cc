@@ -1,0 +1,35 @@
+#include "common/frame_allocator.h"
+
+#include <stdexcept>
+
+#include "common/errors.h"
+
+namespace mmusim {
+
+FrameAllocator::FrameAllocator(std::uint64_t total_frames, std::string name)
+    : total_(total_frames), name_(std::move(name)), used_(total_frames, false) {}
+
+std::uint64_t FrameAllocator::alloc() {
+  std::uint64_t f;
+  if (!freed_.empty()) {
+    f = freed_.back();
+    freed_.pop_back();
+  } else if (next_never_used_ < total_) {
+    f = next_never_used_++;
+  } else {
+    throw OutOfMemory(name_ + " memory exhausted: all " + std::to_string(total_) + " frames (" +
+                      std::to_string(total_ * 4) + " KiB) are in use");
+  }
+  used_[f] = true;
+  ++used_count_;
+  return f;
+}
+
+void FrameAllocator::free(std::uint64_t frame) {
+  if (frame >= total_ || !used_[frame]) throw std::logic_error(name_ + ": free of a frame not in use");
+  used_[frame] = false;
+  --used_count_;
+  freed_.push_back(frame);
+}
+
+}  // namespace mmusim

@@ -1,0 +1,34 @@
+// A pool of 4 KiB frames numbered 0..total-1 (host frames, or a guest's frames).
+// Deterministic: a freed frame is reused first (LIFO), then never-used frames in ascending order.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mmusim {
+
+class FrameAllocator {
+ public:
+  // name: used in the out-of-memory message ("host", "guest 0").
+  FrameAllocator(std::uint64_t total_frames, std::string name);
+
+  // A free frame; throws OutOfMemory when none is left.
+  std::uint64_t alloc();
+  void free(std::uint64_t frame);
+
+  bool in_use(std::uint64_t frame) const { return frame < total_ && used_[frame]; }
+  std::uint64_t total() const { return total_; }
+  std::uint64_t used() const { return used_count_; }
+  std::uint64_t free_count() const { return total_ - used_count_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::uint64_t total_;
+  std::string name_;
+  std::uint64_t next_never_used_ = 0;
+  std::uint64_t used_count_ = 0;
+  std::vector<std::uint64_t> freed_;
+  std::vector<bool> used_;
+};
+
+}  // namespace mmusim

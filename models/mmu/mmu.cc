@@ -1,0 +1,127 @@
+#include "mmu/mmu.h"
+
+#include <stdexcept>
+
+namespace mmusim {
+
+MmuStats& MmuStats::operator+=(const MmuStats& o) {
+  translations += o.translations;
+  l1i_lookups += o.l1i_lookups;
+  l1i_misses += o.l1i_misses;
+  l1d_lookups += o.l1d_lookups;
+  l1d_misses += o.l1d_misses;
+  stlb_lookups += o.stlb_lookups;
+  stlb_misses += o.stlb_misses;
+  walks += o.walks;
+  walk_refs += o.walk_refs;
+  pwc_lookups += o.pwc_lookups;
+  pwc_hits += o.pwc_hits;
+  dirty_assists += o.dirty_assists;
+  faults += o.faults;
+  tlb_cycles += o.tlb_cycles;
+  walk_cycles += o.walk_cycles;
+  dirty_assist_cycles += o.dirty_assist_cycles;
+  return *this;
+}
+
+Mmu::Mmu(const MmuConfig& cfg)
+    : cfg_(cfg),
+      l1i_("l1i", cfg.l1i_entries, cfg.l1i_ways),
+      l1d_("l1d", cfg.l1d_entries, cfg.l1d_ways),
+      stlb_("stlb", cfg.stlb_entries, cfg.stlb_ways),
+      pwc_(cfg.pwc_entries) {}
+
+bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t) {
+  if ((write && !e.writable) || (fetch && e.nx)) {
+    // A permission fault drops the page's entries (SDM 4.10.4.1) so that the retry walks.
+    invlpg(ctx_, vpn);
+    t.ok = false;
+    t.fault = WalkStatus::Protection;
+    return false;
+  }
+  if (write && !e.dirty) {
+    // Dirty-bit assist (semantics 5): PTE.D is set and the entry updated in place; it is not a
+    // miss and not a walk.
+    Pte* p = table_->leaf(vpn);
+    if (!p || !p->present() || !p->writable() || p->frame() != e.frame)
+      throw std::logic_error("dirty-bit assist on a TLB entry that no longer matches its PTE");
+    p->raw |= pte_bits::A | pte_bits::D;
+    e.dirty = true;
+    ++stats_.dirty_assists;
+    stats_.dirty_assist_cycles += cfg_.dirty_assist_cycles;
+    t.cycles += cfg_.dirty_assist_cycles;
+  }
+  t.frame = e.frame;
+  return true;
+}
+
+Translation Mmu::translate(Vpn vpn, bool write, bool fetch) {
+  Translation t;
+  const std::uint64_t key = tlb_key(ctx_, vpn);
+  Tlb& l1 = fetch ? l1i_ : l1d_;
+  ++(fetch ? stats_.l1i_lookups : stats_.l1d_lookups);
+  t.cycles += cfg_.l1_hit_cycles;
+  stats_.tlb_cycles += cfg_.l1_hit_cycles;
+  if (TlbEntry* e = l1.lookup(key)) {
+    if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
+    ++stats_.translations;
+    return t;
+  }
+  ++(fetch ? stats_.l1i_misses : stats_.l1d_misses);
+
+  ++stats_.stlb_lookups;
+  t.cycles += cfg_.stlb_hit_cycles;
+  stats_.tlb_cycles += cfg_.stlb_hit_cycles;
+  if (TlbEntry* e = stlb_.lookup(key)) {
+    if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
+    l1.fill(key, e->frame, e->writable, e->dirty, e->nx);
+    ++stats_.translations;
+    return t;
+  }
+  ++stats_.stlb_misses;
+
+  ++stats_.walks;
+  TableNode* start = table_->root();
+  if (pwc_.enabled()) {
+    ++stats_.pwc_lookups;
+    if (TableNode* n = pwc_.lookup(ctx_, vpn)) {
+      ++stats_.pwc_hits;
+      start = n;
+    }
+  }
+  const WalkResult w = hardware_walk(start, WalkRequest{vpn, write, fetch});
+  stats_.walk_refs += w.refs;
+  const Cycles walk_cycles = w.refs * cfg_.walk_ref_cycles;
+  t.cycles += walk_cycles;
+  stats_.walk_cycles += walk_cycles;
+  if (pwc_.enabled()) pwc_.fill(ctx_, vpn, w, start->level);
+  if (w.status != WalkStatus::Ok) {
+    t.ok = false;
+    t.fault = w.status;
+    t.fault_level = w.level;
+    ++stats_.faults;
+    return t;
+  }
+  const Pte leaf = *w.leaf;
+  stlb_.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx());
+  l1.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx());
+  t.frame = leaf.frame();
+  ++stats_.translations;
+  return t;
+}
+
+void Mmu::invlpg(std::uint32_t ctx, Vpn vpn) {
+  const std::uint64_t key = tlb_key(ctx, vpn);
+  l1i_.invalidate(key);
+  l1d_.invalidate(key);
+  stlb_.invalidate(key);
+}
+
+void Mmu::flush_all() {
+  l1i_.flush_all();
+  l1d_.flush_all();
+  stlb_.flush_all();
+  pwc_.flush_all();
+}
+
+}  // namespace mmusim

@@ -1,0 +1,88 @@
+// The translation path of one CPU (DESIGN.md "Data path" and semantics 3-6): L1 iTLB or dTLB,
+// then the shared STLB, then the hardware walk of the active table (CR3), through an optional
+// page-walk cache. Plain C++ with exact cycle counts; faults are returned to the caller, which
+// owns time (the SystemC vCPU), handles them and retries the translation.
+#pragma once
+#include <cstdint>
+
+#include "paging/page_table.h"
+#include "paging/walker.h"
+#include "tlb/pwc.h"
+#include "tlb/tlb.h"
+
+namespace mmusim {
+
+struct MmuConfig {
+  unsigned l1i_entries = 64, l1i_ways = 4;
+  unsigned l1d_entries = 64, l1d_ways = 4;
+  unsigned stlb_entries = 1536, stlb_ways = 12;
+  unsigned pwc_entries = 0;  // 0 = no page-walk cache
+  Cycles l1_hit_cycles = 1;        // every L1 lookup, hit or miss
+  Cycles stlb_hit_cycles = 9;      // every STLB lookup, hit or miss
+  Cycles walk_ref_cycles = 20;     // every entry a walk reads
+  Cycles dirty_assist_cycles = 0;  // a write to a cached entry whose D bit is clear
+};
+
+// Counters of one MMU; plain integers, summed over vCPUs by the driver.
+struct MmuStats {
+  std::uint64_t translations = 0;  // completed translations (one per page an access touches)
+  std::uint64_t l1i_lookups = 0, l1i_misses = 0;
+  std::uint64_t l1d_lookups = 0, l1d_misses = 0;
+  std::uint64_t stlb_lookups = 0, stlb_misses = 0;
+  std::uint64_t walks = 0, walk_refs = 0;
+  std::uint64_t pwc_lookups = 0, pwc_hits = 0;
+  std::uint64_t dirty_assists = 0;
+  std::uint64_t faults = 0;           // translations that ended in a fault (and were retried)
+  Cycles tlb_cycles = 0;              // L1 and STLB lookups
+  Cycles walk_cycles = 0;             // walk references
+  Cycles dirty_assist_cycles = 0;
+
+  MmuStats& operator+=(const MmuStats& o);
+};
+
+struct Translation {
+  bool ok = true;
+  WalkStatus fault = WalkStatus::Ok;  // NotPresent or Protection when !ok
+  unsigned fault_level = 0;           // level of the entry that faulted (from a walk), 0 on a TLB hit
+  Cycles cycles = 0;                  // lookups, walk and assist of this attempt
+  std::uint64_t frame = 0;            // on success
+};
+
+class Mmu {
+ public:
+  explicit Mmu(const MmuConfig& cfg);
+
+  // CR3 load: the context's table becomes the active one. TLBs are tagged by context: no flush.
+  void load_cr3(std::uint32_t ctx, PageTable* table) {
+    ctx_ = ctx;
+    table_ = table;
+  }
+  std::uint32_t ctx() const { return ctx_; }
+
+  // One attempt to translate `vpn` of the current context. On a fault nothing is filled; the
+  // caller handles the fault and calls translate again (every lookup is counted again).
+  Translation translate(Vpn vpn, bool write, bool fetch);
+
+  // Drops `vpn` of `ctx` from every TLB level (INVLPG).
+  void invlpg(std::uint32_t ctx, Vpn vpn);
+  void flush_all();
+
+  const MmuStats& stats() const { return stats_; }
+  const Tlb& l1i() const { return l1i_; }
+  const Tlb& l1d() const { return l1d_; }
+  const Tlb& stlb() const { return stlb_; }
+  const PageWalkCache& pwc() const { return pwc_; }
+
+ private:
+  // A hit in `e` (L1 or STLB): checks permissions and the dirty-bit assist.
+  bool hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t);
+
+  MmuConfig cfg_;
+  Tlb l1i_, l1d_, stlb_;
+  PageWalkCache pwc_;
+  std::uint32_t ctx_ = 0;
+  PageTable* table_ = nullptr;
+  MmuStats stats_;
+};
+
+}  // namespace mmusim

@@ -1,0 +1,51 @@
+#include "native/native_os.h"
+
+#include <set>
+#include <stdexcept>
+
+#include "tlb/tlb.h"
+
+namespace mmusim {
+
+std::uint32_t NativeOs::context(std::uint16_t vm, std::uint32_t pid) {
+  auto [it, inserted] = ctx_of_.try_emplace({vm, pid}, static_cast<std::uint32_t>(procs_.size()));
+  if (inserted) {
+    if (procs_.size() >= kMaxContexts) throw std::length_error("too many processes");
+    procs_.push_back(Process{vm, pid, std::make_unique<PageTable>(frames_)});
+    ++stats_.processes;
+  }
+  return it->second;
+}
+
+void NativeOs::handle_page_fault(std::uint32_t ctx, Vpn vpn) {
+  PageTable& pt = table(ctx);
+  if (Pte* p = pt.leaf(vpn); p && p->present())
+    throw std::logic_error("native page fault on a present page");
+  const std::uint64_t frame = frames_.alloc();
+  pt.map(vpn, frame, pte_bits::W | pte_bits::U);
+  ++stats_.page_faults;
+}
+
+std::vector<std::string> NativeOs::check() const {
+  std::vector<std::string> bad;
+  std::set<std::uint64_t> seen;
+  auto claim = [&](std::uint64_t frame, const std::string& what) {
+    if (!frames_.in_use(frame)) bad.push_back(what + " uses free frame " + std::to_string(frame));
+    if (!seen.insert(frame).second) bad.push_back(what + " uses frame " + std::to_string(frame) + " twice");
+  };
+  for (const Process& p : procs_) {
+    const std::string who = "vm " + std::to_string(p.vm) + " pid " + std::to_string(p.pid);
+    for (const auto& [frame, node] : p.table->tables()) {
+      claim(frame, who + " table page");
+      if (node->level != 1) continue;
+      for (const Pte& e : node->e)
+        if (e.present()) claim(e.frame(), who + " page");
+    }
+  }
+  if (seen.size() != frames_.used())
+    bad.push_back("frames in use (" + std::to_string(frames_.used()) + ") != frames reachable (" +
+                  std::to_string(seen.size()) + ")");
+  return bad;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,55 @@
+// The native OS: one page table per process, demand paging with private writable frames (no zero
+// page, DESIGN.md semantics 5), and the numbering of address-space contexts (vm, pid) that tags
+// the TLBs. In native mode `vm` is only a namespace: (vm 0, pid 1) and (vm 1, pid 1) are two
+// processes.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/frame_allocator.h"
+#include "paging/page_table.h"
+
+namespace mmusim {
+
+struct NativeOsStats {
+  std::uint64_t page_faults = 0;  // demand faults: one per first touch of a page
+  std::uint64_t processes = 0;
+};
+
+class NativeOs {
+ public:
+  explicit NativeOs(FrameAllocator& frames) : frames_(frames) {}
+
+  // The context number of (vm, pid); the process and its page table are created on first use.
+  std::uint32_t context(std::uint16_t vm, std::uint32_t pid);
+  PageTable& table(std::uint32_t ctx) { return *procs_.at(ctx).table; }
+  const PageTable* table_or_null(std::uint32_t ctx) const {
+    return ctx < procs_.size() ? procs_[ctx].table.get() : nullptr;
+  }
+
+  // A not-present fault on `vpn` (do_anonymous_page): allocate a frame and map it P|W|U.
+  // Throws OutOfMemory when the frames run out (native mode has no swap).
+  void handle_page_fault(std::uint32_t ctx, Vpn vpn);
+
+  const NativeOsStats& stats() const { return stats_; }
+  // Frame accounting: every frame in use is a table page or mapped by exactly one leaf.
+  // Returns a description of each violation.
+  std::vector<std::string> check() const;
+
+ private:
+  struct Process {
+    std::uint16_t vm;
+    std::uint32_t pid;
+    std::unique_ptr<PageTable> table;
+  };
+  FrameAllocator& frames_;
+  std::map<std::pair<std::uint16_t, std::uint32_t>, std::uint32_t> ctx_of_;
+  std::vector<Process> procs_;
+  NativeOsStats stats_;
+};
+
+}  // namespace mmusim

@@ -1,0 +1,59 @@
+#include "paging/page_table.h"
+
+namespace mmusim {
+
+PageTable::PageTable(FrameAllocator& frames) : frames_(frames), root_(new_table(kLevels)) {}
+
+PageTable::~PageTable() {
+  for (auto& [frame, node] : by_frame_) frames_.free(frame);
+}
+
+TableNode* PageTable::new_table(unsigned level) {
+  const std::uint64_t frame = frames_.alloc();
+  auto node = std::make_unique<TableNode>();
+  node->frame = frame;
+  node->level = level;
+  TableNode* raw = node.get();
+  by_frame_.emplace(frame, std::move(node));
+  return raw;
+}
+
+Pte* PageTable::leaf(Vpn vpn) const {
+  TableNode* t = root_;
+  for (unsigned level = kLevels; level > 1; --level) {
+    t = t->child[pt_index(vpn, level)];
+    if (!t) return nullptr;
+  }
+  return &t->e[pt_index(vpn, 1)];
+}
+
+Pte& PageTable::map(Vpn vpn, std::uint64_t frame, std::uint64_t flags) {
+  TableNode* t = root_;
+  for (unsigned level = kLevels; level > 1; --level) {
+    const unsigned i = pt_index(vpn, level);
+    if (!t->child[i]) {
+      TableNode* c = new_table(level - 1);
+      t->child[i] = c;
+      t->e[i] = Pte::make(c->frame, pte_bits::W | pte_bits::U);
+    }
+    t = t->child[i];
+  }
+  Pte& p = t->e[pt_index(vpn, 1)];
+  p = Pte::make(frame, flags);
+  return p;
+}
+
+Pte PageTable::unmap(Vpn vpn) {
+  Pte* p = leaf(vpn);
+  if (!p) return Pte{};
+  const Pte old = *p;
+  *p = Pte{};
+  return old;
+}
+
+TableNode* PageTable::table_at(std::uint64_t frame) const {
+  auto it = by_frame_.find(frame);
+  return it == by_frame_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace mmusim

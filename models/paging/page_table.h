@@ -1,0 +1,69 @@
+// One x86-64 4-level radix page table (PML4 -> PDPT -> PD -> PT, 512 entries each), the same
+// class for a native process, a guest process, a shadow table, the host and later EPT.
+// Every table page occupies a frame of the memory it lives in, taken from a FrameAllocator,
+// so that page-table pages can be counted, write-protected and checked like any other frame.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "common/addr.h"
+#include "common/frame_allocator.h"
+#include "paging/pte.h"
+
+namespace mmusim {
+
+constexpr unsigned kLevels = 4;         // level 4 = PML4 ... level 1 = PT
+constexpr unsigned kEntriesPerTable = 512;
+
+// Index of `vpn` in the table of `level` (1..4).
+constexpr unsigned pt_index(Vpn vpn, unsigned level) {
+  return static_cast<unsigned>((vpn.v >> (9 * (level - 1))) & (kEntriesPerTable - 1));
+}
+
+struct TableNode {
+  std::uint64_t frame;  // the frame this table page occupies
+  unsigned level;       // 1..4
+  std::array<Pte, kEntriesPerTable> e{};
+  // child[i] is the table that e[i] points to (levels 2..4); the pointer mirrors e[i].frame()
+  // so that a walk follows it without a lookup.
+  std::array<TableNode*, kEntriesPerTable> child{};
+};
+
+class PageTable {
+ public:
+  // The top table is allocated at once from `frames` and always exists.
+  explicit PageTable(FrameAllocator& frames);
+  ~PageTable();
+  PageTable(const PageTable&) = delete;
+  PageTable& operator=(const PageTable&) = delete;
+
+  TableNode* root() const { return root_; }
+  std::uint64_t root_frame() const { return root_->frame; }
+
+  // Software lookup (no A/D side effects, no counting): the leaf entry for `vpn`, or nullptr when
+  // a table on the way is missing. The entry may be non-present.
+  Pte* leaf(Vpn vpn) const;
+
+  // Maps `vpn` to `frame` with `flags` (P is added), allocating missing tables; intermediate
+  // entries get P|W|U so that permissions are decided by the leaf. Returns the leaf entry.
+  Pte& map(Vpn vpn, std::uint64_t frame, std::uint64_t flags);
+
+  // Clears the leaf entry of `vpn` (tables stay); returns the old entry.
+  Pte unmap(Vpn vpn);
+
+  // Number of table pages (including the root) and the node that occupies `frame`, if any.
+  std::size_t table_pages() const { return by_frame_.size(); }
+  TableNode* table_at(std::uint64_t frame) const;
+  const std::map<std::uint64_t, std::unique_ptr<TableNode>>& tables() const { return by_frame_; }
+
+ private:
+  TableNode* new_table(unsigned level);
+
+  FrameAllocator& frames_;
+  std::map<std::uint64_t, std::unique_ptr<TableNode>> by_frame_;  // ordered: deterministic iteration
+  TableNode* root_;
+};
+
+}  // namespace mmusim

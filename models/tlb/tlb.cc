@@ -1,0 +1,58 @@
+#include "tlb/tlb.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace mmusim {
+
+Tlb::Tlb(std::string name, unsigned entries, unsigned ways)
+    : name_(std::move(name)), ways_(ways), sets_(ways ? entries / ways : 0) {
+  if (ways == 0 || entries == 0 || entries % ways != 0)
+    throw std::invalid_argument(name_ + ": entries must be a positive multiple of ways");
+  set_mask_ = (sets_ > 1 && (sets_ & (sets_ - 1)) == 0) ? sets_ - 1 : 0;
+  e_.resize(entries);
+}
+
+TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx) {
+  TlbEntry* set = &e_[set_of(key) * ways_];
+  TlbEntry* victim = nullptr;
+  for (unsigned w = 0; w < ways_; ++w) {
+    if (!set[w].valid()) {
+      victim = &set[w];
+      break;
+    }
+    if (!victim || set[w].stamp < victim->stamp) victim = &set[w];
+  }
+  victim->key = key;
+  victim->frame = frame;
+  victim->stamp = ++clock_;
+  victim->writable = writable;
+  victim->dirty = dirty;
+  victim->nx = nx;
+  return *victim;
+}
+
+bool Tlb::invalidate(std::uint64_t key) {
+  TlbEntry* set = &e_[set_of(key) * ways_];
+  for (unsigned w = 0; w < ways_; ++w) {
+    if (set[w].key == key) {
+      set[w] = TlbEntry{};
+      return true;
+    }
+  }
+  return false;
+}
+
+void Tlb::flush_all() { std::fill(e_.begin(), e_.end(), TlbEntry{}); }
+
+std::vector<std::uint64_t> Tlb::lru_order(unsigned set) const {
+  std::vector<const TlbEntry*> v;
+  for (unsigned w = 0; w < ways_; ++w)
+    if (e_[set * ways_ + w].valid()) v.push_back(&e_[set * ways_ + w]);
+  std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->stamp > b->stamp; });
+  std::vector<std::uint64_t> keys;
+  for (auto* p : v) keys.push_back(p->key);
+  return keys;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,82 @@
+// A set-associative TLB with true LRU (DESIGN.md, semantics 4): sets = entries / ways,
+// set = VPN mod sets; a hit makes the entry the most recent; a fill takes the lowest-numbered
+// invalid way, or evicts the least recent entry of the set.
+// Entries are tagged by an address-space context (a (vm, pid) pair, numbered by the OS) and the
+// VPN, packed into one 64-bit key, so that no context switch needs a flush.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/addr.h"
+
+namespace mmusim {
+
+constexpr unsigned kVpnBits = 36;  // 48-bit canonical virtual addresses
+constexpr std::uint64_t kVpnMask = (std::uint64_t{1} << kVpnBits) - 1;
+constexpr std::uint32_t kMaxContexts = 1u << 27;
+
+constexpr std::uint64_t tlb_key(std::uint32_t ctx, Vpn vpn) {
+  return (std::uint64_t{ctx} << kVpnBits) | (vpn.v & kVpnMask);
+}
+constexpr std::uint32_t key_ctx(std::uint64_t key) { return static_cast<std::uint32_t>(key >> kVpnBits); }
+constexpr Vpn key_vpn(std::uint64_t key) { return Vpn{key & kVpnMask}; }
+
+struct TlbEntry {
+  static constexpr std::uint64_t kInvalid = ~std::uint64_t{0};
+  std::uint64_t key = kInvalid;
+  std::uint64_t frame = 0;
+  std::uint64_t stamp = 0;  // LRU: larger = more recent
+  bool writable = false;
+  bool dirty = false;
+  bool nx = false;
+  bool valid() const { return key != kInvalid; }
+};
+
+class Tlb {
+ public:
+  // entries must be a positive multiple of ways (the config layer reports it as bad input).
+  Tlb(std::string name, unsigned entries, unsigned ways);
+
+  // The entry for `key`, made most recent; nullptr on a miss.
+  TlbEntry* lookup(std::uint64_t key) {
+    TlbEntry* set = &e_[set_of(key) * ways_];
+    for (unsigned w = 0; w < ways_; ++w) {
+      if (set[w].key == key) {
+        set[w].stamp = ++clock_;
+        return &set[w];
+      }
+    }
+    return nullptr;
+  }
+
+  // Inserts `key` as the most recent entry of its set; the caller has just missed on it.
+  TlbEntry& fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx);
+
+  // Drops the entry for `key` if present; returns whether it was.
+  bool invalidate(std::uint64_t key);
+  void flush_all();
+
+  const std::string& name() const { return name_; }
+  unsigned entries() const { return static_cast<unsigned>(e_.size()); }
+  unsigned ways() const { return ways_; }
+  unsigned sets() const { return sets_; }
+  const std::vector<TlbEntry>& all_entries() const { return e_; }
+
+  // Keys of `set` from most to least recent (for tests and the explain mode).
+  std::vector<std::uint64_t> lru_order(unsigned set) const;
+  unsigned set_of(std::uint64_t key) const {
+    const std::uint64_t vpn = key & kVpnMask;
+    return static_cast<unsigned>(set_mask_ ? (vpn & set_mask_) : (sets_ == 1 ? 0 : vpn % sets_));
+  }
+
+ private:
+  std::string name_;
+  unsigned ways_;
+  unsigned sets_;
+  std::uint64_t set_mask_;  // sets - 1 when sets is a power of two > 1, else 0
+  std::uint64_t clock_ = 0;
+  std::vector<TlbEntry> e_;
+};
+
+}  // namespace mmusim
