@@ -1,0 +1,117 @@
+#include "config/config.h"
+
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "input_error.h"
+
+namespace po = boost::program_options;
+
+namespace mmusim {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+// Line numbers of the keys in an INI file, with its syntax checked line by line, so that every
+// error names its line (Boost.Program_options reports none). Comments start at '#', as in Boost.
+std::map<std::string, std::uint64_t> scan_ini(const std::string& path, std::istream& in) {
+  std::map<std::string, std::uint64_t> line_of;
+  std::string section, raw;
+  for (std::uint64_t n = 1; std::getline(in, raw); ++n) {
+    const std::string s = trim(raw.substr(0, raw.find('#')));
+    if (s.empty()) continue;
+    if (s.front() == '[') {
+      if (s.back() != ']' || s.size() < 3) throw InputError(path, n, "", "bad section header '" + s + "'");
+      section = trim(s.substr(1, s.size() - 2));
+      continue;
+    }
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || trim(s.substr(0, eq)).empty())
+      throw InputError(path, n, "", "expected 'key = value' or '[section]', got '" + s + "'");
+    const std::string key = (section.empty() ? "" : section + ".") + trim(s.substr(0, eq));
+    if (!find_key(key)) throw InputError(path, n, key, "unknown key (`mmusim config --list` shows every key)");
+    if (auto [it, fresh] = line_of.emplace(key, n); !fresh)
+      throw InputError(path, n, key, "set twice (first on line " + std::to_string(it->second) + ")");
+  }
+  return line_of;
+}
+
+}  // namespace
+
+Config::Config() {
+  for (const KeySpec& k : config_keys()) assign(k, k.default_value, ValueOrigin{});
+}
+
+void Config::assign(const KeySpec& k, const std::string& value, const ValueOrigin& from) {
+  try {
+    k.store(cfg_, k, value);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(from.file, from.line, k.name, e.what());
+  }
+  text_[k.name] = value;
+  origin_[k.name] = from;
+}
+
+void Config::load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, 0, "", std::string("cannot open config file: ") + std::strerror(errno));
+  const auto line_of = scan_ini(path, in);
+
+  po::options_description desc;
+  for (const KeySpec& k : config_keys()) desc.add_options()(k.name.c_str(), po::value<std::string>(), k.help.c_str());
+  in.clear();
+  in.seekg(0);
+  po::parsed_options parsed(&desc);
+  try {
+    parsed = po::parse_config_file(in, desc, false);
+  } catch (const po::error& e) {
+    throw InputError(path, 0, "", e.what());
+  }
+  for (const po::option& o : parsed.options) {
+    const KeySpec& k = *find_key(o.string_key);
+    assign(k, o.value.empty() ? "" : trim(o.value.front()), ValueOrigin{path, line_of.at(o.string_key)});
+  }
+}
+
+void Config::set(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  const std::string key = trim(assignment.substr(0, eq));
+  if (eq == std::string::npos || key.empty())
+    throw InputError("--set", 0, "", "expected key=value, got '" + assignment + "'");
+  const KeySpec* k = find_key(key);
+  if (!k) throw InputError("--set", 0, key, "unknown key (`mmusim config --list` shows every key)");
+  assign(*k, trim(assignment.substr(eq + 1)), ValueOrigin{"--set", 0});
+}
+
+void Config::validate() const {
+  const auto& t = cfg_.tlb;
+  const struct {
+    const char* name;
+    std::uint64_t entries, ways;
+  } tlbs[] = {{"l1i", t.l1i_entries, t.l1i_ways}, {"l1d", t.l1d_entries, t.l1d_ways}, {"stlb", t.stlb_entries, t.stlb_ways}};
+  for (const auto& x : tlbs) {
+    const std::string entries_key = std::string("tlb.") + x.name + "_entries";
+    if (x.entries % x.ways != 0) {
+      const ValueOrigin& o = origin(entries_key);
+      throw InputError(o.file, o.line, entries_key,
+                       std::to_string(x.entries) + " entries is not a multiple of tlb." + x.name + "_ways = " +
+                           std::to_string(x.ways));
+    }
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> Config::effective() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const KeySpec& k : config_keys()) out.emplace_back(k.name, text_.at(k.name));
+  return out;
+}
+
+}  // namespace mmusim

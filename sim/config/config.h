@@ -1,0 +1,87 @@
+// The simulation's configuration: every key, its default, unit, range and help line is declared
+// once, in config/keys.cc. Values come from the defaults, then an INI file (Boost.Program_options;
+// `[tlb] l1d_entries = 64` is key tlb.l1d_entries), then `--set key=value` overrides, in that order.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mmusim {
+
+struct SimConfig {
+  struct {
+    std::string mode;
+    std::uint64_t quantum_cycles;
+    bool check;
+    std::uint64_t cpu_mhz;
+  } sim;
+  struct {
+    std::uint64_t l1i_entries, l1i_ways, l1d_entries, l1d_ways, stlb_entries, stlb_ways;
+    std::uint64_t l1_hit_cycles, stlb_hit_cycles;
+  } tlb;
+  struct {
+    std::uint64_t ref_cycles, pwc_entries, dirty_assist_cycles;
+  } walk;
+  struct {
+    std::uint64_t mem_mb, vcpus;
+  } guest;
+  struct {
+    std::uint64_t mem_mb;
+  } host;
+  struct {
+    std::uint64_t host_minor_fault_cycles;
+  } cost;
+};
+
+enum class KeyType { UInt, Bool, Choice };
+
+struct KeySpec {
+  std::string name;  // section.key
+  KeyType type;
+  std::string default_value;
+  std::string unit;  // "cycles", "MiB", "entries", "" for none
+  std::string help;
+  std::uint64_t min = 0, max = 0;    // UInt: inclusive range
+  std::vector<std::string> choices;  // Choice
+  // Parses `value` (throws std::invalid_argument with the reason) and stores it.
+  void (*store)(SimConfig&, const KeySpec&, const std::string& value);
+};
+
+// Every key, in declaration order (sections together).
+const std::vector<KeySpec>& config_keys();
+const KeySpec* find_key(const std::string& name);
+
+// Where a key's value came from, for error messages and the saved config.
+struct ValueOrigin {
+  std::string file;  // config file path, "--set", or "" for the default
+  std::uint64_t line = 0;
+};
+
+class Config {
+ public:
+  Config();  // all defaults
+
+  // Reads an INI file; unknown keys, duplicated keys, bad syntax and bad values throw InputError
+  // naming the file, the line and the key.
+  void load_file(const std::string& path);
+  // "key=value" from the command line; throws InputError naming --set and the key.
+  void set(const std::string& assignment);
+  // Checks that need several keys (TLB entries a multiple of ways, ...). Throws InputError.
+  void validate() const;
+
+  const SimConfig& values() const { return cfg_; }
+  // Every key = its value as given, in declaration order (for the run's saved config).
+  std::vector<std::pair<std::string, std::string>> effective() const;
+  const ValueOrigin& origin(const std::string& key) const { return origin_.at(key); }
+
+ private:
+  void assign(const KeySpec& k, const std::string& value, const ValueOrigin& from);
+
+  SimConfig cfg_{};
+  std::map<std::string, std::string> text_;
+  std::map<std::string, ValueOrigin> origin_;
+};
+
+}  // namespace mmusim

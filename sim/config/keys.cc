@@ -1,0 +1,108 @@
+// Every configuration key, declared once: name, type, default, unit, range and help.
+// Presets in configs/ cite where their values come from; these defaults are the default machine
+// (a Skylake-class core with a 3,200-cycle minor fault, FIDELITY.md "Numbers").
+#include <cerrno>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "config/config.h"
+
+namespace mmusim {
+
+namespace {
+
+void parse_into(std::uint64_t& out, const KeySpec& k, const std::string& v) {
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+    throw std::invalid_argument("'" + v + "' is not an unsigned integer");
+  errno = 0;
+  const unsigned long long x = std::strtoull(v.c_str(), nullptr, 10);
+  if (errno == ERANGE || x < k.min || x > k.max)
+    throw std::invalid_argument("'" + v + "' is out of range [" + std::to_string(k.min) + ", " +
+                                std::to_string(k.max) + "]");
+  out = x;
+}
+
+void parse_into(bool& out, const KeySpec&, const std::string& v) {
+  if (v == "true" || v == "1" || v == "yes" || v == "on") {
+    out = true;
+  } else if (v == "false" || v == "0" || v == "no" || v == "off") {
+    out = false;
+  } else {
+    throw std::invalid_argument("'" + v + "' is not a boolean (true or false)");
+  }
+}
+
+void parse_into(std::string& out, const KeySpec& k, const std::string& v) {
+  for (const std::string& c : k.choices) {
+    if (c == v) {
+      out = v;
+      return;
+    }
+  }
+  std::string list;
+  for (const std::string& c : k.choices) list += (list.empty() ? "" : ", ") + c;
+  throw std::invalid_argument("'" + v + "' is not one of: " + list);
+}
+
+constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
+
+#define MMUSIM_KEY(section, field, type, def, unit, lo, hi, choices, help)                         \
+  KeySpec {                                                                                         \
+    #section "." #field, type, def, unit, help, lo, hi, choices,                                    \
+        [](SimConfig& c, const KeySpec& k, const std::string& v) { parse_into(c.section.field, k, v); } \
+  }
+#define UINT_KEY(section, field, def, unit, lo, hi, help) \
+  MMUSIM_KEY(section, field, KeyType::UInt, def, unit, lo, hi, {}, help)
+#define BOOL_KEY(section, field, def, help) MMUSIM_KEY(section, field, KeyType::Bool, def, "", 0, 1, {}, help)
+#define CHOICE_KEY(section, field, def, choices, help) \
+  MMUSIM_KEY(section, field, KeyType::Choice, def, "", 0, 0, choices, help)
+
+}  // namespace
+
+const std::vector<KeySpec>& config_keys() {
+  static const std::vector<KeySpec> keys = {
+      CHOICE_KEY(sim, mode, "native", (std::vector<std::string>{"native"}),
+                 "translation mode: native (the trace's processes run on bare metal)"),
+      UINT_KEY(sim, quantum_cycles, "10000", "cycles", 1, kMaxCycles,
+               "how far a vCPU may run ahead of SystemC time before it synchronises"),
+      BOOL_KEY(sim, check, "false",
+               "run the invariant checker (translation caches vs page tables, frame accounting)"),
+      UINT_KEY(sim, cpu_mhz, "3000", "MHz", 1, 100000, "core clock: converts cycles to simulated seconds"),
+
+      UINT_KEY(tlb, l1i_entries, "128", "entries", 1, 1 << 16, "L1 instruction TLB entries (4 KiB pages)"),
+      UINT_KEY(tlb, l1i_ways, "8", "ways", 1, 1 << 16, "L1 instruction TLB associativity"),
+      UINT_KEY(tlb, l1d_entries, "64", "entries", 1, 1 << 16, "L1 data TLB entries (4 KiB pages)"),
+      UINT_KEY(tlb, l1d_ways, "4", "ways", 1, 1 << 16, "L1 data TLB associativity"),
+      UINT_KEY(tlb, stlb_entries, "1536", "entries", 1, 1 << 20, "second-level (shared I+D) TLB entries"),
+      UINT_KEY(tlb, stlb_ways, "12", "ways", 1, 1 << 16, "second-level TLB associativity"),
+      UINT_KEY(tlb, l1_hit_cycles, "1", "cycles", 0, kMaxCycles, "cost of every L1 TLB lookup, hit or miss"),
+      UINT_KEY(tlb, stlb_hit_cycles, "9", "cycles", 0, kMaxCycles,
+               "cost of every STLB lookup, hit or miss (after an L1 miss)"),
+
+      UINT_KEY(walk, ref_cycles, "20", "cycles", 0, kMaxCycles,
+               "cost of one page-table entry read by the hardware walker"),
+      UINT_KEY(walk, pwc_entries, "0", "entries", 0, 4096,
+               "page-walk cache entries (fully associative, LRU); 0 = no page-walk cache"),
+      UINT_KEY(walk, dirty_assist_cycles, "0", "cycles", 0, kMaxCycles,
+               "cost of the assist that sets PTE.D on a write to a cached clean entry (not published: calibrate)"),
+
+      UINT_KEY(guest, mem_mb, "1024", "MiB", 1, 1 << 20, "memory of each guest VM"),
+      UINT_KEY(guest, vcpus, "1", "vCPUs", 1, 256,
+               "virtual CPUs (native mode: CPUs); every trace record's vcpu must be below this"),
+
+      UINT_KEY(host, mem_mb, "4096", "MiB", 1, 1 << 20,
+               "host physical memory (native mode: the machine's memory, page tables included)"),
+
+      UINT_KEY(cost, host_minor_fault_cycles, "3200", "cycles", 0, kMaxCycles,
+               "an anonymous minor page fault: allocate and map a frame (about 1 us, Linux 6.6)"),
+  };
+  return keys;
+}
+
+const KeySpec* find_key(const std::string& name) {
+  for (const KeySpec& k : config_keys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,138 @@
+#include "simulation.h"
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include "common/errors.h"
+#include "input_error.h"
+#include "mmu/checker.h"
+#include "sysc/native_memory.h"
+#include "sysc/tlb_module.h"
+#include "sysc/trace_source.h"
+#include "sysc/vcpu.h"
+
+namespace mmusim {
+
+namespace {
+
+MmuConfig mmu_config(const SimConfig& c) {
+  MmuConfig m;
+  m.l1i_entries = c.tlb.l1i_entries, m.l1i_ways = c.tlb.l1i_ways;
+  m.l1d_entries = c.tlb.l1d_entries, m.l1d_ways = c.tlb.l1d_ways;
+  m.stlb_entries = c.tlb.stlb_entries, m.stlb_ways = c.tlb.stlb_ways;
+  m.pwc_entries = c.walk.pwc_entries;
+  m.l1_hit_cycles = c.tlb.l1_hit_cycles;
+  m.stlb_hit_cycles = c.tlb.stlb_hit_cycles;
+  m.walk_ref_cycles = c.walk.ref_cycles;
+  m.dirty_assist_cycles = c.walk.dirty_assist_cycles;
+  return m;
+}
+
+// Native mode: vCPUs, each with its TLBs, on one memory system; the trace split among them.
+class NativeTop : public sc_core::sc_module {
+ public:
+  NativeTop(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period)
+      : sc_module(name), cfg_(req.cfg) {
+    const unsigned n = static_cast<unsigned>(cfg_.guest.vcpus);
+    source_ = std::make_unique<TraceSource>("trace", open_trace(req.trace_path, req.format), req.trace_path, n,
+                                            req.max_queued_records);
+    memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
+    for (unsigned i = 0; i < n; ++i) {
+      const std::string id = std::to_string(i);
+      tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + id).c_str(), mmu_config(cfg_)));
+      std::function<void()> checker;
+      if (cfg_.sim.check) checker = [this, i] { check(i); };
+      vcpus_.push_back(std::make_unique<Vcpu>(("vcpu" + id).c_str(), i, cfg_.sim.quantum_cycles, period,
+                                              cfg_.sim.check ? kCheckEvery : 0, checker));
+      vcpus_.back()->trace.bind(source_->source_export);
+      vcpus_.back()->mmu.bind(tlbs_.back()->translate_export);
+      vcpus_.back()->memory.bind(memory_->memory_export);
+    }
+  }
+
+  void rethrow_errors() const {
+    for (const auto& v : vcpus_)
+      if (v->error()) std::rethrow_exception(v->error());
+  }
+
+  RunSummary summary() const {
+    RunSummary s;
+    MmuStats m;
+    VcpuStats v;
+    for (const auto& t : tlbs_) m += t->mmu().stats();
+    for (const auto& x : vcpus_) v += x->stats();
+    s.mode = cfg_.sim.mode;
+    s.policy = "none";
+    s.accesses = v.accesses;
+    s.l1i_lookups = m.l1i_lookups, s.l1i_misses = m.l1i_misses;
+    s.l1d_lookups = m.l1d_lookups, s.l1d_misses = m.l1d_misses;
+    s.stlb_lookups = m.stlb_lookups, s.stlb_misses = m.stlb_misses;
+    s.walks = m.walks, s.walk_refs = m.walk_refs;
+    s.page_faults = memory_->os().stats().page_faults;
+    s.invariant_violations = violations_;
+    s.vcpus = vcpus_.size();
+    s.translations = m.translations;
+    s.dirty_assists = m.dirty_assists;
+    s.pwc_lookups = m.pwc_lookups, s.pwc_hits = m.pwc_hits;
+    s.context_switches = v.context_switches;
+    s.processes = memory_->os().stats().processes;
+    std::uint64_t pt_pages = 0;
+    for (std::uint32_t ctx = 0; ctx < s.processes; ++ctx) pt_pages += memory_->os().table_or_null(ctx)->table_pages();
+    s.page_table_pages = pt_pages;
+    s.frames_used = memory_->frames().used();
+    s.vcpu_cycles = v.cycles, s.gap_cycles = v.gap_cycles, s.fault_cycles = v.fault_cycles;
+    s.tlb_cycles = m.tlb_cycles, s.walk_cycles = m.walk_cycles, s.dirty_assist_cycles = m.dirty_assist_cycles;
+    return s;
+  }
+
+ private:
+  static constexpr std::uint64_t kCheckEvery = 1 << 16;
+
+  void check(unsigned vcpu) {
+    const NativeOs& os = memory_->os();
+    auto bad = check_translation_caches(tlbs_[vcpu]->mmu(), [&](std::uint32_t c) { return os.table_or_null(c); },
+                                        memory_->frames());
+    for (std::string& b : os.check()) bad.push_back(std::move(b));
+    for (const std::string& b : bad) {
+      if (violations_++ < 10) std::cerr << "invariant violation at cycle " << sc_core::sc_time_stamp() << ": " << b << '\n';
+    }
+  }
+
+  const SimConfig& cfg_;
+  std::unique_ptr<TraceSource> source_;
+  std::unique_ptr<NativeMemory> memory_;
+  std::vector<std::unique_ptr<TlbModule>> tlbs_;
+  std::vector<std::unique_ptr<Vcpu>> vcpus_;
+  std::uint64_t violations_ = 0;
+};
+
+}  // namespace
+
+RunSummary simulate(const RunRequest& req) {
+  const SimConfig& cfg = req.cfg;
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
+  // One cycle in SystemC time, rounded to the picosecond resolution. Figures are counted in
+  // integer cycles and converted back exactly, so the rounding never reaches a result.
+  const sc_core::sc_time period(std::round(1e6 / static_cast<double>(cfg.sim.cpu_mhz)), sc_core::SC_PS);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  NativeTop top("top", req, period);
+  sc_core::sc_start();
+  top.rethrow_errors();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  RunSummary s = top.summary();
+  s.trace = req.trace_path;
+  s.cycles = sc_core::sc_time_stamp().value() / period.value();
+  s.sim_seconds = static_cast<double>(s.cycles) / (static_cast<double>(cfg.sim.cpu_mhz) * 1e6);
+  s.wall_seconds = wall;
+  s.accesses_per_second = wall > 0 ? s.accesses / wall : 0;
+  return s;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,22 @@
+// One simulation run: builds the SystemC design from the configuration, replays the trace and
+// gathers the figures. SystemC allows one design per process, so call simulate() once.
+#pragma once
+#include <string>
+
+#include "config/config.h"
+#include "stats/summary.h"
+#include "trace/reader.h"
+
+namespace mmusim {
+
+struct RunRequest {
+  SimConfig cfg;
+  std::string trace_path;
+  TraceFormat format = TraceFormat::Auto;
+  std::size_t max_queued_records = std::size_t{1} << 18;  // trace records buffered ahead of the vCPUs
+};
+
+// Throws InputError on bad input (trace records, memory the trace cannot fit in).
+RunSummary simulate(const RunRequest& req);
+
+}  // namespace mmusim

@@ -1,0 +1,123 @@
+#include "stats/summary.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "input_error.h"
+
+namespace mmusim {
+
+namespace {
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+#define TEXT_COL(f, help) ColumnSpec{#f, "", help, [](const RunSummary& s) { return s.f; }}
+#define U64_COL(f, unit, help) ColumnSpec{#f, unit, help, [](const RunSummary& s) { return std::to_string(s.f); }}
+#define REAL_COL(f, unit, digits, help) \
+  ColumnSpec{#f, unit, help, [](const RunSummary& s) { return fixed(s.f, digits); }}
+
+}  // namespace
+
+const std::vector<ColumnSpec>& summary_columns() {
+  static const std::vector<ColumnSpec> cols = {
+      TEXT_COL(mode, "sim.mode of the run"),
+      TEXT_COL(policy, "kvm.aging policy (none in native mode)"),
+      TEXT_COL(trace, "the trace file as given"),
+      U64_COL(accesses, "records", "trace records replayed"),
+      U64_COL(cycles, "cycles", "simulated time at the end: the slowest vCPU's busy cycles"),
+      U64_COL(l1i_lookups, "lookups", "L1 iTLB lookups (X), every attempt of a retried translation"),
+      U64_COL(l1i_misses, "lookups", "L1 iTLB misses"),
+      U64_COL(l1d_lookups, "lookups", "L1 dTLB lookups (R, W, M)"),
+      U64_COL(l1d_misses, "lookups", "L1 dTLB misses"),
+      U64_COL(stlb_lookups, "lookups", "STLB lookups (one per L1 miss)"),
+      U64_COL(stlb_misses, "lookups", "STLB misses (each starts a walk)"),
+      U64_COL(walks, "walks", "hardware page walks, completed or faulting"),
+      U64_COL(walk_refs, "references", "page-table entries read by walks"),
+      U64_COL(page_faults, "faults", "native OS page faults (first touch of a page)"),
+      U64_COL(guest_page_faults, "faults", "guest OS page faults (shadow mode)"),
+      U64_COL(vmexits, "exits", "VM exits (shadow mode)"),
+      U64_COL(shadow_page_faults, "faults", "KVM shadow page faults (shadow mode)"),
+      U64_COL(pt_write_traps, "traps", "trapped guest page-table writes (shadow mode)"),
+      U64_COL(shadow_pages, "pages", "shadow pages at the end (shadow mode)"),
+      U64_COL(sptes_created, "sptes", "shadow PTEs installed (shadow mode)"),
+      U64_COL(sptes_zapped, "sptes", "shadow PTEs zapped (shadow mode)"),
+      U64_COL(remote_tlb_flushes, "flushes", "kvm_flush_remote_tlbs calls (shadow mode)"),
+      U64_COL(host_minor_faults, "faults", "host page faults that allocated a frame (shadow mode)"),
+      U64_COL(host_major_faults, "faults", "host page faults that read swap"),
+      U64_COL(swap_ins, "pages", "pages read from swap"),
+      U64_COL(swap_outs, "pages", "pages written to swap"),
+      U64_COL(invariant_violations, "violations", "invariant checker findings (sim.check)"),
+      U64_COL(vcpus, "vCPUs", "virtual CPUs simulated (guest.vcpus)"),
+      U64_COL(translations, "translations", "completed translations: one per 4 KiB page an access touches"),
+      U64_COL(dirty_assists, "assists", "writes to a cached entry whose D bit was clear"),
+      U64_COL(pwc_lookups, "lookups", "page-walk cache lookups (one per walk when enabled)"),
+      U64_COL(pwc_hits, "hits", "walks that started below the root thanks to the page-walk cache"),
+      U64_COL(context_switches, "switches", "CR3 loads on a change of (vm, pid), after each vCPU's first"),
+      U64_COL(processes, "processes", "address spaces (vm, pid) created"),
+      U64_COL(page_table_pages, "pages", "page-table pages at the end, roots included"),
+      U64_COL(frames_used, "frames", "4 KiB frames in use at the end (data and page tables)"),
+      U64_COL(vcpu_cycles, "cycles", "busy cycles summed over vCPUs = gap + tlb + walk + fault + assist"),
+      U64_COL(gap_cycles, "cycles", "non-memory work given by the trace's gap column"),
+      U64_COL(tlb_cycles, "cycles", "L1 and STLB lookups"),
+      U64_COL(walk_cycles, "cycles", "page-walk references"),
+      U64_COL(fault_cycles, "cycles", "page-fault handling"),
+      U64_COL(dirty_assist_cycles, "cycles", "dirty-bit assists"),
+      REAL_COL(sim_seconds, "s", 9, "cycles / sim.cpu_mhz"),
+      REAL_COL(wall_seconds, "s", 3, "host wall-clock time of the simulation (not deterministic)"),
+      REAL_COL(accesses_per_second, "records/s", 0, "accesses / wall_seconds (not deterministic)"),
+  };
+  return cols;
+}
+
+void write_summary_csv(const std::string& path, const std::vector<RunSummary>& runs) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+    const auto& cols = summary_columns();
+    for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].name;
+    out << '\n';
+    for (const RunSummary& r : runs) {
+      for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].get(r);
+      out << '\n';
+    }
+    out.flush();
+    if (!out) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+}
+
+void print_summary_table(std::ostream& out, const RunSummary& s) {
+  auto pct = [](std::uint64_t part, std::uint64_t whole) {
+    return whole ? " (" + fixed(100.0 * part / whole, 2) + "%)" : std::string();
+  };
+  auto row = [&](const std::string& name, const std::string& value) {
+    out << "  " << std::left << std::setw(22) << name << value << '\n';
+  };
+  out << "mmusim " << s.mode << " run of " << s.trace << '\n';
+  row("accesses", std::to_string(s.accesses) + " (" + std::to_string(s.translations) + " translations)");
+  row("cycles", std::to_string(s.cycles) + " (" + fixed(s.sim_seconds * 1e3, 3) + " ms simulated)");
+  row("L1 iTLB misses", std::to_string(s.l1i_misses) + " of " + std::to_string(s.l1i_lookups) + pct(s.l1i_misses, s.l1i_lookups));
+  row("L1 dTLB misses", std::to_string(s.l1d_misses) + " of " + std::to_string(s.l1d_lookups) + pct(s.l1d_misses, s.l1d_lookups));
+  row("STLB misses", std::to_string(s.stlb_misses) + " of " + std::to_string(s.stlb_lookups) + pct(s.stlb_misses, s.stlb_lookups));
+  row("walks", std::to_string(s.walks) + " (" + std::to_string(s.walk_refs) + " references)");
+  row("page faults", std::to_string(s.page_faults));
+  row("dirty assists", std::to_string(s.dirty_assists));
+  row("frames used", std::to_string(s.frames_used) + " (" + std::to_string(s.page_table_pages) + " page-table pages)");
+  row("cycles by cause", "tlb " + std::to_string(s.tlb_cycles) + ", walk " + std::to_string(s.walk_cycles) +
+                             ", fault " + std::to_string(s.fault_cycles) + ", gap " + std::to_string(s.gap_cycles));
+  if (s.invariant_violations) row("INVARIANT VIOLATIONS", std::to_string(s.invariant_violations));
+  row("speed", fixed(s.accesses_per_second / 1e6, 2) + " M accesses/s (" + fixed(s.wall_seconds, 2) + " s)");
+}
+
+}  // namespace mmusim

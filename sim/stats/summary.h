@@ -1,0 +1,46 @@
+// One run's figures: summary.csv has one column per figure, with stable names (units in the
+// names or in `mmusim columns`). Figures of features that do not exist yet stay 0.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace mmusim {
+
+struct RunSummary {
+  std::string mode, policy, trace;
+  std::uint64_t accesses = 0, cycles = 0;
+  std::uint64_t l1i_lookups = 0, l1i_misses = 0, l1d_lookups = 0, l1d_misses = 0;
+  std::uint64_t stlb_lookups = 0, stlb_misses = 0, walks = 0, walk_refs = 0;
+  std::uint64_t page_faults = 0, guest_page_faults = 0, vmexits = 0, shadow_page_faults = 0;
+  std::uint64_t pt_write_traps = 0, shadow_pages = 0, sptes_created = 0, sptes_zapped = 0;
+  std::uint64_t remote_tlb_flushes = 0, host_minor_faults = 0, host_major_faults = 0;
+  std::uint64_t swap_ins = 0, swap_outs = 0, invariant_violations = 0;
+  // Beyond the list.
+  std::uint64_t vcpus = 0, translations = 0, dirty_assists = 0, pwc_lookups = 0, pwc_hits = 0;
+  std::uint64_t context_switches = 0, processes = 0, page_table_pages = 0, frames_used = 0;
+  std::uint64_t vcpu_cycles = 0, gap_cycles = 0, tlb_cycles = 0, walk_cycles = 0, fault_cycles = 0,
+                dirty_assist_cycles = 0;
+  double sim_seconds = 0, wall_seconds = 0, accesses_per_second = 0;
+};
+
+struct ColumnSpec {
+  std::string name;
+  std::string unit;
+  std::string help;
+  std::string (*get)(const RunSummary&);
+};
+
+// Every column of summary.csv, in file order.
+const std::vector<ColumnSpec>& summary_columns();
+
+// Writes the header and one row per run to `path` atomically (a temporary file renamed into
+// place), so that a failed run never leaves a CSV that looks complete. Throws InputError when the
+// file cannot be written.
+void write_summary_csv(const std::string& path, const std::vector<RunSummary>& runs);
+
+// A short readable table of the main figures.
+void print_summary_table(std::ostream& out, const RunSummary& s);
+
+}  // namespace mmusim

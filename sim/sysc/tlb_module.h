@@ -1,0 +1,26 @@
+// One CPU's TLBs, page-walk cache and walker as an sc_module: a thin shell around the Mmu model.
+#pragma once
+#include <systemc>
+
+#include "sysc/interfaces.h"
+
+namespace mmusim {
+
+class TlbModule : public sc_core::sc_module, public TranslateIf {
+ public:
+  sc_core::sc_export<TranslateIf> translate_export;
+
+  TlbModule(const sc_core::sc_module_name& name, const MmuConfig& cfg) : sc_module(name), mmu_(cfg) {
+    translate_export.bind(*this);
+  }
+
+  void load_cr3(std::uint32_t ctx, PageTable* table) override { mmu_.load_cr3(ctx, table); }
+  Translation translate(Vpn vpn, bool write, bool fetch) override { return mmu_.translate(vpn, write, fetch); }
+
+  const Mmu& mmu() const { return mmu_; }
+
+ private:
+  Mmu mmu_;
+};
+
+}  // namespace mmusim

@@ -1,0 +1,72 @@
+#include "sysc/trace_source.h"
+
+#include <sstream>
+
+#include "input_error.h"
+
+namespace mmusim {
+
+namespace {
+constexpr std::size_t kBatch = 4096;
+
+bool canonical(std::uint64_t a) {
+  const std::uint64_t top = a >> 47;  // bits 63:47 all equal (48-bit virtual addresses)
+  return top == 0 || top == (std::uint64_t{1} << 17) - 1;
+}
+}  // namespace
+
+TraceSource::TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader, std::string path,
+                         unsigned vcpus, std::size_t max_queued)
+    : sc_module(name), reader_(std::move(reader)), path_(std::move(path)), queues_(vcpus), batch_(kBatch),
+      max_queued_(max_queued) {
+  source_export.bind(*this);
+}
+
+void TraceSource::check(const TraceRecord& r) const {
+  const std::uint64_t n = records_ + 1;
+  auto fail = [&](const char* key, const std::string& what) {
+    throw InputError(path_, 0, "", "record " + std::to_string(n) + ": " + key + ": " + what);
+  };
+  if (r.vcpu >= queues_.size())
+    fail("vcpu", std::to_string(r.vcpu) + " is not below guest.vcpus = " + std::to_string(queues_.size()));
+  const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
+  if (!canonical(r.gva) || last < r.gva || !canonical(last) || (r.gva >> 47) != (last >> 47)) {
+    std::ostringstream s;
+    s << "0x" << std::hex << r.gva << " size " << std::dec << r.size << " leaves the canonical 48-bit address space";
+    fail("gva", s.str());
+  }
+}
+
+void TraceSource::refill() {
+  const std::size_t n = reader_->read(batch_.data(), batch_.size());
+  if (n == 0) {
+    eof_ = true;
+    progress_.finish();
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    check(batch_[i]);
+    queues_[batch_[i].vcpu].push_back(batch_[i]);
+    ++records_;
+  }
+  queued_ += n;
+  progress_.update(records_, reader_->bytes_done(), reader_->bytes_total());
+}
+
+bool TraceSource::take(unsigned vcpu, std::vector<TraceRecord>& out) {
+  out.clear();
+  while (queues_[vcpu].empty()) {
+    if (eof_) return false;
+    if (queued_ >= max_queued_) {
+      sc_core::wait(drained_);
+      continue;
+    }
+    refill();
+  }
+  queued_ -= queues_[vcpu].size();
+  out.swap(queues_[vcpu]);
+  drained_.notify(sc_core::SC_ZERO_TIME);
+  return true;
+}
+
+}  // namespace mmusim
