@@ -36,10 +36,10 @@ MmuConfig mmu_config(const SimConfig& c) {
 class NativeTop : public sc_core::sc_module {
  public:
   NativeTop(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period)
-      : sc_module(name), cfg_(req.cfg) {
+      : sc_module(name), cfg_(req.cfg), period_(period) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vcpus);
     source_ = std::make_unique<TraceSource>("trace", open_trace(req.trace_path, req.format), req.trace_path, n,
-                                            req.max_queued_records);
+                                            cfg_.sim.trace_queue_records);
     memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
     for (unsigned i = 0; i < n; ++i) {
       const std::string id = std::to_string(i);
@@ -85,6 +85,7 @@ class NativeTop : public sc_core::sc_module {
     s.page_table_pages = pt_pages;
     s.frames_used = memory_->frames().used();
     s.vcpu_cycles = v.cycles, s.gap_cycles = v.gap_cycles, s.fault_cycles = v.fault_cycles;
+    s.trace_stall_cycles = source_->stall_time().value() / period_.value();
     s.tlb_cycles = m.tlb_cycles, s.walk_cycles = m.walk_cycles, s.dirty_assist_cycles = m.dirty_assist_cycles;
     return s;
   }
@@ -103,6 +104,7 @@ class NativeTop : public sc_core::sc_module {
   }
 
   const SimConfig& cfg_;
+  sc_core::sc_time period_;
   std::unique_ptr<TraceSource> source_;
   std::unique_ptr<NativeMemory> memory_;
   std::vector<std::unique_ptr<TlbModule>> tlbs_;

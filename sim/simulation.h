@@ -13,7 +13,6 @@ struct RunRequest {
   SimConfig cfg;
   std::string trace_path;
   TraceFormat format = TraceFormat::Auto;
-  std::size_t max_queued_records = std::size_t{1} << 18;  // trace records buffered ahead of the vCPUs
 };
 
 // Throws InputError on bad input (trace records, memory the trace cannot fit in).

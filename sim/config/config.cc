@@ -99,12 +99,15 @@ void Config::validate() const {
   } tlbs[] = {{"l1i", t.l1i_entries, t.l1i_ways}, {"l1d", t.l1d_entries, t.l1d_ways}, {"stlb", t.stlb_entries, t.stlb_ways}};
   for (const auto& x : tlbs) {
     const std::string entries_key = std::string("tlb.") + x.name + "_entries";
-    if (x.entries % x.ways != 0) {
-      const ValueOrigin& o = origin(entries_key);
-      throw InputError(o.file, o.line, entries_key,
-                       std::to_string(x.entries) + " entries is not a multiple of tlb." + x.name + "_ways = " +
-                           std::to_string(x.ways));
-    }
+    const std::string ways_key = std::string("tlb.") + x.name + "_ways";
+    if (x.entries % x.ways == 0) continue;
+    // Blame the key the user set: entries unless only the ways came from a file or --set.
+    const bool blame_ways = origin(entries_key).file.empty() && !origin(ways_key).file.empty();
+    const std::string& key = blame_ways ? ways_key : entries_key;
+    const ValueOrigin& o = origin(key);
+    throw InputError(o.file, o.line, key,
+                     std::to_string(x.entries) + " entries is not a multiple of " + std::to_string(x.ways) +
+                         " ways (" + entries_key + " must be a multiple of " + ways_key + ")");
   }
 }
 

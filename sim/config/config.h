@@ -16,6 +16,7 @@ struct SimConfig {
     std::uint64_t quantum_cycles;
     bool check;
     std::uint64_t cpu_mhz;
+    std::uint64_t trace_queue_records;
   } sim;
   struct {
     std::uint64_t l1i_entries, l1i_ways, l1d_entries, l1d_ways, stlb_entries, stlb_ways;

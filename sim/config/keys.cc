@@ -68,6 +68,9 @@ const std::vector<KeySpec>& config_keys() {
       BOOL_KEY(sim, check, "false",
                "run the invariant checker (translation caches vs page tables, frame accounting)"),
       UINT_KEY(sim, cpu_mhz, "3000", "MHz", 1, 100000, "core clock: converts cycles to simulated seconds"),
+      UINT_KEY(sim, trace_queue_records, "1048576", "records", 1, 1 << 26,
+               "trace records read ahead of the vCPUs (32 bytes each); a vCPU whose records lie further "
+               "ahead in the file stalls (trace_stall_cycles)"),
 
       UINT_KEY(tlb, l1i_entries, "128", "entries", 1, 1 << 16, "L1 instruction TLB entries (4 KiB pages)"),
       UINT_KEY(tlb, l1i_ways, "8", "ways", 1, 1 << 16, "L1 instruction TLB associativity"),

@@ -71,6 +71,8 @@ const std::vector<ColumnSpec>& summary_columns() {
       U64_COL(walk_cycles, "cycles", "page-walk references"),
       U64_COL(fault_cycles, "cycles", "page-fault handling"),
       U64_COL(dirty_assist_cycles, "cycles", "dirty-bit assists"),
+      U64_COL(trace_stall_cycles, "cycles",
+              "vCPU time spent waiting for the trace queue (sim.trace_queue_records); 0 unless vCPUs' records are far apart"),
       REAL_COL(sim_seconds, "s", 9, "cycles / sim.cpu_mhz"),
       REAL_COL(wall_seconds, "s", 3, "host wall-clock time of the simulation (not deterministic)"),
       REAL_COL(accesses_per_second, "records/s", 0, "accesses / wall_seconds (not deterministic)"),

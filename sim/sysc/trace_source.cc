@@ -58,7 +58,9 @@ bool TraceSource::take(unsigned vcpu, std::vector<TraceRecord>& out) {
   while (queues_[vcpu].empty()) {
     if (eof_) return false;
     if (queued_ >= max_queued_) {
+      const sc_core::sc_time t0 = sc_core::sc_time_stamp();
       sc_core::wait(drained_);
+      stall_ += sc_core::sc_time_stamp() - t0;
       continue;
     }
     refill();

@@ -1,7 +1,9 @@
 // The trace as an sc_module: reads it in batches and splits it into one queue per vCPU, so that
 // vCPUs run concurrently in simulated time, each in its own file order. The queues together hold
-// at most `max_queued` records (memory does not grow with trace length): a vCPU whose queue is
-// empty while the others' are full waits for them to drain.
+// at most `max_queued` records (sim.trace_queue_records), so memory does not grow with trace
+// length. A vCPU whose next records lie further ahead in the file than that, while the other
+// vCPUs' queues are full, waits in simulated time for them to drain: a replay artefact, counted
+// in trace_stall_cycles so that it is never hidden (0 for traces whose vCPUs are interleaved).
 #pragma once
 #include <memory>
 #include <string>
@@ -24,6 +26,8 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
   bool take(unsigned vcpu, std::vector<TraceRecord>& out) override;
 
   std::uint64_t records() const { return records_; }
+  // Simulated time vCPUs spent waiting for the queues to drain.
+  sc_core::sc_time stall_time() const { return stall_; }
 
  private:
   void refill();
@@ -37,6 +41,7 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
   std::uint64_t records_ = 0;
   bool eof_ = false;
   sc_core::sc_event drained_;
+  sc_core::sc_time stall_ = sc_core::SC_ZERO_TIME;
   Progress progress_;
 };
 

@@ -45,7 +45,9 @@ void Vcpu::run() {
 }
 
 void Vcpu::replay() {
-  while (trace->take(id_, batch_)) {
+  for (;;) {
+    sync();  // taking a batch may wait for other vCPUs in simulated time
+    if (!trace->take(id_, batch_)) break;
     for (const TraceRecord& r : batch_) {
       Cycles c = r.gap;
       stats_.gap_cycles += r.gap;

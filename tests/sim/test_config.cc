@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "config/config.h"
+#include "input_error.h"
+
+using namespace mmusim;
+
+namespace {
+std::string write_tmp(const std::string& name, const std::string& text) {
+  const std::string path = "/tmp/mmusim_test_config_" + name + ".cfg";
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("config: every key the foundation issue names exists, with a unit or a help line", "[config]") {
+  const char* required[] = {"sim.mode", "sim.quantum_cycles", "sim.check", "tlb.l1i_entries", "tlb.l1i_ways",
+                            "tlb.l1d_entries", "tlb.l1d_ways", "tlb.stlb_entries", "tlb.stlb_ways",
+                            "tlb.l1_hit_cycles", "tlb.stlb_hit_cycles", "walk.ref_cycles", "walk.pwc_entries",
+                            "guest.mem_mb", "guest.vcpus", "host.mem_mb", "cost.host_minor_fault_cycles"};
+  for (const char* k : required) {
+    INFO(k);
+    const KeySpec* spec = find_key(k);
+    REQUIRE(spec != nullptr);
+    CHECK_FALSE(spec->help.empty());
+  }
+  std::set<std::string> names;
+  for (const KeySpec& k : config_keys()) {
+    INFO(k.name);
+    CHECK(names.insert(k.name).second);  // declared once
+    CHECK_FALSE(k.help.empty());
+    if (k.type == KeyType::UInt) CHECK_FALSE(k.unit.empty());
+  }
+}
+
+TEST_CASE("config: defaults, a file, then --set, in that order", "[config]") {
+  Config c;  // every default parses: the constructor would throw otherwise
+  CHECK(c.values().tlb.l1d_entries == 64);
+  CHECK(c.values().sim.check == false);
+  c.load_file(write_tmp("order", "# comment\n[tlb]\nl1d_entries = 32   # inline comment\n\n[sim]\ncheck = true\n"));
+  CHECK(c.values().tlb.l1d_entries == 32);
+  CHECK(c.values().sim.check == true);
+  CHECK(c.origin("tlb.l1d_entries").line == 3);
+  c.set("tlb.l1d_entries=16");
+  CHECK(c.values().tlb.l1d_entries == 16);
+  CHECK(c.origin("tlb.l1d_entries").file == "--set");
+  c.validate();
+}
+
+TEST_CASE("config: bad input names the file, the line and the key", "[config]") {
+  Config c;
+  CHECK(error_of([&] { c.load_file(write_tmp("unknown", "[tlb]\n\nl1d_entriez = 3\n")); }) ==
+        "/tmp/mmusim_test_config_unknown.cfg:3: tlb.l1d_entriez: unknown key (`mmusim config --list` shows every key)");
+  CHECK(error_of([&] { c.load_file(write_tmp("value", "[walk]\nref_cycles = 12x\n")); }) ==
+        "/tmp/mmusim_test_config_value.cfg:2: walk.ref_cycles: '12x' is not an unsigned integer");
+  CHECK(error_of([&] { c.load_file(write_tmp("neg", "[walk]\nref_cycles = -1\n")); }) ==
+        "/tmp/mmusim_test_config_neg.cfg:2: walk.ref_cycles: '-1' is not an unsigned integer");
+  CHECK(error_of([&] { c.load_file(write_tmp("range", "[guest]\nvcpus = 0\n")); }) ==
+        "/tmp/mmusim_test_config_range.cfg:2: guest.vcpus: '0' is out of range [1, 256]");
+  CHECK(error_of([&] { c.load_file(write_tmp("dup", "[tlb]\nl1d_ways = 4\nl1d_ways = 8\n")); }) ==
+        "/tmp/mmusim_test_config_dup.cfg:3: tlb.l1d_ways: set twice (first on line 2)");
+  CHECK(error_of([&] { c.load_file(write_tmp("syntax", "[tlb]\nl1d_ways 4\n")); }) ==
+        "/tmp/mmusim_test_config_syntax.cfg:2: expected 'key = value' or '[section]', got 'l1d_ways 4'");
+  CHECK(error_of([&] { c.load_file(write_tmp("bool", "[sim]\ncheck = maybe\n")); }) ==
+        "/tmp/mmusim_test_config_bool.cfg:2: sim.check: 'maybe' is not a boolean (true or false)");
+  CHECK(error_of([&] { c.load_file(write_tmp("choice", "[sim]\nmode = nested\n")); }) ==
+        "/tmp/mmusim_test_config_choice.cfg:2: sim.mode: 'nested' is not one of: native");
+  CHECK(error_of([&] { c.load_file("/nonexistent/x.cfg"); }) ==
+        "/nonexistent/x.cfg: cannot open config file: No such file or directory");
+  CHECK(error_of([&] { c.set("nosuch.key=1"); }) ==
+        "--set: nosuch.key: unknown key (`mmusim config --list` shows every key)");
+  CHECK(error_of([&] { c.set("tlb.l1d_ways"); }) == "--set: expected key=value, got 'tlb.l1d_ways'");
+  CHECK(error_of([&] { c.set("host.mem_mb=99999999999999999999999"); }) ==
+        "--set: host.mem_mb: '99999999999999999999999' is out of range [1, 1048576]");
+}
+
+TEST_CASE("config: TLB entries must be a multiple of ways, blaming the key that was set", "[config]") {
+  Config c;
+  c.load_file(write_tmp("ways", "[tlb]\nstlb_entries = 1000\n"));  // default 12 ways
+  CHECK(error_of([&] { c.validate(); }) ==
+        "/tmp/mmusim_test_config_ways.cfg:2: tlb.stlb_entries: 1000 entries is not a multiple of 12 ways "
+        "(tlb.stlb_entries must be a multiple of tlb.stlb_ways)");
+  Config d;
+  d.set("tlb.l1d_ways=3");  // default 64 entries
+  CHECK(error_of([&] { d.validate(); }) ==
+        "--set: tlb.l1d_ways: 64 entries is not a multiple of 3 ways (tlb.l1d_entries must be a multiple of "
+        "tlb.l1d_ways)");
+}
+
+TEST_CASE("config: the bundled presets load and validate", "[config]") {
+  for (const char* f : {"default.cfg", "skylake.cfg", "core2-2008.cfg"}) {
+    INFO(f);
+    Config c;
+    c.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/" + f);
+    c.validate();
+  }
+  Config core2;
+  core2.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/core2-2008.cfg");
+  CHECK(core2.values().tlb.l1d_entries == 16);   // DTLB0
+  CHECK(core2.values().tlb.stlb_entries == 256);  // DTLB1
+  CHECK(core2.values().tlb.stlb_hit_cycles == 2);
+}
