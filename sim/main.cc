@@ -90,16 +90,15 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     config_file = kSourceDir + "/configs/default.cfg";
     trace = kSourceDir + "/traces/lackey/sort.lackey";
   }
+  make_dir(out_dir);
+  const std::string summary = out_dir + "/summary.csv";
+  std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   const Config cfg = load_config(config_file, sets);
   RunRequest req;
   req.cfg = cfg.values();
   req.trace_path = trace;
   req.format = parse_trace_format(format, "--format");
-
-  make_dir(out_dir);
-  const std::string summary = out_dir + "/summary.csv";
-  std::remove(summary.c_str());  // a stale summary must not look like this run's
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
   try {

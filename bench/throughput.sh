@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Throughput of mmusim against the parse-only limit (reading the same file without simulating).
+#   bench/throughput.sh [BUILD_DIR] [ACCESSES]
+# Prints, per trace: parse-only records/s, simulated accesses/s, and their ratio.
+# Traces: (1) a generated TLB-hit-dominated CSV trace of ACCESSES (default 20M) records;
+# (2) a real lackey trace: the bundled traces/lackey/sort.lackey repeated to about 10M records
+# (a repeated lackey log is still a valid one; after the first pass the TLBs are warm).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+n=${2:-20000000}
+bin=$build/sim/mmusim
+work=$(mktemp -d /tmp/mmusim-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+"$bin" gen --pattern tlbhit --accesses "$n" --out "$work/tlbhit.csv"
+src=$root/traces/lackey/sort.lackey
+reps=$(( 10000000 / $(grep -c -E '^(I| [LSM]) ' "$src") + 1 ))
+for _ in $(seq "$reps"); do cat "$src"; done > "$work/sort-repeated.lackey"
+
+field() { awk -F, -v k="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==k) c=i} NR==2{print $c}' "$2"; }
+
+printf '%-22s %12s %14s %14s %7s\n' trace records parse_only/s simulated/s ratio
+for t in tlbhit.csv sort-repeated.lackey; do
+  parse=$("$bin" parse --trace "$work/$t" | awk -F, '$1=="records_per_second"{print $2}')
+  "$bin" run --config "$root/configs/default.cfg" --trace "$work/$t" --out "$work/out" --quiet
+  sim=$(field accesses_per_second "$work/out/summary.csv")
+  recs=$(field accesses "$work/out/summary.csv")
+  printf '%-22s %12s %14.0f %14.0f %7.2f\n' "$t" "$recs" "$parse" "$sim" "$(awk -v a="$sim" -v b="$parse" 'BEGIN{print a/b}')"
+done
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The project's two entry points (README "Quick start"); both idempotent:
+#   ./build.sh run [mmusim arguments]   install what is missing, build Release, run a simulation
+#                                       (no arguments: the bundled default config and trace)
+#   ./build.sh test                     install what is missing, build Release, run every test (ctest)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian 12 packages the build and the tests need (apt-get only when one is missing).
+packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev catch2 libfccp-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$jobs" >&2
+
+what=${1:-run}
+[ $# -gt 0 ] && shift
+case "$what" in
+  run) exec ./build/sim/mmusim "$@" ;;
+  test) cd build && exec ctest --output-on-failure -j"$jobs" ;;
+  *) echo "usage: ./build.sh run [mmusim arguments] | ./build.sh test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,66 @@
+// Running the mmusim program from tests: exit code, stdout, stderr, and summary.csv as a map.
+#pragma once
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace mmusim::test {
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `mmusim ARGS` in directory `cwd` (created if needed).
+inline Result run_mmusim(const std::string& args, const std::string& cwd = "/tmp/mmusim_cli") {
+  std::filesystem::create_directories(cwd);
+  const std::string out = cwd + "/.stdout", err = cwd + "/.stderr";
+  const std::string cmd = "cd '" + cwd + "' && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " + MMUSIM_BIN + " " + args +
+                          " >'" + out + "' 2>'" + err + "' </dev/null";
+  const int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+inline std::vector<std::string> split(const std::string& line, char sep = ',') {
+  std::vector<std::string> v;
+  std::stringstream s(line);
+  for (std::string f; std::getline(s, f, sep);) v.push_back(f);
+  return v;
+}
+
+// summary.csv's header and first row as column -> value.
+inline std::map<std::string, std::string> read_summary(const std::string& path) {
+  std::ifstream in(path);
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  const auto h = split(header), r = split(row);
+  std::map<std::string, std::string> m;
+  for (std::size_t i = 0; i < h.size() && i < r.size(); ++i) m[h[i]] = r[i];
+  return m;
+}
+
+inline std::uint64_t u(const std::map<std::string, std::string>& m, const std::string& k) {
+  return std::stoull(m.at(k));
+}
+
+inline const std::string kSource = MMUSIM_SOURCE_DIR;
+
+}  // namespace mmusim::test
