@@ -14,6 +14,7 @@
 #include "sysc/tlb_module.h"
 #include "sysc/trace_source.h"
 #include "sysc/vcpu.h"
+#include "trace/prefetch_reader.h"
 
 namespace mmusim {
 
@@ -38,7 +39,8 @@ class NativeTop : public sc_core::sc_module {
   NativeTop(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period)
       : sc_module(name), cfg_(req.cfg), period_(period) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vcpus);
-    source_ = std::make_unique<TraceSource>("trace", open_trace(req.trace_path, req.format), req.trace_path, n,
+    source_ = std::make_unique<TraceSource>("trace", std::make_unique<PrefetchReader>(open_trace(req.trace_path, req.format)),
+                                            req.trace_path, n,
                                             cfg_.sim.trace_queue_records);
     memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
     for (unsigned i = 0; i < n; ++i) {

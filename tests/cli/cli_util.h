@@ -2,6 +2,8 @@
 #pragma once
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -24,8 +26,17 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// Runs `mmusim ARGS` in directory `cwd` (created if needed).
-inline Result run_mmusim(const std::string& args, const std::string& cwd = "/tmp/mmusim_cli") {
+// A fresh working directory of the running test case (tests may run in parallel).
+inline std::string test_dir() {
+  std::string name = Catch::getResultCapture().getCurrentTestName();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return "/tmp/mmusim_cli/" + name;
+}
+
+// Runs `mmusim ARGS` in directory `cwd` (created if needed; default: the test's own).
+inline Result run_mmusim(const std::string& args, std::string cwd = "") {
+  if (cwd.empty()) cwd = test_dir();
   std::filesystem::create_directories(cwd);
   const std::string out = cwd + "/.stdout", err = cwd + "/.stderr";
   const std::string cmd = "cd '" + cwd + "' && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " + MMUSIM_BIN + " " + args +

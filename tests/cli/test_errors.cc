@@ -9,21 +9,21 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string write(const std::string& name, const std::string& text) {
-  fs::create_directories("/tmp/mmusim_cli_err");
-  const std::string p = "/tmp/mmusim_cli_err/" + name;
+  fs::create_directories(test_dir());
+  const std::string p = test_dir() + "/" + name;
   std::ofstream(p) << text;
   return p;
 }
 
 // Runs with a stale summary.csv in place: a failed run must remove it.
 Result fails(const std::string& args) {
-  fs::create_directories("/tmp/mmusim_cli_err/out");
-  std::ofstream("/tmp/mmusim_cli_err/out/summary.csv") << "stale\n";
-  const Result r = run_mmusim(args + " --out out", "/tmp/mmusim_cli_err");
+  fs::create_directories(test_dir() + "/out");
+  std::ofstream(test_dir() + "/out/summary.csv") << "stale\n";
+  const Result r = run_mmusim(args + " --out out");
   CHECK(r.code == 2);
   CHECK(r.out.empty());
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one message
-  CHECK_FALSE(fs::exists("/tmp/mmusim_cli_err/out/summary.csv"));
+  CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
   return r;
 }
 }  // namespace

@@ -41,7 +41,7 @@ TEST_CASE("golden: five accesses derived by hand", "[cli][golden]") {
   const Result r = run_mmusim("run --trace " + kSource + "/tests/data/golden_small.csv --out out --set sim.check=true");
   REQUIRE(r.code == 0);
   CHECK(r.err.empty());
-  const auto s = read_summary("/tmp/mmusim_cli/out/summary.csv");
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
   CHECK(s.at("mode") == "native");
   CHECK(u(s, "accesses") == 5);
   CHECK(u(s, "translations") == 6);
@@ -67,7 +67,7 @@ TEST_CASE("summary.csv has the issue's columns in order and every column is docu
   const Result r = run_mmusim("run --trace " + kSource + "/tests/data/golden_small.csv --out out -q");
   REQUIRE(r.code == 0);
   CHECK(r.out.empty());  // --quiet
-  std::ifstream in("/tmp/mmusim_cli/out/summary.csv");
+  std::ifstream in(test_dir() + "/out/summary.csv");
   std::string header;
   std::getline(in, header);
   const auto cols = split(header);
@@ -92,13 +92,13 @@ TEST_CASE("summary.csv has the issue's columns in order and every column is docu
 }
 
 TEST_CASE("mmusim with no arguments runs the bundled default", "[cli]") {
-  fs::remove_all("/tmp/mmusim_cli_default");
-  const Result r = run_mmusim("", "/tmp/mmusim_cli_default");
+  fs::remove_all(test_dir());
+  const Result r = run_mmusim("");
   REQUIRE(r.code == 0);
   CHECK(r.out.find("accesses") != std::string::npos);
-  const auto s = read_summary("/tmp/mmusim_cli_default/out/summary.csv");
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
   CHECK(u(s, "accesses") > 100000);
-  CHECK(fs::exists("/tmp/mmusim_cli_default/out/config.cfg"));
+  CHECK(fs::exists(test_dir() + "/out/config.cfg"));
 }
 
 TEST_CASE("every bundled trace runs clean under the checker and faults once per distinct page", "[cli][traces]") {
@@ -109,7 +109,7 @@ TEST_CASE("every bundled trace runs clean under the checker and faults once per 
     const auto ref = count_without_evictions(load_trace(t), kHugeSets);
     const Result r = run_mmusim("run --config " + kSource + "/configs/default.cfg --set guest.vcpus=4 --set sim.check=true --trace " + t + " --out out -q");
     REQUIRE(r.code == 0);
-    const auto s = read_summary("/tmp/mmusim_cli/out/summary.csv");
+    const auto s = read_summary(test_dir() + "/out/summary.csv");
     CHECK(u(s, "invariant_violations") == 0);
     CHECK(u(s, "accesses") == ref.accesses);
     CHECK(u(s, "translations") == ref.translations);
@@ -125,7 +125,7 @@ TEST_CASE("real lackey trace with TLBs that never evict matches the independent 
   REQUIRE(ref.max_pages_per_set <= 4);  // precondition: no set overflows, so no evictions
   const Result r = run_mmusim("run --trace " + t + " --out out -q --set sim.check=true --set walk.dirty_assist_cycles=50" + kHugeTlbs);
   REQUIRE(r.code == 0);
-  const auto s = read_summary("/tmp/mmusim_cli/out/summary.csv");
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
   CHECK(u(s, "accesses") == ref.accesses);
   CHECK(u(s, "translations") == ref.translations);
   CHECK(u(s, "l1i_lookups") == ref.l1i_lookups);
@@ -158,17 +158,17 @@ TEST_CASE("same inputs give byte-identical output except wall-clock columns and 
   REQUIRE(run_mmusim("run -q --trace " + t + " --out a --set sim.quantum_cycles=1000").code == 0);
   REQUIRE(run_mmusim("run -q --trace " + t + " --out b --set sim.quantum_cycles=100000").code == 0);
   REQUIRE(run_mmusim("run -q --trace " + t + " --out c --set sim.quantum_cycles=1000").code == 0);
-  const std::string a = strip(slurp("/tmp/mmusim_cli/a/summary.csv"));
-  CHECK(a == strip(slurp("/tmp/mmusim_cli/b/summary.csv")));
-  CHECK(a == strip(slurp("/tmp/mmusim_cli/c/summary.csv")));
+  const std::string a = strip(slurp(test_dir() + "/a/summary.csv"));
+  CHECK(a == strip(slurp(test_dir() + "/b/summary.csv")));
+  CHECK(a == strip(slurp(test_dir() + "/c/summary.csv")));
 }
 
 TEST_CASE("--set changes the run so a smaller dTLB misses more", "[cli]") {
   const std::string t = kSource + "/traces/lackey/sort.lackey";
   REQUIRE(run_mmusim("run -q --trace " + t + " --out big").code == 0);
   REQUIRE(run_mmusim("run -q --trace " + t + " --out small --set tlb.l1d_entries=4 --set tlb.l1d_ways=4").code == 0);
-  const auto big = read_summary("/tmp/mmusim_cli/big/summary.csv");
-  const auto small = read_summary("/tmp/mmusim_cli/small/summary.csv");
+  const auto big = read_summary(test_dir() + "/big/summary.csv");
+  const auto small = read_summary(test_dir() + "/small/summary.csv");
   CHECK(u(small, "l1d_lookups") == u(big, "l1d_lookups"));
   CHECK(u(small, "l1d_misses") > u(big, "l1d_misses"));
   CHECK(u(small, "cycles") > u(big, "cycles"));

@@ -1,0 +1,102 @@
+#include "trace/prefetch_reader.h"
+
+#include <algorithm>
+
+namespace mmusim {
+
+PrefetchReader::PrefetchReader(std::unique_ptr<TraceReader> inner, std::size_t batch_records, std::size_t batches)
+    : inner_(std::move(inner)), bytes_total_(inner_->bytes_total()), format_(inner_->format()), ring_(batches) {
+  for (Batch& b : ring_) b.recs.resize(batch_records);
+  thread_ = std::thread([this] { produce(); });
+}
+
+PrefetchReader::~PrefetchReader() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  freed_.notify_all();
+  thread_.join();
+}
+
+void PrefetchReader::produce() {
+  for (;;) {
+    Batch* b;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      freed_.wait(lock, [&] { return stop_ || tail_ - head_ < ring_.size(); });
+      if (stop_) return;
+      b = &ring_[tail_ % ring_.size()];
+    }
+    b->n = 0;
+    b->error = nullptr;
+    try {
+      // Fill the whole batch unless the trace ends: a short read is not the end.
+      while (b->n < b->recs.size()) {
+        const std::size_t got = inner_->read(b->recs.data() + b->n, b->recs.size() - b->n);
+        if (got == 0) break;
+        b->n += got;
+      }
+    } catch (...) {
+      b->error = std::current_exception();
+    }
+    bytes_done_.store(inner_->bytes_done(), std::memory_order_relaxed);
+    const bool last = b->n < b->recs.size() || b->error;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++tail_;
+    }
+    filled_.notify_one();
+    if (last) {
+      if (b->n > 0 && !b->error) {  // the end of the trace gets an empty batch of its own
+        std::unique_lock<std::mutex> lock(mu_);
+        freed_.wait(lock, [&] { return stop_ || tail_ - head_ < ring_.size(); });
+        if (stop_) return;
+        ring_[tail_ % ring_.size()].n = 0;
+        ring_[tail_ % ring_.size()].error = nullptr;
+        ++tail_;
+        lock.unlock();
+        filled_.notify_one();
+      }
+      return;
+    }
+  }
+}
+
+std::size_t PrefetchReader::read(TraceRecord* out, std::size_t n) {
+  if (finished_) return 0;
+  std::size_t done = 0;
+  while (done < n) {
+    Batch* b;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      filled_.wait(lock, [&] { return tail_ > head_; });
+      b = &ring_[head_ % ring_.size()];
+    }
+    if (pos_ == b->n) {  // the head batch is used up: its error, or the end, or the next batch
+      if (b->error) {
+        if (done > 0) return done;  // deliver the records before the error first
+        finished_ = true;
+        std::rethrow_exception(b->error);
+      }
+      if (b->n == 0) {
+        finished_ = true;
+        return done;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++head_;
+      }
+      pos_ = 0;
+      freed_.notify_one();
+      continue;
+    }
+    const std::size_t k = std::min(n - done, b->n - pos_);
+    std::copy(b->recs.begin() + pos_, b->recs.begin() + pos_ + k, out + done);
+    pos_ += k;
+    done += k;
+  }
+  return done;
+}
+
+}  // namespace mmusim

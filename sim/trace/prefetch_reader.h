@@ -1,0 +1,51 @@
+// Reads a trace on a second thread, a few batches ahead of the simulation, so that parsing text
+// and simulating overlap on two cores. Records come out in file order, exactly as the inner
+// reader gives them; an error of the inner reader is raised at the point of the trace where it
+// occurred, after every record before it has been delivered.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "trace/reader.h"
+
+namespace mmusim {
+
+class PrefetchReader : public TraceReader {
+ public:
+  explicit PrefetchReader(std::unique_ptr<TraceReader> inner, std::size_t batch_records = 16384,
+                          std::size_t batches = 4);
+  ~PrefetchReader() override;
+
+  std::size_t read(TraceRecord* out, std::size_t n) override;
+  std::uint64_t bytes_done() const override { return bytes_done_.load(std::memory_order_relaxed); }
+  std::uint64_t bytes_total() const override { return bytes_total_; }
+  TraceFormat format() const override { return format_; }
+
+ private:
+  struct Batch {
+    std::vector<TraceRecord> recs;
+    std::size_t n = 0;              // records filled; 0 = end of trace (or error)
+    std::exception_ptr error;       // raised by the inner reader after the records before it
+  };
+  void produce();
+
+  std::unique_ptr<TraceReader> inner_;
+  const std::uint64_t bytes_total_;
+  const TraceFormat format_;
+  std::vector<Batch> ring_;
+  std::size_t head_ = 0, tail_ = 0;  // consumer reads ring_[head_ % size], producer fills ring_[tail_ % size]
+  std::size_t pos_ = 0;              // next record in the head batch
+  bool finished_ = false;            // the consumer saw the end
+  std::mutex mu_;
+  std::condition_variable filled_, freed_;
+  bool stop_ = false;
+  std::atomic<std::uint64_t> bytes_done_{0};
+  std::thread thread_;
+};
+
+}  // namespace mmusim
