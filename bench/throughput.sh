@@ -3,7 +3,7 @@
 #   bench/throughput.sh [BUILD_DIR] [ACCESSES]
 # Prints, per trace: parse-only records/s, simulated accesses/s, and their ratio.
 # Traces: (1) a generated TLB-hit-dominated CSV trace of ACCESSES (default 20M) records;
-# (2) a real lackey trace: the bundled traces/lackey/sort.lackey repeated to about 10M records
+# (2) a real lackey trace: the bundled traces/lackey/quicksort.lackey repeated to about 10M records
 # (a repeated lackey log is still a valid one; after the first pass the TLBs are warm).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +14,7 @@ work=$(mktemp -d /tmp/mmusim-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 "$bin" gen --pattern tlbhit --accesses "$n" --out "$work/tlbhit.csv"
-src=$root/traces/lackey/sort.lackey
+src=$root/traces/lackey/quicksort.lackey
 reps=$(( 10000000 / $(grep -c -E '^(I| [LSM]) ' "$src") + 1 ))
 for _ in $(seq "$reps"); do cat "$src"; done > "$work/sort-repeated.lackey"
 

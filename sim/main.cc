@@ -30,7 +30,7 @@ namespace {
 
 const char* kUsage =
     "usage: mmusim [COMMAND] [OPTIONS]\n"
-    "  (no command)   run the bundled default (configs/default.cfg on traces/" "lackey/sort.lackey) into ./out\n"
+    "  (no command)   run the bundled default (configs/default.cfg on traces/lackey/quicksort.lackey) into ./out\n"
     "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR]\n"
     "  config         --list | [--config F] [--set key=value]... --show\n"
     "  columns        list the columns of summary.csv\n"
@@ -88,7 +88,7 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   }
   if (bundled_default) {
     config_file = kSourceDir + "/configs/default.cfg";
-    trace = kSourceDir + "/traces/lackey/sort.lackey";
+    trace = kSourceDir + "/traces/lackey/quicksort.lackey";
   }
   make_dir(out_dir);
   const std::string summary = out_dir + "/summary.csv";

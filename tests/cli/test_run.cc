@@ -120,7 +120,7 @@ TEST_CASE("every bundled trace runs clean under the checker and faults once per 
 }
 
 TEST_CASE("real lackey trace with TLBs that never evict matches the independent count", "[cli][golden]") {
-  const std::string t = kSource + "/traces/lackey/sort.lackey";
+  const std::string t = kSource + "/traces/lackey/quicksort.lackey";
   const auto ref = count_without_evictions(load_trace(t), kHugeSets);
   REQUIRE(ref.max_pages_per_set <= 4);  // precondition: no set overflows, so no evictions
   const Result r = run_mmusim("run --trace " + t + " --out out -q --set sim.check=true --set walk.dirty_assist_cycles=50" + kHugeTlbs);
@@ -145,7 +145,7 @@ TEST_CASE("real lackey trace with TLBs that never evict matches the independent 
 }
 
 TEST_CASE("same inputs give byte-identical output except wall-clock columns and the quantum changes nothing", "[cli]") {
-  const std::string t = kSource + "/traces/lackey/sort.lackey";
+  const std::string t = kSource + "/traces/lackey/quicksort.lackey";
   auto strip = [](const std::string& csv) {  // drop the last two columns (wall_seconds, accesses_per_second)
     std::string out;
     std::stringstream s(csv);
@@ -163,8 +163,8 @@ TEST_CASE("same inputs give byte-identical output except wall-clock columns and 
   CHECK(a == strip(slurp(test_dir() + "/c/summary.csv")));
 }
 
-TEST_CASE("--set changes the run so a smaller dTLB misses more", "[cli]") {
-  const std::string t = kSource + "/traces/lackey/sort.lackey";
+TEST_CASE("a set override changes the run so a smaller dTLB misses more", "[cli]") {
+  const std::string t = kSource + "/traces/lackey/quicksort.lackey";
   REQUIRE(run_mmusim("run -q --trace " + t + " --out big").code == 0);
   REQUIRE(run_mmusim("run -q --trace " + t + " --out small --set tlb.l1d_entries=4 --set tlb.l1d_ways=4").code == 0);
   const auto big = read_summary(test_dir() + "/big/summary.csv");

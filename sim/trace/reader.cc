@@ -1,0 +1,108 @@
+// Trace format names and open_trace with format detection.
+//
+// Detection looks at the start of the file (up to 64 KiB, kept and replayed to the reader, so
+// pipes and stdin work and no record is lost):
+//   - the first non-empty line is a header naming the columns op and gva  -> CSV
+//   - one of the first 16 non-empty lines starts with "==", "I  ", " L ", " S " or " M " -> lackey
+//     (lackey's own "==pid==" banner normally comes first; program output may precede it)
+//   - otherwise an InputError asks for --format.
+#include <algorithm>
+#include <string>
+
+#include "input_error.h"
+#include "trace/readers_impl.h"
+
+namespace mmusim {
+
+TraceFormat parse_trace_format(const std::string& s, const std::string& option) {
+  if (s == "auto") return TraceFormat::Auto;
+  if (s == "csv") return TraceFormat::Csv;
+  if (s == "lackey") return TraceFormat::Lackey;
+  throw InputError(option, 0, "", "'" + s + "' is not a trace format (auto, csv or lackey)");
+}
+
+const char* trace_format_name(TraceFormat f) {
+  switch (f) {
+    case TraceFormat::Auto: return "auto";
+    case TraceFormat::Csv: return "csv";
+    case TraceFormat::Lackey: return "lackey";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::size_t kPeekBytes = 64 * 1024;
+constexpr int kDetectLines = 16;
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// The first line names columns op and gva (comma separated, blanks around names allowed).
+bool is_csv_header(const std::string& line) {
+  bool op = false, gva = false;
+  std::size_t i = 0;
+  while (i <= line.size()) {
+    std::size_t j = line.find(',', i);
+    if (j == std::string::npos) j = line.size();
+    std::size_t a = i, b = j;
+    while (a < b && is_blank(line[a])) ++a;
+    while (b > a && is_blank(line[b - 1])) --b;
+    std::string tok = line.substr(a, b - a);
+    if (tok == "op") op = true;
+    if (tok == "gva") gva = true;
+    i = j + 1;
+  }
+  return op && gva;
+}
+
+bool is_lackey_line(const std::string& l) {
+  auto starts = [&](const char* p) { return l.compare(0, std::char_traits<char>::length(p), p) == 0; };
+  return starts("==") || starts("I  ") || starts(" L ") || starts(" S ") || starts(" M ");
+}
+
+}  // namespace
+
+std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat format) {
+  auto file = std::make_unique<trace_detail::InputFile>(path);
+  const std::string& head = file->peek(kPeekBytes);
+  std::size_t start = head.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // UTF-8 BOM
+  bool blank = std::all_of(head.begin() + static_cast<std::ptrdiff_t>(start), head.end(),
+                           [](char c) { return is_blank(c) || c == '\n'; });
+  if (blank && file->peek_has_all()) throw InputError(file->name(), 0, "", "empty trace file");
+
+  if (format == TraceFormat::Auto) {
+    std::string first;
+    int seen = 0;
+    std::size_t i = start;
+    while (i < head.size() && seen < kDetectLines) {
+      std::size_t j = head.find('\n', i);
+      if (j == std::string::npos) j = head.size();
+      std::string line = head.substr(i, j - i);
+      i = j + 1;
+      if (std::all_of(line.begin(), line.end(), is_blank)) continue;
+      if (seen++ == 0) {
+        first = line;
+        if (is_csv_header(line)) {
+          format = TraceFormat::Csv;
+          break;
+        }
+      }
+      if (is_lackey_line(line)) {
+        format = TraceFormat::Lackey;
+        break;
+      }
+    }
+    if (format == TraceFormat::Auto) {
+      if (first.size() > 60) first = first.substr(0, 60) + "...";
+      while (!first.empty() && first.back() == '\r') first.pop_back();
+      throw InputError(file->name(), 0, "",
+                       "cannot tell the trace format (first line: '" + first +
+                           "'; a CSV trace starts with a header row naming op and gva, a lackey trace "
+                           "has '==', 'I  ', ' L ', ' S ', ' M ' lines); use --format csv|lackey");
+    }
+  }
+  if (format == TraceFormat::Csv) return trace_detail::make_csv_reader(std::move(file));
+  return trace_detail::make_lackey_reader(std::move(file));
+}
+
+}  // namespace mmusim

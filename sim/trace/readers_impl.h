@@ -1,0 +1,21 @@
+// Private to sim/trace: constructors of the concrete readers, used by open_trace (reader.cc).
+#pragma once
+#include <memory>
+
+#include "trace/input_file.h"
+#include "trace/reader.h"
+
+namespace mmusim {
+namespace trace_detail {
+
+// CSV with a header row (csv_reader.cc). Throws InputError on a bad header.
+std::unique_ptr<TraceReader> make_csv_reader(std::unique_ptr<InputFile> file);
+// valgrind --tool=lackey --trace-mem=yes output (lackey_reader.cc).
+std::unique_ptr<TraceReader> make_lackey_reader(std::unique_ptr<InputFile> file);
+
+// Block size the lackey reader reads with; a line longer than this is skipped if it is not a
+// record, and rejected if it is.
+constexpr std::size_t kLackeyBlockBytes = std::size_t(1) << 20;
+
+}  // namespace trace_detail
+}  // namespace mmusim

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Rebuilds the bundled traces (see traces/README.md). Run from the repository root:
+#   sh traces/tools/make_traces.sh            # lackey traces and synthetic traces
+#   MMUSIM=build/sim/mmusim sh traces/tools/make_traces.sh
+# Lackey traces depend on the exact gcc, glibc and valgrind versions (README lists the ones used);
+# the synthetic traces are byte-identical everywhere.
+set -eu
+
+ROOT=$(pwd)
+OUT="$ROOT/traces"
+MMUSIM=${MMUSIM:-"$ROOT/build/sim/mmusim"}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+lackey() {  # lackey NAME COMMAND...
+  name=$1
+  shift
+  valgrind --tool=lackey --trace-mem=yes --log-file="$OUT/lackey/$name.lackey" "$@" > /dev/null
+}
+
+# (a) Small C programs, static so the trace holds no dynamic loader work.
+for prog in quicksort listwalk matmul; do
+  gcc -O2 -static -o "$WORK/$prog" "$OUT/src/$prog.c"
+done
+cd "$WORK"
+lackey quicksort ./quicksort 600
+lackey listwalk ./listwalk 1024 8
+lackey matmul ./matmul 20
+# A real system program: coreutils true (dynamic: ld.so relocation and libc start-up).
+lackey true /bin/true
+cd "$ROOT"
+
+# (b) Synthetic CSV traces.
+mkdir -p "$OUT/synthetic"
+if [ -x "$MMUSIM" ]; then
+  GEN="$MMUSIM gen"
+else
+  echo "note: $MMUSIM not found, using traces/tools/gen_reference.py (same bytes, slower)" >&2
+  GEN="python3 $OUT/tools/gen_reference.py"
+fi
+$GEN --pattern hotcold --accesses 10000 --footprint-pages 1024 --hot-pages 32 --hot-fraction 0.9 --seed 1 \
+  > "$OUT/synthetic/hotcold-small.csv"
+$GEN --pattern seq --accesses 10000 --footprint-pages 16 --seed 1 > "$OUT/synthetic/seq-small.csv"
+$GEN --pattern uniform --accesses 10000 --footprint-pages 256 --vcpus 2 --pids 2 --seed 1 \
+  > "$OUT/synthetic/multi-vcpu.csv"
+$GEN --pattern tlbhit --accesses 10000 --seed 1 > "$OUT/synthetic/tlbhit-small.csv"
