@@ -16,12 +16,12 @@ trap 'rm -rf "$work"' EXIT
 "$bin" gen --pattern tlbhit --accesses "$n" --out "$work/tlbhit.csv"
 src=$root/traces/lackey/quicksort.lackey
 reps=$(( 10000000 / $(grep -c -E '^(I| [LSM]) ' "$src") + 1 ))
-for _ in $(seq "$reps"); do cat "$src"; done > "$work/sort-repeated.lackey"
+for _ in $(seq "$reps"); do cat "$src"; done > "$work/quicksort-repeated.lackey"
 
 field() { awk -F, -v k="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==k) c=i} NR==2{print $c}' "$2"; }
 
 printf '%-22s %12s %14s %14s %7s\n' trace records parse_only/s simulated/s ratio
-for t in tlbhit.csv sort-repeated.lackey; do
+for t in tlbhit.csv quicksort-repeated.lackey; do
   parse=$("$bin" parse --trace "$work/$t" | awk -F, '$1=="records_per_second"{print $2}')
   "$bin" run --config "$root/configs/default.cfg" --trace "$work/$t" --out "$work/out" --quiet
   sim=$(field accesses_per_second "$work/out/summary.csv")

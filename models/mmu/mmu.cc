@@ -55,14 +55,11 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
   return true;
 }
 
-Translation Mmu::translate(Vpn vpn, bool write, bool fetch) {
+Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool fetch, TlbEntry* l1_hit) {
   Translation t;
-  const std::uint64_t key = tlb_key(ctx_, vpn);
   Tlb& l1 = fetch ? l1i_ : l1d_;
-  ++(fetch ? stats_.l1i_lookups : stats_.l1d_lookups);
   t.cycles += cfg_.l1_hit_cycles;
-  stats_.tlb_cycles += cfg_.l1_hit_cycles;
-  if (TlbEntry* e = l1.lookup(key)) {
+  if (TlbEntry* e = l1_hit) {
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
     ++stats_.translations;
     return t;

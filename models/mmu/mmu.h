@@ -61,7 +61,21 @@ class Mmu {
 
   // One attempt to translate `vpn` of the current context. On a fault nothing is filled; the
   // caller handles the fault and calls translate again (every lookup is counted again).
-  Translation translate(Vpn vpn, bool write, bool fetch);
+  // The common case, an L1 hit that needs no assist, is inline; the rest is translate_after_l1.
+  Translation translate(Vpn vpn, bool write, bool fetch) {
+    const std::uint64_t key = tlb_key(ctx_, vpn);
+    ++(fetch ? stats_.l1i_lookups : stats_.l1d_lookups);
+    stats_.tlb_cycles += cfg_.l1_hit_cycles;
+    TlbEntry* e = (fetch ? l1i_ : l1d_).lookup(key);
+    if (e && (!write || e->dirty) && (!fetch || !e->nx) && (!write || e->writable)) {
+      ++stats_.translations;
+      Translation t;
+      t.cycles = cfg_.l1_hit_cycles;
+      t.frame = e->frame;
+      return t;
+    }
+    return translate_after_l1(key, vpn, write, fetch, e);
+  }
 
   // Drops `vpn` of `ctx` from every TLB level (INVLPG).
   void invlpg(std::uint32_t ctx, Vpn vpn);
@@ -74,6 +88,8 @@ class Mmu {
   const PageWalkCache& pwc() const { return pwc_; }
 
  private:
+  // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry or nullptr.
+  Translation translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool fetch, TlbEntry* l1_hit);
   // A hit in `e` (L1 or STLB): checks permissions and the dirty-bit assist.
   bool hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t);
 

@@ -10,9 +10,10 @@
 namespace mmusim {
 
 // A CPU's translation hardware (TLBs, page-walk cache, walker): exported by TlbModule.
+// The vCPU finds the model through this interface once, at the start of simulation, and then
+// calls it directly: the translation is a plain (inlined) call on the hot path.
 struct TranslateIf : virtual sc_core::sc_interface {
-  virtual void load_cr3(std::uint32_t ctx, PageTable* table) = 0;
-  virtual Translation translate(Vpn vpn, bool write, bool fetch) = 0;
+  virtual Mmu& mmu_model() = 0;
 };
 
 // The memory system a vCPU runs on (native mode: the OS and its frames): exported by the

@@ -14,8 +14,7 @@ class TlbModule : public sc_core::sc_module, public TranslateIf {
     translate_export.bind(*this);
   }
 
-  void load_cr3(std::uint32_t ctx, PageTable* table) override { mmu_.load_cr3(ctx, table); }
-  Translation translate(Vpn vpn, bool write, bool fetch) override { return mmu_.translate(vpn, write, fetch); }
+  Mmu& mmu_model() override { return mmu_; }
 
   const Mmu& mmu() const { return mmu_; }
 

@@ -17,20 +17,20 @@ bool canonical(std::uint64_t a) {
 
 TraceSource::TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader, std::string path,
                          unsigned vcpus, std::size_t max_queued)
-    : sc_module(name), reader_(std::move(reader)), path_(std::move(path)), queues_(vcpus), batch_(kBatch),
+    : sc_module(name), reader_(std::move(reader)), path_(std::move(path)), queues_(vcpus),
       max_queued_(max_queued) {
   source_export.bind(*this);
 }
 
-void TraceSource::check(const TraceRecord& r) const {
-  const std::uint64_t n = records_ + 1;
+void TraceSource::check(const TraceRecord& r, std::uint64_t n) const {
+  const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
+  if (r.vcpu < queues_.size() && canonical(r.gva) && last >= r.gva && (r.gva >> 47) == (last >> 47)) return;
   auto fail = [&](const char* key, const std::string& what) {
     throw InputError(path_, 0, "", "record " + std::to_string(n) + ": " + key + ": " + what);
   };
   if (r.vcpu >= queues_.size())
     fail("vcpu", std::to_string(r.vcpu) + " is not below guest.vcpus = " + std::to_string(queues_.size()));
-  const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
-  if (!canonical(r.gva) || last < r.gva || !canonical(last) || (r.gva >> 47) != (last >> 47)) {
+  if (!canonical(r.gva) || last < r.gva || (r.gva >> 47) != (last >> 47)) {
     std::ostringstream s;
     s << "0x" << std::hex << r.gva << " size " << std::dec << r.size << " leaves the canonical 48-bit address space";
     fail("gva", s.str());
@@ -38,17 +38,21 @@ void TraceSource::check(const TraceRecord& r) const {
 }
 
 void TraceSource::refill() {
-  const std::size_t n = reader_->read(batch_.data(), batch_.size());
+  // One vCPU: read straight into its queue; several: read a batch and deal it out.
+  std::vector<TraceRecord>& into = queues_.size() == 1 ? queues_[0] : batch_;
+  const std::size_t old = queues_.size() == 1 ? into.size() : 0;
+  into.resize(old + kBatch);
+  const std::size_t n = reader_->read(into.data() + old, kBatch);
+  into.resize(old + n);
   if (n == 0) {
     eof_ = true;
     progress_.finish();
     return;
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    check(batch_[i]);
-    queues_[batch_[i].vcpu].push_back(batch_[i]);
-    ++records_;
-  }
+  for (std::size_t i = old; i < old + n; ++i) check(into[i], records_ + i - old + 1);
+  if (queues_.size() > 1)
+    for (const TraceRecord& r : batch_) queues_[r.vcpu].push_back(r);
+  records_ += n;
   queued_ += n;
   progress_.update(records_, reader_->bytes_done(), reader_->bytes_total());
 }

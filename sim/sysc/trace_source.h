@@ -31,7 +31,8 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
 
  private:
   void refill();
-  void check(const TraceRecord& r) const;
+  // Record number `n` (1-based) names a vCPU the machine has and a canonical address range.
+  void check(const TraceRecord& r, std::uint64_t n) const;
 
   std::unique_ptr<TraceReader> reader_;
   std::string path_;

@@ -32,7 +32,7 @@ void Vcpu::switch_to(std::uint16_t vm, std::uint32_t pid) {
   vm_ = vm;
   pid_ = pid;
   ctx_ = memory->context(vm, pid);
-  mmu->load_cr3(ctx_, memory->table(ctx_));
+  mmu_->load_cr3(ctx_, memory->table(ctx_));
 }
 
 void Vcpu::run() {
@@ -45,6 +45,7 @@ void Vcpu::run() {
 }
 
 void Vcpu::replay() {
+  mmu_ = &mmu->mmu_model();
   for (;;) {
     sync();  // taking a batch may wait for other vCPUs in simulated time
     if (!trace->take(id_, batch_)) break;
@@ -58,7 +59,7 @@ void Vcpu::replay() {
       const std::uint64_t last = (r.gva + (r.size ? r.size : 1) - 1) >> kPageShift;
       for (std::uint64_t vpn = first; vpn <= last; ++vpn) {
         for (;;) {
-          const Translation t = mmu->translate(Vpn{vpn}, write, fetch);
+          const Translation t = mmu_->translate(Vpn{vpn}, write, fetch);
           c += t.cycles;
           if (t.ok) break;
           offset_ += c;

@@ -47,6 +47,7 @@ class Vcpu : public sc_core::sc_module {
   void switch_to(std::uint16_t vm, std::uint32_t pid);
 
   unsigned id_;
+  Mmu* mmu_ = nullptr;  // the model behind the `mmu` port, called directly
   Cycles quantum_;
   sc_core::sc_time period_;
   std::uint64_t check_every_;
