@@ -68,6 +68,15 @@ void save_config(const std::string& path, const Config& c) {
   if (!out) throw InputError(path, 0, "--out", "cannot write");
 }
 
+// Parses `args` against `desc`; prints the help and returns false when --help was asked for.
+bool parse_args(const std::vector<std::string>& args, const po::options_description& desc, po::variables_map& vm) {
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  po::notify(vm);
+  if (!vm.count("help")) return true;
+  std::cout << desc;
+  return false;
+}
+
 int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   std::string config_file, trace, out_dir = "out", format = "auto";
   std::vector<std::string> sets;
@@ -80,12 +89,7 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
       "out,o", po::value(&out_dir), "output directory (default ./out)")("quiet,q", po::bool_switch(&quiet),
                                                                        "no table on stdout");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  if (!parse_args(args, desc, vm)) return 0;
   if (bundled_default) {
     config_file = kSourceDir + "/configs/default.cfg";
     trace = kSourceDir + "/traces/lackey/quicksort.lackey";
@@ -125,8 +129,7 @@ int cmd_config(const std::vector<std::string>& args) {
       "show", "the effective values after --config and --set")("config,c", po::value(&config_file), "INI file")(
       "set", po::value(&sets)->composing(), "override a key (repeatable)");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  po::notify(vm);
+  if (!parse_args(args, desc, vm)) return 0;
   if (vm.count("show")) {
     const Config c = load_config(config_file, sets);
     for (const auto& [k, v] : c.effective()) {
@@ -137,8 +140,8 @@ int cmd_config(const std::vector<std::string>& args) {
     return 0;
   }
   if (!vm.count("list")) {
-    std::cout << desc;
-    return vm.count("help") ? 0 : 2;
+    std::cerr << desc;
+    return 2;
   }
   std::cout << std::left << std::setw(32) << "key" << std::setw(10) << "default" << std::setw(10) << "unit"
             << "help\n";
@@ -170,12 +173,7 @@ int cmd_parse(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "this help")("trace,t", po::value(&trace), "trace file")(
       "format", po::value(&format), "auto, csv, lackey");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  if (!parse_args(args, desc, vm)) return 0;
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   const auto t0 = std::chrono::steady_clock::now();
   auto reader = open_trace(trace, parse_trace_format(format, "--format"));

@@ -8,20 +8,14 @@
 #include <vector>
 
 #include "input_error.h"
+#include "temp_file.h"
 #include "trace/reader.h"
 
 using namespace mmusim;
+using mmusim::test::temp_file;
 
 namespace {
 
-// Writes `content` to a fresh file in a per-process temp folder and returns its path.
-std::string temp_file(const std::string& name, const std::string& content) {
-  auto dir = std::filesystem::temp_directory_path() / ("mmusim_test_csv_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto p = dir / name;
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
-  return p.string();
-}
 
 // Reads the whole trace in batches of 7 records (not a divisor of anything below: exercises the
 // batch boundaries).

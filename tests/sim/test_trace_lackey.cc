@@ -8,19 +8,14 @@
 #include <vector>
 
 #include "input_error.h"
+#include "temp_file.h"
 #include "trace/reader.h"
 
 using namespace mmusim;
+using mmusim::test::temp_file;
 
 namespace {
 
-std::string temp_file(const std::string& name, const std::string& content) {
-  auto dir = std::filesystem::temp_directory_path() / ("mmusim_test_lackey_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto p = dir / name;
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
-  return p.string();
-}
 
 std::vector<TraceRecord> read_all(const std::string& path, TraceFormat f = TraceFormat::Auto,
                                   std::size_t batch = 5) {
