@@ -7,9 +7,6 @@
 #include <systemc>
 #include <vector>
 
-#include "common/errors.h"
-#include "input_error.h"
-#include "mmu/checker.h"
 #include "sysc/native_memory.h"
 #include "sysc/tlb_module.h"
 #include "sysc/trace_source.h"
@@ -33,16 +30,21 @@ MmuConfig mmu_config(const SimConfig& c) {
   return m;
 }
 
-// Native mode: vCPUs, each with its TLBs, on one memory system; the trace split among them.
-class NativeTop : public sc_core::sc_module {
+std::unique_ptr<MemorySystem> make_memory(const SimConfig& cfg) {
+  return std::make_unique<NativeMemory>("memory", cfg.host.mem_mb * 256, cfg.cost.host_minor_fault_cycles);
+}
+
+// The machine: guest.vms x guest.vcpus vCPUs, each with its TLBs, on one memory system; the
+// trace split among them (record (vm, vcpu) runs on CPU vm * guest.vcpus + vcpu).
+class Top : public sc_core::sc_module {
  public:
-  NativeTop(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period)
+  Top(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period)
       : sc_module(name), cfg_(req.cfg), period_(period) {
-    const unsigned n = static_cast<unsigned>(cfg_.guest.vcpus);
+    const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
     source_ = std::make_unique<TraceSource>("trace", std::make_unique<PrefetchReader>(open_trace(req.trace_path, req.format)),
-                                            req.trace_path, n,
+                                            req.trace_path, cfg_.guest.vms, cfg_.guest.vcpus,
                                             cfg_.sim.trace_queue_records);
-    memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
+    memory_ = make_memory(cfg_);
     for (unsigned i = 0; i < n; ++i) {
       const std::string id = std::to_string(i);
       tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + id).c_str(), mmu_config(cfg_)));
@@ -52,7 +54,7 @@ class NativeTop : public sc_core::sc_module {
                                               cfg_.sim.check ? kCheckEvery : 0, checker));
       vcpus_.back()->trace.bind(source_->source_export);
       vcpus_.back()->mmu.bind(tlbs_.back()->translate_export);
-      vcpus_.back()->memory.bind(memory_->memory_export);
+      vcpus_.back()->memory.bind(memory_->memory_port());
     }
   }
 
@@ -74,41 +76,35 @@ class NativeTop : public sc_core::sc_module {
     s.l1d_lookups = m.l1d_lookups, s.l1d_misses = m.l1d_misses;
     s.stlb_lookups = m.stlb_lookups, s.stlb_misses = m.stlb_misses;
     s.walks = m.walks, s.walk_refs = m.walk_refs;
-    s.page_faults = memory_->os().stats().page_faults;
     s.invariant_violations = violations_;
     s.vcpus = vcpus_.size();
     s.translations = m.translations;
     s.dirty_assists = m.dirty_assists;
     s.pwc_lookups = m.pwc_lookups, s.pwc_hits = m.pwc_hits;
     s.context_switches = v.context_switches;
-    s.processes = memory_->os().stats().processes;
-    std::uint64_t pt_pages = 0;
-    for (std::uint32_t ctx = 0; ctx < s.processes; ++ctx) pt_pages += memory_->os().table_or_null(ctx)->table_pages();
-    s.page_table_pages = pt_pages;
-    s.frames_used = memory_->frames().used();
-    s.vcpu_cycles = v.cycles, s.gap_cycles = v.gap_cycles, s.fault_cycles = v.fault_cycles;
-    s.trace_stall_cycles = source_->stall_time().value() / period_.value();
+    s.vcpu_cycles = v.cycles, s.gap_cycles = v.gap_cycles;
     s.tlb_cycles = m.tlb_cycles, s.walk_cycles = m.walk_cycles, s.dirty_assist_cycles = m.dirty_assist_cycles;
+    s.vmexit_cycles = v.causes.vmexit, s.guest_fault_cycles = v.causes.guest_fault;
+    s.shadow_fault_cycles = v.causes.shadow_fault, s.pt_write_cycles = v.causes.pt_write;
+    s.host_fault_cycles = v.causes.host_fault, s.ipi_cycles = v.causes.ipi;
+    s.trace_stall_cycles = source_->stall_time().value() / period_.value();
+    memory_->fill_summary(s);
     return s;
   }
 
  private:
   static constexpr std::uint64_t kCheckEvery = 1 << 16;
 
-  void check(unsigned vcpu) {
-    const NativeOs& os = memory_->os();
-    auto bad = check_translation_caches(tlbs_[vcpu]->mmu(), [&](std::uint32_t c) { return os.table_or_null(c); },
-                                        memory_->frames());
-    for (std::string& b : os.check()) bad.push_back(std::move(b));
-    for (const std::string& b : bad) {
-      if (violations_++ < 10) std::cerr << "invariant violation at cycle " << sc_core::sc_time_stamp() << ": " << b << '\n';
+  void check(unsigned cpu) {
+    for (const std::string& b : memory_->check(tlbs_[cpu]->mmu())) {
+      if (violations_++ < 10) std::cerr << "invariant violation at " << sc_core::sc_time_stamp() << ": " << b << '\n';
     }
   }
 
   const SimConfig& cfg_;
   sc_core::sc_time period_;
   std::unique_ptr<TraceSource> source_;
-  std::unique_ptr<NativeMemory> memory_;
+  std::unique_ptr<MemorySystem> memory_;
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
   std::vector<std::unique_ptr<Vcpu>> vcpus_;
   std::uint64_t violations_ = 0;
@@ -125,7 +121,7 @@ RunSummary simulate(const RunRequest& req) {
   const sc_core::sc_time period(std::round(1e6 / static_cast<double>(cfg.sim.cpu_mhz)), sc_core::SC_PS);
 
   const auto t0 = std::chrono::steady_clock::now();
-  NativeTop top("top", req, period);
+  Top top("top", req, period);
   sc_core::sc_start();
   top.rethrow_errors();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

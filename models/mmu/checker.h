@@ -1,6 +1,7 @@
 // Invariant checks of the translation caches (sim.check): every TLB entry matches the present
-// leaf PTE of its context (frame, no more permission than the PTE grants, D only if PTE.D) and
-// maps a frame in use; every page-walk-cache entry points at a table that still exists.
+// leaf PTE of its context's active table (frame, no more permission than the PTE grants, D only
+// if PTE.D) and maps a frame in use; every page-walk-cache entry points at a table that is still
+// part of its context's tree.
 #pragma once
 #include <functional>
 #include <string>
@@ -11,9 +12,13 @@
 
 namespace mmusim {
 
-using TableOfContext = std::function<const PageTable*(std::uint32_t ctx)>;
+// What the caches are checked against (native: the process tables; shadow: the shadow roots).
+struct CheckTarget {
+  std::function<TableNode*(std::uint32_t ctx)> root;  // nullptr if the context has no table
+  std::function<bool(std::uint32_t ctx, std::uint64_t frame, const TableNode* node)> table_live;
+  const FrameAllocator* frames;  // the frames leaves point into
+};
 
-std::vector<std::string> check_translation_caches(const Mmu& mmu, const TableOfContext& table_of,
-                                                  const FrameAllocator& frames);
+std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTarget& target);
 
 }  // namespace mmusim

@@ -42,7 +42,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
   if (write && !e.dirty) {
     // Dirty-bit assist (semantics 5): PTE.D is set and the entry updated in place; it is not a
     // miss and not a walk.
-    Pte* p = table_->leaf(vpn);
+    Pte* p = leaf_entry(root_, vpn);
     if (!p || !p->present() || !p->writable() || p->frame() != e.frame)
       throw std::logic_error("dirty-bit assist on a TLB entry that no longer matches its PTE");
     p->raw |= pte_bits::A | pte_bits::D;
@@ -78,7 +78,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   ++stats_.stlb_misses;
 
   ++stats_.walks;
-  TableNode* start = table_->root();
+  TableNode* start = root_;
   if (pwc_.enabled()) {
     ++stats_.pwc_lookups;
     if (TableNode* n = pwc_.lookup(ctx_, vpn)) {

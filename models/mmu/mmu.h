@@ -52,10 +52,11 @@ class Mmu {
  public:
   explicit Mmu(const MmuConfig& cfg);
 
-  // CR3 load: the context's table becomes the active one. TLBs are tagged by context: no flush.
-  void load_cr3(std::uint32_t ctx, PageTable* table) {
+  // CR3 load: the context's top table (a process's PML4, or a shadow root) becomes the active
+  // one. TLBs are tagged by context: no flush.
+  void load_cr3(std::uint32_t ctx, TableNode* root) {
     ctx_ = ctx;
-    table_ = table;
+    root_ = root;
   }
   std::uint32_t ctx() const { return ctx_; }
 
@@ -97,7 +98,7 @@ class Mmu {
   Tlb l1i_, l1d_, stlb_;
   PageWalkCache pwc_;
   std::uint32_t ctx_ = 0;
-  PageTable* table_ = nullptr;
+  TableNode* root_ = nullptr;
   MmuStats stats_;
 };
 

@@ -19,11 +19,22 @@ std::uint32_t NativeOs::context(std::uint16_t vm, std::uint32_t pid) {
 
 void NativeOs::handle_page_fault(std::uint32_t ctx, Vpn vpn) {
   PageTable& pt = table(ctx);
-  if (Pte* p = pt.leaf(vpn); p && p->present())
-    throw std::logic_error("native page fault on a present page");
+  ++stats_.page_faults;
+  // Another CPU of the same process mapped the page since this one's walk failed: nothing to
+  // do (the "raced" exit of do_anonymous_page).
+  if (Pte* p = pt.leaf(vpn); p && p->present()) return;
   const std::uint64_t frame = frames_.alloc();
   pt.map(vpn, frame, pte_bits::W | pte_bits::U);
-  ++stats_.page_faults;
+}
+
+CheckTarget NativeOs::check_target() const {
+  CheckTarget t;
+  t.root = [this](std::uint32_t ctx) { return ctx < procs_.size() ? procs_[ctx].table->root() : nullptr; };
+  t.table_live = [this](std::uint32_t ctx, std::uint64_t frame, const TableNode* node) {
+    return ctx < procs_.size() && procs_[ctx].table->table_at(frame) == node;
+  };
+  t.frames = &frames_;
+  return t;
 }
 
 std::vector<std::string> NativeOs::check() const {

@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "common/frame_allocator.h"
+#include "mmu/checker.h"
 #include "paging/page_table.h"
 
 namespace mmusim {
 
 struct NativeOsStats {
-  std::uint64_t page_faults = 0;  // demand faults: one per first touch of a page
+  std::uint64_t page_faults = 0;  // demand faults: one per first touch of a page (per CPU that raced for it)
   std::uint64_t processes = 0;
 };
 
@@ -30,6 +31,8 @@ class NativeOs {
   const PageTable* table_or_null(std::uint32_t ctx) const {
     return ctx < procs_.size() ? procs_[ctx].table.get() : nullptr;
   }
+  // The checker's view: each context's table.
+  CheckTarget check_target() const;
 
   // A not-present fault on `vpn` (do_anonymous_page): allocate a frame and map it P|W|U.
   // Throws OutOfMemory when the frames run out (native mode has no swap).

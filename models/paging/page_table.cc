@@ -18,8 +18,8 @@ TableNode* PageTable::new_table(unsigned level) {
   return raw;
 }
 
-Pte* PageTable::leaf(Vpn vpn) const {
-  TableNode* t = root_;
+Pte* leaf_entry(TableNode* root, Vpn vpn) {
+  TableNode* t = root;
   for (unsigned level = kLevels; level > 1; --level) {
     t = t->child[pt_index(vpn, level)];
     if (!t) return nullptr;

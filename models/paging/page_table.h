@@ -31,6 +31,10 @@ struct TableNode {
   std::array<TableNode*, kEntriesPerTable> child{};
 };
 
+// Software lookup from any top table (no A/D side effects, no counting): the leaf entry for
+// `vpn`, or nullptr when a table on the way is missing. The entry may be non-present.
+Pte* leaf_entry(TableNode* root, Vpn vpn);
+
 class PageTable {
  public:
   // The top table is allocated at once from `frames` and always exists.
@@ -42,9 +46,7 @@ class PageTable {
   TableNode* root() const { return root_; }
   std::uint64_t root_frame() const { return root_->frame; }
 
-  // Software lookup (no A/D side effects, no counting): the leaf entry for `vpn`, or nullptr when
-  // a table on the way is missing. The entry may be non-present.
-  Pte* leaf(Vpn vpn) const;
+  Pte* leaf(Vpn vpn) const { return leaf_entry(root_, vpn); }
 
   // Maps `vpn` to `frame` with `flags` (P is added), allocating missing tables; intermediate
   // entries get P|W|U so that permissions are decided by the leaf. Returns the leaf entry.

@@ -26,7 +26,7 @@ struct SimConfig {
     std::uint64_t ref_cycles, pwc_entries, dirty_assist_cycles;
   } walk;
   struct {
-    std::uint64_t mem_mb, vcpus;
+    std::uint64_t mem_mb, vms, vcpus;
   } guest;
   struct {
     std::uint64_t mem_mb;

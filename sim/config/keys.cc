@@ -90,8 +90,10 @@ const std::vector<KeySpec>& config_keys() {
                "cost of the assist that sets PTE.D on a write to a cached clean entry (not published: calibrate)"),
 
       UINT_KEY(guest, mem_mb, "1024", "MiB", 1, 1 << 20, "memory of each guest VM"),
+      UINT_KEY(guest, vms, "1", "VMs", 1, 64,
+               "virtual machines (native mode: address-space namespaces); every record's vm must be below this"),
       UINT_KEY(guest, vcpus, "1", "vCPUs", 1, 256,
-               "virtual CPUs (native mode: CPUs); every trace record's vcpu must be below this"),
+               "virtual CPUs per VM (native mode: CPUs per namespace); every record's vcpu must be below this"),
 
       UINT_KEY(host, mem_mb, "4096", "MiB", 1, 1 << 20,
                "host physical memory (native mode: the machine's memory, page tables included)"),

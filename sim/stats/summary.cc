@@ -65,12 +65,17 @@ const std::vector<ColumnSpec>& summary_columns() {
       U64_COL(processes, "processes", "address spaces (vm, pid) created"),
       U64_COL(page_table_pages, "pages", "page-table pages at the end, roots included"),
       U64_COL(frames_used, "frames", "4 KiB frames in use at the end (data and page tables)"),
-      U64_COL(vcpu_cycles, "cycles", "busy cycles summed over vCPUs = gap + tlb + walk + fault + assist"),
+      U64_COL(vcpu_cycles, "cycles", "busy cycles summed over vCPUs: the sum of the nine *_cycles columns below"),
       U64_COL(gap_cycles, "cycles", "non-memory work given by the trace's gap column"),
       U64_COL(tlb_cycles, "cycles", "L1 and STLB lookups"),
-      U64_COL(walk_cycles, "cycles", "page-walk references"),
-      U64_COL(fault_cycles, "cycles", "page-fault handling"),
+      U64_COL(walk_cycles, "cycles", "hardware page-walk references"),
       U64_COL(dirty_assist_cycles, "cycles", "dirty-bit assists"),
+      U64_COL(vmexit_cycles, "cycles", "VM exits and entries"),
+      U64_COL(guest_fault_cycles, "cycles", "guest OS page-fault handling"),
+      U64_COL(shadow_fault_cycles, "cycles", "KVM shadow page-fault handling"),
+      U64_COL(pt_write_cycles, "cycles", "KVM emulating trapped guest page-table writes"),
+      U64_COL(host_fault_cycles, "cycles", "host page faults (native mode: the OS's page faults)"),
+      U64_COL(ipi_cycles, "cycles", "sending remote TLB-flush IPIs"),
       U64_COL(trace_stall_cycles, "cycles",
               "vCPU time spent waiting for the trace queue (sim.trace_queue_records); 0 unless vCPUs' records are far apart"),
       REAL_COL(sim_seconds, "s", 9, "cycles / sim.cpu_mhz"),
@@ -116,8 +121,14 @@ void print_summary_table(std::ostream& out, const RunSummary& s) {
   row("page faults", std::to_string(s.page_faults));
   row("dirty assists", std::to_string(s.dirty_assists));
   row("frames used", std::to_string(s.frames_used) + " (" + std::to_string(s.page_table_pages) + " page-table pages)");
-  row("cycles by cause", "tlb " + std::to_string(s.tlb_cycles) + ", walk " + std::to_string(s.walk_cycles) +
-                             ", fault " + std::to_string(s.fault_cycles) + ", gap " + std::to_string(s.gap_cycles));
+  std::string causes;
+  for (const auto& [name, v] : {std::pair<const char*, std::uint64_t>{"tlb", s.tlb_cycles}, {"walk", s.walk_cycles},
+                                {"assist", s.dirty_assist_cycles}, {"vmexit", s.vmexit_cycles},
+                                {"guest fault", s.guest_fault_cycles}, {"shadow fault", s.shadow_fault_cycles},
+                                {"pt write", s.pt_write_cycles}, {"host fault", s.host_fault_cycles},
+                                {"ipi", s.ipi_cycles}, {"gap", s.gap_cycles}})
+    if (v) causes += (causes.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(v);
+  row("cycles by cause", causes);
   if (s.invariant_violations) row("INVARIANT VIOLATIONS", std::to_string(s.invariant_violations));
   row("speed", fixed(s.accesses_per_second / 1e6, 2) + " M accesses/s (" + fixed(s.wall_seconds, 2) + " s)");
 }

@@ -20,8 +20,9 @@ struct RunSummary {
   // Beyond the list.
   std::uint64_t vcpus = 0, translations = 0, dirty_assists = 0, pwc_lookups = 0, pwc_hits = 0;
   std::uint64_t context_switches = 0, processes = 0, page_table_pages = 0, frames_used = 0;
-  std::uint64_t vcpu_cycles = 0, gap_cycles = 0, tlb_cycles = 0, walk_cycles = 0, fault_cycles = 0,
-                dirty_assist_cycles = 0, trace_stall_cycles = 0;
+  std::uint64_t vcpu_cycles = 0, gap_cycles = 0, tlb_cycles = 0, walk_cycles = 0, dirty_assist_cycles = 0;
+  std::uint64_t vmexit_cycles = 0, guest_fault_cycles = 0, shadow_fault_cycles = 0, pt_write_cycles = 0,
+                host_fault_cycles = 0, ipi_cycles = 0, trace_stall_cycles = 0;
   double sim_seconds = 0, wall_seconds = 0, accesses_per_second = 0;
 };
 

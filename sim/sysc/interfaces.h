@@ -2,8 +2,10 @@
 // path never waits; only the vCPU thread owns time.
 #pragma once
 #include <systemc>
+#include <string>
 #include <vector>
 
+#include "common/cycle_causes.h"
 #include "mmu/mmu.h"
 #include "trace/record.h"
 
@@ -16,14 +18,39 @@ struct TranslateIf : virtual sc_core::sc_interface {
   virtual Mmu& mmu_model() = 0;
 };
 
-// The memory system a vCPU runs on (native mode: the OS and its frames): exported by the
-// memory module. Calls that change shared state are made only after the vCPU synchronised.
+// Work done to a vCPU by others (a remote TLB-flush IPI makes it exit): the memory system adds
+// it here and the vCPU charges it to itself before its next access.
+struct PendingWork {
+  CauseCycles causes;
+  bool any = false;
+};
+
+// The result of a change of address space on a vCPU.
+struct Cr3Load {
+  std::uint32_t ctx = 0;      // TLB tag of the new address space
+  TableNode* root = nullptr;  // the table the hardware walks (native: the PML4; shadow: the shadow root)
+  CauseCycles cost;           // shadow mode: the exit of the guest's CR3 write
+};
+
+// The memory system the vCPUs run on (native: the OS; shadow: KVM, the guests and the host).
+// Calls that change shared state are made only after the vCPU synchronised.
 struct MemoryIf : virtual sc_core::sc_interface {
-  // The context number of (vm, pid) and its active page table (created on first use).
-  virtual std::uint32_t context(std::uint16_t vm, std::uint32_t pid) = 0;
-  virtual PageTable* table(std::uint32_t ctx) = 0;
-  // Handles the fault of a failed translation; returns its cost in cycles.
-  virtual Cycles handle_fault(std::uint32_t ctx, Vpn vpn, const Translation& t) = 0;
+  // vCPU `cpu` (its index in the machine) and its TLBs, pending-work slot; called once.
+  virtual void attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) = 0;
+  // vCPU `cpu` now runs (vm, pid).
+  virtual Cr3Load switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) = 0;
+  // Handles the fault of a failed translation on `cpu`; returns its cost by cause.
+  virtual CauseCycles handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) = 0;
+};
+
+struct RunSummary;
+
+// A memory system as the top level sees it: the MemoryIf the vCPUs call, its figures, and its
+// invariant checks of one CPU's translation caches plus its own state.
+struct MemorySystem : MemoryIf {
+  virtual sc_core::sc_export<MemoryIf>& memory_port() = 0;
+  virtual void fill_summary(RunSummary& s) const = 0;
+  virtual std::vector<std::string> check(const Mmu& mmu) const = 0;
 };
 
 // The trace, split per vCPU: exported by TraceSource.

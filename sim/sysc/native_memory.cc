@@ -2,14 +2,39 @@
 
 #include <stdexcept>
 
+#include "mmu/checker.h"
+#include "stats/summary.h"
+
 namespace mmusim {
 
-Cycles NativeMemory::handle_fault(std::uint32_t ctx, Vpn vpn, const Translation& t) {
+Cr3Load NativeMemory::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) {
+  if (ctx_of_cpu_.size() <= cpu) ctx_of_cpu_.resize(cpu + 1);
+  Cr3Load l;
+  l.ctx = ctx_of_cpu_[cpu] = os_.context(vm, pid);
+  l.root = os_.table(l.ctx).root();
+  return l;
+}
+
+CauseCycles NativeMemory::handle_fault(unsigned cpu, Vpn vpn, bool, bool, const Translation& t) {
   // Native pages are mapped P|W|U without NX, so only not-present faults exist.
   if (t.fault != WalkStatus::NotPresent) throw std::logic_error("native mode: unexpected protection fault");
-  os_.handle_page_fault(ctx, vpn);
-  fault_cycles_total_ += fault_cycles_;
-  return fault_cycles_;
+  os_.handle_page_fault(ctx_of_cpu_.at(cpu), vpn);
+  CauseCycles c;
+  c.host_fault = fault_cycles_;
+  return c;
+}
+
+void NativeMemory::fill_summary(RunSummary& s) const {
+  s.page_faults = os_.stats().page_faults;
+  s.processes = os_.stats().processes;
+  for (std::uint32_t ctx = 0; ctx < s.processes; ++ctx) s.page_table_pages += os_.table_or_null(ctx)->table_pages();
+  s.frames_used = frames_.used();
+}
+
+std::vector<std::string> NativeMemory::check(const Mmu& mmu) const {
+  auto bad = check_translation_caches(mmu, os_.check_target());
+  for (std::string& b : os_.check()) bad.push_back(std::move(b));
+  return bad;
 }
 
 }  // namespace mmusim

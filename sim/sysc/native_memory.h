@@ -8,7 +8,7 @@
 
 namespace mmusim {
 
-class NativeMemory : public sc_core::sc_module, public MemoryIf {
+class NativeMemory : public sc_core::sc_module, public MemorySystem {
  public:
   sc_core::sc_export<MemoryIf> memory_export;
 
@@ -17,19 +17,19 @@ class NativeMemory : public sc_core::sc_module, public MemoryIf {
     memory_export.bind(*this);
   }
 
-  std::uint32_t context(std::uint16_t vm, std::uint32_t pid) override { return os_.context(vm, pid); }
-  PageTable* table(std::uint32_t ctx) override { return &os_.table(ctx); }
-  Cycles handle_fault(std::uint32_t ctx, Vpn vpn, const Translation& t) override;
+  void attach_cpu(unsigned, Mmu*, PendingWork*) override {}
+  Cr3Load switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) override;
+  CauseCycles handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) override;
 
-  const NativeOs& os() const { return os_; }
-  const FrameAllocator& frames() const { return frames_; }
-  Cycles fault_cycles_total() const { return fault_cycles_total_; }
+  sc_core::sc_export<MemoryIf>& memory_port() override { return memory_export; }
+  void fill_summary(RunSummary& s) const override;
+  std::vector<std::string> check(const Mmu& mmu) const override;
 
  private:
   FrameAllocator frames_;
   NativeOs os_;
   Cycles fault_cycles_;
-  Cycles fault_cycles_total_ = 0;
+  std::vector<std::uint32_t> ctx_of_cpu_;
 };
 
 }  // namespace mmusim

@@ -21,9 +21,10 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
   sc_core::sc_export<TraceSourceIf> source_export;
 
   TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader, std::string path,
-              unsigned vcpus, std::size_t max_queued = std::size_t{1} << 18);
+              unsigned vms, unsigned vcpus_per_vm, std::size_t max_queued);
 
-  bool take(unsigned vcpu, std::vector<TraceRecord>& out) override;
+  // `cpu` = vm * vcpus_per_vm + vcpu.
+  bool take(unsigned cpu, std::vector<TraceRecord>& out) override;
 
   std::uint64_t records() const { return records_; }
   // Simulated time vCPUs spent waiting for the queues to drain.
@@ -36,7 +37,8 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
 
   std::unique_ptr<TraceReader> reader_;
   std::string path_;
-  std::vector<std::vector<TraceRecord>> queues_;
+  unsigned vms_, vcpus_per_vm_;
+  std::vector<std::vector<TraceRecord>> queues_;  // one per CPU
   std::vector<TraceRecord> batch_;
   std::size_t queued_ = 0, max_queued_;
   std::uint64_t records_ = 0;

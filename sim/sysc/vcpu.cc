@@ -5,16 +5,16 @@ namespace mmusim {
 VcpuStats& VcpuStats::operator+=(const VcpuStats& o) {
   accesses += o.accesses;
   context_switches += o.context_switches;
-  page_faults += o.page_faults;
+  faults += o.faults;
   cycles += o.cycles;
   gap_cycles += o.gap_cycles;
-  fault_cycles += o.fault_cycles;
+  causes += o.causes;
   return *this;
 }
 
-Vcpu::Vcpu(const sc_core::sc_module_name& name, unsigned id, Cycles quantum, sc_core::sc_time period,
+Vcpu::Vcpu(const sc_core::sc_module_name& name, unsigned cpu, Cycles quantum, sc_core::sc_time period,
            std::uint64_t check_every, std::function<void()> checker)
-    : sc_module(name), id_(id), quantum_(quantum), period_(period), check_every_(check_every),
+    : sc_module(name), cpu_(cpu), quantum_(quantum), period_(period), check_every_(check_every),
       checker_(std::move(checker)) {
   SC_THREAD(run);
 }
@@ -25,14 +25,22 @@ void Vcpu::sync() {
   offset_ = 0;
 }
 
-void Vcpu::switch_to(std::uint16_t vm, std::uint32_t pid) {
-  sync();  // may create a process: shared state
+void Vcpu::charge(const CauseCycles& c, Cycles& cycles) {
+  stats_.causes += c;
+  cycles += c.total();
+}
+
+Cycles Vcpu::switch_to(std::uint16_t vm, std::uint32_t pid) {
+  sync();  // may create a process or exit to KVM: shared state
   if (has_ctx_) ++stats_.context_switches;
   has_ctx_ = true;
   vm_ = vm;
   pid_ = pid;
-  ctx_ = memory->context(vm, pid);
-  mmu_->load_cr3(ctx_, memory->table(ctx_));
+  const Cr3Load l = memory->switch_to(cpu_, vm, pid);
+  mmu_->load_cr3(l.ctx, l.root);
+  Cycles c = 0;
+  charge(l.cost, c);
+  return c;
 }
 
 void Vcpu::run() {
@@ -46,13 +54,21 @@ void Vcpu::run() {
 
 void Vcpu::replay() {
   mmu_ = &mmu->mmu_model();
+  memory->attach_cpu(cpu_, mmu_, &pending_);
   for (;;) {
     sync();  // taking a batch may wait for other vCPUs in simulated time
-    if (!trace->take(id_, batch_)) break;
+    if (!trace->take(cpu_, batch_)) break;
     for (const TraceRecord& r : batch_) {
       Cycles c = r.gap;
       stats_.gap_cycles += r.gap;
-      if (!has_ctx_ || r.pid != pid_ || r.vm != vm_) switch_to(r.vm, r.pid);
+      if (pending_.any) {  // exits other vCPUs caused here (remote TLB flushes)
+        charge(pending_.causes, c);
+        pending_ = PendingWork{};
+      }
+      if (!has_ctx_ || r.pid != pid_ || r.vm != vm_) {
+        offset_ += c, stats_.cycles += c, c = 0;
+        c = switch_to(r.vm, r.pid);
+      }
       const bool write = op_writes(r.op), fetch = r.op == Op::Fetch;
       // Every 4 KiB page of [gva, gva + size) in address order; size 0 counts as 1 (semantics 1).
       const std::uint64_t first = r.gva >> kPageShift;
@@ -62,14 +78,10 @@ void Vcpu::replay() {
           const Translation t = mmu_->translate(Vpn{vpn}, write, fetch);
           c += t.cycles;
           if (t.ok) break;
-          offset_ += c;
-          stats_.cycles += c;
-          c = 0;
+          offset_ += c, stats_.cycles += c, c = 0;
           sync();
-          const Cycles f = memory->handle_fault(ctx_, Vpn{vpn}, t);
-          ++stats_.page_faults;
-          stats_.fault_cycles += f;
-          c += f;
+          ++stats_.faults;
+          charge(memory->handle_fault(cpu_, Vpn{vpn}, write, fetch, t), c);
         }
       }
       offset_ += c;
@@ -79,9 +91,13 @@ void Vcpu::replay() {
       if (check_every_ && stats_.accesses % check_every_ == 0) checker_();
     }
   }
+  if (pending_.any) {
+    Cycles c = 0;
+    charge(pending_.causes, c);
+    offset_ += c, stats_.cycles += c;
+  }
   sync();
   if (checker_) checker_();
-  done_ = true;
 }
 
 }  // namespace mmusim

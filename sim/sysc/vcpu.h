@@ -1,7 +1,7 @@
 // One virtual CPU: an SC_THREAD that replays its records, loosely timed. It keeps a local cycle
-// offset and synchronises with SystemC time only when the quantum is used up or before it
-// handles a fault (which changes state other vCPUs share). Cycle counts of one vCPU do not
-// depend on the quantum.
+// offset and synchronises with SystemC time only when the quantum is used up, between trace
+// batches, and before it calls the memory system (whose state other vCPUs share). Cycle counts
+// of one vCPU do not depend on the quantum.
 #pragma once
 #include <exception>
 #include <functional>
@@ -15,10 +15,10 @@ namespace mmusim {
 struct VcpuStats {
   std::uint64_t accesses = 0;          // trace records replayed
   std::uint64_t context_switches = 0;  // CR3 loads after the first, on a change of (vm, pid)
-  std::uint64_t page_faults = 0;       // faults handled by the memory system
-  Cycles cycles = 0;                   // busy cycles: gap + translation + faults
+  std::uint64_t faults = 0;            // failed translations handed to the memory system
+  Cycles cycles = 0;                   // busy cycles: gap + translation + causes
   Cycles gap_cycles = 0;               // non-memory work given by the trace
-  Cycles fault_cycles = 0;             // handling faults
+  CauseCycles causes;                  // cycles outside the TLBs and walks, by cause
 
   VcpuStats& operator+=(const VcpuStats& o);
 };
@@ -30,12 +30,12 @@ class Vcpu : public sc_core::sc_module {
   sc_core::sc_port<MemoryIf> memory;
 
   SC_HAS_PROCESS(Vcpu);
-  // period: one cycle in SystemC time; check_every: run `checker` every this many records (0 = never).
-  Vcpu(const sc_core::sc_module_name& name, unsigned id, Cycles quantum, sc_core::sc_time period,
+  // cpu: index in the machine (vm * guest.vcpus + vcpu); period: one cycle in SystemC time;
+  // check_every: run `checker` every this many records (0 = never).
+  Vcpu(const sc_core::sc_module_name& name, unsigned cpu, Cycles quantum, sc_core::sc_time period,
        std::uint64_t check_every = 0, std::function<void()> checker = {});
 
   const VcpuStats& stats() const { return stats_; }
-  bool done() const { return done_; }
   // An exception raised while replaying (bad trace record, out of memory) stops the simulation
   // and is kept here for the driver to rethrow after sc_start returns.
   std::exception_ptr error() const { return error_; }
@@ -44,19 +44,21 @@ class Vcpu : public sc_core::sc_module {
   void run();
   void replay();
   void sync();
-  void switch_to(std::uint16_t vm, std::uint32_t pid);
+  void charge(const CauseCycles& c, Cycles& cycles);
+  Cycles switch_to(std::uint16_t vm, std::uint32_t pid);
 
-  unsigned id_;
-  Mmu* mmu_ = nullptr;  // the model behind the `mmu` port, called directly
+  unsigned cpu_;
   Cycles quantum_;
   sc_core::sc_time period_;
   std::uint64_t check_every_;
   std::function<void()> checker_;
-  Cycles offset_ = 0;  // cycles ahead of SystemC time
-  bool has_ctx_ = false, done_ = false;
-  std::exception_ptr error_;
+  Mmu* mmu_ = nullptr;  // the model behind the `mmu` port, called directly
+  PendingWork pending_;
+  Cycles offset_ = 0;   // cycles ahead of SystemC time
+  bool has_ctx_ = false;
   std::uint16_t vm_ = 0;
-  std::uint32_t pid_ = 0, ctx_ = 0;
+  std::uint32_t pid_ = 0;
+  std::exception_ptr error_;
   VcpuStats stats_;
   std::vector<TraceRecord> batch_;  // a member: SC_THREAD stacks are small
 };

@@ -36,7 +36,7 @@ TEST_CASE("first touch: a faulting walk, the fault, and a retry that counts ever
   NativeOs os(frames);
   Mmu mmu(small_config());
   const auto ctx = os.context(0, 1);
-  mmu.load_cr3(ctx, &os.table(ctx));
+  mmu.load_cr3(ctx, os.table(ctx).root());
   // Attempt 1: L1 miss (1) + STLB miss (9) + walk stops at the empty PML4 (1 ref = 20) = 30.
   // Attempt 2: L1 miss (1) + STLB miss (9) + full walk (4 refs = 80) = 90.
   CHECK(access(mmu, os, 0x123) == 120);
@@ -63,7 +63,7 @@ TEST_CASE("dirty-bit assist: a write to a cached clean entry sets PTE.D, no miss
   NativeOs os(frames);
   Mmu mmu(small_config());
   const auto ctx = os.context(0, 1);
-  mmu.load_cr3(ctx, &os.table(ctx));
+  mmu.load_cr3(ctx, os.table(ctx).root());
   access(mmu, os, 7);  // read: cached clean
   const Pte* p = os.table(ctx).leaf(Vpn{7});
   CHECK_FALSE(p->dirty());
@@ -82,7 +82,7 @@ TEST_CASE("a write that walks sets D itself: no assist", "[mmu]") {
   NativeOs os(frames);
   Mmu mmu(small_config());
   const auto ctx = os.context(0, 1);
-  mmu.load_cr3(ctx, &os.table(ctx));
+  mmu.load_cr3(ctx, os.table(ctx).root());
   access(mmu, os, 7, true);
   CHECK(os.table(ctx).leaf(Vpn{7})->dirty());
   CHECK(access(mmu, os, 7, true) == 1);
@@ -94,7 +94,7 @@ TEST_CASE("fetches use the iTLB, data the dTLB, both share the STLB", "[mmu]") {
   NativeOs os(frames);
   Mmu mmu(small_config());
   const auto ctx = os.context(0, 1);
-  mmu.load_cr3(ctx, &os.table(ctx));
+  mmu.load_cr3(ctx, os.table(ctx).root());
   access(mmu, os, 3, false, true);  // fetch: fault + walk, fills STLB and iTLB
   CHECK(mmu.stats().l1i_lookups == 2);
   CHECK(mmu.stats().l1d_lookups == 0);
@@ -113,7 +113,7 @@ TEST_CASE("non-inclusive levels: evicting an STLB entry leaves the L1 copy", "[m
   c.l1d_entries = 8, c.l1d_ways = 8;
   Mmu mmu(c);
   const auto ctx = os.context(0, 1);
-  mmu.load_cr3(ctx, &os.table(ctx));
+  mmu.load_cr3(ctx, os.table(ctx).root());
   for (std::uint64_t v : {0, 1, 2}) access(mmu, os, v);  // vpn 0 leaves the STLB
   CHECK(mmu.stlb().lru_order(0) == std::vector<std::uint64_t>{tlb_key(ctx, Vpn{2}), tlb_key(ctx, Vpn{1})});
   CHECK(access(mmu, os, 0) == 1);  // still an L1 hit
@@ -125,7 +125,7 @@ TEST_CASE("a write through a read-only entry faults and drops the page's TLB ent
   Mmu mmu(small_config());
   const auto ctx = os.context(0, 1);
   PageTable& pt = os.table(ctx);
-  mmu.load_cr3(ctx, &pt);
+  mmu.load_cr3(ctx, pt.root());
   pt.map(Vpn{9}, frames.alloc(), pte_bits::U);  // read-only
   CHECK(mmu.translate(Vpn{9}, false, false).ok);
   const Translation t = mmu.translate(Vpn{9}, true, false);  // L1 hit without W
@@ -146,15 +146,14 @@ TEST_CASE("translation-cache checker: clean, then a stale entry is reported", "[
   c.pwc_entries = 4;
   Mmu mmu(c);
   const auto ctx = os.context(0, 1);
-  mmu.load_cr3(ctx, &os.table(ctx));
+  mmu.load_cr3(ctx, os.table(ctx).root());
   for (std::uint64_t v : {1, 2, 600}) access(mmu, os, v, v == 2);
-  const TableOfContext of = [&](std::uint32_t x) { return os.table_or_null(x); };
-  CHECK(check_translation_caches(mmu, of, frames).empty());
+  CHECK(check_translation_caches(mmu, os.check_target()).empty());
   CHECK(os.check().empty());
   // Break the mapping behind the TLB's back, as a buggy zap without a flush would.
   const Pte old = os.table(ctx).unmap(Vpn{2});
   frames.free(old.frame());
-  const auto bad = check_translation_caches(mmu, of, frames);
+  const auto bad = check_translation_caches(mmu, os.check_target());
   CHECK(bad.size() == 2);  // the L1 dTLB and STLB copies
   CHECK(os.check().empty());
 }

@@ -32,13 +32,13 @@ inline Reference reference_replay(const std::vector<TraceRecord>& recs, const Si
   FrameAllocator frames(cfg.host.mem_mb * 256, "host");
   NativeOs os(frames);
   Reference ref;
-  ref.vcpu_cycles.assign(cfg.guest.vcpus, 0);
-  for (unsigned v = 0; v < cfg.guest.vcpus; ++v) {
+  ref.vcpu_cycles.assign(cfg.guest.vms * cfg.guest.vcpus, 0);
+  for (unsigned v = 0; v < cfg.guest.vms * cfg.guest.vcpus; ++v) {
     Mmu mmu(mc);
     bool loaded = false;
     std::pair<unsigned, unsigned> cur{};
     for (const TraceRecord& r : recs) {
-      if (r.vcpu != v) continue;
+      if (r.vm * cfg.guest.vcpus + r.vcpu != v) continue;
       ++ref.accesses;
       Cycles c = r.gap;
       if (!loaded || cur != std::pair<unsigned, unsigned>{r.vm, r.pid}) {
@@ -46,7 +46,7 @@ inline Reference reference_replay(const std::vector<TraceRecord>& recs, const Si
         loaded = true;
         cur = {r.vm, r.pid};
         const auto ctx = os.context(r.vm, r.pid);
-        mmu.load_cr3(ctx, &os.table(ctx));
+        mmu.load_cr3(ctx, os.table(ctx).root());
       }
       const std::uint64_t last = (r.gva + (r.size ? r.size : 1) - 1) >> 12;
       for (std::uint64_t vpn = r.gva >> 12; vpn <= last; ++vpn) {

@@ -58,7 +58,7 @@ void check_against_reference(const RunSummary& s, const Reference& ref, bool sta
     CHECK(s.cycles > slowest);
     CHECK(s.cycles <= slowest + s.trace_stall_cycles);
   }
-  CHECK(s.vcpu_cycles == s.gap_cycles + s.tlb_cycles + s.walk_cycles + s.fault_cycles + s.dirty_assist_cycles);
+  CHECK(s.vcpu_cycles == s.gap_cycles + s.tlb_cycles + s.walk_cycles + s.host_fault_cycles + s.dirty_assist_cycles);
   CHECK(s.invariant_violations == 0);
 }
 
