@@ -5,9 +5,17 @@
 
 namespace mmusim {
 
-// A frame allocator ran dry with no way to reclaim (native mode, or guest memory).
+// A frame allocator ran dry with no way to reclaim. `key` names the configuration key that sized
+// the memory (host.mem_mb, guest.mem_mb), so the driver can say which one to raise.
 struct OutOfMemory : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  OutOfMemory(const std::string& what, std::string key) : std::runtime_error(what), key(std::move(key)) {}
+  std::string key;
+};
+
+// A configured limit that the run cannot live within (kvm.max_mmu_pages below the roots in use).
+struct LimitExceeded : std::runtime_error {
+  LimitExceeded(const std::string& what, std::string key) : std::runtime_error(what), key(std::move(key)) {}
+  std::string key;
 };
 
 }  // namespace mmusim

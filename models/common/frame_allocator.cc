@@ -6,8 +6,8 @@
 
 namespace mmusim {
 
-FrameAllocator::FrameAllocator(std::uint64_t total_frames, std::string name)
-    : total_(total_frames), name_(std::move(name)), used_(total_frames, false) {}
+FrameAllocator::FrameAllocator(std::uint64_t total_frames, std::string name, std::string size_key)
+    : total_(total_frames), name_(std::move(name)), size_key_(std::move(size_key)), used_(total_frames, false) {}
 
 std::uint64_t FrameAllocator::alloc() {
   std::uint64_t f;
@@ -18,7 +18,7 @@ std::uint64_t FrameAllocator::alloc() {
     f = next_never_used_++;
   } else {
     throw OutOfMemory(name_ + " memory exhausted: all " + std::to_string(total_) + " frames (" +
-                      std::to_string(total_ * 4) + " KiB) are in use");
+                      std::to_string(total_ * 4) + " KiB) are in use", size_key_);
   }
   used_[f] = true;
   ++used_count_;

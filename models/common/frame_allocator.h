@@ -9,8 +9,9 @@ namespace mmusim {
 
 class FrameAllocator {
  public:
-  // name: used in the out-of-memory message ("host", "guest 0").
-  FrameAllocator(std::uint64_t total_frames, std::string name);
+  // name: used in the out-of-memory message ("host", "guest 0"); size_key: the configuration key
+  // that sized it, carried by OutOfMemory.
+  FrameAllocator(std::uint64_t total_frames, std::string name, std::string size_key = "host.mem_mb");
 
   // A free frame; throws OutOfMemory when none is left.
   std::uint64_t alloc();
@@ -24,7 +25,7 @@ class FrameAllocator {
 
  private:
   std::uint64_t total_;
-  std::string name_;
+  std::string name_, size_key_;
   std::uint64_t next_never_used_ = 0;
   std::uint64_t used_count_ = 0;
   std::vector<std::uint64_t> freed_;

@@ -2,7 +2,8 @@
 
 namespace mmusim {
 
-PageTable::PageTable(FrameAllocator& frames) : frames_(frames), root_(new_table(kLevels)) {}
+PageTable::PageTable(FrameAllocator& frames, std::function<void(std::uint64_t)> on_new_table)
+    : frames_(frames), on_new_table_(std::move(on_new_table)), root_(new_table(kLevels)) {}
 
 PageTable::~PageTable() {
   for (auto& [frame, node] : by_frame_) frames_.free(frame);
@@ -10,6 +11,7 @@ PageTable::~PageTable() {
 
 TableNode* PageTable::new_table(unsigned level) {
   const std::uint64_t frame = frames_.alloc();
+  if (on_new_table_) on_new_table_(frame);
   auto node = std::make_unique<TableNode>();
   node->frame = frame;
   node->level = level;

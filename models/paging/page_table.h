@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -37,8 +38,9 @@ Pte* leaf_entry(TableNode* root, Vpn vpn);
 
 class PageTable {
  public:
-  // The top table is allocated at once from `frames` and always exists.
-  explicit PageTable(FrameAllocator& frames);
+  // The top table is allocated at once from `frames` and always exists. `on_new_table`, if
+  // given, hears the frame of every table page allocated (the root included).
+  explicit PageTable(FrameAllocator& frames, std::function<void(std::uint64_t frame)> on_new_table = {});
   ~PageTable();
   PageTable(const PageTable&) = delete;
   PageTable& operator=(const PageTable&) = delete;
@@ -55,15 +57,18 @@ class PageTable {
   // Clears the leaf entry of `vpn` (tables stay); returns the old entry.
   Pte unmap(Vpn vpn);
 
+  // For an OS that writes its tables entry by entry: a new, empty table page of `level`, not yet
+  // linked anywhere (the caller links it with a store into its parent).
+  TableNode* new_table(unsigned level);
+
   // Number of table pages (including the root) and the node that occupies `frame`, if any.
   std::size_t table_pages() const { return by_frame_.size(); }
   TableNode* table_at(std::uint64_t frame) const;
   const std::map<std::uint64_t, std::unique_ptr<TableNode>>& tables() const { return by_frame_; }
 
  private:
-  TableNode* new_table(unsigned level);
-
   FrameAllocator& frames_;
+  std::function<void(std::uint64_t)> on_new_table_;
   std::map<std::uint64_t, std::unique_ptr<TableNode>> by_frame_;  // ordered: deterministic iteration
   TableNode* root_;
 };

@@ -1,0 +1,58 @@
+#include "guest/guest_os.h"
+
+namespace mmusim {
+
+GuestOs::GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles)
+    : frames_(frames, std::move(name), "guest.mem_mb"), fault_cycles_(fault_cycles) {}
+
+PageTable& GuestOs::process(std::uint32_t pid) {
+  auto& p = procs_[pid];
+  if (!p) {
+    p = std::make_unique<PageTable>(frames_);
+    ++stats_.processes;
+  }
+  return *p;
+}
+
+CauseCycles GuestOs::store(TableNode* table, unsigned index, Pte value, TableNode* child) {
+  const Pte old = table->e[index];
+  table->e[index] = value;
+  table->child[index] = child;
+  ++stats_.pte_writes;
+  return hook_ ? hook_->guest_pte_write(table, index, old, value) : CauseCycles{};
+}
+
+CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
+  PageTable& pt = process(pid);
+  CauseCycles c;
+  c.guest_fault = fault_cycles_;
+  ++stats_.page_faults;
+  TableNode* t = pt.root();
+  for (unsigned level = kLevels; level > 1; --level) {  // pud_alloc, pmd_alloc, pte_alloc
+    const unsigned i = pt_index(vpn, level);
+    if (!t->child[i]) {
+      TableNode* child = pt.new_table(level - 1);
+      c += store(t, i, Pte::make(child->frame, pte_bits::W | pte_bits::U | pte_bits::A), child);
+    }
+    t = t->child[i];
+  }
+  const unsigned i = pt_index(vpn, 1);
+  if (t->e[i].present()) return c;  // another vCPU of this process mapped it meanwhile
+  const std::uint64_t frame = frames_.alloc();
+  c += store(t, i, Pte::make(frame, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0)), nullptr);
+  return c;
+}
+
+TableNode* GuestOs::table_at(std::uint64_t gfn) const {
+  for (const auto& [pid, pt] : procs_)
+    if (TableNode* t = pt->table_at(gfn)) return t;
+  return nullptr;
+}
+
+std::size_t GuestOs::table_pages() const {
+  std::size_t n = 0;
+  for (const auto& [pid, pt] : procs_) n += pt->table_pages();
+  return n;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,444 @@
+#include "kvm/shadow_mmu.h"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/errors.h"
+#include "paging/walker.h"
+
+namespace mmusim {
+
+namespace {
+constexpr std::int64_t kMinFreeMmuPages = 5;  // KVM_MIN_FREE_MMU_PAGES
+constexpr std::int64_t kRefillPages = 25;     // KVM_REFILL_PAGES
+constexpr unsigned kWriteFloodCount = 3;      // kvm_mmu_pte_write: the third write in a row floods
+
+std::string hex(std::uint64_t v) {
+  std::ostringstream s;
+  s << "0x" << std::hex << v;
+  return s.str();
+}
+}  // namespace
+
+std::uint64_t KvmStats::vmexits() const {
+  std::uint64_t n = 0;
+  for (std::uint64_t e : exits) n += e;
+  return n;
+}
+
+ShadowMmu::ShadowMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg)
+    : vm_(vm), host_(host), guest_(guest), cfg_(cfg) {
+  guest_.set_pt_write_hook(this);
+}
+
+ShadowMmu::~ShadowMmu() { guest_.set_pt_write_hook(nullptr); }
+
+void ShadowMmu::add_vcpu(unsigned cpu, Mmu* mmu, std::function<void(const CauseCycles&)> charge) {
+  Vcpu& v = vcpus_[cpu];
+  v.mmu = mmu;
+  v.charge = std::move(charge);
+}
+
+void ShadowMmu::vm_exit(Vcpu& v, ExitReason why, CauseCycles& c) {
+  ++stats_.exits[static_cast<int>(why)];
+  c.vmexit += cfg_.vmexit_cycles;
+  if (!cfg_.vpid) v.mmu->flush_all();  // without VPID, VM entry and exit flush the TLBs
+}
+
+std::vector<KvmMmuPage*> ShadowMmu::pages_of(std::uint64_t gfn) const {
+  std::vector<KvmMmuPage*> v;
+  for (unsigned level = 1; level <= kLevels; ++level)
+    if (auto it = pages_.find({gfn, level}); it != pages_.end()) v.push_back(it->second.get());
+  return v;
+}
+
+const TableNode* ShadowMmu::guest_table(std::uint64_t gfn) const {
+  const TableNode* t = guest_.table_at(gfn);
+  if (!t) throw std::logic_error("shadow page of gfn " + hex(gfn) + " which is no guest page table");
+  return t;
+}
+
+// kvm_flush_remote_tlbs: every vCPU of the VM flushes; the others get an IPI and exit for it.
+void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
+  ++stats_.remote_tlb_flushes;
+  for (auto& [cpu, v] : vcpus_) {
+    v.mmu->flush_all();
+    if (cpu == current_cpu_) continue;
+    c.ipi += cfg_.ipi_cycles;
+    ++stats_.exits[static_cast<int>(ExitReason::FlushIpi)];
+    CauseCycles target;
+    target.vmexit = cfg_.vmexit_cycles;
+    v.charge(target);
+  }
+}
+
+// rmap_write_protect: no spte may map a shadowed guest page table writably.
+bool ShadowMmu::rmap_write_protect(std::uint64_t gfn) {
+  bool changed = false;
+  if (auto it = rmap_.find(gfn); it != rmap_.end()) {
+    for (Pte* s : it->second) {
+      if (s->writable()) {
+        s->raw &= ~(pte_bits::W | spte_bits::MmuWritable);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+// kvm_mmu_get_page: find the shadow page of (gfn, level), syncing an unsync page of the gfn
+// first; or allocate one, put it at the head of active_mmu_pages and write-protect the gfn.
+KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
+  for (KvmMmuPage* sp : pages_of(gfn.v))
+    if (sp->unsync) sync_page(sp, c);
+  if (auto it = pages_.find({gfn.v, level}); it != pages_.end()) return it->second.get();
+
+  auto owned = std::make_unique<KvmMmuPage>();
+  KvmMmuPage* sp = owned.get();
+  sp->gfn = gfn;
+  sp->level = level;
+  sp->spt.frame = host_.alloc_kernel_page();
+  sp->spt.level = level;
+  active_.push_front(sp);
+  sp->link = active_.begin();
+  page_at_frame_[sp->spt.frame] = sp;
+  pages_.emplace(Key{gfn.v, level}, std::move(owned));
+  ++stats_.shadow_pages_created;
+  if (level == 1 && cfg_.bypass_guest_pf) {
+    // FNAME(prefetch_page): a guest pte known to be absent gets a notrap spte.
+    const TableNode* gt = guest_table(gfn.v);
+    for (unsigned i = 0; i < kEntriesPerTable; ++i)
+      if (!gt->e[i].present()) sp->spt.e[i].raw = spte_bits::NoTrap;
+  }
+  if (rmap_write_protect(gfn.v)) flush_remote_tlbs(c);
+  return sp;
+}
+
+// rmap_remove and the spte's end (2.6.28): an accessed spte refreshes the page's PG_referenced
+// (mark_page_accessed), a writable one marks it dirty; an upper spte unlinks its child.
+void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
+  Pte& s = sp->spt.e[i];
+  if (s.present()) {
+    if (sp->level == 1) {
+      auto it = rmap_.find(sp->gfns[i]);
+      if (it == rmap_.end()) throw std::logic_error("spte missing from its rmap");
+      auto& list = it->second;
+      list.erase(std::find(list.begin(), list.end(), &s));
+      if (list.empty()) rmap_.erase(it);
+      if (s.accessed()) host_.mark_page_accessed(Pfn{s.frame()});
+      if (s.writable()) host_.set_page_dirty(Pfn{s.frame()});
+      ++stats_.sptes_zapped;
+      if (evicting) ++stats_.sptes_zapped_shadow_cache;
+    } else {
+      KvmMmuPage* child = page_at_frame_.at(s.frame());
+      auto& parents = child->parent_ptes;
+      parents.erase(std::find(parents.begin(), parents.end(), std::make_pair(sp, i)));
+    }
+  }
+  for (auto& [cpu, v] : vcpus_)
+    if (v.last_pte_updated == &s) v.last_pte_updated = nullptr;
+  s = Pte{};
+  sp->spt.child[i] = nullptr;
+}
+
+// kvm_mmu_zap_page: unlink the page from its parents, drop its sptes, free it; a root in use is
+// only emptied (the kernel marks it invalid and the vCPU reloads a fresh one, to the same effect).
+void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
+  for (unsigned i = 0; i < kEntriesPerTable; ++i) drop_spte(sp, i, evicting);
+  for (auto [parent, i] : sp->parent_ptes) {
+    parent->spt.e[i] = Pte{};
+    parent->spt.child[i] = nullptr;
+  }
+  sp->parent_ptes.clear();
+  if (sp->root_count == 0) {
+    active_.erase(sp->link);
+    page_at_frame_.erase(sp->spt.frame);
+    const std::uint64_t frame = sp->spt.frame;
+    pages_.erase(Key{sp->gfn.v, sp->level});
+    host_.free_kernel_page(frame);
+    ++stats_.shadow_pages_zapped;
+  }
+  flush_remote_tlbs(c);
+}
+
+// mmu_free_some_pages: fewer than 5 free shadow pages -> zap the oldest (roots skipped) until
+// 25 are free.
+void ShadowMmu::free_some_pages(CauseCycles& c) {
+  const auto n_free = [&] { return static_cast<std::int64_t>(cfg_.max_mmu_pages) - static_cast<std::int64_t>(pages_.size()); };
+  if (n_free() >= kMinFreeMmuPages) return;
+  while (n_free() < kRefillPages) {
+    KvmMmuPage* victim = nullptr;
+    for (auto it = active_.rbegin(); it != active_.rend(); ++it)
+      if ((*it)->root_count == 0) {
+        victim = *it;
+        break;
+      }
+    if (!victim) {
+      if (n_free() >= kMinFreeMmuPages) return;
+      throw LimitExceeded("kvm.max_mmu_pages = " + std::to_string(cfg_.max_mmu_pages) + " cannot hold the " +
+                              std::to_string(pages_.size()) + " shadow roots in use and the pages a fault needs",
+                          "kvm.max_mmu_pages");
+    }
+    ++stats_.shadow_cache_evictions;
+    zap_page(victim, c, true);
+  }
+}
+
+// mmu_set_spte / set_spte: the spte for guest pte `gpte` backed by host frame `pfn`. Writable only
+// if the guest pte is writable and dirty and the target gfn is not a write-protected guest page
+// table (mmu_need_write_protect: a gfn shadowed only at level 1 is unsynced instead).
+void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool speculative, CauseCycles& c) {
+  Pte& s = sp->spt.e[i];
+  if (s.present() && s.frame() != pfn.v) drop_spte(sp, i, false);
+  const bool was_present = s.present(), was_writable = was_present && s.writable();
+  const std::uint64_t gfn = gpte.frame();
+  bool writable = gpte.writable() && gpte.dirty();
+  if (writable) {
+    const auto shadows = pages_of(gfn);
+    if (!shadows.empty()) {
+      const bool can_unsync = cfg_.unsync && std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->level == 1; });
+      if (can_unsync) {
+        for (KvmMmuPage* p : shadows)
+          if (!p->unsync) {
+            p->unsync = true;
+            ++stats_.unsyncs;
+          }
+      } else {
+        writable = false;
+      }
+    }
+  }
+  std::uint64_t v = (pfn.v << kPageShift) | pte_bits::P | pte_bits::U | spte_bits::HostWritable;
+  if (!speculative) v |= pte_bits::A;
+  if (gpte.nx()) v |= pte_bits::NX;
+  if (writable) v |= pte_bits::W | spte_bits::MmuWritable | (was_present ? (s.raw & pte_bits::D) : 0);
+  if (was_present) v |= s.raw & pte_bits::A;
+  s.raw = v;
+  sp->spt.child[i] = nullptr;
+  if (!was_present) {
+    rmap_[gfn].push_back(&s);
+    sp->gfns[i] = gfn;
+    ++stats_.sptes_created;
+    if (speculative) ++stats_.sptes_prefetched;
+  }
+  if (writable) host_.set_page_dirty(pfn);  // kvm_release_pfn_dirty
+  if (was_writable && !writable) flush_remote_tlbs(c);
+}
+
+// kvm_sync_page / FNAME(sync_page): bring a level-1 page back in line with its guest table and
+// write-protect the gfn again.
+void ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
+  const TableNode* gt = guest_table(sp->gfn.v);
+  for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+    if (!sp->spt.e[i].present()) continue;
+    const Pte gpte = gt->e[i];
+    if (!gpte.present() || gpte.frame() != sp->gfns[i] || !gpte.accessed()) {
+      drop_spte(sp, i, false);
+      if (!gpte.present() && cfg_.bypass_guest_pf) sp->spt.e[i].raw = spte_bits::NoTrap;
+      continue;
+    }
+    set_spte(sp, i, gpte, Pfn{sp->spt.e[i].frame()}, false, c);
+  }
+  sp->unsync = false;
+  ++stats_.resyncs;
+  if (rmap_write_protect(sp->gfn.v)) flush_remote_tlbs(c);
+}
+
+// mmu_sync_roots: sync the unsync pages reachable from the root.
+void ShadowMmu::sync_roots(KvmMmuPage* sp, CauseCycles& c) {
+  if (sp->level == 1) {
+    if (sp->unsync) sync_page(sp, c);
+    return;
+  }
+  for (unsigned i = 0; i < kEntriesPerTable; ++i)
+    if (sp->spt.e[i].present()) sync_roots(page_at_frame_.at(sp->spt.e[i].frame()), c);
+}
+
+TableNode* ShadowMmu::load_cr3(unsigned cpu, std::uint32_t pid, bool first, CauseCycles& c) {
+  current_cpu_ = cpu;
+  Vcpu& v = vcpus_.at(cpu);
+  if (!first) vm_exit(v, ExitReason::Cr3Load, c);
+  PageTable& gpt = guest_.process(pid);
+  if (v.root) --v.root->root_count;
+  v.root = nullptr;
+  free_some_pages(c);  // kvm_mmu_load
+  KvmMmuPage* root = get_page(Gfn{gpt.root_frame()}, kLevels, c);
+  ++root->root_count;
+  v.root = root;
+  v.pid = pid;
+  sync_roots(root, c);
+  return &root->spt;
+}
+
+CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) {
+  current_cpu_ = cpu;
+  Vcpu& v = vcpus_.at(cpu);
+  CauseCycles c;
+  if (t.fault == WalkStatus::NotPresent) {
+    const Pte* s = leaf_entry(&v.root->spt, vpn);
+    if (s && !s->present() && (s->raw & spte_bits::NoTrap)) {  // bypass_guest_pf: no exit
+      ++stats_.guest_pf_direct;
+      c += guest_.handle_page_fault(v.pid, vpn, write);
+      return c;
+    }
+  }
+  vm_exit(v, ExitReason::ShadowPageFault, c);
+  ++stats_.shadow_page_faults;
+  c.shadow_fault += cfg_.shadow_fault_cycles;
+
+  // FNAME(walk_addr): the guest walk, setting the guest's A and D bits as the hardware would.
+  const WalkResult gw = hardware_walk(guest_.process(v.pid).root(), WalkRequest{vpn, write, fetch});
+  if (gw.status == WalkStatus::Protection) throw std::logic_error("guest protection fault: guest ptes are writable");
+  if (gw.status == WalkStatus::NotPresent) {  // inject #PF
+    ++stats_.guest_pf_injected;
+    c += guest_.handle_page_fault(v.pid, vpn, write);
+    return c;
+  }
+  // gfn_to_pfn: 2.6.28 calls get_user_pages with write = 1 whatever the access.
+  const HostMemory::Gup g = host_.gfn_to_pfn(vm_, Gfn{gw.leaf->frame()}, true);
+  if (g.minor_fault) c.host_fault += cfg_.host_minor_fault_cycles;
+  free_some_pages(c);
+
+  // FNAME(fetch): shadow pages for the missing levels, then the leaf spte.
+  KvmMmuPage* sp = v.root;
+  for (unsigned level = kLevels; level > 1; --level) {
+    const unsigned i = pt_index(vpn, level);
+    if (!sp->spt.e[i].present()) {
+      KvmMmuPage* child = get_page(Gfn{gw.tables[level]->e[i].frame()}, level - 1, c);
+      sp->spt.e[i] = Pte::make(child->spt.frame, pte_bits::W | pte_bits::U | pte_bits::A);
+      sp->spt.child[i] = &child->spt;
+      child->parent_ptes.emplace_back(sp, i);
+    }
+    sp = page_at_frame_.at(sp->spt.e[i].frame());
+  }
+  set_spte(sp, pt_index(vpn, 1), *gw.leaf, g.pfn, false, c);
+  return c;
+}
+
+CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pte value) {
+  const std::uint64_t gfn = table->frame;
+  const std::vector<KvmMmuPage*> shadows = pages_of(gfn);
+  if (std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->unsync; })) return {};  // not write-protected
+  CauseCycles c;
+  Vcpu& v = vcpus_.at(current_cpu_);
+  if (cfg_.unsync && std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->level == 1; })) {
+    // The store faults on the write-protected page; FNAME(page_fault) finds that the gfn can be
+    // unsynced (mmu_need_write_protect -> kvm_unsync_page), makes it writable, and the store
+    // completes. mmu_convert_notrap: the page's notrap sptes trap again, since they go stale.
+    vm_exit(v, ExitReason::ShadowPageFault, c);
+    ++stats_.shadow_page_faults;
+    c.shadow_fault += cfg_.shadow_fault_cycles;
+    for (KvmMmuPage* sp : shadows) {
+      sp->unsync = true;
+      ++stats_.unsyncs;
+      for (Pte& s : sp->spt.e)
+        if (!s.present()) s.raw &= ~spte_bits::NoTrap;
+    }
+    return c;
+  }
+  vm_exit(v, ExitReason::PtWrite, c);
+  ++stats_.pt_write_traps;
+  c.pt_write += cfg_.pt_write_emulation_cycles;
+
+  // kvm_mmu_pte_write. Write flooding: the third write in a row to the same gfn, without the
+  // guest having used the spte last updated, zaps the gfn's shadow pages.
+  bool flooded = false;
+  if (gfn == v.last_pt_write_gfn && !(v.last_pte_updated && v.last_pte_updated->accessed())) {
+    flooded = ++v.last_pt_write_count >= kWriteFloodCount;
+  } else {
+    v.last_pt_write_gfn = gfn;
+    v.last_pt_write_count = 1;
+    v.last_pte_updated = nullptr;
+  }
+  for (KvmMmuPage* sp : shadows) {
+    if (flooded) {
+      ++stats_.write_flood_zaps;
+      zap_page(sp, c, false);
+      continue;
+    }
+    const bool was_present = sp->spt.e[index].present();
+    drop_spte(sp, index, false);  // mmu_pte_write_zap_pte
+    if (sp->level == 1 && value.present() && value.accessed()) {
+      // mmu_pte_write_new_pte ("update spte on write"): install the new spte speculatively.
+      const HostMemory::Gup g = host_.gfn_to_pfn(vm_, Gfn{value.frame()}, true);
+      if (g.minor_fault) c.host_fault += cfg_.host_minor_fault_cycles;
+      set_spte(sp, index, value, g.pfn, true, c);
+      v.last_pte_updated = &sp->spt.e[index];
+    }
+    if (was_present) flush_remote_tlbs(c);  // mmu_pte_write_flush_tlb
+  }
+  return c;
+}
+
+TableNode* ShadowMmu::root_of_pid(std::uint32_t pid) const {
+  const auto it = pages_.find({guest_.process_root_frame(pid), kLevels});
+  return it == pages_.end() ? nullptr : &it->second->spt;
+}
+
+bool ShadowMmu::table_live(std::uint64_t frame, const TableNode* node) const {
+  const auto it = page_at_frame_.find(frame);
+  return it != page_at_frame_.end() && &it->second->spt == node;
+}
+
+std::vector<std::string> ShadowMmu::check() const {
+  std::vector<std::string> bad;
+  std::size_t rmapped = 0;
+  for (const auto& [key, owned] : pages_) {
+    const KvmMmuPage* sp = owned.get();
+    const std::string who = "vm " + std::to_string(vm_) + " shadow page gfn " + hex(sp->gfn.v) + " level " +
+                            std::to_string(sp->level);
+    if (!host_.frames().in_use(sp->spt.frame)) bad.push_back(who + ": its frame is free");
+    const TableNode* gt = guest_.table_at(sp->gfn.v);
+    if (!gt || gt->level != sp->level) {
+      bad.push_back(who + ": no guest table of that level at the gfn");
+      continue;
+    }
+    for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+      const Pte& s = sp->spt.e[i];
+      if (!s.present()) continue;
+      const std::string at = who + " entry " + std::to_string(i);
+      if (sp->level > 1) {
+        const auto it = page_at_frame_.find(s.frame());
+        if (it == page_at_frame_.end() || sp->spt.child[i] != &it->second->spt) {
+          bad.push_back(at + ": points at no shadow page");
+          continue;
+        }
+        const KvmMmuPage* child = it->second;
+        const auto& pp = child->parent_ptes;
+        if (std::find(pp.begin(), pp.end(), std::make_pair(const_cast<KvmMmuPage*>(sp), i)) == pp.end())
+          bad.push_back(at + ": child does not list this parent");
+        if (!gt->e[i].present() || gt->e[i].frame() != child->gfn.v || child->level != sp->level - 1)
+          bad.push_back(at + ": child does not shadow the guest's next table");
+        continue;
+      }
+      ++rmapped;
+      const std::uint64_t gfn = sp->gfns[i];
+      const auto r = rmap_.find(gfn);
+      if (r == rmap_.end() || std::find(r->second.begin(), r->second.end(), &s) == r->second.end())
+        bad.push_back(at + ": not in the rmap of gfn " + hex(gfn));
+      const Pte* hp = host_.host_table(vm_).leaf(Vpn{host_.gfn_to_hva(vm_, Gfn{gfn}).v >> kPageShift});
+      if (!hp || !hp->present() || hp->frame() != s.frame())
+        bad.push_back(at + ": maps frame " + hex(s.frame()) + " but the host maps gfn " + hex(gfn) + " elsewhere");
+      if (!host_.frames().in_use(s.frame())) bad.push_back(at + ": maps a free frame");
+      if (!sp->unsync) {
+        const Pte g = gt->e[i];
+        if (!g.present() || g.frame() != gfn) bad.push_back(at + ": does not match the guest pte");
+        if (s.writable() && !(g.writable() && g.dirty())) bad.push_back(at + ": writable but the guest pte is not dirty");
+      }
+      if (s.writable()) {
+        for (const KvmMmuPage* p : pages_of(gfn))
+          if (!p->unsync) bad.push_back(at + ": maps a write-protected guest page table writably");
+      }
+    }
+  }
+  std::size_t in_rmap = 0;
+  for (const auto& [gfn, list] : rmap_) in_rmap += list.size();
+  if (in_rmap != rmapped)
+    bad.push_back("vm " + std::to_string(vm_) + ": rmap holds " + std::to_string(in_rmap) + " sptes, tables " +
+                  std::to_string(rmapped));
+  if (active_.size() != pages_.size()) bad.push_back("vm " + std::to_string(vm_) + ": active_mmu_pages out of step");
+  return bad;
+}
+
+}  // namespace mmusim

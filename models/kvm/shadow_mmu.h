@@ -1,0 +1,123 @@
+// KVM's shadow MMU for one VM (arch/x86/kvm/mmu.c and paging_tmpl.h, Linux 2.6.28): the shadow
+// page cache keyed by (guest table gfn, level) with the FIFO active_mmu_pages and its limit, sptes
+// and their rmap, write protection of guest page tables with trapped and emulated guest pte writes
+// (kvm_mmu_pte_write, write flooding), unsync level-1 pages resynced at CR3 loads, the shadow page
+// fault path FNAME(page_fault), and kvm_flush_remote_tlbs.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/cycle_causes.h"
+#include "guest/guest_os.h"
+#include "host/host_memory.h"
+#include "kvm/kvm_mmu_page.h"
+#include "mmu/checker.h"
+#include "mmu/mmu.h"
+
+namespace mmusim {
+
+struct KvmConfig {
+  std::uint64_t max_mmu_pages = 64;  // n_max_mmu_pages (already resolved from 0 = 2% of guest pages)
+  bool unsync = true;                // oos_shadow (2.6.27+)
+  bool bypass_guest_pf = true;       // notrap sptes: guest #PF on a known-absent pte without an exit
+  bool vpid = true;                  // false: every VM exit/entry flushes the vCPU's TLBs (pre-VPID VMX)
+  Cycles vmexit_cycles = 2000;
+  Cycles shadow_fault_cycles = 2000;
+  Cycles pt_write_emulation_cycles = 1500;
+  Cycles ipi_cycles = 1500;
+  Cycles host_minor_fault_cycles = 3200;
+};
+
+enum class ExitReason { ShadowPageFault, PtWrite, Cr3Load, FlushIpi, kCount };
+
+struct KvmStats {
+  std::uint64_t exits[static_cast<int>(ExitReason::kCount)] = {};
+  std::uint64_t shadow_page_faults = 0;  // FNAME(page_fault) runs (a fault exit, or an unsync fault)
+  std::uint64_t pt_write_traps = 0;      // guest pte stores emulated (kvm_mmu_pte_write)
+  std::uint64_t guest_pf_injected = 0;   // guest #PF found by KVM's guest walk and injected
+  std::uint64_t guest_pf_direct = 0;     // guest #PF delivered by the hardware without an exit
+  std::uint64_t sptes_created = 0;       // leaf sptes made present (faults and pte-write prefetch)
+  std::uint64_t sptes_prefetched = 0;    // of which by kvm_mmu_pte_write (update spte on write)
+  std::uint64_t sptes_zapped = 0;        // leaf sptes dropped
+  std::uint64_t sptes_zapped_shadow_cache = 0;  // of which because their shadow page was evicted
+  std::uint64_t shadow_pages_created = 0, shadow_pages_zapped = 0, shadow_cache_evictions = 0;
+  std::uint64_t remote_tlb_flushes = 0;  // kvm_flush_remote_tlbs calls
+  std::uint64_t unsyncs = 0, resyncs = 0, write_flood_zaps = 0;
+  std::uint64_t vmexits() const;
+};
+
+class ShadowMmu : public GuestPtWriteHook {
+ public:
+  ShadowMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg);
+  ~ShadowMmu() override;
+
+  // vCPU `cpu` of this VM, its TLBs and where the exits others cause it are charged.
+  void add_vcpu(unsigned cpu, Mmu* mmu, std::function<void(const CauseCycles&)> charge);
+
+  // The guest on `cpu` loads CR3 with the PML4 of `pid` (a VM exit unless `first`); returns the
+  // shadow root the hardware walks. kvm_mmu_new_cr3 + mmu_sync_roots.
+  TableNode* load_cr3(unsigned cpu, std::uint32_t pid, bool first, CauseCycles& cost);
+
+  // The hardware's walk of the shadow table failed for `vpn` on `cpu` (NotPresent or
+  // Protection). Either the #PF goes to the guest directly (notrap spte) or the vCPU exits and
+  // KVM runs FNAME(page_fault). Returns the cycles by cause.
+  CauseCycles page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t);
+
+  // GuestPtWriteHook: the guest stored into one of its page-table pages.
+  CauseCycles guest_pte_write(TableNode* table, unsigned index, Pte old_value, Pte value) override;
+
+  // Invariant checks: shadow page links, rmap vs sptes, sptes vs guest and host tables.
+  std::vector<std::string> check() const;
+  // The checker's view for translation caches: ctx -> root of the (vm, pid) it stands for.
+  TableNode* root_of_pid(std::uint32_t pid) const;
+  bool table_live(std::uint64_t frame, const TableNode* node) const;
+
+  const KvmStats& stats() const { return stats_; }
+  std::size_t shadow_pages() const { return pages_.size(); }
+  std::uint64_t max_mmu_pages() const { return cfg_.max_mmu_pages; }
+
+ private:
+  struct Vcpu {
+    Mmu* mmu = nullptr;
+    std::function<void(const CauseCycles&)> charge;
+    KvmMmuPage* root = nullptr;
+    std::uint32_t pid = 0;
+    // Write-flood detection (kvm_mmu_pte_write): last gfn written, how often, the spte updated.
+    std::uint64_t last_pt_write_gfn = ~0ull;
+    unsigned last_pt_write_count = 0;
+    Pte* last_pte_updated = nullptr;
+  };
+  using Key = std::pair<std::uint64_t, unsigned>;  // (gfn, level)
+
+  void vm_exit(Vcpu& v, ExitReason why, CauseCycles& c);
+  KvmMmuPage* get_page(Gfn gfn, unsigned level, CauseCycles& c);
+  void free_some_pages(CauseCycles& c);
+  void zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting);
+  void drop_spte(KvmMmuPage* sp, unsigned i, bool evicting);
+  void set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool speculative, CauseCycles& c);
+  bool rmap_write_protect(std::uint64_t gfn);
+  void sync_page(KvmMmuPage* sp, CauseCycles& c);
+  void sync_roots(KvmMmuPage* sp, CauseCycles& c);
+  void flush_remote_tlbs(CauseCycles& c);
+  std::vector<KvmMmuPage*> pages_of(std::uint64_t gfn) const;
+  const TableNode* guest_table(std::uint64_t gfn) const;
+
+  std::uint16_t vm_;
+  HostMemory& host_;
+  GuestOs& guest_;
+  KvmConfig cfg_;
+  std::map<unsigned, Vcpu> vcpus_;
+  unsigned current_cpu_ = 0;  // the vCPU whose guest is running KVM's caller (for pte-write traps)
+  std::map<Key, std::unique_ptr<KvmMmuPage>> pages_;  // the shadow page hash
+  std::map<std::uint64_t, KvmMmuPage*> page_at_frame_;
+  std::list<KvmMmuPage*> active_;                     // active_mmu_pages: newest first
+  std::map<std::uint64_t, std::vector<Pte*>> rmap_;   // gfn -> leaf sptes mapping it
+  KvmStats stats_;
+};
+
+}  // namespace mmusim
