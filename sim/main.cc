@@ -108,10 +108,17 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   try {
     s = simulate(req);
   } catch (const OutOfMemory& e) {
-    const ValueOrigin& o = cfg.origin("host.mem_mb");
-    throw InputError(o.file, o.line, "host.mem_mb",
-                     std::string(e.what()) + "; the trace touches more memory than host.mem_mb = " +
-                         std::to_string(req.cfg.host.mem_mb) + " MiB holds, and native mode has no swap");
+    // Name the key that sized the memory that ran out, where it was set.
+    const ValueOrigin& o = cfg.origin(e.key);
+    const bool host = e.key == "host.mem_mb";
+    const std::uint64_t mb = host ? req.cfg.host.mem_mb : req.cfg.guest.mem_mb;
+    throw InputError(o.file, o.line, e.key,
+                     std::string(e.what()) + "; the trace needs more memory than " + e.key + " = " + std::to_string(mb) +
+                         " MiB" + (host ? " (page tables and shadow pages included), and the host has no swap yet"
+                                        : ", and the guest OS does not swap"));
+  } catch (const LimitExceeded& e) {
+    const ValueOrigin& o = cfg.origin(e.key);
+    throw InputError(o.file, o.line, e.key, e.what());
   }
   write_summary_csv(summary, {s});
   if (!quiet) {

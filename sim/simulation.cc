@@ -1,5 +1,6 @@
 #include "simulation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -7,6 +8,8 @@
 #include <systemc>
 #include <vector>
 
+#include "sysc/host_module.h"
+#include "sysc/kvm_module.h"
 #include "sysc/native_memory.h"
 #include "sysc/tlb_module.h"
 #include "sysc/trace_source.h"
@@ -30,8 +33,24 @@ MmuConfig mmu_config(const SimConfig& c) {
   return m;
 }
 
-std::unique_ptr<MemorySystem> make_memory(const SimConfig& cfg) {
-  return std::make_unique<NativeMemory>("memory", cfg.host.mem_mb * 256, cfg.cost.host_minor_fault_cycles);
+ShadowConfig shadow_config(const SimConfig& c) {
+  ShadowConfig s;
+  s.vms = static_cast<unsigned>(c.guest.vms);
+  s.vcpus_per_vm = static_cast<unsigned>(c.guest.vcpus);
+  s.guest_frames = c.guest.mem_mb * 256;
+  s.guest_fault_cycles = c.cost.guest_fault_cycles;
+  KvmConfig& k = s.kvm;
+  // kvm_mmu_calculate_mmu_pages (2.6.28): 20 per mille of guest pages, at least 64.
+  k.max_mmu_pages = c.kvm.max_mmu_pages ? c.kvm.max_mmu_pages : std::max<std::uint64_t>(64, s.guest_frames * 20 / 1000);
+  k.unsync = c.kvm.unsync;
+  k.bypass_guest_pf = c.kvm.bypass_guest_pf;
+  k.vpid = c.kvm.vpid;
+  k.vmexit_cycles = c.cost.vmexit_cycles;
+  k.shadow_fault_cycles = c.cost.shadow_fault_cycles;
+  k.pt_write_emulation_cycles = c.cost.pt_write_emulation_cycles;
+  k.ipi_cycles = c.cost.ipi_cycles;
+  k.host_minor_fault_cycles = c.cost.host_minor_fault_cycles;
+  return s;
 }
 
 // The machine: guest.vms x guest.vcpus vCPUs, each with its TLBs, on one memory system; the
@@ -44,7 +63,16 @@ class Top : public sc_core::sc_module {
     source_ = std::make_unique<TraceSource>("trace", std::make_unique<PrefetchReader>(open_trace(req.trace_path, req.format)),
                                             req.trace_path, cfg_.guest.vms, cfg_.guest.vcpus,
                                             cfg_.sim.trace_queue_records);
-    memory_ = make_memory(cfg_);
+    if (cfg_.sim.mode == "native") {
+      memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
+    } else {
+      host_ = std::make_unique<HostModule>("host", cfg_.host.mem_mb * 256);
+      reclaim_ = std::make_unique<ReclaimModule>("reclaim");
+      reclaim_->host.bind(host_->host_export);
+      auto kvm = std::make_unique<KvmModule>("kvm", shadow_config(cfg_));
+      kvm->host.bind(host_->host_export);
+      memory_ = std::move(kvm);
+    }
     for (unsigned i = 0; i < n; ++i) {
       const std::string id = std::to_string(i);
       tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + id).c_str(), mmu_config(cfg_)));
@@ -70,7 +98,7 @@ class Top : public sc_core::sc_module {
     for (const auto& t : tlbs_) m += t->mmu().stats();
     for (const auto& x : vcpus_) v += x->stats();
     s.mode = cfg_.sim.mode;
-    s.policy = "none";
+    s.policy = cfg_.sim.mode == "native" ? "none" : cfg_.kvm.aging;
     s.accesses = v.accesses;
     s.l1i_lookups = m.l1i_lookups, s.l1i_misses = m.l1i_misses;
     s.l1d_lookups = m.l1d_lookups, s.l1d_misses = m.l1d_misses;
@@ -104,6 +132,8 @@ class Top : public sc_core::sc_module {
   const SimConfig& cfg_;
   sc_core::sc_time period_;
   std::unique_ptr<TraceSource> source_;
+  std::unique_ptr<HostModule> host_;        // shadow mode
+  std::unique_ptr<ReclaimModule> reclaim_;  // shadow mode
   std::unique_ptr<MemorySystem> memory_;
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
   std::vector<std::unique_ptr<Vcpu>> vcpus_;

@@ -92,6 +92,7 @@ void Config::set(const std::string& assignment) {
 }
 
 void Config::validate() const {
+  validate_limits();
   const auto& t = cfg_.tlb;
   const struct {
     const char* name;
@@ -108,6 +109,14 @@ void Config::validate() const {
     throw InputError(o.file, o.line, key,
                      std::to_string(x.entries) + " entries is not a multiple of " + std::to_string(x.ways) +
                          " ways (" + entries_key + " must be a multiple of " + ways_key + ")");
+  }
+}
+
+void Config::validate_limits() const {
+  if (cfg_.kvm.max_mmu_pages != 0 && cfg_.kvm.max_mmu_pages < 64) {  // KVM_MIN_ALLOC_MMU_PAGES
+    const ValueOrigin& o = origin("kvm.max_mmu_pages");
+    throw InputError(o.file, o.line, "kvm.max_mmu_pages",
+                     std::to_string(cfg_.kvm.max_mmu_pages) + " is below KVM's minimum of 64 shadow pages (0 = automatic)");
   }
 }
 

@@ -32,8 +32,14 @@ struct SimConfig {
     std::uint64_t mem_mb;
   } host;
   struct {
-    std::uint64_t host_minor_fault_cycles;
+    std::uint64_t host_minor_fault_cycles, vmexit_cycles, shadow_fault_cycles, guest_fault_cycles,
+        pt_write_emulation_cycles, ipi_cycles;
   } cost;
+  struct {
+    std::uint64_t max_mmu_pages;
+    std::string aging;
+    bool unsync, bypass_guest_pf, vpid;
+  } kvm;
 };
 
 enum class KeyType { UInt, Bool, Choice };
@@ -78,6 +84,7 @@ class Config {
   const ValueOrigin& origin(const std::string& key) const { return origin_.at(key); }
 
  private:
+  void validate_limits() const;
   void assign(const KeySpec& k, const std::string& value, const ValueOrigin& from);
 
   SimConfig cfg_{};

@@ -61,8 +61,8 @@ constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
 
 const std::vector<KeySpec>& config_keys() {
   static const std::vector<KeySpec> keys = {
-      CHOICE_KEY(sim, mode, "native", (std::vector<std::string>{"native"}),
-                 "translation mode: native (the trace's processes run on bare metal)"),
+      CHOICE_KEY(sim, mode, "native", (std::vector<std::string>{"native", "shadow"}),
+                 "translation mode: native (processes on bare metal) or shadow (guests under KVM shadow paging)"),
       UINT_KEY(sim, quantum_cycles, "10000", "cycles", 1, kMaxCycles,
                "how far a vCPU may run ahead of SystemC time before it synchronises"),
       BOOL_KEY(sim, check, "false",
@@ -100,6 +100,25 @@ const std::vector<KeySpec>& config_keys() {
 
       UINT_KEY(cost, host_minor_fault_cycles, "3200", "cycles", 0, kMaxCycles,
                "an anonymous minor page fault: allocate and map a frame (about 1 us, Linux 6.6)"),
+      UINT_KEY(cost, vmexit_cycles, "2000", "cycles", 0, kMaxCycles,
+               "one VM exit and re-entry, direct cost (about 2,000 on Nehalem, SplitX WIOV 2011)"),
+      UINT_KEY(cost, shadow_fault_cycles, "2000", "cycles", 0, kMaxCycles,
+               "KVM's shadow page-fault handling beyond the exit and host faults (unverified: calibrate)"),
+      UINT_KEY(cost, guest_fault_cycles, "3200", "cycles", 0, kMaxCycles,
+               "the guest OS handling its own page fault (as a native minor fault, Linux 6.6)"),
+      UINT_KEY(cost, pt_write_emulation_cycles, "1500", "cycles", 0, kMaxCycles,
+               "KVM emulating one trapped guest page-table write beyond the exit (unverified: calibrate)"),
+      UINT_KEY(cost, ipi_cycles, "1500", "cycles", 0, kMaxCycles,
+               "sending one remote TLB-flush IPI to another vCPU (unverified: calibrate)"),
+
+      UINT_KEY(kvm, max_mmu_pages, "0", "pages", 0, 1 << 24,
+               "shadow page limit n_max_mmu_pages; 0 = 2% of guest pages, at least 64 (2.6.28); else at least 64"),
+      CHOICE_KEY(kvm, aging, "notifier", (std::vector<std::string>{"notifier"}),
+                 "how the host learns of guest accesses: notifier (mmu notifiers only)"),
+      BOOL_KEY(kvm, unsync, "true", "leave written level-1 shadow pages unsync until the next CR3 load (oos_shadow, 2.6.27+)"),
+      BOOL_KEY(kvm, bypass_guest_pf, "true",
+               "notrap sptes: a guest #PF on a pte KVM knows is absent goes to the guest without an exit (VMX)"),
+      BOOL_KEY(kvm, vpid, "true", "VPID-tagged TLBs; false: every VM exit and entry flushes the vCPU's TLBs (pre-Nehalem)"),
   };
   return keys;
 }

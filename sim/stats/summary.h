@@ -19,7 +19,10 @@ struct RunSummary {
   std::uint64_t swap_ins = 0, swap_outs = 0, invariant_violations = 0;
   // Beyond the list.
   std::uint64_t vcpus = 0, translations = 0, dirty_assists = 0, pwc_lookups = 0, pwc_hits = 0;
-  std::uint64_t context_switches = 0, processes = 0, page_table_pages = 0, frames_used = 0;
+  std::uint64_t context_switches = 0, processes = 0, page_table_pages = 0, frames_used = 0, guest_frames_used = 0;
+  std::uint64_t vmexits_shadow_pf = 0, vmexits_pt_write = 0, vmexits_cr3 = 0, vmexits_ipi = 0;
+  std::uint64_t guest_pf_injected = 0, guest_pf_direct = 0, sptes_prefetched = 0, sptes_zapped_shadow_cache = 0;
+  std::uint64_t shadow_pages_created = 0, shadow_pages_zapped = 0, unsyncs = 0, resyncs = 0, write_flood_zaps = 0;
   std::uint64_t vcpu_cycles = 0, gap_cycles = 0, tlb_cycles = 0, walk_cycles = 0, dirty_assist_cycles = 0;
   std::uint64_t vmexit_cycles = 0, guest_fault_cycles = 0, shadow_fault_cycles = 0, pt_write_cycles = 0,
                 host_fault_cycles = 0, ipi_cycles = 0, trace_stall_cycles = 0;

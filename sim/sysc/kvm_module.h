@@ -1,0 +1,51 @@
+// Shadow mode's memory system as an sc_module: KVM's shadow MMU and the guest OS of each VM,
+// bound through a port to the host module. Shared by every vCPU.
+#pragma once
+#include <map>
+#include <memory>
+#include <systemc>
+#include <utility>
+#include <vector>
+
+#include "guest/guest_os.h"
+#include "kvm/shadow_mmu.h"
+#include "sysc/host_module.h"
+#include "sysc/interfaces.h"
+
+namespace mmusim {
+
+struct ShadowConfig {
+  unsigned vms = 1, vcpus_per_vm = 1;
+  std::uint64_t guest_frames = 0;
+  Cycles guest_fault_cycles = 0;
+  KvmConfig kvm;
+};
+
+class KvmModule : public sc_core::sc_module, public MemorySystem {
+ public:
+  sc_core::sc_export<MemoryIf> memory_export;
+  sc_core::sc_port<HostIf> host;
+
+  KvmModule(const sc_core::sc_module_name& name, const ShadowConfig& cfg);
+
+  void attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) override;
+  Cr3Load switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) override;
+  CauseCycles handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) override;
+
+  sc_core::sc_export<MemoryIf>& memory_port() override { return memory_export; }
+  void fill_summary(RunSummary& s) const override;
+  std::vector<std::string> check(const Mmu& mmu) const override;
+
+ private:
+  void end_of_elaboration() override;
+  unsigned vm_of(unsigned cpu) const { return cpu / cfg_.vcpus_per_vm; }
+
+  ShadowConfig cfg_;
+  std::vector<std::unique_ptr<GuestOs>> guests_;
+  std::vector<std::unique_ptr<ShadowMmu>> kvms_;
+  std::map<std::pair<std::uint16_t, std::uint32_t>, std::uint32_t> ctx_of_;
+  std::vector<std::pair<std::uint16_t, std::uint32_t>> who_;  // ctx -> (vm, pid)
+  std::vector<bool> loaded_;                                  // per CPU: has it loaded a CR3 yet
+};
+
+}  // namespace mmusim
