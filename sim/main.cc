@@ -114,8 +114,9 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     const std::uint64_t mb = host ? req.cfg.host.mem_mb : req.cfg.guest.mem_mb;
     throw InputError(o.file, o.line, e.key,
                      std::string(e.what()) + "; the trace needs more memory than " + e.key + " = " + std::to_string(mb) +
-                         " MiB" + (host ? " (page tables and shadow pages included), and the host has no swap yet"
-                                        : ", and the guest OS does not swap"));
+                         " MiB" + (!host ? ", and the guest OS does not swap"
+                                   : req.cfg.sim.mode == "native" ? " (page tables included), and native mode has no swap"
+                                   : " (host page tables and shadow pages included), and the host has no swap yet"));
   } catch (const LimitExceeded& e) {
     const ValueOrigin& o = cfg.origin(e.key);
     throw InputError(o.file, o.line, e.key, e.what());
@@ -168,9 +169,9 @@ int cmd_config(const std::vector<std::string>& args) {
 }
 
 int cmd_columns() {
-  std::cout << std::left << std::setw(24) << "column" << std::setw(14) << "unit" << "meaning\n";
+  std::cout << std::left << std::setw(28) << "column" << std::setw(14) << "unit" << "meaning\n";
   for (const ColumnSpec& c : summary_columns())
-    std::cout << std::setw(24) << c.name << std::setw(14) << (c.unit.empty() ? "-" : c.unit) << c.help << '\n';
+    std::cout << std::setw(28) << c.name << std::setw(14) << (c.unit.empty() ? "-" : c.unit) << c.help << '\n';
   return 0;
 }
 

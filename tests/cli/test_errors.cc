@@ -61,8 +61,8 @@ TEST_CASE("a trace that does not fit in host memory is bad input, not a crash", 
   for (int i = 0; i < 300; ++i) csv += "R," + std::to_string(i) + "000\n";
   const std::string t = write("big.csv", csv);
   CHECK(fails("run --trace " + t + " --set host.mem_mb=1").err ==
-        "mmusim: --set: host.mem_mb: host memory exhausted: all 256 frames (1024 KiB) are in use; the trace touches "
-        "more memory than host.mem_mb = 1 MiB holds, and native mode has no swap\n");
+        "mmusim: --set: host.mem_mb: host memory exhausted: all 256 frames (1024 KiB) are in use; the trace needs "
+        "more memory than host.mem_mb = 1 MiB (page tables included), and native mode has no swap\n");
 }
 
 TEST_CASE("an unknown command or option is a usage error", "[cli][errors]") {

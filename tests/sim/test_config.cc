@@ -76,7 +76,7 @@ TEST_CASE("config: bad input names the file, the line and the key", "[config]") 
   CHECK(error_of([&] { c.load_file(write_tmp("bool", "[sim]\ncheck = maybe\n")); }) ==
         "/tmp/mmusim_test_config_bool.cfg:2: sim.check: 'maybe' is not a boolean (true or false)");
   CHECK(error_of([&] { c.load_file(write_tmp("choice", "[sim]\nmode = nested\n")); }) ==
-        "/tmp/mmusim_test_config_choice.cfg:2: sim.mode: 'nested' is not one of: native");
+        "/tmp/mmusim_test_config_choice.cfg:2: sim.mode: 'nested' is not one of: native, shadow");
   CHECK(error_of([&] { c.load_file("/nonexistent/x.cfg"); }) ==
         "/nonexistent/x.cfg: cannot open config file: No such file or directory");
   CHECK(error_of([&] { c.set("nosuch.key=1"); }) ==
