@@ -313,6 +313,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     sp = page_at_frame_.at(sp->spt.e[i].frame());
   }
   set_spte(sp, pt_index(vpn, 1), *gw.leaf, g.pfn, false, c);
+  v.last_pt_write_count = 0;  // FNAME(page_fault): "reset fork detector"
   return c;
 }
 

@@ -1,0 +1,259 @@
+// KVM shadow MMU (models/kvm): the rules of arch/x86/kvm/mmu.c and paging_tmpl.h (2.6.28), each
+// test naming the kernel function it follows. A small machine: one VM, its guest OS, the host,
+// and one or two vCPUs' MMUs, driven the way the SystemC vCPU drives them.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "common/errors.h"
+#include "guest/guest_os.h"
+#include "host/host_memory.h"
+#include "kvm/shadow_mmu.h"
+
+using namespace mmusim;
+
+namespace {
+
+MmuConfig tiny_tlbs() {
+  MmuConfig c;
+  c.l1i_entries = 8, c.l1i_ways = 8, c.l1d_entries = 8, c.l1d_ways = 8, c.stlb_entries = 32, c.stlb_ways = 8;
+  return c;
+}
+
+struct Machine {
+  HostMemory host{4096};
+  std::vector<std::unique_ptr<GuestOs>> guests;
+  std::vector<std::unique_ptr<ShadowMmu>> kvms;
+  std::vector<std::unique_ptr<Mmu>> cpus;
+  std::vector<CauseCycles> charged;  // exits other vCPUs caused, per CPU
+  std::vector<unsigned> vm_of;
+
+  explicit Machine(KvmConfig cfg = KvmConfig{}, unsigned vms = 1, unsigned vcpus = 1) {
+    charged.resize(vms * vcpus);
+    for (unsigned vm = 0; vm < vms; ++vm) {
+      host.add_vm(1024);
+      guests.push_back(std::make_unique<GuestOs>(1024, "guest", 3200));
+      kvms.push_back(std::make_unique<ShadowMmu>(vm, host, *guests.back(), cfg));
+      for (unsigned v = 0; v < vcpus; ++v) {
+        const unsigned cpu = vm * vcpus + v;
+        cpus.push_back(std::make_unique<Mmu>(tiny_tlbs()));
+        vm_of.push_back(vm);
+        kvms.back()->add_vcpu(cpu, cpus.back().get(), [this, cpu](const CauseCycles& c) { charged[cpu] += c; });
+      }
+    }
+  }
+  ShadowMmu& kvm(unsigned cpu) { return *kvms[vm_of[cpu]]; }
+  void run(unsigned cpu, std::uint32_t pid, bool first = true) {
+    CauseCycles c;
+    cpus[cpu]->load_cr3(pid, kvm(cpu).load_cr3(cpu, pid, first, c));
+  }
+  // One translation, retried after each fault as the vCPU does; returns the faults taken.
+  unsigned touch(unsigned cpu, std::uint64_t vpn, bool write = false) {
+    unsigned faults = 0;
+    for (;;) {
+      const Translation t = cpus[cpu]->translate(Vpn{vpn}, write, false);
+      if (t.ok) return faults;
+      ++faults;
+      kvm(cpu).page_fault(cpu, Vpn{vpn}, write, false, t);
+      REQUIRE(faults < 10);
+    }
+  }
+  std::vector<std::string> check(unsigned vm = 0) const { return kvms[vm]->check(); }
+};
+
+}  // namespace
+
+TEST_CASE("first touch: #PF injected, guest fixes its pte, spte installed (FNAME(page_fault))", "[kvm]") {
+  Machine m;
+  m.run(0, 1);
+  // The root (guest PML4) is shadowed at the first CR3 load (kvm_mmu_load -> kvm_mmu_get_page).
+  CHECK(m.kvm(0).shadow_pages() == 1);
+  // vpn 0 of a fresh process: exit, guest walk finds no PML4E, #PF injected; the guest links a new
+  // PDPT into its shadowed PML4 (an emulated write: the root is level 4, no unsync) and fills
+  // unshadowed PD/PT pages freely; the retry exits again and KVM builds 3 shadow pages + 1 spte.
+  CHECK(m.touch(0, 0) == 2);
+  const KvmStats& s = m.kvm(0).stats();
+  CHECK(s.guest_pf_injected == 1);
+  CHECK(s.exits[static_cast<int>(ExitReason::ShadowPageFault)] == 2);
+  CHECK(s.exits[static_cast<int>(ExitReason::PtWrite)] == 1);
+  CHECK(s.sptes_created == 1);
+  CHECK(m.kvm(0).shadow_pages() == 4);
+  CHECK(m.host.stats().minor_faults == 1);
+  CHECK(m.check().empty());
+  CHECK(m.touch(0, 0) == 0);  // now a TLB hit
+}
+
+TEST_CASE("one spte per page and one shadow page per guest page-table page, rmap consistent", "[kvm]") {
+  Machine m;
+  m.run(0, 1);
+  std::set<std::uint64_t> pages;
+  // Pages spread over 3 PTs under one PD: vpn 0..9, 512..519, 1024..1030.
+  for (std::uint64_t base : {0, 512, 1024})
+    for (std::uint64_t i = 0; i < 8; ++i) {
+      m.touch(0, base + i, i % 2);
+      m.touch(0, base + i, false);  // touching again changes nothing
+      pages.insert(base + i);
+    }
+  const KvmStats& s = m.kvm(0).stats();
+  CHECK(s.sptes_created == pages.size());
+  CHECK(m.guests[0]->stats().page_faults == pages.size());  // guest_page_faults = distinct pages
+  // Guest tables: PML4, PDPT, PD, 3 PTs = 6; each shadowed exactly once.
+  CHECK(m.guests[0]->table_pages() == 6);
+  CHECK(m.kvm(0).shadow_pages() == 6);
+  CHECK(s.shadow_pages_created == 6);
+  CHECK(s.sptes_zapped == 0);
+  CHECK(m.check().empty());
+}
+
+TEST_CASE("a write through a read-only spte faults and drops the page's TLB entries (set_spte)", "[kvm]") {
+  Machine m;
+  m.run(0, 1);
+  m.touch(0, 5);  // read fault: guest pte clean, so the spte is read-only
+  const Pte* spte = leaf_entry(m.kvm(0).root_of_pid(1), Vpn{5});
+  REQUIRE(spte);
+  CHECK_FALSE(spte->writable());
+  const Translation t = m.cpus[0]->translate(Vpn{5}, true, false);  // L1 hit without W
+  CHECK(t.fault == WalkStatus::Protection);
+  CHECK(m.cpus[0]->l1d().all_entries().end() ==
+        std::find_if(m.cpus[0]->l1d().all_entries().begin(), m.cpus[0]->l1d().all_entries().end(),
+                     [](const TlbEntry& e) { return e.valid() && key_vpn(e.key).v == 5; }));
+  const auto exits = m.kvm(0).stats().vmexits();
+  m.kvm(0).page_fault(0, Vpn{5}, true, false, t);
+  CHECK(m.kvm(0).stats().vmexits() == exits + 1);
+  CHECK(spte->writable());  // the guest walk set the guest pte's D; the spte became writable in place
+  CHECK(m.kvm(0).stats().sptes_created == 1);
+  CHECK(m.touch(0, 5, true) == 0);
+  CHECK(m.check().empty());
+}
+
+TEST_CASE("without unsync an emulated guest pte write installs the spte (kvm_mmu_pte_write)", "[kvm]") {
+  KvmConfig cfg;
+  cfg.unsync = false;
+  Machine m(cfg);
+  m.run(0, 1);
+  m.touch(0, 0);  // the PT of vpn 0..511 is now shadowed: write-protected, its absent ptes notrap
+  const auto exits = m.kvm(0).stats().vmexits();
+  // vpn 1: the walk meets a notrap spte: the #PF goes to the guest with no exit; the guest's pte
+  // store traps and is emulated (1 exit), and the emulation installs the spte; the retry hits it.
+  CHECK(m.touch(0, 1) == 1);
+  const KvmStats& s = m.kvm(0).stats();
+  CHECK(s.vmexits() == exits + 1);
+  CHECK(s.guest_pf_direct == 1);
+  CHECK(s.pt_write_traps == 2);  // the PML4 link at vpn 0, this PT store
+  CHECK(s.sptes_prefetched == 1);
+  const Pte* spte = leaf_entry(m.kvm(0).root_of_pid(1), Vpn{1});
+  CHECK(spte->present());
+  CHECK(spte->accessed());  // speculative install leaves A clear; the hardware walk set it
+  CHECK(m.check().empty());
+}
+
+TEST_CASE("unsync: the first store to a shadowed PT unsyncs it and the CR3 load resyncs it", "[kvm]") {
+  Machine m;
+  m.run(0, 1);
+  m.touch(0, 0);
+  const auto before = m.kvm(0).stats();
+  // vpn 1: direct #PF (notrap), the guest's store faults once and unsyncs the page (kvm_unsync_page);
+  // its notrap sptes now trap (mmu_convert_notrap), so the retry exits and installs the spte.
+  CHECK(m.touch(0, 1) == 2);
+  CHECK(m.kvm(0).stats().unsyncs == before.unsyncs + 1);
+  CHECK(m.kvm(0).stats().pt_write_traps == before.pt_write_traps);
+  // vpn 2: the PT is writable now: the guest's store costs nothing; walk exits once to inject, once to install.
+  const auto mid = m.kvm(0).stats().vmexits();
+  CHECK(m.touch(0, 2) == 2);
+  CHECK(m.kvm(0).stats().vmexits() == mid + 2);
+  CHECK(m.check().empty());
+  // A CR3 load (a VM exit) resyncs the page and write-protects the gfn again (mmu_sync_roots).
+  CauseCycles c;
+  m.kvm(0).load_cr3(0, 1, false, c);
+  CHECK(m.kvm(0).stats().resyncs == 1);
+  CHECK(m.kvm(0).stats().exits[static_cast<int>(ExitReason::Cr3Load)] == 1);
+  CHECK(c.vmexit == KvmConfig{}.vmexit_cycles);
+  CHECK(m.check().empty());
+}
+
+TEST_CASE("write flooding: the third emulated write in a row to one gfn zaps its shadow page", "[kvm]") {
+  KvmConfig cfg;
+  cfg.unsync = false;
+  Machine m(cfg);
+  m.run(0, 1);
+  m.touch(0, 0);
+  // Three new pages in the same shadowed PT, each #PF delivered straight to the guest (notrap), so
+  // no shadow page fault resets the detector in between and the guest never uses the sptes the
+  // emulation installs: the third emulated store to the gfn floods it.
+  for (std::uint64_t vpn : {1, 2, 3}) {
+    const Translation t = m.cpus[0]->translate(Vpn{vpn}, false, false);
+    m.kvm(0).page_fault(0, Vpn{vpn}, false, false, t);  // direct #PF: the guest's store is emulated
+  }
+  CHECK(m.kvm(0).stats().write_flood_zaps == 1);
+  CHECK(m.kvm(0).stats().shadow_pages_zapped == 1);
+  CHECK(m.kvm(0).stats().remote_tlb_flushes >= 1);
+  CHECK(m.check().empty());
+}
+
+TEST_CASE("FIFO limit: fewer than 5 free pages zaps the oldest non-root pages until 25 are free", "[kvm]") {
+  KvmConfig cfg;
+  cfg.max_mmu_pages = 64;
+  Machine m(cfg);
+  m.run(0, 1);
+  // Each vpn 512*k lives in its own PT: one new shadow page per touch (plus PDPT and PD once).
+  std::uint64_t k = 0;
+  while (m.kvm(0).stats().shadow_cache_evictions == 0) m.touch(0, 512 * k++);
+  // The limit hit when a fault found 64 - used < 5, i.e. 60 pages in use: root, PDPT, PD and 57
+  // PTs (k = 57 touches done); it zapped the oldest non-root pages until 25 were free: 21 pages.
+  // The oldest non-root pages are the PDPT and the PD (created first) and then the PTs in order.
+  CHECK(k == 58);
+  CHECK(m.kvm(0).stats().shadow_cache_evictions == 21);
+  // ... and the fault then re-created the PDPT, PD and its PT: 60 - 21 + 3 = 42.
+  CHECK(m.kvm(0).shadow_pages() == 42);
+  CHECK(m.kvm(0).stats().remote_tlb_flushes >= 21);
+  CHECK(m.check().empty());
+  // vpn 0's PT was evicted with its spte: one fault rebuilds it (the guest pte is still there).
+  CHECK(m.touch(0, 0) == 1);
+}
+
+TEST_CASE("remote flushes: the other vCPU of the VM flushes and pays an exit (kvm_flush_remote_tlbs)", "[kvm]") {
+  KvmConfig cfg;
+  cfg.unsync = false;
+  Machine m(cfg, 1, 2);
+  m.run(0, 1);
+  m.run(1, 1);
+  m.touch(1, 7);  // CPU 1 caches vpn 7
+  REQUIRE(m.touch(1, 7) == 0);
+  for (std::uint64_t vpn : {1, 2, 3}) {  // CPU 0 floods the PT: the zap flushes both CPUs
+    const Translation t = m.cpus[0]->translate(Vpn{vpn}, false, false);
+    m.kvm(0).page_fault(0, Vpn{vpn}, false, false, t);
+  }
+  CHECK(m.charged[1].vmexit > 0);
+  CHECK(m.kvm(0).stats().exits[static_cast<int>(ExitReason::FlushIpi)] >= 1);
+  CHECK(m.touch(1, 7) > 0);  // CPU 1's TLB was flushed and the spte zapped with its page
+  CHECK(m.check().empty());
+}
+
+TEST_CASE("two VMs share the host without seeing each other's translations", "[kvm]") {
+  Machine m(KvmConfig{}, 2, 1);
+  m.run(0, 1);
+  m.run(1, 1);
+  m.touch(0, 3, true);
+  m.touch(1, 3, true);
+  const Pte* a = leaf_entry(m.kvms[0]->root_of_pid(1), Vpn{3});
+  const Pte* b = leaf_entry(m.kvms[1]->root_of_pid(1), Vpn{3});
+  REQUIRE((a && b));
+  CHECK(a->frame() != b->frame());  // same gva, same gfn in each guest, different host frames
+  CHECK(m.host.page(Pfn{a->frame()}).vm == 0);
+  CHECK(m.host.page(Pfn{b->frame()}).vm == 1);
+  CHECK(m.check(0).empty());
+  CHECK(m.check(1).empty());
+  CHECK(m.host.check().empty());
+}
+
+TEST_CASE("kvm.max_mmu_pages below the roots in use is a limit error, not a hang", "[kvm]") {
+  // A root is pinned while a vCPU uses it: 70 vCPUs in 70 processes need 70 roots, and 64 pages
+  // cannot hold them (the 60th root leaves fewer than 5 free and nothing to zap).
+  KvmConfig cfg;
+  cfg.max_mmu_pages = 64;
+  Machine m(cfg, 1, 70);
+  unsigned cpu = 0;
+  CHECK_THROWS_AS([&] {
+    for (; cpu < 70; ++cpu) m.run(cpu, cpu);
+  }(), LimitExceeded);
+  CHECK(cpu == 60);  // roots 0..59 fit (used 60 leaves 4 free): the 61st load finds nothing to zap
+}
