@@ -1,0 +1,166 @@
+// End to end in shadow mode: golden values derived by hand, bundled traces checked against the
+// independent counter of reference_counts.h, VMs that share a host, and bad input.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "cli_util.h"
+#include "reference_counts.h"
+
+using namespace mmusim::test;
+namespace fs = std::filesystem;
+
+TEST_CASE("shadow golden: five accesses derived by hand", "[cli][shadow][golden]") {
+  // tests/data/golden_small.csv, one vCPU, defaults: exit 2000, shadow fault 2000, guest fault 3200,
+  // pt-write emulation 1500, host fault 3200, L1 1, STLB 9, walk ref 20; unsync and notrap on.
+  // The first CR3 load shadows the guest PML4 (gfn 0): shadow page 1, no exit.
+  //  R 0x1000 (vpn 1): walk: root spte absent (1 ref) -> exit 1 (shadow pf); guest walk: no PML4E ->
+  //    #PF injected; the guest links a PDPT into its PML4: a store to a shadowed level-4 page,
+  //    emulated (exit 2, pt write); PD, PT, data stores go to unshadowed pages. Retry: 1 ref ->
+  //    exit 3; host fault (gfn 4); shadow pages PDPT, PD, PT (the PT's absent ptes notrap); spte
+  //    read-only (guest pte clean). Retry: 4 refs, fill.
+  //  W 0x1008 (vpn 1): L1 hit without W -> protection fault, entries dropped -> exit 4; guest walk
+  //    sets guest D; spte made writable in place. Retry: miss, miss, 4 refs.
+  //  R 0x2000 (vpn 2): 4 refs to a notrap spte -> #PF straight to the guest (no exit); its store to
+  //    the shadowed PT faults once (exit 5) and unsyncs the page, notrap sptes become trap.
+  //    Retry: 4 refs -> exit 6, host fault, spte. Retry: 4 refs, fill.
+  //  X 0x1000 (vpn 1): iTLB miss, STLB hit.
+  //  W 0x2ffc+8: vpn 2: L1 hit read-only -> exit 7, spte writable, retry 4 refs; vpn 3: 4 refs to a
+  //    trap spte -> exit 8, #PF injected, the store to the unsync PT is free; retry 4 refs -> exit 9,
+  //    host fault, spte; retry 4 refs.
+  // L1d lookups 13 (misses 11), L1i 1/1, STLB 12/11, walks 11, refs 1+1+4 +4 +4+4+4 +4+4+4+4 = 38.
+  // cycles: 14 L1 + 12 x 9 + 38 x 20 + 9 exits x 2000 + 3 guest faults x 3200 + 8 shadow faults
+  //   x 2000 + 1 emulation x 1500 + 3 host faults x 3200 = 14+108+760+18000+9600+16000+1500+9600 = 55582.
+  // Host frames: host table 4 + data 3 + shadow pages 4 = 11; guest frames: tables 4 + data 3 = 7.
+  const Result r = run_mmusim("run --trace " + kSource + "/tests/data/golden_small.csv --out out --set sim.mode=shadow --set sim.check=true");
+  REQUIRE(r.code == 0);
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
+  CHECK(s.at("mode") == "shadow");
+  CHECK(s.at("policy") == "notifier");
+  CHECK(u(s, "l1d_lookups") == 13);
+  CHECK(u(s, "l1d_misses") == 11);
+  CHECK(u(s, "l1i_misses") == 1);
+  CHECK(u(s, "stlb_lookups") == 12);
+  CHECK(u(s, "stlb_misses") == 11);
+  CHECK(u(s, "walks") == 11);
+  CHECK(u(s, "walk_refs") == 38);
+  CHECK(u(s, "vmexits") == 9);
+  CHECK(u(s, "vmexits_shadow_pf") == 8);
+  CHECK(u(s, "vmexits_pt_write") == 1);
+  CHECK(u(s, "shadow_page_faults") == 8);
+  CHECK(u(s, "pt_write_traps") == 1);
+  CHECK(u(s, "guest_page_faults") == 3);
+  CHECK(u(s, "guest_pf_injected") == 2);
+  CHECK(u(s, "guest_pf_direct") == 1);
+  CHECK(u(s, "unsyncs") == 1);
+  CHECK(u(s, "sptes_created") == 3);
+  CHECK(u(s, "shadow_pages") == 4);
+  CHECK(u(s, "host_minor_faults") == 3);
+  CHECK(u(s, "page_faults") == 0);
+  CHECK(u(s, "cycles") == 55582);
+  CHECK(u(s, "vmexit_cycles") == 18000);
+  CHECK(u(s, "shadow_fault_cycles") == 16000);
+  CHECK(u(s, "pt_write_cycles") == 1500);
+  CHECK(u(s, "guest_fault_cycles") == 9600);
+  CHECK(u(s, "host_fault_cycles") == 9600);
+  CHECK(u(s, "frames_used") == 11);
+  CHECK(u(s, "guest_frames_used") == 7);
+  CHECK(u(s, "invariant_violations") == 0);
+}
+
+TEST_CASE("every bundled trace runs in shadow mode: one guest fault and one spte per page", "[cli][shadow][traces]") {
+  for (const char* dir : {"traces/lackey", "traces/synthetic"}) {
+    for (const auto& e : fs::directory_iterator(kSource + "/" + dir)) {
+      const std::string t = e.path().string();
+      INFO(t);
+      const auto ref = count_without_evictions(load_trace(t), 16384);
+      const Result r = run_mmusim("run -q --set sim.mode=shadow --set sim.check=true --set guest.vcpus=4 --trace " + t + " --out out");
+      REQUIRE(r.code == 0);
+      const auto s = read_summary(test_dir() + "/out/summary.csv");
+      CHECK(u(s, "invariant_violations") == 0);
+      CHECK(u(s, "accesses") == ref.accesses);
+      CHECK(u(s, "guest_page_faults") == ref.pages);
+      CHECK(u(s, "sptes_created") == ref.pages);  // no pressure: nothing is zapped and rebuilt
+      CHECK(u(s, "sptes_zapped") == 0);
+      CHECK(u(s, "host_minor_faults") == ref.pages);
+      CHECK(u(s, "page_table_pages") == ref.table_pages);
+      CHECK(u(s, "shadow_pages") == ref.table_pages);  // each guest page-table page shadowed once
+      CHECK(u(s, "vmexits") >= ref.pages);
+      // The cost of the virtualised run splits exactly into its causes.
+      CHECK(u(s, "vcpu_cycles") == u(s, "gap_cycles") + u(s, "tlb_cycles") + u(s, "walk_cycles") +
+                                       u(s, "dirty_assist_cycles") + u(s, "vmexit_cycles") + u(s, "guest_fault_cycles") +
+                                       u(s, "shadow_fault_cycles") + u(s, "pt_write_cycles") + u(s, "host_fault_cycles") +
+                                       u(s, "ipi_cycles"));
+    }
+  }
+}
+
+TEST_CASE("two VMs on one host: the same figures as each VM alone", "[cli][shadow]") {
+  // Records alternate between VM 0 and VM 1; VMs share only host frames, so every count adds up
+  // and, with one vCPU each running in parallel, simulated time is the slower VM's.
+  REQUIRE(run_mmusim("gen --pattern hotcold --accesses 6000 --vms 2 --footprint-pages 600 --seed 3 --out two.csv").code == 0);
+  std::ifstream in(test_dir() + "/two.csv");
+  std::ofstream a(test_dir() + "/a.csv"), b(test_dir() + "/b.csv");
+  std::string line;
+  std::getline(in, line);
+  a << line << '\n';
+  b << line << '\n';
+  while (std::getline(in, line)) {
+    if (line.rfind("0,", 0) == 0) a << line << '\n';
+    else b << "0" << line.substr(1) << '\n';  // VM 1's records as a lone VM 0
+  }
+  a.close(), b.close();
+  const std::string common = " -q --set sim.mode=shadow --set sim.check=true --set guest.mem_mb=16";
+  REQUIRE(run_mmusim("run --trace two.csv --out both --set guest.vms=2" + common).code == 0);
+  REQUIRE(run_mmusim("run --trace a.csv --out a" + common).code == 0);
+  REQUIRE(run_mmusim("run --trace b.csv --out b" + common).code == 0);
+  const auto both = read_summary(test_dir() + "/both/summary.csv");
+  const auto sa = read_summary(test_dir() + "/a/summary.csv");
+  const auto sb = read_summary(test_dir() + "/b/summary.csv");
+  for (const char* k : {"accesses", "vmexits", "guest_page_faults", "sptes_created", "shadow_pages", "walks",
+                        "l1d_misses", "host_minor_faults", "vcpu_cycles"}) {
+    INFO(k);
+    CHECK(u(both, k) == u(sa, k) + u(sb, k));
+  }
+  CHECK(u(both, "cycles") == std::max(u(sa, "cycles"), u(sb, "cycles")));
+  CHECK(u(both, "invariant_violations") == 0);
+}
+
+TEST_CASE("shadow mode costs more than native on the same trace and the quantum changes nothing", "[cli][shadow]") {
+  const std::string t = kSource + "/traces/lackey/matmul.lackey";
+  REQUIRE(run_mmusim("run -q --trace " + t + " --out native").code == 0);
+  REQUIRE(run_mmusim("run -q --trace " + t + " --out s1 --set sim.mode=shadow --set sim.quantum_cycles=1000").code == 0);
+  REQUIRE(run_mmusim("run -q --trace " + t + " --out s2 --set sim.mode=shadow --set sim.quantum_cycles=100000").code == 0);
+  const auto n = read_summary(test_dir() + "/native/summary.csv");
+  const auto s1 = read_summary(test_dir() + "/s1/summary.csv");
+  const auto s2 = read_summary(test_dir() + "/s2/summary.csv");
+  CHECK(u(s1, "cycles") > u(n, "cycles"));
+  CHECK(u(s1, "translations") == u(n, "translations"));
+  for (const auto& [k, v] : s1)
+    if (k != "wall_seconds" && k != "accesses_per_second" && k != "trace") CHECK(s2.at(k) == v);
+}
+
+TEST_CASE("shadow bad input: guest memory, host memory and the shadow page limit", "[cli][shadow][errors]") {
+  std::string csv = "op,gva\n";
+  for (int i = 0; i < 300; ++i) csv += "R," + std::to_string(i) + "000\n";
+  fs::create_directories(test_dir());
+  std::ofstream(test_dir() + "/big.csv") << csv;
+  Result r = run_mmusim("run --trace big.csv --out out --set sim.mode=shadow --set guest.mem_mb=1");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: --set: guest.mem_mb: guest 0 memory exhausted: all 256 frames (1024 KiB) are in use; the "
+                 "trace needs more memory than guest.mem_mb = 1 MiB, and the guest OS does not swap\n");
+  CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
+  r = run_mmusim("run --trace big.csv --out out --set sim.mode=shadow --set host.mem_mb=1");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("mmusim: --set: host.mem_mb: host memory exhausted") == 0);
+  CHECK(r.err.find("(host page tables and shadow pages included), and the host has no swap yet") != std::string::npos);
+  r = run_mmusim("run --trace big.csv --out out --set sim.mode=shadow --set kvm.max_mmu_pages=10");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: --set: kvm.max_mmu_pages: 10 is below KVM's minimum of 64 shadow pages (0 = automatic)\n");
+  // 64 vCPUs in 64 processes pin 64 roots: 64 shadow pages cannot hold them.
+  std::string many = "vcpu,pid,op,gva\n";
+  for (int i = 0; i < 64; ++i) many += std::to_string(i) + "," + std::to_string(i) + ",R,0x1000\n";
+  std::ofstream(test_dir() + "/many.csv") << many;
+  r = run_mmusim("run --trace many.csv --out out --set sim.mode=shadow --set guest.vcpus=64 --set kvm.max_mmu_pages=64");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("mmusim: --set: kvm.max_mmu_pages: kvm.max_mmu_pages = 64 cannot hold the") == 0);
+}
