@@ -132,9 +132,22 @@ void print_summary_table(std::ostream& out, const RunSummary& s) {
   row("L1 dTLB misses", std::to_string(s.l1d_misses) + " of " + std::to_string(s.l1d_lookups) + pct(s.l1d_misses, s.l1d_lookups));
   row("STLB misses", std::to_string(s.stlb_misses) + " of " + std::to_string(s.stlb_lookups) + pct(s.stlb_misses, s.stlb_lookups));
   row("walks", std::to_string(s.walks) + " (" + std::to_string(s.walk_refs) + " references)");
-  row("page faults", std::to_string(s.page_faults));
+  if (s.mode == "native") {
+    row("page faults", std::to_string(s.page_faults));
+  } else {
+    row("guest page faults", std::to_string(s.guest_page_faults) + " (" + std::to_string(s.guest_pf_injected) +
+                                 " injected by KVM, " + std::to_string(s.guest_pf_direct) + " direct)");
+    row("VM exits", std::to_string(s.vmexits) + " (shadow pf " + std::to_string(s.vmexits_shadow_pf) + ", pt write " +
+                        std::to_string(s.vmexits_pt_write) + ", cr3 " + std::to_string(s.vmexits_cr3) + ", ipi " +
+                        std::to_string(s.vmexits_ipi) + ")");
+    row("shadow pages", std::to_string(s.shadow_pages) + " (" + std::to_string(s.sptes_created) + " sptes created, " +
+                            std::to_string(s.sptes_zapped) + " zapped, " + std::to_string(s.remote_tlb_flushes) +
+                            " remote flushes)");
+    row("host minor faults", std::to_string(s.host_minor_faults));
+  }
   row("dirty assists", std::to_string(s.dirty_assists));
-  row("frames used", std::to_string(s.frames_used) + " (" + std::to_string(s.page_table_pages) + " page-table pages)");
+  row("frames used", std::to_string(s.frames_used) + " host (" + std::to_string(s.page_table_pages) + " page-table pages" +
+                         (s.mode == "native" ? ")" : ", " + std::to_string(s.guest_frames_used) + " guest frames)"));
   std::string causes;
   for (const auto& [name, v] : {std::pair<const char*, std::uint64_t>{"tlb", s.tlb_cycles}, {"walk", s.walk_cycles},
                                 {"assist", s.dirty_assist_cycles}, {"vmexit", s.vmexit_cycles},

@@ -111,4 +111,6 @@ TEST_CASE("config: the bundled presets load and validate", "[config]") {
   CHECK(core2.values().tlb.l1d_entries == 16);   // DTLB0
   CHECK(core2.values().tlb.stlb_entries == 256);  // DTLB1
   CHECK(core2.values().tlb.stlb_hit_cycles == 2);
+  CHECK_FALSE(core2.values().kvm.vpid);    // Penryn: no VPID
+  CHECK_FALSE(core2.values().kvm.unsync);  // January 2008: no unsync shadow pages yet
 }
