@@ -20,12 +20,15 @@ for _ in $(seq "$reps"); do cat "$src"; done > "$work/quicksort-repeated.lackey"
 
 field() { awk -F, -v k="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==k) c=i} NR==2{print $c}' "$2"; }
 
-printf '%-22s %12s %14s %14s %7s\n' trace records parse_only/s simulated/s ratio
+printf '%-26s %-7s %12s %14s %14s %7s\n' trace mode records parse_only/s simulated/s ratio
 for t in tlbhit.csv quicksort-repeated.lackey; do
   parse=$("$bin" parse --trace "$work/$t" | awk -F, '$1=="records_per_second"{print $2}')
-  "$bin" run --config "$root/configs/default.cfg" --trace "$work/$t" --out "$work/out" --quiet
-  sim=$(field accesses_per_second "$work/out/summary.csv")
-  recs=$(field accesses "$work/out/summary.csv")
-  printf '%-22s %12s %14.0f %14.0f %7.2f\n' "$t" "$recs" "$parse" "$sim" "$(awk -v a="$sim" -v b="$parse" 'BEGIN{print a/b}')"
+  for mode in native shadow; do
+    "$bin" run --config "$root/configs/default.cfg" --set sim.mode=$mode --trace "$work/$t" --out "$work/out" --quiet
+    sim=$(field accesses_per_second "$work/out/summary.csv")
+    recs=$(field accesses "$work/out/summary.csv")
+    printf '%-26s %-7s %12s %14.0f %14.0f %7.2f\n' "$t" "$mode" "$recs" "$parse" "$sim" \
+      "$(awk -v a="$sim" -v b="$parse" 'BEGIN{print a/b}')"
+  done
 done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
