@@ -39,6 +39,7 @@ ShadowConfig shadow_config(const SimConfig& c) {
   s.vcpus_per_vm = static_cast<unsigned>(c.guest.vcpus);
   s.guest_frames = c.guest.mem_mb * 256;
   s.guest_fault_cycles = c.cost.guest_fault_cycles;
+  s.guest_dirty_at_fault = c.guest.dirty_at_fault;
   KvmConfig& k = s.kvm;
   // kvm_mmu_calculate_mmu_pages (2.6.28): 20 per mille of guest pages, at least 64.
   k.max_mmu_pages = c.kvm.max_mmu_pages ? c.kvm.max_mmu_pages : std::max<std::uint64_t>(64, s.guest_frames * 20 / 1000);

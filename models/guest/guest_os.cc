@@ -2,16 +2,16 @@
 
 namespace mmusim {
 
-GuestOs::GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles)
-    : frames_(frames, std::move(name), "guest.mem_mb"), fault_cycles_(fault_cycles) {}
+GuestOs::GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault)
+    : frames_(frames, std::move(name), "guest.mem_mb"), fault_cycles_(fault_cycles), dirty_at_fault_(dirty_at_fault) {}
 
-PageTable& GuestOs::process(std::uint32_t pid) {
-  auto& p = procs_[pid];
-  if (!p) {
-    p = std::make_unique<PageTable>(frames_);
-    ++stats_.processes;
-  }
-  return *p;
+PageTable& GuestOs::process(std::uint32_t pid, CauseCycles* cost) {
+  if (auto it = procs_.find(pid); it != procs_.end()) return *it->second;
+  auto table = std::make_unique<PageTable>(frames_);  // built before it is listed: a throw leaves no trace
+  const CauseCycles c = cleared(table->root_frame());
+  if (cost) *cost += c;
+  ++stats_.processes;
+  return *procs_.emplace(pid, std::move(table)).first->second;
 }
 
 CauseCycles GuestOs::store(TableNode* table, unsigned index, Pte value, TableNode* child) {
@@ -19,19 +19,20 @@ CauseCycles GuestOs::store(TableNode* table, unsigned index, Pte value, TableNod
   table->e[index] = value;
   table->child[index] = child;
   ++stats_.pte_writes;
-  return hook_ ? hook_->guest_pte_write(table, index, old, value) : CauseCycles{};
+  return hooks_ ? hooks_->guest_pte_write(table, index, old, value) : CauseCycles{};
 }
 
 CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
-  PageTable& pt = process(pid);
   CauseCycles c;
-  c.guest_fault = fault_cycles_;
+  PageTable& pt = process(pid, &c);
+  c.guest_fault += fault_cycles_;
   ++stats_.page_faults;
   TableNode* t = pt.root();
   for (unsigned level = kLevels; level > 1; --level) {  // pud_alloc, pmd_alloc, pte_alloc
     const unsigned i = pt_index(vpn, level);
     if (!t->child[i]) {
       TableNode* child = pt.new_table(level - 1);
+      c += cleared(child->frame);
       c += store(t, i, Pte::make(child->frame, pte_bits::W | pte_bits::U | pte_bits::A), child);
     }
     t = t->child[i];
@@ -39,7 +40,9 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
   const unsigned i = pt_index(vpn, 1);
   if (t->e[i].present()) return c;  // another vCPU of this process mapped it meanwhile
   const std::uint64_t frame = frames_.alloc();
-  c += store(t, i, Pte::make(frame, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0)), nullptr);
+  c += cleared(frame);
+  const bool dirty = dirty_at_fault_ || write;
+  c += store(t, i, Pte::make(frame, pte_bits::W | pte_bits::U | pte_bits::A | (dirty ? pte_bits::D : 0)), nullptr);
   return c;
 }
 

@@ -1,10 +1,12 @@
 // A guest OS: its frames (gfns 0 .. guest.mem_mb * 256 - 1), one page table per process living
-// in those frames, and demand paging. Every write the guest makes to one of its page-table pages
-// goes through a hook, because under shadow paging KVM may have write-protected that page: the
-// store then traps and is emulated (kvm_mmu_pte_write).
+// in those frames, and demand paging. Two things the guest kernel does reach the hypervisor
+// through a hook: clearing a frame it has just allocated (the host backs the gfn then), and every
+// store into one of its page-table pages (KVM may have write-protected the page: the store then
+// traps and is emulated, kvm_mmu_pte_write).
 //
-// Simplification: the guest kernel's own accesses to its page tables (through its direct map) are
-// not translated through the modelled TLBs; whether such a store traps is KVM's decision alone.
+// Simplification: the guest kernel's own accesses (clearing pages, writing its page tables, through
+// its direct map) are not translated through the modelled TLBs and cost no exits of their own; a
+// page-table store traps or not by KVM's write protection alone.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -17,8 +19,10 @@
 
 namespace mmusim {
 
-struct GuestPtWriteHook {
-  virtual ~GuestPtWriteHook() = default;
+struct GuestHooks {
+  virtual ~GuestHooks() = default;
+  // The guest cleared the frame `gfn` it just allocated (clear_page); returns its cost (a host fault).
+  virtual CauseCycles guest_frame_cleared(std::uint64_t gfn) = 0;
   // The guest has stored `value` into entry `index` of its page-table page `table` (gfn
   // table->frame). Returns what the store cost beyond a plain store: a trap and its emulation.
   virtual CauseCycles guest_pte_write(TableNode* table, unsigned index, Pte old_value, Pte value) = 0;
@@ -32,16 +36,19 @@ struct GuestOsStats {
 
 class GuestOs {
  public:
-  GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles);
+  // dirty_at_fault: a new anonymous pte is dirty whatever the fault (do_anonymous_page in Linux
+  // 2.6.24-2.6.31: pte_mkdirty); false: dirty only when the fault was a write.
+  GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault = true);
 
-  void set_pt_write_hook(GuestPtWriteHook* hook) { hook_ = hook; }
+  void set_hooks(GuestHooks* hooks) { hooks_ = hooks; }
 
-  // The page table of `pid`, created on first use (its PML4 is a guest frame).
-  PageTable& process(std::uint32_t pid);
+  // The page table of `pid`, created on first use (its PML4 a new, cleared guest frame; the
+  // clearing's cost is added to `cost` when given).
+  PageTable& process(std::uint32_t pid, CauseCycles* cost = nullptr);
 
   // The guest's #PF handler for a not-present page (__handle_mm_fault, do_anonymous_page): each
-  // missing page-table page is allocated and linked into its parent, then a private frame is
-  // mapped P|W|U|A, and D on a write fault (no zero page). Throws OutOfMemory when the guest's
+  // missing page-table page is allocated, cleared and linked into its parent, then a cleared
+  // private frame is mapped P|W|U|A (D per dirty_at_fault). Throws OutOfMemory when the guest's
   // frames run out.
   CauseCycles handle_page_fault(std::uint32_t pid, Vpn vpn, bool write);
 
@@ -58,10 +65,12 @@ class GuestOs {
 
  private:
   CauseCycles store(TableNode* table, unsigned index, Pte value, TableNode* child);
+  CauseCycles cleared(std::uint64_t gfn) { return hooks_ ? hooks_->guest_frame_cleared(gfn) : CauseCycles{}; }
 
   FrameAllocator frames_;
   Cycles fault_cycles_;
-  GuestPtWriteHook* hook_ = nullptr;
+  bool dirty_at_fault_;
+  GuestHooks* hooks_ = nullptr;
   std::map<std::uint32_t, std::unique_ptr<PageTable>> procs_;
   GuestOsStats stats_;
 };

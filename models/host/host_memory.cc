@@ -34,7 +34,13 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write) {
     pages_[f].vm = vm;
     pages_[f].gfn = gfn.v;
     pages_[f].mapcount = 1;
-    p = &v.table->map(hvpn, f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
+    try {
+      p = &v.table->map(hvpn, f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
+    } catch (...) {  // no frame left for a host page table: give the data frame back
+      pages_[f] = HostPage{};
+      frames_.free(f);
+      throw;
+    }
     if (write) pages_[f].dirty = true;
     g.minor_fault = true;
     ++stats_.minor_faults;

@@ -29,10 +29,10 @@ std::uint64_t KvmStats::vmexits() const {
 
 ShadowMmu::ShadowMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg)
     : vm_(vm), host_(host), guest_(guest), cfg_(cfg) {
-  guest_.set_pt_write_hook(this);
+  guest_.set_hooks(this);
 }
 
-ShadowMmu::~ShadowMmu() { guest_.set_pt_write_hook(nullptr); }
+ShadowMmu::~ShadowMmu() { guest_.set_hooks(nullptr); }
 
 void ShadowMmu::add_vcpu(unsigned cpu, Mmu* mmu, std::function<void(const CauseCycles&)> charge) {
   Vcpu& v = vcpus_[cpu];
@@ -73,6 +73,20 @@ void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
   }
 }
 
+// gfn_to_pfn (2.6.28 asks get_user_pages for write access whatever the access): the host frame
+// backing `gfn`; returns the cycles of a host minor fault if it had to fault the page in.
+Cycles ShadowMmu::host_fault(std::uint64_t gfn, Pfn* pfn) {
+  const HostMemory::Gup g = host_.gfn_to_pfn(vm_, Gfn{gfn}, true);
+  if (pfn) *pfn = g.pfn;
+  return g.minor_fault ? cfg_.host_minor_fault_cycles : 0;
+}
+
+CauseCycles ShadowMmu::guest_frame_cleared(std::uint64_t gfn) {
+  CauseCycles c;
+  c.host_fault = host_fault(gfn);
+  return c;
+}
+
 // rmap_write_protect: no spte may map a shadowed guest page table writably.
 bool ShadowMmu::rmap_write_protect(std::uint64_t gfn) {
   bool changed = false;
@@ -91,7 +105,7 @@ bool ShadowMmu::rmap_write_protect(std::uint64_t gfn) {
 // first; or allocate one, put it at the head of active_mmu_pages and write-protect the gfn.
 KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
   for (KvmMmuPage* sp : pages_of(gfn.v))
-    if (sp->unsync) sync_page(sp, c);
+    if (sp->unsync) sync_page(sp, c);  // may zap it
   if (auto it = pages_.find({gfn.v, level}); it != pages_.end()) return it->second.get();
 
   auto owned = std::make_unique<KvmMmuPage>();
@@ -105,8 +119,8 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
   page_at_frame_[sp->spt.frame] = sp;
   pages_.emplace(Key{gfn.v, level}, std::move(owned));
   ++stats_.shadow_pages_created;
-  if (level == 1 && cfg_.bypass_guest_pf) {
-    // FNAME(prefetch_page): a guest pte known to be absent gets a notrap spte.
+  if (cfg_.bypass_guest_pf) {
+    // FNAME(prefetch_page), at every level of a 64-bit guest: an absent guest entry gets a notrap spte.
     const TableNode* gt = guest_table(gfn.v);
     for (unsigned i = 0; i < kEntriesPerTable; ++i)
       if (!gt->e[i].present()) sp->spt.e[i].raw = spte_bits::NoTrap;
@@ -124,7 +138,9 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
       auto it = rmap_.find(sp->gfns[i]);
       if (it == rmap_.end()) throw std::logic_error("spte missing from its rmap");
       auto& list = it->second;
-      list.erase(std::find(list.begin(), list.end(), &s));
+      const auto at = std::find(list.begin(), list.end(), &s);
+      if (at == list.end()) throw std::logic_error("spte missing from its rmap");
+      list.erase(at);
       if (list.empty()) rmap_.erase(it);
       if (s.accessed()) host_.mark_page_accessed(Pfn{s.frame()});
       if (s.writable()) host_.set_page_dirty(Pfn{s.frame()});
@@ -133,7 +149,9 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
     } else {
       KvmMmuPage* child = page_at_frame_.at(s.frame());
       auto& parents = child->parent_ptes;
-      parents.erase(std::find(parents.begin(), parents.end(), std::make_pair(sp, i)));
+      const auto at = std::find(parents.begin(), parents.end(), std::make_pair(sp, i));
+      if (at == parents.end()) throw std::logic_error("shadow page missing a parent pte");
+      parents.erase(at);
     }
   }
   for (auto& [cpu, v] : vcpus_)
@@ -145,6 +163,7 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
 // kvm_mmu_zap_page: unlink the page from its parents, drop its sptes, free it; a root in use is
 // only emptied (the kernel marks it invalid and the vCPU reloads a fresh one, to the same effect).
 void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
+  zap_unsync_children(sp, c);
   for (unsigned i = 0; i < kEntriesPerTable; ++i) drop_spte(sp, i, evicting);
   for (auto [parent, i] : sp->parent_ptes) {
     parent->spt.e[i] = Pte{};
@@ -162,8 +181,23 @@ void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
   flush_remote_tlbs(c);
 }
 
-// mmu_free_some_pages: fewer than 5 free shadow pages -> zap the oldest (roots skipped) until
-// 25 are free.
+// mmu_zap_unsync_children: unsync pages below a page being zapped go first.
+void ShadowMmu::zap_unsync_children(KvmMmuPage* sp, CauseCycles& c) {
+  if (sp->level == 1) return;
+  for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+    if (!sp->spt.e[i].present()) continue;
+    KvmMmuPage* child = page_at_frame_.at(sp->spt.e[i].frame());
+    if (child->level == 1) {
+      if (child->unsync && child->root_count == 0) zap_page(child, c, false);
+    } else {
+      zap_unsync_children(child, c);
+    }
+  }
+}
+
+// mmu_free_some_pages: fewer than 5 free shadow pages -> zap the oldest until 25 are free. Roots
+// in use are skipped, as FIDELITY.md says (2.6.28 zaps a root too, invalidating it and making
+// the vCPU reload an empty one; the tree below it is torn down either way).
 void ShadowMmu::free_some_pages(CauseCycles& c) {
   const auto n_free = [&] { return static_cast<std::int64_t>(cfg_.max_mmu_pages) - static_cast<std::int64_t>(pages_.size()); };
   if (n_free() >= kMinFreeMmuPages) return;
@@ -185,35 +219,43 @@ void ShadowMmu::free_some_pages(CauseCycles& c) {
   }
 }
 
-// mmu_set_spte / set_spte: the spte for guest pte `gpte` backed by host frame `pfn`. Writable only
-// if the guest pte is writable and dirty and the target gfn is not a write-protected guest page
-// table (mmu_need_write_protect: a gfn shadowed only at level 1 is unsynced instead).
-void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool speculative, CauseCycles& c) {
+// mmu_need_write_protect: may `gfn` be mapped writable? Not if KVM shadows it as a guest page
+// table, unless every shadow page of it is level 1 and may be (or already is) unsync.
+bool ShadowMmu::need_write_protect(std::uint64_t gfn, bool can_unsync) {
+  const auto shadows = pages_of(gfn);
+  if (shadows.empty()) return false;
+  for (KvmMmuPage* p : shadows)
+    if (p->level != 1) return true;
+  if (std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->unsync; })) return false;
+  if (!can_unsync || !cfg_.unsync) return true;
+  for (KvmMmuPage* p : shadows) unsync_page(p);
+  return false;
+}
+
+// kvm_unsync_page: leave a level-1 page writable until the next resync; its notrap sptes trap from
+// now on (mmu_convert_notrap), since the guest's changes to its ptes go unseen.
+void ShadowMmu::unsync_page(KvmMmuPage* sp) {
+  if (sp->unsync) return;
+  sp->unsync = true;
+  ++stats_.unsyncs;
+  for (Pte& s : sp->spt.e)
+    if (!s.present()) s.raw &= ~spte_bits::NoTrap;
+}
+
+// mmu_set_spte / set_spte (2.6.28): the spte for guest pte `gpte` backed by host frame `pfn`,
+// present and dirty (shadow_dirty_mask), accessed unless speculative, writable only if the guest
+// pte is writable and dirty and the target gfn need not be write-protected.
+void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool speculative, bool can_unsync,
+                         CauseCycles& c) {
   Pte& s = sp->spt.e[i];
   if (s.present() && s.frame() != pfn.v) drop_spte(sp, i, false);
   const bool was_present = s.present(), was_writable = was_present && s.writable();
   const std::uint64_t gfn = gpte.frame();
-  bool writable = gpte.writable() && gpte.dirty();
-  if (writable) {
-    const auto shadows = pages_of(gfn);
-    if (!shadows.empty()) {
-      const bool can_unsync = cfg_.unsync && std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->level == 1; });
-      if (can_unsync) {
-        for (KvmMmuPage* p : shadows)
-          if (!p->unsync) {
-            p->unsync = true;
-            ++stats_.unsyncs;
-          }
-      } else {
-        writable = false;
-      }
-    }
-  }
-  std::uint64_t v = (pfn.v << kPageShift) | pte_bits::P | pte_bits::U | spte_bits::HostWritable;
+  const bool writable = gpte.writable() && gpte.dirty() && !need_write_protect(gfn, can_unsync);
+  std::uint64_t v = (pfn.v << kPageShift) | pte_bits::P | pte_bits::U | pte_bits::D | spte_bits::HostWritable;
   if (!speculative) v |= pte_bits::A;
   if (gpte.nx()) v |= pte_bits::NX;
-  if (writable) v |= pte_bits::W | spte_bits::MmuWritable | (was_present ? (s.raw & pte_bits::D) : 0);
-  if (was_present) v |= s.raw & pte_bits::A;
+  if (writable) v |= pte_bits::W | spte_bits::MmuWritable;
   s.raw = v;
   sp->spt.child[i] = nullptr;
   if (!was_present) {
@@ -227,9 +269,11 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
 }
 
 // kvm_sync_page / FNAME(sync_page): bring a level-1 page back in line with its guest table and
-// write-protect the gfn again.
-void ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
+// write-protect the gfn again; a page left without a present spte is zapped. Returns whether it was.
+bool ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
   const TableNode* gt = guest_table(sp->gfn.v);
+  sp->unsync = false;  // before set_spte: this page's own gfn must not count as unsync
+  unsigned present = 0;
   for (unsigned i = 0; i < kEntriesPerTable; ++i) {
     if (!sp->spt.e[i].present()) continue;
     const Pte gpte = gt->e[i];
@@ -238,11 +282,16 @@ void ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
       if (!gpte.present() && cfg_.bypass_guest_pf) sp->spt.e[i].raw = spte_bits::NoTrap;
       continue;
     }
-    set_spte(sp, i, gpte, Pfn{sp->spt.e[i].frame()}, false, c);
+    ++present;
+    set_spte(sp, i, gpte, Pfn{sp->spt.e[i].frame()}, true, false, c);
   }
-  sp->unsync = false;
   ++stats_.resyncs;
   if (rmap_write_protect(sp->gfn.v)) flush_remote_tlbs(c);
+  if (present == 0) {
+    zap_page(sp, c, false);
+    return true;
+  }
+  return false;
 }
 
 // mmu_sync_roots: sync the unsync pages reachable from the root.
@@ -255,19 +304,22 @@ void ShadowMmu::sync_roots(KvmMmuPage* sp, CauseCycles& c) {
     if (sp->spt.e[i].present()) sync_roots(page_at_frame_.at(sp->spt.e[i].frame()), c);
 }
 
+// kvm_mmu_new_cr3 -> kvm_mmu_load: the root of the new guest CR3, synced; vmx_set_cr3 flushes the
+// vCPU's TLBs (vmx_flush_tlb) on every load.
 TableNode* ShadowMmu::load_cr3(unsigned cpu, std::uint32_t pid, bool first, CauseCycles& c) {
   current_cpu_ = cpu;
   Vcpu& v = vcpus_.at(cpu);
   if (!first) vm_exit(v, ExitReason::Cr3Load, c);
-  PageTable& gpt = guest_.process(pid);
+  PageTable& gpt = guest_.process(pid, &c);
   if (v.root) --v.root->root_count;
   v.root = nullptr;
-  free_some_pages(c);  // kvm_mmu_load
+  free_some_pages(c);
   KvmMmuPage* root = get_page(Gfn{gpt.root_frame()}, kLevels, c);
   ++root->root_count;
   v.root = root;
   v.pid = pid;
   sync_roots(root, c);
+  v.mmu->flush_all();
   return &root->spt;
 }
 
@@ -276,8 +328,11 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
   Vcpu& v = vcpus_.at(cpu);
   CauseCycles c;
   if (t.fault == WalkStatus::NotPresent) {
-    const Pte* s = leaf_entry(&v.root->spt, vpn);
-    if (s && !s->present() && (s->raw & spte_bits::NoTrap)) {  // bypass_guest_pf: no exit
+    // The walk stopped at a non-present spte of level t.fault_level; a notrap one (bypass_guest_pf)
+    // delivered the #PF to the guest without an exit.
+    const TableNode* n = &v.root->spt;
+    for (unsigned level = kLevels; level > t.fault_level && n; --level) n = n->child[pt_index(vpn, level)];
+    if (n && (n->e[pt_index(vpn, t.fault_level)].raw & spte_bits::NoTrap)) {
       ++stats_.guest_pf_direct;
       c += guest_.handle_page_fault(v.pid, vpn, write);
       return c;
@@ -292,12 +347,12 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
   if (gw.status == WalkStatus::Protection) throw std::logic_error("guest protection fault: guest ptes are writable");
   if (gw.status == WalkStatus::NotPresent) {  // inject #PF
     ++stats_.guest_pf_injected;
+    v.last_pt_write_count = 0;  // "reset fork detector"
     c += guest_.handle_page_fault(v.pid, vpn, write);
     return c;
   }
-  // gfn_to_pfn: 2.6.28 calls get_user_pages with write = 1 whatever the access.
-  const HostMemory::Gup g = host_.gfn_to_pfn(vm_, Gfn{gw.leaf->frame()}, true);
-  if (g.minor_fault) c.host_fault += cfg_.host_minor_fault_cycles;
+  Pfn pfn;
+  c.host_fault += host_fault(gw.leaf->frame(), &pfn);
   free_some_pages(c);
 
   // FNAME(fetch): shadow pages for the missing levels, then the leaf spte.
@@ -312,8 +367,12 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     }
     sp = page_at_frame_.at(sp->spt.e[i].frame());
   }
-  set_spte(sp, pt_index(vpn, 1), *gw.leaf, g.pfn, false, c);
-  v.last_pt_write_count = 0;  // FNAME(page_fault): "reset fork detector"
+  const unsigned i = pt_index(vpn, 1);
+  set_spte(sp, i, *gw.leaf, pfn, false, true, c);
+  // A write the spte still refuses targets a write-protected guest page table: the kernel would
+  // emulate it; user code never maps its own page tables here, so this cannot happen.
+  if (write && !sp->spt.e[i].writable()) throw std::logic_error("guest write to one of its own page tables");
+  v.last_pt_write_count = 0;  // "reset fork detector"
   return c;
 }
 
@@ -323,27 +382,25 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
   if (std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->unsync; })) return {};  // not write-protected
   CauseCycles c;
   Vcpu& v = vcpus_.at(current_cpu_);
-  if (cfg_.unsync && std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->level == 1; })) {
-    // The store faults on the write-protected page; FNAME(page_fault) finds that the gfn can be
-    // unsynced (mmu_need_write_protect -> kvm_unsync_page), makes it writable, and the store
-    // completes. mmu_convert_notrap: the page's notrap sptes trap again, since they go stale.
+  if (!need_write_protect(gfn, true)) {
+    // The store faulted on the write-protected page and FNAME(page_fault) unsynced it
+    // (mmu_need_write_protect -> kvm_unsync_page); the store then completes without emulation.
     vm_exit(v, ExitReason::ShadowPageFault, c);
     ++stats_.shadow_page_faults;
     c.shadow_fault += cfg_.shadow_fault_cycles;
-    for (KvmMmuPage* sp : shadows) {
-      sp->unsync = true;
-      ++stats_.unsyncs;
-      for (Pte& s : sp->spt.e)
-        if (!s.present()) s.raw &= ~spte_bits::NoTrap;
-    }
+    v.last_pt_write_count = 0;
     return c;
   }
   vm_exit(v, ExitReason::PtWrite, c);
   ++stats_.pt_write_traps;
   c.pt_write += cfg_.pt_write_emulation_cycles;
 
-  // kvm_mmu_pte_write. Write flooding: the third write in a row to the same gfn, without the
-  // guest having used the spte last updated, zaps the gfn's shadow pages.
+  // mmu_guess_page_from_pte_write: the frame behind a present new guest pte, at any level.
+  Pfn guessed;
+  if (value.present()) c.host_fault += host_fault(value.frame(), &guessed);
+
+  // kvm_mmu_pte_write. Write flooding: the third emulated write in a row to one gfn, with no shadow
+  // page fault between and without the guest using the spte last updated, zaps its shadow pages.
   bool flooded = false;
   if (gfn == v.last_pt_write_gfn && !(v.last_pte_updated && v.last_pte_updated->accessed())) {
     flooded = ++v.last_pt_write_count >= kWriteFloodCount;
@@ -358,16 +415,24 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
       zap_page(sp, c, false);
       continue;
     }
-    const bool was_present = sp->spt.e[index].present();
+    const Pte old = sp->spt.e[index];
     drop_spte(sp, index, false);  // mmu_pte_write_zap_pte
     if (sp->level == 1 && value.present() && value.accessed()) {
       // mmu_pte_write_new_pte ("update spte on write"): install the new spte speculatively.
-      const HostMemory::Gup g = host_.gfn_to_pfn(vm_, Gfn{value.frame()}, true);
-      if (g.minor_fault) c.host_fault += cfg_.host_minor_fault_cycles;
-      set_spte(sp, index, value, g.pfn, true, c);
+      set_spte(sp, index, value, guessed, true, false, c);
       v.last_pte_updated = &sp->spt.e[index];
     }
-    if (was_present) flush_remote_tlbs(c);  // mmu_pte_write_flush_tlb
+    // mmu_pte_write_flush_tlb: a remote flush if a present spte lost its frame or a permission,
+    // else this vCPU's TLB flush.
+    const Pte now = sp->spt.e[index];
+    const std::uint64_t perms = pte_bits::W | pte_bits::U;
+    const bool remote = old.present() && (!now.present() || now.frame() != old.frame() ||
+                                          (old.raw & perms & ~now.raw) != 0 || (now.nx() && !old.nx()));
+    if (remote) {
+      flush_remote_tlbs(c);
+    } else {
+      v.mmu->flush_all();
+    }
   }
   return c;
 }

@@ -51,7 +51,7 @@ struct KvmStats {
   std::uint64_t vmexits() const;
 };
 
-class ShadowMmu : public GuestPtWriteHook {
+class ShadowMmu : public GuestHooks {
  public:
   ShadowMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg);
   ~ShadowMmu() override;
@@ -68,7 +68,9 @@ class ShadowMmu : public GuestPtWriteHook {
   // KVM runs FNAME(page_fault). Returns the cycles by cause.
   CauseCycles page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t);
 
-  // GuestPtWriteHook: the guest stored into one of its page-table pages.
+  // GuestHooks: the guest cleared a new frame (the host backs the gfn), or stored into one of its
+  // page-table pages.
+  CauseCycles guest_frame_cleared(std::uint64_t gfn) override;
   CauseCycles guest_pte_write(TableNode* table, unsigned index, Pte old_value, Pte value) override;
 
   // Invariant checks: shadow page links, rmap vs sptes, sptes vs guest and host tables.
@@ -99,11 +101,15 @@ class ShadowMmu : public GuestPtWriteHook {
   void free_some_pages(CauseCycles& c);
   void zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting);
   void drop_spte(KvmMmuPage* sp, unsigned i, bool evicting);
-  void set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool speculative, CauseCycles& c);
+  void set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool speculative, bool can_unsync, CauseCycles& c);
+  bool need_write_protect(std::uint64_t gfn, bool can_unsync);
+  void unsync_page(KvmMmuPage* sp);
+  void zap_unsync_children(KvmMmuPage* sp, CauseCycles& c);
   bool rmap_write_protect(std::uint64_t gfn);
-  void sync_page(KvmMmuPage* sp, CauseCycles& c);
+  bool sync_page(KvmMmuPage* sp, CauseCycles& c);
   void sync_roots(KvmMmuPage* sp, CauseCycles& c);
   void flush_remote_tlbs(CauseCycles& c);
+  Cycles host_fault(std::uint64_t gfn, Pfn* pfn = nullptr);
   std::vector<KvmMmuPage*> pages_of(std::uint64_t gfn) const;
   const TableNode* guest_table(std::uint64_t gfn) const;
 

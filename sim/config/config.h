@@ -27,6 +27,7 @@ struct SimConfig {
   } walk;
   struct {
     std::uint64_t mem_mb, vms, vcpus;
+    bool dirty_at_fault;
   } guest;
   struct {
     std::uint64_t mem_mb;

@@ -95,6 +95,10 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(guest, vcpus, "1", "vCPUs", 1, 256,
                "virtual CPUs per VM (native mode: CPUs per namespace); every record's vcpu must be below this"),
 
+      BOOL_KEY(guest, dirty_at_fault, "true",
+               "shadow mode: the guest marks a new anonymous pte dirty on any fault (do_anonymous_page, "
+               "Linux 2.6.24-2.6.31); false: only on a write fault"),
+
       UINT_KEY(host, mem_mb, "4096", "MiB", 1, 1 << 20,
                "host physical memory (native mode: the machine's memory, page tables included)"),
 

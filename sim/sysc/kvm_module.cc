@@ -14,7 +14,8 @@ void KvmModule::end_of_elaboration() {
   HostMemory& h = host->host_model();
   for (unsigned vm = 0; vm < cfg_.vms; ++vm) {
     h.add_vm(cfg_.guest_frames);
-    guests_.push_back(std::make_unique<GuestOs>(cfg_.guest_frames, "guest " + std::to_string(vm), cfg_.guest_fault_cycles));
+    guests_.push_back(std::make_unique<GuestOs>(cfg_.guest_frames, "guest " + std::to_string(vm), cfg_.guest_fault_cycles,
+                                                       cfg_.guest_dirty_at_fault));
     kvms_.push_back(std::make_unique<ShadowMmu>(static_cast<std::uint16_t>(vm), h, *guests_.back(), cfg_.kvm));
   }
 }

@@ -18,6 +18,7 @@ struct ShadowConfig {
   unsigned vms = 1, vcpus_per_vm = 1;
   std::uint64_t guest_frames = 0;
   Cycles guest_fault_cycles = 0;
+  bool guest_dirty_at_fault = true;
   KvmConfig kvm;
 };
 

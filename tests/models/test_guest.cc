@@ -12,8 +12,9 @@ using namespace mmusim;
 
 namespace {
 
-// A test double standing in for KVM: records every store and charges a fixed price per store.
-struct RecordingHook : GuestPtWriteHook {
+// A test double standing in for KVM: records every store and cleared frame, and charges a fixed
+// price per store.
+struct RecordingHook : GuestHooks {
   struct Store {
     std::uint64_t gfn;
     unsigned index;
@@ -21,7 +22,13 @@ struct RecordingHook : GuestPtWriteHook {
     bool stored_before_hook;  // the table already holds the new value when the hook runs
   };
   std::vector<Store> stores;
+  std::vector<std::uint64_t> cleared;
   CauseCycles price;
+
+  CauseCycles guest_frame_cleared(std::uint64_t gfn) override {
+    cleared.push_back(gfn);
+    return {};
+  }
 
   CauseCycles guest_pte_write(TableNode* table, unsigned index, Pte old_value, Pte value) override {
     stores.push_back({table->frame, index, old_value.raw, value.raw, table->e[index].raw == value.raw});
@@ -39,7 +46,7 @@ constexpr std::uint64_t upper(std::uint64_t gfn) { return (gfn << 12) | 0x27; }
 }  // namespace
 
 TEST_CASE("guest: a process is created with its PML4 in a guest frame (mm_alloc, pgd_alloc)", "[guest]") {
-  GuestOs guest(64, "guest 0", 1000);
+  GuestOs guest(64, "guest 0", 1000, false);
   CHECK(guest.process_root_frame(1) == ~std::uint64_t{0});  // no such process yet
   CHECK(guest.frames().used() == 0);
   PageTable& p1 = guest.process(1);
@@ -66,11 +73,11 @@ TEST_CASE("guest: first fault allocates 3 tables and 1 page and stores 4 entries
   // into its parent (1 store each); do_anonymous_page allocates the page and sets the pte
   // (1 store). PML4 = gfn 0, then PDPT = 1, PD = 2, PT = 3, data = 4.
   const bool write = GENERATE(false, true);
-  GuestOs guest(64, "guest 0", 1000);
+  GuestOs guest(64, "guest 0", 1000, false);
   RecordingHook hook;
   hook.price.pt_write = 100;
   hook.price.vmexit = 7;
-  guest.set_pt_write_hook(&hook);
+  guest.set_hooks(&hook);
   guest.process(1);
 
   const CauseCycles c = guest.handle_page_fault(1, kVpn, write);
@@ -119,10 +126,10 @@ TEST_CASE("guest: first fault allocates 3 tables and 1 page and stores 4 entries
 }
 
 TEST_CASE("guest: a second fault in the same PT stores one entry (do_anonymous_page)", "[guest]") {
-  GuestOs guest(64, "guest 0", 1000);
+  GuestOs guest(64, "guest 0", 1000, false);
   RecordingHook hook;
   hook.price.pt_write = 100;
-  guest.set_pt_write_hook(&hook);
+  guest.set_hooks(&hook);
   guest.handle_page_fault(1, kVpn, false);  // gfns 0..4 as above, 4 stores
   hook.stores.clear();
 
@@ -156,9 +163,9 @@ TEST_CASE("guest: a second fault in the same PT stores one entry (do_anonymous_p
 TEST_CASE("guest: a fault on a page already mapped stores nothing (handle_pte_fault, pte present)", "[guest]") {
   // Another vCPU of the process mapped it meanwhile: do_anonymous_page finds !pte_none and
   // releases; no store, no new frame. The fault still costs the handler's entry.
-  GuestOs guest(64, "guest 0", 1000);
+  GuestOs guest(64, "guest 0", 1000, false);
   RecordingHook hook;
-  guest.set_pt_write_hook(&hook);
+  guest.set_hooks(&hook);
   guest.handle_page_fault(1, kVpn, false);
   hook.stores.clear();
   const CauseCycles c = guest.handle_page_fault(1, kVpn, true);
@@ -171,7 +178,7 @@ TEST_CASE("guest: a fault on a page already mapped stores nothing (handle_pte_fa
 }
 
 TEST_CASE("guest: without a hook the stores are plain and cost nothing extra", "[guest]") {
-  GuestOs guest(64, "guest 0", 250);
+  GuestOs guest(64, "guest 0", 250, false);
   const CauseCycles c = guest.handle_page_fault(3, Vpn{0}, true);  // creates process 3 on the way
   CHECK(guest.stats().processes == 1);
   CHECK(guest.stats().pte_writes == 4);
@@ -181,9 +188,9 @@ TEST_CASE("guest: without a hook the stores are plain and cost nothing extra", "
 
 TEST_CASE("guest: out of guest memory throws OutOfMemory naming guest.mem_mb", "[guest]") {
   // 4 frames: PML4 (0), PDPT (1), PD (2), PT (3); the data page does not fit.
-  GuestOs guest(4, "guest 0", 1000);
+  GuestOs guest(4, "guest 0", 1000, false);
   RecordingHook hook;
-  guest.set_pt_write_hook(&hook);
+  guest.set_hooks(&hook);
   guest.process(1);
   try {
     guest.handle_page_fault(1, kVpn, true);
@@ -211,7 +218,7 @@ TEST_CASE("guest: out of guest memory throws OutOfMemory naming guest.mem_mb", "
 }
 
 TEST_CASE("guest: table_at finds a page-table page of any process by gfn, process_root_frame the PML4", "[guest]") {
-  GuestOs guest(64, "guest 0", 1000);
+  GuestOs guest(64, "guest 0", 1000, false);
   guest.handle_page_fault(1, kVpn, false);  // pid 1: PML4 0, PDPT 1, PD 2, PT 3, page 4
   guest.handle_page_fault(2, kVpn, false);  // pid 2: PML4 5, PDPT 6, PD 7, PT 8, page 9
   CHECK(guest.process_root_frame(1) == 0);
@@ -238,4 +245,17 @@ TEST_CASE("guest: table_at finds a page-table page of any process by gfn, proces
   // The PT of pid 1 holds the leaf for kVpn at index 0x167, pointing at gfn 4.
   CHECK(guest.table_at(3)->e[0x167].frame() == 4);
   CHECK(guest.table_at(8)->e[0x167].frame() == 9);
+}
+
+TEST_CASE("guest: every new frame is cleared and 2.6.2x marks a new anonymous pte dirty", "[guest]") {
+  // do_anonymous_page in Linux 2.6.24-2.6.31: entry = maybe_mkwrite(pte_mkdirty(entry)) on every
+  // anonymous fault, read or write; every page it maps, and every table page pte_alloc and
+  // friends take, is cleared first (the host backs the gfn then).
+  GuestOs guest(64, "guest 0", 1000);  // dirty_at_fault defaults to true
+  RecordingHook hook;
+  guest.set_hooks(&hook);
+  guest.handle_page_fault(1, kVpn, false);  // a read fault
+  CHECK(hook.cleared == std::vector<std::uint64_t>{0, 1, 2, 3, 4});  // PML4, PDPT, PD, PT, data
+  REQUIRE(hook.stores.size() == 4);
+  CHECK(hook.stores[3].new_raw == 0x4067);  // P|W|U|A|D although the fault was a read
 }

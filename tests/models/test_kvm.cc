@@ -27,11 +27,11 @@ struct Machine {
   std::vector<CauseCycles> charged;  // exits other vCPUs caused, per CPU
   std::vector<unsigned> vm_of;
 
-  explicit Machine(KvmConfig cfg = KvmConfig{}, unsigned vms = 1, unsigned vcpus = 1) {
+  explicit Machine(KvmConfig cfg = KvmConfig{}, unsigned vms = 1, unsigned vcpus = 1, bool guest_dirty_at_fault = true) {
     charged.resize(vms * vcpus);
     for (unsigned vm = 0; vm < vms; ++vm) {
       host.add_vm(1024);
-      guests.push_back(std::make_unique<GuestOs>(1024, "guest", 3200));
+      guests.push_back(std::make_unique<GuestOs>(1024, "guest", 3200, guest_dirty_at_fault));
       kvms.push_back(std::make_unique<ShadowMmu>(vm, host, *guests.back(), cfg));
       for (unsigned v = 0; v < vcpus; ++v) {
         const unsigned cpu = vm * vcpus + v;
@@ -62,22 +62,26 @@ struct Machine {
 
 }  // namespace
 
-TEST_CASE("first touch: #PF injected, guest fixes its pte, spte installed (FNAME(page_fault))", "[kvm]") {
+TEST_CASE("first touch: #PF to the guest, its PML4 store emulated, spte installed (FNAME(page_fault))", "[kvm]") {
   Machine m;
   m.run(0, 1);
-  // The root (guest PML4) is shadowed at the first CR3 load (kvm_mmu_load -> kvm_mmu_get_page).
+  // The root (guest PML4) is shadowed at the first CR3 load (kvm_mmu_load -> kvm_mmu_get_page),
+  // its absent entries notrap (FNAME(prefetch_page)).
   CHECK(m.kvm(0).shadow_pages() == 1);
-  // vpn 0 of a fresh process: exit, guest walk finds no PML4E, #PF injected; the guest links a new
-  // PDPT into its shadowed PML4 (an emulated write: the root is level 4, no unsync) and fills
-  // unshadowed PD/PT pages freely; the retry exits again and KVM builds 3 shadow pages + 1 spte.
+  // vpn 0 of a fresh process: the walk meets the notrap root entry, the #PF goes to the guest
+  // with no exit; the guest links a new PDPT into its shadowed PML4 (an emulated store: exit 1;
+  // the root is level 4, no unsync) and fills unshadowed PD/PT pages freely. The retry meets a
+  // trap entry: exit 2, and KVM builds 3 shadow pages and the spte.
   CHECK(m.touch(0, 0) == 2);
   const KvmStats& s = m.kvm(0).stats();
-  CHECK(s.guest_pf_injected == 1);
-  CHECK(s.exits[static_cast<int>(ExitReason::ShadowPageFault)] == 2);
+  CHECK(s.guest_pf_direct == 1);
+  CHECK(s.guest_pf_injected == 0);
+  CHECK(s.exits[static_cast<int>(ExitReason::ShadowPageFault)] == 1);
   CHECK(s.exits[static_cast<int>(ExitReason::PtWrite)] == 1);
   CHECK(s.sptes_created == 1);
   CHECK(m.kvm(0).shadow_pages() == 4);
-  CHECK(m.host.stats().minor_faults == 1);
+  // The guest cleared the PML4, PDPT, PD, PT and data frames: the host faulted each in.
+  CHECK(m.host.stats().minor_faults == 5);
   CHECK(m.check().empty());
   CHECK(m.touch(0, 0) == 0);  // now a TLB hit
 }
@@ -105,7 +109,7 @@ TEST_CASE("one spte per page and one shadow page per guest page-table page, rmap
 }
 
 TEST_CASE("a write through a read-only spte faults and drops the page's TLB entries (set_spte)", "[kvm]") {
-  Machine m;
+  Machine m(KvmConfig{}, 1, 1, false);  // a guest that leaves read-faulted ptes clean
   m.run(0, 1);
   m.touch(0, 5);  // read fault: guest pte clean, so the spte is read-only
   const Pte* spte = leaf_entry(m.kvm(0).root_of_pid(1), Vpn{5});
@@ -137,7 +141,7 @@ TEST_CASE("without unsync an emulated guest pte write installs the spte (kvm_mmu
   CHECK(m.touch(0, 1) == 1);
   const KvmStats& s = m.kvm(0).stats();
   CHECK(s.vmexits() == exits + 1);
-  CHECK(s.guest_pf_direct == 1);
+  CHECK(s.guest_pf_direct == 2);  // vpn 0's first fault went to the guest directly too
   CHECK(s.pt_write_traps == 2);  // the PML4 link at vpn 0, this PT store
   CHECK(s.sptes_prefetched == 1);
   const Pte* spte = leaf_entry(m.kvm(0).root_of_pid(1), Vpn{1});
