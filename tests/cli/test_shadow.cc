@@ -169,3 +169,20 @@ TEST_CASE("shadow bad input: guest memory, host memory and the shadow page limit
   CHECK(r.code == 2);
   CHECK(r.err.find("mmusim: --set: kvm.max_mmu_pages: kvm.max_mmu_pages = 64 cannot hold the") == 0);
 }
+
+TEST_CASE("2008 KVM without notrap sptes takes two exits per guest demand fault", "[cli][shadow]") {
+  // KVM commit 0028425f647b ("update spte on write", FIDELITY.md): a guest demand fault costs 3
+  // exits, 2 once the emulated pte store installs the spte. Here: the #PF exit that injects the
+  // fault and the emulated store; the few more are the first faults under a new PDPT/PD/PT, whose
+  // shadow pages do not exist yet when the guest stores into its fresh (unshadowed) tables.
+  const Result r = run_mmusim("run -q --config " + kSource + "/configs/core2-2008.cfg --trace " + kSource +
+                              "/traces/lackey/listwalk.lackey --set sim.mode=shadow --set kvm.bypass_guest_pf=false --out out");
+  REQUIRE(r.code == 0);
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
+  const std::uint64_t faults = u(s, "guest_page_faults");
+  CHECK(faults == 1096);
+  CHECK(u(s, "guest_pf_injected") == faults);
+  CHECK(u(s, "vmexits_pt_write") == faults);
+  CHECK(u(s, "vmexits") >= 2 * faults);
+  CHECK(u(s, "vmexits") <= 2 * faults + u(s, "page_table_pages"));
+}
