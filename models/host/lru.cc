@@ -1,0 +1,33 @@
+#include "host/lru.h"
+
+#include <stdexcept>
+
+namespace mmusim {
+
+LruLists::LruLists(std::uint64_t frames) : prev_(frames, kNone), next_(frames, kNone), on_(frames, LruList::None) {}
+
+void LruLists::add_head(LruList list, std::uint64_t pfn) {
+  if (list == LruList::None || on_[pfn] != LruList::None) throw std::logic_error("lru add of a page already on a list");
+  const int l = idx(list);
+  prev_[pfn] = kNone;
+  next_[pfn] = head_[l];
+  if (head_[l] != kNone) prev_[head_[l]] = pfn;
+  head_[l] = pfn;
+  if (tail_[l] == kNone) tail_[l] = pfn;
+  on_[pfn] = list;
+  ++size_[l];
+}
+
+void LruLists::del(std::uint64_t pfn) {
+  if (on_[pfn] == LruList::None) throw std::logic_error("lru del of a page on no list");
+  const int l = idx(on_[pfn]);
+  if (prev_[pfn] != kNone) next_[prev_[pfn]] = next_[pfn];
+  else head_[l] = next_[pfn];
+  if (next_[pfn] != kNone) prev_[next_[pfn]] = prev_[pfn];
+  else tail_[l] = prev_[pfn];
+  prev_[pfn] = next_[pfn] = kNone;
+  on_[pfn] = LruList::None;
+  --size_[l];
+}
+
+}  // namespace mmusim

@@ -1,0 +1,38 @@
+// The host's anonymous LRU lists (mm/vmscan.c, 2.6.28 split LRU: inactive_anon and active_anon),
+// intrusive over frame numbers: O(1) add, delete and move, and a deterministic order. The head is
+// the most recently added page; reclaim scans from the tail.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace mmusim {
+
+enum class LruList : std::uint8_t { None = 0, InactiveAnon = 1, ActiveAnon = 2 };
+
+class LruLists {
+ public:
+  static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+
+  explicit LruLists(std::uint64_t frames);
+
+  void add_head(LruList list, std::uint64_t pfn);  // the page must be on no list
+  void del(std::uint64_t pfn);                      // the page must be on a list
+  void move_head(LruList list, std::uint64_t pfn) {
+    del(pfn);
+    add_head(list, pfn);
+  }
+
+  LruList list_of(std::uint64_t pfn) const { return on_[pfn]; }
+  std::uint64_t tail(LruList list) const { return tail_[idx(list)]; }  // oldest page, or kNone
+  std::uint64_t head(LruList list) const { return head_[idx(list)]; }
+  std::uint64_t prev(std::uint64_t pfn) const { return prev_[pfn]; }  // towards the head
+  std::uint64_t size(LruList list) const { return size_[idx(list)]; }
+
+ private:
+  static int idx(LruList l) { return static_cast<int>(l) - 1; }
+  std::vector<std::uint64_t> prev_, next_;  // prev: towards the head, next: towards the tail
+  std::vector<LruList> on_;
+  std::uint64_t head_[2] = {kNone, kNone}, tail_[2] = {kNone, kNone}, size_[2] = {0, 0};
+};
+
+}  // namespace mmusim

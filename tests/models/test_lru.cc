@@ -1,0 +1,35 @@
+#include <catch2/catch.hpp>
+
+#include "host/lru.h"
+
+using namespace mmusim;
+
+namespace {
+// The list from tail (oldest) to head, following prev pointers.
+std::vector<std::uint64_t> from_tail(const LruLists& l, LruList list) {
+  std::vector<std::uint64_t> v;
+  for (std::uint64_t p = l.tail(list); p != LruLists::kNone; p = l.prev(p)) v.push_back(p);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("LRU lists: add at the head, scan from the tail, move and delete in O(1)", "[lru]") {
+  LruLists l(10);
+  for (std::uint64_t p : {3, 5, 7}) l.add_head(LruList::InactiveAnon, p);
+  CHECK(from_tail(l, LruList::InactiveAnon) == std::vector<std::uint64_t>{3, 5, 7});
+  CHECK(l.size(LruList::InactiveAnon) == 3);
+  l.move_head(LruList::ActiveAnon, 5);  // activate_page
+  CHECK(from_tail(l, LruList::InactiveAnon) == std::vector<std::uint64_t>{3, 7});
+  CHECK(from_tail(l, LruList::ActiveAnon) == std::vector<std::uint64_t>{5});
+  CHECK(l.list_of(5) == LruList::ActiveAnon);
+  l.move_head(LruList::InactiveAnon, 3);  // rotate the tail to the head
+  CHECK(from_tail(l, LruList::InactiveAnon) == std::vector<std::uint64_t>{7, 3});
+  l.del(7);
+  l.del(3);
+  CHECK(l.tail(LruList::InactiveAnon) == LruLists::kNone);
+  CHECK(l.head(LruList::InactiveAnon) == LruLists::kNone);
+  CHECK(l.size(LruList::InactiveAnon) == 0);
+  CHECK(l.list_of(3) == LruList::None);
+  CHECK_THROWS_AS(l.del(3), std::logic_error);
+  CHECK_THROWS_AS(l.add_head(LruList::ActiveAnon, 5), std::logic_error);
+}
