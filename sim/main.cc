@@ -110,13 +110,22 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   } catch (const OutOfMemory& e) {
     // Name the key that sized the memory that ran out, where it was set.
     const ValueOrigin& o = cfg.origin(e.key);
-    const bool host = e.key == "host.mem_mb";
-    const std::uint64_t mb = host ? req.cfg.host.mem_mb : req.cfg.guest.mem_mb;
-    throw InputError(o.file, o.line, e.key,
-                     std::string(e.what()) + "; the trace needs more memory than " + e.key + " = " + std::to_string(mb) +
-                         " MiB" + (!host ? ", and the guest OS does not swap"
-                                   : req.cfg.sim.mode == "native" ? " (page tables included), and native mode has no swap"
-                                   : " (host page tables and shadow pages included), and the host has no swap yet"));
+    std::string hint;
+    if (e.key == "guest.mem_mb") {
+      hint = "the trace needs more memory than guest.mem_mb = " + std::to_string(req.cfg.guest.mem_mb) +
+             " MiB, and the guest OS does not swap";
+    } else if (e.key == "swap.mb") {
+      hint = "the guests need more than host.mem_mb + swap.mb = " +
+             std::to_string(req.cfg.host.mem_mb + req.cfg.swap.mb) + " MiB: raise swap.mb";
+    } else if (req.cfg.sim.mode == "native") {
+      hint = "the trace needs more memory than host.mem_mb = " + std::to_string(req.cfg.host.mem_mb) +
+             " MiB (page tables included), and native mode has no swap";
+    } else {
+      hint = "the guests need more memory than host.mem_mb = " + std::to_string(req.cfg.host.mem_mb) +
+             " MiB holds (host page tables and shadow pages included) and reclaim cannot free any" +
+             (req.cfg.kvm.aging == "pinned" ? " (kvm.aging = pinned: pages mapped by sptes cannot be reclaimed)" : "");
+    }
+    throw InputError(o.file, o.line, e.key, std::string(e.what()) + "; " + hint);
   } catch (const LimitExceeded& e) {
     const ValueOrigin& o = cfg.origin(e.key);
     throw InputError(o.file, o.line, e.key, e.what());

@@ -33,7 +33,28 @@ MmuConfig mmu_config(const SimConfig& c) {
   return m;
 }
 
-ShadowConfig shadow_config(const SimConfig& c) {
+Cycles us_to_cycles(std::uint64_t us, const SimConfig& c) { return us * c.sim.cpu_mhz; }
+
+HostConfig host_config(const SimConfig& c) {
+  HostConfig h;
+  h.new_anon_active = c.reclaim.new_anon_active;
+  h.minor_fault_cycles = c.cost.host_minor_fault_cycles;
+  h.min_free_kb = c.reclaim.min_free_kb;
+  h.swap_slots = c.swap.mb * 256;
+  h.swap_queue_depth = static_cast<unsigned>(c.swap.queue_depth);
+  h.swap_read_cycles = us_to_cycles(c.swap.read_us, c);
+  h.swap_write_cycles = us_to_cycles(c.swap.write_us, c);
+  return h;
+}
+
+VmscanConfig vmscan_config(const SimConfig& c) {
+  VmscanConfig v;
+  v.scan_page_cycles = c.reclaim.scan_page_cycles;
+  v.rmap_walk_cycles = c.reclaim.rmap_walk_cycles;
+  return v;
+}
+
+ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   ShadowConfig s;
   s.vms = static_cast<unsigned>(c.guest.vms);
   s.vcpus_per_vm = static_cast<unsigned>(c.guest.vcpus);
@@ -50,7 +71,13 @@ ShadowConfig shadow_config(const SimConfig& c) {
   k.shadow_fault_cycles = c.cost.shadow_fault_cycles;
   k.pt_write_emulation_cycles = c.cost.pt_write_emulation_cycles;
   k.ipi_cycles = c.cost.ipi_cycles;
-  k.host_minor_fault_cycles = c.cost.host_minor_fault_cycles;
+  k.notifier_call_cycles = c.cost.notifier_call_cycles;
+  k.aging.name = c.kvm.aging;
+  k.aging.spte_lru_drop_every = c.kvm.spte_lru_drop_every;
+  k.aging.flush_on_young = c.kvm.flush_on_young;
+  k.aging.access_track_mark = c.kvm.access_track == "mark";
+  k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
+  s.period = period;
   return s;
 }
 
@@ -67,10 +94,10 @@ class Top : public sc_core::sc_module {
     if (cfg_.sim.mode == "native") {
       memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
     } else {
-      host_ = std::make_unique<HostModule>("host", cfg_.host.mem_mb * 256);
-      reclaim_ = std::make_unique<ReclaimModule>("reclaim");
+      host_ = std::make_unique<HostModule>("host", cfg_.host.mem_mb * 256, host_config(cfg_));
+      reclaim_ = std::make_unique<ReclaimModule>("reclaim", vmscan_config(cfg_), period);
       reclaim_->host.bind(host_->host_export);
-      auto kvm = std::make_unique<KvmModule>("kvm", shadow_config(cfg_));
+      auto kvm = std::make_unique<KvmModule>("kvm", shadow_config(cfg_, period));
       kvm->host.bind(host_->host_export);
       memory_ = std::move(kvm);
     }
@@ -116,8 +143,15 @@ class Top : public sc_core::sc_module {
     s.vmexit_cycles = v.causes.vmexit, s.guest_fault_cycles = v.causes.guest_fault;
     s.shadow_fault_cycles = v.causes.shadow_fault, s.pt_write_cycles = v.causes.pt_write;
     s.host_fault_cycles = v.causes.host_fault, s.ipi_cycles = v.causes.ipi;
+    s.major_fault_stall_cycles = v.causes.major_fault, s.direct_reclaim_stall_cycles = v.causes.direct_reclaim;
     s.trace_stall_cycles = source_->stall_time().value() / period_.value();
     memory_->fill_summary(s);
+    if (reclaim_) {
+      const VmscanStats& r = reclaim_->vmscan().stats();
+      s.pages_scanned = r.pages_scanned, s.pages_activated = r.pages_activated;
+      s.pages_deactivated = r.pages_deactivated;
+      s.kswapd_wakeups = reclaim_->stats().wakeups, s.kswapd_cycles = reclaim_->stats().cycles;
+    }
     return s;
   }
 

@@ -11,11 +11,17 @@ struct CauseCycles {
   Cycles pt_write = 0;      // KVM emulating trapped guest page-table writes
   Cycles host_fault = 0;    // host page faults (native mode: the OS's page faults)
   Cycles ipi = 0;           // sending remote TLB-flush IPIs
+  Cycles major_fault = 0;   // stalls for swap reads (host major faults)
+  Cycles direct_reclaim = 0;  // reclaiming in the allocating context, waiting for swap writes included
+  Cycles reclaim = 0;       // reclaim work itself (scanning, rmap walks, notifier calls): kswapd's time
 
-  Cycles total() const { return vmexit + guest_fault + shadow_fault + pt_write + host_fault + ipi; }
+  Cycles total() const {
+    return vmexit + guest_fault + shadow_fault + pt_write + host_fault + ipi + major_fault + direct_reclaim + reclaim;
+  }
   CauseCycles& operator+=(const CauseCycles& o) {
     vmexit += o.vmexit, guest_fault += o.guest_fault, shadow_fault += o.shadow_fault;
     pt_write += o.pt_write, host_fault += o.host_fault, ipi += o.ipi;
+    major_fault += o.major_fault, direct_reclaim += o.direct_reclaim, reclaim += o.reclaim;
     return *this;
   }
 };

@@ -1,36 +1,117 @@
 #include "host/host_memory.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "common/errors.h"
+
 namespace mmusim {
 
-HostMemory::HostMemory(std::uint64_t frames) : frames_(frames, "host"), pages_(frames) {}
+namespace {
+// init_per_zone_pages_min (mm/page_alloc.c): min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped
+// to [128, 65536].
+std::uint64_t min_free_kbytes(std::uint64_t frames) {
+  const double kb = static_cast<double>(frames) * 4;
+  const auto v = static_cast<std::uint64_t>(std::sqrt(kb * 16));
+  return std::clamp<std::uint64_t>(v, 128, 65536);
+}
+
+Pte swap_pte(std::uint64_t slot) { return Pte{HostMemory::kSwapEntry | ((slot << kPageShift) & pte_bits::kFrameMask)}; }
+}  // namespace
+
+HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg)
+    : cfg_(cfg), frames_(frames, "host"), pages_(frames), lru_(frames) {
+  min_ = (cfg_.min_free_kb ? cfg_.min_free_kb : min_free_kbytes(frames)) / 4;
+  if (cfg_.swap_slots)
+    swap_ = std::make_unique<SwapDevice>(cfg_.swap_slots, cfg_.swap_queue_depth, cfg_.swap_read_cycles,
+                                         cfg_.swap_write_cycles);
+}
 
 HostMemory::~HostMemory() = default;
 
 void HostMemory::add_vm(std::uint64_t guest_frames) {
   auto table = std::make_unique<PageTable>(frames_, [this](std::uint64_t f) { pages_[f].use = HostPage::Use::HostPageTable; });
-  vms_.push_back(Vm{guest_frames, std::move(table)});
+  vms_.push_back(Vm{guest_frames, std::move(table), nullptr});
 }
 
-std::uint64_t HostMemory::take_frame(HostPage::Use use) {
+Pte* HostMemory::host_pte(std::uint16_t vm, Gfn gfn) const {
+  return vms_.at(vm).table->leaf(Vpn{gfn_to_hva(vm, gfn).v >> kPageShift});
+}
+
+// __alloc_pages: below the low watermark wake kswapd; below min reclaim directly first.
+std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles* c) {
+  complete_writeback(now);
+  if (reclaim_) {
+    if (frames_.free_count() <= low_pages()) reclaim_->wakeup_kswapd();
+    if (frames_.free_count() <= min_pages()) {
+      const Cycles spent = reclaim_->direct_reclaim(now);
+      ++stats_.direct_reclaims;
+      stats_.direct_reclaim_cycles += spent;
+      if (c) c->direct_reclaim += spent;
+    }
+  }
+  if (frames_.free_count() == 0 && swap_ && swap_->slots_used() == swap_->slots())
+    throw OutOfMemory("host memory and swap are full: all " + std::to_string(frames_.total()) + " frames in use and all " +
+                          std::to_string(swap_->slots()) + " swap slots taken",
+                      "swap.mb");
   const std::uint64_t f = frames_.alloc();
   pages_[f] = HostPage{};
   pages_[f].use = use;
   return f;
 }
 
-HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write) {
+void HostMemory::lru_add(std::uint64_t pfn) {
+  HostPage& p = pages_[pfn];
+  p.active = cfg_.new_anon_active;  // lru_cache_add_active (2.6.24, 2.6.28) or lru_cache_add_anon (6.x)
+  lru_.add_head(p.active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn);
+}
+
+void HostMemory::free_frame(std::uint64_t pfn) {
+  if (lru_.list_of(pfn) != LruList::None) lru_.del(pfn);
+  pages_[pfn] = HostPage{};
+  frames_.free(pfn);
+}
+
+HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cycles now, CauseCycles* c) {
   Vm& v = vms_.at(vm);
   if (gfn.v >= v.guest_frames) throw std::logic_error("gfn outside the VM's memslot");
   ++stats_.gup_calls;
   const Vpn hvpn{gfn_to_hva(vm, gfn).v >> kPageShift};
   Gup g;
   Pte* p = v.table->leaf(hvpn);
-  if (!p || !p->present()) {
+  if (p && is_swap_entry(*p)) {
+    // do_swap_page: the page is in the swap cache (its write may still be in flight), or is read.
+    ++stats_.refaults;
+    const std::uint64_t slot = p->frame();
+    std::uint64_t f;
+    if (auto it = swapcache_.find(slot); it != swapcache_.end()) {
+      f = it->second;
+      if (c) c->host_fault += cfg_.minor_fault_cycles;
+      g.minor_fault = true;
+    } else {
+      f = take_frame(HostPage::Use::GuestMemory, now, c);
+      pages_[f].swapcache = true;
+      pages_[f].slot = slot;
+      swapcache_[slot] = f;
+      const Cycles stall = swap_->read(now) - now;
+      ++stats_.swap_ins;
+      ++stats_.major_faults;
+      stats_.major_fault_cycles += stall;
+      if (c) c->major_fault += stall;
+      g.major_fault = true;
+    }
+    HostPage& pg = pages_[f];
+    pg.vm = vm;
+    pg.gfn = gfn.v;
+    pg.mapcount = 1;
+    if (!pg.writeback && lru_.list_of(f) == LruList::None) lru_add(f);
+    *p = Pte::make(f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
+    if (write) pg.dirty = true;
+  } else if (!p || !p->present()) {
     // do_anonymous_page: a new private page, its pte young (and dirty when written).
-    const std::uint64_t f = take_frame(HostPage::Use::GuestMemory);
+    const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, c);
     pages_[f].vm = vm;
     pages_[f].gfn = gfn.v;
     pages_[f].mapcount = 1;
@@ -42,8 +123,10 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write) {
       throw;
     }
     if (write) pages_[f].dirty = true;
+    lru_add(f);
     g.minor_fault = true;
     ++stats_.minor_faults;
+    if (c) c->host_fault += cfg_.minor_fault_cycles;
   }
   g.pfn = Pfn{p->frame()};
   HostPage& pg = pages_[g.pfn.v];
@@ -55,21 +138,110 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write) {
 
 void HostMemory::mark_page_accessed(Pfn pfn) {
   HostPage& p = pages_[pfn.v];
-  if (p.active && p.referenced) return;
-  if (!p.referenced) {
-    p.referenced = true;
-  } else {  // referenced: activate_page, and PG_referenced starts over
+  const bool on_lru = lru_.list_of(pfn.v) != LruList::None;
+  if (!p.active && p.referenced && on_lru) {  // activate_page
+    lru_.move_head(LruList::ActiveAnon, pfn.v);
     p.active = true;
     p.referenced = false;
+  } else if (!p.referenced) {
+    p.referenced = true;
   }
 }
 
-std::uint64_t HostMemory::alloc_kernel_page() { return take_frame(HostPage::Use::ShadowPage); }
+void HostMemory::unpin(Pfn pfn) {
+  if (pages_[pfn.v].pinned == 0) throw std::logic_error("unpin of a page KVM does not hold");
+  --pages_[pfn.v].pinned;
+}
+
+std::uint64_t HostMemory::alloc_kernel_page(Cycles now, CauseCycles* c) {
+  return take_frame(HostPage::Use::ShadowPage, now, c);
+}
 
 void HostMemory::free_kernel_page(std::uint64_t pfn) {
   if (pages_.at(pfn).use != HostPage::Use::ShadowPage) throw std::logic_error("free of a frame that is no shadow page");
   pages_[pfn] = HostPage{};
   frames_.free(pfn);
+}
+
+unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c) {
+  HostPage& pg = pages_[pfn.v];
+  unsigned referenced = 0;
+  if (pg.referenced) {  // TestClearPageReferenced
+    pg.referenced = false;
+    ++referenced;
+  }
+  if (pg.mapcount == 0) return referenced;
+  Pte* p = host_pte(pg.vm, Gfn{pg.gfn});
+  bool young = p->accessed();
+  p->raw &= ~pte_bits::A;
+  if (MmuNotifier* n = vms_[pg.vm].notifier) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
+  return referenced + young;
+}
+
+bool HostMemory::add_to_swap(Pfn pfn) {
+  HostPage& pg = pages_[pfn.v];
+  if (pg.swapcache) return true;
+  if (!swap_) return false;
+  const std::uint64_t slot = swap_->alloc_slot();
+  if (slot == SwapDevice::kNoSlot) return false;
+  pg.swapcache = true;
+  pg.slot = slot;
+  pg.dirty = true;  // a new swap-cache page has no copy on the device yet
+  swapcache_[slot] = pfn.v;
+  return true;
+}
+
+bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
+  HostPage& pg = pages_[pfn.v];
+  if (pg.mapcount == 0) return true;
+  Pte* p = host_pte(pg.vm, Gfn{pg.gfn});
+  MmuNotifier* n = vms_[pg.vm].notifier;
+  bool young = p->accessed();
+  p->raw &= ~pte_bits::A;
+  if (n) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
+  if (young) return false;  // SWAP_FAIL: referenced since page_referenced looked
+  if (p->dirty()) pg.dirty = true;
+  *p = swap_pte(pg.slot);  // ptep_clear_flush_notify, then the swap entry
+  pg.mapcount = 0;
+  if (n) n->invalidate_page(Gfn{pg.gfn}, c);
+  return true;
+}
+
+Cycles HostMemory::pageout(Pfn pfn, Cycles now) {
+  HostPage& pg = pages_[pfn.v];
+  lru_.del(pfn.v);
+  pg.writeback = true;
+  pg.dirty = false;
+  ++stats_.swap_outs;
+  const Cycles done = swap_->write(now);
+  writeback_.emplace(done, pfn.v);
+  return done;
+}
+
+void HostMemory::remove_mapping(Pfn pfn) {
+  HostPage& pg = pages_[pfn.v];
+  if (pg.mapcount || pg.dirty || pg.writeback || !pg.swapcache || pg.pinned)
+    throw std::logic_error("remove_mapping of a page still in use");
+  swapcache_.erase(pg.slot);
+  free_frame(pfn.v);
+}
+
+std::uint64_t HostMemory::complete_writeback(Cycles now) {
+  std::uint64_t freed = 0;
+  while (!writeback_.empty() && writeback_.begin()->first <= now) {
+    const std::uint64_t f = writeback_.begin()->second;
+    writeback_.erase(writeback_.begin());
+    HostPage& pg = pages_[f];
+    pg.writeback = false;
+    if (pg.mapcount == 0 && !pg.dirty && !pg.pinned) {  // end_page_writeback, then freed
+      swapcache_.erase(pg.slot);
+      free_frame(f);
+      ++freed;
+    } else if (lru_.list_of(f) == LruList::None) {  // refaulted while being written
+      lru_.add_head(pg.active ? LruList::ActiveAnon : LruList::InactiveAnon, f);
+    }
+  }
+  return freed;
 }
 
 std::vector<std::string> HostMemory::check() const {
@@ -83,24 +255,39 @@ std::vector<std::string> HostMemory::check() const {
       if (node->level != 1) continue;
       for (unsigned i = 0; i < kEntriesPerTable; ++i) {
         const Pte& e = node->e[i];
+        if (is_swap_entry(e)) {
+          if (!swap_ || !swap_->slot_in_use(e.frame()))
+            bad.push_back("host swap entry of vm " + std::to_string(vm) + " points at a free slot");
+          continue;
+        }
         if (!e.present()) continue;
         const HostPage& pg = pages_[e.frame()];
         ++seen[e.frame()];
-        if (pg.use != HostPage::Use::GuestMemory || pg.vm != vm)
+        if (pg.use != HostPage::Use::GuestMemory || pg.vm != vm || pg.mapcount != 1)
           bad.push_back("host pte of vm " + std::to_string(vm) + " maps frame " + std::to_string(e.frame()) +
-                        " that is not its guest memory");
+                        " that is not its mapped guest memory");
       }
     }
   }
   std::uint64_t used = 0;
   for (std::size_t f = 0; f < pages_.size(); ++f) {
+    const HostPage& pg = pages_[f];
     const bool in_use = frames_.in_use(f);
     used += in_use;
-    const bool shadow = pages_[f].use == HostPage::Use::ShadowPage;
-    if (in_use && seen[f] + shadow != 1)
-      bad.push_back("host frame " + std::to_string(f) + " accounted for " + std::to_string(seen[f] + shadow) + " times");
-    if (!in_use && (seen[f] || pages_[f].use != HostPage::Use::Free))
-      bad.push_back("free host frame " + std::to_string(f) + " still in use");
+    // An unmapped guest page is accounted for by the swap cache (in writeback or about to be freed).
+    const bool unmapped_cached = pg.use == HostPage::Use::GuestMemory && pg.mapcount == 0 && pg.swapcache;
+    const unsigned owners = seen[f] + (pg.use == HostPage::Use::ShadowPage) + unmapped_cached;
+    if (in_use && owners != 1)
+      bad.push_back("host frame " + std::to_string(f) + " accounted for " + std::to_string(owners) + " times");
+    if (!in_use && (seen[f] || pg.use != HostPage::Use::Free)) bad.push_back("free host frame " + std::to_string(f) + " still in use");
+    const bool on_lru = lru_.list_of(f) != LruList::None;
+    if (pg.use == HostPage::Use::GuestMemory && on_lru == pg.writeback)
+      bad.push_back("host page " + std::to_string(f) + (pg.writeback ? " in writeback but on the LRU" : " off the LRU"));
+    if (on_lru && (lru_.list_of(f) == LruList::ActiveAnon) != pg.active)
+      bad.push_back("host page " + std::to_string(f) + ": PG_active disagrees with its list");
+    if (pg.swapcache && (!swap_ || !swap_->slot_in_use(pg.slot) || swapcache_.count(pg.slot) == 0 ||
+                         swapcache_.at(pg.slot) != f))
+      bad.push_back("host page " + std::to_string(f) + ": swap cache entry broken");
   }
   if (used != frames_.used()) bad.push_back("host frame count mismatch");
   return bad;

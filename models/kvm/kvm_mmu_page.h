@@ -19,7 +19,13 @@ constexpr std::uint64_t MmuWritable = 1ull << 10;  // SPTE_MMU_WRITEABLE: KVM do
 // A non-present spte with this bit is shadow_notrap_nonpresent_pte: the guest pte is known to be
 // absent, so the hardware delivers the #PF to the guest without a VM exit (bypass_guest_pf).
 constexpr std::uint64_t NoTrap = 1ull << 62;
+// kvm.aging = access-track, mark: a leaf spte made non-present for aging, its frame and
+// permissions kept; still in the rmap, restored by a fast page fault.
+constexpr std::uint64_t AccessTracked = 1ull << 61;
 }  // namespace spte_bits
+
+// A leaf spte that maps its gfn, present or access-tracked (is_shadow_present_pte).
+inline bool spte_mapped(const Pte& s) { return s.present() || (s.raw & spte_bits::AccessTracked); }
 
 struct KvmMmuPage {
   Gfn gfn;         // the guest page-table page this page shadows

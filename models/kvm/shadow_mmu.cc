@@ -28,11 +28,15 @@ std::uint64_t KvmStats::vmexits() const {
 }
 
 ShadowMmu::ShadowMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg)
-    : vm_(vm), host_(host), guest_(guest), cfg_(cfg) {
+    : vm_(vm), host_(host), guest_(guest), cfg_(cfg), policy_(make_aging_policy(cfg.aging)) {
   guest_.set_hooks(this);
+  host_.register_notifier(vm_, this);
 }
 
-ShadowMmu::~ShadowMmu() { guest_.set_hooks(nullptr); }
+ShadowMmu::~ShadowMmu() {
+  guest_.set_hooks(nullptr);
+  host_.register_notifier(vm_, nullptr);
+}
 
 void ShadowMmu::add_vcpu(unsigned cpu, Mmu* mmu, std::function<void(const CauseCycles&)> charge) {
   Vcpu& v = vcpus_[cpu];
@@ -75,15 +79,13 @@ void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
 
 // gfn_to_pfn (2.6.28 asks get_user_pages for write access whatever the access): the host frame
 // backing `gfn`; returns the cycles of a host minor fault if it had to fault the page in.
-Cycles ShadowMmu::host_fault(std::uint64_t gfn, Pfn* pfn) {
-  const HostMemory::Gup g = host_.gfn_to_pfn(vm_, Gfn{gfn}, true);
-  if (pfn) *pfn = g.pfn;
-  return g.minor_fault ? cfg_.host_minor_fault_cycles : 0;
+Pfn ShadowMmu::host_fault(std::uint64_t gfn, CauseCycles& c) {
+  return host_.gfn_to_pfn(vm_, Gfn{gfn}, true, now_() + c.total(), &c).pfn;
 }
 
 CauseCycles ShadowMmu::guest_frame_cleared(std::uint64_t gfn) {
   CauseCycles c;
-  c.host_fault = host_fault(gfn);
+  host_fault(gfn, c);
   return c;
 }
 
@@ -112,11 +114,12 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
   KvmMmuPage* sp = owned.get();
   sp->gfn = gfn;
   sp->level = level;
-  sp->spt.frame = host_.alloc_kernel_page();
+  sp->spt.frame = host_.alloc_kernel_page(now_() + c.total(), &c);
   sp->spt.level = level;
   active_.push_front(sp);
   sp->link = active_.begin();
   page_at_frame_[sp->spt.frame] = sp;
+  page_at_spt_[&sp->spt.e[0]] = sp;
   pages_.emplace(Key{gfn.v, level}, std::move(owned));
   ++stats_.shadow_pages_created;
   if (cfg_.bypass_guest_pf) {
@@ -133,8 +136,9 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
 // (mark_page_accessed), a writable one marks it dirty; an upper spte unlinks its child.
 void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
   Pte& s = sp->spt.e[i];
-  if (s.present()) {
+  if (sp->level == 1 ? spte_mapped(s) : s.present()) {
     if (sp->level == 1) {
+      policy_->spte_dropped(*this, &s);
       auto it = rmap_.find(sp->gfns[i]);
       if (it == rmap_.end()) throw std::logic_error("spte missing from its rmap");
       auto& list = it->second;
@@ -173,6 +177,7 @@ void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
   if (sp->root_count == 0) {
     active_.erase(sp->link);
     page_at_frame_.erase(sp->spt.frame);
+    page_at_spt_.erase(&sp->spt.e[0]);
     const std::uint64_t frame = sp->spt.frame;
     pages_.erase(Key{sp->gfn.v, sp->level});
     host_.free_kernel_page(frame);
@@ -248,8 +253,8 @@ void ShadowMmu::unsync_page(KvmMmuPage* sp) {
 void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool speculative, bool can_unsync,
                          CauseCycles& c) {
   Pte& s = sp->spt.e[i];
-  if (s.present() && s.frame() != pfn.v) drop_spte(sp, i, false);
-  const bool was_present = s.present(), was_writable = was_present && s.writable();
+  if (spte_mapped(s) && s.frame() != pfn.v) drop_spte(sp, i, false);
+  const bool was_present = spte_mapped(s), was_writable = s.present() && s.writable();
   const std::uint64_t gfn = gpte.frame();
   const bool writable = gpte.writable() && gpte.dirty() && !need_write_protect(gfn, can_unsync);
   std::uint64_t v = (pfn.v << kPageShift) | pte_bits::P | pte_bits::U | pte_bits::D | spte_bits::HostWritable;
@@ -263,6 +268,7 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
     sp->gfns[i] = gfn;
     ++stats_.sptes_created;
     if (speculative) ++stats_.sptes_prefetched;
+    policy_->spte_installed(*this, &s);
   }
   if (writable) host_.set_page_dirty(pfn);  // kvm_release_pfn_dirty
   if (was_writable && !writable) flush_remote_tlbs(c);
@@ -275,7 +281,7 @@ bool ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
   sp->unsync = false;  // before set_spte: this page's own gfn must not count as unsync
   unsigned present = 0;
   for (unsigned i = 0; i < kEntriesPerTable; ++i) {
-    if (!sp->spt.e[i].present()) continue;
+    if (!spte_mapped(sp->spt.e[i])) continue;
     const Pte gpte = gt->e[i];
     if (!gpte.present() || gpte.frame() != sp->gfns[i] || !gpte.accessed()) {
       drop_spte(sp, i, false);
@@ -327,6 +333,15 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
   current_cpu_ = cpu;
   Vcpu& v = vcpus_.at(cpu);
   CauseCycles c;
+  if (t.fault == WalkStatus::NotPresent && t.fault_level == 1) {
+    // An spte the aging policy made non-present (access tracking): the fast page fault restores it.
+    Pte* s = leaf_entry(&v.root->spt, vpn);
+    if (s && policy_->restore(*this, s)) {
+      vm_exit(v, ExitReason::AccessTrack, c);
+      c.shadow_fault += cfg_.aging.fast_fault_cycles;
+      return c;
+    }
+  }
   if (t.fault == WalkStatus::NotPresent) {
     // The walk stopped at a non-present spte of level t.fault_level; a notrap one (bypass_guest_pf)
     // delivered the #PF to the guest without an exit.
@@ -351,8 +366,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     c += guest_.handle_page_fault(v.pid, vpn, write);
     return c;
   }
-  Pfn pfn;
-  c.host_fault += host_fault(gw.leaf->frame(), &pfn);
+  const Pfn pfn = host_fault(gw.leaf->frame(), c);
   free_some_pages(c);
 
   // FNAME(fetch): shadow pages for the missing levels, then the leaf spte.
@@ -397,7 +411,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
 
   // mmu_guess_page_from_pte_write: the frame behind a present new guest pte, at any level.
   Pfn guessed;
-  if (value.present()) c.host_fault += host_fault(value.frame(), &guessed);
+  if (value.present()) guessed = host_fault(value.frame(), c);
 
   // kvm_mmu_pte_write. Write flooding: the third emulated write in a row to one gfn, with no shadow
   // page fault between and without the guest using the spte last updated, zaps its shadow pages.
@@ -437,6 +451,62 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
   return c;
 }
 
+KvmMmuPage* ShadowMmu::sp_of(const Pte* spte) const {
+  auto it = page_at_spt_.upper_bound(spte);
+  if (it == page_at_spt_.begin()) throw std::logic_error("spte outside every shadow page");
+  return std::prev(it)->second;
+}
+
+std::vector<Pte*> ShadowMmu::sptes_of(std::uint64_t gfn) const {
+  const auto it = rmap_.find(gfn);
+  return it == rmap_.end() ? std::vector<Pte*>{} : it->second;
+}
+
+void ShadowMmu::drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c) {
+  KvmMmuPage* sp = sp_of(spte);
+  drop_spte(sp, static_cast<unsigned>(spte - &sp->spt.e[0]), false);
+  ++(why == ZapReason::Invalidate ? stats_.sptes_zapped_invalidate
+     : why == ZapReason::Aging  ? stats_.sptes_zapped_aging
+                                : stats_.sptes_dropped_lru);
+  flush_remote_tlbs(c);
+}
+
+// kvm_mmu_notifier_invalidate_page -> kvm_unmap_hva: zap every spte of the page via the rmap and
+// flush the VM's TLBs; called in the host's reclaim context (no vCPU is the requester).
+void ShadowMmu::invalidate_page(Gfn gfn, CauseCycles& c) {
+  const unsigned cpu = current_cpu_;
+  current_cpu_ = kNoCpu;
+  ++stats_.notifier_invalidates;
+  c.reclaim += cfg_.notifier_call_cycles;
+  const std::vector<Pte*> sptes = sptes_of(gfn.v);
+  for (Pte* s : sptes) {
+    KvmMmuPage* sp = sp_of(s);
+    drop_spte(sp, static_cast<unsigned>(s - &sp->spt.e[0]), false);
+    ++stats_.sptes_zapped_invalidate;
+  }
+  if (!sptes.empty()) flush_remote_tlbs(c);
+  policy_->page_invalidated(*this, c);
+  current_cpu_ = cpu;
+}
+
+void ShadowMmu::invalidate_range_start(Gfn first, Gfn last, CauseCycles& c) {
+  for (std::uint64_t g = first.v; g <= last.v; ++g) invalidate_page(Gfn{g}, c);
+}
+
+bool ShadowMmu::clear_flush_young(Gfn gfn, CauseCycles& c) {
+  const unsigned cpu = current_cpu_;
+  current_cpu_ = kNoCpu;
+  ++stats_.notifier_young_calls;
+  c.reclaim += cfg_.notifier_call_cycles;
+  const bool young = policy_->clear_flush_young(*this, gfn.v, c);
+  stats_.young_hits += young;
+  current_cpu_ = cpu;
+  return young;
+}
+
+bool ShadowMmu::clear_young(Gfn gfn) { return policy_->clear_young(*this, gfn.v); }
+bool ShadowMmu::test_young(Gfn gfn) { return policy_->test_young(*this, gfn.v); }
+
 TableNode* ShadowMmu::root_of_pid(std::uint32_t pid) const {
   const auto it = pages_.find({guest_.process_root_frame(pid), kLevels});
   return it == pages_.end() ? nullptr : &it->second->spt;
@@ -462,7 +532,7 @@ std::vector<std::string> ShadowMmu::check() const {
     }
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
       const Pte& s = sp->spt.e[i];
-      if (!s.present()) continue;
+      if (sp->level == 1 ? !spte_mapped(s) : !s.present()) continue;
       const std::string at = who + " entry " + std::to_string(i);
       if (sp->level > 1) {
         const auto it = page_at_frame_.find(s.frame());
@@ -483,7 +553,7 @@ std::vector<std::string> ShadowMmu::check() const {
       const auto r = rmap_.find(gfn);
       if (r == rmap_.end() || std::find(r->second.begin(), r->second.end(), &s) == r->second.end())
         bad.push_back(at + ": not in the rmap of gfn " + hex(gfn));
-      const Pte* hp = host_.host_table(vm_).leaf(Vpn{host_.gfn_to_hva(vm_, Gfn{gfn}).v >> kPageShift});
+      const Pte* hp = host_.host_pte(vm_, Gfn{gfn});
       if (!hp || !hp->present() || hp->frame() != s.frame())
         bad.push_back(at + ": maps frame " + hex(s.frame()) + " but the host maps gfn " + hex(gfn) + " elsewhere");
       if (!host_.frames().in_use(s.frame())) bad.push_back(at + ": maps a free frame");

@@ -14,6 +14,7 @@
 
 #include "common/cycle_causes.h"
 #include "guest/guest_os.h"
+#include "kvm/aging/aging_policy.h"
 #include "host/host_memory.h"
 #include "kvm/kvm_mmu_page.h"
 #include "mmu/checker.h"
@@ -30,10 +31,11 @@ struct KvmConfig {
   Cycles shadow_fault_cycles = 2000;
   Cycles pt_write_emulation_cycles = 1500;
   Cycles ipi_cycles = 1500;
-  Cycles host_minor_fault_cycles = 3200;
+  Cycles notifier_call_cycles = 200;  // one mmu-notifier call into KVM (charged to the reclaimer)
+  AgingConfig aging;
 };
 
-enum class ExitReason { ShadowPageFault, PtWrite, Cr3Load, FlushIpi, kCount };
+enum class ExitReason { ShadowPageFault, PtWrite, Cr3Load, FlushIpi, AccessTrack, kCount };
 
 struct KvmStats {
   std::uint64_t exits[static_cast<int>(ExitReason::kCount)] = {};
@@ -48,13 +50,22 @@ struct KvmStats {
   std::uint64_t shadow_pages_created = 0, shadow_pages_zapped = 0, shadow_cache_evictions = 0;
   std::uint64_t remote_tlb_flushes = 0;  // kvm_flush_remote_tlbs calls
   std::uint64_t unsyncs = 0, resyncs = 0, write_flood_zaps = 0;
+  std::uint64_t notifier_invalidates = 0;  // invalidate_page calls (pages the host reclaimed)
+  std::uint64_t notifier_young_calls = 0;  // clear_flush_young calls (the host's page_referenced)
+  std::uint64_t young_hits = 0;            // of which KVM answered young
+  std::uint64_t sptes_zapped_invalidate = 0, sptes_zapped_aging = 0, sptes_dropped_lru = 0;
   std::uint64_t vmexits() const;
 };
 
-class ShadowMmu : public GuestHooks {
+class ShadowMmu : public GuestHooks, public MmuNotifier {
  public:
+  enum class ZapReason { Invalidate, Aging, LruDrop };
+
   ShadowMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg);
   ~ShadowMmu() override;
+
+  // The current simulated time in cycles (for swap I/O and writeback completion).
+  void set_clock(std::function<Cycles()> now) { now_ = std::move(now); }
 
   // vCPU `cpu` of this VM, its TLBs and where the exits others cause it are charged.
   void add_vcpu(unsigned cpu, Mmu* mmu, std::function<void(const CauseCycles&)> charge);
@@ -72,6 +83,20 @@ class ShadowMmu : public GuestHooks {
   // page-table pages.
   CauseCycles guest_frame_cleared(std::uint64_t gfn) override;
   CauseCycles guest_pte_write(TableNode* table, unsigned index, Pte old_value, Pte value) override;
+
+  // MmuNotifier: the host reclaims or ages a page of this VM.
+  void invalidate_page(Gfn gfn, CauseCycles& c) override;
+  void invalidate_range_start(Gfn first, Gfn last, CauseCycles& c) override;
+  void invalidate_range_end(Gfn, Gfn) override {}
+  bool clear_flush_young(Gfn gfn, CauseCycles& c) override;
+  bool clear_young(Gfn gfn) override;
+  bool test_young(Gfn gfn) override;
+
+  // For the aging policies.
+  HostMemory& host() { return host_; }
+  std::vector<Pte*> sptes_of(std::uint64_t gfn) const;
+  void drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c);
+  void flush_remote_tlbs(CauseCycles& c);
 
   // Invariant checks: shadow page links, rmap vs sptes, sptes vs guest and host tables.
   std::vector<std::string> check() const;
@@ -108,8 +133,9 @@ class ShadowMmu : public GuestHooks {
   bool rmap_write_protect(std::uint64_t gfn);
   bool sync_page(KvmMmuPage* sp, CauseCycles& c);
   void sync_roots(KvmMmuPage* sp, CauseCycles& c);
-  void flush_remote_tlbs(CauseCycles& c);
-  Cycles host_fault(std::uint64_t gfn, Pfn* pfn = nullptr);
+  Pfn host_fault(std::uint64_t gfn, CauseCycles& c);
+  KvmMmuPage* sp_of(const Pte* spte) const;
+  static constexpr unsigned kNoCpu = ~0u;
   std::vector<KvmMmuPage*> pages_of(std::uint64_t gfn) const;
   const TableNode* guest_table(std::uint64_t gfn) const;
 
@@ -121,6 +147,9 @@ class ShadowMmu : public GuestHooks {
   unsigned current_cpu_ = 0;  // the vCPU whose guest is running KVM's caller (for pte-write traps)
   std::map<Key, std::unique_ptr<KvmMmuPage>> pages_;  // the shadow page hash
   std::map<std::uint64_t, KvmMmuPage*> page_at_frame_;
+  std::map<const Pte*, KvmMmuPage*> page_at_spt_;     // &sp->spt.e[0] -> sp
+  std::unique_ptr<AgingPolicy> policy_;
+  std::function<Cycles()> now_ = [] { return Cycles{0}; };
   std::list<KvmMmuPage*> active_;                     // active_mmu_pages: newest first
   std::map<std::uint64_t, std::vector<Pte*>> rmap_;   // gfn -> leaf sptes mapping it
   KvmStats stats_;

@@ -14,7 +14,7 @@ struct SimConfig {
   struct {
     std::string mode;
     std::uint64_t quantum_cycles;
-    bool check;
+    bool check, check_abort;
     std::uint64_t cpu_mhz;
     std::uint64_t trace_queue_records;
   } sim;
@@ -34,13 +34,23 @@ struct SimConfig {
   } host;
   struct {
     std::uint64_t host_minor_fault_cycles, vmexit_cycles, shadow_fault_cycles, guest_fault_cycles,
-        pt_write_emulation_cycles, ipi_cycles;
+        pt_write_emulation_cycles, ipi_cycles, notifier_call_cycles, fast_fault_cycles;
   } cost;
   struct {
     std::uint64_t max_mmu_pages;
     std::string aging;
     bool unsync, bypass_guest_pf, vpid;
+    std::uint64_t spte_lru_drop_every;
+    bool flush_on_young;
+    std::string access_track;
   } kvm;
+  struct {
+    bool new_anon_active;
+    std::uint64_t min_free_kb, scan_page_cycles, rmap_walk_cycles;
+  } reclaim;
+  struct {
+    std::uint64_t mb, read_us, write_us, queue_depth;
+  } swap;
 };
 
 enum class KeyType { UInt, Bool, Choice };

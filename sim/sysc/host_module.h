@@ -1,9 +1,12 @@
-// The host as sc_modules: its memory (frames, struct page flags, the VMs' host page tables with
-// young/dirty bits) and its reclaim engine, whose kswapd thread sleeps until woken.
+// The host as sc_modules: its memory (frames and struct page flags on the LRU lists, the VMs'
+// host page tables with young/dirty bits, the swap device) and its reclaim engine, whose kswapd
+// thread runs on its own host CPU when an allocation finds free memory below the low watermark,
+// and which reclaims directly in the allocating vCPU below min.
 #pragma once
 #include <systemc>
 
 #include "host/host_memory.h"
+#include "reclaim/vmscan.h"
 
 namespace mmusim {
 
@@ -16,7 +19,8 @@ class HostModule : public sc_core::sc_module, public HostIf {
  public:
   sc_core::sc_export<HostIf> host_export;
 
-  HostModule(const sc_core::sc_module_name& name, std::uint64_t frames) : sc_module(name), host_(frames) {
+  HostModule(const sc_core::sc_module_name& name, std::uint64_t frames, const HostConfig& cfg)
+      : sc_module(name), host_(frames, cfg) {
     host_export.bind(*this);
   }
   HostMemory& host_model() override { return host_; }
@@ -25,27 +29,36 @@ class HostModule : public sc_core::sc_module, public HostIf {
   HostMemory host_;
 };
 
-// The reclaim engine: kswapd on its own host CPU. It starts at time 0 and sleeps on its event;
-// what it does when woken (shrinking the LRU, swapping) arrives with host memory pressure.
-class ReclaimModule : public sc_core::sc_module {
+struct KswapdStats {
+  std::uint64_t wakeups = 0;  // times kswapd woke to balance
+  Cycles cycles = 0;          // kswapd's busy time
+};
+
+class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
  public:
   sc_core::sc_port<HostIf> host;
 
   SC_HAS_PROCESS(ReclaimModule);
-  explicit ReclaimModule(const sc_core::sc_module_name& name) : sc_module(name) { SC_THREAD(kswapd); }
+  ReclaimModule(const sc_core::sc_module_name& name, const VmscanConfig& cfg, sc_core::sc_time period);
 
-  void wakeup_kswapd() { wake_.notify(sc_core::SC_ZERO_TIME); }
-  std::uint64_t wakeups() const { return wakeups_; }
+  // ReclaimHooks (wakeup_kswapd in mm/page_alloc.c; try_to_free_pages for direct reclaim).
+  void wakeup_kswapd() override;
+  Cycles direct_reclaim(Cycles now) override { return vmscan_->try_to_free_pages(now); }
+
+  const KswapdStats& stats() const { return stats_; }
+  const Vmscan& vmscan() const { return *vmscan_; }
 
  private:
-  void kswapd() {
-    for (;;) {
-      sc_core::wait(wake_);
-      ++wakeups_;
-    }
-  }
+  void end_of_elaboration() override;
+  void kswapd();
+  Cycles now() const { return sc_core::sc_time_stamp().value() / period_.value(); }
+
+  VmscanConfig cfg_;
+  sc_core::sc_time period_;
+  std::unique_ptr<Vmscan> vmscan_;
   sc_core::sc_event wake_;
-  std::uint64_t wakeups_ = 0;
+  bool wake_pending_ = false, running_ = false;
+  KswapdStats stats_;
 };
 
 }  // namespace mmusim

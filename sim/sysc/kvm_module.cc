@@ -17,6 +17,7 @@ void KvmModule::end_of_elaboration() {
     guests_.push_back(std::make_unique<GuestOs>(cfg_.guest_frames, "guest " + std::to_string(vm), cfg_.guest_fault_cycles,
                                                        cfg_.guest_dirty_at_fault));
     kvms_.push_back(std::make_unique<ShadowMmu>(static_cast<std::uint16_t>(vm), h, *guests_.back(), cfg_.kvm));
+    kvms_.back()->set_clock([p = cfg_.period] { return sc_core::sc_time_stamp().value() / p.value(); });
   }
 }
 
@@ -53,6 +54,9 @@ void KvmModule::fill_summary(RunSummary& s) const {
     k.shadow_pages_created += x.shadow_pages_created, k.shadow_pages_zapped += x.shadow_pages_zapped;
     k.shadow_cache_evictions += x.shadow_cache_evictions, k.remote_tlb_flushes += x.remote_tlb_flushes;
     k.unsyncs += x.unsyncs, k.resyncs += x.resyncs, k.write_flood_zaps += x.write_flood_zaps;
+    k.notifier_invalidates += x.notifier_invalidates, k.notifier_young_calls += x.notifier_young_calls;
+    k.young_hits += x.young_hits, k.sptes_zapped_invalidate += x.sptes_zapped_invalidate;
+    k.sptes_zapped_aging += x.sptes_zapped_aging, k.sptes_dropped_lru += x.sptes_dropped_lru;
     s.shadow_pages += m->shadow_pages();
   }
   s.vmexits = k.vmexits();
@@ -68,6 +72,10 @@ void KvmModule::fill_summary(RunSummary& s) const {
   s.shadow_pages_created = k.shadow_pages_created, s.shadow_pages_zapped = k.shadow_pages_zapped;
   s.remote_tlb_flushes = k.remote_tlb_flushes;
   s.unsyncs = k.unsyncs, s.resyncs = k.resyncs, s.write_flood_zaps = k.write_flood_zaps;
+  s.vmexits_access_track = k.exits[static_cast<int>(ExitReason::AccessTrack)];
+  s.notifier_invalidates = k.notifier_invalidates, s.notifier_young_calls = k.notifier_young_calls;
+  s.young_hits = k.young_hits, s.sptes_zapped_invalidate = k.sptes_zapped_invalidate;
+  s.sptes_zapped_aging = k.sptes_zapped_aging, s.sptes_dropped_lru = k.sptes_dropped_lru;
   for (const auto& g : guests_) {
     s.guest_page_faults += g->stats().page_faults;
     s.processes += g->stats().processes;
@@ -76,6 +84,11 @@ void KvmModule::fill_summary(RunSummary& s) const {
   }
   const HostMemory& h = const_cast<KvmModule*>(this)->host->host_model();
   s.host_minor_faults = h.stats().minor_faults;
+  s.host_major_faults = h.stats().major_faults;
+  s.swap_ins = h.stats().swap_ins, s.swap_outs = h.stats().swap_outs;
+  s.refaults = h.stats().refaults;
+  s.major_fault_cycles = h.stats().major_fault_cycles;
+  s.direct_reclaims = h.stats().direct_reclaims, s.direct_reclaim_cycles = h.stats().direct_reclaim_cycles;
   s.frames_used = h.frames().used();
 }
 

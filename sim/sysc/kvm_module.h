@@ -19,6 +19,7 @@ struct ShadowConfig {
   std::uint64_t guest_frames = 0;
   Cycles guest_fault_cycles = 0;
   bool guest_dirty_at_fault = true;
+  sc_core::sc_time period;
   KvmConfig kvm;
 };
 

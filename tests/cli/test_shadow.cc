@@ -154,10 +154,15 @@ TEST_CASE("shadow bad input: guest memory, host memory and the shadow page limit
   CHECK(r.err == "mmusim: --set: guest.mem_mb: guest 0 memory exhausted: all 256 frames (1024 KiB) are in use; the "
                  "trace needs more memory than guest.mem_mb = 1 MiB, and the guest OS does not swap\n");
   CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
-  r = run_mmusim("run --trace big.csv --out out --set sim.mode=shadow --set host.mem_mb=1");
+  // Pinned guest pages cannot be reclaimed: a 1 MiB host cannot hold 300 of them.
+  r = run_mmusim("run --trace big.csv --out out --set sim.mode=shadow --set host.mem_mb=1 --set guest.mem_mb=16 --set kvm.aging=pinned");
   CHECK(r.code == 2);
   CHECK(r.err.find("mmusim: --set: host.mem_mb: host memory exhausted") == 0);
-  CHECK(r.err.find("(host page tables and shadow pages included), and the host has no swap yet") != std::string::npos);
+  CHECK(r.err.find("(kvm.aging = pinned: pages mapped by sptes cannot be reclaimed)") != std::string::npos);
+  // Overcommit beyond memory + swap is refused before the run.
+  r = run_mmusim("run --trace big.csv --out out --set sim.mode=shadow --set host.mem_mb=64 --set swap.mb=0");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: --set: swap.mb: the guests' memory (1 x guest.mem_mb = 1024 MiB) exceeds host.mem_mb + swap.mb = 64 MiB: raise swap.mb\n");
   r = run_mmusim("run --trace big.csv --out out --set sim.mode=shadow --set kvm.max_mmu_pages=10");
   CHECK(r.code == 2);
   CHECK(r.err == "mmusim: --set: kvm.max_mmu_pages: 10 is below KVM's minimum of 64 shadow pages (0 = automatic)\n");

@@ -93,8 +93,11 @@ TEST_CASE("host: FOLL_TOUCH mark_page_accessed walks the four LRU states, then s
   // mm/swap.c mark_page_accessed:
   //   if (!PageActive && PageReferenced) { activate_page; ClearPageReferenced }
   //   else if (!PageReferenced) SetPageReferenced
-  // follow_page with FOLL_TOUCH calls it once per get_user_pages.
-  HostMemory host(64);
+  // follow_page with FOLL_TOUCH calls it once per get_user_pages. New pages start inactive here
+  // (reclaim.new_anon_active = false, the 6.x rule) so that all four states show.
+  HostConfig six;
+  six.new_anon_active = false;
+  HostMemory host(64, six);
   host.add_vm(16);
   const Pfn pfn = host.gfn_to_pfn(0, Gfn{7}, false).pfn;
   // call 1: fresh page (inactive, unreferenced) -> inactive, referenced
@@ -263,7 +266,7 @@ TEST_CASE("host: check() reports a frame nobody maps and a pte mapping another V
   bad = host.check();
   CHECK(bad.size() == 3);
   CHECK(std::count_if(bad.begin(), bad.end(), [](const std::string& s) {
-          return s.find("that is not its guest memory") != std::string::npos;
+          return s.find("that is not its mapped guest memory") != std::string::npos;
         }) == 1);
 
   *pa = saved;
@@ -281,5 +284,18 @@ TEST_CASE("host: a fault that runs out of frames half way leaves no orphan frame
   host.add_vm(16);
   CHECK_THROWS_AS(host.gfn_to_pfn(0, Gfn{3}, true), OutOfMemory);
   CHECK(host.stats().minor_faults == 0);
+  CHECK(host.check().empty());
+}
+
+TEST_CASE("host: 2.6.28 puts a new anonymous page on the active list (lru_cache_add_active)", "[host][lru]") {
+  // do_anonymous_page -> lru_cache_add_active_or_unevictable (2.6.28; lru_cache_add_active in
+  // 2.6.24): the page starts active, then FOLL_TOUCH's mark_page_accessed sets PG_referenced.
+  HostMemory host(64);
+  host.add_vm(16);
+  const Pfn pfn = host.gfn_to_pfn(0, Gfn{7}, false).pfn;
+  CHECK(host.page(pfn).active);
+  CHECK(host.page(pfn).referenced);
+  CHECK(host.lru().list_of(pfn.v) == LruList::ActiveAnon);
+  CHECK(host.lru().size(LruList::ActiveAnon) == 1);
   CHECK(host.check().empty());
 }

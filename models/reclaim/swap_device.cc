@@ -1,0 +1,45 @@
+#include "reclaim/swap_device.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace mmusim {
+
+SwapDevice::SwapDevice(std::uint64_t slots, unsigned queue_depth, Cycles read_cycles, Cycles write_cycles)
+    : used_(slots, false), channel_free_at_(std::max(1u, queue_depth), 0), read_cycles_(read_cycles),
+      write_cycles_(write_cycles) {}
+
+std::uint64_t SwapDevice::alloc_slot() {
+  if (used_count_ == used_.size()) return kNoSlot;
+  // The lowest free slot at or after the hint (every slot below the hint is in use).
+  std::uint64_t s = next_hint_;
+  while (used_[s]) ++s;
+  used_[s] = true;
+  ++used_count_;
+  next_hint_ = s + 1;
+  return s;
+}
+
+void SwapDevice::free_slot(std::uint64_t slot) {
+  if (!slot_in_use(slot)) throw std::logic_error("free of a swap slot not in use");
+  used_[slot] = false;
+  --used_count_;
+  next_hint_ = std::min(next_hint_, slot);
+}
+
+Cycles SwapDevice::submit(Cycles now, Cycles latency, std::uint64_t& counter) {
+  ++counter;
+  auto ch = std::min_element(channel_free_at_.begin(), channel_free_at_.end());
+  const Cycles start = std::max(now, *ch);
+  stats_.queue_wait_cycles += start - now;
+  *ch = start + latency;
+  return *ch;
+}
+
+unsigned SwapDevice::busy(Cycles now) const {
+  unsigned n = 0;
+  for (Cycles t : channel_free_at_) n += t > now;
+  return n;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,133 @@
+#include "reclaim/vmscan.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mmusim {
+
+Vmscan::Vmscan(HostMemory& host, VmscanConfig cfg) : host_(host), cfg_(cfg) {
+  const std::uint64_t gb = host_.frames().total() >> (30 - kPageShift);
+  ratio_ = gb ? static_cast<std::uint64_t>(std::sqrt(10.0 * static_cast<double>(gb))) : 1;
+}
+
+bool Vmscan::inactive_anon_is_low() const {
+  return host_.lru().size(LruList::InactiveAnon) * ratio_ < host_.lru().size(LruList::ActiveAnon);
+}
+
+// shrink_active_list (2.6.28): every scanned page goes to the inactive list; page_referenced clears
+// its referenced bits; the referenced ones count as rotated.
+void Vmscan::shrink_active_list(std::uint64_t n, CauseCycles& work) {
+  for (; n > 0; --n) {
+    const std::uint64_t pfn = host_.lru().tail(LruList::ActiveAnon);
+    if (pfn == LruLists::kNone) return;
+    ++stats_.pages_scanned;
+    work.reclaim += cfg_.scan_page_cycles + cfg_.rmap_walk_cycles;
+    if (host_.page_referenced(Pfn{pfn}, work) && host_.page(Pfn{pfn}).mapcount) ++stats_.pages_rotated;
+    host_.deactivate(Pfn{pfn});
+    ++stats_.pages_deactivated;
+  }
+}
+
+// shrink_inactive_list -> shrink_page_list (2.6.28): referenced and mapped -> activate; otherwise
+// add_to_swap, try_to_unmap (young again -> activate), pageout if dirty, free if clean. A page KVM
+// pins cannot be freed: it goes back to the head of the inactive list.
+std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCycles& work) {
+  std::uint64_t progress = 0;
+  for (; n > 0; --n) {
+    const std::uint64_t pfn = host_.lru().tail(LruList::InactiveAnon);
+    if (pfn == LruLists::kNone) break;
+    const Pfn p{pfn};
+    ++stats_.pages_scanned;
+    work.reclaim += cfg_.scan_page_cycles;
+    if (host_.page(p).pinned) {
+      host_.rotate_inactive(p);
+      continue;
+    }
+    work.reclaim += cfg_.rmap_walk_cycles;
+    if (host_.page_referenced(p, work) && host_.page(p).mapcount) {
+      host_.activate(p);
+      ++stats_.pages_activated;
+      continue;
+    }
+    if (!host_.add_to_swap(p)) {  // swap full, or none
+      host_.activate(p);
+      ++stats_.pages_activated;
+      continue;
+    }
+    if (host_.page(p).mapcount) {
+      work.reclaim += cfg_.rmap_walk_cycles;
+      if (!host_.try_to_unmap(p, work)) {
+        host_.activate(p);
+        ++stats_.pages_activated;
+        continue;
+      }
+    }
+    if (host_.page(p).pinned) {  // the unmap's notifier did not drop KVM's reference
+      host_.rotate_inactive(p);
+      continue;
+    }
+    if (host_.page(p).dirty) {
+      host_.pageout(p, now);
+      ++stats_.pages_written;
+    } else {
+      host_.remove_mapping(p);
+      ++stats_.pages_freed;
+    }
+    ++progress;
+  }
+  return progress;
+}
+
+// shrink_zone (2.6.28): scan (list size >> priority) + 1 pages of each list in batches of 32; the
+// active quota ages the active list only while inactive_anon_is_low (else it goes to the inactive
+// list, as shrink_list does); a direct reclaimer stops once it has a cluster.
+std::uint64_t Vmscan::shrink_zone(int priority, Cycles now, CauseCycles& work, bool direct) {
+  std::uint64_t nr_active = (host_.lru().size(LruList::ActiveAnon) >> priority) + 1;
+  std::uint64_t nr_inactive = (host_.lru().size(LruList::InactiveAnon) >> priority) + 1;
+  std::uint64_t progress = 0;
+  while (nr_active || nr_inactive) {
+    if (nr_active) {
+      const std::uint64_t n = std::min<std::uint64_t>(nr_active, kSwapClusterMax);
+      nr_active -= n;
+      if (inactive_anon_is_low()) shrink_active_list(n, work);
+      else progress += shrink_inactive_list(n, now, work);
+    }
+    if (nr_inactive) {
+      const std::uint64_t n = std::min<std::uint64_t>(nr_inactive, kSwapClusterMax);
+      nr_inactive -= n;
+      progress += shrink_inactive_list(n, now, work);
+    }
+    if (direct && progress >= kSwapClusterMax && priority < kDefPriority) break;
+  }
+  if (inactive_anon_is_low()) shrink_active_list(kSwapClusterMax, work);
+  return progress;
+}
+
+Vmscan::Pass Vmscan::kswapd_pass(Cycles now) {
+  Pass pass;
+  CauseCycles work;
+  for (int priority = kDefPriority; priority >= 0; --priority) {
+    if (host_.free_pages() > host_.high_pages()) break;
+    pass.progress += shrink_zone(priority, now, work, false);
+    if (pass.progress >= kSwapClusterMax) break;
+  }
+  pass.cycles = work.total();
+  return pass;
+}
+
+Cycles Vmscan::try_to_free_pages(Cycles now) {
+  CauseCycles work;
+  std::uint64_t progress = 0;
+  for (int priority = kDefPriority; priority >= 0 && progress < kSwapClusterMax; --priority)
+    progress += shrink_zone(priority, now, work, true);
+  Cycles spent = work.total();
+  // Throttle: with nothing free yet, wait for the first swap write to complete.
+  if (host_.free_pages() <= host_.min_pages() && host_.writeback_pages()) {
+    const Cycles done = host_.next_writeback_completion();
+    if (done > now + spent) spent = done - now;
+    host_.complete_writeback(now + spent);
+  }
+  return spent;
+}
+
+}  // namespace mmusim
