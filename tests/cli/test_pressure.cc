@@ -1,0 +1,77 @@
+// Host memory pressure: the claims of the January 2008 discussion, on the bundled study
+// (configs/pressure.cfg, traces/synthetic/pressure.csv: a 400-page hot set that fits in the
+// 2,048-frame host and a 10,000-page cold stream that does not), with the invariant checker on.
+#include <catch2/catch.hpp>
+
+#include "cli_util.h"
+
+using namespace mmusim::test;
+
+namespace {
+std::map<std::string, std::string> study(const std::string& out, const std::string& sets) {
+  const Result r = run_mmusim("run -q --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                              "/traces/synthetic/pressure.csv --set sim.check=true --out " + out + " " + sets);
+  REQUIRE(r.code == 0);
+  auto s = read_summary(test_dir() + "/" + out + "/summary.csv");
+  CHECK(u(s, "invariant_violations") == 0);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("notifier-only evicts the hot set as if cold, young protects it, spte-lru lies between", "[cli][pressure]") {
+  const auto notifier = study("notifier", "--set kvm.aging=notifier");
+  const auto young = study("young", "--set kvm.aging=young");
+  const auto lru64 = study("lru64", "--set kvm.aging=spte-lru --set kvm.spte_lru_drop_every=64");
+  const auto lru1 = study("lru1", "--set kvm.aging=spte-lru --set kvm.spte_lru_drop_every=1");
+  // Everyone reclaims: the cold stream alone is five times the host.
+  for (const auto* s : {&notifier, &young, &lru64, &lru1}) CHECK(u(*s, "swap_outs") > 5000);
+  // Under notifier-only the host never hears of accesses through instantiated sptes
+  // (young_hits 0), and hot pages keep coming back from swap: many times what young pays.
+  CHECK(u(notifier, "young_hits") == 0);
+  CHECK(u(notifier, "swap_ins") > 10 * u(young, "swap_ins"));
+  // young harvests the spte A bits and keeps the hot set resident: only a few refaults.
+  CHECK(u(young, "young_hits") > 0);
+  CHECK(u(young, "swap_ins") < 400);  // the hot set is 400 pages
+  // spte-lru lies between, and gets closer to young as X shrinks.
+  CHECK(u(lru1, "swap_ins") < u(lru64, "swap_ins"));
+  CHECK(u(lru64, "swap_ins") < u(notifier, "swap_ins"));
+  CHECK(u(lru1, "swap_ins") > u(young, "swap_ins"));
+  CHECK(u(lru1, "sptes_dropped_lru") > u(lru64, "sptes_dropped_lru"));
+  // Fewer swap reads, less time.
+  CHECK(u(young, "cycles") < u(lru1, "cycles"));
+  CHECK(u(lru1, "cycles") < u(notifier, "cycles"));
+}
+
+TEST_CASE("spte-lru without memory pressure drops nothing and adds no VM exits", "[cli][pressure]") {
+  // 64 MiB of host memory holds the whole trace: nothing is reclaimed, nothing invalidated.
+  const auto n = study("n", "--set kvm.aging=notifier --set host.mem_mb=64");
+  const auto l = study("l", "--set kvm.aging=spte-lru --set host.mem_mb=64");
+  CHECK(u(n, "swap_outs") == 0);
+  CHECK(u(l, "notifier_invalidates") == 0);
+  CHECK(u(l, "sptes_dropped_lru") == 0);
+  CHECK(u(l, "vmexits") == u(n, "vmexits"));
+  CHECK(u(l, "cycles") == u(n, "cycles"));
+}
+
+TEST_CASE("pinned never reclaims a page an spte maps and ends in a clear out-of-memory message", "[cli][pressure]") {
+  // With room for everything, pinned runs (nothing to reclaim).
+  const auto fits = study("fits", "--set kvm.aging=pinned --set host.mem_mb=64");
+  CHECK(u(fits, "swap_outs") == 0);
+  // Under pressure, every guest page an spte maps is pinned: the host runs out and says so.
+  const Result r = run_mmusim("run -q --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                              "/traces/synthetic/pressure.csv --set kvm.aging=pinned --out oom");
+  CHECK(r.code == 2);
+  CHECK(r.err.find(kSource + "/configs/pressure.cfg:14: host.mem_mb: host memory exhausted") != std::string::npos);
+  CHECK(r.err.find("kvm.aging = pinned: pages mapped by sptes cannot be reclaimed") != std::string::npos);
+}
+
+TEST_CASE("access-track finds the same hot pages as the A-bit harvest, at the price of more exits", "[cli][pressure]") {
+  const auto young = study("young", "--set kvm.aging=young");
+  const auto mark = study("mark", "--set kvm.aging=access-track --set kvm.access_track=mark");
+  const auto zap = study("zap", "--set kvm.aging=access-track --set kvm.access_track=zap");
+  CHECK(u(mark, "swap_ins") == u(young, "swap_ins"));
+  CHECK(u(mark, "vmexits_access_track") > 0);
+  CHECK(u(mark, "vmexits") > u(young, "vmexits"));
+  CHECK(u(zap, "sptes_zapped_aging") > 0);
+  CHECK(u(zap, "swap_ins") < u(young, "swap_ins") * 3 + 100);
+}
