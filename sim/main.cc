@@ -236,6 +236,9 @@ int sc_main(int argc, char* argv[]) {
   } catch (const po::error& e) {
     std::cerr << "mmusim: " << e.what() << '\n';
     return 2;
+  } catch (const InvariantViolation& e) {
+    std::cerr << "mmusim: invariant violation " << e.what() << " (sim.check_abort)\n";
+    return 3;
   } catch (const std::exception& e) {
     std::cerr << "mmusim: internal error: " << e.what() << '\n';
     return 1;

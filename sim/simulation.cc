@@ -8,6 +8,7 @@
 #include <systemc>
 #include <vector>
 
+#include "common/errors.h"
 #include "sysc/host_module.h"
 #include "sysc/kvm_module.h"
 #include "sysc/native_memory.h"
@@ -160,7 +161,11 @@ class Top : public sc_core::sc_module {
 
   void check(unsigned cpu) {
     for (const std::string& b : memory_->check(tlbs_[cpu]->mmu())) {
-      if (violations_++ < 10) std::cerr << "invariant violation at " << sc_core::sc_time_stamp() << ": " << b << '\n';
+      ++violations_;
+      const std::string what = "at cycle " + std::to_string(sc_core::sc_time_stamp().value() / period_.value()) +
+                               ", CPU " + std::to_string(cpu) + ": " + b;
+      if (cfg_.sim.check_abort) throw InvariantViolation(what);
+      if (violations_ <= 10) std::cerr << "invariant violation " << what << '\n';
     }
   }
 

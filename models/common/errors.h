@@ -12,6 +12,11 @@ struct OutOfMemory : std::runtime_error {
   std::string key;
 };
 
+// The invariant checker found a violation and sim.check_abort asked to stop at the first one.
+struct InvariantViolation : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // A configured limit that the run cannot live within (kvm.max_mmu_pages below the roots in use).
 struct LimitExceeded : std::runtime_error {
   LimitExceeded(const std::string& what, std::string key) : std::runtime_error(what), key(std::move(key)) {}

@@ -462,13 +462,13 @@ std::vector<Pte*> ShadowMmu::sptes_of(std::uint64_t gfn) const {
   return it == rmap_.end() ? std::vector<Pte*>{} : it->second;
 }
 
-void ShadowMmu::drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c) {
+void ShadowMmu::drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c, bool flush) {
   KvmMmuPage* sp = sp_of(spte);
   drop_spte(sp, static_cast<unsigned>(spte - &sp->spt.e[0]), false);
   ++(why == ZapReason::Invalidate ? stats_.sptes_zapped_invalidate
      : why == ZapReason::Aging  ? stats_.sptes_zapped_aging
                                 : stats_.sptes_dropped_lru);
-  flush_remote_tlbs(c);
+  if (flush) flush_remote_tlbs(c);
 }
 
 // kvm_mmu_notifier_invalidate_page -> kvm_unmap_hva: zap every spte of the page via the rmap and

@@ -95,7 +95,11 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   // For the aging policies.
   HostMemory& host() { return host_; }
   std::vector<Pte*> sptes_of(std::uint64_t gfn) const;
-  void drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c);
+  // Drops one leaf spte for aging and flushes the VM's TLBs (`flush` = false only to show the
+  // invariant checker catching a broken policy).
+  void drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c, bool flush = true);
+  // Replaces the aging policy (tests and experiments with a policy of their own).
+  void replace_policy(std::unique_ptr<AgingPolicy> p) { policy_ = std::move(p); }
   void flush_remote_tlbs(CauseCycles& c);
 
   // Invariant checks: shadow page links, rmap vs sptes, sptes vs guest and host tables.

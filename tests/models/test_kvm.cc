@@ -8,6 +8,7 @@
 #include "guest/guest_os.h"
 #include "host/host_memory.h"
 #include "kvm/shadow_mmu.h"
+#include "mmu/checker.h"
 
 using namespace mmusim;
 
@@ -260,4 +261,46 @@ TEST_CASE("kvm.max_mmu_pages below the roots in use is a limit error, not a hang
     for (; cpu < 70; ++cpu) m.run(cpu, cpu);
   }(), LimitExceeded);
   CHECK(cpu == 60);  // roots 0..59 fit (used 60 leaves 4 free): the 61st load finds nothing to zap
+}
+
+TEST_CASE("the invariant checker catches a policy that zaps sptes without the remote TLB flush", "[kvm][check]") {
+  // A deliberately broken aging policy: on every harvest it zaps the page's sptes but skips
+  // kvm_flush_remote_tlbs, so the vCPU's TLB keeps translations to a page KVM no longer maps.
+  struct Broken : AgingPolicy {
+    bool clear_flush_young(ShadowMmu& kvm, std::uint64_t gfn, CauseCycles& c) override {
+      for (Pte* s : kvm.sptes_of(gfn)) kvm.drop_spte_for_aging(s, ShadowMmu::ZapReason::Aging, c, false);
+      return false;
+    }
+  };
+  Machine m;
+  m.run(0, 1);
+  m.touch(0, 4);
+  const Pte* spte = leaf_entry(m.kvm(0).root_of_pid(1), Vpn{4});
+  REQUIRE(spte);
+  const std::uint64_t gfn = m.host.page(Pfn{spte->frame()}).gfn;
+  CheckTarget t;
+  t.root = [&](std::uint32_t) { return m.kvm(0).root_of_pid(1); };
+  t.table_live = [&](std::uint32_t, std::uint64_t frame, const TableNode* n) { return m.kvm(0).table_live(frame, n); };
+  t.frames = &m.host.frames();
+  CHECK(check_translation_caches(*m.cpus[0], t).empty());
+
+  m.kvm(0).replace_policy(std::make_unique<Broken>());
+  CauseCycles c;
+  m.kvm(0).clear_flush_young(Gfn{gfn}, c);
+  const auto bad = check_translation_caches(*m.cpus[0], t);
+  REQUIRE(bad.size() == 2);  // the L1 dTLB and STLB entries of vpn 4
+  CHECK(bad[0].find("no present PTE") != std::string::npos);
+  CHECK(m.check().empty());  // KVM's own structures are consistent: only the flush was skipped
+
+  // The same zap with the flush leaves nothing stale.
+  Machine ok;
+  ok.run(0, 1);
+  ok.touch(0, 4);
+  const Pte* s2 = leaf_entry(ok.kvm(0).root_of_pid(1), Vpn{4});
+  ok.kvm(0).drop_spte_for_aging(const_cast<Pte*>(s2), ShadowMmu::ZapReason::Aging, c);
+  CheckTarget t2 = t;
+  t2.root = [&](std::uint32_t) { return ok.kvm(0).root_of_pid(1); };
+  t2.table_live = [&](std::uint32_t, std::uint64_t frame, const TableNode* n) { return ok.kvm(0).table_live(frame, n); };
+  t2.frames = &ok.host.frames();
+  CHECK(check_translation_caches(*ok.cpus[0], t2).empty());
 }
