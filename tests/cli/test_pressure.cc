@@ -17,6 +17,14 @@ std::map<std::string, std::string> study(const std::string& out, const std::stri
   REQUIRE(r.code == 0);
   auto s = read_summary(test_dir() + "/" + out + "/summary.csv");
   CHECK(u(s, "invariant_violations") == 0);
+  // Under pressure too, a vCPU's time splits exactly into its causes.
+  std::uint64_t parts = 0;
+  for (const char* k : {"gap_cycles", "tlb_cycles", "walk_cycles", "dirty_assist_cycles", "vmexit_cycles",
+                        "guest_fault_cycles", "shadow_fault_cycles", "pt_write_cycles", "host_fault_cycles", "ipi_cycles",
+                        "major_fault_stall_cycles", "direct_reclaim_stall_cycles"})
+    parts += u(s, k);
+  CHECK(u(s, "vcpu_cycles") == parts);
+  CHECK(u(s, "major_fault_stall_cycles") == u(s, "major_fault_cycles"));  // one vCPU: all stalls are its own
   return s;
 }
 }  // namespace
@@ -99,4 +107,16 @@ TEST_CASE("the invariant checker is clean on every bundled trace under every pol
       if (std::string(policy) == "pinned") CHECK(u(s, "swap_outs") == 0);
     }
   }
+}
+
+TEST_CASE("a slow swap disk makes allocations reclaim directly and wait for writes", "[cli][pressure]") {
+  // A 2008 hard disk: 8 ms per request, one at a time. kswapd cannot keep ahead of the guest, free
+  // memory falls below min, and the allocating vCPU reclaims itself and waits (try_to_free_pages).
+  const auto nvme = study("nvme", "--set kvm.aging=young");
+  const auto hdd = study("hdd", "--set kvm.aging=young --set swap.read_us=8000 --set swap.write_us=8000 --set swap.queue_depth=1");
+  CHECK(u(nvme, "direct_reclaims") == 0);
+  CHECK(u(hdd, "direct_reclaims") > 0);
+  CHECK(u(hdd, "direct_reclaim_cycles") == u(hdd, "direct_reclaim_stall_cycles"));
+  CHECK(u(hdd, "direct_reclaim_cycles") > 0);
+  CHECK(u(hdd, "cycles") > 100 * u(nvme, "cycles") / 2);
 }

@@ -100,7 +100,7 @@ TEST_CASE("config: TLB entries must be a multiple of ways, blaming the key that 
 }
 
 TEST_CASE("config: the bundled presets load and validate", "[config]") {
-  for (const char* f : {"default.cfg", "skylake.cfg", "core2-2008.cfg"}) {
+  for (const char* f : {"default.cfg", "skylake.cfg", "core2-2008.cfg", "pressure.cfg"}) {
     INFO(f);
     Config c;
     c.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/" + f);
