@@ -158,7 +158,6 @@ class HostMemory {
   const FrameAllocator& frames() const { return frames_; }
   const SwapDevice* swap() const { return swap_.get(); }
   const HostStats& stats() const { return stats_; }
-  HostStats& mutable_stats() { return stats_; }
   // Every frame in use is accounted for once (a host page-table page, a shadow page, or guest
   // memory mapped by its host pte or in writeback); swap entries point at slots in use; no page
   // is both mapped and on swap only; LRU membership matches the flags.

@@ -36,10 +36,4 @@ Cycles SwapDevice::submit(Cycles now, Cycles latency, std::uint64_t& counter) {
   return *ch;
 }
 
-unsigned SwapDevice::busy(Cycles now) const {
-  unsigned n = 0;
-  for (Cycles t : channel_free_at_) n += t > now;
-  return n;
-}
-
 }  // namespace mmusim

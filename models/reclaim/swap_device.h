@@ -32,8 +32,6 @@ class SwapDevice {
   Cycles write(Cycles now) { return submit(now, write_cycles_, stats_.writes); }
 
   const SwapStats& stats() const { return stats_; }
-  // Requests in flight at `now` (for the timeline: the swap queue).
-  unsigned busy(Cycles now) const;
 
  private:
   Cycles submit(Cycles now, Cycles latency, std::uint64_t& counter);

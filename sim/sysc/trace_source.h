@@ -26,7 +26,6 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
   // `cpu` = vm * vcpus_per_vm + vcpu.
   bool take(unsigned cpu, std::vector<TraceRecord>& out) override;
 
-  std::uint64_t records() const { return records_; }
   // Simulated time vCPUs spent waiting for the queues to drain.
   sc_core::sc_time stall_time() const { return stall_; }
 
