@@ -89,9 +89,10 @@ class Top : public sc_core::sc_module {
   Top(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period)
       : sc_module(name), cfg_(req.cfg), period_(period) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
-    source_ = std::make_unique<TraceSource>("trace", std::make_unique<PrefetchReader>(open_trace(req.trace_path, req.format)),
-                                            req.trace_path, cfg_.guest.vms, cfg_.guest.vcpus,
-                                            cfg_.sim.trace_queue_records);
+    auto reader = open_trace(req.trace_path, req.format);
+    reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
+    source_ = std::make_unique<TraceSource>("trace", std::make_unique<PrefetchReader>(std::move(reader)),
+                                            static_cast<unsigned>(cfg_.guest.vcpus), n, cfg_.sim.trace_queue_records);
     if (cfg_.sim.mode == "native") {
       memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
     } else {

@@ -33,11 +33,11 @@ void ReclaimModule::kswapd() {
       if (h.free_pages() > h.high_pages()) break;
       const Vmscan::Pass pass = vmscan_->kswapd_pass(now());
       stats_.cycles += pass.cycles;
-      if (pass.cycles) sc_core::wait(period_ * static_cast<double>(pass.cycles));
+      if (pass.cycles) sc_core::wait(sc_core::sc_time::from_value(period_.value() * pass.cycles));
       if (pass.progress) continue;
       if (!h.writeback_pages()) break;  // nothing reclaimable: allocations reclaim directly or fail
       const Cycles done = h.next_writeback_completion();
-      if (done > now()) sc_core::wait(period_ * static_cast<double>(done - now()));
+      if (done > now()) sc_core::wait(sc_core::sc_time::from_value(period_.value() * (done - now())));
     }
     running_ = false;
   }

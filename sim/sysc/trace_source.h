@@ -20,8 +20,9 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
  public:
   sc_core::sc_export<TraceSourceIf> source_export;
 
-  TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader, std::string path,
-              unsigned vms, unsigned vcpus_per_vm, std::size_t max_queued);
+  // The reader has checked every record against the machine (RecordLimits).
+  TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader, unsigned vcpus_per_vm,
+              unsigned cpus, std::size_t max_queued);
 
   // `cpu` = vm * vcpus_per_vm + vcpu.
   bool take(unsigned cpu, std::vector<TraceRecord>& out) override;
@@ -31,12 +32,9 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
 
  private:
   void refill();
-  // Record number `n` (1-based) names a vCPU the machine has and a canonical address range.
-  void check(const TraceRecord& r, std::uint64_t n) const;
 
   std::unique_ptr<TraceReader> reader_;
-  std::string path_;
-  unsigned vms_, vcpus_per_vm_;
+  unsigned vcpus_per_vm_;
   std::vector<std::vector<TraceRecord>> queues_;  // one per CPU
   std::vector<TraceRecord> batch_;
   std::size_t queued_ = 0, max_queued_;

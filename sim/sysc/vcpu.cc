@@ -1,5 +1,7 @@
 #include "sysc/vcpu.h"
 
+#include "input_error.h"
+
 namespace mmusim {
 
 VcpuStats& VcpuStats::operator+=(const VcpuStats& o) {
@@ -21,7 +23,11 @@ Vcpu::Vcpu(const sc_core::sc_module_name& name, unsigned cpu, Cycles quantum, sc
 
 void Vcpu::sync() {
   if (offset_ == 0) return;
-  sc_core::wait(period_ * static_cast<double>(offset_));
+  // Integer picoseconds: exact, and an overflow of SystemC's 64-bit time is reported, not wrapped.
+  const std::uint64_t ps = period_.value(), now = sc_core::sc_time_stamp().value();
+  if (offset_ > (~std::uint64_t{0} - now) / ps)
+    throw InputError("", 0, "sim.cpu_mhz", "simulated time passes 2^64 ps (about 213 days): the trace's gaps are too long");
+  sc_core::wait(sc_core::sc_time::from_value(ps * offset_));
   offset_ = 0;
 }
 

@@ -202,6 +202,8 @@ std::size_t CsvReader::read(TraceRecord* out, std::size_t n) {
       }
       if (op[1] != '\0') bad("op", quoted(op) + " is not an op (R, W, X or M)");
       r.gva = parse_hex(gva);
+      std::string why;
+      if (const char* key = record_problem(r, limits_, why)) bad(key, why);
       ++k;
     }
   } catch (const io::error::base& e) {

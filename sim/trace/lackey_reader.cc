@@ -204,6 +204,8 @@ std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
       r.vm = 0;
       r.vcpu = 0;
       r.op = op;
+      std::string why;
+      if (const char* key = record_problem(r, limits_, why)) fail(line, b, key, why);
     }
     pos_ = p;
     line_ = line;

@@ -7,12 +7,40 @@
 //     (lackey's own "==pid==" banner normally comes first; program output may precede it)
 //   - otherwise an InputError asks for --format.
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "input_error.h"
 #include "trace/readers_impl.h"
 
 namespace mmusim {
+
+const char* record_problem(const TraceRecord& r, const RecordLimits& limits, std::string& why) {
+  const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
+  const auto canonical = [](std::uint64_t a) {  // bits 63:47 all equal
+    const std::uint64_t top = a >> 47;
+    return top == 0 || top == (std::uint64_t{1} << 17) - 1;
+  };
+  const bool in_space = !limits.canonical || (canonical(r.gva) && last >= r.gva && (r.gva >> 47) == (last >> 47));
+  if (r.vm < limits.vms && r.vcpu < limits.vcpus && r.gap <= limits.max_gap && in_space) return nullptr;
+  if (r.vm >= limits.vms) {
+    why = std::to_string(r.vm) + " is not below guest.vms = " + std::to_string(limits.vms);
+    return "vm";
+  }
+  if (r.vcpu >= limits.vcpus) {
+    why = std::to_string(r.vcpu) + " is not below guest.vcpus = " + std::to_string(limits.vcpus);
+    return "vcpu";
+  }
+  if (r.gap > limits.max_gap) {
+    why = std::to_string(r.gap) + " cycles is above the limit of " + std::to_string(limits.max_gap);
+    return "gap";
+  }
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "0x%llx size %u leaves the canonical 48-bit address space",
+                static_cast<unsigned long long>(r.gva), r.size);
+  why = buf;
+  return "gva";
+}
 
 TraceFormat parse_trace_format(const std::string& s, const std::string& option) {
   if (s == "auto") return TraceFormat::Auto;

@@ -15,9 +15,29 @@ enum class TraceFormat { Auto, Csv, Lackey };
 TraceFormat parse_trace_format(const std::string& s, const std::string& option);
 const char* trace_format_name(TraceFormat f);
 
+// What a record must satisfy to be replayed on the configured machine; readers check every record
+// against it and name the file, line and column of the first that does not. The defaults check
+// nothing (a reader alone parses any well-formed record); the simulator sets machine_limits().
+struct RecordLimits {
+  std::uint32_t vms = ~0u, vcpus = ~0u;           // record vm < vms, vcpu < vcpus
+  std::uint64_t max_gap = ~std::uint64_t{0};      // cycles of work before one access
+  bool canonical = false;                         // [gva, gva + size) in the canonical 48-bit space
+};
+
+// The limits of a machine of `vms` VMs with `vcpus` vCPUs each: gaps up to 2^32 cycles (a second
+// and more of work between two accesses; larger ones would overflow simulated time).
+inline RecordLimits machine_limits(std::uint32_t vms, std::uint32_t vcpus) {
+  return RecordLimits{vms, vcpus, std::uint64_t{1} << 32, true};
+}
+
+// The key and reason why `r` cannot be replayed, or nullptr: a vm or vcpu the machine lacks, a gap
+// above the limit, or an address range that leaves the canonical 48-bit space.
+const char* record_problem(const TraceRecord& r, const RecordLimits& limits, std::string& why);
+
 class TraceReader {
  public:
   virtual ~TraceReader() = default;
+  void set_limits(const RecordLimits& limits) { limits_ = limits; }
   // Fills out[0..n) with the next records in file order and returns how many; 0 means the end.
   // A malformed line throws InputError naming the file, the line and the column.
   virtual std::size_t read(TraceRecord* out, std::size_t n) = 0;
@@ -25,6 +45,9 @@ class TraceReader {
   virtual std::uint64_t bytes_done() const = 0;
   virtual std::uint64_t bytes_total() const = 0;
   virtual TraceFormat format() const = 0;
+
+ protected:
+  RecordLimits limits_;
 };
 
 // Opens `path`; with TraceFormat::Auto the format is detected from the first lines (a header row

@@ -242,3 +242,28 @@ TEST_CASE("trace format names", "[trace]") {
   CHECK_THROWS_WITH(parse_trace_format("xml", "--format"),
                     Catch::StartsWith("--format: 'xml' is not a trace format"));
 }
+
+TEST_CASE("csv: records the machine cannot replay name their line and column", "[trace][csv][errors]") {
+  // The limits of a machine with 2 VMs of 2 vCPUs; gaps above 2^32 cycles are refused.
+  const RecordLimits limits = machine_limits(2, 2);
+  auto error_of = [&](const std::string& name, const std::string& body) {
+    auto r = open_trace(temp_file(name, "vm,vcpu,op,gva,gap\n0,0,R,0x1000,0\n" + body), TraceFormat::Auto);
+    r->set_limits(limits);
+    std::vector<TraceRecord> buf(16);
+    try {
+      while (r->read(buf.data(), buf.size())) {
+      }
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of("lim_vm.csv", "2,0,R,0x1000,0\n"), Catch::EndsWith("lim_vm.csv:3: vm: 2 is not below guest.vms = 2"));
+  CHECK_THAT(error_of("lim_vcpu.csv", "1,5,R,0x1000,0\n"),
+             Catch::EndsWith("lim_vcpu.csv:3: vcpu: 5 is not below guest.vcpus = 2"));
+  CHECK_THAT(error_of("lim_gap.csv", "0,0,R,0x1000,4294967297\n"),
+             Catch::EndsWith("lim_gap.csv:3: gap: 4294967297 cycles is above the limit of 4294967296"));
+  CHECK_THAT(error_of("lim_gva.csv", "0,0,R,0x800000000000,0\n"),
+             Catch::EndsWith("lim_gva.csv:3: gva: 0x800000000000 size 1 leaves the canonical 48-bit address space"));
+  CHECK(error_of("lim_ok.csv", "1,1,W,0xffff800000000000,4294967296\n") == "no error");  // kernel half, max gap
+}

@@ -116,7 +116,7 @@ TEST_CASE("a record for a vCPU the machine does not have is bad input", "[system
     run(small_machine(2, 1000), recs, "badvcpu");
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK(std::string(e.what()) == "/tmp/mmusim_sysc_badvcpu.csv: record 42: vcpu: 3 is not below guest.vcpus = 2");
+    CHECK(std::string(e.what()) == "/tmp/mmusim_sysc_badvcpu.csv:43: vcpu: 3 is not below guest.vcpus = 2");
   }
 }
 
@@ -129,7 +129,6 @@ TEST_CASE("a non-canonical address is bad input", "[systemc]") {
     FAIL("no error");
   } catch (const InputError& e) {
     CHECK(std::string(e.what()) ==
-          "/tmp/mmusim_sysc_noncanon.csv: record 10: gva: 0x800000000000 size 1 leaves the canonical 48-bit address "
-          "space");
+          "/tmp/mmusim_sysc_noncanon.csv:11: gva: 0x800000000000 size 1 leaves the canonical 48-bit address space");
   }
 }
