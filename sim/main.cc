@@ -5,7 +5,8 @@
 //   mmusim columns             every summary.csv column with unit and meaning
 //   mmusim parse ...           read a trace without simulating (the parse-only speed limit)
 //   mmusim gen ...             write a synthetic trace
-// Exit codes: 0 success, 2 bad input (one message naming file, line and key), 1 internal error.
+// Exit codes: 0 success, 2 bad input (one message naming file, line and key), 3 an invariant
+// violation with sim.check_abort, 1 internal error.
 #include <sys/stat.h>
 
 #include <boost/program_options.hpp>

@@ -109,7 +109,7 @@ class Top : public sc_core::sc_module {
       std::function<void()> checker;
       if (cfg_.sim.check) checker = [this, i] { check(i); };
       vcpus_.push_back(std::make_unique<Vcpu>(("vcpu" + id).c_str(), i, cfg_.sim.quantum_cycles, period,
-                                              cfg_.sim.check ? kCheckEvery : 0, checker));
+                                              cfg_.sim.check ? cfg_.sim.check_every : 0, checker));
       vcpus_.back()->trace.bind(source_->source_export);
       vcpus_.back()->mmu.bind(tlbs_.back()->translate_export);
       vcpus_.back()->memory.bind(memory_->memory_port());
@@ -145,7 +145,7 @@ class Top : public sc_core::sc_module {
     s.vmexit_cycles = v.causes.vmexit, s.guest_fault_cycles = v.causes.guest_fault;
     s.shadow_fault_cycles = v.causes.shadow_fault, s.pt_write_cycles = v.causes.pt_write;
     s.host_fault_cycles = v.causes.host_fault, s.ipi_cycles = v.causes.ipi;
-    s.major_fault_stall_cycles = v.causes.major_fault, s.direct_reclaim_stall_cycles = v.causes.direct_reclaim;
+    s.major_fault_cycles = v.causes.major_fault, s.direct_reclaim_cycles = v.causes.direct_reclaim;
     s.trace_stall_cycles = source_->stall_time().value() / period_.value();
     memory_->fill_summary(s);
     if (reclaim_) {
@@ -158,8 +158,6 @@ class Top : public sc_core::sc_module {
   }
 
  private:
-  static constexpr std::uint64_t kCheckEvery = 1 << 16;
-
   void check(unsigned cpu) {
     for (const std::string& b : memory_->check(tlbs_[cpu]->mmu())) {
       ++violations_;

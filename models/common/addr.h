@@ -37,9 +37,7 @@ using Vpn = Strong<VpnTag>;
 using Gfn = Strong<GfnTag>;
 using Pfn = Strong<PfnTag>;
 
-constexpr Vpn vpn_of(Gva a) { return Vpn{a.v >> kPageShift}; }
-constexpr Gfn gfn_of(Gpa a) { return Gfn{a.v >> kPageShift}; }
-constexpr Pfn pfn_of(Hpa a) { return Pfn{a.v >> kPageShift}; }
+
 
 }  // namespace mmusim
 

@@ -48,7 +48,6 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
     if (frames_.free_count() <= min_pages()) {
       const Cycles spent = reclaim_->direct_reclaim(now);
       ++stats_.direct_reclaims;
-      stats_.direct_reclaim_cycles += spent;
       if (c) c->direct_reclaim += spent;
     }
   }
@@ -90,6 +89,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       f = it->second;
       if (c) c->host_fault += cfg_.minor_fault_cycles;
       g.minor_fault = true;
+      ++stats_.minor_faults;
     } else {
       f = take_frame(HostPage::Use::GuestMemory, now, c);
       pages_[f].swapcache = true;
@@ -98,7 +98,6 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       const Cycles stall = swap_->read(now) - now;
       ++stats_.swap_ins;
       ++stats_.major_faults;
-      stats_.major_fault_cycles += stall;
       if (c) c->major_fault += stall;
       g.major_fault = true;
     }

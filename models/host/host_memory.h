@@ -72,13 +72,12 @@ struct HostConfig {
 };
 
 struct HostStats {
-  std::uint64_t minor_faults = 0;  // host faults that allocated a frame for guest memory
+  std::uint64_t minor_faults = 0;  // host faults that mapped a frame without I/O (new, or from the swap cache)
   std::uint64_t major_faults = 0;  // host faults that read the page from swap
   std::uint64_t refaults = 0;      // faults on swapped-out pages (major, or found in the swap cache)
   std::uint64_t gup_calls = 0;     // gfn_to_pfn lookups (get_user_pages)
   std::uint64_t swap_ins = 0, swap_outs = 0;
-  std::uint64_t direct_reclaims = 0;
-  Cycles direct_reclaim_cycles = 0, major_fault_cycles = 0;
+  std::uint64_t direct_reclaims = 0;  // allocations that reclaimed directly (their cycles: the callers' CauseCycles)
 };
 
 class HostMemory {
@@ -121,11 +120,10 @@ class HostMemory {
   void unpin(Pfn pfn);
 
   // --- The per-page steps of reclaim (called by models/reclaim/vmscan) ---
-  // List moves: to the active head (SetPageActive), to the inactive head (ClearPageActive), and
-  // an inactive page back to the inactive head (putback of a page that cannot go yet).
+  // List moves: to the active head (SetPageActive), to the inactive head (ClearPageActive; also the
+  // putback of an inactive page that cannot go yet).
   void activate(Pfn pfn) { lru_move(pfn, true); }
   void deactivate(Pfn pfn) { lru_move(pfn, false); }
-  void rotate_inactive(Pfn pfn) { lru_move(pfn, false); }
   // page_referenced (mm/rmap.c): TestClearPageReferenced counts 1, and the host pte is tested and
   // cleared with ptep_clear_flush_young_notify: pte young | mmu_notifier_clear_flush_young.
   unsigned page_referenced(Pfn pfn, CauseCycles& c);
@@ -150,13 +148,11 @@ class HostMemory {
   std::uint64_t low_pages() const { return min_ * 5 / 4; }
   std::uint64_t high_pages() const { return min_ * 3 / 2; }
   std::uint64_t free_pages() const { return frames_.free_count(); }
-  bool has_swap() const { return swap_ != nullptr; }
 
   const HostPage& page(Pfn pfn) const { return pages_.at(pfn.v); }
   const LruLists& lru() const { return lru_; }
   const PageTable& host_table(std::uint16_t vm) const { return *vms_.at(vm).table; }
   const FrameAllocator& frames() const { return frames_; }
-  const SwapDevice* swap() const { return swap_.get(); }
   const HostStats& stats() const { return stats_; }
   // Every frame in use is accounted for once (a host page-table page, a shadow page, or guest
   // memory mapped by its host pte or in writeback); swap entries point at slots in use; no page

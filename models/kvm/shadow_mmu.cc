@@ -10,6 +10,13 @@
 namespace mmusim {
 
 namespace {
+// Marks the span of one vCPU's exit handling (RAII).
+struct InVcpu {
+  explicit InVcpu(bool& flag) : flag_(flag) { flag_ = true; }
+  ~InVcpu() { flag_ = false; }
+  bool& flag_;
+};
+
 constexpr std::int64_t kMinFreeMmuPages = 5;  // KVM_MIN_FREE_MMU_PAGES
 constexpr std::int64_t kRefillPages = 25;     // KVM_REFILL_PAGES
 constexpr unsigned kWriteFloodCount = 3;      // kvm_mmu_pte_write: the third write in a row floods
@@ -314,6 +321,7 @@ void ShadowMmu::sync_roots(KvmMmuPage* sp, CauseCycles& c) {
 // vCPU's TLBs (vmx_flush_tlb) on every load.
 TableNode* ShadowMmu::load_cr3(unsigned cpu, std::uint32_t pid, bool first, CauseCycles& c) {
   current_cpu_ = cpu;
+  const InVcpu in(in_vcpu_);
   Vcpu& v = vcpus_.at(cpu);
   if (!first) vm_exit(v, ExitReason::Cr3Load, c);
   PageTable& gpt = guest_.process(pid, &c);
@@ -331,6 +339,7 @@ TableNode* ShadowMmu::load_cr3(unsigned cpu, std::uint32_t pid, bool first, Caus
 
 CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) {
   current_cpu_ = cpu;
+  const InVcpu in(in_vcpu_);
   Vcpu& v = vcpus_.at(cpu);
   CauseCycles c;
   if (t.fault == WalkStatus::NotPresent && t.fault_level == 1) {
@@ -475,7 +484,7 @@ void ShadowMmu::drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c, bo
 // flush the VM's TLBs; called in the host's reclaim context (no vCPU is the requester).
 void ShadowMmu::invalidate_page(Gfn gfn, CauseCycles& c) {
   const unsigned cpu = current_cpu_;
-  current_cpu_ = kNoCpu;
+  if (!in_vcpu_) current_cpu_ = kNoCpu;  // kswapd, or another VM's vCPU: every vCPU gets the IPI
   ++stats_.notifier_invalidates;
   c.reclaim += cfg_.notifier_call_cycles;
   const std::vector<Pte*> sptes = sptes_of(gfn.v);
@@ -495,7 +504,7 @@ void ShadowMmu::invalidate_range_start(Gfn first, Gfn last, CauseCycles& c) {
 
 bool ShadowMmu::clear_flush_young(Gfn gfn, CauseCycles& c) {
   const unsigned cpu = current_cpu_;
-  current_cpu_ = kNoCpu;
+  if (!in_vcpu_) current_cpu_ = kNoCpu;
   ++stats_.notifier_young_calls;
   c.reclaim += cfg_.notifier_call_cycles;
   const bool young = policy_->clear_flush_young(*this, gfn.v, c);

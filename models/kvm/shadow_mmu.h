@@ -110,7 +110,6 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
 
   const KvmStats& stats() const { return stats_; }
   std::size_t shadow_pages() const { return pages_.size(); }
-  std::uint64_t max_mmu_pages() const { return cfg_.max_mmu_pages; }
 
  private:
   struct Vcpu {
@@ -149,6 +148,7 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   KvmConfig cfg_;
   std::map<unsigned, Vcpu> vcpus_;
   unsigned current_cpu_ = 0;  // the vCPU whose guest is running KVM's caller (for pte-write traps)
+  bool in_vcpu_ = false;      // handling one of that vCPU's exits (a notifier call then comes from its direct reclaim)
   std::map<Key, std::unique_ptr<KvmMmuPage>> pages_;  // the shadow page hash
   std::map<std::uint64_t, KvmMmuPage*> page_at_frame_;
   std::map<const Pte*, KvmMmuPage*> page_at_spt_;     // &sp->spt.e[0] -> sp

@@ -20,12 +20,6 @@ std::uint64_t SwapDevice::alloc_slot() {
   return s;
 }
 
-void SwapDevice::free_slot(std::uint64_t slot) {
-  if (!slot_in_use(slot)) throw std::logic_error("free of a swap slot not in use");
-  used_[slot] = false;
-  --used_count_;
-  next_hint_ = std::min(next_hint_, slot);
-}
 
 Cycles SwapDevice::submit(Cycles now, Cycles latency, std::uint64_t& counter) {
   ++counter;

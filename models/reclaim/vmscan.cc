@@ -40,7 +40,7 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
     ++stats_.pages_scanned;
     work.reclaim += cfg_.scan_page_cycles;
     if (host_.page(p).pinned) {
-      host_.rotate_inactive(p);
+      host_.deactivate(p);
       continue;
     }
     work.reclaim += cfg_.rmap_walk_cycles;
@@ -63,7 +63,7 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       }
     }
     if (host_.page(p).pinned) {  // the unmap's notifier did not drop KVM's reference
-      host_.rotate_inactive(p);
+      host_.deactivate(p);
       continue;
     }
     if (host_.page(p).dirty) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "config/config.h"
+#include "kvm/aging/aging_policy.h"
 
 namespace mmusim {
 
@@ -68,7 +69,9 @@ const std::vector<KeySpec>& config_keys() {
       BOOL_KEY(sim, check, "false",
                "run the invariant checker (translation caches vs page tables, frame accounting)"),
       BOOL_KEY(sim, check_abort, "false",
-               "with sim.check: stop at the first invariant violation, describing it (exit code 1)"),
+               "with sim.check: stop at the first invariant violation, describing it (exit code 3)"),
+      UINT_KEY(sim, check_every, "4096", "records", 1, 1ull << 40,
+               "with sim.check: run the checker every this many records of each vCPU, and at the end"),
       UINT_KEY(sim, cpu_mhz, "3000", "MHz", 1, 100000, "core clock: converts cycles to simulated seconds"),
       UINT_KEY(sim, trace_queue_records, "1048576", "records", 1, 1 << 26,
                "trace records read ahead of the vCPUs (32 bytes each); a vCPU whose records lie further "
@@ -137,8 +140,7 @@ const std::vector<KeySpec>& config_keys() {
 
       UINT_KEY(kvm, max_mmu_pages, "0", "pages", 0, 1 << 24,
                "shadow page limit n_max_mmu_pages; 0 = 2% of guest pages, at least 64 (2.6.28); else at least 64"),
-      CHOICE_KEY(kvm, aging, "notifier",
-                 (std::vector<std::string>{"pinned", "notifier", "spte-lru", "young", "access-track"}),
+      CHOICE_KEY(kvm, aging, "notifier", aging_policy_names(),
                  "how the host learns which guest pages are hot (FIDELITY.md): pinned, notifier, spte-lru, young, "
                  "access-track"),
       UINT_KEY(kvm, spte_lru_drop_every, "16", "pages", 1, 1 << 30,

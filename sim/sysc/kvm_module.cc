@@ -87,8 +87,7 @@ void KvmModule::fill_summary(RunSummary& s) const {
   s.host_major_faults = h.stats().major_faults;
   s.swap_ins = h.stats().swap_ins, s.swap_outs = h.stats().swap_outs;
   s.refaults = h.stats().refaults;
-  s.major_fault_cycles = h.stats().major_fault_cycles;
-  s.direct_reclaims = h.stats().direct_reclaims, s.direct_reclaim_cycles = h.stats().direct_reclaim_cycles;
+  s.direct_reclaims = h.stats().direct_reclaims;
   s.frames_used = h.frames().used();
 }
 

@@ -167,8 +167,9 @@ TEST_CASE("the swap device serves queue_depth requests in parallel, each for its
   CHECK(two.write(0) == 500);
   CHECK(two.write(0) == 500);
   CHECK(two.write(0) == 1000);
-  CHECK(one.alloc_slot() == 0);
-  CHECK(one.alloc_slot() == 1);
-  one.free_slot(0);
-  CHECK(one.alloc_slot() == 0);  // the lowest free slot
+  SwapDevice tiny(2, 1, 1, 1);
+  CHECK(tiny.alloc_slot() == 0);
+  CHECK(tiny.alloc_slot() == 1);
+  CHECK(tiny.alloc_slot() == SwapDevice::kNoSlot);  // full
+  CHECK(tiny.slots_used() == 2);
 }
