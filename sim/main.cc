@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <boost/program_options.hpp>
+#include <new>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -236,6 +237,10 @@ int sc_main(int argc, char* argv[]) {
     return 2;
   } catch (const po::error& e) {
     std::cerr << "mmusim: " << e.what() << '\n';
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "mmusim: this machine ran out of memory for the simulation; lower host.mem_mb, guest.mem_mb, "
+                 "guest.vms or the number of processes in the trace\n";
     return 2;
   } catch (const InvariantViolation& e) {
     std::cerr << "mmusim: invariant violation " << e.what() << " (sim.check_abort)\n";

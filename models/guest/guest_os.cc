@@ -8,6 +8,7 @@ GuestOs::GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bo
 PageTable& GuestOs::process(std::uint32_t pid, CauseCycles* cost) {
   if (auto it = procs_.find(pid); it != procs_.end()) return *it->second;
   auto table = std::make_unique<PageTable>(frames_);  // built before it is listed: a throw leaves no trace
+  table_at_gfn_[table->root_frame()] = table->root();
   const CauseCycles c = cleared(table->root_frame());
   if (cost) *cost += c;
   ++stats_.processes;
@@ -32,6 +33,7 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
     const unsigned i = pt_index(vpn, level);
     if (!t->child[i]) {
       TableNode* child = pt.new_table(level - 1);
+      table_at_gfn_[child->frame] = child;
       c += cleared(child->frame);
       c += store(t, i, Pte::make(child->frame, pte_bits::W | pte_bits::U | pte_bits::A), child);
     }
@@ -47,9 +49,8 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
 }
 
 TableNode* GuestOs::table_at(std::uint64_t gfn) const {
-  for (const auto& [pid, pt] : procs_)
-    if (TableNode* t = pt->table_at(gfn)) return t;
-  return nullptr;
+  const auto it = table_at_gfn_.find(gfn);
+  return it == table_at_gfn_.end() ? nullptr : it->second;
 }
 
 std::size_t GuestOs::table_pages() const {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "common/cycle_causes.h"
 #include "common/frame_allocator.h"
@@ -72,6 +73,7 @@ class GuestOs {
   bool dirty_at_fault_;
   GuestHooks* hooks_ = nullptr;
   std::map<std::uint32_t, std::unique_ptr<PageTable>> procs_;
+  std::unordered_map<std::uint64_t, TableNode*> table_at_gfn_;  // every process's table pages (lookup only)
   GuestOsStats stats_;
 };
 

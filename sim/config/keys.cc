@@ -94,7 +94,7 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(walk, dirty_assist_cycles, "0", "cycles", 0, kMaxCycles,
                "cost of the assist that sets PTE.D on a write to a cached clean entry (not published: calibrate)"),
 
-      UINT_KEY(guest, mem_mb, "1024", "MiB", 1, 1 << 20, "memory of each guest VM"),
+      UINT_KEY(guest, mem_mb, "1024", "MiB", 1, 1 << 16, "memory of each guest VM"),
       UINT_KEY(guest, vms, "1", "VMs", 1, 64,
                "virtual machines (native mode: address-space namespaces); every record's vm must be below this"),
       UINT_KEY(guest, vcpus, "1", "vCPUs", 1, 256,
@@ -104,7 +104,7 @@ const std::vector<KeySpec>& config_keys() {
                "shadow mode: the guest marks a new anonymous pte dirty on any fault (do_anonymous_page, "
                "Linux 2.6.24-2.6.31); false: only on a write fault"),
 
-      UINT_KEY(host, mem_mb, "4096", "MiB", 1, 1 << 20,
+      UINT_KEY(host, mem_mb, "4096", "MiB", 1, 1 << 16,
                "host physical memory (native mode: the machine's memory, page tables included)"),
 
       BOOL_KEY(reclaim, new_anon_active, "true",

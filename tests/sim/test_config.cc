@@ -83,7 +83,7 @@ TEST_CASE("config: bad input names the file, the line and the key", "[config]") 
         "--set: nosuch.key: unknown key (`mmusim config --list` shows every key)");
   CHECK(error_of([&] { c.set("tlb.l1d_ways"); }) == "--set: expected key=value, got 'tlb.l1d_ways'");
   CHECK(error_of([&] { c.set("host.mem_mb=99999999999999999999999"); }) ==
-        "--set: host.mem_mb: '99999999999999999999999' is out of range [1, 1048576]");
+        "--set: host.mem_mb: '99999999999999999999999' is out of range [1, 65536]");
 }
 
 TEST_CASE("config: TLB entries must be a multiple of ways, blaming the key that was set", "[config]") {
