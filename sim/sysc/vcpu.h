@@ -1,7 +1,8 @@
 // One virtual CPU: an SC_THREAD that replays its records, loosely timed. It keeps a local cycle
 // offset and synchronises with SystemC time only when the quantum is used up, between trace
 // batches, and before it calls the memory system (whose state other vCPUs share). Cycle counts
-// of one vCPU do not depend on the quantum.
+// of one vCPU do not depend on the quantum unless another thread (a vCPU, kswapd under memory
+// pressure) changes what it translates through.
 #pragma once
 #include <exception>
 #include <functional>

@@ -44,3 +44,4 @@ $GEN --pattern seq --accesses 10000 --footprint-pages 16 --seed 1 > "$OUT/synthe
 $GEN --pattern uniform --accesses 10000 --footprint-pages 256 --vcpus 2 --pids 2 --seed 1 \
   > "$OUT/synthetic/multi-vcpu.csv"
 $GEN --pattern tlbhit --accesses 10000 --seed 1 > "$OUT/synthetic/tlbhit-small.csv"
+$GEN --pattern hotcold --accesses 100000 --footprint-pages 12000 --hot-pages 400 --hot-fraction 0.9 --seed 11 > "$OUT/synthetic/pressure.csv"
