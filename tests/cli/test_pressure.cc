@@ -67,9 +67,12 @@ TEST_CASE("pinned never reclaims a page an spte maps and ends in a clear out-of-
   // With room for everything, pinned runs (nothing to reclaim).
   const auto fits = study("fits", "--set kvm.aging=pinned --set host.mem_mb=64");
   CHECK(u(fits, "swap_outs") == 0);
-  // Under pressure, every guest page an spte maps is pinned: the host runs out and says so.
+  // Under pressure, every guest page an spte maps is pinned: the host runs out and says so. The
+  // checker runs every 256 records until then and would stop the run with exit code 3 if a
+  // page an spte maps had been reclaimed.
   const Result r = run_mmusim("run -q --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
-                              "/traces/synthetic/pressure.csv --set kvm.aging=pinned --out oom");
+                              "/traces/synthetic/pressure.csv --set kvm.aging=pinned --out oom --set sim.check=true "
+                              "--set sim.check_abort=true --set sim.check_every=256");
   CHECK(r.code == 2);
   CHECK(r.err.find(kSource + "/configs/pressure.cfg:14: host.mem_mb: host memory exhausted") != std::string::npos);
   CHECK(r.err.find("kvm.aging = pinned: pages mapped by sptes cannot be reclaimed") != std::string::npos);
