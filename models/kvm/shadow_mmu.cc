@@ -375,10 +375,38 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     c += guest_.handle_page_fault(v.pid, vpn, write);
     return c;
   }
+  const std::uint64_t seq = notifier_seq_;
   const Pfn pfn = host_fault(gw.leaf->frame(), c);
-  free_some_pages(c);
+  if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
+    v.sleeping = true;
+    v.seq = seq;
+    v.vpn = vpn, v.write = write, v.fetch = fetch, v.pfn = pfn;
+    return c;
+  }
+  fetch_sptes(v, vpn, write, gw, pfn, c);
+  return c;
+}
 
-  // FNAME(fetch): shadow pages for the missing levels, then the leaf spte.
+CauseCycles ShadowMmu::finish_fault(unsigned cpu) {
+  current_cpu_ = cpu;
+  const InVcpu in(in_vcpu_);
+  Vcpu& v = vcpus_.at(cpu);
+  CauseCycles c;
+  if (!v.sleeping) return c;
+  v.sleeping = false;
+  if (notifier_seq_ != v.seq) {  // mmu_notifier_retry: drop the pfn, let the access fault again
+    ++stats_.notifier_retries;
+    return c;
+  }
+  // The guest did not run meanwhile: its tables are as the first walk saw them.
+  const WalkResult gw = hardware_walk(guest_.process(v.pid).root(), WalkRequest{v.vpn, v.write, v.fetch});
+  fetch_sptes(v, v.vpn, v.write, gw, v.pfn, c);
+  return c;
+}
+
+// FNAME(fetch), under mmu_lock: shadow pages for the missing levels, then the leaf spte.
+void ShadowMmu::fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, Pfn pfn, CauseCycles& c) {
+  free_some_pages(c);
   KvmMmuPage* sp = v.root;
   for (unsigned level = kLevels; level > 1; --level) {
     const unsigned i = pt_index(vpn, level);
@@ -396,7 +424,6 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
   // emulate it; user code never maps its own page tables here, so this cannot happen.
   if (write && !sp->spt.e[i].writable()) throw std::logic_error("guest write to one of its own page tables");
   v.last_pt_write_count = 0;  // "reset fork detector"
-  return c;
 }
 
 CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pte value) {
@@ -486,6 +513,7 @@ void ShadowMmu::invalidate_page(Gfn gfn, CauseCycles& c) {
   const unsigned cpu = current_cpu_;
   if (!in_vcpu_) current_cpu_ = kNoCpu;  // kswapd, or another VM's vCPU: every vCPU gets the IPI
   ++stats_.notifier_invalidates;
+  ++notifier_seq_;
   c.reclaim += cfg_.notifier_call_cycles;
   const std::vector<Pte*> sptes = sptes_of(gfn.v);
   for (Pte* s : sptes) {

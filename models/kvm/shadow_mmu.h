@@ -19,6 +19,7 @@
 #include "kvm/kvm_mmu_page.h"
 #include "mmu/checker.h"
 #include "mmu/mmu.h"
+#include "paging/walker.h"
 
 namespace mmusim {
 
@@ -54,6 +55,7 @@ struct KvmStats {
   std::uint64_t notifier_young_calls = 0;  // clear_flush_young calls (the host's page_referenced)
   std::uint64_t young_hits = 0;            // of which KVM answered young
   std::uint64_t sptes_zapped_invalidate = 0, sptes_zapped_aging = 0, sptes_dropped_lru = 0;
+  std::uint64_t notifier_retries = 0;      // faults dropped by mmu_notifier_retry after sleeping
   std::uint64_t vmexits() const;
 };
 
@@ -77,7 +79,12 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   // The hardware's walk of the shadow table failed for `vpn` on `cpu` (NotPresent or
   // Protection). Either the #PF goes to the guest directly (notrap spte) or the vCPU exits and
   // KVM runs FNAME(page_fault). Returns the cycles by cause.
+  // A fault whose host page had to be read from swap sleeps: it returns with the stall in
+  // major_fault and the vCPU, once it has waited, calls finish_fault. If an invalidation ran
+  // meanwhile (mmu_notifier_retry: mmu_notifier_seq moved) the fault is dropped and the access
+  // faults again; else the spte is installed.
   CauseCycles page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t);
+  CauseCycles finish_fault(unsigned cpu);
 
   // GuestHooks: the guest cleared a new frame (the host backs the gfn), or stored into one of its
   // page-table pages.
@@ -121,6 +128,12 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
     std::uint64_t last_pt_write_gfn = ~0ull;
     unsigned last_pt_write_count = 0;
     Pte* last_pte_updated = nullptr;
+    // A fault asleep on a swap read (gfn_to_pfn): what it continues with once the vCPU has waited.
+    bool sleeping = false;
+    std::uint64_t seq = 0;  // mmu_notifier_seq when the fault began
+    Vpn vpn;
+    bool write = false, fetch = false;
+    Pfn pfn;
   };
   using Key = std::pair<std::uint64_t, unsigned>;  // (gfn, level)
 
@@ -137,6 +150,7 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   bool sync_page(KvmMmuPage* sp, CauseCycles& c);
   void sync_roots(KvmMmuPage* sp, CauseCycles& c);
   Pfn host_fault(std::uint64_t gfn, CauseCycles& c);
+  void fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, Pfn pfn, CauseCycles& c);
   KvmMmuPage* sp_of(const Pte* spte) const;
   static constexpr unsigned kNoCpu = ~0u;
   std::vector<KvmMmuPage*> pages_of(std::uint64_t gfn) const;
@@ -154,6 +168,7 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   std::map<const Pte*, KvmMmuPage*> page_at_spt_;     // &sp->spt.e[0] -> sp
   std::unique_ptr<AgingPolicy> policy_;
   std::function<Cycles()> now_ = [] { return Cycles{0}; };
+  std::uint64_t notifier_seq_ = 0;  // kvm->mmu_notifier_seq: bumped by every invalidation
   std::list<KvmMmuPage*> active_;                     // active_mmu_pages: newest first
   std::map<std::uint64_t, std::vector<Pte*>> rmap_;   // gfn -> leaf sptes mapping it
   KvmStats stats_;

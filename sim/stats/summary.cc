@@ -94,6 +94,8 @@ const std::vector<ColumnSpec>& summary_columns() {
       U64_COL(kswapd_cycles, "cycles", "kswapd's busy time on its own host CPU"),
       U64_COL(refaults, "faults", "host faults on swapped-out guest pages (major, or found in the swap cache)"),
       U64_COL(major_fault_cycles, "cycles", "vCPU time stalled in host major faults, waiting for swap reads"),
+      U64_COL(notifier_retries, "faults",
+              "shadow faults dropped after sleeping on a swap read because an invalidation ran (mmu_notifier_retry)"),
       U64_COL(vmexits_access_track, "exits", "VM exits restoring access-tracked sptes (kvm.aging = access-track, mark)"),
       U64_COL(vcpu_cycles, "cycles", "busy cycles summed over vCPUs: gap + tlb + walk + dirty_assist + vmexit + guest_fault + shadow_fault + pt_write + host_fault + ipi + major_fault + direct_reclaim cycles"),
       U64_COL(gap_cycles, "cycles", "non-memory work given by the trace's gap column"),

@@ -39,8 +39,10 @@ struct MemoryIf : virtual sc_core::sc_interface {
   virtual void attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) = 0;
   // vCPU `cpu` now runs (vm, pid).
   virtual Cr3Load switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) = 0;
-  // Handles the fault of a failed translation on `cpu`; returns its cost by cause.
+  // Handles the fault of a failed translation on `cpu`; returns its cost by cause. A fault that
+  // slept on a swap read (major_fault > 0) is continued by finish_fault once the vCPU has waited.
   virtual CauseCycles handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) = 0;
+  virtual CauseCycles finish_fault(unsigned cpu) = 0;
 };
 
 struct RunSummary;

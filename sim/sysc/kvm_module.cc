@@ -57,6 +57,7 @@ void KvmModule::fill_summary(RunSummary& s) const {
     k.notifier_invalidates += x.notifier_invalidates, k.notifier_young_calls += x.notifier_young_calls;
     k.young_hits += x.young_hits, k.sptes_zapped_invalidate += x.sptes_zapped_invalidate;
     k.sptes_zapped_aging += x.sptes_zapped_aging, k.sptes_dropped_lru += x.sptes_dropped_lru;
+    k.notifier_retries += x.notifier_retries;
     s.shadow_pages += m->shadow_pages();
   }
   s.vmexits = k.vmexits();
@@ -76,6 +77,7 @@ void KvmModule::fill_summary(RunSummary& s) const {
   s.notifier_invalidates = k.notifier_invalidates, s.notifier_young_calls = k.notifier_young_calls;
   s.young_hits = k.young_hits, s.sptes_zapped_invalidate = k.sptes_zapped_invalidate;
   s.sptes_zapped_aging = k.sptes_zapped_aging, s.sptes_dropped_lru = k.sptes_dropped_lru;
+  s.notifier_retries = k.notifier_retries;
   for (const auto& g : guests_) {
     s.guest_page_faults += g->stats().page_faults;
     s.processes += g->stats().processes;

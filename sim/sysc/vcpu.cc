@@ -87,7 +87,13 @@ void Vcpu::replay() {
           offset_ += c, stats_.cycles += c, c = 0;
           sync();
           ++stats_.faults;
-          charge(memory->handle_fault(cpu_, Vpn{vpn}, write, fetch, t), c);
+          const CauseCycles f = memory->handle_fault(cpu_, Vpn{vpn}, write, fetch, t);
+          charge(f, c);
+          if (f.major_fault) {  // the fault sleeps on a swap read: wait for it, then let it finish
+            offset_ += c, stats_.cycles += c, c = 0;
+            sync();
+            charge(memory->finish_fault(cpu_), c);
+          }
         }
       }
       offset_ += c;

@@ -38,6 +38,9 @@ TEST_CASE("notifier-only evicts the hot set as if cold, young protects it, spte-
   // Under notifier-only the host never hears of accesses through instantiated sptes
   // (young_hits 0), and hot pages keep coming back from swap: many times what young pays.
   CHECK(u(notifier, "young_hits") == 0);
+  // While a fault sleeps on a swap read, kswapd keeps reclaiming this VM's pages: some faults find
+  // mmu_notifier_seq moved and are retried (mmu_notifier_retry).
+  CHECK(u(notifier, "notifier_retries") > 0);
   CHECK(u(notifier, "swap_ins") > 10 * u(young, "swap_ins"));
   // young harvests the spte A bits and keeps the hot set resident: only a few refaults.
   CHECK(u(young, "young_hits") > 0);
