@@ -181,3 +181,21 @@ TEST_CASE("config --list shows every key with its default and unit", "[cli]") {
   CHECK(r.out.find("cost.host_minor_fault_cycles    3200      cycles") != std::string::npos);
   CHECK(r.out.find("sim.check                       false") != std::string::npos);
 }
+
+TEST_CASE("a long run shows its progress on a terminal and nothing otherwise", "[cli][progress]") {
+  // `script` (bsdutils, essential in Debian) gives the run a terminal. Progress is redrawn every
+  // 500 ms, so the trace must take longer than that: 30M records, about a second.
+  REQUIRE(run_mmusim("gen --pattern tlbhit --accesses 30000000 --out long.csv").code == 0);
+  const std::string cmd = "cd '" + test_dir() + "' && script -qec \"SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " +
+                          std::string(MMUSIM_BIN) + " run -q --trace long.csv --out tty\" /dev/null > tty.txt";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string tty = slurp(test_dir() + "/tty.txt");
+  CHECK(tty.find(" records, ") != std::string::npos);  // "\r9015296 records, 18.0 M/s, 32%, 1 s left"
+  CHECK(tty.find(" M/s, ") != std::string::npos);
+  CHECK(tty.find("s left") != std::string::npos);
+  const Result plain = run_mmusim("run -q --trace long.csv --out plain");  // stderr is a file
+  REQUIRE(plain.code == 0);
+  CHECK(plain.err.empty());
+  CHECK(read_summary(test_dir() + "/tty/summary.csv").at("cycles") == read_summary(test_dir() + "/plain/summary.csv").at("cycles"));
+  std::remove((test_dir() + "/long.csv").c_str());
+}
