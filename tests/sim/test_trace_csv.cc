@@ -12,31 +12,16 @@
 #include "trace/reader.h"
 
 using namespace mmusim;
+using mmusim::test::read_all;
 using mmusim::test::temp_file;
+using mmusim::test::trace_error;
 
 namespace {
 
 
-// Reads the whole trace in batches of 7 records (not a divisor of anything below: exercises the
-// batch boundaries).
-std::vector<TraceRecord> read_all(const std::string& path, TraceFormat f = TraceFormat::Auto) {
-  auto r = open_trace(path, f);
-  std::vector<TraceRecord> v;
-  TraceRecord buf[7];
-  while (std::size_t n = r->read(buf, 7)) v.insert(v.end(), buf, buf + n);
-  CHECK(r->read(buf, 7) == 0);  // stays at the end
-  return v;
-}
-
 // The message of the InputError that reading `content` as a CSV trace throws.
 std::string csv_error(const std::string& name, const std::string& content, TraceFormat f = TraceFormat::Csv) {
-  std::string path = temp_file(name, content);
-  try {
-    read_all(path, f);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return trace_error(name, content, f);
 }
 
 }  // namespace

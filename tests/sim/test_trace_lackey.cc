@@ -12,30 +12,17 @@
 #include "trace/reader.h"
 
 using namespace mmusim;
+using mmusim::test::read_all;
 using mmusim::test::temp_file;
+using mmusim::test::trace_error;
 
 namespace {
 
 
-std::vector<TraceRecord> read_all(const std::string& path, TraceFormat f = TraceFormat::Auto,
-                                  std::size_t batch = 5) {
-  auto r = open_trace(path, f);
-  std::vector<TraceRecord> v;
-  std::vector<TraceRecord> buf(batch);
-  while (std::size_t n = r->read(buf.data(), batch)) v.insert(v.end(), buf.begin(), buf.begin() + n);
-  CHECK(r->read(buf.data(), batch) == 0);
-  return v;
-}
 
 std::string lackey_error(const std::string& name, const std::string& content,
                          TraceFormat f = TraceFormat::Lackey) {
-  std::string path = temp_file(name, content);
-  try {
-    read_all(path, f);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return trace_error(name, content, f);
 }
 
 const std::string kBanner = "==3776== Lackey, an example Valgrind tool\n";
