@@ -162,6 +162,13 @@ void print_summary_table(std::ostream& out, const RunSummary& s) {
                             std::to_string(s.sptes_zapped) + " zapped, " + std::to_string(s.remote_tlb_flushes) +
                             " remote flushes)");
     row("host minor faults", std::to_string(s.host_minor_faults));
+    if (s.swap_outs || s.swap_ins) {
+      row("reclaim (" + s.policy + ")", std::to_string(s.pages_scanned) + " pages scanned, " + std::to_string(s.swap_outs) +
+                                             " swapped out, " + std::to_string(s.swap_ins) + " swapped in, " +
+                                             std::to_string(s.young_hits) + " young answers");
+      row("kswapd", std::to_string(s.kswapd_wakeups) + " wakeups, " + std::to_string(s.kswapd_cycles) + " cycles; " +
+                        std::to_string(s.direct_reclaims) + " direct reclaims");
+    }
   }
   row("dirty assists", std::to_string(s.dirty_assists));
   row("frames used", std::to_string(s.frames_used) + " host (" + std::to_string(s.page_table_pages) + " page-table pages" +
@@ -171,7 +178,8 @@ void print_summary_table(std::ostream& out, const RunSummary& s) {
                                 {"assist", s.dirty_assist_cycles}, {"vmexit", s.vmexit_cycles},
                                 {"guest fault", s.guest_fault_cycles}, {"shadow fault", s.shadow_fault_cycles},
                                 {"pt write", s.pt_write_cycles}, {"host fault", s.host_fault_cycles},
-                                {"ipi", s.ipi_cycles}, {"gap", s.gap_cycles}})
+                                {"ipi", s.ipi_cycles}, {"major fault", s.major_fault_cycles},
+                                {"direct reclaim", s.direct_reclaim_cycles}, {"gap", s.gap_cycles}})
     if (v) causes += (causes.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(v);
   row("cycles by cause", causes);
   if (s.invariant_violations) row("INVARIANT VIOLATIONS", std::to_string(s.invariant_violations));
