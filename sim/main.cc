@@ -8,6 +8,7 @@
 // Exit codes: 0 success, 2 bad input (one message naming file, line and key), 3 an invariant
 // violation with sim.check_abort, 1 internal error.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <new>
@@ -22,6 +23,8 @@
 #include "common/errors.h"
 #include "config/config.h"
 #include "input_error.h"
+#include "cli_support.h"
+#include "compare.h"
 #include "simulation.h"
 #include "trace/generator.h"
 
@@ -37,47 +40,10 @@ const char* kUsage =
     "  config         --list | [--config F] [--set key=value]... --show\n"
     "  columns        list the columns of summary.csv\n"
     "  parse          --trace T [--format F]: read the trace without simulating\n"
-    "  gen            write a synthetic trace (mmusim gen --help)\n";
+    "  gen            write a synthetic trace (mmusim gen --help)\n"
+    "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
-
-Config load_config(const std::string& file, const std::vector<std::string>& sets) {
-  Config c;
-  if (!file.empty()) c.load_file(file);
-  for (const std::string& s : sets) c.set(s);
-  c.validate();
-  return c;
-}
-
-void make_dir(const std::string& dir) {
-  struct stat st {};
-  if (stat(dir.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) throw InputError(dir, 0, "--out", "exists and is not a directory");
-    return;
-  }
-  if (mkdir(dir.c_str(), 0777) != 0) throw InputError(dir, 0, "--out", std::string("cannot create: ") + std::strerror(errno));
-}
-
-void save_config(const std::string& path, const Config& c) {
-  std::ofstream out(path);
-  out << "# Effective configuration of this run: every key, as `mmusim run --config " << path << "` reads it.\n";
-  std::string section;
-  for (const auto& [key, value] : c.effective()) {
-    const std::string sec = key.substr(0, key.find('.'));
-    if (sec != section) out << (section.empty() ? "" : "\n") << '[' << (section = sec) << "]\n";
-    out << key.substr(key.find('.') + 1) << " = " << value << '\n';
-  }
-  if (!out) throw InputError(path, 0, "--out", "cannot write");
-}
-
-// Parses `args` against `desc`; prints the help and returns false when --help was asked for.
-bool parse_args(const std::vector<std::string>& args, const po::options_description& desc, po::variables_map& vm) {
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  po::notify(vm);
-  if (!vm.count("help")) return true;
-  std::cout << desc;
-  return false;
-}
 
 int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   std::string config_file, trace, out_dir = "out", format = "auto";
@@ -209,6 +175,13 @@ int cmd_parse(const std::vector<std::string>& args) {
   return 0;
 }
 
+// This program's own path, for the runs compare starts.
+std::string self_path(const char* argv0) {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string(argv0);
+}
+
 int dispatch(int argc, char* argv[]) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return cmd_run({}, true);
@@ -219,6 +192,7 @@ int dispatch(int argc, char* argv[]) {
   if (cmd == "columns") return cmd_columns();
   if (cmd == "parse") return cmd_parse(rest);
   if (cmd == "gen") return gen_command(argc - 1, argv + 1);
+  if (cmd == "compare") return compare_command(self_path(argv[0]), rest);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
     return 0;

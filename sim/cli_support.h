@@ -1,0 +1,21 @@
+// Pieces the mmusim commands share: loading the configuration, the output folder, argument parsing.
+#pragma once
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace mmusim {
+
+// Defaults, then `file` (if any), then each --set; validated. Throws InputError.
+Config load_config(const std::string& file, const std::vector<std::string>& sets);
+// Creates `dir` if needed; throws InputError naming --out if it cannot be created or written.
+void make_dir(const std::string& dir);
+// Writes every key as an INI file that --config reads back.
+void save_config(const std::string& path, const Config& c);
+// Parses `args` against `desc`; prints the help and returns false when --help was asked for.
+bool parse_args(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
+                boost::program_options::variables_map& vm);
+
+}  // namespace mmusim

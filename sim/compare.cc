@@ -1,0 +1,250 @@
+#include "compare.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <unordered_map>
+
+#include "cli_support.h"
+#include "input_error.h"
+#include "kvm/aging/aging_policy.h"
+#include "reclaim/bounds.h"
+#include "stats/summary.h"
+#include "trace/reader.h"
+
+namespace po = boost::program_options;
+
+namespace mmusim {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> v;
+  std::stringstream in(s);
+  for (std::string x; std::getline(in, x, ',');)
+    if (!x.empty()) v.push_back(x);
+  return v;
+}
+
+// summary.csv of a finished run: column -> value, in file order.
+std::vector<std::pair<std::string, std::string>> read_row(const std::string& path) {
+  std::ifstream in(path);
+  std::string header, row;
+  if (!std::getline(in, header) || !std::getline(in, row)) return {};
+  const auto h = split_list(header), r = split_list(row);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; i < h.size() && i < r.size(); ++i) out.emplace_back(h[i], r[i]);
+  return out;
+}
+
+// The guest data pages the trace touches, in order, numbered densely, and how many guest
+// page-table pages they need (each lives in a host frame too).
+struct References {
+  std::vector<std::uint32_t> refs;
+  std::uint64_t table_pages = 0;
+};
+
+References references(const std::string& trace, TraceFormat format, const SimConfig& cfg) {
+  auto reader = open_trace(trace, format);
+  reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg.guest.vms), static_cast<std::uint32_t>(cfg.guest.vcpus)));
+  References r;
+  std::unordered_map<std::uint64_t, std::uint32_t> id;  // lookup only
+  std::unordered_map<std::uint64_t, bool> tables[4];     // roots, PDPTs, PDs, PTs (lookup only)
+  std::vector<TraceRecord> buf(4096);
+  while (std::size_t n = reader->read(buf.data(), buf.size())) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const TraceRecord& t = buf[i];
+      const std::uint64_t space = (std::uint64_t{t.vm} << 32) | t.pid;
+      const std::uint64_t last = (t.gva + (t.size ? t.size : 1) - 1) >> 12;
+      for (std::uint64_t vpn = t.gva >> 12; vpn <= last; ++vpn) {
+        const std::uint64_t key = (space << 36) ^ (vpn & ((std::uint64_t{1} << 36) - 1));
+        auto [it, fresh] = id.try_emplace(key, static_cast<std::uint32_t>(id.size()));
+        r.refs.push_back(it->second);
+        if (!fresh) continue;
+        tables[0][space] = true;
+        for (unsigned level = 1; level <= 3; ++level) tables[level][(space << 36) ^ (vpn >> (9 * (4 - level)))] = true;
+      }
+    }
+  }
+  for (const auto& t : tables) r.table_pages += t.size();
+  return r;
+}
+
+// Runs `mmusim run ...args` with its output in `log`; returns the child's pid.
+pid_t spawn(const std::string& self, const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(self.c_str()));
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(self.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string ratio(std::uint64_t a, std::uint64_t b) {
+  if (b == 0) return a == 0 ? "1.000" : "inf";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(3) << static_cast<double>(a) / static_cast<double>(b);
+  return s.str();
+}
+
+}  // namespace
+
+int compare_command(const std::string& self, const std::vector<std::string>& args) {
+  std::string config_file, trace, out_dir = "out", format = "auto", policies_arg;
+  std::vector<std::string> sets;
+  unsigned jobs = 1;
+  po::options_description desc("mmusim compare");
+  desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
+      "trace,t", po::value(&trace), "trace file")("format", po::value(&format), "auto, csv, lackey")(
+      "set", po::value(&sets)->composing(), "override a key (repeatable)")(
+      "policies,p", po::value(&policies_arg), "kvm.aging policies, comma-separated (default: all five)")(
+      "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory");
+  po::variables_map vm;
+  if (!parse_args(args, desc, vm)) return 0;
+
+  // Everything is checked before any run starts.
+  if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
+  if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
+  std::vector<std::string> policies = policies_arg.empty() ? aging_policy_names() : split_list(policies_arg);
+  for (const std::string& p : policies) {
+    const auto& known = aging_policy_names();
+    if (std::find(known.begin(), known.end(), p) == known.end())
+      throw InputError("--policies", 0, "kvm.aging", "unknown policy '" + p + "'");
+  }
+  std::vector<std::string> run_sets = sets;
+  run_sets.push_back("sim.mode=shadow");  // policies are about shadow paging
+  const Config cfg = load_config(config_file, run_sets);
+  const TraceFormat fmt = parse_trace_format(format, "--format");
+  { std::ifstream probe(trace); if (!probe) throw InputError(trace, 0, "", "cannot open trace"); }
+  make_dir(out_dir);
+  const std::string csv = out_dir + "/compare.csv";
+  std::remove(csv.c_str());
+
+  // The runs, -j at a time; the bounds are computed meanwhile.
+  std::vector<std::pair<pid_t, std::string>> running;
+  std::map<std::string, int> status;
+  auto reap_one = [&] {
+    int st = 0;
+    const pid_t pid = wait(&st);
+    for (auto it = running.begin(); it != running.end(); ++it)
+      if (it->first == pid) {
+        status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        running.erase(it);
+        return;
+      }
+  };
+  std::size_t next = 0;
+  auto launch_some = [&] {
+    while (next < policies.size() && running.size() < jobs) {
+      const std::string& p = policies[next++];
+      const std::string dir = out_dir + "/" + p;
+      make_dir(dir);
+      std::vector<std::string> a = {"run", "-q", "--trace", trace, "--format", format, "--out", dir};
+      if (!config_file.empty()) a.insert(a.end(), {"--config", config_file});
+      for (const std::string& s : run_sets) a.insert(a.end(), {"--set", s});
+      a.insert(a.end(), {"--set", "kvm.aging=" + p});
+      running.emplace_back(spawn(self, a, dir + "/log.txt"), p);
+    }
+  };
+  launch_some();
+  const References refs = references(trace, fmt, cfg.values());
+  // The frames any run had for guest data pages, at most: host memory less the guest page
+  // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
+  // left in, so the bounds are never above what a policy could do with the same host.
+  const std::uint64_t frames = cfg.values().host.mem_mb * 256;
+  const std::uint64_t capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
+  const BoundResult opt = opt_bound(refs.refs, capacity), lru = lru_bound(refs.refs, capacity);
+  while (!running.empty()) {
+    reap_one();
+    launch_some();
+  }
+  // A run that fails (pinned out of memory, say) is a result too: its row says why.
+  std::map<std::string, std::string> outcome;
+  for (const std::string& p : policies) {
+    if (status[p] == 0) {
+      outcome[p] = "ok";
+      continue;
+    }
+    std::ifstream log(out_dir + "/" + p + "/log.txt");
+    std::string first;
+    std::getline(log, first);
+    for (char& ch : first)
+      if (ch == ',') ch = ';';
+    outcome[p] = "failed (exit " + std::to_string(status[p]) + "): " + first;
+  }
+
+  // compare.csv: every summary column plus swap_ins_vs_opt; then the bounds' rows.
+  std::vector<std::string> columns;
+  for (const ColumnSpec& c : summary_columns()) columns.push_back(c.name);
+  std::ofstream out(csv + ".tmp");
+  for (const std::string& c : columns) out << c << ',';
+  out << "swap_ins_vs_opt,status\n";
+  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+  for (const std::string& p : policies)
+    rows.push_back(outcome[p] == "ok" ? read_row(out_dir + "/" + p + "/summary.csv")
+                                      : std::vector<std::pair<std::string, std::string>>{
+                                            {"mode", "shadow"}, {"policy", p}, {"trace", trace}});
+  auto value = [](const std::vector<std::pair<std::string, std::string>>& row, const std::string& k) {
+    for (const auto& [name, v] : row)
+      if (name == k) return v;
+    return std::string("0");
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    for (const std::string& c : columns) out << value(rows[i], c) << ',';
+    const bool ok = outcome[policies[i]] == "ok";
+    out << (ok ? ratio(std::stoull(value(rows[i], "swap_ins")), opt.swap_ins) : "") << ',' << outcome[policies[i]] << '\n';
+  }
+  for (const auto& [name, b] : {std::pair<std::string, BoundResult>{"opt", opt}, {"lru-exact", lru}}) {
+    std::vector<std::pair<std::string, std::string>> row = {
+        {"mode", "shadow"}, {"policy", name}, {"trace", trace}, {"accesses", std::to_string(rows.empty() ? 0 : std::stoull(value(rows[0], "accesses")))},
+        {"translations", std::to_string(b.references)}, {"swap_ins", std::to_string(b.swap_ins)},
+        {"swap_outs", std::to_string(b.evictions)}};
+    for (const std::string& c : columns) out << value(row, c) << ',';
+    out << ratio(b.swap_ins, opt.swap_ins) << ",bound\n";
+  }
+  out.close();
+  if (!out || std::rename((csv + ".tmp").c_str(), csv.c_str()) != 0) throw InputError(csv, 0, "--out", "cannot write");
+
+  std::cout << "mmusim compare on " << trace << " (host " << cfg.values().host.mem_mb << " MiB; bounds with "
+            << capacity << " frames for " << opt.distinct_pages << " guest pages)\n";
+  std::cout << std::left << std::setw(14) << "policy" << std::right << std::setw(10) << "swap_ins" << std::setw(9)
+            << "vs OPT" << std::setw(10) << "vmexits" << std::setw(16) << "cycles" << '\n';
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::cout << std::left << std::setw(14) << policies[i] << std::right;
+    if (outcome[policies[i]] != "ok") {
+      std::cout << "  " << outcome[policies[i]] << '\n';
+      continue;
+    }
+    std::cout << std::setw(10) << value(rows[i], "swap_ins") << std::setw(9)
+              << ratio(std::stoull(value(rows[i], "swap_ins")), opt.swap_ins) << std::setw(10) << value(rows[i], "vmexits")
+              << std::setw(16) << value(rows[i], "cycles") << '\n';
+  }
+  std::cout << std::left << std::setw(14) << "opt" << std::right << std::setw(10) << opt.swap_ins << std::setw(9) << "1.000"
+            << '\n';
+  std::cout << std::left << std::setw(14) << "lru-exact" << std::right << std::setw(10) << lru.swap_ins << std::setw(9)
+            << ratio(lru.swap_ins, opt.swap_ins) << '\n';
+  std::cout << "  wrote " << csv << '\n';
+  return 0;
+}
+
+}  // namespace mmusim

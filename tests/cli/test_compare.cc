@@ -1,0 +1,83 @@
+// mmusim compare: the policies side by side with the OPT and exact-LRU bounds.
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <filesystem>
+
+#include "cli_util.h"
+
+using namespace mmusim::test;
+
+namespace {
+// compare.csv as policy -> (column -> value).
+std::map<std::string, std::map<std::string, std::string>> read_compare(const std::string& path) {
+  std::ifstream in(path);
+  std::string header, line;
+  std::getline(in, header);
+  const auto h = split(header);
+  std::map<std::string, std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    const auto r = split(line);
+    std::map<std::string, std::string> m;
+    for (std::size_t i = 0; i < h.size() && i < r.size(); ++i) m[h[i]] = r[i];
+    rows[m["policy"]] = m;
+  }
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("compare runs every policy and adds the bounds: a failed run is a row that says why", "[cli][compare]") {
+  const Result r = run_mmusim("compare -j 2 --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                              "/traces/synthetic/pressure.csv --out cmp");
+  REQUIRE(r.code == 0);
+  const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
+  REQUIRE(rows.size() == 7);  // five policies, opt, lru-exact
+  CHECK(rows.at("pinned").at("status").find("failed (exit 2): mmusim: ") == 0);
+  for (const char* p : {"notifier", "spte-lru", "young", "access-track"}) {
+    INFO(p);
+    CHECK(rows.at(p).at("status") == "ok");
+    // The same row as a run of its own (the study's figures, README).
+    CHECK(std::stoull(rows.at(p).at("swap_ins")) >= std::stoull(rows.at("opt").at("swap_ins")));
+  }
+  CHECK(rows.at("notifier").at("swap_ins") == "2195");
+  CHECK(rows.at("young").at("swap_ins") == "139");
+  CHECK(rows.at("opt").at("status") == "bound");
+  // The hot set fits: an oracle never refaults, so the ratio to OPT is unbounded.
+  CHECK(rows.at("opt").at("swap_ins") == "0");
+  CHECK(rows.at("notifier").at("swap_ins_vs_opt") == "inf");
+  CHECK(r.out.find("young                139      inf") != std::string::npos);
+}
+
+TEST_CASE("OPT is never beaten by any policy on any bundled workload", "[cli][compare][traces]") {
+  std::vector<std::string> traces;
+  for (const char* dir : {"traces/lackey", "traces/synthetic"})
+    for (const auto& e : std::filesystem::directory_iterator(kSource + "/" + dir)) traces.push_back(e.path().string());
+  std::sort(traces.begin(), traces.end());
+  for (const std::string& t : traces) {
+    INFO(t);
+    const Result r = run_mmusim("compare -j 2 --policies notifier,spte-lru,young,access-track --trace " + t +
+                                " --out cmp --set guest.vcpus=4 --set guest.mem_mb=64 --set host.mem_mb=2");
+    REQUIRE(r.code == 0);
+    const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
+    const std::uint64_t opt = std::stoull(rows.at("opt").at("swap_ins"));
+    CHECK(opt <= std::stoull(rows.at("lru-exact").at("swap_ins")));
+    for (const char* p : {"notifier", "spte-lru", "young", "access-track"}) {
+      INFO(p);
+      REQUIRE(rows.at(p).at("status") == "ok");
+      CHECK(std::stoull(rows.at(p).at("swap_ins")) >= opt);
+    }
+  }
+}
+
+TEST_CASE("compare refuses bad input before any run starts", "[cli][compare][errors]") {
+  const std::string base = "compare --trace " + kSource + "/tests/data/golden_small.csv --out cmp";
+  Result r = run_mmusim(base + " --policies notifier,lfu");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: --policies: kvm.aging: unknown policy 'lfu'\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/cmp/notifier"));
+  r = run_mmusim(base + " --set kvm.nope=1");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("kvm.nope: unknown key") != std::string::npos);
+  r = run_mmusim("compare --trace " + kSource + "/tests/data/golden_small.csv --out /proc/no/such/dir");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--out: cannot create") != std::string::npos);
+}
