@@ -1,10 +1,5 @@
 #include "compare.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <fcntl.h>
-
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
@@ -18,6 +13,7 @@
 #include "input_error.h"
 #include "kvm/aging/aging_policy.h"
 #include "reclaim/bounds.h"
+#include "run_pool.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
 
@@ -79,27 +75,6 @@ References references(const std::string& trace, TraceFormat format, const SimCon
   return r;
 }
 
-// Runs `mmusim run ...args` with its output in `log`; returns the child's pid.
-pid_t spawn(const std::string& self, const std::vector<std::string>& args, const std::string& log) {
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      close(fd);
-    }
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(self.c_str()));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(self.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 std::string ratio(std::uint64_t a, std::uint64_t b) {
   if (b == 0) return a == 0 ? "1.000" : "inf";
   std::ostringstream s;
@@ -141,57 +116,29 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   std::remove(csv.c_str());
 
   // The runs, -j at a time; the bounds are computed meanwhile.
-  std::vector<std::pair<pid_t, std::string>> running;
-  std::map<std::string, int> status;
-  auto reap_one = [&] {
-    int st = 0;
-    const pid_t pid = wait(&st);
-    for (auto it = running.begin(); it != running.end(); ++it)
-      if (it->first == pid) {
-        status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        running.erase(it);
-        return;
-      }
-  };
-  std::size_t next = 0;
-  auto launch_some = [&] {
-    while (next < policies.size() && running.size() < jobs) {
-      const std::string& p = policies[next++];
-      const std::string dir = out_dir + "/" + p;
-      make_dir(dir);
-      std::vector<std::string> a = {"run", "-q", "--trace", trace, "--format", format, "--out", dir};
-      if (!config_file.empty()) a.insert(a.end(), {"--config", config_file});
-      for (const std::string& s : run_sets) a.insert(a.end(), {"--set", s});
-      a.insert(a.end(), {"--set", "kvm.aging=" + p});
-      running.emplace_back(spawn(self, a, dir + "/log.txt"), p);
-    }
-  };
-  launch_some();
-  const References refs = references(trace, fmt, cfg.values());
+  std::vector<ChildRun> runs;
+  for (const std::string& p : policies) {
+    const std::string dir = out_dir + "/" + p;
+    make_dir(dir);
+    ChildRun r{{"run", "-q", "--trace", trace, "--format", format, "--out", dir}, dir + "/log.txt"};
+    if (!config_file.empty()) r.args.insert(r.args.end(), {"--config", config_file});
+    for (const std::string& s : run_sets) r.args.insert(r.args.end(), {"--set", s});
+    r.args.insert(r.args.end(), {"--set", "kvm.aging=" + p});
+    runs.push_back(r);
+  }
+  References refs;
+  const std::vector<int> status = run_pool(self, runs, jobs, {}, [&] { refs = references(trace, fmt, cfg.values()); });
   // The frames any run had for guest data pages, at most: host memory less the guest page
   // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
   // left in, so the bounds are never above what a policy could do with the same host.
   const std::uint64_t frames = cfg.values().host.mem_mb * 256;
   const std::uint64_t capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
   const BoundResult opt = opt_bound(refs.refs, capacity), lru = lru_bound(refs.refs, capacity);
-  while (!running.empty()) {
-    reap_one();
-    launch_some();
-  }
   // A run that fails (pinned out of memory, say) is a result too: its row says why.
   std::map<std::string, std::string> outcome;
-  for (const std::string& p : policies) {
-    if (status[p] == 0) {
-      outcome[p] = "ok";
-      continue;
-    }
-    std::ifstream log(out_dir + "/" + p + "/log.txt");
-    std::string first;
-    std::getline(log, first);
-    for (char& ch : first)
-      if (ch == ',') ch = ';';
-    outcome[p] = "failed (exit " + std::to_string(status[p]) + "): " + first;
-  }
+  for (std::size_t i = 0; i < policies.size(); ++i)
+    outcome[policies[i]] = status[i] == 0 ? "ok"
+                                          : "failed (exit " + std::to_string(status[i]) + "): " + first_log_line(runs[i].log);
 
   // compare.csv: every summary column plus swap_ins_vs_opt; then the bounds' rows.
   std::vector<std::string> columns;

@@ -25,6 +25,7 @@
 #include "input_error.h"
 #include "cli_support.h"
 #include "compare.h"
+#include "sweep.h"
 #include "simulation.h"
 #include "trace/generator.h"
 
@@ -41,7 +42,8 @@ const char* kUsage =
     "  columns        list the columns of summary.csv\n"
     "  parse          --trace T [--format F]: read the trace without simulating\n"
     "  gen            write a synthetic trace (mmusim gen --help)\n"
-    "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n";
+    "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
+    "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
@@ -193,6 +195,7 @@ int dispatch(int argc, char* argv[]) {
   if (cmd == "parse") return cmd_parse(rest);
   if (cmd == "gen") return gen_command(argc - 1, argv + 1);
   if (cmd == "compare") return compare_command(self_path(argv[0]), rest);
+  if (cmd == "sweep") return sweep_command(self_path(argv[0]), rest);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
     return 0;

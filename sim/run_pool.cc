@@ -1,0 +1,71 @@
+#include "run_pool.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+namespace mmusim {
+
+namespace {
+pid_t spawn(const std::string& self, const ChildRun& run) {
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int fd = open(run.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(self.c_str()));
+    for (const std::string& a : run.args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(self.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+}  // namespace
+
+std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& runs, unsigned jobs,
+                          const std::function<void(std::size_t, int)>& done, const std::function<void()>& meanwhile) {
+  std::vector<int> status(runs.size(), -1);
+  std::map<pid_t, std::size_t> running;
+  std::size_t next = 0;
+  auto launch = [&] {
+    while (next < runs.size() && running.size() < jobs) {
+      running[spawn(self, runs[next])] = next;
+      ++next;
+    }
+  };
+  launch();
+  if (meanwhile) meanwhile();
+  while (!running.empty()) {
+    int st = 0;
+    const pid_t pid = wait(&st);
+    if (pid < 0) break;
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (done) done(it->second, status[it->second]);
+    running.erase(it);
+    launch();
+  }
+  return status;
+}
+
+std::string first_log_line(const std::string& log) {
+  std::ifstream in(log);
+  std::string first;
+  std::getline(in, first);
+  for (char& ch : first)
+    if (ch == ',') ch = ';';
+  return first;
+}
+
+}  // namespace mmusim

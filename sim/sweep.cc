@@ -1,0 +1,157 @@
+#include "sweep.h"
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli_support.h"
+#include "input_error.h"
+#include "run_pool.h"
+#include "stats/summary.h"
+#include "trace/reader.h"
+
+namespace po = boost::program_options;
+
+namespace mmusim {
+
+namespace {
+
+struct Vary {
+  std::string key;
+  std::vector<std::string> values;
+};
+
+Vary parse_vary(const std::string& s) {
+  const auto eq = s.find('=');
+  Vary v;
+  v.key = s.substr(0, eq);
+  if (eq == std::string::npos || v.key.empty()) throw InputError("--vary", 0, "", "expected key=v1,v2,..., got '" + s + "'");
+  if (!find_key(v.key)) throw InputError("--vary", 0, v.key, "unknown key (`mmusim config --list` shows every key)");
+  std::stringstream in(s.substr(eq + 1));
+  for (std::string x; std::getline(in, x, ',');) {
+    if (x.empty()) throw InputError("--vary", 0, v.key, "empty value in '" + s + "'");
+    v.values.push_back(x);
+  }
+  if (v.values.empty()) throw InputError("--vary", 0, v.key, "no values in '" + s + "'");
+  return v;
+}
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> v;
+  std::stringstream in(line);
+  for (std::string x; std::getline(in, x, ',');) v.push_back(x);
+  return v;
+}
+
+// A folder name for one combination: its index and its values, safe for a file system.
+std::string run_name(std::size_t index, const std::vector<std::pair<std::string, std::string>>& combo) {
+  std::string n = "run" + std::to_string(index);
+  for (const auto& [k, v] : combo) n += "_" + k + "=" + v;
+  for (char& c : n)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '=' || c == '_' || c == '-')) c = '_';
+  return n;
+}
+
+}  // namespace
+
+int sweep_command(const std::string& self, const std::vector<std::string>& args) {
+  std::string config_file, trace, out_dir = "out", format = "auto";
+  std::vector<std::string> sets, varies;
+  unsigned jobs = 1;
+  po::options_description desc("mmusim sweep");
+  desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
+      "trace,t", po::value(&trace), "trace file")("format", po::value(&format), "auto, csv, lackey")(
+      "set", po::value(&sets)->composing(), "override a key for every run (repeatable)")(
+      "vary", po::value(&varies)->composing(), "key=v1,v2,...: one run per value (repeatable: the product)")(
+      "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory");
+  po::variables_map vm;
+  if (!parse_args(args, desc, vm)) return 0;
+
+  // Everything is checked before any run starts: keys, every value of every combination.
+  if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
+  if (varies.empty()) throw InputError("", 0, "--vary", "at least one --vary key=v1,v2,... is required");
+  if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
+  std::vector<Vary> vs;
+  for (const std::string& v : varies) vs.push_back(parse_vary(v));
+  parse_trace_format(format, "--format");
+  { std::ifstream probe(trace); if (!probe) throw InputError(trace, 0, "", "cannot open trace"); }
+  std::vector<std::vector<std::pair<std::string, std::string>>> combos = {{}};
+  for (const Vary& v : vs) {
+    std::vector<std::vector<std::pair<std::string, std::string>>> next;
+    for (const auto& c : combos)
+      for (const std::string& x : v.values) {
+        auto d = c;
+        d.emplace_back(v.key, x);
+        next.push_back(d);
+      }
+    combos = next;
+  }
+  for (const auto& c : combos) {
+    std::vector<std::string> all = sets;
+    for (const auto& [k, v] : c) all.push_back(k + "=" + v);
+    load_config(config_file, all);  // throws InputError naming the bad key or value
+  }
+  make_dir(out_dir);
+  const std::string csv = out_dir + "/sweep.csv";
+  std::remove(csv.c_str());
+
+  std::vector<ChildRun> runs;
+  std::vector<std::size_t> which;  // combination of each run
+  std::vector<std::string> dirs;
+  for (std::size_t i = 0; i < combos.size(); ++i) {
+    const std::string dir = out_dir + "/" + run_name(i, combos[i]);
+    dirs.push_back(dir);
+    if (std::ifstream(dir + "/summary.csv")) continue;  // done by an earlier sweep
+    make_dir(dir);
+    ChildRun r{{"run", "-q", "--trace", trace, "--format", format, "--out", dir}, dir + "/log.txt"};
+    if (!config_file.empty()) r.args.insert(r.args.end(), {"--config", config_file});
+    for (const std::string& s : sets) r.args.insert(r.args.end(), {"--set", s});
+    for (const auto& [k, v] : combos[i]) r.args.insert(r.args.end(), {"--set", k + "=" + v});
+    runs.push_back(r);
+    which.push_back(i);
+  }
+  const bool tty = isatty(STDERR_FILENO);
+  std::size_t finished = 0, failed = 0;
+  const std::size_t skipped = combos.size() - runs.size();
+  auto show = [&] {
+    if (tty)
+      std::fprintf(stderr, "\r%zu/%zu runs done (%zu skipped, %zu failed)   ", finished + skipped, combos.size(), skipped,
+                   failed);
+  };
+  show();
+  const std::vector<int> status = run_pool(self, runs, jobs, [&](std::size_t, int st) {
+    ++finished;
+    failed += st != 0;
+    show();
+  });
+  if (tty) std::fprintf(stderr, "\r\033[K");
+
+  // sweep.csv: the varied keys, then every summary column, then the run's status.
+  std::vector<std::string> status_of(combos.size(), "ok");
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    if (status[r] != 0)
+      status_of[which[r]] = "failed (exit " + std::to_string(status[r]) + "): " + first_log_line(runs[r].log);
+  std::ofstream out(csv + ".tmp");
+  for (const Vary& v : vs) out << v.key << ',';
+  for (const ColumnSpec& c : summary_columns()) out << c.name << ',';
+  out << "status\n";
+  for (std::size_t i = 0; i < combos.size(); ++i) {
+    for (const auto& [k, v] : combos[i]) out << v << ',';
+    std::ifstream in(dirs[i] + "/summary.csv");
+    std::string header, row;
+    std::vector<std::string> values;
+    if (status_of[i] == "ok" && std::getline(in, header) && std::getline(in, row)) values = split_csv(row);
+    for (std::size_t c = 0; c < summary_columns().size(); ++c) out << (c < values.size() ? values[c] : "") << ',';
+    out << status_of[i] << '\n';
+  }
+  out.close();
+  if (!out || std::rename((csv + ".tmp").c_str(), csv.c_str()) != 0) throw InputError(csv, 0, "--out", "cannot write");
+  std::cout << combos.size() << " runs (" << skipped << " already done, " << failed << " failed); wrote " << csv << '\n';
+  return 0;
+}
+
+}  // namespace mmusim
