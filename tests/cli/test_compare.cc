@@ -86,6 +86,7 @@ TEST_CASE("sweep runs the product of the varied keys, one row each, and resumes"
   const std::string base = "sweep -j 2 --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
                            "/traces/synthetic/pressure.csv --set kvm.aging=spte-lru --out sw "
                            "--vary kvm.spte_lru_drop_every=1,64 --vary host.mem_mb=6,8";
+  std::filesystem::remove_all(test_dir() + "/sw");  // a fresh sweep: nothing to resume
   Result r = run_mmusim(base);
   REQUIRE(r.code == 0);
   CHECK(r.out == "4 runs (0 already done, 0 failed); wrote sw/sweep.csv\n");
