@@ -75,8 +75,9 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   req.format = parse_trace_format(format, "--format");
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
+  std::vector<TimelineRow> timeline;
   try {
-    s = simulate(req);
+    s = simulate(req, req.cfg.sim.timeline_interval_cycles ? &timeline : nullptr);
   } catch (const OutOfMemory& e) {
     // Name the key that sized the memory that ran out, where it was set.
     const ValueOrigin& o = cfg.origin(e.key);
@@ -100,6 +101,7 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     const ValueOrigin& o = cfg.origin(e.key);
     throw InputError(o.file, o.line, e.key, e.what());
   }
+  if (req.cfg.sim.timeline_interval_cycles) write_timeline_csv(out_dir + "/timeline.csv", timeline);
   write_summary_csv(summary, {s});
   if (!quiet) {
     print_summary_table(std::cout, s);

@@ -86,8 +86,10 @@ ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
 // trace split among them (record (vm, vcpu) runs on CPU vm * guest.vcpus + vcpu).
 class Top : public sc_core::sc_module {
  public:
-  Top(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period)
-      : sc_module(name), cfg_(req.cfg), period_(period) {
+  SC_HAS_PROCESS(Top);
+  Top(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period,
+      std::vector<TimelineRow>* timeline)
+      : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
     auto reader = open_trace(req.trace_path, req.format);
     reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
@@ -109,12 +111,16 @@ class Top : public sc_core::sc_module {
       std::function<void()> checker;
       if (cfg_.sim.check) checker = [this, i] { check(i); };
       vcpus_.push_back(std::make_unique<Vcpu>(("vcpu" + id).c_str(), i, cfg_.sim.quantum_cycles, period,
-                                              cfg_.sim.check ? cfg_.sim.check_every : 0, checker));
+                                              cfg_.sim.check ? cfg_.sim.check_every : 0, checker, [this] { vcpu_done(); }));
       vcpus_.back()->trace.bind(source_->source_export);
       vcpus_.back()->mmu.bind(tlbs_.back()->translate_export);
       vcpus_.back()->memory.bind(memory_->memory_port());
     }
+    if (timeline_ && cfg_.sim.timeline_interval_cycles) SC_THREAD(sample);
   }
+
+  // Simulated time when the last vCPU finished: the run's length (kswapd's tail does not count).
+  Cycles end_cycles() const { return end_; }
 
   void rethrow_errors() const {
     for (const auto& v : vcpus_)
@@ -158,6 +164,24 @@ class Top : public sc_core::sc_module {
   }
 
  private:
+  Cycles now() const { return sc_core::sc_time_stamp().value() / period_.value(); }
+
+  void vcpu_done() {
+    if (++done_ < vcpus_.size()) return;
+    end_ = now();
+    if (timeline_ && (timeline_->empty() || timeline_->back().time_cycles != end_)) timeline_->push_back({end_, summary()});
+    sc_core::sc_stop();
+  }
+
+  // timeline.csv's sampler: wakes every interval of simulated time until the run ends.
+  void sample() {
+    const sc_core::sc_time interval = sc_core::sc_time::from_value(period_.value() * cfg_.sim.timeline_interval_cycles);
+    for (;;) {
+      sc_core::wait(interval);
+      timeline_->push_back({now(), summary()});
+    }
+  }
+
   void check(unsigned cpu) {
     for (const std::string& b : memory_->check(tlbs_[cpu]->mmu())) {
       ++violations_;
@@ -177,11 +201,14 @@ class Top : public sc_core::sc_module {
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
   std::vector<std::unique_ptr<Vcpu>> vcpus_;
   std::uint64_t violations_ = 0;
+  std::vector<TimelineRow>* timeline_;
+  std::size_t done_ = 0;
+  Cycles end_ = 0;
 };
 
 }  // namespace
 
-RunSummary simulate(const RunRequest& req) {
+RunSummary simulate(const RunRequest& req, std::vector<TimelineRow>* timeline) {
   const SimConfig& cfg = req.cfg;
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
@@ -190,14 +217,14 @@ RunSummary simulate(const RunRequest& req) {
   const sc_core::sc_time period(std::round(1e6 / static_cast<double>(cfg.sim.cpu_mhz)), sc_core::SC_PS);
 
   const auto t0 = std::chrono::steady_clock::now();
-  Top top("top", req, period);
+  Top top("top", req, period, timeline);
   sc_core::sc_start();
   top.rethrow_errors();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   RunSummary s = top.summary();
   s.trace = req.trace_path;
-  s.cycles = sc_core::sc_time_stamp().value() / period.value();
+  s.cycles = top.end_cycles();
   s.sim_seconds = static_cast<double>(s.cycles) / (static_cast<double>(cfg.sim.cpu_mhz) * 1e6);
   s.wall_seconds = wall;
   s.accesses_per_second = wall > 0 ? s.accesses / wall : 0;

@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "stats/summary.h"
+#include "stats/timeline.h"
 #include "trace/reader.h"
 
 namespace mmusim {
@@ -15,7 +16,8 @@ struct RunRequest {
   TraceFormat format = TraceFormat::Auto;
 };
 
-// Throws InputError on bad input (trace records, memory the trace cannot fit in).
-RunSummary simulate(const RunRequest& req);
+// Throws InputError on bad input (trace records, memory the trace cannot fit in). With
+// `timeline`, the figures every sim.timeline_interval_cycles and at the end are appended to it.
+RunSummary simulate(const RunRequest& req, std::vector<TimelineRow>* timeline = nullptr);
 
 }  // namespace mmusim

@@ -15,7 +15,7 @@ struct SimConfig {
     std::string mode;
     std::uint64_t quantum_cycles;
     bool check, check_abort;
-    std::uint64_t check_every, cpu_mhz;
+    std::uint64_t check_every, timeline_interval_cycles, cpu_mhz;
     std::uint64_t trace_queue_records;
   } sim;
   struct {

@@ -72,6 +72,8 @@ const std::vector<KeySpec>& config_keys() {
                "with sim.check: stop at the first invariant violation, describing it (exit code 3)"),
       UINT_KEY(sim, check_every, "4096", "records", 1, 1ull << 40,
                "with sim.check: run the checker every this many records of each vCPU, and at the end"),
+      UINT_KEY(sim, timeline_interval_cycles, "10000000", "cycles", 0, 1ull << 40,
+               "timeline.csv: one row per this much simulated time; 0 = no timeline"),
       UINT_KEY(sim, cpu_mhz, "3000", "MHz", 1, 100000, "core clock: converts cycles to simulated seconds"),
       UINT_KEY(sim, trace_queue_records, "1048576", "records", 1, 1 << 26,
                "trace records read ahead of the vCPUs (32 bytes each); a vCPU whose records lie further "

@@ -20,6 +20,7 @@ struct RunSummary {
   // Beyond the list.
   std::uint64_t vcpus = 0, translations = 0, dirty_assists = 0, pwc_lookups = 0, pwc_hits = 0;
   std::uint64_t context_switches = 0, processes = 0, page_table_pages = 0, frames_used = 0, guest_frames_used = 0;
+  std::uint64_t free_frames = 0, lru_active_pages = 0, lru_inactive_pages = 0;
   std::uint64_t vmexits_shadow_pf = 0, vmexits_pt_write = 0, vmexits_cr3 = 0, vmexits_ipi = 0;
   std::uint64_t guest_pf_injected = 0, guest_pf_direct = 0, sptes_prefetched = 0, sptes_zapped_shadow_cache = 0;
   std::uint64_t shadow_pages_created = 0, shadow_pages_zapped = 0, unsyncs = 0, resyncs = 0, write_flood_zaps = 0;

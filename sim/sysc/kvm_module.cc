@@ -91,6 +91,9 @@ void KvmModule::fill_summary(RunSummary& s) const {
   s.refaults = h.stats().refaults;
   s.direct_reclaims = h.stats().direct_reclaims;
   s.frames_used = h.frames().used();
+  s.free_frames = h.frames().free_count();
+  s.lru_active_pages = h.lru().size(LruList::ActiveAnon);
+  s.lru_inactive_pages = h.lru().size(LruList::InactiveAnon);
 }
 
 std::vector<std::string> KvmModule::check(const Mmu& mmu) const {

@@ -29,6 +29,7 @@ void NativeMemory::fill_summary(RunSummary& s) const {
   s.processes = os_.stats().processes;
   for (std::uint32_t ctx = 0; ctx < s.processes; ++ctx) s.page_table_pages += os_.table_or_null(ctx)->table_pages();
   s.frames_used = frames_.used();
+  s.free_frames = frames_.free_count();
 }
 
 std::vector<std::string> NativeMemory::check(const Mmu& mmu) const {

@@ -15,9 +15,9 @@ VcpuStats& VcpuStats::operator+=(const VcpuStats& o) {
 }
 
 Vcpu::Vcpu(const sc_core::sc_module_name& name, unsigned cpu, Cycles quantum, sc_core::sc_time period,
-           std::uint64_t check_every, std::function<void()> checker)
+           std::uint64_t check_every, std::function<void()> checker, std::function<void()> on_done)
     : sc_module(name), cpu_(cpu), quantum_(quantum), period_(period), check_every_(check_every),
-      checker_(std::move(checker)) {
+      checker_(std::move(checker)), on_done_(std::move(on_done)) {
   SC_THREAD(run);
 }
 
@@ -110,6 +110,7 @@ void Vcpu::replay() {
   }
   sync();
   if (checker_) checker_();
+  if (on_done_) on_done_();
 }
 
 }  // namespace mmusim

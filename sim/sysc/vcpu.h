@@ -33,8 +33,9 @@ class Vcpu : public sc_core::sc_module {
   SC_HAS_PROCESS(Vcpu);
   // cpu: index in the machine (vm * guest.vcpus + vcpu); period: one cycle in SystemC time;
   // check_every: run `checker` every this many records (0 = never).
+  // on_done: called once when the vCPU has replayed all its records (at its end time).
   Vcpu(const sc_core::sc_module_name& name, unsigned cpu, Cycles quantum, sc_core::sc_time period,
-       std::uint64_t check_every = 0, std::function<void()> checker = {});
+       std::uint64_t check_every = 0, std::function<void()> checker = {}, std::function<void()> on_done = {});
 
   const VcpuStats& stats() const { return stats_; }
   // An exception raised while replaying (bad trace record, out of memory) stops the simulation
@@ -52,7 +53,7 @@ class Vcpu : public sc_core::sc_module {
   Cycles quantum_;
   sc_core::sc_time period_;
   std::uint64_t check_every_;
-  std::function<void()> checker_;
+  std::function<void()> checker_, on_done_;
   Mmu* mmu_ = nullptr;  // the model behind the `mmu` port, called directly
   PendingWork pending_;
   Cycles offset_ = 0;   // cycles ahead of SystemC time

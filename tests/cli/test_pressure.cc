@@ -124,3 +124,39 @@ TEST_CASE("a slow swap disk makes allocations reclaim directly and wait for writ
   CHECK(u(hdd, "direct_reclaim_cycles") > 0);
   CHECK(u(hdd, "cycles") > 100 * u(nvme, "cycles") / 2);
 }
+
+TEST_CASE("timeline.csv: the intervals add up to the run's figures and end at its last cycle", "[cli][pressure][timeline]") {
+  REQUIRE(run_mmusim("run -q --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                     "/traces/synthetic/pressure.csv --set kvm.aging=young --out tl").code == 0);
+  const auto s = read_summary(test_dir() + "/tl/summary.csv");
+  std::ifstream in(test_dir() + "/tl/timeline.csv");
+  std::string header, line;
+  std::getline(in, header);
+  CHECK(header == "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
+                  "lru_active_pages,lru_inactive_pages,shadow_pages");
+  std::uint64_t rows = 0, accesses = 0, swap_ins = 0, swap_outs = 0, faults = 0, vmexits = 0, last = 0, prev = 0;
+  std::vector<std::string> f;
+  while (std::getline(in, line)) {
+    f = split(line);
+    ++rows;
+    last = std::stoull(f[0]);
+    if (rows > 1) CHECK(last > prev);
+    if (last != u(s, "cycles")) CHECK(last == rows * 10000000);  // sim.timeline_interval_cycles
+    prev = last;
+    accesses += std::stoull(f[1]), swap_ins += std::stoull(f[2]), swap_outs += std::stoull(f[3]);
+    faults += std::stoull(f[4]), vmexits += std::stoull(f[5]);
+  }
+  CHECK(last == u(s, "cycles"));
+  CHECK(rows == u(s, "cycles") / 10000000 + 1);
+  CHECK(accesses == u(s, "accesses"));
+  CHECK(swap_ins == u(s, "swap_ins"));
+  CHECK(swap_outs == u(s, "swap_outs"));
+  CHECK(faults == u(s, "guest_page_faults"));
+  CHECK(vmexits == u(s, "vmexits"));
+  CHECK(f[8] == s.at("free_frames"));  // levels at the end
+  CHECK(f[9] == s.at("lru_active_pages"));
+  // No timeline when the interval is 0.
+  REQUIRE(run_mmusim("run -q --trace " + kSource + "/tests/data/golden_small.csv --out none "
+                     "--set sim.timeline_interval_cycles=0").code == 0);
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/none/timeline.csv"));
+}
