@@ -7,7 +7,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
-#include <unordered_map>
+#include <set>
 
 #include "cli_support.h"
 #include "input_error.h"
@@ -53,8 +53,9 @@ References references(const std::string& trace, TraceFormat format, const SimCon
   auto reader = open_trace(trace, format);
   reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg.guest.vms), static_cast<std::uint32_t>(cfg.guest.vcpus)));
   References r;
-  std::unordered_map<std::uint64_t, std::uint32_t> id;  // lookup only
-  std::unordered_map<std::uint64_t, bool> tables[4];     // roots, PDPTs, PDs, PTs (lookup only)
+  using Key = std::pair<std::uint64_t, std::uint64_t>;  // (vm << 32 | pid, page or table prefix)
+  std::map<Key, std::uint32_t> id;
+  std::set<Key> tables[4];  // roots, PDPTs, PDs, PTs
   std::vector<TraceRecord> buf(4096);
   while (std::size_t n = reader->read(buf.data(), buf.size())) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -62,12 +63,11 @@ References references(const std::string& trace, TraceFormat format, const SimCon
       const std::uint64_t space = (std::uint64_t{t.vm} << 32) | t.pid;
       const std::uint64_t last = (t.gva + (t.size ? t.size : 1) - 1) >> 12;
       for (std::uint64_t vpn = t.gva >> 12; vpn <= last; ++vpn) {
-        const std::uint64_t key = (space << 36) ^ (vpn & ((std::uint64_t{1} << 36) - 1));
-        auto [it, fresh] = id.try_emplace(key, static_cast<std::uint32_t>(id.size()));
+        auto [it, fresh] = id.try_emplace(Key{space, vpn}, static_cast<std::uint32_t>(id.size()));
         r.refs.push_back(it->second);
         if (!fresh) continue;
-        tables[0][space] = true;
-        for (unsigned level = 1; level <= 3; ++level) tables[level][(space << 36) ^ (vpn >> (9 * (4 - level)))] = true;
+        tables[0].insert(Key{space, 0});
+        for (unsigned level = 1; level <= 3; ++level) tables[level].insert(Key{space, vpn >> (9 * (4 - level))});
       }
     }
   }

@@ -137,7 +137,8 @@ GenPattern parse_gen_pattern(const std::string& s, const std::string& option) {
   if (s == "hotcold") return GenPattern::HotCold;
   if (s == "stride") return GenPattern::Stride;
   if (s == "tlbhit") return GenPattern::TlbHit;
-  throw InputError(option, 0, "", "'" + s + "' is not a pattern (seq, uniform, hotcold, stride or tlbhit)");
+  if (s == "shift") return GenPattern::Shift;
+  throw InputError(option, 0, "", "'" + s + "' is not a pattern (seq, uniform, hotcold, stride, tlbhit or shift)");
 }
 
 const char* gen_pattern_name(GenPattern p) {
@@ -147,6 +148,7 @@ const char* gen_pattern_name(GenPattern p) {
     case GenPattern::HotCold: return "hotcold";
     case GenPattern::Stride: return "stride";
     case GenPattern::TlbHit: return "tlbhit";
+    case GenPattern::Shift: return "shift";
   }
   return "?";
 }
@@ -170,6 +172,7 @@ void validate_gen_spec(const GenSpec& s) {
       if (!(s.hot_fraction >= 0.0 && s.hot_fraction <= 1.0)) fail("--hot-fraction", "must be within 0..1");
       break;
     case GenPattern::TlbHit:
+    case GenPattern::Shift:
       if (s.hot_pages == 0) fail("--hot-pages", "must be at least 1");
       if (s.hot_pages > s.footprint_pages) fail("--hot-pages", "must be at most --footprint-pages");
       break;
@@ -227,6 +230,14 @@ void write_synthetic_trace(const GenSpec& s, std::ostream& os) {
       case GenPattern::TlbHit:
         off = (st.count % s.hot_pages) * kPageBytes + ((st.count / s.hot_pages) % 64) * 64;
         break;
+      case GenPattern::Shift: {
+        // A working set of hot-pages pages, uniform within, that slides from the start of the
+        // footprint to its end over the trace: first page = i * (footprint - hot) / accesses.
+        const std::uint64_t start = static_cast<std::uint64_t>(
+            static_cast<unsigned __int128>(i) * (s.footprint_pages - s.hot_pages) / s.accesses);
+        off = (start + addr_rng.below(s.hot_pages)) * kPageBytes + addr_rng.below(kPageBytes / 8) * 8;
+        break;
+      }
     }
     ++st.count;
     out.dec(vm);
@@ -295,7 +306,7 @@ double parse_fraction(const std::string& opt, const std::string& v) {
 const char* kUsage =
     "Usage: mmusim gen --pattern P --accesses N [options]\n"
     "Writes a synthetic CSV trace (vm,vcpu,pid,op,gva,size,gap; 8-byte accesses).\n"
-    "Patterns: seq, uniform, hotcold, stride, tlbhit (see traces/README.md).\n";
+    "Patterns: seq, uniform, hotcold, stride, tlbhit, shift (see traces/README.md).\n";
 
 }  // namespace
 
@@ -304,11 +315,11 @@ int gen_command(int argc, char** argv) {
   // Values are taken as strings and parsed here: Boost's lexical_cast accepts "-1" for unsigned.
   desc.add_options()
       ("help,h", "print this help")
-      ("pattern", po::value<std::string>(), "seq | uniform | hotcold | stride | tlbhit (required)")
+      ("pattern", po::value<std::string>(), "seq | uniform | hotcold | stride | tlbhit | shift (required)")
       ("accesses", po::value<std::string>(), "number of records (required)")
       ("seed", po::value<std::string>(), "PRNG seed (default 1)")
       ("footprint-pages", po::value<std::string>(), "4 KiB pages per (vm, pid) stream (default 4096)")
-      ("hot-pages", po::value<std::string>(), "hotcold: hot set size; tlbhit: pages cycled over (default 32)")
+      ("hot-pages", po::value<std::string>(), "hotcold: hot set size; tlbhit: pages cycled over; shift: the sliding working set (default 32)")
       ("hot-fraction", po::value<std::string>(), "hotcold: probability of a hot access (default 0.9)")
       ("stride-bytes", po::value<std::string>(), "stride: bytes between accesses (default 4096)")
       ("write-fraction", po::value<std::string>(), "probability of W, else R (default 0.25)")
@@ -338,7 +349,7 @@ int gen_command(int argc, char** argv) {
   auto has = [&](const char* name) { return vm.count(name) > 0; };
 
   GenSpec s;
-  if (!has("pattern")) throw InputError("--pattern", 0, "", "missing (seq, uniform, hotcold, stride or tlbhit)");
+  if (!has("pattern")) throw InputError("--pattern", 0, "", "missing (seq, uniform, hotcold, stride, tlbhit or shift)");
   if (!has("accesses")) throw InputError("--accesses", 0, "", "missing (number of records to write)");
   s.pattern = parse_gen_pattern(str("pattern"), "--pattern");
   s.accesses = parse_u64("--accesses", str("accesses"), ~std::uint64_t(0));
@@ -366,7 +377,7 @@ int gen_command(int argc, char** argv) {
     throw InputError(std::string("--") + name, 0, "",
                      std::string("does not apply to --pattern ") + gen_pattern_name(s.pattern));
   };
-  only_for("hot-pages", {GenPattern::HotCold, GenPattern::TlbHit});
+  only_for("hot-pages", {GenPattern::HotCold, GenPattern::TlbHit, GenPattern::Shift});
   only_for("hot-fraction", {GenPattern::HotCold});
   only_for("stride-bytes", {GenPattern::Stride});
   validate_gen_spec(s);

@@ -27,9 +27,9 @@
 
 namespace mmusim {
 
-enum class GenPattern { Seq, Uniform, HotCold, Stride, TlbHit };
+enum class GenPattern { Seq, Uniform, HotCold, Stride, TlbHit, Shift };
 
-// "seq", "uniform", "hotcold", "stride", "tlbhit"; throws InputError naming `option` otherwise.
+// "seq", "uniform", "hotcold", "stride", "tlbhit", "shift"; throws InputError naming `option` otherwise.
 GenPattern parse_gen_pattern(const std::string& s, const std::string& option);
 const char* gen_pattern_name(GenPattern p);
 

@@ -55,7 +55,7 @@ TEST_CASE("OPT is never beaten by any policy on any bundled workload", "[cli][co
   for (const std::string& t : traces) {
     INFO(t);
     const Result r = run_mmusim("compare -j 2 --policies notifier,spte-lru,young,access-track --trace " + t +
-                                " --out cmp --set guest.vcpus=4 --set guest.mem_mb=64 --set host.mem_mb=2");
+                                " --out cmp --set guest.vcpus=4 --set guest.vms=2 --set guest.mem_mb=64 --set host.mem_mb=2");
     REQUIRE(r.code == 0);
     const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
     const std::uint64_t opt = std::stoull(rows.at("opt").at("swap_ins"));
@@ -125,4 +125,29 @@ TEST_CASE("sweep refuses bad input before any run starts", "[cli][sweep][errors]
   r = run_mmusim(base);
   CHECK(r.code == 2);
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw/run0_tlb.l1d_entries=64"));
+}
+
+TEST_CASE("bench/plot.sh draws the comparison, the sweep and the timelines", "[cli][plot]") {
+  REQUIRE(run_mmusim("compare -j 2 --policies notifier,young --config " + kSource + "/configs/pressure.cfg --trace " +
+                     kSource + "/traces/synthetic/pressure.csv --out pl").code == 0);
+  const std::string cmd = "cd '" + test_dir() + "' && bash " + kSource + "/bench/plot.sh pl > plot.txt 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  for (const char* png : {"pl/compare.png", "pl/notifier/timeline.png", "pl/young/timeline.png"}) {
+    INFO(png);
+    const std::string data = slurp(test_dir() + "/" + png);
+    REQUIRE(data.size() > 1000);
+    CHECK(data.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+  }
+  // A folder with nothing to draw is an error.
+  std::filesystem::create_directories(test_dir() + "/empty");
+  CHECK(std::system(("bash " + kSource + "/bench/plot.sh " + test_dir() + "/empty 2>/dev/null").c_str()) != 0);
+}
+
+TEST_CASE("the bounds count each VM's pages apart", "[cli][compare]") {
+  // traces/synthetic/two-vms.csv touches 2,458 distinct (vm, pid, page) (traces/README.md): the
+  // same addresses in VM 0 and VM 1 are different host pages.
+  const Result r = run_mmusim("compare --policies notifier --trace " + kSource + "/traces/synthetic/two-vms.csv --out c "
+                              "--set guest.vms=2 --set guest.mem_mb=64 --set host.mem_mb=6");
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("frames for 2458 guest pages)") != std::string::npos);
 }

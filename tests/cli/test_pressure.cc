@@ -104,7 +104,7 @@ TEST_CASE("the invariant checker is clean on every bundled trace under every pol
       INFO(t << " " << policy);
       const std::string host = std::string(policy) == "pinned" ? "128" : "2";
       const Result r = run_mmusim("run -q --trace " + t + " --out out --set sim.mode=shadow --set sim.check=true "
-                                  "--set sim.check_abort=true --set guest.vcpus=4 --set guest.mem_mb=64 "
+                                  "--set sim.check_abort=true --set guest.vcpus=4 --set guest.vms=2 --set guest.mem_mb=64 "
                                   "--set host.mem_mb=" + host + " --set kvm.aging=" + policy);
       REQUIRE(r.code == 0);
       const auto s = read_summary(test_dir() + "/out/summary.csv");

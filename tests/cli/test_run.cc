@@ -107,7 +107,7 @@ TEST_CASE("every bundled trace runs clean under the checker and faults once per 
   for (const std::string& t : traces) {
     INFO(t);
     const auto ref = count_without_evictions(load_trace(t), kHugeSets);
-    const Result r = run_mmusim("run --config " + kSource + "/configs/default.cfg --set guest.vcpus=4 --set sim.check=true --trace " + t + " --out out -q");
+    const Result r = run_mmusim("run --config " + kSource + "/configs/default.cfg --set guest.vcpus=4 --set guest.vms=2 --set sim.check=true --trace " + t + " --out out -q");
     REQUIRE(r.code == 0);
     const auto s = read_summary(test_dir() + "/out/summary.csv");
     CHECK(u(s, "invariant_violations") == 0);

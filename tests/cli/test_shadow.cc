@@ -78,7 +78,7 @@ TEST_CASE("every bundled trace runs in shadow mode: one guest fault and one spte
       const std::string t = e.path().string();
       INFO(t);
       const auto ref = count_without_evictions(load_trace(t), 16384);
-      const Result r = run_mmusim("run -q --set sim.mode=shadow --set sim.check=true --set guest.vcpus=4 --trace " + t + " --out out");
+      const Result r = run_mmusim("run -q --set sim.mode=shadow --set sim.check=true --set guest.vcpus=4 --set guest.vms=2 --trace " + t + " --out out");
       REQUIRE(r.code == 0);
       const auto s = read_summary(test_dir() + "/out/summary.csv");
       CHECK(u(s, "invariant_violations") == 0);

@@ -363,4 +363,36 @@ TEST_CASE("gen: reproduces the bundled synthetic traces byte for byte", "[gen][b
   s.accesses = 10000;
   s.pattern = GenPattern::TlbHit;
   CHECK(generate(s) == file("tlbhit-small.csv"));
+  // The workloads of the comparisons (traces/README.md).
+  s = GenSpec();
+  s.accesses = 100000, s.seed = 11, s.pattern = GenPattern::HotCold;
+  s.footprint_pages = 12000, s.hot_pages = 400, s.hot_fraction = 0.9;
+  CHECK(generate(s) == file("pressure.csv"));
+  s = GenSpec();
+  s.accesses = 20000, s.seed = 5, s.pattern = GenPattern::Shift, s.footprint_pages = 3000, s.hot_pages = 300;
+  CHECK(generate(s) == file("shift.csv"));
+  s = GenSpec();
+  s.accesses = 20000, s.seed = 5, s.pattern = GenPattern::Stride, s.footprint_pages = 2000, s.stride_bytes = 4096;
+  CHECK(generate(s) == file("scan.csv"));
+  s = GenSpec();
+  s.accesses = 20000, s.seed = 5, s.pattern = GenPattern::HotCold, s.vms = 2;
+  s.footprint_pages = 1500, s.hot_pages = 200, s.hot_fraction = 0.9;
+  CHECK(generate(s) == file("two-vms.csv"));
+}
+
+TEST_CASE("gen: shift slides its working set from the start of the footprint to the end", "[gen]") {
+  // 1000 accesses, footprint 100 pages, window 10: access i falls in pages
+  // [i * 90 / 1000, i * 90 / 1000 + 10).
+  GenSpec s;
+  s.accesses = 1000, s.seed = 3, s.pattern = GenPattern::Shift, s.footprint_pages = 100, s.hot_pages = 10;
+  std::istringstream in(generate(s));
+  std::string line;
+  std::getline(in, line);
+  for (std::uint64_t i = 0; std::getline(in, line); ++i) {
+    const std::uint64_t gva = std::stoull(line.substr(line.find("0x")), nullptr, 16);
+    const std::uint64_t page = (gva - s.base) / 4096, start = i * 90 / 1000;
+    INFO(i);
+    REQUIRE(page >= start);
+    REQUIRE(page < start + 10);
+  }
 }

@@ -45,3 +45,6 @@ $GEN --pattern uniform --accesses 10000 --footprint-pages 256 --vcpus 2 --pids 2
   > "$OUT/synthetic/multi-vcpu.csv"
 $GEN --pattern tlbhit --accesses 10000 --seed 1 > "$OUT/synthetic/tlbhit-small.csv"
 $GEN --pattern hotcold --accesses 100000 --footprint-pages 12000 --hot-pages 400 --hot-fraction 0.9 --seed 11 > "$OUT/synthetic/pressure.csv"
+$GEN --pattern shift --accesses 20000 --footprint-pages 3000 --hot-pages 300 --seed 5 > "$OUT/synthetic/shift.csv"
+$GEN --pattern stride --accesses 20000 --footprint-pages 2000 --stride-bytes 4096 --seed 5 > "$OUT/synthetic/scan.csv"
+$GEN --pattern hotcold --accesses 20000 --vms 2 --footprint-pages 1500 --hot-pages 200 --hot-fraction 0.9 --seed 5 > "$OUT/synthetic/two-vms.csv"
