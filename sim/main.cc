@@ -28,6 +28,7 @@
 #include "sweep.h"
 #include "simulation.h"
 #include "trace/generator.h"
+#include "trace/mtr_writer.h"
 
 namespace po = boost::program_options;
 using namespace mmusim;
@@ -43,7 +44,8 @@ const char* kUsage =
     "  parse          --trace T [--format F]: read the trace without simulating\n"
     "  gen            write a synthetic trace (mmusim gen --help)\n"
     "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n";
+    "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
+    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
@@ -53,8 +55,8 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   bool quiet = false;
   po::options_description desc("mmusim run");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
-      "trace,t", po::value(&trace), "trace file (CSV or valgrind lackey)")(
-      "format", po::value(&format), "trace format: auto (default), csv, lackey")(
+      "trace,t", po::value(&trace), "trace file (CSV, valgrind lackey or .mtr)")(
+      "format", po::value(&format), "trace format: auto (default), csv, lackey, mtr")(
       "set", po::value(&sets)->composing(), "override a key: --set tlb.l1d_entries=32 (repeatable)")(
       "out,o", po::value(&out_dir), "output directory (default ./out)")("quiet,q", po::bool_switch(&quiet),
                                                                        "no table on stdout");
@@ -186,6 +188,33 @@ std::string self_path(const char* argv0) {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string(argv0);
 }
 
+// mmusim convert IN OUT: any trace to the binary .mtr format.
+int cmd_convert(const std::vector<std::string>& args) {
+  std::string in, out, format = "auto";
+  po::options_description desc("mmusim convert IN OUT");
+  desc.add_options()("help,h", "this help")("in", po::value(&in), "input trace (CSV, lackey or .mtr)")(
+      "out", po::value(&out), "output .mtr file")("format", po::value(&format), "input format: auto, csv, lackey, mtr");
+  po::positional_options_description pos;
+  pos.add("in", 1).add("out", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  if (in.empty() || out.empty()) throw InputError("", 0, "convert", "usage: mmusim convert IN OUT [--format F]");
+  auto reader = open_trace(in, parse_trace_format(format, "--format"));
+  MtrWriter writer(out + ".tmp");
+  std::vector<TraceRecord> buf(4096);
+  while (std::size_t n = reader->read(buf.data(), buf.size()))
+    for (std::size_t i = 0; i < n; ++i) writer.add(buf[i]);
+  writer.close();
+  if (std::rename((out + ".tmp").c_str(), out.c_str()) != 0) throw InputError(out, 0, "", "cannot write");
+  std::cout << "wrote " << writer.records() << " records to " << out << '\n';
+  return 0;
+}
+
 int dispatch(int argc, char* argv[]) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return cmd_run({}, true);
@@ -198,6 +227,7 @@ int dispatch(int argc, char* argv[]) {
   if (cmd == "gen") return gen_command(argc - 1, argv + 1);
   if (cmd == "compare") return compare_command(self_path(argv[0]), rest);
   if (cmd == "sweep") return sweep_command(self_path(argv[0]), rest);
+  if (cmd == "convert") return cmd_convert(rest);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
     return 0;

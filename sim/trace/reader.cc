@@ -11,6 +11,7 @@
 #include <string>
 
 #include "input_error.h"
+#include "trace/mtr_format.h"
 #include "trace/readers_impl.h"
 
 namespace mmusim {
@@ -46,7 +47,8 @@ TraceFormat parse_trace_format(const std::string& s, const std::string& option) 
   if (s == "auto") return TraceFormat::Auto;
   if (s == "csv") return TraceFormat::Csv;
   if (s == "lackey") return TraceFormat::Lackey;
-  throw InputError(option, 0, "", "'" + s + "' is not a trace format (auto, csv or lackey)");
+  if (s == "mtr") return TraceFormat::Mtr;
+  throw InputError(option, 0, "", "'" + s + "' is not a trace format (auto, csv, lackey or mtr)");
 }
 
 const char* trace_format_name(TraceFormat f) {
@@ -54,6 +56,7 @@ const char* trace_format_name(TraceFormat f) {
     case TraceFormat::Auto: return "auto";
     case TraceFormat::Csv: return "csv";
     case TraceFormat::Lackey: return "lackey";
+    case TraceFormat::Mtr: return "mtr";
   }
   return "?";
 }
@@ -98,6 +101,7 @@ std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat for
                            [](char c) { return is_blank(c) || c == '\n'; });
   if (blank && file->peek_has_all()) throw InputError(file->name(), 0, "", "empty trace file");
 
+  if (format == TraceFormat::Auto && head.compare(0, 8, std::string(mtr::kMagic, 8)) == 0) format = TraceFormat::Mtr;
   if (format == TraceFormat::Auto) {
     std::string first;
     int seen = 0;
@@ -129,6 +133,7 @@ std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat for
                            "has '==', 'I  ', ' L ', ' S ', ' M ' lines); use --format csv|lackey");
     }
   }
+  if (format == TraceFormat::Mtr) return trace_detail::make_mtr_reader(std::move(file));
   if (format == TraceFormat::Csv) return trace_detail::make_csv_reader(std::move(file));
   return trace_detail::make_lackey_reader(std::move(file));
 }

@@ -9,9 +9,9 @@
 
 namespace mmusim {
 
-enum class TraceFormat { Auto, Csv, Lackey };
+enum class TraceFormat { Auto, Csv, Lackey, Mtr };
 
-// "auto", "csv", "lackey" -> TraceFormat; throws InputError naming `option` otherwise.
+// "auto", "csv", "lackey", "mtr" -> TraceFormat; throws InputError naming `option` otherwise.
 TraceFormat parse_trace_format(const std::string& s, const std::string& option);
 const char* trace_format_name(TraceFormat f);
 
@@ -50,8 +50,9 @@ class TraceReader {
   RecordLimits limits_;
 };
 
-// Opens `path`; with TraceFormat::Auto the format is detected from the first lines (a header row
-// naming columns `op` and `gva` is CSV; `==`, `I `, ` L`, ` S`, ` M` lines are lackey).
+// Opens `path`; with TraceFormat::Auto the format is detected from the start of the file (the
+// magic "MMUSIMTR" is .mtr; a header row naming columns `op` and `gva` is CSV; `==`, `I `, ` L`,
+// ` S`, ` M` lines are lackey).
 // A missing, unreadable or empty file, or one of no known format, throws InputError.
 std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat format);
 

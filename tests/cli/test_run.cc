@@ -199,3 +199,20 @@ TEST_CASE("a long run shows its progress on a terminal and nothing otherwise", "
   CHECK(read_summary(test_dir() + "/tty/summary.csv").at("cycles") == read_summary(test_dir() + "/plain/summary.csv").at("cycles"));
   std::remove((test_dir() + "/long.csv").c_str());
 }
+
+TEST_CASE("convert: a trace replays the same from its .mtr copy", "[cli][mtr]") {
+  for (const char* t : {"traces/lackey/matmul.lackey", "traces/synthetic/multi-vcpu.csv"}) {
+    INFO(t);
+    const Result c = run_mmusim("convert " + kSource + "/" + t + " copy.mtr");
+    REQUIRE(c.code == 0);
+    const std::string common = " -q --set guest.vcpus=2 --set sim.mode=shadow --set sim.check=true --out ";
+    REQUIRE(run_mmusim("run --trace " + kSource + "/" + t + common + "text").code == 0);
+    REQUIRE(run_mmusim("run --trace copy.mtr" + common + "bin").code == 0);
+    auto a = read_summary(test_dir() + "/text/summary.csv"), b = read_summary(test_dir() + "/bin/summary.csv");
+    for (auto* m : {&a, &b}) m->erase("trace"), m->erase("wall_seconds"), m->erase("accesses_per_second");
+    CHECK(a == b);
+  }
+  const Result bad = run_mmusim("convert " + kSource + "/tests/data/golden_small.csv /proc/nope/x.mtr");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("cannot write") != std::string::npos);
+}
