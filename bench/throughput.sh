@@ -2,7 +2,8 @@
 # Throughput of mmusim against the parse-only limit (reading the same file without simulating).
 #   bench/throughput.sh [BUILD_DIR] [ACCESSES]
 # Prints, per trace: parse-only records/s, simulated accesses/s, and their ratio.
-# Traces: (1) a generated TLB-hit-dominated CSV trace of ACCESSES (default 20M) records;
+# Traces: (1) a generated TLB-hit-dominated CSV trace of ACCESSES (default 20M) records, and the
+# same in the binary .mtr format;
 # (2) a real lackey trace: the bundled traces/lackey/quicksort.lackey repeated to about 10M records
 # (a repeated lackey log is still a valid one; after the first pass the TLBs are warm).
 set -euo pipefail
@@ -14,6 +15,7 @@ work=$(mktemp -d /tmp/mmusim-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 "$bin" gen --pattern tlbhit --accesses "$n" --out "$work/tlbhit.csv"
+"$bin" convert "$work/tlbhit.csv" "$work/tlbhit.mtr" > /dev/null
 src=$root/traces/lackey/quicksort.lackey
 reps=$(( 10000000 / $(grep -c -E '^(I| [LSM]) ' "$src") + 1 ))
 for _ in $(seq "$reps"); do cat "$src"; done > "$work/quicksort-repeated.lackey"
@@ -21,7 +23,7 @@ for _ in $(seq "$reps"); do cat "$src"; done > "$work/quicksort-repeated.lackey"
 field() { awk -F, -v k="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==k) c=i} NR==2{print $c}' "$2"; }
 
 printf '%-26s %-7s %12s %14s %14s %7s\n' trace mode records parse_only/s simulated/s ratio
-for t in tlbhit.csv quicksort-repeated.lackey; do
+for t in tlbhit.csv tlbhit.mtr quicksort-repeated.lackey; do
   parse=$("$bin" parse --trace "$work/$t" | awk -F, '$1=="records_per_second"{print $2}')
   for mode in native shadow; do
     "$bin" run --config "$root/configs/default.cfg" --set sim.mode=$mode --trace "$work/$t" --out "$work/out" --quiet
