@@ -46,7 +46,14 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
   if (reclaim_) {
     if (frames_.free_count() <= low_pages()) reclaim_->wakeup_kswapd();
     if (frames_.free_count() <= min_pages()) {
-      const Cycles spent = reclaim_->direct_reclaim(now);
+      Cycles spent = reclaim_->direct_reclaim(now);
+      // Nothing free yet but swap writes in flight: the allocation waits for them (throttling)
+      // rather than failing.
+      while (frames_.free_count() == 0 && !writeback_.empty()) {
+        const Cycles done = writeback_.begin()->first;
+        if (done > now + spent) spent = done - now;
+        complete_writeback(now + spent);
+      }
       ++stats_.direct_reclaims;
       if (c) c->direct_reclaim += spent;
     }

@@ -75,7 +75,7 @@ void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
   ++stats_.remote_tlb_flushes;
   for (auto& [cpu, v] : vcpus_) {
     v.mmu->flush_all();
-    if (cpu == current_cpu_) continue;
+    if (cpu == current_cpu_ || v.finished) continue;  // a vCPU that has stopped running gets no IPI
     c.ipi += cfg_.ipi_cycles;
     ++stats_.exits[static_cast<int>(ExitReason::FlushIpi)];
     CauseCycles target;
@@ -383,7 +383,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     v.vpn = vpn, v.write = write, v.fetch = fetch, v.pfn = pfn;
     return c;
   }
-  fetch_sptes(v, vpn, write, gw, pfn, c);
+  fetch_sptes(v, vpn, write, gw, pfn, seq, c);
   return c;
 }
 
@@ -400,12 +400,13 @@ CauseCycles ShadowMmu::finish_fault(unsigned cpu) {
   }
   // The guest did not run meanwhile: its tables are as the first walk saw them.
   const WalkResult gw = hardware_walk(guest_.process(v.pid).root(), WalkRequest{v.vpn, v.write, v.fetch});
-  fetch_sptes(v, v.vpn, v.write, gw, v.pfn, c);
+  fetch_sptes(v, v.vpn, v.write, gw, v.pfn, v.seq, c);
   return c;
 }
 
 // FNAME(fetch), under mmu_lock: shadow pages for the missing levels, then the leaf spte.
-void ShadowMmu::fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, Pfn pfn, CauseCycles& c) {
+void ShadowMmu::fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, Pfn pfn, std::uint64_t seq,
+                            CauseCycles& c) {
   free_some_pages(c);
   KvmMmuPage* sp = v.root;
   for (unsigned level = kLevels; level > 1; --level) {
@@ -417,6 +418,12 @@ void ShadowMmu::fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, 
       child->parent_ptes.emplace_back(sp, i);
     }
     sp = page_at_frame_.at(sp->spt.e[i].frame());
+  }
+  // mmu_notifier_retry: allocating shadow pages may have reclaimed directly, and the page behind
+  // `pfn` with it; then the access faults again.
+  if (notifier_seq_ != seq) {
+    ++stats_.notifier_retries;
+    return;
   }
   const unsigned i = pt_index(vpn, 1);
   set_spte(sp, i, *gw.leaf, pfn, false, true, c);

@@ -71,6 +71,8 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
 
   // vCPU `cpu` of this VM, its TLBs and where the exits others cause it are charged.
   void add_vcpu(unsigned cpu, Mmu* mmu, std::function<void(const CauseCycles&)> charge);
+  // vCPU `cpu` has stopped: remote flushes no longer interrupt it.
+  void vcpu_finished(unsigned cpu) { vcpus_.at(cpu).finished = true; }
 
   // The guest on `cpu` loads CR3 with the PML4 of `pid` (a VM exit unless `first`); returns the
   // shadow root the hardware walks. kvm_mmu_new_cr3 + mmu_sync_roots.
@@ -128,6 +130,7 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
     std::uint64_t last_pt_write_gfn = ~0ull;
     unsigned last_pt_write_count = 0;
     Pte* last_pte_updated = nullptr;
+    bool finished = false;  // replayed all its records: no longer in guest mode
     // A fault asleep on a swap read (gfn_to_pfn): what it continues with once the vCPU has waited.
     bool sleeping = false;
     std::uint64_t seq = 0;  // mmu_notifier_seq when the fault began
@@ -150,7 +153,7 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   bool sync_page(KvmMmuPage* sp, CauseCycles& c);
   void sync_roots(KvmMmuPage* sp, CauseCycles& c);
   Pfn host_fault(std::uint64_t gfn, CauseCycles& c);
-  void fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, Pfn pfn, CauseCycles& c);
+  void fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, Pfn pfn, std::uint64_t seq, CauseCycles& c);
   KvmMmuPage* sp_of(const Pte* spte) const;
   static constexpr unsigned kNoCpu = ~0u;
   std::vector<KvmMmuPage*> pages_of(std::uint64_t gfn) const;

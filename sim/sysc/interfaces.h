@@ -43,6 +43,8 @@ struct MemoryIf : virtual sc_core::sc_interface {
   // slept on a swap read (major_fault > 0) is continued by finish_fault once the vCPU has waited.
   virtual CauseCycles handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) = 0;
   virtual CauseCycles finish_fault(unsigned cpu) = 0;
+  // vCPU `cpu` has replayed all its records.
+  virtual void detach_cpu(unsigned cpu) = 0;
 };
 
 struct RunSummary;

@@ -34,6 +34,7 @@ class KvmModule : public sc_core::sc_module, public MemorySystem {
   Cr3Load switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) override;
   CauseCycles handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) override;
   CauseCycles finish_fault(unsigned cpu) override { return kvms_.at(vm_of(cpu))->finish_fault(cpu); }
+  void detach_cpu(unsigned cpu) override { kvms_.at(vm_of(cpu))->vcpu_finished(cpu); }
 
   sc_core::sc_export<MemoryIf>& memory_port() override { return memory_export; }
   void fill_summary(RunSummary& s) const override;

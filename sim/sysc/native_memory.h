@@ -21,6 +21,7 @@ class NativeMemory : public sc_core::sc_module, public MemorySystem {
   Cr3Load switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) override;
   CauseCycles handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) override;
   CauseCycles finish_fault(unsigned) override { return {}; }  // native faults never sleep
+  void detach_cpu(unsigned) override {}
 
   sc_core::sc_export<MemoryIf>& memory_port() override { return memory_export; }
   void fill_summary(RunSummary& s) const override;

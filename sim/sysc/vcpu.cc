@@ -103,6 +103,7 @@ void Vcpu::replay() {
       if (check_every_ && stats_.accesses % check_every_ == 0) checker_();
     }
   }
+  memory->detach_cpu(cpu_);  // from now on no IPI reaches this vCPU
   if (pending_.any) {
     Cycles c = 0;
     charge(pending_.causes, c);
