@@ -46,22 +46,32 @@ if [ -f "$dir/sweep.csv" ]; then
   s=$dir/sweep.csv
   k1=$(head -1 "$s" | cut -d, -f1); k2=$(head -1 "$s" | cut -d, -f2)
   si=$(col "$s" swap_ins); cy=$(col "$s" cycles)
-  if [ "$k2" = mode ]; then groups=""; else groups=$(awk -F, 'NR > 1 {print $2}' "$s" | sort -u -g | tr '\n' ' '); fi
-  plots_si=""; plots_cy=""
-  if [ -z "$groups" ]; then
-    plots_si="\"$s\" using 1:$si every ::1 with linespoints notitle"
-    plots_cy="\"$s\" using 1:$cy every ::1 with linespoints notitle"
+  # One data file per value of the second varied key (or one in all), in the folder's own files.
+  rm -f "$dir"/.sweep.*.dat
+  if [ "$k2" = mode ]; then
+    awk -F, 'NR > 1' "$s" > "$dir/.sweep.0.dat"; titles=("")
   else
-    for g in $groups; do
-      plots_si+="${plots_si:+, }\"< awk -F, 'NR==1 || \$2 == \\\"$g\\\"' $s\" using 1:$si every ::1 with linespoints title \"$k2 = $g\""
-      plots_cy+="${plots_cy:+, }\"< awk -F, 'NR==1 || \$2 == \\\"$g\\\"' $s\" using 1:$cy every ::1 with linespoints title \"$k2 = $g\""
-    done
+    mapfile -t titles < <(awk -F, 'NR > 1 {print $2}' "$s" | sort -u -g)
+    for i in "${!titles[@]}"; do awk -F, -v g="${titles[$i]}" 'NR > 1 && $2 == g' "$s" > "$dir/.sweep.$i.dat"; done
   fi
+  # A numeric, positive first key is drawn on a log scale; anything else as labels.
+  if awk -F, 'NR > 1 && !($1 + 0 > 0 && $1 == $1 + 0) {bad = 1} END {exit bad}' "$s"; then
+    xset="set logscale x 2"; xuse="1"
+  else
+    xset="set xtics rotate by -30"; xuse="0"
+  fi
+  plots_si=""; plots_cy=""
+  for i in "${!titles[@]}"; do
+    t=${titles[$i]:+$k2 = ${titles[$i]}}
+    xt=$([ "$xuse" = 0 ] && echo ":xtic(1)" || true)
+    plots_si+="${plots_si:+, }'$dir/.sweep.$i.dat' using $xuse:$si$xt with linespoints title '$t'"
+    plots_cy+="${plots_cy:+, }'$dir/.sweep.$i.dat' using $xuse:$cy$xt with linespoints title '$t'"
+  done
   gnuplot <<GP
 set terminal pngcairo noenhanced size 1000,420 font ",10"
 set output "$dir/sweep.png"
 set datafile separator ","
-set logscale x 2
+$xset
 set xlabel "$k1"
 set key top left
 set multiplot layout 1,2 title "mmusim sweep"
@@ -71,6 +81,7 @@ set title "cycles"
 plot $plots_cy
 unset multiplot
 GP
+  rm -f "$dir"/.sweep.*.dat
   echo "wrote $dir/sweep.png"; drawn=1
 fi
 

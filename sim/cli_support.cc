@@ -54,4 +54,9 @@ bool parse_args(const std::vector<std::string>& args, const po::options_descript
   return false;
 }
 
+void check_csv_text(const std::string& text, const std::string& option) {
+  if (text.find_first_of(",\"\n\r") != std::string::npos)
+    throw InputError(option, 0, "", "'" + text + "' holds a comma, quote or line break, which a CSV cell of the results cannot");
+}
+
 }  // namespace mmusim

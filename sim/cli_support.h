@@ -14,6 +14,9 @@ Config load_config(const std::string& file, const std::vector<std::string>& sets
 void make_dir(const std::string& dir);
 // Writes every key as an INI file that --config reads back.
 void save_config(const std::string& path, const Config& c);
+// Text that goes into a CSV cell unquoted (a trace path, a varied value) must hold no comma, quote
+// or line break; throws InputError naming `option` otherwise.
+void check_csv_text(const std::string& text, const std::string& option);
 // Parses `args` against `desc`; prints the help and returns false when --help was asked for.
 bool parse_args(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
                 boost::program_options::variables_map& vm);

@@ -45,6 +45,7 @@ std::vector<std::pair<std::string, std::string>> read_row(const std::string& pat
 // The guest data pages the trace touches, in order, numbered densely, and how many guest
 // page-table pages they need (each lives in a host frame too).
 struct References {
+  std::uint64_t records = 0;
   std::vector<std::uint32_t> refs;
   std::uint64_t table_pages = 0;
 };
@@ -58,6 +59,7 @@ References references(const std::string& trace, TraceFormat format, const SimCon
   std::set<Key> tables[4];  // roots, PDPTs, PDs, PTs
   std::vector<TraceRecord> buf(4096);
   while (std::size_t n = reader->read(buf.data(), buf.size())) {
+    r.records += n;
     for (std::size_t i = 0; i < n; ++i) {
       const TraceRecord& t = buf[i];
       const std::uint64_t space = (std::uint64_t{t.vm} << 32) | t.pid;
@@ -101,11 +103,14 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
   std::vector<std::string> policies = policies_arg.empty() ? aging_policy_names() : split_list(policies_arg);
-  for (const std::string& p : policies) {
+  for (std::size_t i = 0; i < policies.size(); ++i) {
     const auto& known = aging_policy_names();
-    if (std::find(known.begin(), known.end(), p) == known.end())
-      throw InputError("--policies", 0, "kvm.aging", "unknown policy '" + p + "'");
+    if (std::find(known.begin(), known.end(), policies[i]) == known.end())
+      throw InputError("--policies", 0, "kvm.aging", "unknown policy '" + policies[i] + "'");
+    if (std::find(policies.begin(), policies.begin() + i, policies[i]) != policies.begin() + i)
+      throw InputError("--policies", 0, "kvm.aging", "'" + policies[i] + "' named twice");
   }
+  check_csv_text(trace, "--trace");
   std::vector<std::string> run_sets = sets;
   run_sets.push_back("sim.mode=shadow");  // policies are about shadow paging
   const Config cfg = load_config(config_file, run_sets);
@@ -163,7 +168,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   }
   for (const auto& [name, b] : {std::pair<std::string, BoundResult>{"opt", opt}, {"lru-exact", lru}}) {
     std::vector<std::pair<std::string, std::string>> row = {
-        {"mode", "shadow"}, {"policy", name}, {"trace", trace}, {"accesses", std::to_string(rows.empty() ? 0 : std::stoull(value(rows[0], "accesses")))},
+        {"mode", "shadow"}, {"policy", name}, {"trace", trace}, {"accesses", std::to_string(refs.records)},
         {"translations", std::to_string(b.references)}, {"swap_ins", std::to_string(b.swap_ins)},
         {"swap_outs", std::to_string(b.evictions)}};
     for (const std::string& c : columns) out << value(row, c) << ',';

@@ -70,6 +70,7 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   const std::string summary = out_dir + "/summary.csv";
   std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
+  check_csv_text(trace, "--trace");
   const Config cfg = load_config(config_file, sets);
   RunRequest req;
   req.cfg = cfg.values();

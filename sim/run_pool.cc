@@ -1,6 +1,7 @@
 #include "run_pool.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,7 +45,15 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
     }
   };
   launch();
-  if (meanwhile) meanwhile();
+  if (meanwhile) {
+    try {
+      meanwhile();
+    } catch (...) {  // stop the runs already started before reporting the error
+      for (const auto& [pid, i] : running) kill(pid, SIGTERM);
+      for (std::size_t n = running.size(); n > 0; --n) wait(nullptr);
+      throw;
+    }
+  }
   while (!running.empty()) {
     int st = 0;
     const pid_t pid = wait(&st);

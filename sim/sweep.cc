@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 
 #include "cli_support.h"
@@ -76,7 +77,13 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   if (varies.empty()) throw InputError("", 0, "--vary", "at least one --vary key=v1,v2,... is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
   std::vector<Vary> vs;
-  for (const std::string& v : varies) vs.push_back(parse_vary(v));
+  for (const std::string& v : varies) {
+    vs.push_back(parse_vary(v));
+    for (std::size_t i = 0; i + 1 < vs.size(); ++i)
+      if (vs[i].key == vs.back().key) throw InputError("--vary", 0, vs.back().key, "varied twice");
+    for (const std::string& x : vs.back().values) check_csv_text(x, "--vary");
+  }
+  check_csv_text(trace, "--trace");
   parse_trace_format(format, "--format");
   { std::ifstream probe(trace); if (!probe) throw InputError(trace, 0, "", "cannot open trace"); }
   std::vector<std::vector<std::pair<std::string, std::string>>> combos = {{}};
@@ -96,6 +103,18 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
     load_config(config_file, all);  // throws InputError naming the bad key or value
   }
   make_dir(out_dir);
+  // Resuming is only safe for the same request: the folder remembers what it was made for.
+  std::string request = "trace " + trace + "\nformat " + format + "\nconfig " + config_file + "\n";
+  for (const std::string& s : sets) request += "set " + s + "\n";
+  const std::string request_file = out_dir + "/sweep-request.txt";
+  if (std::ifstream old{request_file}) {
+    const std::string before((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
+    if (before != request)
+      throw InputError(out_dir, 0, "--out", "holds a sweep of another trace, config or --set (" + request_file +
+                                                "); use another --out folder");
+  } else {
+    std::ofstream(request_file) << request;
+  }
   const std::string csv = out_dir + "/sweep.csv";
   std::remove(csv.c_str());
 

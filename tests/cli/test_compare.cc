@@ -138,6 +138,12 @@ TEST_CASE("bench/plot.sh draws the comparison, the sweep and the timelines", "[c
     REQUIRE(data.size() > 1000);
     CHECK(data.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
   }
+  // A sweep over a non-numeric key, in a folder whose name has a space.
+  std::filesystem::remove_all(test_dir() + "/s w");
+  REQUIRE(run_mmusim("sweep -j 2 --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                     "/traces/synthetic/pressure.csv --vary kvm.aging=notifier,young --vary host.mem_mb=6,8 --out 's w'").code == 0);
+  REQUIRE(std::system(("cd '" + test_dir() + "' && bash " + kSource + "/bench/plot.sh 's w' > plot2.txt 2>&1").c_str()) == 0);
+  CHECK(slurp(test_dir() + "/s w/sweep.png").compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
   // A folder with nothing to draw is an error.
   std::filesystem::create_directories(test_dir() + "/empty");
   CHECK(std::system(("bash " + kSource + "/bench/plot.sh " + test_dir() + "/empty 2>/dev/null").c_str()) != 0);
@@ -150,4 +156,19 @@ TEST_CASE("the bounds count each VM's pages apart", "[cli][compare]") {
                               "--set guest.vms=2 --set guest.mem_mb=64 --set host.mem_mb=6");
   REQUIRE(r.code == 0);
   CHECK(r.out.find("frames for 2458 guest pages)") != std::string::npos);
+}
+
+TEST_CASE("compare and sweep refuse duplicates, commas and a folder of another sweep", "[cli][compare][sweep][errors]") {
+  const std::string t = kSource + "/tests/data/golden_small.csv";
+  Result r = run_mmusim("compare --policies young,young --trace " + t + " --out c");
+  CHECK(r.err == "mmusim: --policies: kvm.aging: 'young' named twice\n");
+  r = run_mmusim("sweep --trace " + t + " --vary host.mem_mb=2,3 --vary host.mem_mb=4 --out s");
+  CHECK(r.err == "mmusim: --vary: host.mem_mb: varied twice\n");
+  std::filesystem::remove_all(test_dir() + "/s2");
+  REQUIRE(run_mmusim("sweep --trace " + t + " --vary tlb.l1d_entries=32,64 --out s2").code == 0);
+  r = run_mmusim("sweep --trace " + t + " --vary tlb.l1d_entries=32,64 --set walk.ref_cycles=5 --out s2");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("s2: --out: holds a sweep of another trace, config or --set") != std::string::npos);
+  r = run_mmusim("run --trace /tmp/a,b.csv --out o");
+  CHECK(r.err == "mmusim: --trace: '/tmp/a,b.csv' holds a comma, quote or line break, which a CSV cell of the results cannot\n");
 }
