@@ -20,6 +20,9 @@ class AccessTrack : public AgingPolicy {
     for (Pte* s : kvm.sptes_of(gfn)) {
       if (!s->present()) continue;  // already marked: not touched since
       young = true;
+      // These sptes have no A bit (EPT without A/D: shadow_accessed_mask is 0): dropping or
+      // marking one must not look like an access to rmap_remove.
+      s->raw &= ~pte_bits::A;
       if (mark_) {
         s->raw = (s->raw & ~pte_bits::P) | kTracked;
         changed = true;
