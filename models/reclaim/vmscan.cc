@@ -67,11 +67,9 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       continue;
     }
     if (host_.page(p).dirty) {
-      host_.pageout(p, now);
-      ++stats_.pages_written;
+      host_.pageout(p, now);  // counted in HostStats::swap_outs
     } else {
       host_.remove_mapping(p);
-      ++stats_.pages_freed;
     }
     ++progress;
   }

@@ -19,8 +19,6 @@ struct VmscanStats {
   std::uint64_t pages_activated = 0;    // inactive pages found referenced and moved to the active list
   std::uint64_t pages_deactivated = 0;  // active pages moved to the inactive list
   std::uint64_t pages_rotated = 0;      // of those, referenced (recent_rotated)
-  std::uint64_t pages_written = 0;      // dirty pages sent to swap
-  std::uint64_t pages_freed = 0;        // clean pages freed at once
 };
 
 class Vmscan {

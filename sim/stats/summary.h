@@ -23,7 +23,7 @@ struct RunSummary {
   std::uint64_t free_frames = 0, lru_active_pages = 0, lru_inactive_pages = 0;
   std::uint64_t vmexits_shadow_pf = 0, vmexits_pt_write = 0, vmexits_cr3 = 0, vmexits_ipi = 0;
   std::uint64_t guest_pf_injected = 0, guest_pf_direct = 0, sptes_prefetched = 0, sptes_zapped_shadow_cache = 0;
-  std::uint64_t shadow_pages_created = 0, shadow_pages_zapped = 0, unsyncs = 0, resyncs = 0, write_flood_zaps = 0;
+  std::uint64_t shadow_pages_created = 0, shadow_pages_zapped = 0, shadow_cache_evictions = 0, unsyncs = 0, resyncs = 0, write_flood_zaps = 0;
   std::uint64_t pages_scanned = 0, pages_activated = 0, pages_deactivated = 0, notifier_invalidates = 0,
                 notifier_young_calls = 0, young_hits = 0, sptes_zapped_invalidate = 0, sptes_zapped_aging = 0,
                 sptes_dropped_lru = 0, direct_reclaims = 0, direct_reclaim_cycles = 0, kswapd_wakeups = 0,

@@ -71,6 +71,7 @@ void KvmModule::fill_summary(RunSummary& s) const {
   s.sptes_created = k.sptes_created, s.sptes_prefetched = k.sptes_prefetched;
   s.sptes_zapped = k.sptes_zapped, s.sptes_zapped_shadow_cache = k.sptes_zapped_shadow_cache;
   s.shadow_pages_created = k.shadow_pages_created, s.shadow_pages_zapped = k.shadow_pages_zapped;
+  s.shadow_cache_evictions = k.shadow_cache_evictions;
   s.remote_tlb_flushes = k.remote_tlb_flushes;
   s.unsyncs = k.unsyncs, s.resyncs = k.resyncs, s.write_flood_zaps = k.write_flood_zaps;
   s.vmexits_access_track = k.exits[static_cast<int>(ExitReason::AccessTrack)];

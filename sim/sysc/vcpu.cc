@@ -7,7 +7,6 @@ namespace mmusim {
 VcpuStats& VcpuStats::operator+=(const VcpuStats& o) {
   accesses += o.accesses;
   context_switches += o.context_switches;
-  faults += o.faults;
   cycles += o.cycles;
   gap_cycles += o.gap_cycles;
   causes += o.causes;
@@ -86,7 +85,6 @@ void Vcpu::replay() {
           if (t.ok) break;
           offset_ += c, stats_.cycles += c, c = 0;
           sync();
-          ++stats_.faults;
           const CauseCycles f = memory->handle_fault(cpu_, Vpn{vpn}, write, fetch, t);
           charge(f, c);
           if (f.major_fault) {  // the fault sleeps on a swap read: wait for it, then let it finish

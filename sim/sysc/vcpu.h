@@ -16,7 +16,6 @@ namespace mmusim {
 struct VcpuStats {
   std::uint64_t accesses = 0;          // trace records replayed
   std::uint64_t context_switches = 0;  // CR3 loads after the first, on a change of (vm, pid)
-  std::uint64_t faults = 0;            // failed translations handed to the memory system
   Cycles cycles = 0;                   // busy cycles: gap + translation + causes
   Cycles gap_cycles = 0;               // non-memory work given by the trace
   CauseCycles causes;                  // cycles outside the TLBs and walks, by cause

@@ -192,3 +192,16 @@ TEST_CASE("2008 KVM without notrap sptes takes two exits per guest demand fault"
   CHECK(u(s, "vmexits") >= 2 * faults);
   CHECK(u(s, "vmexits") <= 2 * faults + u(s, "page_table_pages"));
 }
+
+TEST_CASE("a small shadow page limit evicts shadow pages and their sptes", "[cli][shadow]") {
+  // 60,000 pages spread over about 118 guest PTs: more shadow pages than kvm.max_mmu_pages = 64.
+  REQUIRE(run_mmusim("gen --pattern uniform --accesses 20000 --footprint-pages 60000 --seed 2 --out u.csv").code == 0);
+  REQUIRE(run_mmusim("run -q --trace u.csv --out out --set sim.mode=shadow --set sim.check=true "
+                     "--set kvm.max_mmu_pages=64").code == 0);
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
+  CHECK(u(s, "shadow_cache_evictions") > 0);
+  CHECK(u(s, "shadow_cache_evictions") <= u(s, "shadow_pages_zapped"));
+  CHECK(u(s, "sptes_zapped_shadow_cache") > 0);
+  CHECK(u(s, "shadow_pages") <= 64 + 3);  // the limit, plus the pages one fault may add past it
+  CHECK(u(s, "invariant_violations") == 0);
+}
