@@ -50,8 +50,9 @@ struct References {
   std::uint64_t table_pages = 0;
 };
 
-References references(const std::string& trace, TraceFormat format, const SimConfig& cfg) {
+References references(const std::string& trace, TraceFormat format, const SimConfig& cfg, bool skip_bad) {
   auto reader = open_trace(trace, format);
+  reader->set_skip_bad(skip_bad);  // names the first skipped records on stderr, once for all the runs
   reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg.guest.vms), static_cast<std::uint32_t>(cfg.guest.vcpus)));
   References r;
   using Key = std::pair<std::uint64_t, std::uint64_t>;  // (vm << 32 | pid, page or table prefix)
@@ -90,12 +91,14 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   std::string config_file, trace, out_dir = "out", format = "auto", policies_arg;
   std::vector<std::string> sets;
   unsigned jobs = 1;
+  bool skip_bad = false;
   po::options_description desc("mmusim compare");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&trace), "trace file")("format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key (repeatable)")(
       "policies,p", po::value(&policies_arg), "kvm.aging policies, comma-separated (default: all five)")(
-      "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory");
+      "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
+      "skip-bad-lines", po::bool_switch(&skip_bad), "skip and count malformed trace records (mmusim run --skip-bad-lines)");
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
 
@@ -129,10 +132,11 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     if (!config_file.empty()) r.args.insert(r.args.end(), {"--config", config_file});
     for (const std::string& s : run_sets) r.args.insert(r.args.end(), {"--set", s});
     r.args.insert(r.args.end(), {"--set", "kvm.aging=" + p});
+    if (skip_bad) r.args.push_back("--skip-bad-lines");
     runs.push_back(r);
   }
   References refs;
-  const std::vector<int> status = run_pool(self, runs, jobs, {}, [&] { refs = references(trace, fmt, cfg.values()); });
+  const std::vector<int> status = run_pool(self, runs, jobs, {}, [&] { refs = references(trace, fmt, cfg.values(), skip_bad); });
   // The frames any run had for guest data pages, at most: host memory less the guest page
   // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
   // left in, so the bounds are never above what a policy could do with the same host.

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <systemc>
 
 #include "common/errors.h"
@@ -52,14 +53,16 @@ const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   std::string config_file, trace, out_dir = "out", format = "auto";
   std::vector<std::string> sets;
-  bool quiet = false;
+  bool quiet = false, skip_bad = false;
   po::options_description desc("mmusim run");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&trace), "trace file (CSV, valgrind lackey or .mtr)")(
       "format", po::value(&format), "trace format: auto (default), csv, lackey, mtr")(
       "set", po::value(&sets)->composing(), "override a key: --set tlb.l1d_entries=32 (repeatable)")(
       "out,o", po::value(&out_dir), "output directory (default ./out)")("quiet,q", po::bool_switch(&quiet),
-                                                                       "no table on stdout");
+                                                                       "no table on stdout")(
+      "skip-bad-lines", po::bool_switch(&skip_bad),
+      "skip malformed trace records instead of stopping, count them (summary.csv skipped_records) and name the first on stderr");
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
   if (bundled_default) {
@@ -69,6 +72,7 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   make_dir(out_dir);
   const std::string summary = out_dir + "/summary.csv";
   std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
+  std::remove((out_dir + "/timeline.csv").c_str());
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   check_csv_text(trace, "--trace");
   const Config cfg = load_config(config_file, sets);
@@ -76,11 +80,13 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   req.cfg = cfg.values();
   req.trace_path = trace;
   req.format = parse_trace_format(format, "--format");
+  req.skip_bad_lines = skip_bad;
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
-  std::vector<TimelineRow> timeline;
+  std::unique_ptr<TimelineWriter> timeline;
+  if (req.cfg.sim.timeline_interval_cycles) timeline = std::make_unique<TimelineWriter>(out_dir + "/timeline.csv");
   try {
-    s = simulate(req, req.cfg.sim.timeline_interval_cycles ? &timeline : nullptr);
+    s = simulate(req, timeline.get());
   } catch (const OutOfMemory& e) {
     // Name the key that sized the memory that ran out, where it was set.
     const ValueOrigin& o = cfg.origin(e.key);
@@ -104,8 +110,18 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     const ValueOrigin& o = cfg.origin(e.key);
     throw InputError(o.file, o.line, e.key, e.what());
   }
-  if (req.cfg.sim.timeline_interval_cycles) write_timeline_csv(out_dir + "/timeline.csv", timeline);
+  // A trace of nothing (a header alone, a lackey log of no accesses, binary read as text, every
+  // record skipped) gives figures that are all 0 and look like a result: refuse it.
+  if (s.accesses == 0)
+    throw InputError(trace, 0, "", s.skipped_records ? "no records to replay: all " + std::to_string(s.skipped_records) +
+                                                           " were malformed and skipped (--skip-bad-lines)"
+                                                     : "no records to replay (a CSV trace needs rows after its header "
+                                                       "row, a lackey trace 'I', ' L', ' S' or ' M' lines)");
+  if (timeline) timeline->finish();
   write_summary_csv(summary, {s});
+  if (s.skipped_records)
+    std::cerr << "mmusim: skipped " << s.skipped_records << " malformed record" << (s.skipped_records == 1 ? "" : "s")
+              << " of " << trace << " (--skip-bad-lines; summary.csv skipped_records)\n";
   if (!quiet) {
     print_summary_table(std::cout, s);
     std::cout << "  wrote " << summary << '\n';
@@ -207,10 +223,15 @@ int cmd_convert(const std::vector<std::string>& args) {
   if (in.empty() || out.empty()) throw InputError("", 0, "convert", "usage: mmusim convert IN OUT [--format F]");
   auto reader = open_trace(in, parse_trace_format(format, "--format"));
   MtrWriter writer(out + ".tmp");
-  std::vector<TraceRecord> buf(4096);
-  while (std::size_t n = reader->read(buf.data(), buf.size()))
-    for (std::size_t i = 0; i < n; ++i) writer.add(buf[i]);
-  writer.close();
+  try {
+    std::vector<TraceRecord> buf(4096);
+    while (std::size_t n = reader->read(buf.data(), buf.size()))
+      for (std::size_t i = 0; i < n; ++i) writer.add(buf[i]);
+    writer.close();
+  } catch (...) {  // no half-written copy left behind
+    std::remove((out + ".tmp").c_str());
+    throw;
+  }
   if (std::rename((out + ".tmp").c_str(), out.c_str()) != 0) throw InputError(out, 0, "", "cannot write");
   std::cout << "wrote " << writer.records() << " records to " << out << '\n';
   return 0;

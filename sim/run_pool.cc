@@ -71,7 +71,8 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
 std::string first_log_line(const std::string& log) {
   std::ifstream in(log);
   std::string first;
-  std::getline(in, first);
+  while (std::getline(in, first) && first.rfind("mmusim: skipped", 0) == 0) {  // --skip-bad-lines notes, not why it failed
+  }
   for (char& ch : first)
     if (ch == ',') ch = ';';
   return first;

@@ -18,7 +18,7 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
                           const std::function<void(std::size_t, int)>& done = {},
                           const std::function<void()>& meanwhile = {});
 
-// The first line of a failed run's log, commas made semicolons (for a CSV cell).
+// The first line of a failed run's log that is not a --skip-bad-lines note, commas made semicolons (for a CSV cell).
 std::string first_log_line(const std::string& log);
 
 }  // namespace mmusim

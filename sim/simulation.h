@@ -14,10 +14,11 @@ struct RunRequest {
   SimConfig cfg;
   std::string trace_path;
   TraceFormat format = TraceFormat::Auto;
+  bool skip_bad_lines = false;  // --skip-bad-lines: skip and count malformed records (TraceReader::set_skip_bad)
 };
 
 // Throws InputError on bad input (trace records, memory the trace cannot fit in). With
-// `timeline`, the figures every sim.timeline_interval_cycles and at the end are appended to it.
-RunSummary simulate(const RunRequest& req, std::vector<TimelineRow>* timeline = nullptr);
+// `timeline`, the figures every sim.timeline_interval_cycles and at the end are written to it.
+RunSummary simulate(const RunRequest& req, TimelineWriter* timeline = nullptr);
 
 }  // namespace mmusim

@@ -63,12 +63,15 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   std::string config_file, trace, out_dir = "out", format = "auto";
   std::vector<std::string> sets, varies;
   unsigned jobs = 1;
+  bool skip_bad = false;
   po::options_description desc("mmusim sweep");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&trace), "trace file")("format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key for every run (repeatable)")(
       "vary", po::value(&varies)->composing(), "key=v1,v2,...: one run per value (repeatable: the product)")(
-      "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory");
+      "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
+      "skip-bad-lines", po::bool_switch(&skip_bad),
+      "skip and count malformed trace records (mmusim run --skip-bad-lines; each run's log.txt names the first)");
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
 
@@ -84,8 +87,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
     for (const std::string& x : vs.back().values) check_csv_text(x, "--vary");
   }
   check_csv_text(trace, "--trace");
-  parse_trace_format(format, "--format");
-  { std::ifstream probe(trace); if (!probe) throw InputError(trace, 0, "", "cannot open trace"); }
+  open_trace(trace, parse_trace_format(format, "--format"));  // opens it, tells its format, reads a CSV header
   std::vector<std::vector<std::pair<std::string, std::string>>> combos = {{}};
   for (const Vary& v : vs) {
     std::vector<std::vector<std::pair<std::string, std::string>>> next;
@@ -106,6 +108,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   // Resuming is only safe for the same request: the folder remembers what it was made for.
   std::string request = "trace " + trace + "\nformat " + format + "\nconfig " + config_file + "\n";
   for (const std::string& s : sets) request += "set " + s + "\n";
+  if (skip_bad) request += "skip-bad-lines\n";
   const std::string request_file = out_dir + "/sweep-request.txt";
   if (std::ifstream old{request_file}) {
     const std::string before((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
@@ -130,6 +133,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
     if (!config_file.empty()) r.args.insert(r.args.end(), {"--config", config_file});
     for (const std::string& s : sets) r.args.insert(r.args.end(), {"--set", s});
     for (const auto& [k, v] : combos[i]) r.args.insert(r.args.end(), {"--set", k + "=" + v});
+    if (skip_bad) r.args.push_back("--skip-bad-lines");
     runs.push_back(r);
     which.push_back(i);
   }

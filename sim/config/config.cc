@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "input_error.h"
+#include "printable.h"
 
 namespace po = boost::program_options;
 
@@ -29,15 +30,15 @@ std::map<std::string, std::uint64_t> scan_ini(const std::string& path, std::istr
     const std::string s = trim(raw.substr(0, raw.find('#')));
     if (s.empty()) continue;
     if (s.front() == '[') {
-      if (s.back() != ']' || s.size() < 3) throw InputError(path, n, "", "bad section header '" + s + "'");
+      if (s.back() != ']' || s.size() < 3) throw InputError(path, n, "", "bad section header '" + printable(s, 60) + "'");
       section = trim(s.substr(1, s.size() - 2));
       continue;
     }
     const auto eq = s.find('=');
     if (eq == std::string::npos || trim(s.substr(0, eq)).empty())
-      throw InputError(path, n, "", "expected 'key = value' or '[section]', got '" + s + "'");
+      throw InputError(path, n, "", "expected 'key = value' or '[section]', got '" + printable(s, 60) + "'");
     const std::string key = (section.empty() ? "" : section + ".") + trim(s.substr(0, eq));
-    if (!find_key(key)) throw InputError(path, n, key, "unknown key (`mmusim config --list` shows every key)");
+    if (!find_key(key)) throw InputError(path, n, printable(key, 60), "unknown key (`mmusim config --list` shows every key)");
     if (auto [it, fresh] = line_of.emplace(key, n); !fresh)
       throw InputError(path, n, key, "set twice (first on line " + std::to_string(it->second) + ")");
   }
@@ -51,6 +52,8 @@ Config::Config() {
 }
 
 void Config::assign(const KeySpec& k, const std::string& value, const ValueOrigin& from) {
+  if (printable(value, value.size()) != value)  // binary garbage or control characters
+    throw InputError(from.file, from.line, k.name, "'" + printable(value, 60) + "' is not a value (it holds bytes that are not printable text)");
   try {
     k.store(cfg_, k, value);
   } catch (const std::invalid_argument& e) {
@@ -85,9 +88,9 @@ void Config::set(const std::string& assignment) {
   const auto eq = assignment.find('=');
   const std::string key = trim(assignment.substr(0, eq));
   if (eq == std::string::npos || key.empty())
-    throw InputError("--set", 0, "", "expected key=value, got '" + assignment + "'");
+    throw InputError("--set", 0, "", "expected key=value, got '" + printable(assignment, 60) + "'");
   const KeySpec* k = find_key(key);
-  if (!k) throw InputError("--set", 0, key, "unknown key (`mmusim config --list` shows every key)");
+  if (!k) throw InputError("--set", 0, printable(key, 60), "unknown key (`mmusim config --list` shows every key)");
   assign(*k, trim(assignment.substr(eq + 1)), ValueOrigin{"--set", 0});
 }
 

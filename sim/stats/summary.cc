@@ -114,6 +114,7 @@ const std::vector<ColumnSpec>& summary_columns() {
       U64_COL(ipi_cycles, "cycles", "sending remote TLB-flush IPIs"),
       U64_COL(trace_stall_cycles, "cycles",
               "vCPU time spent waiting for the trace queue (sim.trace_queue_records); 0 unless vCPUs' records are far apart"),
+      U64_COL(skipped_records, "records", "malformed trace records skipped (--skip-bad-lines; without it they stop the run)"),
       REAL_COL(sim_seconds, "s", 9, "cycles / sim.cpu_mhz"),
       REAL_COL(wall_seconds, "s", 3, "host wall-clock time of the simulation (not deterministic)"),
       REAL_COL(accesses_per_second, "records/s", 0, "accesses / wall_seconds (not deterministic)"),

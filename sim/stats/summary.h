@@ -31,6 +31,7 @@ struct RunSummary {
   std::uint64_t vcpu_cycles = 0, gap_cycles = 0, tlb_cycles = 0, walk_cycles = 0, dirty_assist_cycles = 0;
   std::uint64_t vmexit_cycles = 0, guest_fault_cycles = 0, shadow_fault_cycles = 0, pt_write_cycles = 0,
                 host_fault_cycles = 0, ipi_cycles = 0, trace_stall_cycles = 0;
+  std::uint64_t skipped_records = 0;
   double sim_seconds = 0, wall_seconds = 0, accesses_per_second = 0;
 };
 

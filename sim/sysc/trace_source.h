@@ -29,6 +29,8 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
 
   // Simulated time vCPUs spent waiting for the queues to drain.
   sc_core::sc_time stall_time() const { return stall_; }
+  // Malformed records the reader skipped (--skip-bad-lines).
+  std::uint64_t skipped_records() const { return reader_->skipped(); }
 
  private:
   void refill();

@@ -25,6 +25,7 @@
 
 #include "input_error.h"
 #include "trace/hex_table.h"
+#include "printable.h"
 #include "trace/readers_impl.h"
 
 namespace mmusim {
@@ -58,11 +59,7 @@ using Csv = io::CSVReader<7, io::trim_chars<' ', '\t'>, io::no_quote_escape<','>
 
 constexpr const char* kKnownColumns = "vm, vcpu, pid, op, gva, size, gap";
 
-std::string quoted(const char* s) {
-  std::size_t n = std::strlen(s);
-  if (n > 40) return "'" + std::string(s, 40) + "...'";
-  return "'" + std::string(s, n) + "'";
-}
+std::string quoted(const char* s) { return "'" + printable(s, std::strlen(s)) + "'"; }
 
 class CsvReader final : public TraceReader {
  public:
@@ -118,7 +115,7 @@ InputError CsvReader::convert(const io::error::base& e) const {
   if (auto* wl = dynamic_cast<const io::error::with_file_line*>(&e))
     if (wl->file_line > 0) line = static_cast<std::uint64_t>(wl->file_line);
   std::string col;
-  if (auto* wc = dynamic_cast<const io::error::with_column_name*>(&e)) col = wc->column_name;
+  if (auto* wc = dynamic_cast<const io::error::with_column_name*>(&e)) col = printable(wc->column_name, std::strlen(wc->column_name));
 
   if (dynamic_cast<const io::error::header_missing*>(&e))
     return InputError(file, 0, "", "no header row (a CSV trace starts with a row naming its columns: " +
@@ -137,7 +134,7 @@ InputError CsvReader::convert(const io::error::base& e) const {
   if (dynamic_cast<const io::error::line_length_limit_exceeded*>(&e))
     return InputError(file, line, "", "line longer than 16 MiB");
   // Anything else fccp may report (it names its own column and content).
-  return InputError(file, line, col, e.what());
+  return InputError(file, line, col, printable(e.what(), std::strlen(e.what()), 200));
 }
 
 std::uint64_t CsvReader::parse_uint(const char* s, const char* col, std::uint64_t max) const {
@@ -179,14 +176,24 @@ std::uint64_t CsvReader::parse_hex(const char* s) const {
 std::size_t CsvReader::read(TraceRecord* out, std::size_t n) {
   std::size_t k = 0;
   if (done_) return 0;
-  try {
-    while (k < n) {
-      char *vm = nullptr, *vcpu = nullptr, *pid = nullptr, *op = nullptr, *gva = nullptr, *size = nullptr,
-           *gap = nullptr;
+  while (k < n) {
+    char *vm = nullptr, *vcpu = nullptr, *pid = nullptr, *op = nullptr, *gva = nullptr, *size = nullptr,
+         *gap = nullptr;
+    try {
       if (!csv_->read_row(vm, vcpu, pid, op, gva, size, gap)) {
         done_ = true;
         break;
       }
+    } catch (const io::error::too_few_columns& e) {  // the line is consumed: the next row can follow
+      bad_record(convert(e));
+      continue;
+    } catch (const io::error::too_many_columns& e) {
+      bad_record(convert(e));
+      continue;
+    } catch (const io::error::base& e) {  // fccp cannot go on after the others (a line over 16 MiB)
+      throw convert(e);
+    }
+    try {
       TraceRecord& r = out[k];
       r.vm = vm ? static_cast<std::uint16_t>(parse_uint(vm, "vm", 0xffff)) : 0;
       r.vcpu = vcpu ? static_cast<std::uint16_t>(parse_uint(vcpu, "vcpu", 0xffff)) : 0;
@@ -205,9 +212,9 @@ std::size_t CsvReader::read(TraceRecord* out, std::size_t n) {
       std::string why;
       if (const char* key = record_problem(r, limits_, why)) bad(key, why);
       ++k;
+    } catch (const InputError& e) {
+      bad_record(e);
     }
-  } catch (const io::error::base& e) {
-    throw convert(e);
   }
   return k;
 }

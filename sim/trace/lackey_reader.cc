@@ -17,6 +17,7 @@
 
 #include "input_error.h"
 #include "trace/hex_table.h"
+#include "printable.h"
 #include "trace/readers_impl.h"
 
 namespace mmusim {
@@ -71,6 +72,8 @@ class LackeyReader final : public TraceReader {
   char* end_;              // end of the data in the buffer
   std::uint64_t base_ = 0; // file offset of buf_[0]
   std::uint64_t line_ = 0; // lines consumed so far
+  const char* bad_begin_ = nullptr;  // the line fail() named, for --skip-bad-lines
+  std::uint64_t bad_line_ = 0;
   bool eof_ = false;
   bool done_ = false;
 };
@@ -78,8 +81,9 @@ class LackeyReader final : public TraceReader {
 void LackeyReader::fail(std::uint64_t line, const char* b, const char* key, const std::string& what) {
   const char* e = b;
   while (e < end_ && *e != '\n' && *e != '\r' && e - b < 60) ++e;
-  std::string text(b, e);
+  std::string text = printable(b, static_cast<std::size_t>(e - b), 60);
   if (e < end_ && *e != '\n' && *e != '\r') text += "...";
+  bad_begin_ = b, bad_line_ = line;
   throw InputError(file_->name(), line, key, what + " in lackey record '" + text + "'");
 }
 
@@ -118,9 +122,15 @@ bool LackeyReader::refill() {
     }
     // The buffer is full and holds no '\n': a line longer than the buffer.
     Op op;
-    if (starts_like_record(pos_, &op))
-      fail(line_ + 1, pos_, "", "line longer than " + std::to_string(kBlock) + " bytes");
-    // Not a record: skip it up to its '\n'.
+    if (starts_like_record(pos_, &op)) {
+      try {
+        fail(line_ + 1, pos_, "", "line longer than " + std::to_string(kBlock) + " bytes");
+      } catch (const InputError& e) {
+        bad_record(e);  // throws unless skipping: then skipped like a line that is no record
+        bad_begin_ = nullptr;
+      }
+    }
+    // Not a record (or one skipped): skip it up to its '\n'.
     for (;;) {
       base_ += static_cast<std::uint64_t>(end_ - buf);
       pos_ = end_ = buf;
@@ -142,7 +152,7 @@ bool LackeyReader::refill() {
 
 std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
   std::size_t k = 0;
-  while (k < n && !done_) {
+  while (k < n && !done_) try {
     if (pos_ == lim_) {
       if (!refill()) {
         done_ = true;
@@ -178,7 +188,7 @@ std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
         }
         const char* e = p;
         while (*e != ',' && *e != '\n' && *e != '\r' && e - h < 40) ++e;
-        fail(line + 1, b, "gva", "'" + std::string(h, e) + "' is not a hex address");
+        fail(line + 1, b, "gva", "'" + printable(h, static_cast<std::size_t>(e - h)) + "' is not a hex address");
       }
       if (nd == 0) fail(line + 1, b, "gva", "missing address");
       if (nd > 16) fail(line + 1, b, "gva", "more than 16 hex digits");
@@ -196,7 +206,7 @@ std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
       if (*p != '\n') fail(line + 1, b, "size", "unexpected characters after the size");
       ++p;
       ++line;
-      TraceRecord& r = out[k++];
+      TraceRecord& r = out[k];
       r.gva = gva;
       r.gap = 0;
       r.pid = 0;
@@ -206,9 +216,16 @@ std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
       r.op = op;
       std::string why;
       if (const char* key = record_problem(r, limits_, why)) fail(line, b, key, why);
+      ++k;
     }
     pos_ = p;
     line_ = line;
+  } catch (const InputError& e) {
+    if (!bad_begin_) throw;  // not a record's fault (a read error)
+    bad_record(e);  // skipping: go on after the bad line (every line in [pos_, lim_) ends in '\n')
+    pos_ = static_cast<char*>(std::memchr(const_cast<char*>(bad_begin_), '\n', static_cast<std::size_t>(lim_ - bad_begin_))) + 1;
+    line_ = bad_line_;
+    bad_begin_ = nullptr;
   }
   return k;
 }

@@ -73,7 +73,7 @@ inline void decode(const unsigned char* p, TraceRecord& r) {
   r.size = get32(p + 16);
   r.vm = p[20];
   r.vcpu = p[21];
-  r.op = static_cast<Op>(p[22] & 3);
+  r.op = static_cast<Op>(p[22]);  // Op is a uint8_t enum: any byte is a value; readers reject > 3
 }
 
 }  // namespace mmusim::mtr

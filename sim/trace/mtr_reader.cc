@@ -33,18 +33,28 @@ class MtrReader : public TraceReader {
           std::min<std::uint64_t>(std::min<std::uint64_t>(n - k, kChunk), records_ - index_));
       const std::size_t got = fill(buf_.data(), want * mtr::kRecordBytes);
       const std::size_t whole = got / mtr::kRecordBytes;
-      for (std::size_t i = 0; i < whole; ++i, ++k, ++index_) {
+      for (std::size_t i = 0; i < whole; ++i, ++index_) {
         TraceRecord& r = out[k];
         mtr::decode(buf_.data() + i * mtr::kRecordBytes, r);
-        if (r.op > Op::Modify) throw InputError(file_->name(), index_ + 1, "op", "bad op code");
         std::string why;
-        if (const char* key = record_problem(r, limits_, why)) throw InputError(file_->name(), index_ + 1, key, why);
+        if (r.op > Op::Modify) {
+          bad_record(InputError(file_->name(), index_ + 1, "op", "bad op code " + std::to_string(static_cast<unsigned>(r.op))));
+        } else if (const char* key = record_problem(r, limits_, why)) {
+          bad_record(InputError(file_->name(), index_ + 1, key, why));
+        } else {
+          ++k;
+        }
       }
       done_bytes_ += got;
-      if (whole < want)
-        throw InputError(file_->name(), index_ + 1, "", "truncated .mtr file: the header promises " +
-                                                            std::to_string(records_) + " records, the file ends at record " +
-                                                            std::to_string(index_ + 1));
+      if (whole < want) {  // the records from index_ on are missing
+        const std::uint64_t missing = records_ - index_;
+        index_ = records_;
+        bad_record(InputError(file_->name(), records_ - missing + 1, "",
+                              "truncated .mtr file: the header promises " + std::to_string(records_) +
+                                  " records, the file ends at record " + std::to_string(records_ - missing + 1) +
+                                  (skip_bad_ ? " (" + std::to_string(missing) + " records missing)" : std::string())),
+                   missing);
+      }
     }
     if (k < n && index_ == records_) {  // the header's count reached: nothing may follow
       char extra;

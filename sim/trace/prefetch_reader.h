@@ -25,6 +25,7 @@ class PrefetchReader : public TraceReader {
   std::uint64_t bytes_done() const override { return bytes_done_.load(std::memory_order_relaxed); }
   std::uint64_t bytes_total() const override { return bytes_total_; }
   TraceFormat format() const override { return format_; }
+  std::uint64_t skipped() const override { return inner_->skipped(); }
 
  private:
   struct Batch {

@@ -12,6 +12,7 @@
 
 #include "input_error.h"
 #include "trace/mtr_format.h"
+#include "printable.h"
 #include "trace/readers_impl.h"
 
 namespace mmusim {
@@ -125,8 +126,8 @@ std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat for
       }
     }
     if (format == TraceFormat::Auto) {
-      if (first.size() > 60) first = first.substr(0, 60) + "...";
       while (!first.empty() && first.back() == '\r') first.pop_back();
+      first = printable(first, 60);
       throw InputError(file->name(), 0, "",
                        "cannot tell the trace format (first line: '" + first +
                            "'; a CSV trace starts with a header row naming op and gva, a lackey trace "

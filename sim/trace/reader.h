@@ -1,5 +1,6 @@
 // Streaming trace readers: memory does not grow with trace length.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,10 +35,20 @@ inline RecordLimits machine_limits(std::uint32_t vms, std::uint32_t vcpus) {
 // above the limit, or an address range that leaves the canonical 48-bit space.
 const char* record_problem(const TraceRecord& r, const RecordLimits& limits, std::string& why);
 
+class InputError;
+
 class TraceReader {
  public:
   virtual ~TraceReader() = default;
   void set_limits(const RecordLimits& limits) { limits_ = limits; }
+  // --skip-bad-lines: a malformed record (a line that does not parse, a record the machine cannot
+  // replay, a truncated last record) is skipped and counted instead of ending the read, and the
+  // first kNamedSkips are named on stderr unless `quiet`. What is not one record's fault (a
+  // missing file, a bad header, a CSV line longer than 16 MiB) still throws. Call before reading.
+  void set_skip_bad(bool on, bool quiet = false) { skip_bad_ = on, skip_quiet_ = quiet; }
+  // Records skipped so far; may be read from another thread than the one reading.
+  virtual std::uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
+  static constexpr std::uint64_t kNamedSkips = 5;
   // Fills out[0..n) with the next records in file order and returns how many; 0 means the end.
   // A malformed line throws InputError naming the file, the line and the column.
   virtual std::size_t read(TraceRecord* out, std::size_t n) = 0;
@@ -47,7 +58,13 @@ class TraceReader {
   virtual TraceFormat format() const = 0;
 
  protected:
+  // A malformed record (or `records` of them, e.g. the missing end of a truncated binary file):
+  // with set_skip_bad counts and maybe names them, otherwise throws `e`.
+  void bad_record(const InputError& e, std::uint64_t records = 1);
+
   RecordLimits limits_;
+  bool skip_bad_ = false, skip_quiet_ = false;
+  std::atomic<std::uint64_t> skipped_{0};
 };
 
 // Opens `path`; with TraceFormat::Auto the format is detected from the start of the file (the
