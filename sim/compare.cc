@@ -118,7 +118,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   run_sets.push_back("sim.mode=shadow");  // policies are about shadow paging
   const Config cfg = load_config(config_file, run_sets);
   const TraceFormat fmt = parse_trace_format(format, "--format");
-  { std::ifstream probe(trace); if (!probe) throw InputError(trace, 0, "", "cannot open trace"); }
+  open_trace(trace, fmt);  // opens it, tells its format, reads a CSV header: bad input stops before any run
   make_dir(out_dir);
   const std::string csv = out_dir + "/compare.csv";
   std::remove(csv.c_str());
