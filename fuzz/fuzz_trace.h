@@ -22,10 +22,8 @@ inline int read_trace(const std::uint8_t* data, std::size_t size, TraceFormat fo
     reader->set_skip_bad(v & 1, /*quiet=*/true);
     if (v & 4) reader = std::make_unique<PrefetchReader>(std::move(reader), 64, 2);
     std::vector<TraceRecord> buf(100);
-    std::uint64_t records = 0;
     while (std::size_t n = reader->read(buf.data(), buf.size())) {
       if (n > buf.size()) std::abort();
-      records += n;
       for (std::size_t i = 0; i < n; ++i)  // every record delivered is one the limits allow
         if (static_cast<unsigned>(buf[i].op) > 3 || ((v & 2) && (buf[i].vm >= 2 || buf[i].vcpu >= 2))) std::abort();
     }

@@ -1,6 +1,7 @@
 #include "sysc/vcpu.h"
 
 #include "input_error.h"
+#include "sysc/asan_stack.h"
 
 namespace mmusim {
 
@@ -49,9 +50,11 @@ Cycles Vcpu::switch_to(std::uint16_t vm, std::uint32_t pid) {
 }
 
 void Vcpu::run() {
+  char top;  // near the top of this thread's stack (asan_stack.h)
   try {
     replay();
   } catch (...) {
+    asan_clear_unwound_stack(&top, static_cast<std::size_t>(sc_core::SC_DEFAULT_STACK_SIZE));
     error_ = std::current_exception();
     sc_core::sc_stop();
   }

@@ -13,7 +13,9 @@
 // csv.h is not installed as a system header: keep its own warnings out of our build log.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wparentheses"
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wstringop-truncation"
+#endif
 #include <csv.h>
 #pragma GCC diagnostic pop
 

@@ -18,7 +18,7 @@ void write(const std::string& name, const std::string& text) {
 
 // The 24-byte .mtr records of golden_small.csv's first `n` records after a header promising
 // `promised`; `op` the op byte of the last one.
-std::string mtr(unsigned promised, unsigned n, unsigned char op = 0) {
+std::string mtr(std::uint64_t promised, unsigned n, unsigned char op = 0) {
   std::string s("MMUSIMTR\x01\0\0\0\x18\0\0\0", 16);
   for (int i = 0; i < 8; ++i) s += static_cast<char>((promised >> (8 * i)) & 0xff);
   s += std::string(8, '\0');
@@ -95,7 +95,8 @@ TEST_CASE("bad input table: long lines, garbage, truncated, empty and missing fi
   write("digits.csv", "op,gva\nR,0x" + std::string(100000, '1') + "\n");
   fails_with("run --trace digits.csv",
              "digits.csv:2: gva: '0x11111111111111111111111111111111111111...' has more than 16 hex digits");
-  const std::string garbage("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0\x10\x11\xff\xfe\n\x9c\x01", 35);
+  static const char kElf[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0\x10\x11\xff\xfe\n\x9c\x01";
+  const std::string garbage(kElf, sizeof kElf - 1);
   write("garbage.bin", garbage);
   fails_with("run --trace garbage.bin",
              "garbage.bin: cannot tell the trace format (first line: '\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00"
@@ -170,6 +171,14 @@ TEST_CASE("bad input table: impossible configurations", "[cli][errors][bad-input
              "raise swap.mb");
   fails_with(run + " --set sim.mode=shadow --set kvm.max_mmu_pages=10",
              "--set: kvm.max_mmu_pages: 10 is below KVM's minimum of 64 shadow pages (0 = automatic)");
+  // 60 vCPUs each in a process of its own pin 60 shadow roots; every vCPU meets the limit (and
+  // stops the run: only one message, and nothing from SystemC on stdout).
+  std::string many = "vcpu,pid,op,gva\n";
+  for (int i = 0; i < 60; ++i) many += std::to_string(i) + "," + std::to_string(i) + ",R,0x1000\n";
+  write("many.csv", many);
+  fails_with("run --trace many.csv --set sim.mode=shadow --set guest.vcpus=60 --set kvm.max_mmu_pages=64",
+             "--set: kvm.max_mmu_pages: kvm.max_mmu_pages = 64 cannot hold the 60 shadow roots in use and the pages a "
+             "fault needs");
 }
 
 TEST_CASE("bad input table: output folders that cannot be written", "[cli][errors][bad-input]") {
