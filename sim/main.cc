@@ -39,7 +39,7 @@ namespace {
 const char* kUsage =
     "usage: mmusim [COMMAND] [OPTIONS]\n"
     "  (no command)   run the bundled default (configs/default.cfg on traces/lackey/quicksort.lackey) into ./out\n"
-    "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR]\n"
+    "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--skip-bad-lines]\n"
     "  config         --list | [--config F] [--set key=value]... --show\n"
     "  columns        list the columns of summary.csv\n"
     "  parse          --trace T [--format F]: read the trace without simulating\n"
