@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -272,6 +273,15 @@ int sc_main(int argc, char* argv[]) {
   } catch (const std::bad_alloc&) {
     std::cerr << "mmusim: this machine ran out of memory for the simulation; lower host.mem_mb, guest.mem_mb, "
                  "guest.vms or the number of processes in the trace\n";
+    return 2;
+  } catch (const sc_core::sc_report& e) {
+    // SystemC could not allocate a thread's stack: as bad_alloc, the machine is too small for the run.
+    if (std::strcmp(e.get_msg_type(), sc_core::SC_ID_STACK_SETUP_FAILED_) != 0) {
+      std::cerr << "mmusim: internal error: " << e.what() << '\n';
+      return 1;
+    }
+    std::cerr << "mmusim: this machine ran out of memory for the stacks of the simulation's threads (one per vCPU: "
+                 "guest.vms x guest.vcpus); lower guest.vms or guest.vcpus\n";
     return 2;
   } catch (const InvariantViolation& e) {
     std::cerr << "mmusim: invariant violation " << e.what() << " (sim.check_abort)\n";

@@ -211,3 +211,24 @@ TEST_CASE("bad input table: compare and sweep refuse a trace that is not one bef
     CHECK_FALSE(fs::exists(test_dir() + "/o/sweep.csv"));
   }
 }
+
+TEST_CASE("bad input table: a machine too small for the vCPU threads", "[cli][errors][bad-input]") {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  WARN("not under AddressSanitizer: it needs terabytes of address space, which the limit below forbids");
+  return;
+#endif
+#endif
+  // 64 VMs x 256 vCPUs = 16,384 SystemC threads of 256 KiB stacks (4 GiB) in 3 GiB of address space.
+  fs::create_directories(test_dir());
+  const std::string cmd = "cd '" + test_dir() + "' && (ulimit -v 3000000 && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " +
+                          MMUSIM_BIN + " run -q --trace " + kTrace +
+                          " --set sim.mode=shadow --set guest.vms=64 --set guest.vcpus=256 --set guest.mem_mb=1 "
+                          "--out out) > out.txt 2> err.txt";
+  const int status = std::system(cmd.c_str());
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK(slurp(test_dir() + "/out.txt").empty());
+  CHECK(slurp(test_dir() + "/err.txt") ==
+        "mmusim: this machine ran out of memory for the stacks of the simulation's threads (one per vCPU: guest.vms x "
+        "guest.vcpus); lower guest.vms or guest.vcpus\n");
+}
