@@ -54,7 +54,7 @@ for f in "$logs"/*; do
 done
 crashes=$(find build-asan/fuzz -maxdepth 1 -name 'crash-*' | head -5)
 if [ -n "$crashes" ]; then
-  echo "fuzzing found inputs that crash (make each a test in tests/sim/test_fuzz_regressions.cc):" >&2
+  echo "fuzzing found inputs that crash (make each a Catch2 regression test in tests/sim):" >&2
   echo "$crashes" >&2
   status=1
 fi
