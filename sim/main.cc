@@ -26,6 +26,7 @@
 #include "cli_support.h"
 #include "compare.h"
 #include "sweep.h"
+#include "textbook.h"
 #include "simulation.h"
 #include "trace/generator.h"
 #include "trace/mtr_writer.h"
@@ -45,7 +46,8 @@ const char* kUsage =
     "  gen            write a synthetic trace (mmusim gen --help)\n"
     "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
     "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n";
+    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n"
+    "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
@@ -229,6 +231,7 @@ int dispatch(int argc, char* argv[]) {
   if (cmd == "compare") return compare_command(self_path(argv[0]), rest);
   if (cmd == "sweep") return sweep_command(self_path(argv[0]), rest);
   if (cmd == "convert") return cmd_convert(rest);
+  if (cmd == "textbook") return textbook_command(rest);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
     return 0;
