@@ -17,8 +17,8 @@ namespace mmusim {
 
 namespace {
 
-constexpr std::size_t kMaxFrames = 1024;     // a table row per frame
-constexpr std::size_t kMaxRefs = 10000;      // a table column per reference
+constexpr std::size_t kMaxFrames = 256;      // a table row per frame
+constexpr std::size_t kMaxRefs = 10000;      // a table column per reference (and a copy of the frames each)
 constexpr std::size_t kLineWidth = 100;      // terminal columns: longer tables wrap into blocks
 
 const char* kCsvHeaderHelp =
@@ -174,9 +174,10 @@ int textbook_command(const std::vector<std::string>& args) {
       "the fault count of each policy. Policies: fifo, lru (exact), opt (Belady; among pages never\n"
       "used again the lowest frame goes), clock (use bit and hand), second-chance (FIFO queue with\n"
       "a reference bit: the same faults as clock). Empty frames fill from frame 0.\n" +
-      std::string(kCsvHeaderHelp) + "Options");
-  desc.add_options()("help,h", "this help")("frames,f", po::value(&frames_arg), "number of frames, 1..1024")(
-      "refs,r", po::value(&refs_arg), "the reference string: page numbers separated by commas, at most 10000")(
+      std::string(kCsvHeaderHelp) + "Options",
+      100);
+  desc.add_options()("help,h", "this help")("frames,f", po::value(&frames_arg), "number of frames, 1..256")(
+      "refs,r", po::value(&refs_arg), "the reference string: page numbers separated by commas (blanks around them are ignored), at most 10000")(
       "policies,p", po::value(&policies_arg), "comma-separated (default: fifo,lru,opt,clock,second-chance)")(
       "csv", po::bool_switch(&csv), "machine-readable steps (header above) instead of the tables");
   po::variables_map vm;

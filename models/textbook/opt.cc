@@ -4,6 +4,7 @@
 // between pages never referenced again; among those the page in the lowest-numbered frame goes.
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "textbook/policies.h"
 
@@ -11,38 +12,41 @@ namespace mmusim {
 
 namespace {
 
+constexpr std::size_t kNever = std::numeric_limits<std::size_t>::max();  // later than any reference
+
 class Opt final : public ReplacementPolicy {
  public:
-  Opt(std::size_t frames, const std::vector<RefPage>& refs) : ReplacementPolicy(frames), refs_(refs) {}
+  Opt(std::size_t frames, const std::vector<RefPage>& refs)
+      : ReplacementPolicy(frames), refs_(refs), next_(refs.size()), frame_next_(frames, kNever) {
+    std::unordered_map<RefPage, std::size_t> upcoming;  // page -> its first reference after i
+    for (std::size_t i = refs.size(); i-- > 0;) {
+      const auto it = upcoming.find(refs[i]);
+      next_[i] = it == upcoming.end() ? kNever : it->second;
+      upcoming[refs[i]] = i;
+    }
+  }
 
  private:
-  void on_hit(std::size_t frame) override { advance(frames()[frame]); }
-  void on_load(std::size_t, RefPage page) override { advance(page); }
+  void on_hit(std::size_t frame) override { advance(frame, frames()[frame]); }
+  void on_load(std::size_t frame, RefPage page) override { advance(frame, page); }
   std::size_t victim() override {
-    // The reference being handled is refs_[now_]; look from the one after it.
-    std::size_t v = 0, v_next = 0;
-    for (std::size_t f = 0; f < frame_count(); ++f) {
-      const std::size_t n = next_use(*frames()[f], now_ + 1);
-      if (f == 0 || n > v_next) v = f, v_next = n;  // strictly later: the lowest frame wins a tie
-    }
+    std::size_t v = 0;
+    for (std::size_t f = 1; f < frame_count(); ++f)
+      if (frame_next_[f] > frame_next_[v]) v = f;  // strictly later: the lowest frame wins a tie
     return v;
   }
 
-  // The index of the next reference to `page` at or after `from`; "never" is larger than any index.
-  std::size_t next_use(RefPage page, std::size_t from) const {
-    for (std::size_t i = from; i < refs_.size(); ++i)
-      if (refs_[i] == page) return i;
-    return std::numeric_limits<std::size_t>::max();
-  }
-  // Moves on to the next reference, checking that it was the one the string says.
-  void advance(const std::optional<RefPage>& page) {
+  // The reference now_ went to `frame`: its page is next used at next_[now_].
+  void advance(std::size_t frame, const std::optional<RefPage>& page) {
     if (now_ >= refs_.size() || !page || refs_[now_] != *page)
       throw std::logic_error("opt: references must follow the string it was given");
-    ++now_;
+    frame_next_[frame] = next_[now_++];
   }
 
   std::vector<RefPage> refs_;
-  std::size_t now_ = 0;  // index of the reference being handled
+  std::vector<std::size_t> next_;        // next_[i]: the next reference to refs_[i] after i, or kNever
+  std::vector<std::size_t> frame_next_;  // the next reference to each frame's page
+  std::size_t now_ = 0;                  // index of the reference being handled
 };
 
 }  // namespace

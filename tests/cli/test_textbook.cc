@@ -66,6 +66,13 @@ TEST_CASE("textbook CSV: header, one row per step, cumulative faults", "[cli][te
         "clock,2,4,3,1,1,3,1,3,2,1,0\n");
 }
 
+TEST_CASE("textbook reference strings may have blanks around the commas", "[cli][textbook]") {
+  const Result spaced = run_mmusim("textbook --frames 2 --refs ' 1, 2 ,1,3 ' --policies lru --csv");
+  const Result plain = run_mmusim("textbook --frames 2 --refs 1,2,1,3 --policies lru --csv");
+  REQUIRE(spaced.code == 0);
+  CHECK(spaced.out == plain.out);
+}
+
 TEST_CASE("textbook wraps long tables into blocks", "[cli][textbook]") {
   std::string refs;
   for (int i = 0; i < 60; ++i) refs += (i ? "," : "") + std::to_string(i % 7);
@@ -89,6 +96,7 @@ TEST_CASE("textbook bad input: one message and exit code 2", "[cli][textbook]") 
   const std::vector<Case> cases = {
       {"--frames 0 --refs 1,2", "mmusim: --frames: 0 frames: page replacement needs at least 1 frame\n"},
       {"--frames x --refs 1", "mmusim: --frames: 'x' is not a number of frames (a whole number from 1)\n"},
+      {"--frames 257 --refs 1", "mmusim: --frames: 257 frames: at most 256 (the table has a row per frame)\n"},
       {"--refs 1", "mmusim: --frames: required: the number of frames, e.g. --frames 3\n"},
       {"--frames 3 --refs ''",
        "mmusim: --refs: the reference string is empty: give page numbers separated by commas, e.g. --refs 7,0,1,2\n"},
