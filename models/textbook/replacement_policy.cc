@@ -15,20 +15,20 @@ FrameStep ReplacementPolicy::reference(RefPage page) {
   s.page = page;
   const auto it = where_.find(page);
   if (it != where_.end()) {
-    s.frame = it->second;
-    on_hit(s.frame);
+    on_hit(it->second);
   } else {
     s.fault = true;
+    std::size_t frame = used_;
     if (used_ < frames_.size()) {
-      s.frame = used_++;
+      ++used_;
     } else {
-      s.frame = victim();
-      s.evicted = frames_[s.frame];
+      frame = victim();
+      s.evicted = frames_[frame];
       where_.erase(*s.evicted);
     }
-    frames_[s.frame] = page;
-    where_[page] = s.frame;
-    on_load(s.frame, page);
+    frames_[frame] = page;
+    where_[page] = frame;
+    on_load(frame, page);
   }
   s.frames = frames_;
   s.use = use_bits();

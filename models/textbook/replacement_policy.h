@@ -21,7 +21,6 @@ using RefPage = std::uint64_t;
 struct FrameStep {
   RefPage page = 0;
   bool fault = false;
-  std::size_t frame = 0;                     // the frame that holds `page` after the reference
   std::optional<RefPage> evicted;            // the page the fault replaced, if any
   std::vector<std::optional<RefPage>> frames;  // frame i's page, empty if the frame is free
   std::vector<bool> use;                     // use (reference) bits; empty if the policy has none
