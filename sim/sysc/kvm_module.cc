@@ -42,6 +42,12 @@ CauseCycles KvmModule::handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetc
   return kvms_.at(vm_of(cpu))->page_fault(cpu, vpn, write, fetch, t);
 }
 
+void KvmModule::set_explain(ExplainSink* sink) {
+  for (auto& k : kvms_) k->set_explain(sink);
+  for (auto& g : guests_) g->set_explain(sink);
+  host->host_model().set_explain(sink);
+}
+
 void KvmModule::fill_summary(RunSummary& s) const {
   KvmStats k;
   for (const auto& m : kvms_) {
