@@ -599,18 +599,18 @@ bool ShadowMmu::clear_flush_young(Gfn gfn, CauseCycles& c) {
   if (!in_vcpu_) current_cpu_ = kNoCpu;
   ++stats_.notifier_young_calls;
   c.reclaim += cfg_.notifier_call_cycles;
-  std::string before;
-  if (ex()) {
+  if (ex()) {  // what KVM finds, before the policy acts on it
     const std::vector<Pte*> sptes = sptes_of(gfn.v);
     unsigned a = 0, present = 0;
     for (const Pte* s : sptes) a += s->accessed(), present += s->present();
-    before = std::to_string(sptes.size()) + " spte" + (sptes.size() == 1 ? "" : "s");
-    if (present != sptes.size()) before += " (" + std::to_string(present) + " present)";
-    if (!sptes.empty()) before += a ? ", A set" : ", A clear";
+    std::string found = std::to_string(sptes.size()) + " spte" + (sptes.size() == 1 ? "" : "s");
+    if (present != sptes.size()) found += " (" + std::to_string(present) + " present)";
+    if (!sptes.empty()) found += a ? ", A set" : ", A clear";
+    explain_->step("clear_flush_young [" + cfg_.aging.name + "]: " + found);
   }
   const bool young = policy_->clear_flush_young(*this, gfn.v, c);
   stats_.young_hits += young;
-  if (ex()) explain_->step("clear_flush_young [" + cfg_.aging.name + "]: " + before + " -> " + (young ? "young" : "old"));
+  if (ex()) explain_->step(young ? "KVM answers young" : "KVM answers old");
   current_cpu_ = cpu;
   return young;
 }
