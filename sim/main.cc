@@ -1,6 +1,7 @@
 // The mmusim program. Subcommands:
 //   mmusim                     the bundled default: configs/default.cfg on the bundled trace
 //   mmusim run ...             one simulation: summary.csv and a readable table
+//   mmusim explain ...         a small trace, or a window of one, with every event in words
 //   mmusim config --list       every configuration key with default, unit and help
 //   mmusim columns             every summary.csv column with unit and meaning
 //   mmusim parse ...           read a trace without simulating (the parse-only speed limit)

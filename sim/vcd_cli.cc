@@ -8,7 +8,7 @@ namespace mmusim {
 
 void add_vcd_options(po::options_description& desc, VcdOptions& opt) {
   desc.add_options()("vcd", po::value(&opt.path),
-                     "write the figures over simulated time to FILE.vcd (GTKWave): free pages, LRU lists, VM exits, "
+                     "write the figures over simulated time to this .vcd file (GTKWave): free pages, LRU lists, VM exits, "
                      "TLB misses, kswapd running, swap requests in flight")(
       "vcd-interval-cycles", po::value(&opt.interval_cycles)->default_value(opt.interval_cycles),
       "cycles of simulated time between two samples")(

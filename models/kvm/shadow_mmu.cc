@@ -536,6 +536,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
       flush_remote_tlbs(c);
     } else {
       v.mmu->flush_all();
+      if (ex()) explain_->step("this vCPU's TLBs flushed");
     }
   }
   return c;
