@@ -55,17 +55,12 @@ std::string Explainer::Line::text() const {
   return s;
 }
 
-void Explainer::emit(const std::string& line) {
-  out_ << line << '\n';
-  ++lines_;
-}
-
 void Explainer::step(const std::string& fact) {
   Actor& a = actors_[current_];
   if (!a.in_window) return;
   ++steps_;
   if (a.open.empty()) {  // a fact of its own (kswapd waking): a line now
-    emit("@" + grouped(now_()) + " " + name(current_) + ": " + fact);
+    out_ << "@" << grouped(now_()) << ' ' << name(current_) << ": " << fact << '\n';
     return;
   }
   a.open.back().steps.push_back(fact);
@@ -90,8 +85,8 @@ void Explainer::close() {
     for (std::string& c : l.children) a.open.back().children.push_back("  " + c);
     return;
   }
-  emit(l.text());
-  for (const std::string& c : l.children) emit("    " + c);
+  out_ << l.text() << '\n';
+  for (const std::string& c : l.children) out_ << "    " << c << '\n';
 }
 
 void Explainer::begin_record(unsigned cpu, const TraceRecord& r, std::uint64_t now) {

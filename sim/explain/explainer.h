@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -47,7 +48,6 @@ class Explainer : public ExplainSink {
   void end_record(std::uint64_t cycles);
   // Steps reported so far (the vCPU tells an inline L1 hit by no step being added).
   std::uint64_t steps() const { return steps_; }
-  std::uint64_t lines() const { return lines_; }
 
   // A reader that numbers the records of `inner` for note_record and ends at index `to`.
   std::unique_ptr<TraceReader> window_reader(std::unique_ptr<TraceReader> inner);
@@ -63,7 +63,6 @@ class Explainer : public ExplainSink {
     std::vector<Line> open;  // innermost last
   };
   std::string name(unsigned actor) const;
-  void emit(const std::string& line);
 
   std::ostream& out_;
   std::uint64_t from_, to_;
@@ -73,7 +72,7 @@ class Explainer : public ExplainSink {
   std::map<unsigned, Actor> actors_;
   std::map<unsigned, std::deque<std::uint64_t>> indices_;
   std::function<std::uint64_t()> now_ = [] { return std::uint64_t{0}; };
-  std::uint64_t steps_ = 0, lines_ = 0;
+  std::uint64_t steps_ = 0;
 };
 
 }  // namespace mmusim

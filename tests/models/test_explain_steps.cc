@@ -89,3 +89,22 @@ TEST_CASE("explain: an inactive sink or none hears nothing and changes nothing",
   }
   CHECK(r.steps.empty());
 }
+
+TEST_CASE("explain: a walk that starts from the page-walk cache says so", "[explain][mmu]") {
+  FrameAllocator frames(64, "host");
+  NativeOs os(frames);
+  MmuConfig c = tiny();
+  c.pwc_entries = 4;
+  Mmu mmu(c);
+  Recorder r;
+  mmu.set_explain(&r, "pte");
+  const auto ctx = os.context(0, 1);
+  mmu.load_cr3(ctx, os.table(ctx).root());
+  os.handle_page_fault(ctx, Vpn{5});  // data frame 1; PDPT 2, PD 3, PT 4
+  os.handle_page_fault(ctx, Vpn{6});  // data frame 5, same PT
+  mmu.translate(Vpn{5}, false, false);  // a full walk fills the PWC with the PDPT, PD and PT
+  r.steps.clear();
+  mmu.translate(Vpn{6}, false, false);  // the PT is cached: one reference
+  CHECK(r.steps == std::vector<std::string>{"dTLB miss", "STLB miss", "walk from the PWC's level-1 table: 1 ref, pte -> frame 0x5",
+                                            "fill STLB and dTLB"});
+}
