@@ -47,6 +47,18 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
+// Reads of 300 consecutive pages, twice.
+std::string stride_csv() {
+  std::string csv = "op,gva\n";
+  for (int pass = 0; pass < 2; ++pass)
+    for (int p = 0; p < 300; ++p) {
+      char b[32];
+      std::snprintf(b, sizeof b, "R,0x%x\n", 0x10000000 + p * 4096);
+      csv += b;
+    }
+  return csv;
+}
+
 const std::string kFour = "op,gva\nW,0x7f0012a0\nR,0x7f0012a8\nR,0x7f0022a0\nX,0x400000\n";
 }  // namespace
 
@@ -126,17 +138,10 @@ TEST_CASE("explain: the narrated cycles are what the simulation charges", "[cli]
 }
 
 TEST_CASE("explain under memory pressure shows reclaim decisions for every aging policy", "[cli][explain][pressure]") {
-  // 300 pages touched twice in a guest of 512 frames on a host of 256 frames (min 4, low 5, high 6
+  // stride_csv: 300 pages touched twice in a guest of 512 frames on a host of 256 frames (min 4, low 5, high 6
   // pages): kswapd reclaims. Each policy's narrated cycles add up to the vcpu_cycles `run`
   // reports for the same machine and trace.
-  std::string csv = "op,gva\n";
-  for (int pass = 0; pass < 2; ++pass)
-    for (int p = 0; p < 300; ++p) csv += "R,0x" + [&] {
-      char b[32];
-      std::snprintf(b, sizeof b, "%x", 0x10000000 + p * 4096);
-      return std::string(b);
-    }() + "\n";
-  const std::string t = write_trace("stride.csv", csv);
+  const std::string t = write_trace("stride.csv", stride_csv());
   const std::string machine = " --set sim.mode=shadow --set sim.quantum_cycles=1 --set guest.mem_mb=2 --set host.mem_mb=1 "
                               "--set swap.mb=4 --set swap.read_us=1 --set swap.write_us=1 --set reclaim.min_free_kb=16 "
                               "--set kvm.spte_lru_drop_every=1 --set tlb.l1d_entries=4 --set tlb.l1d_ways=4 "
@@ -247,6 +252,29 @@ TEST_CASE("vcd: figures over simulated time at the sampled times", "[cli][vcd]")
   const std::string x = slurp(test_dir() + "/x.vcd");
   CHECK(x.find("#3500000\nb11111010 aaaaa") != std::string::npos);
   CHECK(x.find("#7500000") == std::string::npos);
+}
+
+TEST_CASE("vcd under memory pressure: kswapd_running rises once per kswapd wakeup", "[cli][vcd][pressure]") {
+  // The pressure machine of the explain test above. Every kswapd run scans pages at 100 + 300
+  // cycles each, so a sample every 100 cycles falls inside each run; the totals reach the
+  // summary's figures.
+  const std::string t = write_trace("stride.csv", stride_csv());
+  const Result r = run_mmusim("run -q --out out --trace " + t +
+                              " --set sim.mode=shadow --set sim.quantum_cycles=1 --set guest.mem_mb=2 --set host.mem_mb=1 "
+                              "--set swap.mb=4 --set swap.read_us=1 --set swap.write_us=1 --set reclaim.min_free_kb=16 "
+                              "--set kvm.aging=young --vcd p.vcd --vcd-interval-cycles 100");
+  REQUIRE(r.code == 0);
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
+  REQUIRE(u(s, "kswapd_wakeups") > 0);
+  const std::string vcd = slurp(test_dir() + "/p.vcd");
+  CHECK(count_of(vcd, "\n1aaaaj\n") == u(s, "kswapd_wakeups"));
+  std::uint64_t max_vmexits = 0;
+  std::stringstream in(vcd);
+  for (std::string line; std::getline(in, line);)
+    if (line.size() > 7 && line.compare(line.size() - 6, 6, " aaaad") == 0)
+      max_vmexits = std::max<std::uint64_t>(max_vmexits, std::stoull(line.substr(1, line.size() - 7), nullptr, 2));
+  CHECK(max_vmexits <= u(s, "vmexits"));
+  CHECK(max_vmexits > 0);
 }
 
 TEST_CASE("vcd: explain writes one too, and bad options are refused", "[cli][vcd][errors]") {
