@@ -64,7 +64,12 @@ int explain_command(const std::vector<std::string>& args) {
   req.explain = &ex;
   RunSummary s;
   try {
-    s = simulate(req);
+    try {
+      s = simulate(req);
+    } catch (const std::exception& e) {
+      ex.stop(e.what());
+      throw;
+    }
   } catch (const OutOfMemory& e) {
     const ValueOrigin& o = cfg.origin(e.key);
     throw InputError(o.file, o.line, e.key, e.what());

@@ -116,4 +116,13 @@ void Explainer::end_record(std::uint64_t cycles) {
   close();
 }
 
+void Explainer::stop(const std::string& why) {
+  for (auto& [id, a] : actors_) {
+    if (!a.in_window || a.open.empty()) continue;
+    current_ = id;
+    a.open.back().steps.push_back("stopped: " + why);
+    while (!a.open.empty()) close();
+  }
+}
+
 }  // namespace mmusim

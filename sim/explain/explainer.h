@@ -46,6 +46,8 @@ class Explainer : public ExplainSink {
   void begin_record(unsigned cpu, const TraceRecord& r, std::uint64_t now);
   // The record's line ends with the cycles the vCPU was charged for it.
   void end_record(std::uint64_t cycles);
+  // The run stopped on an error: the lines still open end with it, and are printed.
+  void stop(const std::string& why);
   // Steps reported so far (the vCPU tells an inline L1 hit by no step being added).
   std::uint64_t steps() const { return steps_; }
 

@@ -168,6 +168,7 @@ TEST_CASE("explain under memory pressure shows reclaim decisions for every aging
   CHECK(pinned.code == 2);
   CHECK(pinned.out.find("\n    shrink_inactive_list pfn ") != std::string::npos);
   CHECK(pinned.out.find("pinned by KVM: back to the inactive list") != std::string::npos);
+  CHECK(pinned.out.find(" -> stopped: host memory exhausted: all 256 frames (1024 KiB) are in use\n") != std::string::npos);
   CHECK(pinned.err.find("host.mem_mb: host memory exhausted") != std::string::npos);
 }
 

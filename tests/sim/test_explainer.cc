@@ -56,6 +56,20 @@ TEST_CASE("explainer: lines opened inside a record are printed under it", "[expl
                      "      inner: deeper\n");
 }
 
+TEST_CASE("explainer: a run stopped by an error prints the lines still open", "[explain]") {
+  std::ostringstream out;
+  Explainer ex(out, 0, 10, 1, 1);
+  ex.note_record(0, 0);
+  ex.begin_record(0, rec(Op::Read, 0x1000), 0);
+  ex.step("dTLB miss");
+  ex.open("shrink_inactive_list pfn 0x1 (vm 0 gfn 0x0)");
+  ex.step("pinned by KVM: back to the inactive list");
+  ex.stop("host memory exhausted");
+  CHECK(out.str() == "#0 @0 vCPU0 R 0x1000: dTLB miss\n"
+                     "    shrink_inactive_list pfn 0x1 (vm 0 gfn 0x0): pinned by KVM: back to the inactive list -> stopped: "
+                     "host memory exhausted\n");
+}
+
 TEST_CASE("explainer: only the window's records are told, kswapd from the window's start", "[explain]") {
   std::ostringstream out;
   Explainer ex(out, 1, 2, 1, 2);
