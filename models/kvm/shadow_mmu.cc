@@ -600,6 +600,12 @@ bool ShadowMmu::clear_flush_young(Gfn gfn, CauseCycles& c) {
   if (!in_vcpu_) current_cpu_ = kNoCpu;
   ++stats_.notifier_young_calls;
   c.reclaim += cfg_.notifier_call_cycles;
+  const auto present_sptes = [&] {
+    unsigned n = 0;
+    for (const Pte* s : sptes_of(gfn.v)) n += s->present();
+    return n;
+  };
+  const unsigned present_before = ex() ? present_sptes() : 0;
   if (ex()) {  // what KVM finds, before the policy acts on it
     const std::vector<Pte*> sptes = sptes_of(gfn.v);
     unsigned a = 0, present = 0;
@@ -611,6 +617,8 @@ bool ShadowMmu::clear_flush_young(Gfn gfn, CauseCycles& c) {
   }
   const bool young = policy_->clear_flush_young(*this, gfn.v, c);
   stats_.young_hits += young;
+  if (ex() && present_sptes() < present_before)
+    explain_->step(std::to_string(present_before - present_sptes()) + " spte(s) made non-present: the next access will tell");
   if (ex()) explain_->step(young ? "KVM answers young" : "KVM answers old");
   current_cpu_ = cpu;
   return young;

@@ -23,6 +23,7 @@ struct TranslateIf : virtual sc_core::sc_interface {
 struct PendingWork {
   CauseCycles causes;
   bool any = false;
+  std::uint64_t exits = 0;  // how many (each IPI makes the vCPU exit once)
 };
 
 // The result of a change of address space on a vCPU.

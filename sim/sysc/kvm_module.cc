@@ -25,6 +25,7 @@ void KvmModule::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {
   kvms_.at(vm_of(cpu))->add_vcpu(cpu, mmu, [pending](const CauseCycles& c) {
     pending->causes += c;
     pending->any = true;
+    ++pending->exits;
   });
 }
 

@@ -73,7 +73,8 @@ void Vcpu::replay() {
       Cycles c = r.gap;
       stats_.gap_cycles += r.gap;
       if (pending_.any) {  // exits other vCPUs caused here (remote TLB flushes)
-        if (explaining(explain_)) explain_->step("exits for remote TLB-flush IPIs sent meanwhile");
+        if (explaining(explain_))
+          explain_->step(std::to_string(pending_.exits) + " VM exit(s) for TLB-flush IPIs received meanwhile");
         charge(pending_.causes, c);
         pending_ = PendingWork{};
       }
@@ -120,6 +121,10 @@ void Vcpu::replay() {
     Cycles c = 0;
     charge(pending_.causes, c);
     offset_ += c, stats_.cycles += c;
+    if (explain_) explain_->set_actor(cpu_);
+    if (explaining(explain_))
+      explain_->step(std::to_string(pending_.exits) + " VM exit(s) for TLB-flush IPIs received after its last record (+" +
+                     grouped(c) + " cycles)");
   }
   sync();
   if (checker_) checker_();

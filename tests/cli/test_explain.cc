@@ -47,13 +47,13 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
-// Reads of 300 consecutive pages, twice.
+// Reads of 300 consecutive pages, each followed by a read of one hot page; twice.
 std::string stride_csv() {
   std::string csv = "op,gva\n";
   for (int pass = 0; pass < 2; ++pass)
     for (int p = 0; p < 300; ++p) {
-      char b[32];
-      std::snprintf(b, sizeof b, "R,0x%x\n", 0x10000000 + p * 4096);
+      char b[48];
+      std::snprintf(b, sizeof b, "R,0x%x\nR,0x20000000\n", 0x10000000 + p * 4096);
       csv += b;
     }
   return csv;
@@ -138,7 +138,7 @@ TEST_CASE("explain: the narrated cycles are what the simulation charges", "[cli]
 }
 
 TEST_CASE("explain under memory pressure shows reclaim decisions for every aging policy", "[cli][explain][pressure]") {
-  // stride_csv: 300 pages touched twice in a guest of 512 frames on a host of 256 frames (min 4, low 5, high 6
+  // stride_csv: 300 pages touched twice, and a hot page, in a guest of 512 frames on a host of 256 frames (min 4, low 5, high 6
   // pages): kswapd reclaims. Each policy's narrated cycles add up to the vcpu_cycles `run`
   // reports for the same machine and trace.
   const std::string t = write_trace("stride.csv", stride_csv());
@@ -160,7 +160,18 @@ TEST_CASE("explain under memory pressure shows reclaim decisions for every aging
     CHECK(count_of(r.out, "KVM answers young") == u(s, "young_hits"));
     CHECK(count_of(r.out, "pageout: dirty") == u(s, "swap_outs"));
     CHECK(count_of(r.out, "major fault: swap-in") == u(s, "swap_ins"));
+    CHECK(count_of(r.out, "VM exit (") == u(s, "vmexits") - u(s, "vmexits_ipi"));
+    std::uint64_t ipi_exits = 0;  // "N VM exit(s) for TLB-flush IPIs received meanwhile"
+    static const std::regex ipis(R"(([0-9]+) VM exit\(s\) for TLB-flush IPIs)");
+    for (std::sregex_iterator m(r.out.begin(), r.out.end(), ipis), end; m != end; ++m) ipi_exits += std::stoull((*m)[1]);
+    CHECK(ipi_exits == u(s, "vmexits_ipi"));
+    CHECK(count_of(r.out, "invalidate_page(") == u(s, "notifier_invalidates"));
+    CHECK(count_of(r.out, " dropped (oldest in the spte LRU)") == u(s, "sptes_dropped_lru"));
+    CHECK(count_of(r.out, "fast page fault: spte restored") == u(s, "vmexits_access_track"));
     CHECK(u(s, "swap_outs") > 0);
+    if (policy == "spte-lru") CHECK(u(s, "sptes_dropped_lru") > 0);
+    if (policy == "access-track") CHECK(u(s, "vmexits_access_track") > 0);
+    if (policy == "young" || policy == "access-track") CHECK(u(s, "young_hits") > 0);
   }
   // pinned cannot reclaim what sptes map: the vCPU reclaims directly (lines under its record)
   // until the host runs out, exit 2.
