@@ -1,5 +1,6 @@
 #include "explain_command.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
 
