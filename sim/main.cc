@@ -1,6 +1,7 @@
 // The mmusim program. Subcommands:
 //   mmusim                     the bundled default: configs/default.cfg on the bundled trace
 //   mmusim run ...             one simulation: summary.csv and a readable table
+//   mmusim explain ...         a small trace, or a window of one, with every event in words
 //   mmusim config --list       every configuration key with default, unit and help
 //   mmusim columns             every summary.csv column with unit and meaning
 //   mmusim parse ...           read a trace without simulating (the parse-only speed limit)
@@ -25,11 +26,13 @@
 #include "input_error.h"
 #include "cli_support.h"
 #include "compare.h"
+#include "explain_command.h"
 #include "sweep.h"
 #include "textbook.h"
 #include "simulation.h"
 #include "trace/generator.h"
 #include "trace/mtr_writer.h"
+#include "vcd_cli.h"
 
 namespace po = boost::program_options;
 using namespace mmusim;
@@ -39,7 +42,8 @@ namespace {
 const char* kUsage =
     "usage: mmusim [COMMAND] [OPTIONS]\n"
     "  (no command)   run the bundled default (configs/default.cfg on traces/lackey/quicksort.lackey) into ./out\n"
-    "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR]\n"
+    "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--vcd FILE]\n"
+    "  explain        --config F --trace T [--from I] [--to I] [--set key=value]... [--vcd FILE]: every event in words\n"
     "  config         --list | [--config F] [--set key=value]... --show\n"
     "  columns        list the columns of summary.csv\n"
     "  parse          --trace T [--format F]: read the trace without simulating\n"
@@ -62,6 +66,8 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
       "set", po::value(&sets)->composing(), "override a key: --set tlb.l1d_entries=32 (repeatable)")(
       "out,o", po::value(&out_dir), "output directory (default ./out)")("quiet,q", po::bool_switch(&quiet),
                                                                        "no table on stdout");
+  VcdOptions vcd;
+  add_vcd_options(desc, vcd);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
   if (bundled_default) {
@@ -73,10 +79,12 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   check_csv_text(trace, "--trace");
+  check_vcd_options(vcd);
   const Config cfg = load_config(config_file, sets);
   RunRequest req;
   req.cfg = cfg.values();
   req.trace_path = trace;
+  req.vcd = vcd;
   req.format = parse_trace_format(format, "--format");
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
@@ -224,6 +232,7 @@ int dispatch(int argc, char* argv[]) {
   const std::string cmd = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (cmd == "run") return cmd_run(rest, false);
+  if (cmd == "explain") return explain_command(rest);
   if (cmd == "config") return cmd_config(rest);
   if (cmd == "columns") return cmd_columns();
   if (cmd == "parse") return cmd_parse(rest);
