@@ -32,7 +32,7 @@ std::uint64_t count_records(const std::string& trace, TraceFormat format, std::u
 }  // namespace
 
 int explain_command(const std::vector<std::string>& args) {
-  std::string config_file, trace, format = "auto";
+  std::string config_file, trace, format = "auto", layout = "line";
   std::vector<std::string> sets;
   std::uint64_t from = 0, to = 0;
   VcdOptions vcd;
@@ -45,12 +45,15 @@ int explain_command(const std::vector<std::string>& args) {
       "set", po::value(&sets)->composing(), "override a key: --set tlb.l1d_entries=4 (repeatable)")(
       "from", po::value(&from), "first record to explain: its index in the trace, counting from 0 (the records before "
                                 "it are simulated silently)")(
-      "to", po::value(&to), "explain records up to this index, excluded; the run stops there");
+      "to", po::value(&to), "explain records up to this index, excluded; the run stops there")(
+      "layout", po::value(&layout), "line (default): a record's steps on one line, joined by ' -> '; steps: one step per line");
   add_vcd_options(desc, vcd);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   check_vcd_options(vcd);
+  if (layout != "line" && layout != "steps")
+    throw InputError("", 0, "--layout", "'" + layout + "' is not a layout (line or steps)");
   const Config cfg = load_config(config_file, sets);
   RunRequest req;
   req.cfg = cfg.values();
@@ -62,6 +65,7 @@ int explain_command(const std::vector<std::string>& args) {
   const ExplainWindow w =
       explain_window(trace, count_records(trace, req.format, has_to ? std::min(to, cap) : cap), has_from, from, has_to, to);
   Explainer ex(std::cout, w.from, w.to, static_cast<unsigned>(req.cfg.guest.vms), static_cast<unsigned>(req.cfg.guest.vcpus));
+  ex.set_one_step_per_line(layout == "steps");
   req.explain = &ex;
   RunSummary s;
   try {

@@ -49,11 +49,26 @@ std::string Explainer::name(unsigned actor) const {
   return vms_ > 1 ? "vm" + std::to_string(actor / vcpus_per_vm_) + " " + cpu : cpu;
 }
 
-std::string Explainer::Line::text() const {
+std::string Explainer::Line::text(bool one_step_per_line) const {
   std::string s = head;
-  for (std::size_t i = 0; i < steps.size(); ++i) s += (i ? " -> " : ": ") + steps[i];
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (one_step_per_line) s += (i ? "\n    -> " : ":\n    ") + steps[i];
+    else s += (i ? " -> " : ": ") + steps[i];
+  }
   return s;
 }
+
+namespace {
+// `text` with `indent` before each of its lines.
+std::string indented(const std::string& indent, const std::string& text) {
+  std::string s = indent;
+  for (char c : text) {
+    s += c;
+    if (c == '\n') s += indent;
+  }
+  return s;
+}
+}  // namespace
 
 void Explainer::step(const std::string& fact) {
   Actor& a = actors_[current_];
@@ -81,12 +96,12 @@ void Explainer::close() {
   Line l = std::move(a.open.back());
   a.open.pop_back();
   if (!a.open.empty()) {  // nested: printed under its parent
-    a.open.back().children.push_back(l.text());
-    for (std::string& c : l.children) a.open.back().children.push_back("  " + c);
+    a.open.back().children.push_back(l.text(one_step_per_line_));
+    for (std::string& c : l.children) a.open.back().children.push_back(indented("  ", c));
     return;
   }
-  out_ << l.text() << '\n';
-  for (const std::string& c : l.children) out_ << "    " << c << '\n';
+  out_ << l.text(one_step_per_line_) << '\n';
+  for (const std::string& c : l.children) out_ << indented("    ", c) << '\n';
 }
 
 void Explainer::begin_record(unsigned cpu, const TraceRecord& r, std::uint64_t now) {

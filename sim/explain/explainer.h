@@ -30,6 +30,10 @@ class Explainer : public ExplainSink {
   // vcpus_per_vm: to name CPU c "vCPU c % n", and "vm c / n vCPU ..." when vms > 1.
   Explainer(std::ostream& out, std::uint64_t from, std::uint64_t to, unsigned vms, unsigned vcpus_per_vm);
 
+  // Layout of a record's line: all steps on one line joined by " -> " (the default), or the head
+  // alone then one step per line, indented (`--layout steps`: easier to read in a lesson).
+  void set_one_step_per_line(bool on) { one_step_per_line_ = on; }
+
   bool active() const override;
   void step(const std::string& fact) override;
   void open(const std::string& head) override;
@@ -58,7 +62,7 @@ class Explainer : public ExplainSink {
   struct Line {
     std::string head;
     std::vector<std::string> steps, children;
-    std::string text() const;
+    std::string text(bool one_step_per_line) const;
   };
   struct Actor {
     bool in_window = false;
@@ -69,6 +73,7 @@ class Explainer : public ExplainSink {
   std::ostream& out_;
   std::uint64_t from_, to_;
   unsigned vms_, vcpus_per_vm_;
+  bool one_step_per_line_ = false;
   bool started_ = false;  // the first record of the window has begun
   unsigned current_ = 0;
   std::map<unsigned, Actor> actors_;

@@ -326,3 +326,23 @@ TEST_CASE("vcd: explain writes one too, and bad options are refused", "[cli][vcd
   CHECK(dir.code == 2);
   CHECK(dir.err == "mmusim: --vcd: cannot write '/nonexistent/w.vcd'\n");
 }
+
+TEST_CASE("explain --layout steps prints the same steps one per line, and other layouts are refused", "[cli][explain]") {
+  const std::string t = write_trace("four.csv", kFour);
+  const Result line = run_mmusim("explain --trace " + t);
+  const Result steps = run_mmusim("explain --trace " + t + " --layout steps");
+  REQUIRE(line.code == 0);
+  REQUIRE(steps.code == 0);
+  // Joining each record's step lines back with " -> " gives the one-line layout.
+  std::string joined;
+  for (const std::string& l : lines_of(steps.out)) {
+    if (l.rfind("    -> ", 0) == 0) joined += " -> " + l.substr(7);
+    else if (l.rfind("    ", 0) == 0) joined += " " + l.substr(4);
+    else joined += (joined.empty() ? "" : "\n") + l;
+  }
+  CHECK(joined + "\n" == line.out);
+  CHECK(count_of(steps.out, "\n") > count_of(line.out, "\n"));
+  const Result bad = run_mmusim("explain --trace " + t + " --layout wide");
+  CHECK(bad.code == 2);
+  CHECK(bad.err == "mmusim: --layout: 'wide' is not a layout (line or steps)\n");
+}

@@ -56,6 +56,28 @@ TEST_CASE("explainer: lines opened inside a record are printed under it", "[expl
                      "      inner: deeper\n");
 }
 
+TEST_CASE("explainer: the steps layout puts each step on a line of its own, nested lines indented", "[explain]") {
+  std::ostringstream out;
+  Explainer ex(out, 0, 10, 1, 1);
+  ex.set_one_step_per_line(true);
+  ex.note_record(0, 0);
+  ex.begin_record(0, rec(Op::Read, 0x2000), 50);
+  ex.step("VM exit (shadow page fault)");
+  ex.open("shrink_inactive_list pfn 0x88 (vm 0 gfn 0x12)");
+  ex.step("page_referenced: PG_referenced clear");
+  ex.step("activate");
+  ex.close();
+  ex.step("resume, retry");
+  ex.end_record(4000);
+  // The same events as the one-line layout, split at every " -> " and after the head's ':'.
+  CHECK(out.str() == "#0 @50 vCPU0 R 0x2000:\n"
+                     "    VM exit (shadow page fault)\n"
+                     "    -> resume, retry (+4,000 cycles)\n"
+                     "    shrink_inactive_list pfn 0x88 (vm 0 gfn 0x12):\n"
+                     "        page_referenced: PG_referenced clear\n"
+                     "        -> activate\n");
+}
+
 TEST_CASE("explainer: a run stopped by an error prints the lines still open", "[explain]") {
   std::ostringstream out;
   Explainer ex(out, 0, 10, 1, 1);
