@@ -13,6 +13,7 @@
 #include "input_error.h"
 #include "kvm/aging/aging_policy.h"
 #include "reclaim/bounds.h"
+#include "engine/engine.h"
 #include "run_pool.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
@@ -89,15 +90,18 @@ std::string ratio(std::uint64_t a, std::uint64_t b) {
 int compare_command(const std::string& self, const std::vector<std::string>& args) {
   std::string config_file, trace, out_dir = "out", format = "auto", policies_arg;
   std::vector<std::string> sets;
-  unsigned jobs = 1;
+  EngineOptions engine;
+  unsigned& jobs = engine.jobs;
   po::options_description desc("mmusim compare");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&trace), "trace file")("format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key (repeatable)")(
       "policies,p", po::value(&policies_arg), "kvm.aging policies, comma-separated (default: all five)")(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory");
+  add_engine_options(desc, engine);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
+  check_engine_options(engine, vm);
 
   // Everything is checked before any run starts.
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
@@ -121,18 +125,19 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   std::remove(csv.c_str());
 
   // The runs, -j at a time; the bounds are computed meanwhile.
-  std::vector<ChildRun> runs;
+  RunList runs{{"run", "-q", "--trace", trace, "--format", format}, {}, {}};
+  if (!config_file.empty()) runs.tail.insert(runs.tail.end(), {"--config", config_file});
+  for (const std::string& s : run_sets) runs.tail.insert(runs.tail.end(), {"--set", s});
   for (const std::string& p : policies) {
     const std::string dir = out_dir + "/" + p;
     make_dir(dir);
-    ChildRun r{{"run", "-q", "--trace", trace, "--format", format, "--out", dir}, dir + "/log.txt"};
-    if (!config_file.empty()) r.args.insert(r.args.end(), {"--config", config_file});
-    for (const std::string& s : run_sets) r.args.insert(r.args.end(), {"--set", s});
-    r.args.insert(r.args.end(), {"--set", "kvm.aging=" + p});
-    runs.push_back(r);
+    runs.runs.push_back({dir, {"kvm.aging=" + p}});
   }
   References refs;
-  const std::vector<int> status = run_pool(self, runs, jobs, {}, [&] { refs = references(trace, fmt, cfg.values()); });
+  const std::optional<std::vector<int>> ran =
+      run_engine(self, runs, engine, out_dir, {}, [&] { refs = references(trace, fmt, cfg.values()); });
+  if (!ran) return 0;  // a dry run
+  const std::vector<int>& status = *ran;
   // The frames any run had for guest data pages, at most: host memory less the guest page
   // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
   // left in, so the bounds are never above what a policy could do with the same host.
@@ -143,7 +148,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   std::map<std::string, std::string> outcome;
   for (std::size_t i = 0; i < policies.size(); ++i)
     outcome[policies[i]] = status[i] == 0 ? "ok"
-                                          : "failed (exit " + std::to_string(status[i]) + "): " + first_log_line(runs[i].log);
+                                          : "failed (exit " + std::to_string(status[i]) + "): " + first_log_line(runs.log(i));
 
   // compare.csv: every summary column plus swap_ins_vs_opt; then the bounds' rows.
   std::vector<std::string> columns;
