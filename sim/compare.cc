@@ -14,6 +14,7 @@
 #include "kvm/aging/aging_policy.h"
 #include "reclaim/bounds.h"
 #include "engine/engine.h"
+#include "engine/request.h"
 #include "run_pool.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
@@ -121,6 +122,10 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   const TraceFormat fmt = parse_trace_format(format, "--format");
   { std::ifstream probe(trace); if (!probe) throw InputError(trace, 0, "", "cannot open trace"); }
   make_dir(out_dir);
+  // On Slurm a rerun skips the finished policies (a task may be preempted): only in a folder of
+  // the same request.
+  const bool resume = engine.engine == "slurm";
+  if (resume) claim_folder(out_dir, "compare", run_request(trace, format, config_file, run_sets));
   const std::string csv = out_dir + "/compare.csv";
   std::remove(csv.c_str());
 
@@ -128,16 +133,20 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   RunList runs{{"run", "-q", "--trace", trace, "--format", format}, {}, {}};
   if (!config_file.empty()) runs.tail.insert(runs.tail.end(), {"--config", config_file});
   for (const std::string& s : run_sets) runs.tail.insert(runs.tail.end(), {"--set", s});
-  for (const std::string& p : policies) {
-    const std::string dir = out_dir + "/" + p;
+  std::vector<std::size_t> which;  // policy of each run
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const std::string dir = out_dir + "/" + policies[i];
+    if (resume && std::ifstream(dir + "/summary.csv")) continue;  // done by an earlier submission
     make_dir(dir);
-    runs.runs.push_back({dir, {"kvm.aging=" + p}});
+    runs.runs.push_back({dir, {"kvm.aging=" + policies[i]}});
+    which.push_back(i);
   }
   References refs;
   const std::optional<std::vector<int>> ran =
       run_engine(self, runs, engine, out_dir, {}, [&] { refs = references(trace, fmt, cfg.values()); });
   if (!ran) return 0;  // a dry run
-  const std::vector<int>& status = *ran;
+  std::vector<int> status(policies.size(), 0);
+  for (std::size_t r = 0; r < which.size(); ++r) status[which[r]] = (*ran)[r];
   // The frames any run had for guest data pages, at most: host memory less the guest page
   // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
   // left in, so the bounds are never above what a policy could do with the same host.
@@ -146,9 +155,10 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   const BoundResult opt = opt_bound(refs.refs, capacity), lru = lru_bound(refs.refs, capacity);
   // A run that fails (pinned out of memory, say) is a result too: its row says why.
   std::map<std::string, std::string> outcome;
-  for (std::size_t i = 0; i < policies.size(); ++i)
-    outcome[policies[i]] = status[i] == 0 ? "ok"
-                                          : "failed (exit " + std::to_string(status[i]) + "): " + first_log_line(runs.log(i));
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const std::string log = out_dir + "/" + policies[i] + "/log.txt";
+    outcome[policies[i]] = status[i] == 0 ? "ok" : "failed (exit " + std::to_string(status[i]) + "): " + first_log_line(log);
+  }
 
   // compare.csv: every summary column plus swap_ins_vs_opt; then the bounds' rows.
   std::vector<std::string> columns;

@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 #include "cli_support.h"
 #include "input_error.h"
 #include "engine/engine.h"
+#include "engine/request.h"
 #include "run_pool.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
@@ -108,17 +108,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   }
   make_dir(out_dir);
   // Resuming is only safe for the same request: the folder remembers what it was made for.
-  std::string request = "trace " + trace + "\nformat " + format + "\nconfig " + config_file + "\n";
-  for (const std::string& s : sets) request += "set " + s + "\n";
-  const std::string request_file = out_dir + "/sweep-request.txt";
-  if (std::ifstream old{request_file}) {
-    const std::string before((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
-    if (before != request)
-      throw InputError(out_dir, 0, "--out", "holds a sweep of another trace, config or --set (" + request_file +
-                                                "); use another --out folder");
-  } else {
-    std::ofstream(request_file) << request;
-  }
+  claim_folder(out_dir, "sweep", run_request(trace, format, config_file, sets));
   const std::string csv = out_dir + "/sweep.csv";
   std::remove(csv.c_str());
 

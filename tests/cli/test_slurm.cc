@@ -169,17 +169,27 @@ TEST_CASE("slurm sweep: failed and lost tasks are listed, a resubmission runs on
   CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
 }
 
-TEST_CASE("slurm compare gathers the local engine's compare.csv", "[cli][slurm][compare]") {
+TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission runs only the lost policy",
+          "[cli][slurm][compare]") {
+  std::filesystem::remove_all(test_dir() + "/cs");
   const std::string compare = "compare --policies notifier,young --trace " + kSource +
                               "/traces/synthetic/hotcold-small.csv --set host.mem_mb=2";
-  const Result r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm());
+  Result r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm("FAKE_SLURM_LOSE=1"));
   REQUIRE(r.code == 0);
+  CHECK(r.out.find("young           failed (exit -1): \n") != std::string::npos);
+  r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm());
+  REQUIRE(r.code == 0);
+  CHECK(slurp(test_dir() + "/cs/slurm/runs.tsv") == "cs/young\tkvm.aging=young\n");
   REQUIRE(run_mmusim(compare + " --out cl").code == 0);
   const auto rows = untimed(test_dir() + "/cs/compare.csv");
   REQUIRE(rows.size() == 5);  // header, two policies, two bounds
   CHECK(rows[1].substr(rows[1].size() - 4) == ",ok,");
   CHECK(rows[2].substr(rows[2].size() - 4) == ",ok,");
   CHECK(rows == untimed(test_dir() + "/cl/compare.csv"));
+  // Another request in the same folder is refused, not mixed in.
+  r = run_mmusim(compare + " --set walk.ref_cycles=9 --engine slurm --out cs", "", fake_slurm());
+  CHECK(r.code == 2);
+  CHECK(r.err.find("cs: --out: holds a compare of another trace, config or --set") != std::string::npos);
 }
 
 TEST_CASE("a folder whose Slurm job is still queued is not submitted again, a failing squeue is one message",
