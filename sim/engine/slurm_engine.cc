@@ -49,18 +49,26 @@ Captured capture(const std::string& cmd) {
 }
 
 // A command's output on one line, for a message.
-std::string one_line(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (char& c : s)
-    if (c == '\n') c = ' ';
-  return s.empty() ? "(no output)" : s;
+std::string one_line(const std::string& s) {
+  std::string line;
+  std::stringstream in(s);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) line += (line.empty() ? "" : "; ") + l;
+  return line.empty() ? "(no output)" : line;
+}
+
+// An #SBATCH option's value: sbatch reads a value with spaces in double quotes.
+std::string directive_value(const std::string& v) {
+  if (v.find_first_of("\"\n") != std::string::npos)
+    throw InputError(v, 0, "--out", "a double quote or line break cannot go into an #SBATCH line");
+  return v.find(' ') == std::string::npos ? v : "\"" + v + "\"";
 }
 
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 // What the queue says of job `id`; an id Slurm has forgotten has left the queue.
 QueueState query_queue(const std::string& id) {
-  const Captured c = capture("squeue -h -j " + id + " -o %T");
+  const Captured c = capture("squeue -h -j " + id + " -o '%T %r'");
   if (c.code == 0) return parse_squeue_states(c.out);
   if (c.out.find("Invalid job id") != std::string::npos) return {};
   throw InputError("squeue", 0, "", "failed (exit " + std::to_string(c.code) + "): " + one_line(c.out) + "; Slurm job " +
@@ -112,8 +120,8 @@ std::string slurm_script(const RunList& list, const EngineOptions& o, const std:
   s << "#SBATCH --array=0-" << list.runs.size() - 1;
   if (o.max_parallel) s << '%' << o.max_parallel;
   s << '\n';
-  s << "#SBATCH --chdir=" << cwd << '\n';
-  s << "#SBATCH --output=" << slurm_dir << "/%A_%a.out\n";
+  s << "#SBATCH --chdir=" << directive_value(cwd) << '\n';
+  s << "#SBATCH --output=" << directive_value(slurm_dir + "/%A_%a.out") << '\n';
   if (!o.partition.empty()) s << "#SBATCH --partition=" << o.partition << '\n';
   if (!o.time.empty()) s << "#SBATCH --time=" << o.time << '\n';
   if (!o.mem.empty()) s << "#SBATCH --mem=" << o.mem << '\n';
@@ -146,10 +154,13 @@ QueueState parse_squeue_states(const std::string& out) {
                                               "OUT_OF_MEMORY", "SPECIAL_EXIT", "REVOKED"};
   QueueState q;
   std::stringstream in(out);
-  for (std::string state; in >> state;) {
-    if (ended.count(state)) continue;
+  for (std::string line; std::getline(in, line);) {
+    std::stringstream fields(line);
+    std::string state, reason;
+    if (!(fields >> state) || ended.count(state)) continue;
     ++q.active;
     q.running += state == "RUNNING";
+    if (state == "PENDING" && fields >> reason && q.pending_reason.empty()) q.pending_reason = reason;
   }
   return q;
 }
@@ -221,13 +232,15 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
       finished += status[i].has_value();
       failed += status[i].has_value() && *status[i] != 0;
     }
-    char line[160];
-    std::snprintf(line, sizeof line, "Slurm job %s: %zu/%zu runs done (%zu failed, %zu running)", id.c_str(), finished,
+    char counts[160];
+    std::snprintf(counts, sizeof counts, "Slurm job %s: %zu/%zu runs done (%zu failed, %zu running)", id.c_str(), finished,
                   list.runs.size(), failed, q.running);
+    // Why the rest waits, as squeue says (Resources, Priority, PartitionConfig, ...).
+    const std::string line = counts + (q.pending_reason.empty() ? "" : "; pending: " + q.pending_reason);
     if (tty) {
-      std::fprintf(stderr, "\r%s   ", line);
+      std::fprintf(stderr, "\r%s   ", line.c_str());
     } else if (line != last) {
-      std::fprintf(stderr, "%s\n", line);
+      std::fprintf(stderr, "%s\n", line.c_str());
     }
     last = line;
     if (q.active == 0) break;

@@ -24,10 +24,11 @@ std::string slurm_run_list(const RunList& list);
 std::string slurm_script(const RunList& list, const EngineOptions& o, const std::string& self, const std::string& cwd,
                          const std::string& slurm_dir);
 
-// `squeue -h -o %T` output: how many lines (tasks or pending ranges) are still queued or running,
-// and how many of those are running.
+// `squeue -h -o '%T %r'` output (state, reason): how many lines (tasks or pending ranges) are
+// still queued or running, how many of those are running, and the first pending one's reason.
 struct QueueState {
   std::size_t active = 0, running = 0;
+  std::string pending_reason;
 };
 QueueState parse_squeue_states(const std::string& out);
 

@@ -125,11 +125,12 @@ TEST_CASE("the slurm engine refuses what it cannot do, before any run starts", "
 
 TEST_CASE("a submission Slurm refuses is one message and no CSV", "[cli][slurm][errors]") {
   std::filesystem::remove_all(test_dir() + "/sw");
-  const Result r = run_mmusim("sweep --engine slurm --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw", "",
-                              fake_slurm("FAKE_SLURM_REFUSE='Batch job submission failed: Invalid partition name specified'"));
+  const Result r = run_mmusim("sweep --engine slurm --partition nosuch --trace " + kSmall +
+                                  " --vary tlb.l1d_entries=32,64 --out sw",
+                              "", fake_slurm("FAKE_SLURM_PARTITIONS='short long'"));
   CHECK(r.code == 2);
-  CHECK(r.err == "mmusim: sbatch: refused sw/slurm/job.sh (exit 1): sbatch: error: Batch job submission failed: Invalid "
-                 "partition name specified\n");
+  CHECK(r.err == "mmusim: sbatch: refused sw/slurm/job.sh (exit 1): sbatch: error: invalid partition specified: nosuch; "
+                 "sbatch: error: Batch job submission failed: Invalid partition name specified\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw/sweep.csv"));
 }
 

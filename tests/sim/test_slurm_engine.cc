@@ -7,16 +7,18 @@
 using namespace mmusim;
 
 TEST_CASE("squeue states: pending ranges and running tasks are waited for, ended tasks are not", "[slurm]") {
-  // What `squeue -h -j 12 -o %T` printed on a real Slurm for an array 0-3%2 (tests/slurm):
+  // What `squeue -h -j 1 -o '%T %r'` printed on a real Slurm for an array 0-3%2 (tests/slurm):
   // the pending range is one line, each running task one.
-  QueueState q = parse_squeue_states("PENDING\nRUNNING\nRUNNING\n");
+  QueueState q = parse_squeue_states("PENDING JobArrayTaskLimit\nRUNNING None\nRUNNING None\n");
   CHECK(q.active == 3);
   CHECK(q.running == 2);
+  CHECK(q.pending_reason == "JobArrayTaskLimit");
   q = parse_squeue_states("COMPLETING\nCOMPLETED\nFAILED\nTIMEOUT\nPREEMPTED\nCANCELLED\n");
   CHECK(q.active == 1);  // COMPLETING: the task's epilog still runs
   CHECK(q.running == 0);
   q = parse_squeue_states("");
   CHECK(q.active == 0);
+  CHECK(q.pending_reason.empty());
   q = parse_squeue_states("SUSPENDED\nREQUEUED\n");
   CHECK(q.active == 2);
 }
