@@ -160,7 +160,7 @@ QueueState parse_squeue_states(const std::string& out) {
     if (!(fields >> state) || ended.count(state)) continue;
     ++q.active;
     q.running += state == "RUNNING";
-    if (state == "PENDING" && fields >> reason && q.pending_reason.empty()) q.pending_reason = reason;
+    if (state == "PENDING" && fields >> reason && reason != "None" && q.pending_reason.empty()) q.pending_reason = reason;
   }
   return q;
 }

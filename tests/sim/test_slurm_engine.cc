@@ -19,6 +19,9 @@ TEST_CASE("squeue states: pending ranges and running tasks are waited for, ended
   q = parse_squeue_states("");
   CHECK(q.active == 0);
   CHECK(q.pending_reason.empty());
+  q = parse_squeue_states("PENDING None\n");  // just submitted: no reason yet
+  CHECK(q.active == 1);
+  CHECK(q.pending_reason.empty());
   q = parse_squeue_states("SUSPENDED\nREQUEUED\n");
   CHECK(q.active == 2);
 }
