@@ -45,7 +45,9 @@ const char* kUsage =
     "  gen            write a synthetic trace (mmusim gen --help)\n"
     "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
     "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n";
+    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n"
+    "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
+    "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
