@@ -29,11 +29,19 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM  # ctest's timeout: still stop the daemons
 start=$(date +%s.%N)
 "$here/slurm_cluster.sh" start "$cluster"
 export SLURM_CONF="$cluster/slurm.conf"
 cd "$work"
+# A Slurm that never runs the tasks fails the test rather than hanging it.
+mmusim() { timeout 120 "$mmusim" "$@"; }
 
+fail() {
+  cat "$1" >&2
+  echo "FAIL: mmusim --engine slurm exited non-zero (its output above)" >&2
+  exit 1
+}
 # A CSV without the columns that time the run itself.
 untimed() {
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "wall_seconds" || $i == "accesses_per_second") drop[i] = 1 }
@@ -47,8 +55,8 @@ same() {
 }
 
 sweep=(sweep --trace "$src/traces/lackey/listwalk.lackey" --vary host.mem_mb=2,8 --vary tlb.l1d_entries=32,64)
-"$mmusim" "${sweep[@]}" -j 2 --out local >local.txt
-"$mmusim" "${sweep[@]}" --engine slurm --max-parallel 2 --poll-seconds 0.2 --out slurm >slurm.txt 2>slurm.err
+mmusim "${sweep[@]}" -j 2 --out local >local.txt
+mmusim "${sweep[@]}" --engine slurm --max-parallel 2 --poll-seconds 0.2 --out slurm >slurm.txt 2>slurm.err || fail slurm.err
 cat slurm.err
 grep -qx "4 runs (0 already done, 2 failed); wrote slurm/sweep.csv" slurm.txt || { echo "FAIL: sweep said: $(cat slurm.txt)" >&2; exit 1; }
 grep -q "^mmusim: run slurm/run0_host.mem_mb=2_tlb.l1d_entries=32 failed (exit 2); its log: slurm/run0_host.mem_mb=2_tlb.l1d_entries=32/log.txt$" slurm.err \
@@ -56,14 +64,14 @@ grep -q "^mmusim: run slurm/run0_host.mem_mb=2_tlb.l1d_entries=32 failed (exit 2
 [ "$(grep -c ',ok$' slurm/sweep.csv)" -eq 2 ] || { echo "FAIL: expected 2 ok rows" >&2; exit 1; }
 same local/sweep.csv slurm/sweep.csv
 # Resubmitting: the finished runs are skipped, the failed ones run (and fail) again.
-"$mmusim" "${sweep[@]}" --engine slurm --poll-seconds 0.2 --out slurm >slurm2.txt 2>/dev/null
+mmusim "${sweep[@]}" --engine slurm --poll-seconds 0.2 --out slurm >slurm2.txt 2>slurm2.err || fail slurm2.err
 grep -qx "4 runs (2 already done, 2 failed); wrote slurm/sweep.csv" slurm2.txt || { echo "FAIL: resubmission said: $(cat slurm2.txt)" >&2; exit 1; }
 [ "$(ls slurm/slurm/*.out | wc -l)" -eq 6 ] || { echo "FAIL: expected 4 + 2 Slurm tasks" >&2; exit 1; }
 same local/sweep.csv slurm/sweep.csv
 
 compare=(compare --policies notifier,young --trace "$src/traces/synthetic/hotcold-small.csv" --set host.mem_mb=2)
-"$mmusim" "${compare[@]}" --out clocal >/dev/null
-"$mmusim" "${compare[@]}" --engine slurm --poll-seconds 0.2 --out cslurm >/dev/null 2>&1
+mmusim "${compare[@]}" --out clocal >/dev/null
+mmusim "${compare[@]}" --engine slurm --poll-seconds 0.2 --out cslurm >cslurm.txt 2>&1 || fail cslurm.txt
 same clocal/compare.csv cslurm/compare.csv
 
 echo "real Slurm: sweep and compare gather the same CSV as the local engine ($(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s from the cluster's start)"
