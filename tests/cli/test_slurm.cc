@@ -85,6 +85,7 @@ TEST_CASE("sweep --engine slurm --dry-run writes and prints the batch script and
 
 TEST_CASE("a dry run's script submitted by hand, then the same sweep gathers its runs", "[cli][slurm]") {
   std::filesystem::remove_all(test_dir() + "/sw");
+  std::filesystem::remove_all(test_dir() + "/local");
   const std::string sweep = "sweep --engine slurm --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw";
   REQUIRE(run_mmusim(sweep + " --dry-run", "", "PATH=/nonexistent").code == 0);
   // What a user's `sbatch sw/slurm/job.sh` does: each array task in the job's folder.
