@@ -3,8 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -100,14 +102,14 @@ void check_slurm_commands() {
 std::string slurm_run_list(const RunList& list) {
   std::string text;
   for (const RunEntry& r : list.runs) {
-    std::string line = r.dir;
-    for (const std::string& s : r.overrides) line += "\t" + s;
-    if (line.find('\n') != std::string::npos || r.dir.find('\t') != std::string::npos)
-      throw InputError(r.dir, 0, "--engine", "a tab or line break in a folder or value cannot go into the Slurm run list");
-    for (const std::string& s : r.overrides)
-      if (s.find('\t') != std::string::npos)
-        throw InputError(r.dir, 0, "--engine", "a tab in '" + s + "' cannot go into the Slurm run list");
-    text += line + "\n";
+    std::vector<std::string> fields = {r.dir};
+    fields.insert(fields.end(), r.overrides.begin(), r.overrides.end());
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].find_first_of("\t\n") != std::string::npos)
+        throw InputError(r.dir, 0, "--engine", "a tab or line break in '" + fields[i] + "' cannot go into the Slurm run list");
+      text += (i ? "\t" : "") + fields[i];
+    }
+    text += '\n';
   }
   return text;
 }
