@@ -88,6 +88,62 @@ std::optional<int> outcome(const RunEntry& r, bool final) {
   return std::nullopt;
 }
 
+// Submits the job script; returns the job id, or throws with sbatch's message.
+std::string submit(const std::string& script) {
+  const Captured sub = capture("sbatch --parsable " + shell_quote(script));
+  std::string id;
+  std::stringstream in(sub.out);
+  for (std::string line; std::getline(in, line);)  // the job id (then ";cluster") is the last line
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) id = line.substr(0, line.find(';'));
+  if (sub.code != 0 || id.empty())
+    throw InputError("sbatch", 0, "", "refused " + script + " (exit " + std::to_string(sub.code) + "): " + one_line(sub.out));
+  return id;
+}
+
+// Polls squeue until job `id` has left the queue, showing progress on stderr and calling
+// `done` as each run's outcome appears in its folder; lists the runs that failed.
+std::vector<int> wait_for(const std::string& id, const RunList& list, const EngineOptions& o, const std::string& slurm_dir,
+                          const std::function<void(std::size_t, int)>& done) {
+  const bool tty = isatty(STDERR_FILENO);
+  std::vector<std::optional<int>> status(list.runs.size());
+  std::string last;
+  for (bool first = true;; first = false) {
+    if (!first) std::this_thread::sleep_for(std::chrono::duration<double>(o.poll_seconds));
+    const QueueState q = query_queue(id);
+    std::size_t finished = 0, failed = 0;
+    for (std::size_t i = 0; i < list.runs.size(); ++i) {
+      if (!status[i] && (status[i] = outcome(list.runs[i], q.active == 0)) && done) done(i, *status[i]);
+      finished += status[i].has_value();
+      failed += status[i].has_value() && *status[i] != 0;
+    }
+    char counts[160];
+    std::snprintf(counts, sizeof counts, "Slurm job %s: %zu/%zu runs done (%zu failed, %zu running)", id.c_str(), finished,
+                  list.runs.size(), failed, q.running);
+    // Why the rest waits, as squeue says (Resources, Priority, PartitionConfig, ...).
+    const std::string line = counts + (q.pending_reason.empty() ? "" : "; pending: " + q.pending_reason);
+    if (tty) {
+      std::fprintf(stderr, "\r%s   ", line.c_str());
+    } else if (line != last) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    last = line;
+    if (q.active == 0) break;
+  }
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  std::vector<int> codes;
+  for (std::size_t i = 0; i < list.runs.size(); ++i) {
+    codes.push_back(*status[i]);
+    if (codes.back() == 0) continue;
+    const std::string& dir = list.runs[i].dir;
+    if (codes.back() > 0)  // the task's exit-code
+      std::cerr << "mmusim: run " << dir << " failed (exit " << codes.back() << "); its log: " << list.log(i) << '\n';
+    else
+      std::cerr << "mmusim: run " << dir << " ended without a result (the Slurm task was cancelled, preempted or timed out, or "
+                << "lost its output); its logs: " << list.log(i) << ", " << slurm_dir << "/" << id << "_" << i << ".out\n";
+  }
+  return codes;
+}
+
 }  // namespace
 
 void check_slurm_commands() {
@@ -203,15 +259,7 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
     return std::nullopt;
   }
 
-  const Captured sub = capture("sbatch --parsable " + shell_quote(script));
-  std::string id;
-  {
-    std::stringstream in(sub.out);
-    for (std::string line; std::getline(in, line);)  // the job id (then ";cluster") is the last line
-      if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) id = line.substr(0, line.find(';'));
-  }
-  if (sub.code != 0 || id.empty())
-    throw InputError("sbatch", 0, "", "refused " + script + " (exit " + std::to_string(sub.code) + "): " + one_line(sub.out));
+  const std::string id = submit(script);
   std::ofstream(job_file) << id << '\n';
   if (meanwhile) {
     try {
@@ -221,45 +269,7 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
       throw;
     }
   }
-
-  const bool tty = isatty(STDERR_FILENO);
-  std::vector<std::optional<int>> status(list.runs.size());
-  std::string last;
-  for (bool first = true;; first = false) {
-    if (!first) std::this_thread::sleep_for(std::chrono::duration<double>(o.poll_seconds));
-    const QueueState q = query_queue(id);
-    std::size_t finished = 0, failed = 0;
-    for (std::size_t i = 0; i < list.runs.size(); ++i) {
-      if (!status[i] && (status[i] = outcome(list.runs[i], q.active == 0)) && done) done(i, *status[i]);
-      finished += status[i].has_value();
-      failed += status[i].has_value() && *status[i] != 0;
-    }
-    char counts[160];
-    std::snprintf(counts, sizeof counts, "Slurm job %s: %zu/%zu runs done (%zu failed, %zu running)", id.c_str(), finished,
-                  list.runs.size(), failed, q.running);
-    // Why the rest waits, as squeue says (Resources, Priority, PartitionConfig, ...).
-    const std::string line = counts + (q.pending_reason.empty() ? "" : "; pending: " + q.pending_reason);
-    if (tty) {
-      std::fprintf(stderr, "\r%s   ", line.c_str());
-    } else if (line != last) {
-      std::fprintf(stderr, "%s\n", line.c_str());
-    }
-    last = line;
-    if (q.active == 0) break;
-  }
-  if (tty) std::fprintf(stderr, "\r\033[K");
-  std::vector<int> codes;
-  for (std::size_t i = 0; i < list.runs.size(); ++i) {
-    codes.push_back(*status[i]);
-    if (codes.back() == 0) continue;
-    const std::string& dir = list.runs[i].dir;
-    if (exists(dir + "/exit-code") && codes.back() > 0)
-      std::cerr << "mmusim: run " << dir << " failed (exit " << codes.back() << "); its log: " << list.log(i) << '\n';
-    else
-      std::cerr << "mmusim: run " << dir << " ended without a result (the Slurm task was cancelled, preempted or timed out, or "
-                << "lost its output); its logs: " << list.log(i) << ", " << slurm_dir << "/" << id << "_" << i << ".out\n";
-  }
-  return codes;
+  return wait_for(id, list, o, slurm_dir, done);
 }
 
 }  // namespace mmusim

@@ -212,3 +212,16 @@ TEST_CASE("a folder whose Slurm job is still queued is not submitted again, a fa
   CHECK(r.err == "mmusim: squeue: failed (exit 1): squeue: error: Unable to contact slurm controller; Slurm job 7 goes on: "
                  "run the same command again to gather its runs when it ends\n");
 }
+
+TEST_CASE("a compare that fails after its submission cancels the Slurm job", "[cli][slurm][compare][errors]") {
+  std::filesystem::remove_all(test_dir() + "/cs");
+  // The bounds read the trace while the job runs: its third line is malformed.
+  std::filesystem::create_directories(test_dir());
+  std::ofstream(test_dir() + "/bad.csv") << "op,gva\nR,1000\nR,zz12\n";
+  const Result r = run_mmusim("compare --policies notifier --trace bad.csv --engine slurm --poll-seconds 0.05 --out cs", "",
+                              fake_slurm());
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: bad.csv:3: gva: 'zz12' is not a hex address\n");
+  CHECK(slurp(test_dir() + "/fake-slurm/scancel") == "42\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/cs/compare.csv"));
+}
