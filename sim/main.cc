@@ -51,7 +51,9 @@ const char* kUsage =
     "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
     "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
     "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n"
-    "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n";
+    "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n"
+    "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
+    "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
