@@ -13,6 +13,8 @@
 #include "input_error.h"
 #include "kvm/aging/aging_policy.h"
 #include "reclaim/bounds.h"
+#include "engine/engine.h"
+#include "engine/request.h"
 #include "run_pool.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
@@ -90,7 +92,8 @@ std::string ratio(std::uint64_t a, std::uint64_t b) {
 int compare_command(const std::string& self, const std::vector<std::string>& args) {
   std::string config_file, trace, out_dir = "out", format = "auto", policies_arg;
   std::vector<std::string> sets;
-  unsigned jobs = 1;
+  EngineOptions engine;
+  unsigned& jobs = engine.jobs;
   bool skip_bad = false;
   po::options_description desc("mmusim compare");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
@@ -99,8 +102,10 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       "policies,p", po::value(&policies_arg), "kvm.aging policies, comma-separated (default: all five)")(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
       "skip-bad-lines", po::bool_switch(&skip_bad), "skip and count malformed trace records (mmusim run --skip-bad-lines)");
+  add_engine_options(desc, engine);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
+  check_engine_options(engine, vm);
 
   // Everything is checked before any run starts.
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
@@ -120,23 +125,32 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   const TraceFormat fmt = parse_trace_format(format, "--format");
   open_trace(trace, fmt);  // opens it, tells its format, reads a CSV header: bad input stops before any run
   make_dir(out_dir);
+  // On Slurm a rerun skips the finished policies (a task may be preempted): only in a folder of
+  // the same request.
+  const bool resume = engine.engine == "slurm";
+  if (resume) claim_folder(out_dir, "compare", run_request(trace, format, config_file, run_sets) + (skip_bad ? "skip-bad-lines\n" : ""));
   const std::string csv = out_dir + "/compare.csv";
   std::remove(csv.c_str());
 
   // The runs, -j at a time; the bounds are computed meanwhile.
-  std::vector<ChildRun> runs;
-  for (const std::string& p : policies) {
-    const std::string dir = out_dir + "/" + p;
+  RunList runs{{"run", "-q", "--trace", trace, "--format", format}, {}, {}};
+  if (!config_file.empty()) runs.tail.insert(runs.tail.end(), {"--config", config_file});
+  for (const std::string& s : run_sets) runs.tail.insert(runs.tail.end(), {"--set", s});
+  if (skip_bad) runs.tail.push_back("--skip-bad-lines");
+  std::vector<std::size_t> which;  // policy of each run
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const std::string dir = out_dir + "/" + policies[i];
+    if (resume && std::ifstream(dir + "/summary.csv")) continue;  // done by an earlier submission
     make_dir(dir);
-    ChildRun r{{"run", "-q", "--trace", trace, "--format", format, "--out", dir}, dir + "/log.txt"};
-    if (!config_file.empty()) r.args.insert(r.args.end(), {"--config", config_file});
-    for (const std::string& s : run_sets) r.args.insert(r.args.end(), {"--set", s});
-    r.args.insert(r.args.end(), {"--set", "kvm.aging=" + p});
-    if (skip_bad) r.args.push_back("--skip-bad-lines");
-    runs.push_back(r);
+    runs.runs.push_back({dir, {"kvm.aging=" + policies[i]}});
+    which.push_back(i);
   }
   References refs;
-  const std::vector<int> status = run_pool(self, runs, jobs, {}, [&] { refs = references(trace, fmt, cfg.values(), skip_bad); });
+  const std::optional<std::vector<int>> ran =
+      run_engine(self, runs, engine, out_dir, {}, [&] { refs = references(trace, fmt, cfg.values(), skip_bad); });
+  if (!ran) return 0;  // a dry run
+  std::vector<int> status(policies.size(), 0);
+  for (std::size_t r = 0; r < which.size(); ++r) status[which[r]] = (*ran)[r];
   // The frames any run had for guest data pages, at most: host memory less the guest page
   // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
   // left in, so the bounds are never above what a policy could do with the same host.
@@ -145,9 +159,10 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   const BoundResult opt = opt_bound(refs.refs, capacity), lru = lru_bound(refs.refs, capacity);
   // A run that fails (pinned out of memory, say) is a result too: its row says why.
   std::map<std::string, std::string> outcome;
-  for (std::size_t i = 0; i < policies.size(); ++i)
-    outcome[policies[i]] = status[i] == 0 ? "ok"
-                                          : "failed (exit " + std::to_string(status[i]) + "): " + first_log_line(runs[i].log);
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const std::string log = out_dir + "/" + policies[i] + "/log.txt";
+    outcome[policies[i]] = status[i] == 0 ? "ok" : "failed (exit " + std::to_string(status[i]) + "): " + first_log_line(log);
+  }
 
   // compare.csv: every summary column plus swap_ins_vs_opt; then the bounds' rows.
   std::vector<std::string> columns;

@@ -1,6 +1,7 @@
 // The mmusim program. Subcommands:
 //   mmusim                     the bundled default: configs/default.cfg on the bundled trace
 //   mmusim run ...             one simulation: summary.csv and a readable table
+//   mmusim explain ...         a small trace, or a window of one, with every event in words
 //   mmusim config --list       every configuration key with default, unit and help
 //   mmusim columns             every summary.csv column with unit and meaning
 //   mmusim parse ...           read a trace without simulating (the parse-only speed limit)
@@ -27,10 +28,13 @@
 #include "input_error.h"
 #include "cli_support.h"
 #include "compare.h"
+#include "explain_command.h"
 #include "sweep.h"
+#include "textbook.h"
 #include "simulation.h"
 #include "trace/generator.h"
 #include "trace/mtr_writer.h"
+#include "vcd_cli.h"
 
 namespace po = boost::program_options;
 using namespace mmusim;
@@ -40,14 +44,18 @@ namespace {
 const char* kUsage =
     "usage: mmusim [COMMAND] [OPTIONS]\n"
     "  (no command)   run the bundled default (configs/default.cfg on traces/lackey/quicksort.lackey) into ./out\n"
-    "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--skip-bad-lines]\n"
+    "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--vcd FILE] [--skip-bad-lines]\n"
+    "  explain        --config F --trace T [--from I] [--to I] [--set key=value]... [--vcd FILE]: every event in words\n"
     "  config         --list | [--config F] [--set key=value]... --show\n"
     "  columns        list the columns of summary.csv\n"
     "  parse          --trace T [--format F]: read the trace without simulating\n"
     "  gen            write a synthetic trace (mmusim gen --help)\n"
     "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
     "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n";
+    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n"
+    "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n"
+    "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
+    "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
@@ -64,6 +72,8 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
                                                                        "no table on stdout")(
       "skip-bad-lines", po::bool_switch(&skip_bad),
       "skip malformed trace records instead of stopping, count them (summary.csv skipped_records) and name the first on stderr");
+  VcdOptions vcd;
+  add_vcd_options(desc, vcd);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
   if (bundled_default) {
@@ -76,10 +86,12 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   std::remove((out_dir + "/timeline.csv").c_str());
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   check_csv_text(trace, "--trace");
+  check_vcd_options(vcd);
   const Config cfg = load_config(config_file, sets);
   RunRequest req;
   req.cfg = cfg.values();
   req.trace_path = trace;
+  req.vcd = vcd;
   req.format = parse_trace_format(format, "--format");
   req.skip_bad_lines = skip_bad;
   save_config(out_dir + "/config.cfg", cfg);
@@ -244,6 +256,7 @@ int dispatch(int argc, char* argv[]) {
   const std::string cmd = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (cmd == "run") return cmd_run(rest, false);
+  if (cmd == "explain") return explain_command(rest);
   if (cmd == "config") return cmd_config(rest);
   if (cmd == "columns") return cmd_columns();
   if (cmd == "parse") return cmd_parse(rest);
@@ -251,6 +264,7 @@ int dispatch(int argc, char* argv[]) {
   if (cmd == "compare") return compare_command(self_path(argv[0]), rest);
   if (cmd == "sweep") return sweep_command(self_path(argv[0]), rest);
   if (cmd == "convert") return cmd_convert(rest);
+  if (cmd == "textbook") return textbook_command(rest);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
     return 0;

@@ -9,11 +9,13 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "explain/explainer.h"
 #include "sysc/host_module.h"
 #include "sysc/kvm_module.h"
 #include "sysc/native_memory.h"
 #include "sysc/tlb_module.h"
 #include "sysc/trace_source.h"
+#include "sysc/vcd_probe.h"
 #include "sysc/vcpu.h"
 #include "trace/prefetch_reader.h"
 
@@ -89,13 +91,15 @@ class Top : public sc_core::sc_module {
   SC_HAS_PROCESS(Top);
   Top(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period,
       TimelineWriter* timeline)
-      : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline) {
+      : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline), explain_(req.explain) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
     auto reader = open_trace(req.trace_path, req.format);
     reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
     reader->set_skip_bad(req.skip_bad_lines);
-    source_ = std::make_unique<TraceSource>("trace", std::make_unique<PrefetchReader>(std::move(reader)),
-                                            static_cast<unsigned>(cfg_.guest.vcpus), n, cfg_.sim.trace_queue_records);
+    std::unique_ptr<TraceReader> prefetch = std::make_unique<PrefetchReader>(std::move(reader));
+    if (explain_) prefetch = explain_->window_reader(std::move(prefetch));
+    source_ = std::make_unique<TraceSource>("trace", std::move(prefetch), static_cast<unsigned>(cfg_.guest.vcpus), n,
+                                            cfg_.sim.trace_queue_records);
     if (cfg_.sim.mode == "native") {
       memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
     } else {
@@ -116,8 +120,14 @@ class Top : public sc_core::sc_module {
       vcpus_.back()->trace.bind(source_->source_export);
       vcpus_.back()->mmu.bind(tlbs_.back()->translate_export);
       vcpus_.back()->memory.bind(memory_->memory_port());
+      if (explain_) {
+        vcpus_.back()->set_explain(explain_);
+        tlbs_.back()->mmu_model().set_explain(explain_, cfg_.sim.mode == "native" ? "pte" : "spte");
+      }
     }
     if (timeline_ && cfg_.sim.timeline_interval_cycles) SC_THREAD(sample);
+    if (!req.vcd.path.empty())
+      vcd_ = std::make_unique<VcdProbe>("vcd", req.vcd, period, [this] { return vcd_sample(); });
   }
 
   // Simulated time when the last vCPU finished: the run's length (kswapd's tail does not count).
@@ -168,6 +178,29 @@ class Top : public sc_core::sc_module {
  private:
   Cycles now() const { return sc_core::sc_time_stamp().value() / period_.value(); }
 
+  // The models exist now (some are made at the end of elaboration): connect them to explain mode.
+  void start_of_simulation() override {
+    if (!explain_) return;
+    explain_->set_clock([this] { return now(); });
+    memory_->set_explain(explain_);
+    if (reclaim_) reclaim_->set_explain(explain_);
+  }
+
+  VcdSample vcd_sample() const {
+    const RunSummary s = summary();
+    VcdSample v;
+    v.free_pages = s.free_frames;
+    v.lru_active_pages = s.lru_active_pages, v.lru_inactive_pages = s.lru_inactive_pages;
+    v.vmexits = s.vmexits;
+    v.tlb_misses = s.l1i_misses + s.l1d_misses;
+    v.stlb_misses = s.stlb_misses;
+    v.shadow_pages = s.shadow_pages;
+    v.swap_ins = s.swap_ins;
+    if (host_) v.swap_in_flight = host_->host_model().swap_in_flight(now());
+    if (reclaim_) v.kswapd_running = reclaim_->kswapd_running();
+    return v;
+  }
+
   void vcpu_done() {
     if (++done_ < vcpus_.size()) return;
     end_ = now();
@@ -206,6 +239,8 @@ class Top : public sc_core::sc_module {
   TimelineWriter* timeline_;
   std::size_t done_ = 0;
   Cycles end_ = 0;
+  Explainer* explain_;
+  std::unique_ptr<VcdProbe> vcd_;
 };
 
 }  // namespace

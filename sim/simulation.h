@@ -6,15 +6,20 @@
 #include "config/config.h"
 #include "stats/summary.h"
 #include "stats/timeline.h"
+#include "sysc/vcd_probe.h"
 #include "trace/reader.h"
 
 namespace mmusim {
+
+class Explainer;
 
 struct RunRequest {
   SimConfig cfg;
   std::string trace_path;
   TraceFormat format = TraceFormat::Auto;
   bool skip_bad_lines = false;  // --skip-bad-lines: skip and count malformed records (TraceReader::set_skip_bad)
+  Explainer* explain = nullptr;  // explain mode: the models narrate into it
+  VcdOptions vcd;                // waveforms, when vcd.path is set
 };
 
 // Throws InputError on bad input (trace records, memory the trace cannot fit in). With

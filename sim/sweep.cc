@@ -6,11 +6,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 #include "cli_support.h"
 #include "input_error.h"
+#include "engine/engine.h"
+#include "engine/request.h"
 #include "run_pool.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
@@ -62,7 +63,8 @@ std::string run_name(std::size_t index, const std::vector<std::pair<std::string,
 int sweep_command(const std::string& self, const std::vector<std::string>& args) {
   std::string config_file, trace, out_dir = "out", format = "auto";
   std::vector<std::string> sets, varies;
-  unsigned jobs = 1;
+  EngineOptions engine;
+  unsigned& jobs = engine.jobs;
   bool skip_bad = false;
   po::options_description desc("mmusim sweep");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
@@ -72,8 +74,10 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
       "skip-bad-lines", po::bool_switch(&skip_bad),
       "skip and count malformed trace records (mmusim run --skip-bad-lines; each run's log.txt names the first)");
+  add_engine_options(desc, engine);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
+  check_engine_options(engine, vm);
 
   // Everything is checked before any run starts: keys, every value of every combination.
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
@@ -106,22 +110,14 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   }
   make_dir(out_dir);
   // Resuming is only safe for the same request: the folder remembers what it was made for.
-  std::string request = "trace " + trace + "\nformat " + format + "\nconfig " + config_file + "\n";
-  for (const std::string& s : sets) request += "set " + s + "\n";
-  if (skip_bad) request += "skip-bad-lines\n";
-  const std::string request_file = out_dir + "/sweep-request.txt";
-  if (std::ifstream old{request_file}) {
-    const std::string before((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
-    if (before != request)
-      throw InputError(out_dir, 0, "--out", "holds a sweep of another trace, config or --set (" + request_file +
-                                                "); use another --out folder");
-  } else {
-    std::ofstream(request_file) << request;
-  }
+  claim_folder(out_dir, "sweep", run_request(trace, format, config_file, sets) + (skip_bad ? "skip-bad-lines\n" : ""));
   const std::string csv = out_dir + "/sweep.csv";
   std::remove(csv.c_str());
 
-  std::vector<ChildRun> runs;
+  RunList runs{{"run", "-q", "--trace", trace, "--format", format}, {}, {}};
+  if (!config_file.empty()) runs.tail.insert(runs.tail.end(), {"--config", config_file});
+  for (const std::string& s : sets) runs.tail.insert(runs.tail.end(), {"--set", s});
+  if (skip_bad) runs.tail.push_back("--skip-bad-lines");
   std::vector<std::size_t> which;  // combination of each run
   std::vector<std::string> dirs;
   for (std::size_t i = 0; i < combos.size(); ++i) {
@@ -129,35 +125,34 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
     dirs.push_back(dir);
     if (std::ifstream(dir + "/summary.csv")) continue;  // done by an earlier sweep
     make_dir(dir);
-    ChildRun r{{"run", "-q", "--trace", trace, "--format", format, "--out", dir}, dir + "/log.txt"};
-    if (!config_file.empty()) r.args.insert(r.args.end(), {"--config", config_file});
-    for (const std::string& s : sets) r.args.insert(r.args.end(), {"--set", s});
-    for (const auto& [k, v] : combos[i]) r.args.insert(r.args.end(), {"--set", k + "=" + v});
-    if (skip_bad) r.args.push_back("--skip-bad-lines");
-    runs.push_back(r);
+    RunEntry r{dir, {}};
+    for (const auto& [k, v] : combos[i]) r.overrides.push_back(k + "=" + v);
+    runs.runs.push_back(r);
     which.push_back(i);
   }
-  const bool tty = isatty(STDERR_FILENO);
+  const bool tty = isatty(STDERR_FILENO) && engine.engine == "local";  // the slurm engine shows its own
   std::size_t finished = 0, failed = 0;
-  const std::size_t skipped = combos.size() - runs.size();
+  const std::size_t skipped = combos.size() - runs.runs.size();
   auto show = [&] {
     if (tty)
       std::fprintf(stderr, "\r%zu/%zu runs done (%zu skipped, %zu failed)   ", finished + skipped, combos.size(), skipped,
                    failed);
   };
   show();
-  const std::vector<int> status = run_pool(self, runs, jobs, [&](std::size_t, int st) {
+  const std::optional<std::vector<int>> ran = run_engine(self, runs, engine, out_dir, [&](std::size_t, int st) {
     ++finished;
     failed += st != 0;
     show();
   });
   if (tty) std::fprintf(stderr, "\r\033[K");
+  if (!ran) return 0;  // a dry run
+  const std::vector<int>& status = *ran;
 
   // sweep.csv: the varied keys, then every summary column, then the run's status.
   std::vector<std::string> status_of(combos.size(), "ok");
-  for (std::size_t r = 0; r < runs.size(); ++r)
+  for (std::size_t r = 0; r < runs.runs.size(); ++r)
     if (status[r] != 0)
-      status_of[which[r]] = "failed (exit " + std::to_string(status[r]) + "): " + first_log_line(runs[r].log);
+      status_of[which[r]] = "failed (exit " + std::to_string(status[r]) + "): " + first_log_line(runs.log(r));
   std::ofstream out(csv + ".tmp");
   for (const Vary& v : vs) out << v.key << ',';
   for (const ColumnSpec& c : summary_columns()) out << c.name << ',';

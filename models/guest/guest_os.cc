@@ -28,22 +28,30 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
   PageTable& pt = process(pid, &c);
   c.guest_fault += fault_cycles_;
   ++stats_.page_faults;
+  if (explaining(explain_)) explain_->step("guest #PF handler (pid " + std::to_string(pid) + ")");
   TableNode* t = pt.root();
   for (unsigned level = kLevels; level > 1; --level) {  // pud_alloc, pmd_alloc, pte_alloc
     const unsigned i = pt_index(vpn, level);
     if (!t->child[i]) {
       TableNode* child = pt.new_table(level - 1);
       table_at_gfn_[child->frame] = child;
+      if (explaining(explain_))
+        explain_->step("new level-" + std::to_string(level - 1) + " table at gfn " + to_hex(child->frame) + ", cleared");
       c += cleared(child->frame);
       c += store(t, i, Pte::make(child->frame, pte_bits::W | pte_bits::U | pte_bits::A), child);
     }
     t = t->child[i];
   }
   const unsigned i = pt_index(vpn, 1);
-  if (t->e[i].present()) return c;  // another vCPU of this process mapped it meanwhile
+  if (t->e[i].present()) {  // another vCPU of this process mapped it meanwhile
+    if (explaining(explain_)) explain_->step("already mapped by another vCPU");
+    return c;
+  }
   const std::uint64_t frame = frames_.alloc();
+  if (explaining(explain_)) explain_->step("new page at gfn " + to_hex(frame) + ", cleared");
   c += cleared(frame);
   const bool dirty = dirty_at_fault_ || write;
+  if (explaining(explain_)) explain_->step(std::string("guest pte -> gfn ") + to_hex(frame) + (dirty ? " (P, W, U, A, D)" : " (P, W, U, A)"));
   c += store(t, i, Pte::make(frame, pte_bits::W | pte_bits::U | pte_bits::A | (dirty ? pte_bits::D : 0)), nullptr);
   return c;
 }

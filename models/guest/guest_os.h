@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "common/cycle_causes.h"
+#include "common/explain.h"
 #include "common/frame_allocator.h"
 #include "paging/page_table.h"
 
@@ -42,6 +43,7 @@ class GuestOs {
   GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault = true);
 
   void set_hooks(GuestHooks* hooks) { hooks_ = hooks; }
+  void set_explain(ExplainSink* sink) { explain_ = sink; }
 
   // The page table of `pid`, created on first use (its PML4 a new, cleared guest frame; the
   // clearing's cost is added to `cost` when given).
@@ -75,6 +77,7 @@ class GuestOs {
   std::map<std::uint32_t, std::unique_ptr<PageTable>> procs_;
   std::unordered_map<std::uint64_t, TableNode*> table_at_gfn_;  // every process's table pages (lookup only)
   GuestOsStats stats_;
+  ExplainSink* explain_ = nullptr;
 };
 
 }  // namespace mmusim

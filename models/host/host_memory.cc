@@ -18,6 +18,11 @@ std::uint64_t min_free_kbytes(std::uint64_t frames) {
   return std::clamp<std::uint64_t>(v, 128, 65536);
 }
 
+// Explain mode: a page's place on the LRU lists.
+std::string lru_words(const HostPage& p) {
+  return std::string(p.active ? "active" : "inactive") + (p.referenced ? ", referenced" : "");
+}
+
 Pte swap_pte(std::uint64_t slot) { return Pte{HostMemory::kSwapEntry | ((slot << kPageShift) & pte_bits::kFrameMask)}; }
 }  // namespace
 
@@ -44,8 +49,14 @@ Pte* HostMemory::host_pte(std::uint16_t vm, Gfn gfn) const {
 std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles* c) {
   complete_writeback(now);
   if (reclaim_) {
-    if (frames_.free_count() <= low_pages()) reclaim_->wakeup_kswapd();
+    if (frames_.free_count() <= low_pages()) {
+      if (ex())
+        explain_->step(std::to_string(frames_.free_count()) + " free pages <= low watermark " + std::to_string(low_pages()) +
+                       ": wake kswapd");
+      reclaim_->wakeup_kswapd();
+    }
     if (frames_.free_count() <= min_pages()) {
+      if (ex()) explain_->step("<= min watermark " + std::to_string(min_pages()) + ": direct reclaim");
       Cycles spent = reclaim_->direct_reclaim(now);
       // Nothing free yet but swap writes in flight: the allocation waits for them (throttling)
       // rather than failing.
@@ -56,6 +67,7 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
       }
       ++stats_.direct_reclaims;
       if (c) c->direct_reclaim += spent;
+      if (ex()) explain_->step("direct reclaim took " + grouped(spent) + " cycles, " + std::to_string(frames_.free_count()) + " free");
     }
   }
   if (frames_.free_count() == 0 && swap_ && swap_->slots_used() == swap_->slots())
@@ -87,6 +99,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   const Vpn hvpn{gfn_to_hva(vm, gfn).v >> kPageShift};
   Gup g;
   Pte* p = v.table->leaf(hvpn);
+  const std::string where = ex() ? "gfn " + to_hex(gfn.v) + " -> hva " + to_hex(gfn_to_hva(vm, gfn).v) + ": " : "";
   if (p && is_swap_entry(*p)) {
     // do_swap_page: the page is in the swap cache (its write may still be in flight), or is read.
     ++stats_.refaults;
@@ -97,6 +110,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       if (c) c->host_fault += cfg_.minor_fault_cycles;
       g.minor_fault = true;
       ++stats_.minor_faults;
+      if (ex()) explain_->step(where + "host pte: swap slot " + std::to_string(slot) + ", still in the swap cache at pfn " + to_hex(f) + " (minor fault)");
     } else {
       f = take_frame(HostPage::Use::GuestMemory, now, c);
       pages_[f].swapcache = true;
@@ -106,6 +120,9 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       ++stats_.swap_ins;
       ++stats_.major_faults;
       if (c) c->major_fault += stall;
+      if (ex())
+        explain_->step(where + "host pte: swap slot " + std::to_string(slot) + " -> major fault: swap-in to pfn " + to_hex(f) + ", read takes " +
+                       grouped(stall) + " cycles");
       g.major_fault = true;
     }
     HostPage& pg = pages_[f];
@@ -133,12 +150,19 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     g.minor_fault = true;
     ++stats_.minor_faults;
     if (c) c->host_fault += cfg_.minor_fault_cycles;
+    if (ex())
+      explain_->step(where + "host page absent -> host minor fault: do_anonymous_page maps pfn " + to_hex(f) +
+                     (write ? " (young, dirty)" : " (young)") + ", " + (pages_[f].active ? "active" : "inactive") + " list");
+  } else if (ex()) {
+    explain_->step(where + "host page present, pfn " + to_hex(p->frame()));
   }
   g.pfn = Pfn{p->frame()};
   HostPage& pg = pages_[g.pfn.v];
   // follow_page, FOLL_TOUCH (mm/memory.c, 2.6.28).
   if (write && !p->dirty() && !pg.dirty) pg.dirty = true;
+  const std::string before = ex() ? lru_words(pg) : "";
   mark_page_accessed(g.pfn);
+  if (ex() && before != lru_words(pg)) explain_->step("mark_page_accessed: " + before + " -> " + lru_words(pg));
   return g;
 }
 
@@ -176,10 +200,12 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c) {
     pg.referenced = false;
     ++referenced;
   }
+  if (ex()) explain_->step(std::string("page_referenced: PG_referenced ") + (referenced ? "set (cleared)" : "clear"));
   if (pg.mapcount == 0) return referenced;
   Pte* p = host_pte(pg.vm, Gfn{pg.gfn});
   bool young = p->accessed();
   p->raw &= ~pte_bits::A;
+  if (ex()) explain_->step(std::string("host pte ") + (young ? "young (cleared)" : "old"));
   if (MmuNotifier* n = vms_[pg.vm].notifier) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
   return referenced + young;
 }
@@ -190,6 +216,7 @@ bool HostMemory::add_to_swap(Pfn pfn) {
   if (!swap_) return false;
   const std::uint64_t slot = swap_->alloc_slot();
   if (slot == SwapDevice::kNoSlot) return false;
+  if (ex()) explain_->step("add_to_swap: slot " + std::to_string(slot));
   pg.swapcache = true;
   pg.slot = slot;
   pg.dirty = true;  // a new swap-cache page has no copy on the device yet
@@ -204,8 +231,13 @@ bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
   MmuNotifier* n = vms_[pg.vm].notifier;
   bool young = p->accessed();
   p->raw &= ~pte_bits::A;
+  if (ex()) explain_->step(std::string("try_to_unmap: host pte ") + (young ? "young (cleared)" : "old"));
   if (n) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
-  if (young) return false;  // SWAP_FAIL: referenced since page_referenced looked
+  if (young) {
+    if (ex()) explain_->step("young again: SWAP_FAIL");
+    return false;  // SWAP_FAIL: referenced since page_referenced looked
+  }
+  if (ex()) explain_->step("host pte -> swap entry");
   if (p->dirty()) pg.dirty = true;
   *p = swap_pte(pg.slot);  // ptep_clear_flush_notify, then the swap entry
   pg.mapcount = 0;
@@ -221,6 +253,7 @@ Cycles HostMemory::pageout(Pfn pfn, Cycles now) {
   ++stats_.swap_outs;
   const Cycles done = swap_->write(now);
   writeback_.emplace(done, pfn.v);
+  if (ex()) explain_->step("pageout: dirty, swap write done at cycle " + grouped(done) + ", then freed");
   return done;
 }
 
@@ -230,6 +263,7 @@ void HostMemory::remove_mapping(Pfn pfn) {
     throw std::logic_error("remove_mapping of a page still in use");
   swapcache_.erase(pg.slot);
   free_frame(pfn.v);
+  if (ex()) explain_->step("clean, a copy in swap: freed");
 }
 
 std::uint64_t HostMemory::complete_writeback(Cycles now) {

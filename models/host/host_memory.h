@@ -18,6 +18,7 @@
 
 #include "common/addr.h"
 #include "common/cycle_causes.h"
+#include "common/explain.h"
 #include "common/frame_allocator.h"
 #include "host/lru.h"
 #include "paging/page_table.h"
@@ -92,6 +93,7 @@ class HostMemory {
   std::size_t vms() const { return vms_.size(); }
   void register_notifier(std::uint16_t vm, MmuNotifier* n) { vms_.at(vm).notifier = n; }
   void set_reclaim(ReclaimHooks* r) { reclaim_ = r; }
+  void set_explain(ExplainSink* sink) { explain_ = sink; }
 
   Hva gfn_to_hva(std::uint16_t vm, Gfn gfn) const { return Hva{kMemslotBase + (gfn.v << kPageShift)}; }
 
@@ -154,6 +156,8 @@ class HostMemory {
   const PageTable& host_table(std::uint16_t vm) const { return *vms_.at(vm).table; }
   const FrameAllocator& frames() const { return frames_; }
   const HostStats& stats() const { return stats_; }
+  // Swap requests (reads and writes) in flight at `now`.
+  std::uint64_t swap_in_flight(Cycles now) const { return swap_ ? swap_->in_flight(now) : 0; }
   // Every frame in use is accounted for once (a host page-table page, a shadow page, or guest
   // memory mapped by its host pte or in writeback); swap entries point at slots in use; no page
   // is both mapped and on swap only; LRU membership matches the flags.
@@ -190,6 +194,8 @@ class HostMemory {
   ReclaimHooks* reclaim_ = nullptr;
   std::uint64_t min_ = 0;
   HostStats stats_;
+  ExplainSink* explain_ = nullptr;
+  bool ex() const { return explaining(explain_); }
 };
 
 }  // namespace mmusim

@@ -21,6 +21,24 @@ constexpr std::int64_t kMinFreeMmuPages = 5;  // KVM_MIN_FREE_MMU_PAGES
 constexpr std::int64_t kRefillPages = 25;     // KVM_REFILL_PAGES
 constexpr unsigned kWriteFloodCount = 3;      // kvm_mmu_pte_write: the third write in a row floods
 
+const char* exit_name(ExitReason r) {
+  switch (r) {
+    case ExitReason::ShadowPageFault: return "shadow page fault";
+    case ExitReason::PtWrite: return "write to a write-protected guest page table";
+    case ExitReason::Cr3Load: return "CR3 load";
+    case ExitReason::FlushIpi: return "TLB-flush IPI";
+    default: return "access-tracked spte";
+  }
+}
+
+// Explain mode: an spte's bits as "(A, W)".
+std::string spte_words(Pte s) {
+  std::string w = s.accessed() ? "A" : "";
+  if (s.writable()) w += w.empty() ? "W" : ", W";
+  if (s.nx()) w += w.empty() ? "NX" : ", NX";
+  return w.empty() ? "" : " (" + w + ")";
+}
+
 std::string hex(std::uint64_t v) {
   std::ostringstream s;
   s << "0x" << std::hex << v;
@@ -55,6 +73,7 @@ void ShadowMmu::vm_exit(Vcpu& v, ExitReason why, CauseCycles& c) {
   ++stats_.exits[static_cast<int>(why)];
   c.vmexit += cfg_.vmexit_cycles;
   if (!cfg_.vpid) v.mmu->flush_all();  // without VPID, VM entry and exit flush the TLBs
+  if (ex()) explain_->step(std::string("VM exit (") + exit_name(why) + ")" + (cfg_.vpid ? "" : ", TLBs flushed (no VPID)"));
 }
 
 std::vector<KvmMmuPage*> ShadowMmu::pages_of(std::uint64_t gfn) const {
@@ -73,15 +92,18 @@ const TableNode* ShadowMmu::guest_table(std::uint64_t gfn) const {
 // kvm_flush_remote_tlbs: every vCPU of the VM flushes; the others get an IPI and exit for it.
 void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
   ++stats_.remote_tlb_flushes;
+  std::string ipis;
   for (auto& [cpu, v] : vcpus_) {
     v.mmu->flush_all();
     if (cpu == current_cpu_ || v.finished) continue;  // a vCPU that has stopped running gets no IPI
+    if (ex()) ipis += (ipis.empty() ? ", IPI to CPU " : ", CPU ") + std::to_string(cpu);
     c.ipi += cfg_.ipi_cycles;
     ++stats_.exits[static_cast<int>(ExitReason::FlushIpi)];
     CauseCycles target;
     target.vmexit = cfg_.vmexit_cycles;
     v.charge(target);
   }
+  if (ex()) explain_->step("kvm_flush_remote_tlbs: TLBs of vm " + std::to_string(vm_) + " flushed" + ipis);
 }
 
 // gfn_to_pfn (2.6.28 asks get_user_pages for write access whatever the access): the host frame
@@ -129,6 +151,9 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
   page_at_spt_[&sp->spt.e[0]] = sp;
   pages_.emplace(Key{gfn.v, level}, std::move(owned));
   ++stats_.shadow_pages_created;
+  if (ex())
+    explain_->step("new shadow page for gfn " + to_hex(gfn.v) + " level " + std::to_string(level) + " (pfn " +
+                   to_hex(sp->spt.frame) + "), gfn write-protected");
   if (cfg_.bypass_guest_pf) {
     // FNAME(prefetch_page), at every level of a 64-bit guest: an absent guest entry gets a notrap spte.
     const TableNode* gt = guest_table(gfn.v);
@@ -174,6 +199,9 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
 // kvm_mmu_zap_page: unlink the page from its parents, drop its sptes, free it; a root in use is
 // only emptied (the kernel marks it invalid and the vCPU reloads a fresh one, to the same effect).
 void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
+  if (ex())
+    explain_->step("zap shadow page of gfn " + to_hex(sp->gfn.v) + " level " + std::to_string(sp->level) +
+                   (evicting ? " (oldest in active_mmu_pages)" : ""));
   zap_unsync_children(sp, c);
   for (unsigned i = 0; i < kEntriesPerTable; ++i) drop_spte(sp, i, evicting);
   for (auto [parent, i] : sp->parent_ptes) {
@@ -278,6 +306,9 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
     policy_->spte_installed(*this, &s);
   }
   if (writable) host_.set_page_dirty(pfn);  // kvm_release_pfn_dirty
+  if (ex())
+    explain_->step(std::string(speculative ? "spte prefetched" : "spte installed") + " for gfn " + to_hex(gfn) + " -> pfn " +
+                   to_hex(pfn.v) + spte_words(s));
   if (was_writable && !writable) flush_remote_tlbs(c);
 }
 
@@ -285,6 +316,7 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
 // write-protect the gfn again; a page left without a present spte is zapped. Returns whether it was.
 bool ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
   const TableNode* gt = guest_table(sp->gfn.v);
+  if (ex()) explain_->step("resync shadow page of gfn " + to_hex(sp->gfn.v));
   sp->unsync = false;  // before set_spte: this page's own gfn must not count as unsync
   unsigned present = 0;
   for (unsigned i = 0; i < kEntriesPerTable; ++i) {
@@ -324,6 +356,7 @@ TableNode* ShadowMmu::load_cr3(unsigned cpu, std::uint32_t pid, bool first, Caus
   const InVcpu in(in_vcpu_);
   Vcpu& v = vcpus_.at(cpu);
   if (!first) vm_exit(v, ExitReason::Cr3Load, c);
+  if (ex()) explain_->step("guest CR3 <- PML4 of pid " + std::to_string(pid));
   PageTable& gpt = guest_.process(pid, &c);
   if (v.root) --v.root->root_count;
   v.root = nullptr;
@@ -334,6 +367,7 @@ TableNode* ShadowMmu::load_cr3(unsigned cpu, std::uint32_t pid, bool first, Caus
   v.pid = pid;
   sync_roots(root, c);
   v.mmu->flush_all();
+  if (ex()) explain_->step("shadow root gfn " + to_hex(root->gfn.v) + " loaded, TLBs flushed");
   return &root->spt;
 }
 
@@ -348,6 +382,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     if (s && policy_->restore(*this, s)) {
       vm_exit(v, ExitReason::AccessTrack, c);
       c.shadow_fault += cfg_.aging.fast_fault_cycles;
+      if (ex()) explain_->step("fast page fault: spte restored" + spte_words(*s));
       return c;
     }
   }
@@ -358,6 +393,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     for (unsigned level = kLevels; level > t.fault_level && n; --level) n = n->child[pt_index(vpn, level)];
     if (n && (n->e[pt_index(vpn, t.fault_level)].raw & spte_bits::NoTrap)) {
       ++stats_.guest_pf_direct;
+      if (ex()) explain_->step("notrap spte: #PF goes to the guest without a VM exit");
       c += guest_.handle_page_fault(v.pid, vpn, write);
       return c;
     }
@@ -371,13 +407,16 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
   if (gw.status == WalkStatus::Protection) throw std::logic_error("guest protection fault: guest ptes are writable");
   if (gw.status == WalkStatus::NotPresent) {  // inject #PF
     ++stats_.guest_pf_injected;
+    if (ex()) explain_->step("guest walk: guest entry absent at level " + std::to_string(gw.level) + " -> inject #PF");
     v.last_pt_write_count = 0;  // "reset fork detector"
     c += guest_.handle_page_fault(v.pid, vpn, write);
     return c;
   }
   const std::uint64_t seq = notifier_seq_;
+  if (ex()) explain_->step("guest walk: guest pte present, gfn " + to_hex(gw.leaf->frame()));
   const Pfn pfn = host_fault(gw.leaf->frame(), c);
   if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
+    if (ex()) explain_->step("the fault sleeps until the read completes");
     v.sleeping = true;
     v.seq = seq;
     v.vpn = vpn, v.write = write, v.fetch = fetch, v.pfn = pfn;
@@ -396,8 +435,10 @@ CauseCycles ShadowMmu::finish_fault(unsigned cpu) {
   v.sleeping = false;
   if (notifier_seq_ != v.seq) {  // mmu_notifier_retry: drop the pfn, let the access fault again
     ++stats_.notifier_retries;
+    if (ex()) explain_->step("swap read done; mmu_notifier_retry: an invalidation ran meanwhile -> drop, fault again");
     return c;
   }
+  if (ex()) explain_->step("swap read done");
   // The guest did not run meanwhile: its tables are as the first walk saw them.
   const WalkResult gw = hardware_walk(guest_.process(v.pid).root(), WalkRequest{v.vpn, v.write, v.fetch});
   fetch_sptes(v, v.vpn, v.write, gw, v.pfn, v.seq, c);
@@ -423,6 +464,7 @@ void ShadowMmu::fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, 
   // `pfn` with it; then the access faults again.
   if (notifier_seq_ != seq) {
     ++stats_.notifier_retries;
+    if (ex()) explain_->step("mmu_notifier_retry: an invalidation ran meanwhile -> fault again");
     return;
   }
   const unsigned i = pt_index(vpn, 1);
@@ -442,15 +484,19 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
   if (!need_write_protect(gfn, true)) {
     // The store faulted on the write-protected page and FNAME(page_fault) unsynced it
     // (mmu_need_write_protect -> kvm_unsync_page); the store then completes without emulation.
+    if (ex()) explain_->step("the guest's pte store hit write-protected gfn " + to_hex(gfn));
     vm_exit(v, ExitReason::ShadowPageFault, c);
     ++stats_.shadow_page_faults;
     c.shadow_fault += cfg_.shadow_fault_cycles;
     v.last_pt_write_count = 0;
+    if (ex()) explain_->step("kvm_unsync_page: gfn " + to_hex(gfn) + " left writable until the next CR3 load, the store completes");
     return c;
   }
+  if (ex()) explain_->step("the guest's pte store hit write-protected gfn " + to_hex(gfn));
   vm_exit(v, ExitReason::PtWrite, c);
   ++stats_.pt_write_traps;
   c.pt_write += cfg_.pt_write_emulation_cycles;
+  if (ex()) explain_->step("kvm_mmu_pte_write emulates the store");
 
   // mmu_guess_page_from_pte_write: the frame behind a present new guest pte, at any level.
   Pfn guessed;
@@ -469,6 +515,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
   for (KvmMmuPage* sp : shadows) {
     if (flooded) {
       ++stats_.write_flood_zaps;
+      if (ex()) explain_->step("write flooding");
       zap_page(sp, c, false);
       continue;
     }
@@ -489,6 +536,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
       flush_remote_tlbs(c);
     } else {
       v.mmu->flush_all();
+      if (ex()) explain_->step("this vCPU's TLBs flushed");
     }
   }
   return c;
@@ -507,6 +555,9 @@ std::vector<Pte*> ShadowMmu::sptes_of(std::uint64_t gfn) const {
 
 void ShadowMmu::drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c, bool flush) {
   KvmMmuPage* sp = sp_of(spte);
+  if (ex())
+    explain_->step("spte of gfn " + to_hex(sp->gfns[spte - &sp->spt.e[0]]) + " dropped" +
+                   (why == ZapReason::LruDrop ? " (oldest in the spte LRU)" : " (aging)"));
   drop_spte(sp, static_cast<unsigned>(spte - &sp->spt.e[0]), false);
   ++(why == ZapReason::Invalidate ? stats_.sptes_zapped_invalidate
      : why == ZapReason::Aging  ? stats_.sptes_zapped_aging
@@ -523,6 +574,13 @@ void ShadowMmu::invalidate_page(Gfn gfn, CauseCycles& c) {
   ++notifier_seq_;
   c.reclaim += cfg_.notifier_call_cycles;
   const std::vector<Pte*> sptes = sptes_of(gfn.v);
+  if (ex()) {
+    unsigned young = 0;
+    for (const Pte* s : sptes) young += s->accessed();
+    explain_->step("invalidate_page(gfn " + to_hex(gfn.v) + "): " + std::to_string(sptes.size()) + " spte" +
+                   (sptes.size() == 1 ? "" : "s") + " zapped" +
+                   (young ? " (A set -> mark_page_accessed)" : ""));
+  }
   for (Pte* s : sptes) {
     KvmMmuPage* sp = sp_of(s);
     drop_spte(sp, static_cast<unsigned>(s - &sp->spt.e[0]), false);
@@ -542,8 +600,26 @@ bool ShadowMmu::clear_flush_young(Gfn gfn, CauseCycles& c) {
   if (!in_vcpu_) current_cpu_ = kNoCpu;
   ++stats_.notifier_young_calls;
   c.reclaim += cfg_.notifier_call_cycles;
+  const auto present_sptes = [&] {
+    unsigned n = 0;
+    for (const Pte* s : sptes_of(gfn.v)) n += s->present();
+    return n;
+  };
+  const unsigned present_before = ex() ? present_sptes() : 0;
+  if (ex()) {  // what KVM finds, before the policy acts on it
+    const std::vector<Pte*> sptes = sptes_of(gfn.v);
+    unsigned a = 0, present = 0;
+    for (const Pte* s : sptes) a += s->accessed(), present += s->present();
+    std::string found = std::to_string(sptes.size()) + " spte" + (sptes.size() == 1 ? "" : "s");
+    if (present != sptes.size()) found += " (" + std::to_string(present) + " present)";
+    if (!sptes.empty()) found += a ? ", A set" : ", A clear";
+    explain_->step("clear_flush_young [" + cfg_.aging.name + "]: " + found);
+  }
   const bool young = policy_->clear_flush_young(*this, gfn.v, c);
   stats_.young_hits += young;
+  if (ex() && present_sptes() < present_before)
+    explain_->step(std::to_string(present_before - present_sptes()) + " spte(s) made non-present: the next access will tell");
+  if (ex()) explain_->step(young ? "KVM answers young" : "KVM answers old");
   current_cpu_ = cpu;
   return young;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/cycle_causes.h"
+#include "common/explain.h"
 #include "guest/guest_os.h"
 #include "kvm/aging/aging_policy.h"
 #include "host/host_memory.h"
@@ -118,6 +119,7 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   bool table_live(std::uint64_t frame, const TableNode* node) const;
 
   const KvmStats& stats() const { return stats_; }
+  void set_explain(ExplainSink* sink) { explain_ = sink; }
   std::size_t shadow_pages() const { return pages_.size(); }
 
  private:
@@ -175,6 +177,8 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   std::list<KvmMmuPage*> active_;                     // active_mmu_pages: newest first
   std::map<std::uint64_t, std::vector<Pte*>> rmap_;   // gfn -> leaf sptes mapping it
   KvmStats stats_;
+  ExplainSink* explain_ = nullptr;
+  bool ex() const { return explaining(explain_); }
 };
 
 }  // namespace mmusim

@@ -4,6 +4,21 @@
 
 namespace mmusim {
 
+namespace {
+const char* tlb_name(bool fetch) { return fetch ? "iTLB" : "dTLB"; }
+
+// Explain mode: the hardware walk that started at a table of `start_level` and how it ended.
+std::string walk_words(const WalkResult& w, unsigned start_level, const char* entry, bool fetch) {
+  std::string s = "walk";
+  if (start_level < kLevels) s += " from the PWC's level-" + std::to_string(start_level) + " table";
+  s += ": " + std::to_string(w.refs) + (w.refs == 1 ? " ref, " : " refs, ");
+  if (w.status == WalkStatus::Ok) return s + entry + " -> frame " + to_hex(w.leaf->frame());
+  s += entry + std::string(" ");
+  if (w.status == WalkStatus::NotPresent) return s + "absent at level " + std::to_string(w.level);
+  return s + (fetch ? "NX" : "read-only") + " at level " + std::to_string(w.level) + " -> protection fault";
+}
+}  // namespace
+
 MmuStats& MmuStats::operator+=(const MmuStats& o) {
   translations += o.translations;
   l1i_lookups += o.l1i_lookups;
@@ -34,6 +49,8 @@ Mmu::Mmu(const MmuConfig& cfg)
 bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t) {
   if ((write && !e.writable) || (fetch && e.nx)) {
     // A permission fault drops the page's entries (SDM 4.10.4.1) so that the retry walks.
+    if (explaining(explain_))
+      explain_->step(std::string(write && !e.writable ? "read-only" : "NX") + " entry -> protection fault, INVLPG");
     invlpg(ctx_, vpn);
     t.ok = false;
     t.fault = WalkStatus::Protection;
@@ -50,6 +67,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
     ++stats_.dirty_assists;
     stats_.dirty_assist_cycles += cfg_.dirty_assist_cycles;
     t.cycles += cfg_.dirty_assist_cycles;
+    if (explaining(explain_)) explain_->step(std::string("dirty-bit assist: ") + entry_ + " D set");
   }
   t.frame = e.frame;
   return true;
@@ -60,22 +78,27 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   Tlb& l1 = fetch ? l1i_ : l1d_;
   t.cycles += cfg_.l1_hit_cycles;
   if (TlbEntry* e = l1_hit) {
+    if (explaining(explain_)) explain_->step(std::string(tlb_name(fetch)) + " hit");
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
     ++stats_.translations;
     return t;
   }
   ++(fetch ? stats_.l1i_misses : stats_.l1d_misses);
+  if (explaining(explain_)) explain_->step(std::string(tlb_name(fetch)) + " miss");
 
   ++stats_.stlb_lookups;
   t.cycles += cfg_.stlb_hit_cycles;
   stats_.tlb_cycles += cfg_.stlb_hit_cycles;
   if (TlbEntry* e = stlb_.lookup(key)) {
+    if (explaining(explain_)) explain_->step("STLB hit");
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
     l1.fill(key, e->frame, e->writable, e->dirty, e->nx);
+    if (explaining(explain_)) explain_->step(std::string("fill ") + tlb_name(fetch));
     ++stats_.translations;
     return t;
   }
   ++stats_.stlb_misses;
+  if (explaining(explain_)) explain_->step("STLB miss");
 
   ++stats_.walks;
   TableNode* start = root_;
@@ -92,6 +115,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   t.cycles += walk_cycles;
   stats_.walk_cycles += walk_cycles;
   if (pwc_.enabled()) pwc_.fill(ctx_, vpn, w, start->level);
+  if (explaining(explain_)) explain_->step(walk_words(w, start->level, entry_, fetch));
   if (w.status != WalkStatus::Ok) {
     t.ok = false;
     t.fault = w.status;
@@ -102,6 +126,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   const Pte leaf = *w.leaf;
   stlb_.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx());
   l1.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx());
+  if (explaining(explain_)) explain_->step(std::string("fill STLB and ") + tlb_name(fetch));
   t.frame = leaf.frame();
   ++stats_.translations;
   return t;

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "common/explain.h"
 #include "paging/page_table.h"
 #include "paging/walker.h"
 #include "tlb/pwc.h"
@@ -87,6 +88,9 @@ class Mmu {
   const Tlb& l1d() const { return l1d_; }
   const Tlb& stlb() const { return stlb_; }
   const PageWalkCache& pwc() const { return pwc_; }
+  // Explain mode: the slow path reports its steps; `entry` names what the walker reads ("pte",
+  // "spte").
+  void set_explain(ExplainSink* sink, const char* entry) { explain_ = sink, entry_ = entry; }
 
  private:
   // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry or nullptr.
@@ -100,6 +104,8 @@ class Mmu {
   std::uint32_t ctx_ = 0;
   TableNode* root_ = nullptr;
   MmuStats stats_;
+  ExplainSink* explain_ = nullptr;
+  const char* entry_ = "pte";
 };
 
 }  // namespace mmusim

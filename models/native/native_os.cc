@@ -22,9 +22,18 @@ void NativeOs::handle_page_fault(std::uint32_t ctx, Vpn vpn) {
   ++stats_.page_faults;
   // Another CPU of the same process mapped the page since this one's walk failed: nothing to
   // do (the "raced" exit of do_anonymous_page).
-  if (Pte* p = pt.leaf(vpn); p && p->present()) return;
+  if (Pte* p = pt.leaf(vpn); p && p->present()) {
+    if (explaining(explain_)) explain_->step("page fault: another CPU mapped the page meanwhile");
+    return;
+  }
   const std::uint64_t frame = frames_.alloc();
+  const std::size_t tables = pt.table_pages();
   pt.map(vpn, frame, pte_bits::W | pte_bits::U);
+  if (explaining(explain_)) {
+    std::string s = "page fault: do_anonymous_page maps frame " + to_hex(frame) + " (P, W, U)";
+    if (const std::size_t n = pt.table_pages() - tables) s += " and " + std::to_string(n) + " new page-table page" + (n > 1 ? "s" : "");
+    explain_->step(s);
+  }
 }
 
 CheckTarget NativeOs::check_target() const {

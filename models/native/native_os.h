@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/explain.h"
 #include "common/frame_allocator.h"
 #include "mmu/checker.h"
 #include "paging/page_table.h"
@@ -39,6 +40,7 @@ class NativeOs {
   void handle_page_fault(std::uint32_t ctx, Vpn vpn);
 
   const NativeOsStats& stats() const { return stats_; }
+  void set_explain(ExplainSink* sink) { explain_ = sink; }
   // Frame accounting: every frame in use is a table page or mapped by exactly one leaf.
   // Returns a description of each violation.
   std::vector<std::string> check() const;
@@ -53,6 +55,7 @@ class NativeOs {
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::uint32_t> ctx_of_;
   std::vector<Process> procs_;
   NativeOsStats stats_;
+  ExplainSink* explain_ = nullptr;
 };
 
 }  // namespace mmusim

@@ -27,6 +27,8 @@ Cycles SwapDevice::submit(Cycles now, Cycles latency, std::uint64_t& counter) {
   const Cycles start = std::max(now, *ch);
   stats_.queue_wait_cycles += start - now;
   *ch = start + latency;
+  done_at_.erase(done_at_.begin(), done_at_.upper_bound(now));  // complete by now: forget them
+  done_at_.insert(*ch);
   return *ch;
 }
 

@@ -3,6 +3,8 @@
 // for the first channel that is free; completion times are exact and deterministic.
 #pragma once
 #include <cstdint>
+#include <iterator>
+#include <set>
 #include <vector>
 
 #include "common/addr.h"
@@ -32,6 +34,10 @@ class SwapDevice {
   Cycles write(Cycles now) { return submit(now, write_cycles_, stats_.writes); }
 
   const SwapStats& stats() const { return stats_; }
+  // Requests submitted by `now` and not complete at `now` (waiting for a channel or being served).
+  std::uint64_t in_flight(Cycles now) const {
+    return static_cast<std::uint64_t>(std::distance(done_at_.upper_bound(now), done_at_.end()));
+  }
 
  private:
   Cycles submit(Cycles now, Cycles latency, std::uint64_t& counter);
@@ -39,6 +45,7 @@ class SwapDevice {
   std::vector<bool> used_;
   std::uint64_t used_count_ = 0, next_hint_ = 0;
   std::vector<Cycles> channel_free_at_;
+  std::multiset<Cycles> done_at_;  // completion times of the requests not yet known to be complete
   Cycles read_cycles_, write_cycles_;
   SwapStats stats_;
 };

@@ -5,6 +5,20 @@
 
 namespace mmusim {
 
+namespace {
+// Explain mode: a line for the page `pfn` taken off a list by `who`; closed by the caller.
+void open_page(ExplainSink* sink, const char* who, const HostMemory& host, std::uint64_t pfn) {
+  const HostPage& pg = host.page(Pfn{pfn});
+  sink->open(std::string(who) + " pfn " + to_hex(pfn) + " (vm " + std::to_string(pg.vm) + " gfn " + to_hex(pg.gfn) + ")");
+}
+
+// Closes the line with the decision.
+void decide(ExplainSink* sink, const char* what) {
+  sink->step(what);
+  sink->close();
+}
+}  // namespace
+
 Vmscan::Vmscan(HostMemory& host, VmscanConfig cfg) : host_(host), cfg_(cfg) {
   const std::uint64_t gb = host_.frames().total() >> (30 - kPageShift);
   ratio_ = gb ? static_cast<std::uint64_t>(std::sqrt(10.0 * static_cast<double>(gb))) : 1;
@@ -22,9 +36,12 @@ void Vmscan::shrink_active_list(std::uint64_t n, CauseCycles& work) {
     if (pfn == LruLists::kNone) return;
     ++stats_.pages_scanned;
     work.reclaim += cfg_.scan_page_cycles + cfg_.rmap_walk_cycles;
+    const bool ex = explaining(explain_);
+    if (ex) open_page(explain_, "shrink_active_list", host_, pfn);
     if (host_.page_referenced(Pfn{pfn}, work) && host_.page(Pfn{pfn}).mapcount) ++stats_.pages_rotated;
     host_.deactivate(Pfn{pfn});
     ++stats_.pages_deactivated;
+    if (ex) decide(explain_, "deactivate");
   }
 }
 
@@ -39,19 +56,24 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
     const Pfn p{pfn};
     ++stats_.pages_scanned;
     work.reclaim += cfg_.scan_page_cycles;
+    const bool ex = explaining(explain_);
+    if (ex) open_page(explain_, "shrink_inactive_list", host_, pfn);
     if (host_.page(p).pinned) {
       host_.deactivate(p);
+      if (ex) decide(explain_, "pinned by KVM: back to the inactive list");
       continue;
     }
     work.reclaim += cfg_.rmap_walk_cycles;
     if (host_.page_referenced(p, work) && host_.page(p).mapcount) {
       host_.activate(p);
       ++stats_.pages_activated;
+      if (ex) decide(explain_, "referenced: activate");
       continue;
     }
     if (!host_.add_to_swap(p)) {  // swap full, or none
       host_.activate(p);
       ++stats_.pages_activated;
+      if (ex) decide(explain_, "no swap slot: activate");
       continue;
     }
     if (host_.page(p).mapcount) {
@@ -59,11 +81,13 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       if (!host_.try_to_unmap(p, work)) {
         host_.activate(p);
         ++stats_.pages_activated;
+        if (ex) decide(explain_, "activate");
         continue;
       }
     }
     if (host_.page(p).pinned) {  // the unmap's notifier did not drop KVM's reference
       host_.deactivate(p);
+      if (ex) decide(explain_, "still pinned by KVM: back to the inactive list");
       continue;
     }
     if (host_.page(p).dirty) {
@@ -71,6 +95,7 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
     } else {
       host_.remove_mapping(p);
     }
+    if (ex) explain_->close();
     ++progress;
   }
   return progress;

@@ -41,6 +41,8 @@ class Vmscan {
   Cycles try_to_free_pages(Cycles now);
 
   const VmscanStats& stats() const { return stats_; }
+  // Explain mode: one line per page scanned, with the decision taken.
+  void set_explain(ExplainSink* sink) { explain_ = sink; }
   // inactive_anon_is_low: inactive * ratio < active, ratio = int_sqrt(10 * memory in GB), 1 below 1 GB.
   bool inactive_anon_is_low() const;
 
@@ -53,6 +55,7 @@ class Vmscan {
   VmscanConfig cfg_;
   std::uint64_t ratio_;
   VmscanStats stats_;
+  ExplainSink* explain_ = nullptr;
 };
 
 }  // namespace mmusim

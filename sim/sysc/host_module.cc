@@ -28,18 +28,30 @@ void ReclaimModule::kswapd() {
     wake_pending_ = false;
     running_ = true;
     ++stats_.wakeups;
+    const Cycles busy_before = stats_.cycles;
+    if (explain_) {
+      explain_->set_actor(Explainer::kKswapd);
+      if (explaining(explain_))
+        explain_->step("wakes: " + std::to_string(h.free_pages()) + " free pages, balancing to above the high watermark " +
+                       std::to_string(h.high_pages()));
+    }
     for (;;) {
       h.complete_writeback(now());
       if (h.free_pages() > h.high_pages()) break;
       const Vmscan::Pass pass = vmscan_->kswapd_pass(now());
       stats_.cycles += pass.cycles;
       if (pass.cycles) sc_core::wait(sc_core::sc_time::from_value(period_.value() * pass.cycles));
+      if (explain_) explain_->set_actor(Explainer::kKswapd);
       if (pass.progress) continue;
       if (!h.writeback_pages()) break;  // nothing reclaimable: allocations reclaim directly or fail
       const Cycles done = h.next_writeback_completion();
       if (done > now()) sc_core::wait(sc_core::sc_time::from_value(period_.value() * (done - now())));
+      if (explain_) explain_->set_actor(Explainer::kKswapd);
     }
     running_ = false;
+    if (explaining(explain_))
+      explain_->step("sleeps: " + std::to_string(h.free_pages()) + " free pages, after " + grouped(stats_.cycles - busy_before) +
+                     " cycles of work");
   }
 }
 

@@ -6,6 +6,7 @@
 #include <systemc>
 
 #include "host/host_memory.h"
+#include "explain/explainer.h"
 #include "reclaim/vmscan.h"
 
 namespace mmusim {
@@ -47,6 +48,13 @@ class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
 
   const KswapdStats& stats() const { return stats_; }
   const Vmscan& vmscan() const { return *vmscan_; }
+  // Explain mode (after elaboration): kswapd's waking and sleeping, and vmscan's decisions.
+  void set_explain(Explainer* ex) {
+    explain_ = ex;
+    vmscan_->set_explain(ex);
+  }
+  // kswapd is balancing (woken and not yet asleep again).
+  bool kswapd_running() const { return running_; }
 
  private:
   void end_of_elaboration() override;
@@ -59,6 +67,7 @@ class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
   sc_core::sc_event wake_;
   bool wake_pending_ = false, running_ = false;
   KswapdStats stats_;
+  Explainer* explain_ = nullptr;
 };
 
 }  // namespace mmusim

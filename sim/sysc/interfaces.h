@@ -23,6 +23,7 @@ struct TranslateIf : virtual sc_core::sc_interface {
 struct PendingWork {
   CauseCycles causes;
   bool any = false;
+  std::uint64_t exits = 0;  // how many (each IPI makes the vCPU exit once)
 };
 
 // The result of a change of address space on a vCPU.
@@ -55,6 +56,8 @@ struct MemorySystem : MemoryIf {
   virtual sc_core::sc_export<MemoryIf>& memory_port() = 0;
   virtual void fill_summary(RunSummary& s) const = 0;
   virtual std::vector<std::string> check(const Mmu& mmu) const = 0;
+  // Explain mode: the models report their steps to `sink` (after elaboration).
+  virtual void set_explain(ExplainSink* sink) = 0;
 };
 
 // The trace, split per vCPU: exported by TraceSource.

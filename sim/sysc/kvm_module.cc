@@ -25,6 +25,7 @@ void KvmModule::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {
   kvms_.at(vm_of(cpu))->add_vcpu(cpu, mmu, [pending](const CauseCycles& c) {
     pending->causes += c;
     pending->any = true;
+    ++pending->exits;
   });
 }
 
@@ -40,6 +41,12 @@ Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) 
 
 CauseCycles KvmModule::handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) {
   return kvms_.at(vm_of(cpu))->page_fault(cpu, vpn, write, fetch, t);
+}
+
+void KvmModule::set_explain(ExplainSink* sink) {
+  for (auto& k : kvms_) k->set_explain(sink);
+  for (auto& g : guests_) g->set_explain(sink);
+  host->host_model().set_explain(sink);
 }
 
 void KvmModule::fill_summary(RunSummary& s) const {

@@ -29,6 +29,7 @@ void Vcpu::sync() {
     throw InputError("", 0, "sim.cpu_mhz", "simulated time passes 2^64 ps (about 213 days): the trace's gaps are too long");
   sc_core::wait(sc_core::sc_time::from_value(ps * offset_));
   offset_ = 0;
+  if (explain_) explain_->set_actor(cpu_);  // other threads may have acted meanwhile
 }
 
 void Vcpu::charge(const CauseCycles& c, Cycles& cycles) {
@@ -67,14 +68,22 @@ void Vcpu::replay() {
     sync();  // taking a batch may wait for other vCPUs in simulated time
     if (!trace->take(cpu_, batch_)) break;
     for (const TraceRecord& r : batch_) {
+      const Cycles cycles_before = stats_.cycles;
+      if (explain_) {
+        explain_->begin_record(cpu_, r, sc_core::sc_time_stamp().value() / period_.value() + offset_);
+        if (explaining(explain_) && r.gap) explain_->step("after " + grouped(r.gap) + " cycles of other work");
+      }
       Cycles c = r.gap;
       stats_.gap_cycles += r.gap;
       if (pending_.any) {  // exits other vCPUs caused here (remote TLB flushes)
+        if (explaining(explain_))
+          explain_->step(std::to_string(pending_.exits) + " VM exit(s) for TLB-flush IPIs received meanwhile");
         charge(pending_.causes, c);
         pending_ = PendingWork{};
       }
       if (!has_ctx_ || r.pid != pid_ || r.vm != vm_) {
         offset_ += c, stats_.cycles += c, c = 0;
+        if (explaining(explain_)) explain_->step("switch to pid " + std::to_string(r.pid));
         c = switch_to(r.vm, r.pid);
       }
       const bool write = op_writes(r.op), fetch = r.op == Op::Fetch;
@@ -82,9 +91,13 @@ void Vcpu::replay() {
       const std::uint64_t first = r.gva >> kPageShift;
       const std::uint64_t last = (r.gva + (r.size ? r.size : 1) - 1) >> kPageShift;
       for (std::uint64_t vpn = first; vpn <= last; ++vpn) {
+        if (last > first && explaining(explain_)) explain_->step("page " + to_hex(vpn << kPageShift));
         for (;;) {
+          const std::uint64_t steps_before = explain_ ? explain_->steps() : 0;
           const Translation t = mmu_->translate(Vpn{vpn}, write, fetch);
           c += t.cycles;
+          // The inline L1 hit reports nothing: say it here.
+          if (explaining(explain_) && explain_->steps() == steps_before) explain_->step(fetch ? "iTLB hit" : "dTLB hit");
           if (t.ok) break;
           offset_ += c, stats_.cycles += c, c = 0;
           sync();
@@ -95,11 +108,13 @@ void Vcpu::replay() {
             sync();
             charge(memory->finish_fault(cpu_), c);
           }
+          if (explaining(explain_)) explain_->step(f.vmexit ? "resume, retry" : "retry");
         }
       }
       offset_ += c;
       stats_.cycles += c;
       ++stats_.accesses;
+      if (explain_) explain_->end_record(stats_.cycles - cycles_before);
       if (offset_ >= quantum_) sync();
       if (check_every_ && stats_.accesses % check_every_ == 0) checker_();
     }
@@ -109,6 +124,10 @@ void Vcpu::replay() {
     Cycles c = 0;
     charge(pending_.causes, c);
     offset_ += c, stats_.cycles += c;
+    if (explain_) explain_->set_actor(cpu_);
+    if (explaining(explain_))
+      explain_->step(std::to_string(pending_.exits) + " VM exit(s) for TLB-flush IPIs received after its last record (+" +
+                     grouped(c) + " cycles)");
   }
   sync();
   if (checker_) checker_();

@@ -9,6 +9,7 @@
 #include <systemc>
 #include <vector>
 
+#include "explain/explainer.h"
 #include "sysc/interfaces.h"
 
 namespace mmusim {
@@ -40,6 +41,8 @@ class Vcpu : public sc_core::sc_module {
   // An exception raised while replaying (bad trace record, out of memory) stops the simulation
   // and is kept here for the driver to rethrow after sc_start returns.
   std::exception_ptr error() const { return error_; }
+  // Explain mode: each record becomes a line of `ex`.
+  void set_explain(Explainer* ex) { explain_ = ex; }
 
  private:
   void run();
@@ -62,6 +65,7 @@ class Vcpu : public sc_core::sc_module {
   std::exception_ptr error_;
   VcpuStats stats_;
   std::vector<TraceRecord> batch_;  // a member: SC_THREAD stacks are small
+  Explainer* explain_ = nullptr;
 };
 
 }  // namespace mmusim

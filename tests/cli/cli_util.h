@@ -34,12 +34,13 @@ inline std::string test_dir() {
   return "/tmp/mmusim_cli/" + name;
 }
 
-// Runs `mmusim ARGS` in directory `cwd` (created if needed; default: the test's own).
-inline Result run_mmusim(const std::string& args, std::string cwd = "") {
+// Runs `mmusim ARGS` in directory `cwd` (created if needed; default: the test's own), with the
+// environment variables `env` ("NAME=value ...") added.
+inline Result run_mmusim(const std::string& args, std::string cwd = "", const std::string& env = "") {
   if (cwd.empty()) cwd = test_dir();
   std::filesystem::create_directories(cwd);
   const std::string out = cwd + "/.stdout", err = cwd + "/.stderr";
-  const std::string cmd = "cd '" + cwd + "' && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " + MMUSIM_BIN + " " + args +
+  const std::string cmd = "cd '" + cwd + "' && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " + env + " " + MMUSIM_BIN + " " + args +
                           " >'" + out + "' 2>'" + err + "' </dev/null";
   const int status = std::system(cmd.c_str());
   Result r;

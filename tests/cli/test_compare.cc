@@ -49,7 +49,7 @@ TEST_CASE("compare runs every policy and adds the bounds: a failed run is a row 
 
 TEST_CASE("OPT is never beaten by any policy on any bundled workload", "[cli][compare][traces]") {
   std::vector<std::string> traces;
-  for (const char* dir : {"traces/lackey", "traces/synthetic"})
+  for (const char* dir : {"traces/lackey", "traces/synthetic", "traces/teaching"})
     for (const auto& e : std::filesystem::directory_iterator(kSource + "/" + dir)) traces.push_back(e.path().string());
   std::sort(traces.begin(), traces.end());
   for (const std::string& t : traces) {

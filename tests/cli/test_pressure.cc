@@ -96,7 +96,7 @@ TEST_CASE("the invariant checker is clean on every bundled trace under every pol
   // A 2 MiB host (512 frames) puts every trace larger than a few hundred pages under pressure;
   // pinned gets room for its guest (it cannot reclaim what sptes map).
   std::vector<std::string> traces;
-  for (const char* dir : {"traces/lackey", "traces/synthetic"})
+  for (const char* dir : {"traces/lackey", "traces/synthetic", "traces/teaching"})
     for (const auto& e : std::filesystem::directory_iterator(kSource + "/" + dir)) traces.push_back(e.path().string());
   std::sort(traces.begin(), traces.end());
   for (const std::string& t : traces) {

@@ -17,7 +17,7 @@ constexpr std::uint64_t kHugeSets = 16384;
 
 std::vector<std::string> bundled_traces() {
   std::vector<std::string> v;
-  for (const char* dir : {"traces/lackey", "traces/synthetic"})
+  for (const char* dir : {"traces/lackey", "traces/synthetic", "traces/teaching"})
     for (const auto& e : fs::directory_iterator(kSource + "/" + dir))
       if (e.path().extension() == ".lackey" || e.path().extension() == ".csv") v.push_back(e.path().string());
   std::sort(v.begin(), v.end());

@@ -73,7 +73,7 @@ TEST_CASE("shadow golden: five accesses derived by hand", "[cli][shadow][golden]
 }
 
 TEST_CASE("every bundled trace runs in shadow mode: one guest fault and one spte per page", "[cli][shadow][traces]") {
-  for (const char* dir : {"traces/lackey", "traces/synthetic"}) {
+  for (const char* dir : {"traces/lackey", "traces/synthetic", "traces/teaching"}) {
     for (const auto& e : fs::directory_iterator(kSource + "/" + dir)) {
       const std::string t = e.path().string();
       INFO(t);

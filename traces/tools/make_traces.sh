@@ -48,3 +48,10 @@ $GEN --pattern hotcold --accesses 100000 --footprint-pages 12000 --hot-pages 400
 $GEN --pattern shift --accesses 20000 --footprint-pages 3000 --hot-pages 300 --seed 5 > "$OUT/synthetic/shift.csv"
 $GEN --pattern stride --accesses 20000 --footprint-pages 2000 --stride-bytes 4096 --seed 5 > "$OUT/synthetic/scan.csv"
 $GEN --pattern hotcold --accesses 20000 --vms 2 --footprint-pages 1500 --hot-pages 200 --hot-fraction 0.9 --seed 5 > "$OUT/synthetic/two-vms.csv"
+
+# (c) Teaching traces, for configs/teaching.cfg and docs/tutorial.md.
+mkdir -p "$OUT/teaching"
+$GEN --pattern tlbhit --accesses 240 --hot-pages 12 --seed 1 > "$OUT/teaching/reach.csv"
+$GEN --pattern stride --accesses 64 --footprint-pages 16 --stride-bytes 4096 --pids 2 --slice 16 --seed 1 > "$OUT/teaching/ptwrite.csv"
+$GEN --pattern hotcold --accesses 3000 --footprint-pages 1000 --hot-pages 64 --hot-fraction 0.8 --seed 3 > "$OUT/teaching/hotscan.csv"
+$GEN --pattern stride --accesses 1500 --footprint-pages 300 --stride-bytes 4096 --seed 1 > "$OUT/teaching/loop.csv"

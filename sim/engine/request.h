@@ -1,0 +1,16 @@
+// Resuming in an output folder (sweep; compare on Slurm) is only safe for the same request: the
+// folder remembers what it was made for in DIR/KIND-request.txt.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace mmusim {
+
+// What the runs of a folder share: trace, format, config file, --set overrides.
+std::string run_request(const std::string& trace, const std::string& format, const std::string& config_file,
+                        const std::vector<std::string>& sets);
+// Writes the request the first time; throws InputError naming --out when the folder was made for
+// another one.
+void claim_folder(const std::string& out_dir, const std::string& kind, const std::string& request);
+
+}  // namespace mmusim

@@ -1,0 +1,275 @@
+#include "engine/slurm_engine.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cli_support.h"
+#include "input_error.h"
+
+namespace mmusim {
+
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+bool on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream in(path ? path : "");
+  for (std::string d; std::getline(in, d, ':');)
+    if (access(((d.empty() ? "." : d) + "/" + name).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+struct Captured {
+  int code = -1;
+  std::string out;  // stdout and stderr
+};
+
+Captured capture(const std::string& cmd) {
+  Captured c;
+  FILE* p = popen((cmd + " 2>&1 </dev/null").c_str(), "r");
+  if (!p) return c;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) c.out.append(buf, n);
+  const int st = pclose(p);
+  c.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return c;
+}
+
+// A command's output on one line, for a message.
+std::string one_line(const std::string& s) {
+  std::string line;
+  std::stringstream in(s);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) line += (line.empty() ? "" : "; ") + l;
+  return line.empty() ? "(no output)" : line;
+}
+
+// An #SBATCH option's value: sbatch reads a value with spaces in double quotes.
+std::string directive_value(const std::string& v) {
+  if (v.find_first_of("\"\n") != std::string::npos)
+    throw InputError(v, 0, "--out", "a double quote or line break cannot go into an #SBATCH line");
+  return v.find(' ') == std::string::npos ? v : "\"" + v + "\"";
+}
+
+bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+// What the queue says of job `id`; an id Slurm has forgotten has left the queue.
+QueueState query_queue(const std::string& id) {
+  const Captured c = capture("squeue -h -j " + id + " -o '%T %r'");
+  if (c.code == 0) return parse_squeue_states(c.out);
+  if (c.out.find("Invalid job id") != std::string::npos) return {};
+  throw InputError("squeue", 0, "", "failed (exit " + std::to_string(c.code) + "): " + one_line(c.out) + "; Slurm job " +
+                                        id + " goes on: run the same command again to gather its runs when it ends");
+}
+
+// A run's outcome from its folder: 0 with a summary.csv, else the exit code the task wrote
+// (-1 when it wrote none, or claims success without a summary), or nothing yet.
+std::optional<int> outcome(const RunEntry& r, bool final) {
+  if (exists(r.dir + "/summary.csv")) return 0;
+  std::ifstream in(r.dir + "/exit-code");
+  int code = -1;
+  if (in >> code) return code == 0 ? -1 : code;
+  if (final) return -1;
+  return std::nullopt;
+}
+
+// Submits the job script; returns the job id, or throws with sbatch's message.
+std::string submit(const std::string& script) {
+  const Captured sub = capture("sbatch --parsable " + shell_quote(script));
+  std::string id;
+  std::stringstream in(sub.out);
+  for (std::string line; std::getline(in, line);)  // the job id (then ";cluster") is the last line
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) id = line.substr(0, line.find(';'));
+  if (sub.code != 0 || id.empty())
+    throw InputError("sbatch", 0, "", "refused " + script + " (exit " + std::to_string(sub.code) + "): " + one_line(sub.out));
+  return id;
+}
+
+// Polls squeue until job `id` has left the queue, showing progress on stderr and calling
+// `done` as each run's outcome appears in its folder; lists the runs that failed.
+std::vector<int> wait_for(const std::string& id, const RunList& list, const EngineOptions& o, const std::string& slurm_dir,
+                          const std::function<void(std::size_t, int)>& done) {
+  const bool tty = isatty(STDERR_FILENO);
+  std::vector<std::optional<int>> status(list.runs.size());
+  std::string last;
+  for (bool first = true;; first = false) {
+    if (!first) std::this_thread::sleep_for(std::chrono::duration<double>(o.poll_seconds));
+    const QueueState q = query_queue(id);
+    std::size_t finished = 0, failed = 0;
+    for (std::size_t i = 0; i < list.runs.size(); ++i) {
+      if (!status[i] && (status[i] = outcome(list.runs[i], q.active == 0)) && done) done(i, *status[i]);
+      finished += status[i].has_value();
+      failed += status[i].has_value() && *status[i] != 0;
+    }
+    char counts[160];
+    std::snprintf(counts, sizeof counts, "Slurm job %s: %zu/%zu runs done (%zu failed, %zu running)", id.c_str(), finished,
+                  list.runs.size(), failed, q.running);
+    // Why the rest waits, as squeue says (Resources, Priority, PartitionConfig, ...).
+    const std::string line = counts + (q.pending_reason.empty() ? "" : "; pending: " + q.pending_reason);
+    if (tty) {
+      std::fprintf(stderr, "\r%s   ", line.c_str());
+    } else if (line != last) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    last = line;
+    if (q.active == 0) break;
+  }
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  std::vector<int> codes;
+  for (std::size_t i = 0; i < list.runs.size(); ++i) {
+    codes.push_back(*status[i]);
+    if (codes.back() == 0) continue;
+    const std::string& dir = list.runs[i].dir;
+    if (codes.back() > 0)  // the task's exit-code
+      std::cerr << "mmusim: run " << dir << " failed (exit " << codes.back() << "); its log: " << list.log(i) << '\n';
+    else
+      std::cerr << "mmusim: run " << dir << " ended without a result (the Slurm task was cancelled, preempted or timed out, or "
+                << "lost its output); its logs: " << list.log(i) << ", " << slurm_dir << "/" << id << "_" << i << ".out\n";
+  }
+  return codes;
+}
+
+}  // namespace
+
+void check_slurm_commands() {
+  for (const char* cmd : {"sbatch", "squeue"})
+    if (!on_path(cmd))
+      throw InputError("--engine", 0, "slurm",
+                       std::string("no ") + cmd +
+                           " on PATH (Slurm's client commands: slurm-client on Debian); --dry-run writes the batch script "
+                           "to submit by hand");
+}
+
+std::string slurm_run_list(const RunList& list) {
+  std::string text;
+  for (const RunEntry& r : list.runs) {
+    std::vector<std::string> fields = {r.dir};
+    fields.insert(fields.end(), r.overrides.begin(), r.overrides.end());
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].find_first_of("\t\n") != std::string::npos)
+        throw InputError(r.dir, 0, "--engine", "a tab or line break in '" + fields[i] + "' cannot go into the Slurm run list");
+      text += (i ? "\t" : "") + fields[i];
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+std::string slurm_script(const RunList& list, const EngineOptions& o, const std::string& self, const std::string& cwd,
+                         const std::string& slurm_dir) {
+  std::ostringstream s;
+  s << "#!/bin/bash\n";
+  s << "#SBATCH --job-name=mmusim\n";
+  s << "#SBATCH --array=0-" << list.runs.size() - 1;
+  if (o.max_parallel) s << '%' << o.max_parallel;
+  s << '\n';
+  s << "#SBATCH --chdir=" << directive_value(cwd) << '\n';
+  s << "#SBATCH --output=" << directive_value(slurm_dir + "/%A_%a.out") << '\n';
+  if (!o.partition.empty()) s << "#SBATCH --partition=" << o.partition << '\n';
+  if (!o.time.empty()) s << "#SBATCH --time=" << o.time << '\n';
+  if (!o.mem.empty()) s << "#SBATCH --mem=" << o.mem << '\n';
+  if (o.cpus_per_task) s << "#SBATCH --cpus-per-task=" << o.cpus_per_task << '\n';
+  s << "# Array task i runs `mmusim run` for line i+1 of the run list (tab-separated: the run's output\n"
+       "# folder, then its --set overrides). The run's summary.csv appears only when it completes (written\n"
+       "# by rename); exit-code records how mmusim ended.\n";
+  s << "IFS=$'\\t' read -r -a run < <(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" " << shell_quote(slurm_dir + "/runs.tsv")
+    << ")\n";
+  s << "dir=${run[0]}\n";
+  s << "sets=()\n";
+  s << "for s in \"${run[@]:1}\"; do sets+=(--set \"$s\"); done\n";
+  s << "mkdir -p \"$dir\" && rm -f \"$dir/exit-code\" || exit 1\n";
+  s << shell_quote(self);
+  for (const std::string& a : list.head) s << ' ' << shell_quote(a);
+  s << " --out \"$dir\"";
+  for (const std::string& a : list.tail) s << ' ' << shell_quote(a);
+  s << " \"${sets[@]}\" >\"$dir/log.txt\" 2>&1\n";
+  s << "code=$?\n";
+  s << "echo \"$code\" >\"$dir/exit-code.tmp\" && mv -f \"$dir/exit-code.tmp\" \"$dir/exit-code\"\n";
+  s << "exit \"$code\"\n";
+  return s.str();
+}
+
+QueueState parse_squeue_states(const std::string& out) {
+  // Job states that have left the queue for good (squeue(1), JOB STATE CODES); any other state
+  // (PENDING, RUNNING, COMPLETING, SUSPENDED, REQUEUED, ...) is still to wait for.
+  static const std::set<std::string> ended = {"COMPLETED", "FAILED",        "CANCELLED",    "TIMEOUT",
+                                              "PREEMPTED", "NODE_FAIL",     "BOOT_FAIL",    "DEADLINE",
+                                              "OUT_OF_MEMORY", "SPECIAL_EXIT", "REVOKED"};
+  QueueState q;
+  std::stringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    std::stringstream fields(line);
+    std::string state, reason;
+    if (!(fields >> state) || ended.count(state)) continue;
+    ++q.active;
+    q.running += state == "RUNNING";
+    if (state == "PENDING" && fields >> reason && reason != "None" && q.pending_reason.empty()) q.pending_reason = reason;
+  }
+  return q;
+}
+
+std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunList& list, const EngineOptions& o,
+                                             const std::string& out_dir, const std::function<void(std::size_t, int)>& done,
+                                             const std::function<void()>& meanwhile) {
+  const std::string slurm_dir = out_dir + "/slurm", script = slurm_dir + "/job.sh", runs_file = slurm_dir + "/runs.tsv",
+                    job_file = slurm_dir + "/job-id";
+  make_dir(slurm_dir);
+  // The runs of a job still in the queue write these folders: submitting them again would race.
+  std::string old_job;
+  if (std::ifstream(job_file) >> old_job && on_path("squeue") && query_queue(old_job).active > 0)
+    throw InputError(out_dir, 0, "--engine", "Slurm job " + old_job + " of this folder is still queued or running (squeue -j " +
+                                                 old_job + "); wait for it to end, or scancel " + old_job + ", then run again");
+  if (list.runs.empty()) {
+    if (o.dry_run) {
+      std::cout << "nothing to submit: every run has its summary.csv\n";
+      return std::nullopt;
+    }
+    if (meanwhile) meanwhile();
+    return std::vector<int>{};
+  }
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) throw InputError("--out", 0, "", "cannot read the current folder");
+  const std::string list_text = slurm_run_list(list), script_text = slurm_script(list, o, self, cwd, slurm_dir);
+  for (const RunEntry& r : list.runs) std::remove((r.dir + "/exit-code").c_str());
+  {
+    std::ofstream(runs_file) << list_text;
+    std::ofstream sh(script);
+    sh << script_text;
+    if (!sh) throw InputError(script, 0, "--out", "cannot write");
+  }
+  if (o.dry_run) {
+    std::cout << "==> " << script << " <==\n" << script_text << "==> " << runs_file << " <==\n" << list_text
+              << "not submitted (--dry-run): submit with `sbatch " << script
+              << "`; when the job has ended, the same command without --dry-run gathers the runs\n";
+    return std::nullopt;
+  }
+
+  const std::string id = submit(script);
+  std::ofstream(job_file) << id << '\n';
+  if (meanwhile) {
+    try {
+      meanwhile();
+    } catch (...) {  // do not leave the array running for a command that failed
+      capture("scancel " + id);
+      throw;
+    }
+  }
+  return wait_for(id, list, o, slurm_dir, done);
+}
+
+}  // namespace mmusim

@@ -1,0 +1,39 @@
+// The Slurm engine: a run list (DIR/slurm/runs.tsv, one line per run: its output folder, then its
+// --set overrides, tab-separated) and a batch script (DIR/slurm/job.sh) whose array task i runs
+// `mmusim run` for line i+1; one `sbatch` of the array, `squeue` polls until it leaves the queue,
+// then each run's outcome is read from its folder: summary.csv (written by rename, so only a
+// complete run has one), else exit-code (written by the task when mmusim ends), else none (the
+// task was cancelled, preempted or timed out, or Slurm lost its output).
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace mmusim {
+
+// Throws InputError unless sbatch and squeue are on PATH.
+void check_slurm_commands();
+
+// runs.tsv's text.
+std::string slurm_run_list(const RunList& list);
+// job.sh's text: `self` is the mmusim program, `cwd` the folder the tasks run in, `slurm_dir`
+// where the run list is and Slurm's own output of each task goes (relative to cwd or absolute).
+std::string slurm_script(const RunList& list, const EngineOptions& o, const std::string& self, const std::string& cwd,
+                         const std::string& slurm_dir);
+
+// `squeue -h -o '%T %r'` output (state, reason): how many lines (tasks or pending ranges) are
+// still queued or running, how many of those are running, and the first pending one's reason.
+struct QueueState {
+  std::size_t active = 0, running = 0;
+  std::string pending_reason;
+};
+QueueState parse_squeue_states(const std::string& out);
+
+std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunList& list, const EngineOptions& o,
+                                             const std::string& out_dir, const std::function<void(std::size_t, int)>& done,
+                                             const std::function<void()>& meanwhile);
+
+}  // namespace mmusim

@@ -1,0 +1,17 @@
+// Which records `mmusim explain` narrates: a whole small trace, or a window of record indices.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace mmusim {
+
+// The records [from, to) of a trace of `records` records (`records` may be a lower bound: the
+// count stops past what matters) that explain would narrate; throws InputError when the window is
+// empty or larger than kExplainMaxRecords, saying to use --from/--to.
+struct ExplainWindow {
+  std::uint64_t from = 0, to = 0;
+};
+ExplainWindow explain_window(const std::string& trace, std::uint64_t records, bool has_from, std::uint64_t from,
+                             bool has_to, std::uint64_t to);
+
+}  // namespace mmusim

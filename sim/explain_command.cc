@@ -1,0 +1,91 @@
+#include "explain_command.h"
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "cli_support.h"
+#include "common/errors.h"
+#include "explain/explainer.h"
+#include "explain/window.h"
+#include "input_error.h"
+#include "simulation.h"
+#include "vcd_cli.h"
+
+namespace po = boost::program_options;
+
+namespace mmusim {
+
+namespace {
+// Records in `trace`, counted up to `cap` (a trace longer than that reports cap).
+std::uint64_t count_records(const std::string& trace, TraceFormat format, std::uint64_t cap) {
+  auto reader = open_trace(trace, format);
+  std::vector<TraceRecord> buf(4096);
+  std::uint64_t n = 0;
+  while (n < cap) {
+    const std::size_t got = reader->read(buf.data(), buf.size());
+    if (!got) break;
+    n += got;
+  }
+  return std::min(n, cap);
+}
+}  // namespace
+
+int explain_command(const std::vector<std::string>& args) {
+  std::string config_file, trace, format = "auto", layout = "line";
+  std::vector<std::string> sets;
+  std::uint64_t from = 0, to = 0;
+  VcdOptions vcd;
+  po::options_description desc(
+      "mmusim explain: replay a small trace with every event in words (a TLB miss, a walk, a VM exit, a shadow page\n"
+      "fault, a host fault, a reclaim decision), each record's line ending with the cycles it was charged");
+  desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
+      "trace,t", po::value(&trace), "trace file (CSV, valgrind lackey or .mtr)")(
+      "format", po::value(&format), "trace format: auto (default), csv, lackey, mtr")(
+      "set", po::value(&sets)->composing(), "override a key: --set tlb.l1d_entries=4 (repeatable)")(
+      "from", po::value(&from), "first record to explain: its index in the trace, counting from 0 (the records before "
+                                "it are simulated silently)")(
+      "to", po::value(&to), "explain records up to this index, excluded; the run stops there")(
+      "layout", po::value(&layout), "line (default): a record's steps on one line, joined by ' -> '; steps: one step per line");
+  add_vcd_options(desc, vcd);
+  po::variables_map vm;
+  if (!parse_args(args, desc, vm)) return 0;
+  if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
+  check_vcd_options(vcd);
+  if (layout != "line" && layout != "steps")
+    throw InputError("", 0, "--layout", "'" + layout + "' is not a layout (line or steps)");
+  const Config cfg = load_config(config_file, sets);
+  RunRequest req;
+  req.cfg = cfg.values();
+  req.trace_path = trace;
+  req.format = parse_trace_format(format, "--format");
+  req.vcd = vcd;
+  const bool has_from = vm.count("from"), has_to = vm.count("to");
+  const std::uint64_t cap = (has_from ? from : 0) + kExplainMaxRecords + 1;
+  const ExplainWindow w =
+      explain_window(trace, count_records(trace, req.format, has_to ? std::min(to, cap) : cap), has_from, from, has_to, to);
+  Explainer ex(std::cout, w.from, w.to, static_cast<unsigned>(req.cfg.guest.vms), static_cast<unsigned>(req.cfg.guest.vcpus));
+  ex.set_one_step_per_line(layout == "steps");
+  req.explain = &ex;
+  RunSummary s;
+  try {
+    try {
+      s = simulate(req);
+    } catch (const std::exception& e) {
+      ex.stop(e.what());
+      throw;
+    }
+  } catch (const OutOfMemory& e) {
+    const ValueOrigin& o = cfg.origin(e.key);
+    throw InputError(o.file, o.line, e.key, e.what());
+  } catch (const LimitExceeded& e) {
+    const ValueOrigin& o = cfg.origin(e.key);
+    throw InputError(o.file, o.line, e.key, e.what());
+  }
+  std::cout << "explained records " << w.from << " to " << w.to - 1 << " of " << trace << " (" << req.cfg.sim.mode
+            << " mode" << (req.cfg.sim.mode == "shadow" ? ", kvm.aging = " + req.cfg.kvm.aging : std::string()) << "); "
+            << s.accesses << " records simulated in " << grouped(s.cycles) << " cycles\n";
+  return 0;
+}
+
+}  // namespace mmusim

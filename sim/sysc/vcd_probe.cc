@@ -1,0 +1,56 @@
+#include "sysc/vcd_probe.h"
+
+#include <fstream>
+
+#include "input_error.h"
+
+namespace mmusim {
+
+std::string vcd_stem(const std::string& path, const std::string& option) {
+  const std::string suffix = ".vcd";
+  if (path.size() <= suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+    throw InputError(option, 0, "", "'" + path + "': the waveform file's name must end in .vcd");
+  std::ofstream probe(path);  // can it be written? (SystemC would only warn)
+  if (!probe) throw InputError(option, 0, "", "cannot write '" + path + "'");
+  return path.substr(0, path.size() - suffix.size());
+}
+
+VcdProbe::VcdProbe(const sc_core::sc_module_name& name, const VcdOptions& opt, sc_core::sc_time period,
+                   std::function<VcdSample()> sample)
+    : sc_module(name), opt_(opt), period_(period), sample_(std::move(sample)) {
+  file_ = sc_core::sc_create_vcd_trace_file(vcd_stem(opt_.path, "--vcd").c_str());
+  sc_core::sc_trace(file_, free_pages_, "free_pages");
+  sc_core::sc_trace(file_, lru_active_pages_, "lru_active_pages");
+  sc_core::sc_trace(file_, lru_inactive_pages_, "lru_inactive_pages");
+  sc_core::sc_trace(file_, vmexits_, "vmexits");
+  sc_core::sc_trace(file_, tlb_misses_, "tlb_misses");
+  sc_core::sc_trace(file_, stlb_misses_, "stlb_misses");
+  sc_core::sc_trace(file_, shadow_pages_, "shadow_pages");
+  sc_core::sc_trace(file_, swap_ins_, "swap_ins");
+  sc_core::sc_trace(file_, swap_in_flight_, "swap_in_flight");
+  sc_core::sc_trace(file_, kswapd_running_, "kswapd_running");
+  SC_THREAD(run);
+}
+
+VcdProbe::~VcdProbe() { sc_core::sc_close_vcd_trace_file(file_); }
+
+void VcdProbe::run() {
+  if (opt_.from_cycles) sc_core::wait(sc_core::sc_time::from_value(period_.value() * opt_.from_cycles));
+  for (Cycles t = opt_.from_cycles;; t += opt_.interval_cycles) {
+    const VcdSample s = sample_();
+    free_pages_.write(s.free_pages);
+    lru_active_pages_.write(s.lru_active_pages);
+    lru_inactive_pages_.write(s.lru_inactive_pages);
+    vmexits_.write(s.vmexits);
+    tlb_misses_.write(s.tlb_misses);
+    stlb_misses_.write(s.stlb_misses);
+    shadow_pages_.write(s.shadow_pages);
+    swap_ins_.write(s.swap_ins);
+    swap_in_flight_.write(s.swap_in_flight);
+    kswapd_running_.write(s.kswapd_running);
+    if (opt_.to_cycles && t + opt_.interval_cycles > opt_.to_cycles) return;
+    sc_core::wait(sc_core::sc_time::from_value(period_.value() * opt_.interval_cycles));
+  }
+}
+
+}  // namespace mmusim

@@ -1,0 +1,227 @@
+// compare and sweep with --engine slurm, without a Slurm: --dry-run's script and run list, and
+// the fake sbatch, squeue and scancel of tests/cli/fake_slurm (which run the array's tasks here)
+// for refused submissions, lost tasks, resubmission and gathering. tests/slurm/test_real_slurm.sh
+// does the same on a real Slurm.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "cli_util.h"
+
+using namespace mmusim::test;
+
+namespace {
+
+// The environment that puts the fake Slurm commands first on PATH, with a fresh state folder.
+std::string fake_slurm(const std::string& more = "") {
+  const std::string state = test_dir() + "/fake-slurm";
+  std::filesystem::remove_all(state);
+  std::filesystem::create_directories(state);
+  return "PATH='" + kSource + "/tests/cli/fake_slurm:/usr/bin:/bin' FAKE_SLURM='" + state + "' " + more;
+}
+
+// A CSV's lines without the columns that time the run itself (wall_seconds,
+// accesses_per_second), which differ between any two runs.
+std::vector<std::string> untimed(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  std::vector<bool> keep;
+  for (std::string line; std::getline(in, line);) {
+    const auto cells = split(line);
+    if (keep.empty())
+      for (const std::string& c : cells) keep.push_back(c != "wall_seconds" && c != "accesses_per_second");
+    std::string kept;
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      if (i >= keep.size() || keep[i]) kept += cells[i] + ",";
+    lines.push_back(kept);
+  }
+  return lines;
+}
+
+std::string canonical(const std::string& p) { return std::filesystem::canonical(p).string(); }
+
+const std::string kSmall = kSource + "/tests/data/golden_small.csv";
+
+}  // namespace
+
+TEST_CASE("sweep --engine slurm --dry-run writes and prints the batch script and the run list", "[cli][slurm]") {
+  std::filesystem::remove_all(test_dir() + "/sw");
+  const Result r = run_mmusim("sweep --engine slurm --dry-run --partition short --time 1:00:00 --mem 2G "
+                              "--cpus-per-task 1 --max-parallel 2 --trace " + kSmall +
+                              " --set walk.ref_cycles=5 --vary tlb.l1d_entries=32,64 --out sw",
+                              "", "PATH=/nonexistent");  // no Slurm needed
+  REQUIRE(r.code == 0);
+  const std::string script =
+      "#!/bin/bash\n"
+      "#SBATCH --job-name=mmusim\n"
+      "#SBATCH --array=0-1%2\n"
+      "#SBATCH --chdir=" + canonical(test_dir()) + "\n"
+      "#SBATCH --output=sw/slurm/%A_%a.out\n"
+      "#SBATCH --partition=short\n"
+      "#SBATCH --time=1:00:00\n"
+      "#SBATCH --mem=2G\n"
+      "#SBATCH --cpus-per-task=1\n"
+      "# Array task i runs `mmusim run` for line i+1 of the run list (tab-separated: the run's output\n"
+      "# folder, then its --set overrides). The run's summary.csv appears only when it completes (written\n"
+      "# by rename); exit-code records how mmusim ended.\n"
+      "IFS=$'\\t' read -r -a run < <(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" 'sw/slurm/runs.tsv')\n"
+      "dir=${run[0]}\n"
+      "sets=()\n"
+      "for s in \"${run[@]:1}\"; do sets+=(--set \"$s\"); done\n"
+      "mkdir -p \"$dir\" && rm -f \"$dir/exit-code\" || exit 1\n"
+      "'" + canonical(MMUSIM_BIN) + "' 'run' '-q' '--trace' '" + kSmall + "' '--format' 'auto' --out \"$dir\" "
+      "'--set' 'walk.ref_cycles=5' \"${sets[@]}\" >\"$dir/log.txt\" 2>&1\n"
+      "code=$?\n"
+      "echo \"$code\" >\"$dir/exit-code.tmp\" && mv -f \"$dir/exit-code.tmp\" \"$dir/exit-code\"\n"
+      "exit \"$code\"\n";
+  const std::string list = "sw/run0_tlb.l1d_entries=32\ttlb.l1d_entries=32\nsw/run1_tlb.l1d_entries=64\ttlb.l1d_entries=64\n";
+  CHECK(r.out == "==> sw/slurm/job.sh <==\n" + script + "==> sw/slurm/runs.tsv <==\n" + list +
+                     "not submitted (--dry-run): submit with `sbatch sw/slurm/job.sh`; when the job has ended, the same "
+                     "command without --dry-run gathers the runs\n");
+  CHECK(slurp(test_dir() + "/sw/slurm/job.sh") == script);
+  CHECK(slurp(test_dir() + "/sw/slurm/runs.tsv") == list);
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw/sweep.csv"));
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw/run0_tlb.l1d_entries=32/summary.csv"));
+}
+
+TEST_CASE("a dry run's script submitted by hand, then the same sweep gathers its runs", "[cli][slurm]") {
+  std::filesystem::remove_all(test_dir() + "/sw");
+  std::filesystem::remove_all(test_dir() + "/local");
+  const std::string sweep = "sweep --engine slurm --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw";
+  REQUIRE(run_mmusim(sweep + " --dry-run", "", "PATH=/nonexistent").code == 0);
+  // What a user's `sbatch sw/slurm/job.sh` does: each array task in the job's folder.
+  for (int task = 0; task < 2; ++task)
+    REQUIRE(std::system(("cd '" + test_dir() + "' && SLURM_ARRAY_TASK_ID=" + std::to_string(task) +
+                         " bash sw/slurm/job.sh").c_str()) == 0);
+  const Result r = run_mmusim(sweep + " --poll-seconds 0.05", "", fake_slurm());
+  REQUIRE(r.code == 0);
+  CHECK(r.out == "2 runs (2 already done, 0 failed); wrote sw/sweep.csv\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/last-id"));  // nothing submitted
+  REQUIRE(run_mmusim("sweep --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out local").code == 0);
+  CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
+}
+
+TEST_CASE("the slurm engine refuses what it cannot do, before any run starts", "[cli][slurm][errors]") {
+  std::filesystem::remove_all(test_dir() + "/sw");
+  const std::string sweep = "sweep --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw";
+  Result r = run_mmusim(sweep + " --engine slurm", "", "PATH=/nonexistent");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: --engine: slurm: no sbatch on PATH (Slurm's client commands: slurm-client on Debian); "
+                 "--dry-run writes the batch script to submit by hand\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw"));
+  r = run_mmusim(sweep + " --engine pbs");
+  CHECK(r.err == "mmusim: --engine: 'pbs' is neither local nor slurm\n");
+  r = run_mmusim(sweep + " --max-parallel 2");
+  CHECK(r.err == "mmusim: --max-parallel: only with --engine slurm\n");
+  r = run_mmusim("compare --trace " + kSmall + " --dry-run");
+  CHECK(r.err == "mmusim: --dry-run: only with --engine slurm\n");
+  r = run_mmusim(sweep + " --engine slurm -j 2", "", fake_slurm());
+  CHECK(r.err == "mmusim: --jobs: only with --engine local (--max-parallel caps a Slurm array)\n");
+  r = run_mmusim(sweep + " --engine slurm --max-parallel 0", "", fake_slurm());
+  CHECK(r.err == "mmusim: --max-parallel: must be at least 1\n");
+  r = run_mmusim(sweep + " --engine slurm --partition 'a b'", "", fake_slurm());
+  CHECK(r.err == "mmusim: --engine: slurm: 'a b' holds a space, quote or line break, which sbatch options cannot\n");
+  CHECK(r.code == 2);
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw"));
+}
+
+TEST_CASE("a submission Slurm refuses is one message and no CSV", "[cli][slurm][errors]") {
+  std::filesystem::remove_all(test_dir() + "/sw");
+  const Result r = run_mmusim("sweep --engine slurm --partition nosuch --trace " + kSmall +
+                                  " --vary tlb.l1d_entries=32,64 --out sw",
+                              "", fake_slurm("FAKE_SLURM_PARTITIONS='short long'"));
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sbatch: refused sw/slurm/job.sh (exit 1): sbatch: error: invalid partition specified: nosuch; "
+                 "sbatch: error: Batch job submission failed: Invalid partition name specified\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw/sweep.csv"));
+}
+
+TEST_CASE("slurm sweep: failed and lost tasks are listed, a resubmission runs only them, the CSV is the local one",
+          "[cli][slurm]") {
+  std::filesystem::remove_all(test_dir() + "/sw");
+  std::filesystem::remove_all(test_dir() + "/local");
+  // listwalk touches 1,096 pages: a 2 MiB native host cannot hold them (exit 2), 8 MiB can.
+  const std::string sweep = "sweep --trace " + kSource + "/traces/lackey/listwalk.lackey --vary host.mem_mb=2,8 "
+                            "--vary tlb.l1d_entries=32,64";
+  const std::string slurm = sweep + " --engine slurm --poll-seconds 0.05 --out sw";
+  // Task 3 (8 MiB, 64 entries) is lost: no summary, no exit code.
+  Result r = run_mmusim(slurm, "", fake_slurm("FAKE_SLURM_LOSE=3"));
+  REQUIRE(r.code == 0);
+  CHECK(r.out == "4 runs (0 already done, 3 failed); wrote sw/sweep.csv\n");
+  CHECK(r.err.find("Slurm job 42: 4/4 runs done (3 failed, 0 running)\n") != std::string::npos);
+  CHECK(r.err.find("mmusim: run sw/run0_host.mem_mb=2_tlb.l1d_entries=32 failed (exit 2); its log: "
+                   "sw/run0_host.mem_mb=2_tlb.l1d_entries=32/log.txt\n") != std::string::npos);
+  CHECK(r.err.find("mmusim: run sw/run3_host.mem_mb=8_tlb.l1d_entries=64 ended without a result (the Slurm task was "
+                   "cancelled, preempted or timed out, or lost its output); its logs: "
+                   "sw/run3_host.mem_mb=8_tlb.l1d_entries=64/log.txt, sw/slurm/42_3.out\n") != std::string::npos);
+  auto rows = untimed(test_dir() + "/sw/sweep.csv");
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[1].find(",failed (exit 2): mmusim: --set: host.mem_mb: host memory exhausted") != std::string::npos);
+  CHECK(rows[3].substr(rows[3].size() - 4) == ",ok,");
+  CHECK(rows[4].rfind("8,64,,,,", 0) == 0);  // no half result: every summary cell empty
+  CHECK(rows[4].substr(rows[4].size() - 20) == ",failed (exit -1): ,");  // an empty log
+  // Resubmitted: run2 is done and skipped; the others run again (in a job of three tasks).
+  r = run_mmusim(slurm, "", fake_slurm());
+  REQUIRE(r.code == 0);
+  CHECK(r.out == "4 runs (1 already done, 2 failed); wrote sw/sweep.csv\n");
+  CHECK(slurp(test_dir() + "/sw/slurm/runs.tsv") ==
+        "sw/run0_host.mem_mb=2_tlb.l1d_entries=32\thost.mem_mb=2\ttlb.l1d_entries=32\n"
+        "sw/run1_host.mem_mb=2_tlb.l1d_entries=64\thost.mem_mb=2\ttlb.l1d_entries=64\n"
+        "sw/run3_host.mem_mb=8_tlb.l1d_entries=64\thost.mem_mb=8\ttlb.l1d_entries=64\n");
+  REQUIRE(run_mmusim(sweep + " -j 2 --out local").code == 0);
+  CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
+}
+
+TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission runs only the lost policy",
+          "[cli][slurm][compare]") {
+  std::filesystem::remove_all(test_dir() + "/cs");
+  const std::string compare = "compare --policies notifier,young --trace " + kSource +
+                              "/traces/synthetic/hotcold-small.csv --set host.mem_mb=2";
+  Result r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm("FAKE_SLURM_LOSE=1"));
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("young           failed (exit -1): \n") != std::string::npos);
+  r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm());
+  REQUIRE(r.code == 0);
+  CHECK(slurp(test_dir() + "/cs/slurm/runs.tsv") == "cs/young\tkvm.aging=young\n");
+  REQUIRE(run_mmusim(compare + " --out cl").code == 0);
+  const auto rows = untimed(test_dir() + "/cs/compare.csv");
+  REQUIRE(rows.size() == 5);  // header, two policies, two bounds
+  CHECK(rows[1].substr(rows[1].size() - 4) == ",ok,");
+  CHECK(rows[2].substr(rows[2].size() - 4) == ",ok,");
+  CHECK(rows == untimed(test_dir() + "/cl/compare.csv"));
+  // Another request in the same folder is refused, not mixed in.
+  r = run_mmusim(compare + " --set walk.ref_cycles=9 --engine slurm --out cs", "", fake_slurm());
+  CHECK(r.code == 2);
+  CHECK(r.err.find("cs: --out: holds a compare of another trace, config or --set") != std::string::npos);
+}
+
+TEST_CASE("a folder whose Slurm job is still queued is not submitted again, a failing squeue is one message",
+          "[cli][slurm][errors]") {
+  std::filesystem::remove_all(test_dir() + "/sw");
+  const std::string env = fake_slurm();
+  std::filesystem::create_directories(test_dir() + "/sw/slurm");
+  std::ofstream(test_dir() + "/sw/slurm/job-id") << "7\n";
+  std::ofstream(test_dir() + "/fake-slurm/7.running");
+  const std::string sweep = "sweep --engine slurm --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw";
+  Result r = run_mmusim(sweep, "", env);
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sw: --engine: Slurm job 7 of this folder is still queued or running (squeue -j 7); wait for it "
+                 "to end, or scancel 7, then run again\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/last-id"));
+  r = run_mmusim(sweep, "", env + " FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller'");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: squeue: failed (exit 1): squeue: error: Unable to contact slurm controller; Slurm job 7 goes on: "
+                 "run the same command again to gather its runs when it ends\n");
+}
+
+TEST_CASE("a compare that fails after its submission cancels the Slurm job", "[cli][slurm][compare][errors]") {
+  std::filesystem::remove_all(test_dir() + "/cs");
+  // The bounds read the trace while the job runs: its third line is malformed.
+  std::filesystem::create_directories(test_dir());
+  std::ofstream(test_dir() + "/bad.csv") << "op,gva\nR,1000\nR,zz12\n";
+  const Result r = run_mmusim("compare --policies notifier --trace bad.csv --engine slurm --poll-seconds 0.05 --out cs", "",
+                              fake_slurm());
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: bad.csv:3: gva: 'zz12' is not a hex address\n");
+  CHECK(slurp(test_dir() + "/fake-slurm/scancel") == "42\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/cs/compare.csv"));
+}
