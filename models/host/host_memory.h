@@ -178,10 +178,14 @@ class HostMemory {
     lru_.move_head(active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn.v);
   }
   void free_frame(std::uint64_t pfn);
+  // Extends the per-frame arrays to frame `pfn`, which the allocator has just handed out. They
+  // cover only frames ever used (the allocator hands out new frames in ascending order), so a
+  // large host.mem_mb costs address space, not memory.
+  void cover(std::uint64_t pfn);
 
   HostConfig cfg_;
   FrameAllocator frames_;
-  std::vector<HostPage> pages_;
+  std::vector<HostPage> pages_;  // frames [0, size) ever handed out; capacity: every frame
   LruLists lru_;
   std::unique_ptr<SwapDevice> swap_;
   std::map<std::uint64_t, std::uint64_t> swapcache_;  // slot -> resident pfn

@@ -77,6 +77,11 @@ class Tlb {
   std::uint64_t set_mask_;  // sets - 1 when sets is a power of two > 1, else 0
   std::uint64_t clock_ = 0;
   std::vector<TlbEntry> e_;
+  // Speed only: the indices filled since the last flush_all, so that a flush of a TLB holding
+  // few entries (KVM's remote flushes come every few accesses under pressure) clears those
+  // instead of every entry. Past a bound the list is dropped and the flush clears them all.
+  std::vector<std::uint32_t> filled_;
+  bool filled_overflow_ = false;
 };
 
 }  // namespace mmusim
