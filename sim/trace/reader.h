@@ -32,7 +32,16 @@ inline RecordLimits machine_limits(std::uint32_t vms, std::uint32_t vcpus) {
 
 // The key and reason why `r` cannot be replayed, or nullptr: a vm or vcpu the machine lacks, a gap
 // above the limit, or an address range that leaves the canonical 48-bit space.
-const char* record_problem(const TraceRecord& r, const RecordLimits& limits, std::string& why);
+// Inline: readers call it on every record, and nearly every record fits.
+const char* record_problem_found(const TraceRecord& r, const RecordLimits& limits, std::string& why);
+inline const char* record_problem(const TraceRecord& r, const RecordLimits& limits, std::string& why) {
+  const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
+  // canonical: bits 63:47 all equal, for the first and the last byte, with no wrap-around
+  const bool in_space = !limits.canonical || (((r.gva >> 47) == 0 || (r.gva >> 47) == (std::uint64_t{1} << 17) - 1) &&
+                                              last >= r.gva && (r.gva >> 47) == (last >> 47));
+  if (r.vm < limits.vms && r.vcpu < limits.vcpus && r.gap <= limits.max_gap && in_space) return nullptr;
+  return record_problem_found(r, limits, why);
+}
 
 class TraceReader {
  public:
