@@ -88,7 +88,7 @@ class Top : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Top);
   Top(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period,
-      std::vector<TimelineRow>* timeline)
+      TimelineWriter* timeline)
       : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
     auto reader = open_trace(req.trace_path, req.format);
@@ -169,7 +169,7 @@ class Top : public sc_core::sc_module {
   void vcpu_done() {
     if (++done_ < vcpus_.size()) return;
     end_ = now();
-    if (timeline_ && (timeline_->empty() || timeline_->back().time_cycles != end_)) timeline_->push_back({end_, summary()});
+    if (timeline_ && (timeline_->empty() || timeline_->last_time_cycles() != end_)) timeline_->add({end_, summary()});
     sc_core::sc_stop();
   }
 
@@ -178,7 +178,7 @@ class Top : public sc_core::sc_module {
     const sc_core::sc_time interval = sc_core::sc_time::from_value(period_.value() * cfg_.sim.timeline_interval_cycles);
     for (;;) {
       sc_core::wait(interval);
-      timeline_->push_back({now(), summary()});
+      timeline_->add({now(), summary()});
     }
   }
 
@@ -201,14 +201,14 @@ class Top : public sc_core::sc_module {
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
   std::vector<std::unique_ptr<Vcpu>> vcpus_;
   std::uint64_t violations_ = 0;
-  std::vector<TimelineRow>* timeline_;
+  TimelineWriter* timeline_;
   std::size_t done_ = 0;
   Cycles end_ = 0;
 };
 
 }  // namespace
 
-RunSummary simulate(const RunRequest& req, std::vector<TimelineRow>* timeline) {
+RunSummary simulate(const RunRequest& req, TimelineWriter* timeline) {
   const SimConfig& cfg = req.cfg;
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
