@@ -93,7 +93,7 @@ class Top : public sc_core::sc_module {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
     auto reader = open_trace(req.trace_path, req.format);
     reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
-    source_ = std::make_unique<TraceSource>("trace", std::make_unique<PrefetchReader>(std::move(reader)),
+    source_ = std::make_unique<TraceSource>("trace", std::make_unique<PrefetchReader>(std::move(reader), TraceSource::kBatchRecords, 16),
                                             static_cast<unsigned>(cfg_.guest.vcpus), n, cfg_.sim.trace_queue_records);
     if (cfg_.sim.mode == "native") {
       memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);

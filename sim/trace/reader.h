@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "trace/record.h"
 
@@ -50,6 +51,14 @@ class TraceReader {
   // Fills out[0..n) with the next records in file order and returns how many; 0 means the end.
   // A malformed line throws InputError naming the file, the line and the column.
   virtual std::size_t read(TraceRecord* out, std::size_t n) = 0;
+  // The next records in file order into `out` (resized to them), at most `n` unless the reader
+  // hands over a whole buffer of its own; false at the end. Readers that hold records in memory
+  // may swap buffers with `out` instead of copying.
+  virtual bool read_batch(std::vector<TraceRecord>& out, std::size_t n) {
+    out.resize(n);  // a no-op when `out` comes back with the size it had
+    out.resize(read(out.data(), n));
+    return !out.empty();
+  }
   // For progress: bytes consumed so far and the file's size (0 if unknown).
   virtual std::uint64_t bytes_done() const = 0;
   virtual std::uint64_t bytes_total() const = 0;
