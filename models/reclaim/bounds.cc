@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <list>
-#include <queue>
 #include <stdexcept>
 #include <utility>
 
@@ -31,7 +30,13 @@ BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
   r.capacity = capacity;
   std::vector<std::uint64_t> resident_next(pages, 0);  // next use of a resident page; 0 = not resident
   std::vector<bool> seen(pages, false);
-  std::priority_queue<std::pair<std::uint64_t, std::uint32_t>> heap;  // (next use + 1, page), lazy
+  // A max-heap of (next use + 1, page), lazy: an entry whose key is no longer its page's is stale.
+  // Each resident page has exactly one live entry (keys are distinct but for kNever, which a page
+  // gets once, at its last use); past twice the capacity the stale entries are dropped, so the
+  // heap stays small and the evictions are the same.
+  using Entry = std::pair<std::uint64_t, std::uint32_t>;
+  std::vector<Entry> heap;
+  const auto live = [&](const Entry& e) { return resident_next[e.second] == e.first; };
   std::uint64_t resident = 0;
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const std::uint32_t p = refs[i];
@@ -42,10 +47,11 @@ BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
       seen[p] = true;
       if (resident == capacity) {  // evict the page used furthest in the future
         for (;;) {
-          const auto [when, victim] = heap.top();
-          heap.pop();
-          if (resident_next[victim] == when) {
-            resident_next[victim] = 0;
+          std::pop_heap(heap.begin(), heap.end());
+          const Entry e = heap.back();
+          heap.pop_back();
+          if (live(e)) {
+            resident_next[e.second] = 0;
             break;
           }
         }
@@ -55,7 +61,12 @@ BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
       }
     }
     resident_next[p] = key;
-    heap.emplace(key, p);
+    heap.emplace_back(key, p);
+    std::push_heap(heap.begin(), heap.end());
+    if (heap.size() > 2 * capacity + 64) {
+      heap.erase(std::remove_if(heap.begin(), heap.end(), [&](const Entry& e) { return !live(e); }), heap.end());
+      std::make_heap(heap.begin(), heap.end());
+    }
   }
   return r;
 }
