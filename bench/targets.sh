@@ -10,7 +10,9 @@
 # - pressure: `mmusim gen --pattern hotcold --accesses 5000000 --footprint-pages 8192
 #   --hot-pages 1024 --hot-fraction 0.99 --seed 7` as .mtr: a 1,024-page hot set and a 7,168-page
 #   cold stream (32 MiB touched), run with configs/pressure.cfg, kvm.aging=young and
-#   host.mem_mb=16 (half the footprint); pressure2x is the same with 10M records;
+#   host.mem_mb=16 (half the footprint); pressure10 and pressure20 are the same with 10M and 20M
+#   records (for the memory bound and the time of twice the trace: the first pass of the cold
+#   stream takes no swap-ins, so a longer trace makes that start a smaller part);
 # - wide: `mmusim gen --pattern stride --stride-bytes 4096 --footprint-pages 200000`, 1M
 #   records: 200,000 pages touched, for the memory bound.
 set -euo pipefail
@@ -44,7 +46,7 @@ run_best() {
   done
   echo "$best"
 }
-# best_wall COMMAND...: least wall seconds of REPEAT runs of the command
+# best_wall COMMAND...: least wall seconds of REPEAT runs of the command (compare and sweep)
 best_wall() {
   local best=1e9 t0 t1
   for _ in $(seq "$repeat"); do
@@ -71,7 +73,8 @@ gen_pressure() {
   "$bin" convert "$work/p.csv" "$2" > /dev/null
 }
 gen_pressure 5000000 "$work/pressure.mtr"
-gen_pressure 10000000 "$work/pressure2x.mtr"
+gen_pressure 10000000 "$work/pressure10.mtr"
+gen_pressure 20000000 "$work/pressure20.mtr"
 "$bin" gen --pattern stride --stride-bytes 4096 --footprint-pages 200000 --accesses 1000000 --out "$work/wide.csv"
 "$bin" convert "$work/wide.csv" "$work/wide.mtr" > /dev/null
 rm -f "$work/p.csv" "$work/wide.csv"
@@ -122,18 +125,29 @@ rss_row() {  # LABEL TRACE ARGS...; sets kib
   target "peak RSS, $label ($pages guest pages)" "$(printf '%.1f MiB' "$(calc "$kib / 1024")")" \
     "$(printf '<= %.1f MiB' "$(calc "$bound / 1024")")" "$(calc "$kib <= $bound")"
 }
-rss_row "pressure 5M" "$work/pressure.mtr" "${pressure[@]}"
+rss_row "pressure 10M" "$work/pressure10.mtr" "${pressure[@]}"
 k1=$kib
-rss_row "pressure 10M" "$work/pressure2x.mtr" "${pressure[@]}"
+rss_row "pressure 20M" "$work/pressure20.mtr" "${pressure[@]}"
 k2=$kib
 rss_row "wide, shadow, 4 GiB host" "$work/wide.mtr" --config "$cfg" --set sim.mode=shadow
-target "peak RSS, pressure 10M / pressure 5M" "$(calc "$k2 / $k1" | xargs printf '%.2f')" "<= 1.05" "$(calc "$k2 <= 1.05 * $k1")"
+target "peak RSS, pressure 20M / pressure 10M" "$(calc "$k2 / $k1" | xargs printf '%.2f')" "<= 1.05" "$(calc "$k2 <= 1.05 * $k1")"
 
-# 6. Twice the trace, twice the time.
-w1=$(best_wall "$bin" run --trace "$work/pressure.mtr" --out "$work/out" --quiet "${pressure[@]}")
-w2=$(best_wall "$bin" run --trace "$work/pressure2x.mtr" --out "$work/out" --quiet "${pressure[@]}")
+# 6. Twice the trace, twice the time: the replay's wall time (summary.csv wall_seconds, which
+# leaves out the program's start), the least of REPEAT runs.
+replay_wall() {  # TRACE ARGS...
+  local t=$1 best=1e9 w
+  shift
+  for _ in $(seq "$repeat"); do
+    "$bin" run --trace "$t" --out "$work/out" --quiet "$@"
+    w=$(field wall_seconds "$work/out/summary.csv")
+    best=$(calc "($w < $best) ? $w : $best")
+  done
+  echo "$best"
+}
+w1=$(replay_wall "$work/pressure10.mtr" "${pressure[@]}")
+w2=$(replay_wall "$work/pressure20.mtr" "${pressure[@]}")
 r=$(calc "$w2 / $w1")
-target "pressure: time of 10M / time of 5M records" "$(printf '%.2f' "$r")" "1.70 .. 2.30" "$(calc "$r >= 1.7 && $r <= 2.3")"
+target "pressure: time of 20M / of 10M records (${w2}s / ${w1}s)" "$(printf '%.2f' "$r")" "1.70 .. 2.30" "$(calc "$r >= 1.7 && $r <= 2.3")"
 
 # 7. compare and sweep: -j 2 against -j 1 (wall time of the whole command, from an empty folder:
 # both resume what a folder holds).
