@@ -34,9 +34,9 @@ struct HostPage {
   bool dirty = false;       // PG_dirty
   bool swapcache = false;   // PG_swapcache: the page has a swap slot
   bool writeback = false;   // PG_writeback: a swap write is in flight
+  std::uint16_t vm = 0;        // GuestMemory: the VM and gfn it backs (the reverse map)
   std::uint32_t mapcount = 0;  // host ptes mapping the page
   std::uint32_t pinned = 0;    // references KVM holds (kvm.aging = pinned): the page cannot be freed
-  std::uint16_t vm = 0;        // GuestMemory: the VM and gfn it backs (the reverse map)
   std::uint64_t gfn = 0;
   std::uint64_t slot = SwapDevice::kNoSlot;
 };
