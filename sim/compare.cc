@@ -143,13 +143,18 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     runs.push_back(r);
   }
   References refs;
-  const std::vector<int> status = run_pool(self, runs, jobs, {}, [&] { refs = references(trace, fmt, cfg.values()); });
-  // The frames any run had for guest data pages, at most: host memory less the guest page
-  // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
-  // left in, so the bounds are never above what a policy could do with the same host.
-  const std::uint64_t frames = cfg.values().host.mem_mb * 256;
-  const std::uint64_t capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
-  const BoundResult opt = opt_bound(refs.refs, capacity), lru = lru_bound(refs.refs, capacity);
+  std::uint64_t capacity = 0;
+  BoundResult opt, lru;
+  const std::vector<int> status = run_pool(self, runs, jobs, {}, [&] {
+    refs = references(trace, fmt, cfg.values());
+    // The frames any run had for guest data pages, at most: host memory less the guest page
+    // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
+    // left in, so the bounds are never above what a policy could do with the same host.
+    const std::uint64_t frames = cfg.values().host.mem_mb * 256;
+    capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
+    opt = opt_bound(refs.refs, capacity);
+    lru = lru_bound(refs.refs, capacity);
+  });
   // A run that fails (pinned out of memory, say) is a result too: its row says why.
   std::map<std::string, std::string> outcome;
   for (std::size_t i = 0; i < policies.size(); ++i)

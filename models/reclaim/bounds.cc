@@ -1,7 +1,6 @@
 #include "reclaim/bounds.h"
 
 #include <algorithm>
-#include <list>
 #include <stdexcept>
 #include <utility>
 
@@ -77,24 +76,43 @@ BoundResult lru_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
   BoundResult r;
   r.references = refs.size();
   r.capacity = capacity;
-  std::list<std::uint32_t> order;  // most recent first
-  std::vector<std::list<std::uint32_t>::iterator> where(pages, order.end());
-  std::vector<bool> seen(pages, false);
+  // The resident pages, most recent first: a doubly linked list over page numbers.
+  constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  std::vector<std::uint32_t> prev(pages, kNone), next(pages, kNone);
+  std::vector<std::uint8_t> resident(pages, 0), seen(pages, 0);
+  std::uint32_t head = kNone, tail = kNone;
+  std::uint64_t size = 0;
+  const auto unlink = [&](std::uint32_t p) {
+    (prev[p] == kNone ? head : next[prev[p]]) = next[p];
+    (next[p] == kNone ? tail : prev[next[p]]) = prev[p];
+  };
+  const auto push_front = [&](std::uint32_t p) {
+    prev[p] = kNone;
+    next[p] = head;
+    (head == kNone ? tail : prev[head]) = p;
+    head = p;
+  };
   for (std::uint32_t p : refs) {
-    if (where[p] != order.end()) {
-      order.splice(order.begin(), order, where[p]);
+    if (resident[p]) {
+      if (head != p) {
+        unlink(p);
+        push_front(p);
+      }
       continue;
     }
     if (seen[p]) ++r.swap_ins;
     else ++r.distinct_pages;
-    seen[p] = true;
-    if (order.size() == capacity) {
-      where[order.back()] = order.end();
-      order.pop_back();
+    seen[p] = 1;
+    if (size == capacity) {
+      const std::uint32_t victim = tail;
+      unlink(victim);
+      resident[victim] = 0;
+      --size;
       ++r.evictions;
     }
-    order.push_front(p);
-    where[p] = order.begin();
+    push_front(p);
+    resident[p] = 1;
+    ++size;
   }
   return r;
 }
