@@ -31,7 +31,7 @@ BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
   std::vector<bool> seen(pages, false);
   // A max-heap of (next use + 1, page), lazy: an entry whose key is no longer its page's is stale.
   // Each resident page has exactly one live entry (keys are distinct but for kNever, which a page
-  // gets once, at its last use); past twice the capacity the stale entries are dropped, so the
+  // gets once, at its last use); past four times the capacity the stale entries are dropped, so the
   // heap stays small and the evictions are the same.
   using Entry = std::pair<std::uint64_t, std::uint32_t>;
   std::vector<Entry> heap;
@@ -62,7 +62,7 @@ BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
     resident_next[p] = key;
     heap.emplace_back(key, p);
     std::push_heap(heap.begin(), heap.end());
-    if (heap.size() > 2 * capacity + 64) {
+    if (heap.size() > 4 * capacity + 64) {
       heap.erase(std::remove_if(heap.begin(), heap.end(), [&](const Entry& e) { return !live(e); }), heap.end());
       std::make_heap(heap.begin(), heap.end());
     }
