@@ -5,7 +5,8 @@
 # Each timing is the best of REPEAT runs (default 3): this machine is shared, and the best of a
 # few runs is the figure least disturbed by other work. Needs /usr/bin/time (Debian package time).
 # Traces (made in a temporary folder):
-# - tlbhit: `mmusim gen --pattern tlbhit`, 20M records (TLB-hit dominated), as CSV and .mtr;
+# - tlbhit: `mmusim gen --pattern tlbhit`, 20M records (TLB-hit dominated), as CSV and .mtr
+#   (throughput.sh), and 5M records as .mtr for the naive baseline;
 # - quicksort-repeated.lackey: the bundled real lackey trace repeated to 10M records;
 # - pressure: `mmusim gen --pattern hotcold --accesses 5000000 --footprint-pages 8192
 #   --hot-pages 1024 --hot-fraction 0.99 --seed 7` as .mtr: a 1,024-page hot set and a 7,168-page
@@ -65,8 +66,6 @@ echo "== throughput: parse-only against simulated (best of $repeat) =="
 bash "$root/bench/throughput.sh" "$build" 20000000 "$repeat" | tee "$work/throughput.txt"
 tp() { awk -v t="$1" -v m="$2" -v c="$3" '$1==t && $2==m {print $c}' "$work/throughput.txt"; }
 
-"$bin" gen --pattern tlbhit --accesses 20000000 --out "$work/tlbhit.csv"
-"$bin" convert "$work/tlbhit.csv" "$work/tlbhit.mtr" > /dev/null
 gen_pressure() {
   "$bin" gen --pattern hotcold --accesses "$1" --footprint-pages 8192 --hot-pages 1024 --hot-fraction 0.99 --seed 7 \
     --out "$work/p.csv"
