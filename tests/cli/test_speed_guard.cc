@@ -1,7 +1,8 @@
 // Speed regression guard (issue 7): instructions per access, counted by callgrind, must stay
 // under a ceiling. Instruction counts do not depend on the machine's load, so the guard is not
-// flaky on a shared machine; the ceilings are 1.5 times the counts measured when it was written
-// (bench/README.md), so a change that doubles the cost of an access, halving the speed, fails.
+// flaky on a shared machine; the ceilings are about 1.5 times the counts measured when it was
+// written (bench/README.md), so a change that doubles the cost of an access, halving the speed,
+// fails.
 // Per access = (instructions of a run on a trace of 2N records - of a run on its first N) / N:
 // the difference leaves out start-up (dynamic linking, SystemC, configuration).
 #include <fstream>
