@@ -21,13 +21,13 @@ Tlb::Tlb(std::string name, unsigned entries, unsigned ways)
 
 TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx) {
   TlbEntry* set = &e_[set_of(key) * ways_];
-  TlbEntry* victim = nullptr;
+  TlbEntry* victim = &set[0];
   for (unsigned w = 0; w < ways_; ++w) {
     if (!set[w].valid()) {
       victim = &set[w];
       break;
     }
-    if (!victim || set[w].stamp < victim->stamp) victim = &set[w];
+    victim = set[w].stamp < victim->stamp ? &set[w] : victim;  // a select, not a branch: unpredictable
   }
   if (!victim->valid() && !filled_overflow_) {
     if (filled_.size() < filled_max(entries()))
