@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <systemc>
 
 #include "common/errors.h"
@@ -90,9 +91,10 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   req.format = parse_trace_format(format, "--format");
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
-  std::vector<TimelineRow> timeline;
+  std::unique_ptr<TimelineWriter> timeline;
+  if (req.cfg.sim.timeline_interval_cycles) timeline = std::make_unique<TimelineWriter>(out_dir + "/timeline.csv");
   try {
-    s = simulate(req, req.cfg.sim.timeline_interval_cycles ? &timeline : nullptr);
+    s = simulate(req, timeline.get());
   } catch (const OutOfMemory& e) {
     // Name the key that sized the memory that ran out, where it was set.
     const ValueOrigin& o = cfg.origin(e.key);
@@ -116,7 +118,7 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     const ValueOrigin& o = cfg.origin(e.key);
     throw InputError(o.file, o.line, e.key, e.what());
   }
-  if (req.cfg.sim.timeline_interval_cycles) write_timeline_csv(out_dir + "/timeline.csv", timeline);
+  if (timeline) timeline->finish();
   write_summary_csv(summary, {s});
   if (!quiet) {
     print_summary_table(std::cout, s);

@@ -90,12 +90,13 @@ class Top : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Top);
   Top(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period,
-      std::vector<TimelineRow>* timeline)
+      TimelineWriter* timeline)
       : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline), explain_(req.explain) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
     auto reader = open_trace(req.trace_path, req.format);
     reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
-    std::unique_ptr<TraceReader> prefetch = std::make_unique<PrefetchReader>(std::move(reader));
+    std::unique_ptr<TraceReader> prefetch =
+        std::make_unique<PrefetchReader>(std::move(reader), TraceSource::kBatchRecords, 16);
     if (explain_) prefetch = explain_->window_reader(std::move(prefetch));
     source_ = std::make_unique<TraceSource>("trace", std::move(prefetch), static_cast<unsigned>(cfg_.guest.vcpus), n,
                                             cfg_.sim.trace_queue_records);
@@ -202,7 +203,7 @@ class Top : public sc_core::sc_module {
   void vcpu_done() {
     if (++done_ < vcpus_.size()) return;
     end_ = now();
-    if (timeline_ && (timeline_->empty() || timeline_->back().time_cycles != end_)) timeline_->push_back({end_, summary()});
+    if (timeline_ && (timeline_->empty() || timeline_->last_time_cycles() != end_)) timeline_->add({end_, summary()});
     sc_core::sc_stop();
   }
 
@@ -211,7 +212,7 @@ class Top : public sc_core::sc_module {
     const sc_core::sc_time interval = sc_core::sc_time::from_value(period_.value() * cfg_.sim.timeline_interval_cycles);
     for (;;) {
       sc_core::wait(interval);
-      timeline_->push_back({now(), summary()});
+      timeline_->add({now(), summary()});
     }
   }
 
@@ -234,7 +235,7 @@ class Top : public sc_core::sc_module {
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
   std::vector<std::unique_ptr<Vcpu>> vcpus_;
   std::uint64_t violations_ = 0;
-  std::vector<TimelineRow>* timeline_;
+  TimelineWriter* timeline_;
   std::size_t done_ = 0;
   Cycles end_ = 0;
   Explainer* explain_;
@@ -243,7 +244,7 @@ class Top : public sc_core::sc_module {
 
 }  // namespace
 
-RunSummary simulate(const RunRequest& req, std::vector<TimelineRow>* timeline) {
+RunSummary simulate(const RunRequest& req, TimelineWriter* timeline) {
   const SimConfig& cfg = req.cfg;
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);

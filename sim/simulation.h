@@ -22,7 +22,7 @@ struct RunRequest {
 };
 
 // Throws InputError on bad input (trace records, memory the trace cannot fit in). With
-// `timeline`, the figures every sim.timeline_interval_cycles and at the end are appended to it.
-RunSummary simulate(const RunRequest& req, std::vector<TimelineRow>* timeline = nullptr);
+// `timeline`, the figures every sim.timeline_interval_cycles and at the end are written to it.
+RunSummary simulate(const RunRequest& req, TimelineWriter* timeline = nullptr);
 
 }  // namespace mmusim

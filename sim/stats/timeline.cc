@@ -9,28 +9,39 @@
 
 namespace mmusim {
 
-void write_timeline_csv(const std::string& path, const std::vector<TimelineRow>& rows) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
-    out << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
-           "lru_active_pages,lru_inactive_pages,shadow_pages\n";
-    RunSummary prev;
-    for (const TimelineRow& r : rows) {
-      const RunSummary& s = r.at;
-      out << r.time_cycles << ',' << s.accesses - prev.accesses << ',' << s.swap_ins - prev.swap_ins << ','
-          << s.swap_outs - prev.swap_outs << ','
-          << (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults) << ','
-          << s.vmexits - prev.vmexits << ',' << s.kswapd_cycles - prev.kswapd_cycles << ','
-          << s.pages_scanned - prev.pages_scanned << ',' << s.free_frames << ',' << s.lru_active_pages << ','
-          << s.lru_inactive_pages << ',' << s.shadow_pages << '\n';
-      prev = s;
-    }
-    if (!out.flush()) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+TimelineWriter::TimelineWriter(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
+  out_.open(tmp_, std::ios::trunc);
+  if (!out_) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
+  out_ << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
+          "lru_active_pages,lru_inactive_pages,shadow_pages\n";
+}
+
+TimelineWriter::~TimelineWriter() {
+  if (finished_) return;
+  out_.close();
+  std::remove(tmp_.c_str());
+}
+
+void TimelineWriter::add(const TimelineRow& r) {
+  const RunSummary& s = r.at;
+  const RunSummary& prev = prev_;
+  out_ << r.time_cycles << ',' << s.accesses - prev.accesses << ',' << s.swap_ins - prev.swap_ins << ','
+       << s.swap_outs - prev.swap_outs << ','
+       << (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults) << ','
+       << s.vmexits - prev.vmexits << ',' << s.kswapd_cycles - prev.kswapd_cycles << ','
+       << s.pages_scanned - prev.pages_scanned << ',' << s.free_frames << ',' << s.lru_active_pages << ','
+       << s.lru_inactive_pages << ',' << s.shadow_pages << '\n';
+  prev_ = s;
+  last_time_ = r.time_cycles;
+  ++rows_;
+}
+
+void TimelineWriter::finish() {
+  if (!out_.flush()) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
+  out_.close();
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
+    throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
+  finished_ = true;
 }
 
 }  // namespace mmusim
