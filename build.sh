@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian 12 packages the build and the tests need (apt-get only when one is missing); gnuplot-nox
-# draws the plots of bench/plot.sh; python3 runs docs/check_tutorial.py.
-packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev catch2 libfccp-dev gnuplot-nox python3)
+# draws the plots of bench/plot.sh; python3 runs docs/check_tutorial.py; valgrind counts
+# instructions for the speed guard tests; time measures peak memory in bench/targets.sh.
+packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev catch2 libfccp-dev gnuplot-nox python3 valgrind time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 #include <set>
+#include <unordered_map>
 
 #include "cli_support.h"
 #include "input_error.h"
@@ -58,9 +59,14 @@ References references(const std::string& trace, TraceFormat format, const SimCon
   reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg.guest.vms), static_cast<std::uint32_t>(cfg.guest.vcpus)));
   References r;
   using Key = std::pair<std::uint64_t, std::uint64_t>;  // (vm << 32 | pid, page or table prefix)
-  std::map<Key, std::uint32_t> id;
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const { return std::hash<std::uint64_t>{}(k.first * 0x9e3779b97f4a7c15ull ^ k.second); }
+  };
+  std::unordered_map<Key, std::uint32_t, KeyHash> id;  // ids in order of first touch
   std::set<Key> tables[4];  // roots, PDPTs, PDs, PTs
   std::vector<TraceRecord> buf(4096);
+  Key prev{~std::uint64_t{0}, 0};  // the page of the previous reference and its id: often the same
+  std::uint32_t prev_id = 0;
   while (std::size_t n = reader->read(buf.data(), buf.size())) {
     r.records += n;
     for (std::size_t i = 0; i < n; ++i) {
@@ -68,8 +74,13 @@ References references(const std::string& trace, TraceFormat format, const SimCon
       const std::uint64_t space = (std::uint64_t{t.vm} << 32) | t.pid;
       const std::uint64_t last = (t.gva + (t.size ? t.size : 1) - 1) >> 12;
       for (std::uint64_t vpn = t.gva >> 12; vpn <= last; ++vpn) {
+        if (Key{space, vpn} == prev) {
+          r.refs.push_back(prev_id);
+          continue;
+        }
         auto [it, fresh] = id.try_emplace(Key{space, vpn}, static_cast<std::uint32_t>(id.size()));
         r.refs.push_back(it->second);
+        prev = it->first, prev_id = it->second;
         if (!fresh) continue;
         tables[0].insert(Key{space, 0});
         for (unsigned level = 1; level <= 3; ++level) tables[level].insert(Key{space, vpn >> (9 * (4 - level))});
@@ -146,17 +157,21 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     which.push_back(i);
   }
   References refs;
-  const std::optional<std::vector<int>> ran =
-      run_engine(self, runs, engine, out_dir, {}, [&] { refs = references(trace, fmt, cfg.values(), skip_bad); });
+  std::uint64_t capacity = 0;
+  BoundResult opt, lru;
+  const std::optional<std::vector<int>> ran = run_engine(self, runs, engine, out_dir, {}, [&] {
+    refs = references(trace, fmt, cfg.values(), skip_bad);
+    // The frames any run had for guest data pages, at most: host memory less the guest page
+    // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
+    // left in, so the bounds are never above what a policy could do with the same host.
+    const std::uint64_t frames = cfg.values().host.mem_mb * 256;
+    capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
+    opt = opt_bound(refs.refs, capacity);
+    lru = lru_bound(refs.refs, capacity);
+  });
   if (!ran) return 0;  // a dry run
   std::vector<int> status(policies.size(), 0);
   for (std::size_t r = 0; r < which.size(); ++r) status[which[r]] = (*ran)[r];
-  // The frames any run had for guest data pages, at most: host memory less the guest page
-  // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
-  // left in, so the bounds are never above what a policy could do with the same host.
-  const std::uint64_t frames = cfg.values().host.mem_mb * 256;
-  const std::uint64_t capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
-  const BoundResult opt = opt_bound(refs.refs, capacity), lru = lru_bound(refs.refs, capacity);
   // A run that fails (pinned out of memory, say) is a result too: its row says why.
   std::map<std::string, std::string> outcome;
   for (std::size_t i = 0; i < policies.size(); ++i) {

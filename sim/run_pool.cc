@@ -38,13 +38,15 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
   std::vector<int> status(runs.size(), -1);
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0;
-  auto launch = [&] {
-    while (next < runs.size() && running.size() < jobs) {
+  // `meanwhile` is work too: while it runs it takes one of the `jobs` slots (with -j 1 the runs
+  // start after it), so that -j N never asks for more than N cores.
+  auto launch = [&](unsigned slots) {
+    while (next < runs.size() && running.size() < slots) {
       running[spawn(self, runs[next])] = next;
       ++next;
     }
   };
-  launch();
+  launch(meanwhile ? jobs - 1 : jobs);
   if (meanwhile) {
     try {
       meanwhile();
@@ -53,6 +55,7 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
       for (std::size_t n = running.size(); n > 0; --n) wait(nullptr);
       throw;
     }
+    launch(jobs);
   }
   while (!running.empty()) {
     int st = 0;
@@ -63,7 +66,7 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
     status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     if (done) done(it->second, status[it->second]);
     running.erase(it);
-    launch();
+    launch(jobs);
   }
   return status;
 }

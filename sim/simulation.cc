@@ -96,7 +96,8 @@ class Top : public sc_core::sc_module {
     auto reader = open_trace(req.trace_path, req.format);
     reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
     reader->set_skip_bad(req.skip_bad_lines);
-    std::unique_ptr<TraceReader> prefetch = std::make_unique<PrefetchReader>(std::move(reader));
+    std::unique_ptr<TraceReader> prefetch =
+        std::make_unique<PrefetchReader>(std::move(reader), TraceSource::kBatchRecords, 16);
     if (explain_) prefetch = explain_->window_reader(std::move(prefetch));
     source_ = std::make_unique<TraceSource>("trace", std::move(prefetch), static_cast<unsigned>(cfg_.guest.vcpus), n,
                                             cfg_.sim.trace_queue_records);
@@ -204,7 +205,7 @@ class Top : public sc_core::sc_module {
   void vcpu_done() {
     if (++done_ < vcpus_.size()) return;
     end_ = now();
-    if (timeline_ && (timeline_->empty() || timeline_->last_cycles() != end_)) timeline_->add(end_, summary());
+    if (timeline_ && (timeline_->empty() || timeline_->last_time_cycles() != end_)) timeline_->add({end_, summary()});
     sc_core::sc_stop();
   }
 
@@ -213,7 +214,7 @@ class Top : public sc_core::sc_module {
     const sc_core::sc_time interval = sc_core::sc_time::from_value(period_.value() * cfg_.sim.timeline_interval_cycles);
     for (;;) {
       sc_core::wait(interval);
-      timeline_->add(now(), summary());
+      timeline_->add({now(), summary()});
     }
   }
 

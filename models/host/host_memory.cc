@@ -27,7 +27,8 @@ Pte swap_pte(std::uint64_t slot) { return Pte{HostMemory::kSwapEntry | ((slot <<
 }  // namespace
 
 HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg)
-    : cfg_(cfg), frames_(frames, "host"), pages_(frames), lru_(frames) {
+    : cfg_(cfg), frames_(frames, "host"), lru_(frames) {
+  pages_.reserve(frames);  // address space only: see cover()
   min_ = (cfg_.min_free_kb ? cfg_.min_free_kb : min_free_kbytes(frames)) / 4;
   if (cfg_.swap_slots)
     swap_ = std::make_unique<SwapDevice>(cfg_.swap_slots, cfg_.swap_queue_depth, cfg_.swap_read_cycles,
@@ -36,8 +37,16 @@ HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg)
 
 HostMemory::~HostMemory() = default;
 
+void HostMemory::cover(std::uint64_t pfn) {
+  if (pfn < pages_.size()) return;
+  pages_.resize(pfn + 1);  // within the reserved capacity: references to pages stay valid
+}
+
 void HostMemory::add_vm(std::uint64_t guest_frames) {
-  auto table = std::make_unique<PageTable>(frames_, [this](std::uint64_t f) { pages_[f].use = HostPage::Use::HostPageTable; });
+  auto table = std::make_unique<PageTable>(frames_, [this](std::uint64_t f) {
+    cover(f);
+    pages_[f].use = HostPage::Use::HostPageTable;
+  });
   vms_.push_back(Vm{guest_frames, std::move(table), nullptr});
 }
 
@@ -75,6 +84,7 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
                           std::to_string(swap_->slots()) + " swap slots taken",
                       "swap.mb");
   const std::uint64_t f = frames_.alloc();
+  cover(f);
   pages_[f] = HostPage{};
   pages_[f].use = use;
   return f;

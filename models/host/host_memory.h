@@ -35,9 +35,9 @@ struct HostPage {
   bool dirty = false;       // PG_dirty
   bool swapcache = false;   // PG_swapcache: the page has a swap slot
   bool writeback = false;   // PG_writeback: a swap write is in flight
+  std::uint16_t vm = 0;        // GuestMemory: the VM and gfn it backs (the reverse map)
   std::uint32_t mapcount = 0;  // host ptes mapping the page
   std::uint32_t pinned = 0;    // references KVM holds (kvm.aging = pinned): the page cannot be freed
-  std::uint16_t vm = 0;        // GuestMemory: the VM and gfn it backs (the reverse map)
   std::uint64_t gfn = 0;
   std::uint64_t slot = SwapDevice::kNoSlot;
 };
@@ -182,10 +182,14 @@ class HostMemory {
     lru_.move_head(active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn.v);
   }
   void free_frame(std::uint64_t pfn);
+  // Extends the per-frame arrays to frame `pfn`, which the allocator has just handed out. They
+  // cover only frames ever used (the allocator hands out new frames in ascending order), so a
+  // large host.mem_mb costs address space, not memory.
+  void cover(std::uint64_t pfn);
 
   HostConfig cfg_;
   FrameAllocator frames_;
-  std::vector<HostPage> pages_;
+  std::vector<HostPage> pages_;  // frames [0, size) ever handed out; capacity: every frame
   LruLists lru_;
   std::unique_ptr<SwapDevice> swap_;
   std::map<std::uint64_t, std::uint64_t> swapcache_;  // slot -> resident pfn

@@ -4,9 +4,18 @@
 
 namespace mmusim {
 
-LruLists::LruLists(std::uint64_t frames) : prev_(frames, kNone), next_(frames, kNone), on_(frames, LruList::None) {}
+LruLists::LruLists(std::uint64_t frames) {
+  prev_.reserve(frames);
+  next_.reserve(frames);
+  on_.reserve(frames);
+}
 
 void LruLists::add_head(LruList list, std::uint64_t pfn) {
+  if (pfn >= on_.size()) {  // first time on a list: the arrays grow to it
+    prev_.resize(pfn + 1, kNone);
+    next_.resize(pfn + 1, kNone);
+    on_.resize(pfn + 1, LruList::None);
+  }
   if (list == LruList::None || on_[pfn] != LruList::None) throw std::logic_error("lru add of a page already on a list");
   const int l = idx(list);
   prev_[pfn] = kNone;

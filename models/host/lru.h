@@ -13,6 +13,8 @@ class LruLists {
  public:
   static constexpr std::uint64_t kNone = ~std::uint64_t{0};
 
+  // Frames 0..frames-1. The arrays reach only as far as the highest frame ever added, so frames
+  // never used cost no memory.
   explicit LruLists(std::uint64_t frames);
 
   void add_head(LruList list, std::uint64_t pfn);  // the page must be on no list
@@ -22,7 +24,7 @@ class LruLists {
     add_head(list, pfn);
   }
 
-  LruList list_of(std::uint64_t pfn) const { return on_[pfn]; }
+  LruList list_of(std::uint64_t pfn) const { return pfn < on_.size() ? on_[pfn] : LruList::None; }
   std::uint64_t tail(LruList list) const { return tail_[idx(list)]; }  // oldest page, or kNone
   std::uint64_t head(LruList list) const { return head_[idx(list)]; }
   std::uint64_t prev(std::uint64_t pfn) const { return prev_[pfn]; }  // towards the head

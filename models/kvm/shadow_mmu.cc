@@ -121,14 +121,12 @@ CauseCycles ShadowMmu::guest_frame_cleared(std::uint64_t gfn) {
 // rmap_write_protect: no spte may map a shadowed guest page table writably.
 bool ShadowMmu::rmap_write_protect(std::uint64_t gfn) {
   bool changed = false;
-  if (auto it = rmap_.find(gfn); it != rmap_.end()) {
-    for (Pte* s : it->second) {
-      if (s->writable()) {
-        s->raw &= ~(pte_bits::W | spte_bits::MmuWritable);
-        changed = true;
-      }
+  rmap_.for_each(gfn, [&](Pte* s) {
+    if (s->writable()) {
+      s->raw &= ~(pte_bits::W | spte_bits::MmuWritable);
+      changed = true;
     }
-  }
+  });
   return changed;
 }
 
@@ -171,13 +169,7 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
   if (sp->level == 1 ? spte_mapped(s) : s.present()) {
     if (sp->level == 1) {
       policy_->spte_dropped(*this, &s);
-      auto it = rmap_.find(sp->gfns[i]);
-      if (it == rmap_.end()) throw std::logic_error("spte missing from its rmap");
-      auto& list = it->second;
-      const auto at = std::find(list.begin(), list.end(), &s);
-      if (at == list.end()) throw std::logic_error("spte missing from its rmap");
-      list.erase(at);
-      if (list.empty()) rmap_.erase(it);
+      if (!rmap_.remove(sp->gfns[i], &s)) throw std::logic_error("spte missing from its rmap");
       if (s.accessed()) host_.mark_page_accessed(Pfn{s.frame()});
       if (s.writable()) host_.set_page_dirty(Pfn{s.frame()});
       ++stats_.sptes_zapped;
@@ -299,7 +291,7 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
   s.raw = v;
   sp->spt.child[i] = nullptr;
   if (!was_present) {
-    rmap_[gfn].push_back(&s);
+    rmap_.add(gfn, &s);
     sp->gfns[i] = gfn;
     ++stats_.sptes_created;
     if (speculative) ++stats_.sptes_prefetched;
@@ -549,8 +541,7 @@ KvmMmuPage* ShadowMmu::sp_of(const Pte* spte) const {
 }
 
 std::vector<Pte*> ShadowMmu::sptes_of(std::uint64_t gfn) const {
-  const auto it = rmap_.find(gfn);
-  return it == rmap_.end() ? std::vector<Pte*>{} : it->second;
+  return rmap_.list(gfn);
 }
 
 void ShadowMmu::drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c, bool flush) {
@@ -670,8 +661,7 @@ std::vector<std::string> ShadowMmu::check() const {
       }
       ++rmapped;
       const std::uint64_t gfn = sp->gfns[i];
-      const auto r = rmap_.find(gfn);
-      if (r == rmap_.end() || std::find(r->second.begin(), r->second.end(), &s) == r->second.end())
+      if (!rmap_.contains(gfn, &s))
         bad.push_back(at + ": not in the rmap of gfn " + hex(gfn));
       const Pte* hp = host_.host_pte(vm_, Gfn{gfn});
       if (!hp || !hp->present() || hp->frame() != s.frame())
@@ -688,8 +678,7 @@ std::vector<std::string> ShadowMmu::check() const {
       }
     }
   }
-  std::size_t in_rmap = 0;
-  for (const auto& [gfn, list] : rmap_) in_rmap += list.size();
+  const std::size_t in_rmap = rmap_.size();
   if (in_rmap != rmapped)
     bad.push_back("vm " + std::to_string(vm_) + ": rmap holds " + std::to_string(in_rmap) + " sptes, tables " +
                   std::to_string(rmapped));

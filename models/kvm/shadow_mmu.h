@@ -18,6 +18,7 @@
 #include "kvm/aging/aging_policy.h"
 #include "host/host_memory.h"
 #include "kvm/kvm_mmu_page.h"
+#include "kvm/rmap.h"
 #include "mmu/checker.h"
 #include "mmu/mmu.h"
 #include "paging/walker.h"
@@ -175,7 +176,7 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   std::function<Cycles()> now_ = [] { return Cycles{0}; };
   std::uint64_t notifier_seq_ = 0;  // kvm->mmu_notifier_seq: bumped by every invalidation
   std::list<KvmMmuPage*> active_;                     // active_mmu_pages: newest first
-  std::map<std::uint64_t, std::vector<Pte*>> rmap_;   // gfn -> leaf sptes mapping it
+  Rmap rmap_;                                         // gfn -> leaf sptes mapping it
   KvmStats stats_;
   ExplainSink* explain_ = nullptr;
   bool ex() const { return explaining(explain_); }

@@ -1,8 +1,6 @@
 #include "reclaim/bounds.h"
 
 #include <algorithm>
-#include <list>
-#include <queue>
 #include <stdexcept>
 #include <utility>
 
@@ -31,7 +29,13 @@ BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
   r.capacity = capacity;
   std::vector<std::uint64_t> resident_next(pages, 0);  // next use of a resident page; 0 = not resident
   std::vector<bool> seen(pages, false);
-  std::priority_queue<std::pair<std::uint64_t, std::uint32_t>> heap;  // (next use + 1, page), lazy
+  // A max-heap of (next use + 1, page), lazy: an entry whose key is no longer its page's is stale.
+  // Each resident page has exactly one live entry (keys are distinct but for kNever, which a page
+  // gets once, at its last use); past four times the capacity the stale entries are dropped, so the
+  // heap stays small and the evictions are the same.
+  using Entry = std::pair<std::uint64_t, std::uint32_t>;
+  std::vector<Entry> heap;
+  const auto live = [&](const Entry& e) { return resident_next[e.second] == e.first; };
   std::uint64_t resident = 0;
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const std::uint32_t p = refs[i];
@@ -42,10 +46,11 @@ BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
       seen[p] = true;
       if (resident == capacity) {  // evict the page used furthest in the future
         for (;;) {
-          const auto [when, victim] = heap.top();
-          heap.pop();
-          if (resident_next[victim] == when) {
-            resident_next[victim] = 0;
+          std::pop_heap(heap.begin(), heap.end());
+          const Entry e = heap.back();
+          heap.pop_back();
+          if (live(e)) {
+            resident_next[e.second] = 0;
             break;
           }
         }
@@ -55,7 +60,12 @@ BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
       }
     }
     resident_next[p] = key;
-    heap.emplace(key, p);
+    heap.emplace_back(key, p);
+    std::push_heap(heap.begin(), heap.end());
+    if (heap.size() > 4 * capacity + 64) {
+      heap.erase(std::remove_if(heap.begin(), heap.end(), [&](const Entry& e) { return !live(e); }), heap.end());
+      std::make_heap(heap.begin(), heap.end());
+    }
   }
   return r;
 }
@@ -66,24 +76,43 @@ BoundResult lru_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capa
   BoundResult r;
   r.references = refs.size();
   r.capacity = capacity;
-  std::list<std::uint32_t> order;  // most recent first
-  std::vector<std::list<std::uint32_t>::iterator> where(pages, order.end());
-  std::vector<bool> seen(pages, false);
+  // The resident pages, most recent first: a doubly linked list over page numbers.
+  constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  std::vector<std::uint32_t> prev(pages, kNone), next(pages, kNone);
+  std::vector<std::uint8_t> resident(pages, 0), seen(pages, 0);
+  std::uint32_t head = kNone, tail = kNone;
+  std::uint64_t size = 0;
+  const auto unlink = [&](std::uint32_t p) {
+    (prev[p] == kNone ? head : next[prev[p]]) = next[p];
+    (next[p] == kNone ? tail : prev[next[p]]) = prev[p];
+  };
+  const auto push_front = [&](std::uint32_t p) {
+    prev[p] = kNone;
+    next[p] = head;
+    (head == kNone ? tail : prev[head]) = p;
+    head = p;
+  };
   for (std::uint32_t p : refs) {
-    if (where[p] != order.end()) {
-      order.splice(order.begin(), order, where[p]);
+    if (resident[p]) {
+      if (head != p) {
+        unlink(p);
+        push_front(p);
+      }
       continue;
     }
     if (seen[p]) ++r.swap_ins;
     else ++r.distinct_pages;
-    seen[p] = true;
-    if (order.size() == capacity) {
-      where[order.back()] = order.end();
-      order.pop_back();
+    seen[p] = 1;
+    if (size == capacity) {
+      const std::uint32_t victim = tail;
+      unlink(victim);
+      resident[victim] = 0;
+      --size;
       ++r.evictions;
     }
-    order.push_front(p);
-    where[p] = order.begin();
+    push_front(p);
+    resident[p] = 1;
+    ++size;
   }
   return r;
 }

@@ -5,23 +5,35 @@
 
 namespace mmusim {
 
+namespace {
+// flush_all clears entries one by one up to an eighth of the TLB, all of them past that.
+constexpr std::size_t filled_max(unsigned entries) { return entries / 8; }
+}  // namespace
+
 Tlb::Tlb(std::string name, unsigned entries, unsigned ways)
     : name_(std::move(name)), ways_(ways), sets_(ways ? entries / ways : 0) {
   if (ways == 0 || entries == 0 || entries % ways != 0)
     throw std::invalid_argument(name_ + ": entries must be a positive multiple of ways");
   set_mask_ = (sets_ > 1 && (sets_ & (sets_ - 1)) == 0) ? sets_ - 1 : 0;
   e_.resize(entries);
+  filled_.reserve(filled_max(entries));
 }
 
 TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx) {
   TlbEntry* set = &e_[set_of(key) * ways_];
-  TlbEntry* victim = nullptr;
+  TlbEntry* victim = &set[0];
   for (unsigned w = 0; w < ways_; ++w) {
     if (!set[w].valid()) {
       victim = &set[w];
       break;
     }
-    if (!victim || set[w].stamp < victim->stamp) victim = &set[w];
+    victim = set[w].stamp < victim->stamp ? &set[w] : victim;  // a select, not a branch: unpredictable
+  }
+  if (!victim->valid() && !filled_overflow_) {
+    if (filled_.size() < filled_max(entries()))
+      filled_.push_back(static_cast<std::uint32_t>(victim - e_.data()));
+    else
+      filled_overflow_ = true;
   }
   victim->key = key;
   victim->frame = frame;
@@ -43,7 +55,14 @@ bool Tlb::invalidate(std::uint64_t key) {
   return false;
 }
 
-void Tlb::flush_all() { std::fill(e_.begin(), e_.end(), TlbEntry{}); }
+void Tlb::flush_all() {
+  if (filled_overflow_)
+    std::fill(e_.begin(), e_.end(), TlbEntry{});
+  else
+    for (std::uint32_t i : filled_) e_[i] = TlbEntry{};
+  filled_.clear();
+  filled_overflow_ = false;
+}
 
 std::vector<std::uint64_t> Tlb::lru_order(unsigned set) const {
   std::vector<const TlbEntry*> v;

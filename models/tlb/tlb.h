@@ -41,13 +41,17 @@ class Tlb {
   // The entry for `key`, made most recent; nullptr on a miss.
   TlbEntry* lookup(std::uint64_t key) {
     TlbEntry* set = &e_[set_of(key) * ways_];
-    for (unsigned w = 0; w < ways_; ++w) {
-      if (set[w].key == key) {
-        set[w].stamp = ++clock_;
-        return &set[w];
-      }
+    TlbEntry* hit = nullptr;
+    // Speed only (a key is in one way of its set at most): with few ways (L1) stop at the hit;
+    // with many (STLB) compare every way with a select, as which way hits is unpredictable.
+    if (ways_ <= 8) {
+      for (unsigned w = 0; w < ways_ && !hit; ++w)
+        if (set[w].key == key) hit = &set[w];
+    } else {
+      for (unsigned w = 0; w < ways_; ++w) hit = set[w].key == key ? &set[w] : hit;
     }
-    return nullptr;
+    if (hit) hit->stamp = ++clock_;
+    return hit;
   }
 
   // Inserts `key` as the most recent entry of its set; the caller has just missed on it.
@@ -77,6 +81,11 @@ class Tlb {
   std::uint64_t set_mask_;  // sets - 1 when sets is a power of two > 1, else 0
   std::uint64_t clock_ = 0;
   std::vector<TlbEntry> e_;
+  // Speed only: the indices filled since the last flush_all, so that a flush of a TLB holding
+  // few entries (KVM's remote flushes come every few accesses under pressure) clears those
+  // instead of every entry. Past a bound the list is dropped and the flush clears them all.
+  std::vector<std::uint32_t> filled_;
+  bool filled_overflow_ = false;
 };
 
 }  // namespace mmusim

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 #include "input_error.h"
 
@@ -21,22 +22,24 @@ TimelineWriter::~TimelineWriter() {
   std::remove(tmp_.c_str());
 }
 
-void TimelineWriter::add(std::uint64_t time_cycles, const RunSummary& s) {
-  out_ << time_cycles << ',' << s.accesses - prev_.accesses << ',' << s.swap_ins - prev_.swap_ins << ','
-       << s.swap_outs - prev_.swap_outs << ','
-       << (s.guest_page_faults + s.page_faults) - (prev_.guest_page_faults + prev_.page_faults) << ','
-       << s.vmexits - prev_.vmexits << ',' << s.kswapd_cycles - prev_.kswapd_cycles << ','
-       << s.pages_scanned - prev_.pages_scanned << ',' << s.free_frames << ',' << s.lru_active_pages << ','
+void TimelineWriter::add(const TimelineRow& r) {
+  const RunSummary& s = r.at;
+  const RunSummary& prev = prev_;
+  out_ << r.time_cycles << ',' << s.accesses - prev.accesses << ',' << s.swap_ins - prev.swap_ins << ','
+       << s.swap_outs - prev.swap_outs << ','
+       << (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults) << ','
+       << s.vmexits - prev.vmexits << ',' << s.kswapd_cycles - prev.kswapd_cycles << ','
+       << s.pages_scanned - prev.pages_scanned << ',' << s.free_frames << ',' << s.lru_active_pages << ','
        << s.lru_inactive_pages << ',' << s.shadow_pages << '\n';
   prev_ = s;
-  last_cycles_ = time_cycles;
+  last_time_ = r.time_cycles;
   ++rows_;
 }
 
 void TimelineWriter::finish() {
   if (!out_.flush()) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
   out_.close();
-  if (!out_ || std::rename(tmp_.c_str(), path_.c_str()) != 0)
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
     throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
   finished_ = true;
 }

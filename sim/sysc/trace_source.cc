@@ -4,7 +4,7 @@
 namespace mmusim {
 
 namespace {
-constexpr std::size_t kBatch = 4096;
+constexpr std::size_t kBatch = TraceSource::kBatchRecords;
 }  // namespace
 
 TraceSource::TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader,
@@ -14,25 +14,32 @@ TraceSource::TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<Tr
 }
 
 void TraceSource::refill() {
-  // One vCPU: read straight into its queue; several: read a batch and deal it out.
-  std::vector<TraceRecord>& into = queues_.size() == 1 ? queues_[0] : batch_;
-  const std::size_t old = queues_.size() == 1 ? into.size() : 0;
-  into.resize(old + kBatch);
-  const std::size_t n = reader_->read(into.data() + old, kBatch);
-  into.resize(old + n);
+  // Read a batch and deal it out.
+  batch_.resize(kBatch);
+  const std::size_t n = reader_->read(batch_.data(), kBatch);
+  batch_.resize(n);
   if (n == 0) {
     eof_ = true;
     progress_.finish();
     return;
   }
-  if (queues_.size() > 1)
-    for (const TraceRecord& r : batch_) queues_[r.vm * vcpus_per_vm_ + r.vcpu].push_back(r);
+  for (const TraceRecord& r : batch_) queues_[r.vm * vcpus_per_vm_ + r.vcpu].push_back(r);
   records_ += n;
   queued_ += n;
   progress_.update(records_, reader_->bytes_done(), reader_->bytes_total());
 }
 
 bool TraceSource::take(unsigned cpu, std::vector<TraceRecord>& out) {
+  if (queues_.size() == 1) {  // one vCPU: the reader's batches go to it as they are, without a queue
+    if (eof_ || !reader_->read_batch(out, kBatch)) {
+      eof_ = true;
+      progress_.finish();
+      return false;
+    }
+    records_ += out.size();
+    progress_.update(records_, reader_->bytes_done(), reader_->bytes_total());
+    return true;
+  }
   out.clear();
   while (queues_[cpu].empty()) {
     if (eof_) return false;

@@ -20,6 +20,11 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
  public:
   sc_core::sc_export<TraceSourceIf> source_export;
 
+  // Records a vCPU takes at a time (the last batch may be shorter). With one vCPU the reader's
+  // own batches are handed over as they are (TraceReader::read_batch): give the reader batches
+  // of this size, so that the vCPU synchronises at the same records as with several.
+  static constexpr std::size_t kBatchRecords = 4096;
+
   // The reader has checked every record against the machine (RecordLimits).
   TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader, unsigned vcpus_per_vm,
               unsigned cpus, std::size_t max_queued);

@@ -163,6 +163,7 @@ std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
     char* p = pos_;
     char* const lim = lim_;
     std::uint64_t line = line_;
+    std::string why;  // set only for a record that does not fit the machine
     while (k < n && p < lim) {
       Op op;
       if (!starts_like_record(p, &op)) {
@@ -214,7 +215,6 @@ std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
       r.vm = 0;
       r.vcpu = 0;
       r.op = op;
-      std::string why;
       if (const char* key = record_problem(r, limits_, why)) fail(line, b, key, why);
       ++k;
     }

@@ -28,6 +28,7 @@ class MtrReader : public TraceReader {
 
   std::size_t read(TraceRecord* out, std::size_t n) override {
     std::size_t k = 0;
+    std::string why;  // set only for a record that does not fit the machine
     while (k < n && index_ < records_) {
       const std::size_t want = static_cast<std::size_t>(
           std::min<std::uint64_t>(std::min<std::uint64_t>(n - k, kChunk), records_ - index_));
@@ -36,7 +37,6 @@ class MtrReader : public TraceReader {
       for (std::size_t i = 0; i < whole; ++i, ++index_) {
         TraceRecord& r = out[k];
         mtr::decode(buf_.data() + i * mtr::kRecordBytes, r);
-        std::string why;
         if (r.op > Op::Modify) {
           bad_record(InputError(file_->name(), index_ + 1, "op", "bad op code " + std::to_string(static_cast<unsigned>(r.op))));
         } else if (const char* key = record_problem(r, limits_, why)) {

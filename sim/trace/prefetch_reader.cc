@@ -5,7 +5,8 @@
 namespace mmusim {
 
 PrefetchReader::PrefetchReader(std::unique_ptr<TraceReader> inner, std::size_t batch_records, std::size_t batches)
-    : inner_(std::move(inner)), bytes_total_(inner_->bytes_total()), format_(inner_->format()), ring_(batches) {
+    : inner_(std::move(inner)), bytes_total_(inner_->bytes_total()), format_(inner_->format()),
+      batch_records_(batch_records), ring_(batches) {
   for (Batch& b : ring_) b.recs.resize(batch_records);
   thread_ = std::thread([this] { produce(); });
 }
@@ -30,6 +31,7 @@ void PrefetchReader::produce() {
     }
     b->n = 0;
     b->error = nullptr;
+    b->recs.resize(batch_records_);  // a buffer read_batch swapped in may have another size
     try {
       // Fill the whole batch unless the trace ends: a short read is not the end.
       while (b->n < b->recs.size()) {
@@ -97,6 +99,27 @@ std::size_t PrefetchReader::read(TraceRecord* out, std::size_t n) {
     done += k;
   }
   return done;
+}
+
+bool PrefetchReader::read_batch(std::vector<TraceRecord>& out, std::size_t n) {
+  if (finished_) return out.clear(), false;
+  Batch* b;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    filled_.wait(lock, [&] { return tail_ > head_; });
+    b = &ring_[head_ % ring_.size()];
+  }
+  // A whole batch that ends well is swapped out; anything else (part of a batch already read, an
+  // error to raise after its records, the end) goes through read().
+  if (pos_ != 0 || b->error || b->n == 0) return TraceReader::read_batch(out, n);
+  b->recs.resize(b->n);
+  out.swap(b->recs);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++head_;
+  }
+  freed_.notify_one();
+  return true;
 }
 
 }  // namespace mmusim

@@ -22,6 +22,8 @@ class PrefetchReader : public TraceReader {
   ~PrefetchReader() override;
 
   std::size_t read(TraceRecord* out, std::size_t n) override;
+  // Hands over the next whole batch without copying (`out`'s buffer goes back into the ring).
+  bool read_batch(std::vector<TraceRecord>& out, std::size_t n) override;
   std::uint64_t bytes_done() const override { return bytes_done_.load(std::memory_order_relaxed); }
   std::uint64_t bytes_total() const override { return bytes_total_; }
   TraceFormat format() const override { return format_; }
@@ -29,7 +31,7 @@ class PrefetchReader : public TraceReader {
 
  private:
   struct Batch {
-    std::vector<TraceRecord> recs;
+    std::vector<TraceRecord> recs;  // resized to batch_records before the producer fills it
     std::size_t n = 0;              // records filled; 0 = end of trace (or error)
     std::exception_ptr error;       // raised by the inner reader after the records before it
   };
@@ -38,6 +40,7 @@ class PrefetchReader : public TraceReader {
   std::unique_ptr<TraceReader> inner_;
   const std::uint64_t bytes_total_;
   const TraceFormat format_;
+  const std::size_t batch_records_;
   std::vector<Batch> ring_;
   std::size_t head_ = 0, tail_ = 0;  // consumer reads ring_[head_ % size], producer fills ring_[tail_ % size]
   std::size_t pos_ = 0;              // next record in the head batch

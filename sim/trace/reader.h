@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "trace/record.h"
 
@@ -33,7 +34,16 @@ inline RecordLimits machine_limits(std::uint32_t vms, std::uint32_t vcpus) {
 
 // The key and reason why `r` cannot be replayed, or nullptr: a vm or vcpu the machine lacks, a gap
 // above the limit, or an address range that leaves the canonical 48-bit space.
-const char* record_problem(const TraceRecord& r, const RecordLimits& limits, std::string& why);
+// Inline: readers call it on every record, and nearly every record fits.
+const char* record_problem_found(const TraceRecord& r, const RecordLimits& limits, std::string& why);
+inline const char* record_problem(const TraceRecord& r, const RecordLimits& limits, std::string& why) {
+  const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
+  // canonical: bits 63:47 all equal, for the first and the last byte, with no wrap-around
+  const bool in_space = !limits.canonical || (((r.gva >> 47) == 0 || (r.gva >> 47) == (std::uint64_t{1} << 17) - 1) &&
+                                              last >= r.gva && (r.gva >> 47) == (last >> 47));
+  if (r.vm < limits.vms && r.vcpu < limits.vcpus && r.gap <= limits.max_gap && in_space) return nullptr;
+  return record_problem_found(r, limits, why);
+}
 
 class InputError;
 
@@ -52,6 +62,14 @@ class TraceReader {
   // Fills out[0..n) with the next records in file order and returns how many; 0 means the end.
   // A malformed line throws InputError naming the file, the line and the column.
   virtual std::size_t read(TraceRecord* out, std::size_t n) = 0;
+  // The next records in file order into `out` (resized to them), at most `n` unless the reader
+  // hands over a whole buffer of its own; false at the end. Readers that hold records in memory
+  // may swap buffers with `out` instead of copying.
+  virtual bool read_batch(std::vector<TraceRecord>& out, std::size_t n) {
+    out.resize(n);  // a no-op when `out` comes back with the size it had
+    out.resize(read(out.data(), n));
+    return !out.empty();
+  }
   // For progress: bytes consumed so far and the file's size (0 if unknown).
   virtual std::uint64_t bytes_done() const = 0;
   virtual std::uint64_t bytes_total() const = 0;

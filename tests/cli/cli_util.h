@@ -26,12 +26,13 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// A fresh working directory of the running test case (tests may run in parallel).
+// A fresh working directory of the running test case (tests may run in parallel), under a folder
+// of this build (builds of several clones may run their tests at the same time on one machine).
 inline std::string test_dir() {
   std::string name = Catch::getResultCapture().getCurrentTestName();
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return "/tmp/mmusim_cli/" + name;
+  return "/tmp/mmusim_cli/" + std::to_string(std::hash<std::string>{}(MMUSIM_BIN)) + "/" + name;
 }
 
 // Runs `mmusim ARGS` in directory `cwd` (created if needed; default: the test's own), with the

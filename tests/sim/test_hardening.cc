@@ -1,13 +1,9 @@
-// The pieces of the hardening work below the CLI: printable() for messages, the readers' skipping
-// of malformed records (--skip-bad-lines), and the streaming timeline writer.
+// The pieces of the hardening work below the CLI: printable() for messages and the readers'
+// skipping of malformed records (--skip-bad-lines).
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "input_error.h"
 #include "printable.h"
-#include "stats/timeline.h"
 #include "temp_file.h"
 #include "trace/prefetch_reader.h"
 #include "trace/readers_impl.h"
@@ -95,37 +91,4 @@ TEST_CASE("skipping: .mtr records with bad op codes, and the records a truncated
   CHECK(got[1].op == Op::Fetch);
   CHECK(got[3].gva == 0x1400);
   CHECK(skipped == 2);  // record 2, and record 6 the header promises
-}
-
-TEST_CASE("timeline writer: rows as they come, changes per interval, nothing left without finish", "[hardening]") {
-  const std::string dir = std::filesystem::path(temp_file("tl_probe", "")).parent_path().string();
-  const std::string path = dir + "/timeline.csv";
-  std::filesystem::remove(path);
-  RunSummary a, b;
-  a.accesses = 10, a.swap_ins = 3, a.free_frames = 7;
-  b.accesses = 25, b.swap_ins = 3, b.free_frames = 2, b.page_faults = 4;
-  {
-    TimelineWriter w(path);
-    CHECK(w.empty());
-    w.add(100, a);
-    w.add(250, b);
-    CHECK(w.last_cycles() == 250);
-    CHECK_FALSE(std::filesystem::exists(path));  // under its temporary name until finish()
-    w.finish();
-  }
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  CHECK(s.str() ==
-        "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
-        "lru_active_pages,lru_inactive_pages,shadow_pages\n"
-        "100,10,3,0,0,0,0,0,7,0,0,0\n"
-        "250,15,0,0,4,0,0,0,2,0,0,0\n");
-  const std::string failed = dir + "/failed.csv";
-  {
-    TimelineWriter w(failed);
-    w.add(1, a);
-  }  // a run that fails never calls finish()
-  CHECK_FALSE(std::filesystem::exists(failed));
-  CHECK_FALSE(std::filesystem::exists(failed + ".tmp"));
 }
