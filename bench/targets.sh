@@ -36,6 +36,8 @@ target() {
   [ "$4" = 1 ] || { verdict=FAIL; fails=$((fails + 1)); }
   rows+=("$(printf '%-58s %16s %16s  %s' "$1" "$2" "$3" "$verdict")")
 }
+# info NAME MEASURED NOTE: a figure shown beside the targets, not one of them
+info() { rows+=("$(printf '%-58s %16s %16s  %s' "$1" "$2" "$3" "info")"); }
 # run_best TRACE [--set k=v]...: best accesses/s of REPEAT runs; leaves the last summary in $work/out
 run_best() {
   local t=$1 best=0 a
@@ -161,13 +163,20 @@ fresh() {  # DIR COMMAND ARGS...: runs `mmusim COMMAND --out DIR ARGS` in an emp
   "$bin" "$cmd" --out "$dir" "$@"
 }
 for j in 1 2; do
-  cw[$j]=$(best_wall fresh "$work/cmp" compare -j "$j" --trace "$work/pressure.mtr" "${pressure[@]}" \
+  cw[$j]=$(best_wall fresh "$work/cmp" compare -j "$j" --trace "$work/pressure.mtr" "${pressure[@]}")
+  c4[$j]=$(best_wall fresh "$work/cmp4" compare -j "$j" --trace "$work/pressure.mtr" "${pressure[@]}" \
     --policies notifier,spte-lru,young,access-track)
   sw[$j]=$(best_wall fresh "$work/sweep" sweep -j "$j" --trace "$work/pressure.mtr" "${pressure[@]}" \
     --vary host.mem_mb=12,14,16,18)
 done
+# compare as the README's study runs it: all five policies (pinned stops early, out of memory)
+# and the bounds, computed in compare's own process while the runs go, holding one of the -j slots.
 r=$(calc "${cw[1]} / ${cw[2]}")
-target "compare, 4 policies: -j 1 ${cw[1]}s / -j 2 ${cw[2]}s" "$(printf '%.2fx' "$r")" ">= 1.70x" "$(calc "$r >= 1.7")"
+target "compare, all policies: -j 1 ${cw[1]}s / -j 2 ${cw[2]}s" "$(printf '%.2fx' "$r")" ">= 1.70x" "$(calc "$r >= 1.7")"
+# Not a target, shown for what it teaches: four runs and the bounds are five jobs of about the
+# same length on two cores, so -j 2 can hardly beat 5/3 = 1.67x (bench/README.md).
+r=$(calc "${c4[1]} / ${c4[2]}")
+info "compare, 4 policies: -j 1 ${c4[1]}s / -j 2 ${c4[2]}s" "$(printf '%.2fx' "$r")" "(5 jobs on 2 cores)"
 r=$(calc "${sw[1]} / ${sw[2]}")
 target "sweep, 4 runs: -j 1 ${sw[1]}s / -j 2 ${sw[2]}s" "$(printf '%.2fx' "$r")" ">= 1.70x" "$(calc "$r >= 1.7")"
 

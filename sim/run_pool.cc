@@ -5,14 +5,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 namespace mmusim {
 
 namespace {
 pid_t spawn(const std::string& self, const ChildRun& run) {
+  // Everything the child needs is made before fork: the parent may run another thread (the work
+  // done meanwhile), so the child must only call async-signal-safe functions (no malloc).
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(self.c_str()));
+  for (const std::string& a : run.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -22,10 +32,6 @@ pid_t spawn(const std::string& self, const ChildRun& run) {
       dup2(fd, 2);
       close(fd);
     }
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(self.c_str()));
-    for (const std::string& a : run.args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     execv(self.c_str(), argv.data());
     _exit(127);
   }
@@ -38,35 +44,60 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
   std::vector<int> status(runs.size(), -1);
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0;
-  // `meanwhile` is work too: while it runs it takes one of the `jobs` slots (with -j 1 the runs
-  // start after it), so that -j N never asks for more than N cores.
-  auto launch = [&](unsigned slots) {
+  // `meanwhile` is work too: it runs on a thread of this process and takes one of the `jobs`
+  // slots until it ends (with -j 1 the runs start after it), so -j N never asks for more than N
+  // cores; children that end meanwhile are replaced at once.
+  std::atomic<bool> meanwhile_running{static_cast<bool>(meanwhile)};
+  std::exception_ptr meanwhile_error;
+  std::thread worker;
+  auto launch = [&] {
+    const std::size_t slots = meanwhile_running ? jobs - 1 : jobs;
     while (next < runs.size() && running.size() < slots) {
       running[spawn(self, runs[next])] = next;
       ++next;
     }
   };
-  launch(meanwhile ? jobs - 1 : jobs);
+  auto reap = [&](pid_t pid, int st) {
+    const auto it = running.find(pid);
+    if (it == running.end()) return;
+    status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (done) done(it->second, status[it->second]);
+    running.erase(it);
+  };
+  launch();
   if (meanwhile) {
-    try {
-      meanwhile();
-    } catch (...) {  // stop the runs already started before reporting the error
+    worker = std::thread([&] {
+      try {
+        meanwhile();
+      } catch (...) {
+        meanwhile_error = std::current_exception();
+      }
+      meanwhile_running = false;
+    });
+    while (meanwhile_running) {  // reap without blocking, so that the end of `meanwhile` is seen
+      int st = 0;
+      const pid_t pid = running.empty() ? 0 : waitpid(-1, &st, WNOHANG);
+      if (pid > 0) {
+        reap(pid, st);
+        if (!meanwhile_error) launch();
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+    worker.join();
+    if (meanwhile_error) {  // stop the runs already started before reporting the error
       for (const auto& [pid, i] : running) kill(pid, SIGTERM);
       for (std::size_t n = running.size(); n > 0; --n) wait(nullptr);
-      throw;
+      std::rethrow_exception(meanwhile_error);
     }
-    launch(jobs);
+    launch();
   }
   while (!running.empty()) {
     int st = 0;
     const pid_t pid = wait(&st);
     if (pid < 0) break;
-    const auto it = running.find(pid);
-    if (it == running.end()) continue;
-    status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    if (done) done(it->second, status[it->second]);
-    running.erase(it);
-    launch(jobs);
+    reap(pid, st);
+    launch();
   }
   return status;
 }

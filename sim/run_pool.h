@@ -13,8 +13,9 @@ struct ChildRun {
 };
 
 // Runs them all; `done(i, status)` is called as each finishes (status: exit code, -1 if killed).
-// `meanwhile` runs in this process after the first children have started, and takes one of the
-// `jobs` slots while it runs (jobs 1: it runs first, then the children one at a time).
+// `meanwhile` runs on a thread of this process after the first children have started, and takes
+// one of the `jobs` slots while it runs (jobs 1: it runs first, then the children one at a time);
+// `done` is called on the calling thread.
 std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& runs, unsigned jobs,
                           const std::function<void(std::size_t, int)>& done = {},
                           const std::function<void()>& meanwhile = {});

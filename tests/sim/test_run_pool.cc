@@ -12,9 +12,18 @@
 using namespace mmusim;
 
 namespace {
-// A child that exits 0 if `file` exists when it starts, else 1, and then creates `file`.started.
-ChildRun sees(const std::string& file, const std::string& log) {
-  return {{"-c", "test -e '" + file + "'; r=$?; touch '" + file + ".started'; exit $r"}, log};
+// A child that exits 0 if `file` exists when it starts, else 1, and then creates `started`.
+ChildRun sees(const std::string& file, const std::string& log, const std::string& started = "/dev/null") {
+  return {{"-c", "test -e '" + file + "'; r=$?; touch '" + started + "'; exit $r"}, log};
+}
+
+// Waits (at most 20 s) for `file` to exist; whether it came.
+bool wait_for(const std::string& file) {
+  for (int i = 0; i < 2000; ++i) {
+    if (std::filesystem::exists(file)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 }  // namespace
 
@@ -30,25 +39,29 @@ TEST_CASE("run_pool with one job runs the meanwhile work before any child", "[ru
   CHECK(order == std::vector<std::size_t>{0, 1});
 }
 
-TEST_CASE("run_pool with two jobs runs one child beside the meanwhile work, then the rest", "[run_pool]") {
+TEST_CASE("run_pool with two jobs runs children one at a time beside the meanwhile work, then two", "[run_pool]") {
   const std::string mark = test::temp_file("pool2.mark", "");
   std::filesystem::remove(mark);
-  const std::string log = mark + ".log";
-  std::vector<ChildRun> runs{sees(mark, log), sees(mark, log), sees(mark, log)};
-  // Child 0 starts before the meanwhile work, which waits (at most 20 s) until child 0 has looked
-  // for the mark before making it: child 0 cannot see it. With the meanwhile work holding the
-  // second slot, children 1 and 2 start after it, and see it.
-  bool child0_ran_meanwhile = false;
-  const std::vector<int> st = run_pool("/bin/sh", runs, 2, {}, [&] {
-    for (int i = 0; i < 2000 && !child0_ran_meanwhile; ++i) {
-      child0_ran_meanwhile = std::filesystem::exists(mark + ".started");
-      if (!child0_ran_meanwhile) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+  const std::string log = mark + ".log", started0 = mark + ".0", started1 = mark + ".1";
+  std::filesystem::remove(started0), std::filesystem::remove(started1);
+  // Child 0 starts beside the meanwhile work; when it ends, child 1 takes its slot at once, still
+  // beside the meanwhile work, which waits for both to have looked for the mark before making
+  // it: neither can see it. Child 2 starts once the mark exists, and sees it.
+  std::vector<ChildRun> runs{sees(mark, log, started0), sees(mark, log, started1), sees(mark, log)};
+  bool both_ran_meanwhile = false;
+  const std::vector<int> st = run_pool("/bin/sh", {runs[0], runs[1]}, 2, {}, [&] {
+    both_ran_meanwhile = wait_for(started0) && wait_for(started1);
     std::ofstream(mark) << "x";
   });
-  CHECK(child0_ran_meanwhile);
-  CHECK(st == std::vector<int>{1, 0, 0});
+  CHECK(both_ran_meanwhile);
+  CHECK(st == std::vector<int>{1, 1});
   // Without meanwhile work both slots take children at once; all statuses are reported.
   const std::vector<int> plain = run_pool("/bin/sh", runs, 2);
   CHECK(plain == std::vector<int>{0, 0, 0});
+}
+
+TEST_CASE("run_pool stops the started children when the meanwhile work fails", "[run_pool]") {
+  const std::string log = test::temp_file("pool3.log", "");
+  std::vector<ChildRun> runs{{{"-c", "sleep 30"}, log}, {{"-c", "sleep 30"}, log}};
+  CHECK_THROWS_WITH(run_pool("/bin/sh", runs, 2, {}, [] { throw std::runtime_error("bounds failed"); }), "bounds failed");
 }
