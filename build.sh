@@ -10,17 +10,7 @@ cd "$(dirname "$0")"
 # draws the plots of bench/plot.sh; python3 runs docs/check_tutorial.py; valgrind counts
 # instructions for the speed guard tests; time measures peak memory in bench/targets.sh.
 packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev catch2 libfccp-dev gnuplot-nox python3 valgrind time)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -q >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-fi
+bash .ci/apt-install.sh "${packages[@]}"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null

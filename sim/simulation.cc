@@ -21,8 +21,6 @@
 
 namespace mmusim {
 
-namespace {
-
 MmuConfig mmu_config(const SimConfig& c) {
   MmuConfig m;
   m.l1i_entries = c.tlb.l1i_entries, m.l1i_ways = c.tlb.l1i_ways;
@@ -35,6 +33,8 @@ MmuConfig mmu_config(const SimConfig& c) {
   m.dirty_assist_cycles = c.walk.dirty_assist_cycles;
   return m;
 }
+
+namespace {
 
 Cycles us_to_cycles(std::uint64_t us, const SimConfig& c) { return us * c.sim.cpu_mhz; }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "mmu/mmu.h"
 #include "stats/summary.h"
 #include "stats/timeline.h"
 #include "sysc/vcd_probe.h"
@@ -25,5 +26,8 @@ struct RunRequest {
 // Throws InputError on bad input (trace records, memory the trace cannot fit in). With
 // `timeline`, the figures every sim.timeline_interval_cycles and at the end are written to it.
 RunSummary simulate(const RunRequest& req, TimelineWriter* timeline = nullptr);
+
+// The TLB and walk part of a configuration, as the MMU model takes it (also bench/naive).
+MmuConfig mmu_config(const SimConfig& c);
 
 }  // namespace mmusim

@@ -16,6 +16,7 @@
 #include "input_error.h"
 #include "mmu/mmu.h"
 #include "native/native_os.h"
+#include "simulation.h"
 #include "trace/reader.h"
 
 namespace {
@@ -37,19 +38,6 @@ class NaiveCpu : public sc_core::sc_module {
   std::exception_ptr error;
 
  private:
-  static MmuConfig mmu_config(const SimConfig& c) {
-    MmuConfig m;
-    m.l1i_entries = c.tlb.l1i_entries, m.l1i_ways = c.tlb.l1i_ways;
-    m.l1d_entries = c.tlb.l1d_entries, m.l1d_ways = c.tlb.l1d_ways;
-    m.stlb_entries = c.tlb.stlb_entries, m.stlb_ways = c.tlb.stlb_ways;
-    m.pwc_entries = c.walk.pwc_entries;
-    m.l1_hit_cycles = c.tlb.l1_hit_cycles;
-    m.stlb_hit_cycles = c.tlb.stlb_hit_cycles;
-    m.walk_ref_cycles = c.walk.ref_cycles;
-    m.dirty_assist_cycles = c.walk.dirty_assist_cycles;
-    return m;
-  }
-
   void run() {
     try {
       replay();

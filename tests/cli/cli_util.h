@@ -35,6 +35,14 @@ inline std::string test_dir() {
   return "/tmp/mmusim_cli/" + std::to_string(std::hash<std::string>{}(MMUSIM_BIN)) + "/" + name;
 }
 
+// Writes `text` as file `name` in the test's own directory and returns its path.
+inline std::string write_test_file(const std::string& name, const std::string& text) {
+  std::filesystem::create_directories(test_dir());
+  const std::string path = test_dir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
 // Runs `mmusim ARGS` in directory `cwd` (created if needed; default: the test's own), with the
 // environment variables `env` ("NAME=value ...") added.
 inline Result run_mmusim(const std::string& args, std::string cwd = "", const std::string& env = "") {

@@ -11,10 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write(const std::string& name, const std::string& text) {
-  fs::create_directories(test_dir());
-  std::ofstream(test_dir() + "/" + name, std::ios::binary) << text;
-}
+void write(const std::string& name, const std::string& text) { write_test_file(name, text); }
 
 // The 24-byte .mtr records of golden_small.csv's first `n` records after a header promising
 // `promised`; `op` the op byte of the last one.

@@ -12,13 +12,6 @@
 using namespace mmusim::test;
 
 namespace {
-// A trace written into the test's own folder.
-std::string write_trace(const std::string& name, const std::string& text) {
-  std::filesystem::create_directories(test_dir());
-  const std::string path = test_dir() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> v;
@@ -78,7 +71,7 @@ TEST_CASE("explain native: four records in words, cycles derived by hand", "[cli
   // #2 next page, same tables: 1 + 9 + 80 = 90, fault (frame 5), retry 90: 3380, at 3321.
   // #3 X 0x400000: PML4 index 0 as before, PDPT index 0 (0x7f0012a0 has 1): 2 refs, 1 + 9 + 40 =
   //    50, fault (frame 6, tables 7 and 8), retry 90: 3340, at 6701. End: 10041.
-  const std::string t = write_trace("four.csv", kFour);
+  const std::string t = write_test_file("four.csv", kFour);
   const Result r = run_mmusim("explain --config " + kSource + "/configs/default.cfg --trace " + t);
   REQUIRE(r.code == 0);
   const auto l = lines_of(r.out);
@@ -111,7 +104,7 @@ TEST_CASE("explain shadow: a guest fault, an unsync and a shadow page fault in w
   //   root, 6-9 gfns 1-4, 10-12 the shadow pages); the store into the write-protected PT (gfn 3)
   //   faults and unsyncs it (exit 2000 + shadow fault 2000); retry 90 -> exit + shadow fault
   //   4000 -> spte; retry 90. 90 + 3200 + 3200 + 4000 + 90 + 4000 + 90 = 14,670.
-  const std::string t = write_trace("four.csv", kFour);
+  const std::string t = write_test_file("four.csv", kFour);
   const Result r = run_mmusim("explain --config " + kSource + "/configs/default.cfg --trace " + t + " --set sim.mode=shadow");
   REQUIRE(r.code == 0);
   const auto l = lines_of(r.out);
@@ -149,7 +142,7 @@ TEST_CASE("explain under memory pressure shows reclaim decisions for every aging
   // stride_csv: 300 pages touched twice, and a hot page, in a guest of 512 frames on a host of 256 frames (min 4, low 5, high 6
   // pages): kswapd reclaims. Each policy's narrated cycles add up to the vcpu_cycles `run`
   // reports for the same machine and trace.
-  const std::string t = write_trace("stride.csv", stride_csv());
+  const std::string t = write_test_file("stride.csv", stride_csv());
   const std::string machine = " --set sim.mode=shadow --set sim.quantum_cycles=1 --set guest.mem_mb=2 --set host.mem_mb=1 "
                               "--set swap.mb=4 --set swap.read_us=1 --set swap.write_us=1 --set reclaim.min_free_kb=16 "
                               "--set kvm.spte_lru_drop_every=1 --set tlb.l1d_entries=4 --set tlb.l1d_ways=4 "
@@ -189,7 +182,7 @@ TEST_CASE("explain under memory pressure shows reclaim decisions for every aging
 }
 
 TEST_CASE("explain: several vCPUs and VMs are named on every line", "[cli][explain]") {
-  const std::string t = write_trace("two.csv", "vm,vcpu,op,gva\n0,0,R,0x1000\n0,1,R,0x2000\n1,0,W,0x3000\n1,1,R,0x1000\n");
+  const std::string t = write_test_file("two.csv", "vm,vcpu,op,gva\n0,0,R,0x1000\n0,1,R,0x2000\n1,0,W,0x3000\n1,1,R,0x1000\n");
   const Result r =
       run_mmusim("explain --trace " + t + " --set sim.mode=shadow --set guest.vms=2 --set guest.vcpus=2 --set guest.mem_mb=16");
   REQUIRE(r.code == 0);
@@ -199,7 +192,7 @@ TEST_CASE("explain: several vCPUs and VMs are named on every line", "[cli][expla
   CHECK(r.out.find("#3 @0 vm1 vCPU1 R 0x1000: ") != std::string::npos);
   const Result one = run_mmusim("explain --trace " + t + " --set sim.mode=shadow --set guest.vcpus=2 --set guest.mem_mb=16");
   CHECK(one.code == 2);  // vm 1 does not exist on a one-VM machine
-  const std::string t2 = write_trace("one_vm.csv", "vcpu,op,gva\n0,R,0x1000\n1,R,0x2000\n");
+  const std::string t2 = write_test_file("one_vm.csv", "vcpu,op,gva\n0,R,0x1000\n1,R,0x2000\n");
   const Result v = run_mmusim("explain --trace " + t2 + " --set guest.vcpus=2");
   REQUIRE(v.code == 0);
   CHECK(v.out.find("#1 @0 vCPU1 R 0x2000: ") != std::string::npos);
@@ -260,7 +253,7 @@ TEST_CASE("vcd: figures over simulated time at the sampled times", "[cli][vcd]")
   // dTLB at 0 (1 miss), faults at 30 (4 frames: 251; the retry misses again: 2), #2 misses at
   // 3321 and faults at 3351 (250 free, 4 misses), #3 misses at 6701 and faults at 6751 (3 frames:
   // 247, 6 misses). Samples every 1000 cycles from 500: changes at 500, 3500 and 7500.
-  const std::string t = write_trace("four.csv", kFour);
+  const std::string t = write_test_file("four.csv", kFour);
   const Result r = run_mmusim("run -q --out out --trace " + t +
                               " --set sim.cpu_mhz=1000 --set sim.quantum_cycles=1 --set host.mem_mb=1 --vcd w.vcd "
                               "--vcd-from-cycles 500 --vcd-interval-cycles 1000");
@@ -292,7 +285,7 @@ TEST_CASE("vcd under memory pressure: kswapd_running rises once per kswapd wakeu
   // The pressure machine of the explain test above. Every kswapd run scans pages at 100 + 300
   // cycles each, so a sample every 100 cycles falls inside each run; the totals reach the
   // summary's figures.
-  const std::string t = write_trace("stride.csv", stride_csv());
+  const std::string t = write_test_file("stride.csv", stride_csv());
   const Result r = run_mmusim("run -q --out out --trace " + t +
                               " --set sim.mode=shadow --set sim.quantum_cycles=1 --set guest.mem_mb=2 --set host.mem_mb=1 "
                               "--set swap.mb=4 --set swap.read_us=1 --set swap.write_us=1 --set reclaim.min_free_kb=16 "
@@ -312,7 +305,7 @@ TEST_CASE("vcd under memory pressure: kswapd_running rises once per kswapd wakeu
 }
 
 TEST_CASE("vcd: explain writes one too, and bad options are refused", "[cli][vcd][errors]") {
-  const std::string t = write_trace("four.csv", kFour);
+  const std::string t = write_test_file("four.csv", kFour);
   const Result r = run_mmusim("explain --trace " + t + " --vcd e.vcd --vcd-interval-cycles 100");
   REQUIRE(r.code == 0);
   CHECK(slurp(test_dir() + "/e.vcd").find("$enddefinitions") != std::string::npos);
@@ -328,7 +321,7 @@ TEST_CASE("vcd: explain writes one too, and bad options are refused", "[cli][vcd
 }
 
 TEST_CASE("explain --layout steps prints the same steps one per line, and other layouts are refused", "[cli][explain]") {
-  const std::string t = write_trace("four.csv", kFour);
+  const std::string t = write_test_file("four.csv", kFour);
   const Result line = run_mmusim("explain --trace " + t);
   const Result steps = run_mmusim("explain --trace " + t + " --layout steps");
   REQUIRE(line.code == 0);

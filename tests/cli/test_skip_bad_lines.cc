@@ -11,10 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write(const std::string& name, const std::string& text) {
-  fs::create_directories(test_dir());
-  std::ofstream(test_dir() + "/" + name, std::ios::binary) << text;
-}
+void write(const std::string& name, const std::string& text) { write_test_file(name, text); }
 
 // 300 good records over 40 pages (reads and writes, two vCPUs), and the same with 7 malformed
 // lines among them: clean.csv and dirty.csv.
