@@ -79,7 +79,7 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
       const pid_t pid = running.empty() ? 0 : waitpid(-1, &st, WNOHANG);
       if (pid > 0) {
         reap(pid, st);
-        if (!meanwhile_error) launch();
+        launch();  // meanwhile_error is read only after the join: a run started now is stopped then
       } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
