@@ -138,8 +138,11 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   make_dir(out_dir);
   // On Slurm a rerun skips the finished policies (a task may be preempted): only in a folder of
   // the same request.
+  // The local engine redoes every policy, so the folder becomes this request's whatever it held.
   const bool resume = engine.engine == "slurm";
-  if (resume) claim_folder(out_dir, "compare", run_request(trace, format, config_file, run_sets) + (skip_bad ? "skip-bad-lines\n" : ""));
+  const std::string request = run_request(trace, format, config_file, run_sets) + (skip_bad ? "skip-bad-lines\n" : "");
+  if (resume) claim_folder(out_dir, "compare", request);
+  else record_request(out_dir, "compare", request);
   const std::string csv = out_dir + "/compare.csv";
   std::remove(csv.c_str());
 

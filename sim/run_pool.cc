@@ -74,21 +74,26 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
       }
       meanwhile_running = false;
     });
-    while (meanwhile_running) {  // reap without blocking, so that the end of `meanwhile` is seen
-      int st = 0;
-      const pid_t pid = running.empty() ? 0 : waitpid(-1, &st, WNOHANG);
-      if (pid > 0) {
-        reap(pid, st);
-        launch();  // meanwhile_error is read only after the join: a run started now is stopped then
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::exception_ptr pool_error;  // fork failing, or `done` throwing: the thread is joined first
+    while (meanwhile_running && !pool_error) {  // reap without blocking, so that the end of `meanwhile` is seen
+      try {
+        int st = 0;
+        const pid_t pid = running.empty() ? 0 : waitpid(-1, &st, WNOHANG);
+        if (pid > 0) {
+          reap(pid, st);
+          launch();  // meanwhile_error is read only after the join: a run started now is stopped then
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+      } catch (...) {
+        pool_error = std::current_exception();
       }
     }
     worker.join();
-    if (meanwhile_error) {  // stop the runs already started before reporting the error
+    if (meanwhile_error || pool_error) {  // stop the runs already started before reporting the error
       for (const auto& [pid, i] : running) kill(pid, SIGTERM);
       for (std::size_t n = running.size(); n > 0; --n) wait(nullptr);
-      std::rethrow_exception(meanwhile_error);
+      std::rethrow_exception(meanwhile_error ? meanwhile_error : pool_error);
     }
     launch();
   }

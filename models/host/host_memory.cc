@@ -299,6 +299,10 @@ std::vector<std::string> HostMemory::check() const {
   std::vector<std::uint8_t> seen(pages_.size(), 0);
   for (std::size_t vm = 0; vm < vms_.size(); ++vm) {
     for (const auto& [frame, node] : vms_[vm].table->tables()) {
+      if (frame >= pages_.size()) {  // pages_ covers only the frames ever handed out
+        bad.push_back("host table page " + std::to_string(frame) + " is a frame never handed out");
+        continue;
+      }
       ++seen[frame];
       if (pages_[frame].use != HostPage::Use::HostPageTable)
         bad.push_back("host table page " + std::to_string(frame) + " not marked as a page table");
@@ -311,6 +315,11 @@ std::vector<std::string> HostMemory::check() const {
           continue;
         }
         if (!e.present()) continue;
+        if (e.frame() >= pages_.size()) {
+          bad.push_back("host pte of vm " + std::to_string(vm) + " maps frame " + std::to_string(e.frame()) +
+                        ", never handed out");
+          continue;
+        }
         const HostPage& pg = pages_[e.frame()];
         ++seen[e.frame()];
         if (pg.use != HostPage::Use::GuestMemory || pg.vm != vm || pg.mapcount != 1)

@@ -22,8 +22,12 @@ void claim_folder(const std::string& out_dir, const std::string& kind, const std
       throw InputError(out_dir, 0, "--out", "holds a " + kind + " of another trace, config or --set (" + request_file +
                                                 "); use another --out folder");
   } else {
-    std::ofstream(request_file) << request;
+    record_request(out_dir, kind, request);
   }
+}
+
+void record_request(const std::string& out_dir, const std::string& kind, const std::string& request) {
+  std::ofstream(out_dir + "/" + kind + "-request.txt", std::ios::trunc) << request;
 }
 
 }  // namespace mmusim

@@ -12,5 +12,8 @@ std::string run_request(const std::string& trace, const std::string& format, con
 // Writes the request the first time; throws InputError naming --out when the folder was made for
 // another one.
 void claim_folder(const std::string& out_dir, const std::string& kind, const std::string& request);
+// Records `request` as the folder's, whatever it held (a run that redoes every run of the folder):
+// a later resume of another request is then refused.
+void record_request(const std::string& out_dir, const std::string& kind, const std::string& request);
 
 }  // namespace mmusim

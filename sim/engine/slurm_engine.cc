@@ -77,13 +77,15 @@ QueueState query_queue(const std::string& id) {
                                         id + " goes on: run the same command again to gather its runs when it ends");
 }
 
-// A run's outcome from its folder: 0 with a summary.csv, else the exit code the task wrote
-// (-1 when it wrote none, or claims success without a summary), or nothing yet.
+// A run's outcome from its folder, as the local engine judges by the exit status: the exit code
+// the task wrote (-1 for 0 without a summary.csv), else 0 with a summary.csv (the task may be
+// writing its exit code), or -1 when the job is over with neither, or nothing yet.
 std::optional<int> outcome(const RunEntry& r, bool final) {
-  if (exists(r.dir + "/summary.csv")) return 0;
+  const bool summary = exists(r.dir + "/summary.csv");
   std::ifstream in(r.dir + "/exit-code");
   int code = -1;
-  if (in >> code) return code == 0 ? -1 : code;
+  if (in >> code) return code == 0 && !summary ? -1 : code;
+  if (summary) return 0;
   if (final) return -1;
   return std::nullopt;
 }

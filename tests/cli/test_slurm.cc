@@ -3,6 +3,8 @@
 // for refused submissions, lost tasks, resubmission and gathering. tests/slurm/test_real_slurm.sh
 // does the same on a real Slurm.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 #include <filesystem>
 
 #include "cli_util.h"
@@ -192,6 +194,12 @@ TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission 
   r = run_mmusim(compare + " --set walk.ref_cycles=9 --engine slurm --out cs", "", fake_slurm());
   CHECK(r.code == 2);
   CHECK(r.err.find("cs: --out: holds a compare of another trace, config or --set") != std::string::npos);
+  // A local compare of another request redoes every policy there, and the folder becomes its:
+  // resuming the first request on Slurm is then refused, so no row of one mixes into the other.
+  REQUIRE(run_mmusim(compare + " --set walk.ref_cycles=9 --out cs").code == 0);
+  r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm());
+  CHECK(r.code == 2);
+  CHECK(r.err.find("cs: --out: holds a compare of another trace, config or --set") != std::string::npos);
 }
 
 TEST_CASE("a folder whose Slurm job is still queued is not submitted again, a failing squeue is one message",
@@ -224,4 +232,9 @@ TEST_CASE("a compare that fails after its submission cancels the Slurm job", "[c
   CHECK(r.err == "mmusim: bad.csv:3: gva: 'zz12' is not a hex address\n");
   CHECK(slurp(test_dir() + "/fake-slurm/scancel") == "42\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/cs/compare.csv"));
+  // The fake scancel only records the request: let the fake job's task end (at most 20 s) so that
+  // nothing writes into this test's folder after it, or into its next run.
+  for (int i = 0; i < 400 && std::filesystem::exists(test_dir() + "/fake-slurm/42.running"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/42.running"));
 }

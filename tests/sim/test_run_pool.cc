@@ -43,25 +43,37 @@ TEST_CASE("run_pool with two jobs runs children one at a time beside the meanwhi
   const std::string mark = test::temp_file("pool2.mark", "");
   std::filesystem::remove(mark);
   const std::string log = mark + ".log", started0 = mark + ".0", started1 = mark + ".1";
-  std::filesystem::remove(started0), std::filesystem::remove(started1);
+  const std::string barrier = mark + ".barrier", in2 = mark + ".2", in3 = mark + ".3";
+  for (const std::string& f : {started0, started1, in2, in3}) std::filesystem::remove(f);
   // Child 0 starts beside the meanwhile work; when it ends, child 1 takes its slot at once, still
   // beside the meanwhile work, which waits for both to have looked for the mark before making
-  // it: neither can see it. Child 2 starts once the mark exists, and sees it.
-  std::vector<ChildRun> runs{sees(mark, log, started0), sees(mark, log, started1), sees(mark, log)};
+  // it: neither can see it. Then both slots are the children's: children 2 and 3 run at the same
+  // time, each waiting (at most 20 s) for the other to have started, and see the mark.
+  auto pair = [&](const std::string& me, const std::string& other) {
+    return ChildRun{{"-c", "touch '" + me + "'; for i in $(seq 400); do [ -e '" + other +
+                               "' ] && break; sleep 0.05; done; [ -e '" + other + "' ] && test -e '" + mark + "'"},
+                    log};
+  };
+  std::vector<ChildRun> runs{sees(mark, log, started0), sees(mark, log, started1), pair(in2, in3), pair(in3, in2)};
   bool both_ran_meanwhile = false;
-  const std::vector<int> st = run_pool("/bin/sh", {runs[0], runs[1]}, 2, {}, [&] {
+  const std::vector<int> st = run_pool("/bin/sh", runs, 2, {}, [&] {
     both_ran_meanwhile = wait_for(started0) && wait_for(started1);
     std::ofstream(mark) << "x";
   });
   CHECK(both_ran_meanwhile);
-  CHECK(st == std::vector<int>{1, 1});
+  CHECK(st == std::vector<int>{1, 1, 0, 0});
   // Without meanwhile work both slots take children at once; all statuses are reported.
-  const std::vector<int> plain = run_pool("/bin/sh", runs, 2);
-  CHECK(plain == std::vector<int>{0, 0, 0});
+  const std::vector<int> plain = run_pool("/bin/sh", {runs[0], runs[1]}, 2);
+  CHECK(plain == std::vector<int>{0, 0});
 }
 
 TEST_CASE("run_pool stops the started children when the meanwhile work fails", "[run_pool]") {
   const std::string log = test::temp_file("pool3.log", "");
-  std::vector<ChildRun> runs{{{"-c", "sleep 30"}, log}, {{"-c", "sleep 30"}, log}};
+  const std::string alive = log + ".alive";
+  std::filesystem::remove(alive);
+  // The child would create `alive` after 2 s; stopped at once, it never does.
+  std::vector<ChildRun> runs{{{"-c", "sleep 2; touch '" + alive + "'"}, log}};
   CHECK_THROWS_WITH(run_pool("/bin/sh", runs, 2, {}, [] { throw std::runtime_error("bounds failed"); }), "bounds failed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK_FALSE(std::filesystem::exists(alive));
 }
