@@ -61,7 +61,7 @@ int explain_command(const std::vector<std::string>& args) {
   req.format = parse_trace_format(format, "--format");
   req.vcd = vcd;
   const bool has_from = vm.count("from"), has_to = vm.count("to");
-  const std::uint64_t cap = (has_from ? from : 0) + kExplainMaxRecords + 1;
+  const std::uint64_t cap = saturating_add(has_from ? from : 0, kExplainMaxRecords + 1);
   const ExplainWindow w =
       explain_window(trace, count_records(trace, req.format, has_to ? std::min(to, cap) : cap), has_from, from, has_to, to);
   Explainer ex(std::cout, w.from, w.to, static_cast<unsigned>(req.cfg.guest.vms), static_cast<unsigned>(req.cfg.guest.vcpus));

@@ -59,10 +59,10 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
   complete_writeback(now);
   if (reclaim_) {
     if (frames_.free_count() <= low_pages()) {
+      const bool woke = reclaim_->wakeup_kswapd();
       if (ex())
         explain_->step(std::to_string(frames_.free_count()) + " free pages <= low watermark " + std::to_string(low_pages()) +
-                       ": wake kswapd");
-      reclaim_->wakeup_kswapd();
+                       (woke ? ": wake kswapd" : ": kswapd already awake"));
     }
     if (frames_.free_count() <= min_pages()) {
       if (ex()) explain_->step("<= min watermark " + std::to_string(min_pages()) + ": direct reclaim");

@@ -58,7 +58,8 @@ struct MmuNotifier {
 // reclaim directly below min.
 struct ReclaimHooks {
   virtual ~ReclaimHooks() = default;
-  virtual void wakeup_kswapd() = 0;
+  // Whether it woke kswapd (false: kswapd is running, or a wakeup is already pending).
+  virtual bool wakeup_kswapd() = 0;
   // try_to_free_pages in the allocating context at time `now`; returns the cycles it took.
   virtual Cycles direct_reclaim(Cycles now) = 0;
 };

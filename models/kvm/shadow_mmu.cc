@@ -481,7 +481,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
     ++stats_.shadow_page_faults;
     c.shadow_fault += cfg_.shadow_fault_cycles;
     v.last_pt_write_count = 0;
-    if (ex()) explain_->step("kvm_unsync_page: gfn " + to_hex(gfn) + " left writable until the next CR3 load, the store completes");
+    if (ex()) explain_->step("kvm_unsync_page: gfn " + to_hex(gfn) + " left writable until KVM resyncs it (next CR3 load, or shadowed again), the store completes");
     return c;
   }
   if (ex()) explain_->step("the guest's pte store hit write-protected gfn " + to_hex(gfn));

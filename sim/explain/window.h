@@ -11,6 +11,9 @@ namespace mmusim {
 struct ExplainWindow {
   std::uint64_t from = 0, to = 0;
 };
+// a + b, or the largest value where that would wrap (windows near 2^64 - 1).
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b);
+
 ExplainWindow explain_window(const std::string& trace, std::uint64_t records, bool has_from, std::uint64_t from,
                              bool has_to, std::uint64_t to);
 

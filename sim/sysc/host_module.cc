@@ -12,10 +12,11 @@ void ReclaimModule::end_of_elaboration() {
   host->host_model().set_reclaim(this);
 }
 
-void ReclaimModule::wakeup_kswapd() {
-  if (running_ || wake_pending_) return;
+bool ReclaimModule::wakeup_kswapd() {
+  if (running_ || wake_pending_) return false;
   wake_pending_ = true;
   wake_.notify(sc_core::SC_ZERO_TIME);
+  return true;
 }
 
 // kswapd (mm/vmscan.c): sleep until woken; then balance_pgdat until the free pages are above the

@@ -43,7 +43,7 @@ class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
   ReclaimModule(const sc_core::sc_module_name& name, const VmscanConfig& cfg, sc_core::sc_time period);
 
   // ReclaimHooks (wakeup_kswapd in mm/page_alloc.c; try_to_free_pages for direct reclaim).
-  void wakeup_kswapd() override;
+  bool wakeup_kswapd() override;
   Cycles direct_reclaim(Cycles now) override { return vmscan_->try_to_free_pages(now); }
 
   const KswapdStats& stats() const { return stats_; }

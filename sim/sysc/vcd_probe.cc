@@ -18,6 +18,15 @@ std::string vcd_stem(const std::string& path, const std::string& option) {
 VcdProbe::VcdProbe(const sc_core::sc_module_name& name, const VcdOptions& opt, sc_core::sc_time period,
                    std::function<VcdSample()> sample)
     : sc_module(name), opt_(opt), period_(period), sample_(std::move(sample)) {
+  // Simulated time is 64-bit picoseconds: a cycle count past that would wrap silently.
+  const std::uint64_t max_cycles = ~std::uint64_t{0} / period_.value();
+  const std::pair<const char*, std::uint64_t> options[] = {{"--vcd-interval-cycles", opt_.interval_cycles},
+                                                           {"--vcd-from-cycles", opt_.from_cycles},
+                                                           {"--vcd-to-cycles", opt_.to_cycles}};
+  for (const auto& [option, cycles] : options)
+    if (cycles > max_cycles)
+      throw InputError(option, 0, "", std::to_string(cycles) + " cycles is past the end of simulated time (" +
+                                          std::to_string(max_cycles) + " cycles: 2^64 ps at sim.cpu_mhz)");
   file_ = sc_core::sc_create_vcd_trace_file(vcd_stem(opt_.path, "--vcd").c_str());
   sc_core::sc_trace(file_, free_pages_, "free_pages");
   sc_core::sc_trace(file_, lru_active_pages_, "lru_active_pages");

@@ -120,7 +120,7 @@ TEST_CASE("explain shadow: a guest fault, an unsync and a shadow page fault in w
         "0x5 -> hva 0x7f0000005000: host page absent -> host minor fault: do_anonymous_page maps pfn 0xd (young, "
         "dirty), active list -> mark_page_accessed: active -> active, referenced -> guest pte -> gfn 0x5 (P, W, U, A, "
         "D) -> the guest's pte store hit write-protected gfn 0x3 -> VM exit (shadow page fault) -> kvm_unsync_page: "
-        "gfn 0x3 left writable until the next CR3 load, the store completes -> resume, retry -> dTLB miss -> STLB "
+        "gfn 0x3 left writable until KVM resyncs it (next CR3 load, or shadowed again), the store completes -> resume, retry -> dTLB miss -> STLB "
         "miss -> walk: 4 refs, spte absent at level 1 -> VM exit (shadow page fault) -> guest walk: guest pte "
         "present, gfn 0x5 -> gfn 0x5 -> hva 0x7f0000005000: host page present, pfn 0xd -> spte installed for gfn 0x5 "
         "-> pfn 0xd (A, W) -> resume, retry -> dTLB miss -> STLB miss -> walk: 4 refs, spte -> frame 0xd -> fill "
@@ -156,6 +156,7 @@ TEST_CASE("explain under memory pressure shows reclaim decisions for every aging
     const auto s = read_summary(test_dir() + "/out/summary.csv");
     CHECK(narrated_cycles(r.out) == u(s, "vcpu_cycles"));
     CHECK(count_of(r.out, "kswapd: wakes") == u(s, "kswapd_wakeups"));
+    CHECK(count_of(r.out, ": wake kswapd") == u(s, "kswapd_wakeups"));
     CHECK(count_of(r.out, "kswapd shrink_") == u(s, "pages_scanned"));
     CHECK(count_of(r.out, "clear_flush_young [" + policy + "]") == u(s, "notifier_young_calls"));
     CHECK(count_of(r.out, "KVM answers young") == u(s, "young_hits"));
@@ -213,6 +214,10 @@ TEST_CASE("explain: two vCPUs under pressure, their IPI exits and cycles as char
   CHECK(narrated_cycles(r.out) == u(s, "vcpu_cycles"));
   CHECK(u(s, "vmexits_ipi") > 0);
   CHECK(narrated_ipi_exits(r.out) == u(s, "vmexits_ipi"));
+  // With two vCPUs an allocation also meets kswapd awake: only real wakeups say so.
+  CHECK(count_of(r.out, ": wake kswapd") == u(s, "kswapd_wakeups"));
+  CHECK(count_of(r.out, "kswapd: wakes") == u(s, "kswapd_wakeups"));
+  CHECK(count_of(r.out, ": kswapd already awake") > 0);
 }
 
 TEST_CASE("explain --from --to narrates a window of record indices of a large trace", "[cli][explain]") {
@@ -238,7 +243,11 @@ TEST_CASE("explain refuses a trace too large without a window and suggests --fro
                      "window of record indices with --from/--to, e.g. --from 0 --to 1000\n");
   const Result wide = run_mmusim("explain --trace " + t + " --from 5 --to 20000");
   CHECK(wide.code == 2);
-  CHECK(wide.err.find("--from/--to: a window of 10001 records is too large") != std::string::npos);
+  CHECK(wide.err.find("--from/--to: the window [5, 20000) holds more than 10,000 records") != std::string::npos);
+  // A --from near 2^64 is past the end of the trace, counted without wrapping.
+  const Result huge = run_mmusim("explain --trace " + t + " --from 18446744073709551615");
+  CHECK(huge.code == 2);
+  CHECK(huge.err == "mmusim: " + t + ": --from: the trace has only 129120 records (indices 0 to 129119)\n");
   const Result empty = run_mmusim("explain --trace " + t + " --from 5 --to 5");
   CHECK(empty.code == 2);
   CHECK(empty.err == "mmusim: --to: the window [5, 5) is empty\n");
@@ -338,4 +347,15 @@ TEST_CASE("explain --layout steps prints the same steps one per line, and other 
   const Result bad = run_mmusim("explain --trace " + t + " --layout wide");
   CHECK(bad.code == 2);
   CHECK(bad.err == "mmusim: --layout: 'wide' is not a layout (line or steps)\n");
+}
+
+TEST_CASE("vcd: cycle counts past 2^64 ps of simulated time are refused, not wrapped", "[cli][vcd][errors]") {
+  const std::string t = write_test_file("four.csv", kFour);
+  // At the default 3,000 MHz a cycle is 333 ps: 2^64 ps is 18446744073709551615 / 333 =
+  // 55395627848977632 cycles.
+  const Result r = run_mmusim("run -q --out out --trace " + t + " --vcd w.vcd --vcd-from-cycles 55395627848977633");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: --vcd-from-cycles: 55395627848977633 cycles is past the end of simulated time "
+                 "(55395627848977632 cycles: 2^64 ps at sim.cpu_mhz)\n");
+  CHECK(run_mmusim("run -q --out out --trace " + t + " --vcd w.vcd --vcd-from-cycles 55395627848977632").code == 0);
 }

@@ -170,4 +170,15 @@ TEST_CASE("explain window: at most kExplainMaxRecords records, else --from/--to"
   CHECK_THROWS_AS(explain_window("t.csv", 50000, true, 0, true, kExplainMaxRecords + 1), InputError);
   CHECK_THROWS_WITH(explain_window("t.csv", 12, true, 12, false, 0), "t.csv: --from: the trace has only 12 records (indices 0 to 11)");
   CHECK_THROWS_WITH(explain_window("t.csv", 12, true, 3, true, 2), "--to: the window [3, 2) is empty");
+  CHECK_THROWS_WITH(explain_window("t.csv", 0, false, 0, false, 0), "t.csv: the trace has no records");
+  // A window far past the limit, counted only up to it: its size is not claimed, its ends are.
+  CHECK_THROWS_WITH(explain_window("t.csv", 5 + kExplainMaxRecords + 1, true, 5, true, 20000),
+                    "--from/--to: the window [5, 20000) holds more than 10,000 records; explain at most 10,000 records: "
+                    "choose a window of record indices with --from/--to, e.g. --from 5 --to 1005");
+  // The hint's end does not wrap near 2^64.
+  const std::uint64_t top = ~std::uint64_t{0};
+  CHECK_THROWS_WITH(explain_window("t.csv", 100, true, top, false, 0),
+                    "t.csv: --from: the trace has only 100 records (indices 0 to 99)");
+  CHECK(saturating_add(top - 5, 1000) == top);
+  CHECK(saturating_add(7, 1000) == 1007);
 }
