@@ -79,9 +79,17 @@ def normalise(lines):
     return out
 
 
-def run(command, cwd, env):
-    p = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=600)
+TIMEOUT_SECONDS = 600
+
+
+def run(command, cwd, env, timeout=TIMEOUT_SECONDS):
+    """The output lines of `command`, then "[exit N]" if it failed or "[timeout]" if it hung."""
+    try:
+        p = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        text = (e.stdout or b"").decode("utf-8", "replace")
+        return [line for line in text.split("\n") if line] + [f"[timeout after {timeout:g} s]"]
     text = p.stdout.decode("utf-8", "replace")
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -91,7 +99,7 @@ def run(command, cwd, env):
     return lines
 
 
-def check(doc, mmusim, root):
+def check(doc, mmusim, root, timeout=TIMEOUT_SECONDS):
     try:
         steps = parse(doc)
     except DocError as e:
@@ -108,7 +116,7 @@ def check(doc, mmusim, root):
         for name in ("configs", "traces"):
             os.symlink(os.path.join(os.path.abspath(root), name), os.path.join(cwd, name))
         for line, command, expected in steps:
-            actual = run(command, cwd, env)
+            actual = run(command, cwd, env, timeout)
             want, got = normalise(expected), normalise(actual)
             if want != got:
                 failures += 1
@@ -123,12 +131,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mmusim", required=True, help="the built mmusim program")
     ap.add_argument("--root", required=True, help="the repository (its configs/ and traces/)")
+    ap.add_argument("--timeout", type=float, default=TIMEOUT_SECONDS,
+                    help="seconds a command may take; a command still running then is stopped and its output "
+                         "ends with [timeout after N s] (default 600)")
     ap.add_argument("docs", nargs="+", help="markdown documents")
     a = ap.parse_args()
     if not os.access(a.mmusim, os.X_OK):
         print(f"{a.mmusim}: not an executable mmusim", file=sys.stderr)
         return 2
-    return max(check(d, a.mmusim, a.root) for d in a.docs)
+    return max(check(d, a.mmusim, a.root, a.timeout) for d in a.docs)
 
 
 if __name__ == "__main__":

@@ -43,13 +43,13 @@ def main():
     a = ap.parse_args()
     failures = []
 
-    def expect(name, text, code, err_part=""):
+    def expect(name, text, code, err_part="", extra=()):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "doc.md")
             with open(path, "w") as f:
                 f.write(text)
             p = subprocess.run([sys.executable, os.path.join(HERE, "check_tutorial.py"), "--mmusim", a.mmusim,
-                                "--root", a.root, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "--root", a.root, *extra, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             ok = p.returncode == code and err_part.replace("DOC", path) in p.stderr
             print(f"{'ok  ' if ok else 'FAIL'} {name}: exit {p.returncode} (want {code})")
             if not ok:
@@ -71,6 +71,10 @@ def main():
     expect("a failing command shows its exit code", doc(console("$ mmusim textbook --frames 0 --refs 1", err, "[exit 2]")), 0)
     expect("a missing exit code fails", doc(console("$ mmusim textbook --frames 0 --refs 1", err)), 1, "+[exit 2]")
     expect("a wrong exit code fails", doc(console("$ mmusim textbook --frames 0 --refs 1", err, "[exit 1]")), 1)
+    expect("a hung command is stopped and shown as a timeout, after its output",
+           doc(console("$ echo started; sleep 30", "started", "[timeout after 0.5 s]")), 0, "", ("--timeout", "0.5"))
+    expect("a hung command fails a document that shows it ending", doc(console("$ echo started; sleep 30", "started")), 1,
+           "+[timeout after 0.5 s]", ("--timeout", "0.5"))
     expect("a continued command line", doc(console("$ mmusim textbook --frames 1 \\", "    --refs 5,5 --policies fifo",
                                                    *TEXTBOOK_1[1:])), 0)
     expect("trailing blanks are ignored", doc(console(*[l + "  " for l in TEXTBOOK_1], "", "")), 0)
