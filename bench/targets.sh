@@ -38,14 +38,16 @@ target() {
 }
 # info NAME MEASURED NOTE: a figure shown beside the targets, not one of them
 info() { rows+=("$(printf '%-58s %16s %16s  %s' "$1" "$2" "$3" "info")"); }
-# run_best TRACE [--set k=v]...: best accesses/s of REPEAT runs; leaves the last summary in $work/out
-run_best() {
-  local t=$1 best=0 a
-  shift
+# best_of FIELD max|min TRACE [--set k=v]...: the largest (or least) summary.csv FIELD of REPEAT
+# runs of TRACE; leaves the last summary in $work/out
+best_of() {
+  local f=$1 cmp='>' t=$3 best='' v
+  [ "$2" = min ] && cmp='<'
+  shift 3
   for _ in $(seq "$repeat"); do
     "$bin" run --trace "$t" --out "$work/out" --quiet "$@"
-    a=$(field accesses_per_second "$work/out/summary.csv")
-    best=$(calc "($a > $best) ? $a : $best")
+    v=$(field "$f" "$work/out/summary.csv")
+    if [ -z "$best" ]; then best=$v; else best=$(calc "($v $cmp $best) ? $v : $best"); fi
   done
   echo "$best"
 }
@@ -97,14 +99,14 @@ for t in tlbhit.csv quicksort-repeated.lackey; do
 done
 
 # 3. Memory pressure: policy young, host memory half the footprint.
-r=$(run_best "$work/pressure.mtr" "${pressure[@]}")
+r=$(best_of accesses_per_second max "$work/pressure.mtr" "${pressure[@]}")
 swapins=$(field swap_ins "$work/out/summary.csv")
 target "pressure (young, 16 MiB host, $swapins swap-ins), 5M records" "$(M "$r")" ">= 10.0 M/s" "$(calc "$r >= 10e6")"
 
 # 4. Against the naive SystemC loop (one wait() per access), native mode, the same .mtr trace.
 "$bin" gen --pattern tlbhit --accesses 5000000 --out "$work/t5.csv"
 "$bin" convert "$work/t5.csv" "$work/t5.mtr" > /dev/null
-fast=$(run_best "$work/t5.mtr" --config "$cfg")
+fast=$(best_of accesses_per_second max "$work/t5.mtr" --config "$cfg")
 fast_cycles=$(field cycles "$work/out/summary.csv")
 slow=0
 for _ in $(seq "$repeat"); do
@@ -139,18 +141,8 @@ target "peak RSS, pressure 20M / pressure 10M" "$(calc "$k2 / $k1" | xargs print
 
 # 6. Twice the trace, twice the time: the replay's wall time (summary.csv wall_seconds, which
 # leaves out the program's start), the least of REPEAT runs.
-replay_wall() {  # TRACE ARGS...
-  local t=$1 best=1e9 w
-  shift
-  for _ in $(seq "$repeat"); do
-    "$bin" run --trace "$t" --out "$work/out" --quiet "$@"
-    w=$(field wall_seconds "$work/out/summary.csv")
-    best=$(calc "($w < $best) ? $w : $best")
-  done
-  echo "$best"
-}
-w1=$(replay_wall "$work/pressure10.mtr" "${pressure[@]}")
-w2=$(replay_wall "$work/pressure20.mtr" "${pressure[@]}")
+w1=$(best_of wall_seconds min "$work/pressure10.mtr" "${pressure[@]}")
+w2=$(best_of wall_seconds min "$work/pressure20.mtr" "${pressure[@]}")
 r=$(calc "$w2 / $w1")
 target "pressure: time of 20M / of 10M records (${w2}s / ${w1}s)" "$(printf '%.2f' "$r")" "1.70 .. 2.30" "$(calc "$r >= 1.7 && $r <= 2.3")"
 
