@@ -40,6 +40,12 @@ class Tlb {
 
   // The entry for `key`, made most recent; nullptr on a miss.
   TlbEntry* lookup(std::uint64_t key) {
+    // Speed only: most lookups are of the page the previous hit was on (the next instruction,
+    // the next field); that entry, if it still holds the key, is the one the search would find.
+    if (TlbEntry& m = e_[mru_]; m.key == key) {
+      m.stamp = ++clock_;
+      return &m;
+    }
     TlbEntry* set = &e_[set_of(key) * ways_];
     TlbEntry* hit = nullptr;
     // Speed only (a key is in one way of its set at most): with few ways (L1) stop at the hit;
@@ -50,7 +56,7 @@ class Tlb {
     } else {
       for (unsigned w = 0; w < ways_; ++w) hit = set[w].key == key ? &set[w] : hit;
     }
-    if (hit) hit->stamp = ++clock_;
+    if (hit) hit->stamp = ++clock_, mru_ = static_cast<std::uint32_t>(hit - e_.data());
     return hit;
   }
 
@@ -81,6 +87,7 @@ class Tlb {
   std::uint64_t set_mask_;  // sets - 1 when sets is a power of two > 1, else 0
   std::uint64_t clock_ = 0;
   std::vector<TlbEntry> e_;
+  std::uint32_t mru_ = 0;  // index of the entry of the last hit or fill
   // Speed only: the indices filled since the last flush_all, so that a flush of a TLB holding
   // few entries (KVM's remote flushes come every few accesses under pressure) clears those
   // instead of every entry. Past a bound the list is dropped and the flush clears them all.

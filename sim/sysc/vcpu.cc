@@ -17,6 +17,7 @@ VcpuStats& VcpuStats::operator+=(const VcpuStats& o) {
 Vcpu::Vcpu(const sc_core::sc_module_name& name, unsigned cpu, Cycles quantum, sc_core::sc_time period,
            std::uint64_t check_every, std::function<void()> checker, std::function<void()> on_done)
     : sc_module(name), cpu_(cpu), quantum_(quantum), period_(period), check_every_(check_every),
+      check_countdown_(check_every ? check_every : ~std::uint64_t{0}),
       checker_(std::move(checker)), on_done_(std::move(on_done)) {
   SC_THREAD(run);
 }
@@ -116,7 +117,10 @@ void Vcpu::replay() {
       ++stats_.accesses;
       if (explain_) explain_->end_record(stats_.cycles - cycles_before);
       if (offset_ >= quantum_) sync();
-      if (check_every_ && stats_.accesses % check_every_ == 0) checker_();
+      if (--check_countdown_ == 0) {  // every check_every_ records; a countdown, not a division per record
+        check_countdown_ = check_every_;
+        checker_();
+      }
     }
   }
   memory->detach_cpu(cpu_);  // from now on no IPI reaches this vCPU

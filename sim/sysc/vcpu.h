@@ -55,6 +55,7 @@ class Vcpu : public sc_core::sc_module {
   Cycles quantum_;
   sc_core::sc_time period_;
   std::uint64_t check_every_;
+  std::uint64_t check_countdown_;  // records until the next check; ~0 (never reached) when check_every_ is 0
   std::function<void()> checker_, on_done_;
   Mmu* mmu_ = nullptr;  // the model behind the `mmu` port, called directly
   PendingWork pending_;
