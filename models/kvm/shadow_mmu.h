@@ -27,7 +27,7 @@ namespace mmusim {
 
 struct KvmConfig {
   std::uint64_t max_mmu_pages = 64;  // n_max_mmu_pages (already resolved from 0 = 2% of guest pages)
-  bool unsync = true;                // oos_shadow (2.6.27+)
+  bool unsync = true;                // oos_shadow (2.6.28+)
   bool bypass_guest_pf = true;       // notrap sptes: guest #PF on a known-absent pte without an exit
   bool vpid = true;                  // false: every VM exit/entry flushes the vCPU's TLBs (pre-VPID VMX)
   Cycles vmexit_cycles = 2000;

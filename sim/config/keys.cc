@@ -150,7 +150,7 @@ const std::vector<KeySpec>& config_keys() {
       BOOL_KEY(kvm, flush_on_young, "true", "young: flush the VM's TLBs when the harvest found an A bit (2.6.28; 6.13 x86: false)"),
       CHOICE_KEY(kvm, access_track, "mark", (std::vector<std::string>{"mark", "zap"}),
                  "access-track: mark sptes and restore them with a fast fault (4.14+) or zap them (2.6.34)"),
-      BOOL_KEY(kvm, unsync, "true", "leave written level-1 shadow pages unsync until KVM resyncs them (CR3 load, or shadowed again; oos_shadow, 2.6.27+)"),
+      BOOL_KEY(kvm, unsync, "true", "leave written level-1 shadow pages unsync until KVM resyncs them (CR3 load, or shadowed again; oos_shadow, 2.6.28+)"),
       BOOL_KEY(kvm, bypass_guest_pf, "true",
                "notrap sptes: a guest #PF on a pte KVM knows is absent goes to the guest without an exit (VMX)"),
       BOOL_KEY(kvm, vpid, "true", "VPID-tagged TLBs; false: every VM exit and entry flushes the vCPU's TLBs (pre-Nehalem)"),
