@@ -63,8 +63,9 @@ ShadowMmu::~ShadowMmu() {
   host_.register_notifier(vm_, nullptr);
 }
 
-void ShadowMmu::add_vcpu(unsigned cpu, Mmu* mmu, std::function<void(const CauseCycles&)> charge) {
+void ShadowMmu::add_vcpu(unsigned cpu, unsigned index, Mmu* mmu, std::function<void(const CauseCycles&)> charge) {
   Vcpu& v = vcpus_[cpu];
+  v.index = index;
   v.mmu = mmu;
   v.charge = std::move(charge);
 }
@@ -96,7 +97,7 @@ void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
   for (auto& [cpu, v] : vcpus_) {
     v.mmu->flush_all();
     if (cpu == current_cpu_ || v.finished) continue;  // a vCPU that has stopped running gets no IPI
-    if (ex()) ipis += (ipis.empty() ? ", IPI to CPU " : ", CPU ") + std::to_string(cpu);
+    if (ex()) ipis += (ipis.empty() ? ", IPI to vCPU " : ", vCPU ") + std::to_string(v.index);
     c.ipi += cfg_.ipi_cycles;
     ++stats_.exits[static_cast<int>(ExitReason::FlushIpi)];
     CauseCycles target;

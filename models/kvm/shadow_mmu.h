@@ -72,7 +72,8 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   void set_clock(std::function<Cycles()> now) { now_ = std::move(now); }
 
   // vCPU `cpu` of this VM, its TLBs and where the exits others cause it are charged.
-  void add_vcpu(unsigned cpu, Mmu* mmu, std::function<void(const CauseCycles&)> charge);
+  // cpu: the machine-wide CPU number; index: the vCPU's number in this VM (as explain names it).
+  void add_vcpu(unsigned cpu, unsigned index, Mmu* mmu, std::function<void(const CauseCycles&)> charge);
   // vCPU `cpu` has stopped: remote flushes no longer interrupt it.
   void vcpu_finished(unsigned cpu) { vcpus_.at(cpu).finished = true; }
 
@@ -125,6 +126,7 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
 
  private:
   struct Vcpu {
+    unsigned index = 0;  // its number in the VM
     Mmu* mmu = nullptr;
     std::function<void(const CauseCycles&)> charge;
     KvmMmuPage* root = nullptr;

@@ -22,7 +22,7 @@ void KvmModule::end_of_elaboration() {
 }
 
 void KvmModule::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {
-  kvms_.at(vm_of(cpu))->add_vcpu(cpu, mmu, [pending](const CauseCycles& c) {
+  kvms_.at(vm_of(cpu))->add_vcpu(cpu, cpu % cfg_.vcpus_per_vm, mmu, [pending](const CauseCycles& c) {
     pending->causes += c;
     pending->any = true;
     ++pending->exits;

@@ -1,10 +1,12 @@
 // KVM shadow MMU (models/kvm): the rules of arch/x86/kvm/mmu.c and paging_tmpl.h (2.6.28), each
 // test naming the kernel function it follows. A small machine: one VM, its guest OS, the host,
 // and one or two vCPUs' MMUs, driven the way the SystemC vCPU drives them.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 
 #include "common/errors.h"
+#include "common/explain.h"
 #include "guest/guest_os.h"
 #include "host/host_memory.h"
 #include "kvm/shadow_mmu.h"
@@ -38,7 +40,7 @@ struct Machine {
         const unsigned cpu = vm * vcpus + v;
         cpus.push_back(std::make_unique<Mmu>(tiny_tlbs()));
         vm_of.push_back(vm);
-        kvms.back()->add_vcpu(cpu, cpus.back().get(), [this, cpu](const CauseCycles& c) { charged[cpu] += c; });
+        kvms.back()->add_vcpu(cpu, v, cpus.back().get(), [this, cpu](const CauseCycles& c) { charged[cpu] += c; });
       }
     }
   }
@@ -231,6 +233,33 @@ TEST_CASE("remote flushes: the other vCPU of the VM flushes and pays an exit (kv
   CHECK(m.kvm(0).stats().exits[static_cast<int>(ExitReason::FlushIpi)] >= 1);
   CHECK(m.touch(1, 7) > 0);  // CPU 1's TLB was flushed and the spte zapped with its page
   CHECK(m.check().empty());
+}
+
+TEST_CASE("explain names the vCPUs a remote flush interrupts by their number in the VM", "[kvm][explain]") {
+  // Two VMs of two vCPUs: machine-wide CPUs 2 and 3 are vm 1's vCPUs 0 and 1 (explain's line heads
+  // say "vm1 vCPU1"), so CPU 2's flush of vm 1 interrupts "vCPU 1", not "CPU 3".
+  struct Recorder : ExplainSink {
+    std::vector<std::string> steps;
+    bool active() const override { return true; }
+    void step(const std::string& s) override { steps.push_back(s); }
+    void open(const std::string&) override {}
+    void close() override {}
+  } r;
+  KvmConfig cfg;
+  cfg.unsync = false;
+  Machine m(cfg, 2, 2);
+  m.run(2, 1);
+  m.run(3, 1);
+  m.touch(3, 7);
+  m.kvm(2).set_explain(&r);
+  for (std::uint64_t vpn : {1, 2, 3}) {  // CPU 2 floods the PT, as in the test above
+    const Translation t = m.cpus[2]->translate(Vpn{vpn}, false, false);
+    m.kvm(2).page_fault(2, Vpn{vpn}, false, false, t);
+  }
+  const auto flush = std::find_if(r.steps.begin(), r.steps.end(),
+                                  [](const std::string& s) { return s.rfind("kvm_flush_remote_tlbs", 0) == 0; });
+  REQUIRE(flush != r.steps.end());
+  CHECK(*flush == "kvm_flush_remote_tlbs: TLBs of vm 1 flushed, IPI to vCPU 1");
 }
 
 TEST_CASE("two VMs share the host without seeing each other's translations", "[kvm]") {
