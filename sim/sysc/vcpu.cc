@@ -62,66 +62,74 @@ void Vcpu::run() {
   }
 }
 
+// One batch of records; kExplain says whether explain_ is set. Without it the explain mode's steps
+// are compiled out of the loop that every record of a normal run goes through.
+template <bool kExplain>
+void Vcpu::replay_batch() {
+  for (const TraceRecord& r : batch_) {
+    const Cycles cycles_before = stats_.cycles;
+    if (kExplain) {
+      explain_->begin_record(cpu_, r, sc_core::sc_time_stamp().value() / period_.value() + offset_);
+      if (explaining(explain_) && r.gap) explain_->step("after " + grouped(r.gap) + " cycles of other work");
+    }
+    Cycles c = r.gap;
+    stats_.gap_cycles += r.gap;
+    if (pending_.any) {  // exits other vCPUs caused here (remote TLB flushes)
+      if (kExplain && explaining(explain_))
+        explain_->step(std::to_string(pending_.exits) + " VM exit(s) for TLB-flush IPIs received meanwhile");
+      charge(pending_.causes, c);
+      pending_ = PendingWork{};
+    }
+    if (!has_ctx_ || r.pid != pid_ || r.vm != vm_) {
+      offset_ += c, stats_.cycles += c, c = 0;
+      if (kExplain && explaining(explain_)) explain_->step("switch to pid " + std::to_string(r.pid));
+      c = switch_to(r.vm, r.pid);
+    }
+    const bool write = op_writes(r.op), fetch = r.op == Op::Fetch;
+    // Every 4 KiB page of [gva, gva + size) in address order; size 0 counts as 1 (semantics 1).
+    const std::uint64_t first = r.gva >> kPageShift;
+    const std::uint64_t last = (r.gva + (r.size ? r.size : 1) - 1) >> kPageShift;
+    for (std::uint64_t vpn = first; vpn <= last; ++vpn) {
+      if (last > first && kExplain && explaining(explain_)) explain_->step("page " + to_hex(vpn << kPageShift));
+      for (;;) {
+        const std::uint64_t steps_before = kExplain ? explain_->steps() : 0;
+        const Translation t = mmu_->translate(Vpn{vpn}, write, fetch);
+        c += t.cycles;
+        // The inline L1 hit reports nothing: say it here.
+        if (kExplain && explaining(explain_) && explain_->steps() == steps_before) explain_->step(fetch ? "iTLB hit" : "dTLB hit");
+        if (t.ok) break;
+        offset_ += c, stats_.cycles += c, c = 0;
+        sync();
+        const CauseCycles f = memory->handle_fault(cpu_, Vpn{vpn}, write, fetch, t);
+        charge(f, c);
+        if (f.major_fault) {  // the fault sleeps on a swap read: wait for it, then let it finish
+          offset_ += c, stats_.cycles += c, c = 0;
+          sync();
+          charge(memory->finish_fault(cpu_), c);
+        }
+        if (kExplain && explaining(explain_)) explain_->step(f.vmexit ? "resume, retry" : "retry");
+      }
+    }
+    offset_ += c;
+    stats_.cycles += c;
+    ++stats_.accesses;
+    if (kExplain) explain_->end_record(stats_.cycles - cycles_before);
+    if (offset_ >= quantum_) sync();
+    if (--check_countdown_ == 0) {  // every check_every_ records; a countdown, not a division per record
+      check_countdown_ = check_every_;
+      checker_();
+    }
+  }
+}
+
 void Vcpu::replay() {
   mmu_ = &mmu->mmu_model();
   memory->attach_cpu(cpu_, mmu_, &pending_);
   for (;;) {
     sync();  // taking a batch may wait for other vCPUs in simulated time
     if (!trace->take(cpu_, batch_)) break;
-    for (const TraceRecord& r : batch_) {
-      const Cycles cycles_before = stats_.cycles;
-      if (explain_) {
-        explain_->begin_record(cpu_, r, sc_core::sc_time_stamp().value() / period_.value() + offset_);
-        if (explaining(explain_) && r.gap) explain_->step("after " + grouped(r.gap) + " cycles of other work");
-      }
-      Cycles c = r.gap;
-      stats_.gap_cycles += r.gap;
-      if (pending_.any) {  // exits other vCPUs caused here (remote TLB flushes)
-        if (explaining(explain_))
-          explain_->step(std::to_string(pending_.exits) + " VM exit(s) for TLB-flush IPIs received meanwhile");
-        charge(pending_.causes, c);
-        pending_ = PendingWork{};
-      }
-      if (!has_ctx_ || r.pid != pid_ || r.vm != vm_) {
-        offset_ += c, stats_.cycles += c, c = 0;
-        if (explaining(explain_)) explain_->step("switch to pid " + std::to_string(r.pid));
-        c = switch_to(r.vm, r.pid);
-      }
-      const bool write = op_writes(r.op), fetch = r.op == Op::Fetch;
-      // Every 4 KiB page of [gva, gva + size) in address order; size 0 counts as 1 (semantics 1).
-      const std::uint64_t first = r.gva >> kPageShift;
-      const std::uint64_t last = (r.gva + (r.size ? r.size : 1) - 1) >> kPageShift;
-      for (std::uint64_t vpn = first; vpn <= last; ++vpn) {
-        if (last > first && explaining(explain_)) explain_->step("page " + to_hex(vpn << kPageShift));
-        for (;;) {
-          const std::uint64_t steps_before = explain_ ? explain_->steps() : 0;
-          const Translation t = mmu_->translate(Vpn{vpn}, write, fetch);
-          c += t.cycles;
-          // The inline L1 hit reports nothing: say it here.
-          if (explaining(explain_) && explain_->steps() == steps_before) explain_->step(fetch ? "iTLB hit" : "dTLB hit");
-          if (t.ok) break;
-          offset_ += c, stats_.cycles += c, c = 0;
-          sync();
-          const CauseCycles f = memory->handle_fault(cpu_, Vpn{vpn}, write, fetch, t);
-          charge(f, c);
-          if (f.major_fault) {  // the fault sleeps on a swap read: wait for it, then let it finish
-            offset_ += c, stats_.cycles += c, c = 0;
-            sync();
-            charge(memory->finish_fault(cpu_), c);
-          }
-          if (explaining(explain_)) explain_->step(f.vmexit ? "resume, retry" : "retry");
-        }
-      }
-      offset_ += c;
-      stats_.cycles += c;
-      ++stats_.accesses;
-      if (explain_) explain_->end_record(stats_.cycles - cycles_before);
-      if (offset_ >= quantum_) sync();
-      if (--check_countdown_ == 0) {  // every check_every_ records; a countdown, not a division per record
-        check_countdown_ = check_every_;
-        checker_();
-      }
-    }
+    if (explain_) replay_batch<true>();
+    else replay_batch<false>();
   }
   memory->detach_cpu(cpu_);  // from now on no IPI reaches this vCPU
   if (pending_.any) {

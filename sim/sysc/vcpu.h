@@ -47,6 +47,8 @@ class Vcpu : public sc_core::sc_module {
  private:
   void run();
   void replay();
+  template <bool kExplain>
+  void replay_batch();
   void sync();
   void charge(const CauseCycles& c, Cycles& cycles);
   Cycles switch_to(std::uint16_t vm, std::uint32_t pid);
