@@ -66,6 +66,16 @@ std::string directive_value(const std::string& v) {
   return v.find(' ') == std::string::npos ? v : "\"" + v + "\"";
 }
 
+// `path` in an #SBATCH --output filename pattern, where Slurm replaces %A, %a, ... and reads "%%" as
+// one '%'; a backslash anywhere would turn off every replacement (sbatch(1), "filename pattern").
+std::string output_pattern_literal(const std::string& path) {
+  if (path.find('\\') != std::string::npos)
+    throw InputError(path, 0, "--out", "a backslash cannot go into an #SBATCH --output pattern (Slurm would not replace %A_%a)");
+  std::string s;
+  for (char c : path) s += c == '%' ? std::string("%%") : std::string(1, c);
+  return s;
+}
+
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 // What the queue says of job `id`; an id Slurm has forgotten has left the queue.
@@ -181,7 +191,7 @@ std::string slurm_script(const RunList& list, const EngineOptions& o, const std:
   if (o.max_parallel) s << '%' << o.max_parallel;
   s << '\n';
   s << "#SBATCH --chdir=" << directive_value(cwd) << '\n';
-  s << "#SBATCH --output=" << directive_value(slurm_dir + "/%A_%a.out") << '\n';
+  s << "#SBATCH --output=" << directive_value(output_pattern_literal(slurm_dir) + "/%A_%a.out") << '\n';
   if (!o.partition.empty()) s << "#SBATCH --partition=" << o.partition << '\n';
   if (!o.time.empty()) s << "#SBATCH --time=" << o.time << '\n';
   if (!o.mem.empty()) s << "#SBATCH --mem=" << o.mem << '\n';

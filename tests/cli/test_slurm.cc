@@ -85,6 +85,21 @@ TEST_CASE("sweep --engine slurm --dry-run writes and prints the batch script and
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw/run0_tlb.l1d_entries=32/summary.csv"));
 }
 
+TEST_CASE("a '%' in the output folder reaches sbatch's --output pattern as '%%', a backslash is refused",
+          "[cli][slurm]") {
+  // sbatch replaces %A, %a, %j ... in --output and reads "%%" as '%'; one backslash would turn off
+  // every replacement, and all the tasks would write one file named %A_%a.out.
+  std::filesystem::remove_all(test_dir() + "/p%1");
+  const std::string sweep = "sweep --engine slurm --dry-run --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out ";
+  Result r = run_mmusim(sweep + "'p%1'", "", "PATH=/nonexistent");
+  REQUIRE(r.code == 0);
+  CHECK(slurp(test_dir() + "/p%1/slurm/job.sh").find("\n#SBATCH --output=p%%1/slurm/%A_%a.out\n") != std::string::npos);
+  r = run_mmusim(sweep + "'p\\1'", "", "PATH=/nonexistent");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: p\\1/slurm: --out: a backslash cannot go into an #SBATCH --output pattern (Slurm would not "
+                 "replace %A_%a)\n");
+}
+
 TEST_CASE("a dry run's script submitted by hand, then the same sweep gathers its runs", "[cli][slurm]") {
   std::filesystem::remove_all(test_dir() + "/sw");
   std::filesystem::remove_all(test_dir() + "/local");

@@ -71,7 +71,9 @@ same local/sweep.csv slurm/sweep.csv
 
 compare=(compare --policies notifier,young --trace "$src/traces/synthetic/hotcold-small.csv" --set host.mem_mb=2)
 mmusim "${compare[@]}" --out clocal >/dev/null
-mmusim "${compare[@]}" --engine slurm --poll-seconds 0.2 --out cslurm >cslurm.txt 2>&1 || fail cslurm.txt
-same clocal/compare.csv cslurm/compare.csv
+# A '%' in the folder's name reaches Slurm's --output pattern as "%%": the task logs land in it.
+mmusim "${compare[@]}" --engine slurm --poll-seconds 0.2 --out 'c%slurm' >cslurm.txt 2>&1 || fail cslurm.txt
+same clocal/compare.csv 'c%slurm/compare.csv'
+[ "$(ls 'c%slurm/slurm/'*.out | wc -l)" -eq 2 ] || { echo "FAIL: expected 2 Slurm task logs in c%slurm/slurm" >&2; exit 1; }
 
 echo "real Slurm: sweep and compare gather the same CSV as the local engine ($(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s from the cluster's start)"
