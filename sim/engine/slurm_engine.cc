@@ -78,13 +78,21 @@ std::string output_pattern_literal(const std::string& path) {
 
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
-// What the queue says of job `id`; an id Slurm has forgotten has left the queue.
-QueueState query_queue(const std::string& id) {
-  const Captured c = capture("squeue -h -j " + id + " -o '%T %r'");
-  if (c.code == 0) return parse_squeue_states(c.out);
-  if (c.out.find("Invalid job id") != std::string::npos) return {};
-  throw InputError("squeue", 0, "", "failed (exit " + std::to_string(c.code) + "): " + one_line(c.out) + "; Slurm job " +
-                                        id + " goes on: run the same command again to gather its runs when it ends");
+// What the queue says of job `id`; an id Slurm has forgotten has left the queue. squeue fails
+// while the controller is unreachable (a restart, a failover, a busy controller timing out): a
+// failure is retried kSqueueAttempts - 1 times, `retry_seconds` apart, before it ends the wait.
+constexpr int kSqueueAttempts = 4;
+QueueState query_queue(const std::string& id, double retry_seconds) {
+  for (int attempt = 1;; ++attempt) {
+    const Captured c = capture("squeue -h -j " + id + " -o '%T %r'");
+    if (c.code == 0) return parse_squeue_states(c.out);
+    if (c.out.find("Invalid job id") != std::string::npos) return {};
+    if (attempt == kSqueueAttempts)
+      throw InputError("squeue", 0, "", "failed " + std::to_string(kSqueueAttempts) + " times in a row (exit " +
+                                            std::to_string(c.code) + "): " + one_line(c.out) + "; Slurm job " + id +
+                                            " goes on: run the same command again to gather its runs when it ends");
+    std::this_thread::sleep_for(std::chrono::duration<double>(retry_seconds));
+  }
 }
 
 // A run's outcome from its folder, as the local engine judges by the exit status: the exit code
@@ -121,7 +129,7 @@ std::vector<int> wait_for(const std::string& id, const RunList& list, const Engi
   std::string last;
   for (bool first = true;; first = false) {
     if (!first) std::this_thread::sleep_for(std::chrono::duration<double>(o.poll_seconds));
-    const QueueState q = query_queue(id);
+    const QueueState q = query_queue(id, o.poll_seconds);
     std::size_t finished = 0, failed = 0;
     for (std::size_t i = 0; i < list.runs.size(); ++i) {
       if (!status[i] && (status[i] = outcome(list.runs[i], q.active == 0)) && done) done(i, *status[i]);
@@ -243,7 +251,7 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
   make_dir(slurm_dir);
   // The runs of a job still in the queue write these folders: submitting them again would race.
   std::string old_job;
-  if (std::ifstream(job_file) >> old_job && on_path("squeue") && query_queue(old_job).active > 0)
+  if (std::ifstream(job_file) >> old_job && on_path("squeue") && query_queue(old_job, o.poll_seconds).active > 0)
     throw InputError(out_dir, 0, "--engine", "Slurm job " + old_job + " of this folder is still queued or running (squeue -j " +
                                                  old_job + "); wait for it to end, or scancel " + old_job + ", then run again");
   if (list.runs.empty()) {

@@ -230,10 +230,18 @@ TEST_CASE("a folder whose Slurm job is still queued is not submitted again, a fa
   CHECK(r.err == "mmusim: sw: --engine: Slurm job 7 of this folder is still queued or running (squeue -j 7); wait for it "
                  "to end, or scancel 7, then run again\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/last-id"));
-  r = run_mmusim(sweep, "", env + " FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller'");
+  // squeue failing 3 times in a row is retried (still queued: refused as above), 4 times ends it.
+  r = run_mmusim(sweep + " --poll-seconds 0.05", "",
+                 env + " FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller' FAKE_SLURM_SQUEUE_FAILS=3");
   CHECK(r.code == 2);
-  CHECK(r.err == "mmusim: squeue: failed (exit 1): squeue: error: Unable to contact slurm controller; Slurm job 7 goes on: "
-                 "run the same command again to gather its runs when it ends\n");
+  CHECK(r.err.find("Slurm job 7 of this folder is still queued or running") != std::string::npos);
+  CHECK(slurp(test_dir() + "/fake-slurm/squeue-calls") == "4\n");
+  std::filesystem::remove(test_dir() + "/fake-slurm/squeue-calls");
+  r = run_mmusim(sweep + " --poll-seconds 0.05", "", env + " FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller'");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: squeue: failed 4 times in a row (exit 1): squeue: error: Unable to contact slurm controller; Slurm "
+                 "job 7 goes on: run the same command again to gather its runs when it ends\n");
+  CHECK(slurp(test_dir() + "/fake-slurm/squeue-calls") == "4\n");
 }
 
 TEST_CASE("a compare that fails after its submission cancels the Slurm job", "[cli][slurm][compare][errors]") {
