@@ -82,13 +82,13 @@ bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 // while the controller is unreachable (a restart, a failover, a busy controller timing out): a
 // failure is retried kSqueueAttempts - 1 times, `retry_seconds` apart, before it ends the wait.
 constexpr int kSqueueAttempts = 4;
-QueueState query_queue(const std::string& id, double retry_seconds) {
+QueueState query_queue(const std::string& id, double retry_seconds, int attempts = kSqueueAttempts) {
   for (int attempt = 1;; ++attempt) {
     const Captured c = capture("squeue -h -j " + id + " -o '%T %r'");
     if (c.code == 0) return parse_squeue_states(c.out);
     if (c.out.find("Invalid job id") != std::string::npos) return {};
-    if (attempt == kSqueueAttempts)
-      throw InputError("squeue", 0, "", "failed " + std::to_string(kSqueueAttempts) + " times in a row (exit " +
+    if (attempt == attempts)
+      throw InputError("squeue", 0, "", "failed " + std::to_string(attempts) + " times in a row (exit " +
                                             std::to_string(c.code) + "): " + one_line(c.out) + "; Slurm job " + id +
                                             " goes on: run the same command again to gather its runs when it ends");
     std::this_thread::sleep_for(std::chrono::duration<double>(retry_seconds));
@@ -165,6 +165,24 @@ std::vector<int> wait_for(const std::string& id, const RunList& list, const Engi
 }
 
 }  // namespace
+
+void refuse_if_slurm_job_active(const std::string& out_dir, std::optional<double> retry_seconds) {
+  std::string job;
+  if (!(std::ifstream(out_dir + "/slurm/job-id") >> job) || !on_path("squeue")) return;
+  QueueState q;
+  if (retry_seconds) {
+    q = query_queue(job, *retry_seconds);
+  } else {
+    try {
+      q = query_queue(job, 0, 1);
+    } catch (const InputError&) {
+      return;  // no controller answers (a folder copied off the cluster, say): nothing to race with here
+    }
+  }
+  if (q.active > 0)
+    throw InputError(out_dir, 0, "--engine", "Slurm job " + job + " of this folder is still queued or running (squeue -j " + job +
+                                                 "); wait for it to end, or scancel " + job + ", then run again");
+}
 
 void check_slurm_commands() {
   for (const char* cmd : {"sbatch", "squeue"})
@@ -249,11 +267,7 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
   const std::string slurm_dir = out_dir + "/slurm", script = slurm_dir + "/job.sh", runs_file = slurm_dir + "/runs.tsv",
                     job_file = slurm_dir + "/job-id";
   make_dir(slurm_dir);
-  // The runs of a job still in the queue write these folders: submitting them again would race.
-  std::string old_job;
-  if (std::ifstream(job_file) >> old_job && on_path("squeue") && query_queue(old_job, o.poll_seconds).active > 0)
-    throw InputError(out_dir, 0, "--engine", "Slurm job " + old_job + " of this folder is still queued or running (squeue -j " +
-                                                 old_job + "); wait for it to end, or scancel " + old_job + ", then run again");
+  refuse_if_slurm_job_active(out_dir, o.poll_seconds);
   if (list.runs.empty()) {
     if (o.dry_run) {
       std::cout << "nothing to submit: every run has its summary.csv\n";

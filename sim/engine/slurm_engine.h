@@ -17,6 +17,13 @@ namespace mmusim {
 // Throws InputError unless sbatch and squeue are on PATH.
 void check_slurm_commands();
 
+// The runs of a Slurm job still in the queue write the folders of `out_dir`: running them again,
+// on Slurm or locally, would race with it. Throws InputError if DIR/slurm/job-id names a job
+// squeue still lists. Nothing is checked without squeue on PATH. The Slurm engine passes
+// `retry_seconds` (squeue failing four times in a row throws); without it (the local engine) squeue
+// is asked once, and if no controller answers the runs go on.
+void refuse_if_slurm_job_active(const std::string& out_dir, std::optional<double> retry_seconds);
+
 // runs.tsv's text.
 std::string slurm_run_list(const RunList& list);
 // job.sh's text: `self` is the mmusim program, `cwd` the folder the tasks run in, `slurm_dir`

@@ -217,7 +217,7 @@ TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission 
   CHECK(r.err.find("cs: --out: holds a compare of another trace, config or --set") != std::string::npos);
 }
 
-TEST_CASE("a folder whose Slurm job is still queued is not submitted again, a failing squeue is one message",
+TEST_CASE("a folder whose Slurm job is still queued is not submitted again nor run locally, a failing squeue is one message",
           "[cli][slurm][errors]") {
   std::filesystem::remove_all(test_dir() + "/sw");
   const std::string env = fake_slurm();
@@ -230,6 +230,12 @@ TEST_CASE("a folder whose Slurm job is still queued is not submitted again, a fa
   CHECK(r.err == "mmusim: sw: --engine: Slurm job 7 of this folder is still queued or running (squeue -j 7); wait for it "
                  "to end, or scancel 7, then run again\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/last-id"));
+  // Nor run locally: its runs would race with the job's tasks.
+  r = run_mmusim("sweep --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw", "", env);
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sw: --engine: Slurm job 7 of this folder is still queued or running (squeue -j 7); wait for it "
+                 "to end, or scancel 7, then run again\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw/run0_tlb.l1d_entries=32/summary.csv"));
   // squeue failing 3 times in a row is retried (still queued: refused as above), 4 times ends it.
   r = run_mmusim(sweep + " --poll-seconds 0.05", "",
                  env + " FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller' FAKE_SLURM_SQUEUE_FAILS=3");
@@ -242,6 +248,12 @@ TEST_CASE("a folder whose Slurm job is still queued is not submitted again, a fa
   CHECK(r.err == "mmusim: squeue: failed 4 times in a row (exit 1): squeue: error: Unable to contact slurm controller; Slurm "
                  "job 7 goes on: run the same command again to gather its runs when it ends\n");
   CHECK(slurp(test_dir() + "/fake-slurm/squeue-calls") == "4\n");
+  // The local engine asks once, and runs when no controller answers (a folder copied off the cluster).
+  std::filesystem::remove(test_dir() + "/fake-slurm/squeue-calls");
+  r = run_mmusim("sweep --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw", "",
+                 env + " FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller'");
+  CHECK(r.code == 0);
+  CHECK(slurp(test_dir() + "/fake-slurm/squeue-calls") == "1\n");
 }
 
 TEST_CASE("a compare that fails after its submission cancels the Slurm job", "[cli][slurm][compare][errors]") {
