@@ -127,12 +127,18 @@ std::vector<int> wait_for(const std::string& id, const RunList& list, const Engi
   const bool tty = isatty(STDERR_FILENO);
   std::vector<std::optional<int>> status(list.runs.size());
   std::string last;
+  // Once the job has left the queue, a run with no outcome yet gets kGracePolls more polls before
+  // it counts as lost: on a shared file system (NFS) a file another node wrote can take seconds to
+  // show here.
+  constexpr int kGracePolls = 2;
+  int grace = 0;
   for (bool first = true;; first = false) {
     if (!first) std::this_thread::sleep_for(std::chrono::duration<double>(o.poll_seconds));
     const QueueState q = query_queue(id, o.poll_seconds);
+    const bool final = q.active == 0 && grace == kGracePolls;
     std::size_t finished = 0, failed = 0;
     for (std::size_t i = 0; i < list.runs.size(); ++i) {
-      if (!status[i] && (status[i] = outcome(list.runs[i], q.active == 0)) && done) done(i, *status[i]);
+      if (!status[i] && (status[i] = outcome(list.runs[i], final)) && done) done(i, *status[i]);
       finished += status[i].has_value();
       failed += status[i].has_value() && *status[i] != 0;
     }
@@ -147,7 +153,8 @@ std::vector<int> wait_for(const std::string& id, const RunList& list, const Engi
       std::fprintf(stderr, "%s\n", line.c_str());
     }
     last = line;
-    if (q.active == 0) break;
+    if (q.active == 0 && (final || finished == list.runs.size())) break;
+    if (q.active == 0) ++grace;
   }
   if (tty) std::fprintf(stderr, "\r\033[K");
   std::vector<int> codes;

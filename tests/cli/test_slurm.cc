@@ -188,6 +188,20 @@ TEST_CASE("slurm sweep: failed and lost tasks are listed, a resubmission runs on
   CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
 }
 
+TEST_CASE("slurm sweep: a result that shows a poll after the job left the queue (NFS) is not lost", "[cli][slurm]") {
+  // The fake squeue shows run1's summary.csv and exit-code only at its second poll after the job
+  // ended: the gather waits two polls before it counts a run without them as lost.
+  std::filesystem::remove_all(test_dir() + "/sw");
+  const std::string sweep = "sweep --trace " + kSmall + " --vary tlb.l1d_entries=32,64";
+  const Result r = run_mmusim(sweep + " --engine slurm --poll-seconds 0.05 --out sw", "",
+                              fake_slurm("FAKE_SLURM_NFS_LATE=sw/run1_tlb.l1d_entries=64"));
+  CHECK(r.code == 0);
+  CHECK(r.out == "2 runs (0 already done, 0 failed); wrote sw/sweep.csv\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/late"));  // the files did show late
+  REQUIRE(run_mmusim(sweep + " --out local").code == 0);
+  CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
+}
+
 TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission runs only the lost policy",
           "[cli][slurm][compare]") {
   std::filesystem::remove_all(test_dir() + "/cs");
