@@ -27,7 +27,7 @@
 namespace mmusim {
 
 // The struct page flags mmusim models (include/linux/page-flags.h), plus what the frame is for:
-// 24 bytes a host frame. The PG_ flags are bits of one byte, as of the kernel's page->flags; C++17
+// 24 bytes a host frame. The PG_ flags are bits of one byte, as in the kernel's page->flags; C++17
 // gives bit-fields no default member initializers, and every HostPage is value-initialized
 // (HostPage{}, the growth of HostMemory's array), which clears them.
 struct HostPage {
