@@ -18,7 +18,7 @@ PageTable& GuestOs::process(std::uint32_t pid, CauseCycles* cost) {
 CauseCycles GuestOs::store(TableNode* table, unsigned index, Pte value, TableNode* child) {
   const Pte old = table->e[index];
   table->e[index] = value;
-  table->child[index] = child;
+  if (child) table->set_child(index, child);
   ++stats_.pte_writes;
   return hooks_ ? hooks_->guest_pte_write(table, index, old, value) : CauseCycles{};
 }
@@ -32,7 +32,7 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
   TableNode* t = pt.root();
   for (unsigned level = kLevels; level > 1; --level) {  // pud_alloc, pmd_alloc, pte_alloc
     const unsigned i = pt_index(vpn, level);
-    if (!t->child[i]) {
+    if (!t->child(i)) {
       TableNode* child = pt.new_table(level - 1);
       table_at_gfn_[child->frame] = child;
       if (explaining(explain_))
@@ -40,7 +40,7 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
       c += cleared(child->frame);
       c += store(t, i, Pte::make(child->frame, pte_bits::W | pte_bits::U | pte_bits::A), child);
     }
-    t = t->child[i];
+    t = t->child(i);
   }
   const unsigned i = pt_index(vpn, 1);
   if (t->e[i].present()) {  // another vCPU of this process mapped it meanwhile
@@ -52,7 +52,7 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
   c += cleared(frame);
   const bool dirty = dirty_at_fault_ || write;
   if (explaining(explain_)) explain_->step(std::string("guest pte -> gfn ") + to_hex(frame) + (dirty ? " (P, W, U, A, D)" : " (P, W, U, A)"));
-  c += store(t, i, Pte::make(frame, pte_bits::W | pte_bits::U | pte_bits::A | (dirty ? pte_bits::D : 0)), nullptr);
+  c += store(t, i, Pte::make(frame, pte_bits::W | pte_bits::U | pte_bits::A | (dirty ? pte_bits::D : 0)));
   return c;
 }
 

@@ -67,7 +67,9 @@ class GuestOs {
   std::size_t table_pages() const;
 
  private:
-  CauseCycles store(TableNode* table, unsigned index, Pte value, TableNode* child);
+  // Writes a page-table entry and tells the hooks; `child` is the table an upper entry now points
+  // to (nullptr for a leaf entry, which maps a page).
+  CauseCycles store(TableNode* table, unsigned index, Pte value, TableNode* child = nullptr);
   CauseCycles cleared(std::uint64_t gfn) { return hooks_ ? hooks_->guest_frame_cleared(gfn) : CauseCycles{}; }
 
   FrameAllocator frames_;

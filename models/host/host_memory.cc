@@ -43,6 +43,8 @@ void HostMemory::cover(std::uint64_t pfn) {
 }
 
 void HostMemory::add_vm(std::uint64_t guest_frames) {
+  if (guest_frames > (std::uint64_t{1} << 32))
+    throw std::invalid_argument("a memslot of " + std::to_string(guest_frames) + " gfns: HostPage holds 32-bit gfns");
   auto table = std::make_unique<PageTable>(frames_, [this](std::uint64_t f) {
     cover(f);
     pages_[f].use = HostPage::Use::HostPageTable;
@@ -137,7 +139,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     }
     HostPage& pg = pages_[f];
     pg.vm = vm;
-    pg.gfn = gfn.v;
+    pg.gfn = static_cast<std::uint32_t>(gfn.v);  // below guest_frames: fits (add_vm)
     pg.mapcount = 1;
     if (!pg.writeback && lru_.list_of(f) == LruList::None) lru_add(f);
     *p = Pte::make(f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
@@ -146,7 +148,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     // do_anonymous_page: a new private page, its pte young (and dirty when written).
     const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, c);
     pages_[f].vm = vm;
-    pages_[f].gfn = gfn.v;
+    pages_[f].gfn = static_cast<std::uint32_t>(gfn.v);
     pages_[f].mapcount = 1;
     try {
       p = &v.table->map(hvpn, f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));

@@ -26,19 +26,22 @@
 
 namespace mmusim {
 
-// The struct page flags mmusim models (include/linux/page-flags.h), plus what the frame is for.
+// The struct page flags mmusim models (include/linux/page-flags.h), plus what the frame is for:
+// 24 bytes a host frame. The PG_ flags are bits of one byte, as in the kernel's page->flags; C++17
+// gives bit-fields no default member initializers, and every HostPage is value-initialized
+// (HostPage{}, the growth of HostMemory's array), which clears them.
 struct HostPage {
   enum class Use : std::uint8_t { Free, GuestMemory, HostPageTable, ShadowPage };
   Use use = Use::Free;
-  bool referenced = false;  // PG_referenced
-  bool active = false;      // PG_active (on the active list)
-  bool dirty = false;       // PG_dirty
-  bool swapcache = false;   // PG_swapcache: the page has a swap slot
-  bool writeback = false;   // PG_writeback: a swap write is in flight
+  bool referenced : 1;  // PG_referenced
+  bool active : 1;      // PG_active (on the active list)
+  bool dirty : 1;       // PG_dirty
+  bool swapcache : 1;   // PG_swapcache: the page has a swap slot
+  bool writeback : 1;   // PG_writeback: a swap write is in flight
   std::uint16_t vm = 0;        // GuestMemory: the VM and gfn it backs (the reverse map)
   std::uint32_t mapcount = 0;  // host ptes mapping the page
   std::uint32_t pinned = 0;    // references KVM holds (kvm.aging = pinned): the page cannot be freed
-  std::uint64_t gfn = 0;
+  std::uint32_t gfn = 0;       // add_vm refuses a memslot of more than 2^32 gfns
   std::uint64_t slot = SwapDevice::kNoSlot;
 };
 
@@ -89,7 +92,9 @@ class HostMemory {
   explicit HostMemory(std::uint64_t frames, HostConfig cfg = HostConfig{});
   ~HostMemory();
 
-  // A VM whose memslot covers gfns [0, guest_frames); VMs are numbered 0, 1, ... in order.
+  // A VM whose memslot covers gfns [0, guest_frames); VMs are numbered 0, 1, ... in order. Its
+  // gfns must fit HostPage::gfn (guest.mem_mb is at most 2^16 MiB, 2^24 gfns): more than 2^32
+  // is std::invalid_argument.
   void add_vm(std::uint64_t guest_frames);
   std::size_t vms() const { return vms_.size(); }
   void register_notifier(std::uint16_t vm, MmuNotifier* n) { vms_.at(vm).notifier = n; }

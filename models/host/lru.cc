@@ -1,10 +1,13 @@
 #include "host/lru.h"
 
 #include <stdexcept>
+#include <string>
 
 namespace mmusim {
 
 LruLists::LruLists(std::uint64_t frames) {
+  if (frames > kNone)
+    throw std::invalid_argument("LRU lists link 32-bit frame numbers: " + std::to_string(frames) + " frames are too many");
   prev_.reserve(frames);
   next_.reserve(frames);
   on_.reserve(frames);
@@ -18,11 +21,12 @@ void LruLists::add_head(LruList list, std::uint64_t pfn) {
   }
   if (list == LruList::None || on_[pfn] != LruList::None) throw std::logic_error("lru add of a page already on a list");
   const int l = idx(list);
+  const Link link = static_cast<Link>(pfn);  // below kNone: the constructor checked the frame count
   prev_[pfn] = kNone;
   next_[pfn] = head_[l];
-  if (head_[l] != kNone) prev_[head_[l]] = pfn;
-  head_[l] = pfn;
-  if (tail_[l] == kNone) tail_[l] = pfn;
+  if (head_[l] != kNone) prev_[head_[l]] = link;
+  head_[l] = link;
+  if (tail_[l] == kNone) tail_[l] = link;
   on_[pfn] = list;
   ++size_[l];
 }

@@ -11,10 +11,13 @@ enum class LruList : std::uint8_t { None = 0, InactiveAnon = 1, ActiveAnon = 2 }
 
 class LruLists {
  public:
-  static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  // The links are 32-bit frame numbers: 8 bytes per page on a list, not 16. Host frames always
+  // fit: host.mem_mb is at most 2^16 MiB, 2^24 frames, far below this "no page" value.
+  using Link = std::uint32_t;
+  static constexpr Link kNone = ~Link{0};
 
-  // Frames 0..frames-1. The arrays reach only as far as the highest frame ever added, so frames
-  // never used cost no memory.
+  // Frames 0..frames-1 (at most kNone, else std::invalid_argument). The arrays reach only as far
+  // as the highest frame ever added, so frames never used cost no memory.
   explicit LruLists(std::uint64_t frames);
 
   void add_head(LruList list, std::uint64_t pfn);  // the page must be on no list
@@ -32,9 +35,10 @@ class LruLists {
 
  private:
   static int idx(LruList l) { return static_cast<int>(l) - 1; }
-  std::vector<std::uint64_t> prev_, next_;  // prev: towards the head, next: towards the tail
+  std::vector<Link> prev_, next_;  // prev: towards the head, next: towards the tail
   std::vector<LruList> on_;
-  std::uint64_t head_[2] = {kNone, kNone}, tail_[2] = {kNone, kNone}, size_[2] = {0, 0};
+  Link head_[2] = {kNone, kNone}, tail_[2] = {kNone, kNone};
+  std::uint64_t size_[2] = {0, 0};
 };
 
 }  // namespace mmusim

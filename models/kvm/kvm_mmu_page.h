@@ -28,6 +28,8 @@ constexpr std::uint64_t AccessTracked = 1ull << 61;
 inline bool spte_mapped(const Pte& s) { return s.present() || (s.raw & spte_bits::AccessTracked); }
 
 struct KvmMmuPage {
+  KvmMmuPage(Gfn shadowed, unsigned role_level) : gfn(shadowed), level(role_level), spt(role_level) {}
+
   Gfn gfn;         // the guest page-table page this page shadows
   unsigned level;  // role.level: the level of the guest table (4 = PML4 ... 1 = PT)
   TableNode spt;   // the sptes; spt.frame is the host frame of this page

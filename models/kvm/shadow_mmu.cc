@@ -138,12 +138,9 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
     if (sp->unsync) sync_page(sp, c);  // may zap it
   if (auto it = pages_.find({gfn.v, level}); it != pages_.end()) return it->second.get();
 
-  auto owned = std::make_unique<KvmMmuPage>();
+  auto owned = std::make_unique<KvmMmuPage>(gfn, level);
   KvmMmuPage* sp = owned.get();
-  sp->gfn = gfn;
-  sp->level = level;
   sp->spt.frame = host_.alloc_kernel_page(now_() + c.total(), &c);
-  sp->spt.level = level;
   active_.push_front(sp);
   sp->link = active_.begin();
   page_at_frame_[sp->spt.frame] = sp;
@@ -181,12 +178,12 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
       const auto at = std::find(parents.begin(), parents.end(), std::make_pair(sp, i));
       if (at == parents.end()) throw std::logic_error("shadow page missing a parent pte");
       parents.erase(at);
+      sp->spt.set_child(i, nullptr);
     }
   }
   for (auto& [cpu, v] : vcpus_)
     if (v.last_pte_updated == &s) v.last_pte_updated = nullptr;
   s = Pte{};
-  sp->spt.child[i] = nullptr;
 }
 
 // kvm_mmu_zap_page: unlink the page from its parents, drop its sptes, free it; a root in use is
@@ -199,7 +196,7 @@ void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
   for (unsigned i = 0; i < kEntriesPerTable; ++i) drop_spte(sp, i, evicting);
   for (auto [parent, i] : sp->parent_ptes) {
     parent->spt.e[i] = Pte{};
-    parent->spt.child[i] = nullptr;
+    parent->spt.set_child(i, nullptr);
   }
   sp->parent_ptes.clear();
   if (sp->root_count == 0) {
@@ -290,7 +287,6 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
   if (gpte.nx()) v |= pte_bits::NX;
   if (writable) v |= pte_bits::W | spte_bits::MmuWritable;
   s.raw = v;
-  sp->spt.child[i] = nullptr;
   if (!was_present) {
     rmap_.add(gfn, &s);
     sp->gfns[i] = gfn;
@@ -383,7 +379,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     // The walk stopped at a non-present spte of level t.fault_level; a notrap one (bypass_guest_pf)
     // delivered the #PF to the guest without an exit.
     const TableNode* n = &v.root->spt;
-    for (unsigned level = kLevels; level > t.fault_level && n; --level) n = n->child[pt_index(vpn, level)];
+    for (unsigned level = kLevels; level > t.fault_level && n; --level) n = n->child(pt_index(vpn, level));
     if (n && (n->e[pt_index(vpn, t.fault_level)].raw & spte_bits::NoTrap)) {
       ++stats_.guest_pf_direct;
       if (ex()) explain_->step("notrap spte: #PF goes to the guest without a VM exit");
@@ -448,7 +444,7 @@ void ShadowMmu::fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, 
     if (!sp->spt.e[i].present()) {
       KvmMmuPage* child = get_page(Gfn{gw.tables[level]->e[i].frame()}, level - 1, c);
       sp->spt.e[i] = Pte::make(child->spt.frame, pte_bits::W | pte_bits::U | pte_bits::A);
-      sp->spt.child[i] = &child->spt;
+      sp->spt.set_child(i, &child->spt);
       child->parent_ptes.emplace_back(sp, i);
     }
     sp = page_at_frame_.at(sp->spt.e[i].frame());
@@ -648,7 +644,7 @@ std::vector<std::string> ShadowMmu::check() const {
       const std::string at = who + " entry " + std::to_string(i);
       if (sp->level > 1) {
         const auto it = page_at_frame_.find(s.frame());
-        if (it == page_at_frame_.end() || sp->spt.child[i] != &it->second->spt) {
+        if (it == page_at_frame_.end() || sp->spt.child(i) != &it->second->spt) {
           bad.push_back(at + ": points at no shadow page");
           continue;
         }

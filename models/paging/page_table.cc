@@ -2,6 +2,9 @@
 
 namespace mmusim {
 
+TableNode::TableNode(unsigned table_level)
+    : level(table_level), children_(table_level > 1 ? new TableNode*[kEntriesPerTable]() : nullptr) {}
+
 PageTable::PageTable(FrameAllocator& frames, std::function<void(std::uint64_t)> on_new_table)
     : frames_(frames), on_new_table_(std::move(on_new_table)), root_(new_table(kLevels)) {}
 
@@ -12,9 +15,8 @@ PageTable::~PageTable() {
 TableNode* PageTable::new_table(unsigned level) {
   const std::uint64_t frame = frames_.alloc();
   if (on_new_table_) on_new_table_(frame);
-  auto node = std::make_unique<TableNode>();
+  auto node = std::make_unique<TableNode>(level);
   node->frame = frame;
-  node->level = level;
   TableNode* raw = node.get();
   by_frame_.emplace(frame, std::move(node));
   return raw;
@@ -23,7 +25,7 @@ TableNode* PageTable::new_table(unsigned level) {
 Pte* leaf_entry(TableNode* root, Vpn vpn) {
   TableNode* t = root;
   for (unsigned level = kLevels; level > 1; --level) {
-    t = t->child[pt_index(vpn, level)];
+    t = t->child(pt_index(vpn, level));
     if (!t) return nullptr;
   }
   return &t->e[pt_index(vpn, 1)];
@@ -33,12 +35,12 @@ Pte& PageTable::map(Vpn vpn, std::uint64_t frame, std::uint64_t flags) {
   TableNode* t = root_;
   for (unsigned level = kLevels; level > 1; --level) {
     const unsigned i = pt_index(vpn, level);
-    if (!t->child[i]) {
+    if (!t->child(i)) {
       TableNode* c = new_table(level - 1);
-      t->child[i] = c;
+      t->set_child(i, c);
       t->e[i] = Pte::make(c->frame, pte_bits::W | pte_bits::U);
     }
-    t = t->child[i];
+    t = t->child(i);
   }
   Pte& p = t->e[pt_index(vpn, 1)];
   p = Pte::make(frame, flags);

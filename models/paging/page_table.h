@@ -24,12 +24,21 @@ constexpr unsigned pt_index(Vpn vpn, unsigned level) {
 }
 
 struct TableNode {
-  std::uint64_t frame;  // the frame this table page occupies
-  unsigned level;       // 1..4
+  explicit TableNode(unsigned table_level);
+
+  std::uint64_t frame = 0;  // the frame this table page occupies
+  unsigned level;           // 1..4
   std::array<Pte, kEntriesPerTable> e{};
-  // child[i] is the table that e[i] points to (levels 2..4); the pointer mirrors e[i].frame()
-  // so that a walk follows it without a lookup.
-  std::array<TableNode*, kEntriesPerTable> child{};
+
+  // The table that e[i] points to (levels 2..4 only), or nullptr: the pointer mirrors
+  // e[i].frame() so that a walk follows it without a lookup.
+  TableNode* child(unsigned i) const { return children_[i]; }
+  void set_child(unsigned i, TableNode* table) { children_[i] = table; }
+
+ private:
+  // Allocated for levels 2..4 only: a leaf entry maps a page, not a table, and nearly every table
+  // is a leaf table, so 512 unused pointers there would cost 8 bytes per mapped page.
+  std::unique_ptr<TableNode*[]> children_;
 };
 
 // Software lookup from any top table (no A/D side effects, no counting): the leaf entry for

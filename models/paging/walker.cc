@@ -27,7 +27,7 @@ WalkResult hardware_walk(TableNode* start, const WalkRequest& req) {
       return r;
     }
     e.raw |= pte_bits::A;
-    t = t->child[pt_index(req.vpn, level)];
+    t = t->child(pt_index(req.vpn, level));
   }
 }
 

@@ -32,6 +32,21 @@ TEST_CASE("host: the memslot puts gfn g at hva base + g * 4 KiB (__gfn_to_hva)",
   CHECK(host.gfn_to_hva(1, Gfn{5}).v == 0x7f0000005000ull);
 }
 
+TEST_CASE("host: struct page flags take 24 bytes a frame, start clear, and gfns are 32-bit", "[host]") {
+  STATIC_REQUIRE(sizeof(HostPage) == 24);
+  const HostPage p{};
+  CHECK(p.use == HostPage::Use::Free);
+  CHECK_FALSE((p.referenced || p.active || p.dirty || p.swapcache || p.writeback));
+  CHECK(p.slot == SwapDevice::kNoSlot);
+  HostMemory host(16);
+  CHECK_NOTHROW(host.add_vm(std::uint64_t{1} << 24));  // guest.mem_mb at most 2^16 MiB
+  CHECK_THROWS_AS(host.add_vm((std::uint64_t{1} << 32) + 1), std::invalid_argument);
+  // The highest gfn of a VM is kept whole in its frame's reverse map.
+  host.add_vm(std::uint64_t{1} << 32);
+  const Pfn pfn = host.gfn_to_pfn(1, Gfn{0xffffffffull}, false).pfn;
+  CHECK(host.page(pfn).gfn == 0xffffffffull);
+}
+
 TEST_CASE("host: first gfn_to_pfn is a minor fault mapping a young frame, the second finds it", "[host]") {
   // gfn_to_pfn -> get_user_pages: follow_page finds no pte -> handle_mm_fault ->
   // __handle_mm_fault (pud_alloc, pmd_alloc, pte_alloc) -> do_anonymous_page (a new page, its pte

@@ -33,3 +33,11 @@ TEST_CASE("LRU lists: add at the head, scan from the tail, move and delete in O(
   CHECK_THROWS_AS(l.del(3), std::logic_error);
   CHECK_THROWS_AS(l.add_head(LruList::ActiveAnon, 5), std::logic_error);
 }
+
+TEST_CASE("LRU lists link 32-bit frame numbers: the highest host frame fits, 2^32 frames are refused", "[lru]") {
+  STATIC_REQUIRE(sizeof(LruLists::Link) == 4);
+  const std::uint64_t max_frames = std::uint64_t{1} << 24;  // host.mem_mb at most 2^16 MiB
+  STATIC_REQUIRE(max_frames - 1 < LruLists::kNone);
+  CHECK_NOTHROW(LruLists(max_frames));  // reserves address space only
+  CHECK_THROWS_AS(LruLists(std::uint64_t{1} << 32), std::invalid_argument);
+}

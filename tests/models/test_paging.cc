@@ -34,6 +34,25 @@ TEST_CASE("page table: the root exists, map creates one table per missing level"
   CHECK(frames.used() == 5);
 }
 
+TEST_CASE("page table: an upper entry's child is the table at its frame; a leaf table is its entries only", "[paging]") {
+  FrameAllocator frames(100, "test");
+  PageTable pt(frames);
+  pt.map(Vpn{5}, 42, pte_bits::W);
+  const TableNode* t = pt.root();
+  for (unsigned level = kLevels; level > 1; --level) {
+    const unsigned i = pt_index(Vpn{5}, level);
+    const TableNode* child = t->child(i);
+    REQUIRE(child != nullptr);
+    CHECK(child == pt.table_at(t->e[i].frame()));
+    CHECK(child->level == level - 1);
+    CHECK(t->child(i ^ 1) == nullptr);  // a neighbouring entry maps nothing
+    t = child;
+  }
+  CHECK(t->e[pt_index(Vpn{5}, 1)].frame() == 42);
+  // No child pointers inside the node: a leaf table costs its 4 KiB of entries and a header, not 8 KiB.
+  CHECK(sizeof(TableNode) <= sizeof(Pte) * kEntriesPerTable + 32);
+}
+
 TEST_CASE("walker: 4 references for a full walk, A on every level, D only on a write", "[paging][walker]") {
   FrameAllocator frames(100, "test");
   PageTable pt(frames);

@@ -32,3 +32,23 @@ TEST_CASE("rmap keeps the sptes of each gfn in the order they were added", "[kvm
   CHECK(r.list(7) == std::vector<Pte*>{&d});
   CHECK(r.size() == 2);  // d under 7 and under 1000
 }
+
+TEST_CASE("rmap: a gfn's word holds one spte, becomes a list at the second and one spte again at one left",
+          "[kvm][rmap]") {
+  Pte a, b, c;
+  Rmap r;
+  r.add(3, &a);
+  r.add(3, &b);  // a list of two
+  CHECK(r.remove(3, &b));  // one left: back in the word
+  CHECK(r.list(3) == std::vector<Pte*>{&a});
+  CHECK_FALSE(r.remove(3, &b));
+  r.add(3, &c);  // a list again, after the one kept
+  CHECK(r.list(3) == std::vector<Pte*>{&a, &c});
+  CHECK(r.remove(3, &a));
+  CHECK(r.list(3) == std::vector<Pte*>{&c});
+  CHECK_FALSE(r.remove(3, &a));
+  r.add(3, &a);
+  r.add(3, &b);
+  CHECK(r.list(3) == std::vector<Pte*>{&c, &a, &b});
+  CHECK(r.size() == 3);
+}  // destroyed with a list in use: its descriptor is freed (valgrind, ASan)
