@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     BoundResult opt, lru;
     const double opt_s = best_seconds(repeat, [&] { opt = opt_bound(refs.pages, capacity); });
     const double lru_s = best_seconds(repeat, [&] { lru = lru_bound(refs.pages, capacity); });
-    std::cout << "records," << records << "\nreferences," << opt.references << "\ndistinct_pages," << opt.distinct_pages
+    std::cout << "records," << records << "\nreferences," << refs.references << "\ndistinct_pages," << opt.distinct_pages
               << "\ntable_pages," << refs.table_pages << "\ncapacity," << capacity << "\nopt_swap_ins," << opt.swap_ins
               << "\nopt_evictions," << opt.evictions << "\nlru_swap_ins," << lru.swap_ins << "\nlru_evictions,"
               << lru.evictions << "\nread_seconds," << read_s << "\nnumber_seconds," << number_s << "\nopt_seconds,"

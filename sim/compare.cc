@@ -161,7 +161,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   for (const auto& [name, b] : {std::pair<std::string, BoundResult>{"opt", opt}, {"lru-exact", lru}}) {
     std::vector<std::pair<std::string, std::string>> row = {
         {"mode", "shadow"}, {"policy", name}, {"trace", trace}, {"accesses", std::to_string(refs.records)},
-        {"translations", std::to_string(b.references)}, {"swap_ins", std::to_string(b.swap_ins)},
+        {"translations", std::to_string(refs.references)}, {"swap_ins", std::to_string(b.swap_ins)},
         {"swap_outs", std::to_string(b.evictions)}};
     for (const std::string& c : columns) out << value(row, c) << ',';
     out << ratio(b.swap_ins, opt.swap_ins) << ",bound\n";

@@ -1,45 +1,80 @@
 #include "page_references.h"
 
-#include <set>
-#include <unordered_map>
+#include <stdexcept>
+
+#include "dense_ids.h"
+#include "input_error.h"
+#include "trace/mtr_format.h"
 
 namespace mmusim {
 
+namespace {
+
+// A page's key packs its space (a dense id of (vm, pid)) above its page number. The page number
+// of a canonical address is 36 bits (address bits 47:12; the bits above copy bit 47), which
+// leaves 28 bits for the space.
+constexpr unsigned kVpnBits = 36;
+constexpr std::uint64_t kVpnMask = (std::uint64_t{1} << kVpnBits) - 1;
+constexpr std::uint64_t kMaxSpaces = std::uint64_t{1} << (64 - kVpnBits);
+
+// The guest page tables that map the touched pages: per space one root, and one PDPT, PD and PT
+// per distinct prefix of 9, 18 and 27 bits of the page number.
+class TablePages {
+ public:
+  void add_page(std::uint64_t key) {
+    const std::uint64_t space = key & ~kVpnMask, vpn = key & kVpnMask;
+    levels_[0].insert(space);
+    for (unsigned level = 1; level <= 3; ++level) levels_[level].insert(space | vpn >> (9 * (4 - level)));
+  }
+  std::uint64_t count() const {
+    std::uint64_t n = 0;
+    for (const DenseIds& level : levels_) n += level.size();
+    return n;
+  }
+
+ private:
+  DenseIds levels_[4];  // roots, PDPTs, PDs, PTs
+};
+
+}  // namespace
+
 PageReferences page_references(const std::string& trace, TraceFormat format, const RecordLimits& limits, bool skip_bad) {
+  if (!limits.canonical) throw std::invalid_argument("page_references needs canonical addresses");
   auto reader = open_trace(trace, format);
   reader->set_skip_bad(skip_bad);  // names the first skipped records on stderr, once for all the runs
   reader->set_limits(limits);
   PageReferences r;
-  using Key = std::pair<std::uint64_t, std::uint64_t>;  // (vm << 32 | pid, page or table prefix)
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const { return std::hash<std::uint64_t>{}(k.first * 0x9e3779b97f4a7c15ull ^ k.second); }
-  };
-  std::unordered_map<Key, std::uint32_t, KeyHash> id;  // ids in order of first touch
-  std::set<Key> tables[4];  // roots, PDPTs, PDs, PTs
+  // About one reference per record, an .mtr record takes 24 bytes and a text one about as many:
+  // reserving that spares most of the copies of a growing vector (and untouched, it costs nothing).
+  r.pages.reserve(reader->bytes_total() / mtr::kRecordBytes);
+  DenseIds spaces, ids(1 << 14);
+  TablePages tables;
+  std::uint64_t space_of = ~std::uint64_t{0}, space = 0;  // the previous record's (vm, pid) and its key bits
+  std::uint64_t prev = ~std::uint64_t{0};  // the previous reference's page key (the first is in space 0: not this)
   std::vector<TraceRecord> buf(4096);
-  Key prev{~std::uint64_t{0}, 0};  // the page of the previous reference and its id: often the same
-  std::uint32_t prev_id = 0;
   while (std::size_t n = reader->read(buf.data(), buf.size())) {
     r.records += n;
     for (std::size_t i = 0; i < n; ++i) {
       const TraceRecord& t = buf[i];
-      const std::uint64_t space = (std::uint64_t{t.vm} << 32) | t.pid;
-      const std::uint64_t last = (t.gva + (t.size ? t.size : 1) - 1) >> 12;
-      for (std::uint64_t vpn = t.gva >> 12; vpn <= last; ++vpn) {
-        if (Key{space, vpn} == prev) {
-          r.pages.push_back(prev_id);
-          continue;
-        }
-        auto [it, fresh] = id.try_emplace(Key{space, vpn}, static_cast<std::uint32_t>(id.size()));
-        r.pages.push_back(it->second);
-        prev = it->first, prev_id = it->second;
-        if (!fresh) continue;
-        tables[0].insert(Key{space, 0});
-        for (unsigned level = 1; level <= 3; ++level) tables[level].insert(Key{space, vpn >> (9 * (4 - level))});
+      const std::uint64_t vm_pid = (std::uint64_t{t.vm} << 32) | t.pid;
+      if (vm_pid != space_of) {
+        const std::uint64_t id = spaces.insert(vm_pid).first;
+        if (id >= kMaxSpaces) throw InputError(trace, 0, "pid", "more than 2^28 (vm, pid) address spaces: too many for the bounds");
+        space_of = vm_pid, space = id << kVpnBits;
+      }
+      const std::uint64_t first = t.gva >> 12, last = (t.gva + (t.size ? t.size : 1) - 1) >> 12;
+      r.references += last - first + 1;
+      for (std::uint64_t vpn = first; vpn <= last; ++vpn) {
+        const std::uint64_t key = space | (vpn & kVpnMask);
+        if (key == prev) continue;
+        prev = key;
+        const auto [id, fresh] = ids.insert(key);
+        r.pages.push_back(id);
+        if (fresh) tables.add_page(key);
       }
     }
   }
-  for (const auto& t : tables) r.table_pages += t.size();
+  r.table_pages = tables.count();
   return r;
 }
 

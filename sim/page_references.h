@@ -10,13 +10,18 @@
 namespace mmusim {
 
 struct PageReferences {
-  std::uint64_t records = 0;         // trace records read
-  std::vector<std::uint32_t> pages;  // one id per translated 4 KiB page, ids in order of first touch
-  std::uint64_t table_pages = 0;     // guest page-table pages the touched pages need (roots to PTs)
+  std::uint64_t records = 0;     // trace records read
+  std::uint64_t references = 0;  // translated 4 KiB pages, one per page of each record's range
+  // The page of each reference, ids in order of first touch, with a reference to the same page
+  // as the one before it left out: under OPT and LRU alike it is a hit that changes nothing
+  // (bounds.h), and real traces have many (several accesses to one page in a row).
+  std::vector<std::uint32_t> pages;
+  std::uint64_t table_pages = 0;  // guest page-table pages the touched pages need (roots to PTs)
 };
 
-// Reads `trace` with the checks of `limits` (--skip-bad-lines: `skip_bad`, the first skipped
-// records named on stderr) and numbers the pages of every record, each (vm, pid) its own space.
+// Reads `trace` with the checks of `limits`, which must include the canonical address check
+// (machine_limits), and numbers the pages of every record, each (vm, pid) its own space.
+// --skip-bad-lines: `skip_bad`, the first skipped records named on stderr.
 PageReferences page_references(const std::string& trace, TraceFormat format, const RecordLimits& limits, bool skip_bad);
 
 }  // namespace mmusim

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <set>
+#include <vector>
+
 #include "reclaim/bounds.h"
 
 using namespace mmusim;
@@ -44,6 +48,109 @@ TEST_CASE("OPT never loses to LRU on pseudo-random strings", "[bounds]") {
     for (std::uint64_t frames : {1, 3, 8, 20}) {
       INFO(t << " " << frames);
       CHECK(opt_bound(s, frames).swap_ins <= lru_bound(s, frames).swap_ins);
+    }
+  }
+}
+
+namespace {
+
+// Plain reference implementations, straight from the definitions: a vector of resident pages,
+// OPT scanning the future for each candidate, LRU keeping them in order of use.
+BoundResult reference_opt(const std::vector<std::uint32_t>& s, std::uint64_t frames) {
+  BoundResult r;
+  std::vector<std::uint32_t> resident;
+  std::set<std::uint32_t> seen;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (std::find(resident.begin(), resident.end(), s[i]) != resident.end()) continue;
+    if (!seen.insert(s[i]).second) ++r.swap_ins;
+    if (resident.size() == frames) {
+      auto next_use = [&](std::uint32_t p) {
+        return static_cast<std::size_t>(std::find(s.begin() + static_cast<std::ptrdiff_t>(i), s.end(), p) - s.begin());
+      };
+      std::size_t victim = 0;
+      for (std::size_t k = 1; k < resident.size(); ++k)
+        if (next_use(resident[k]) > next_use(resident[victim])) victim = k;
+      resident.erase(resident.begin() + static_cast<std::ptrdiff_t>(victim));
+      ++r.evictions;
+    }
+    resident.push_back(s[i]);
+  }
+  r.distinct_pages = seen.size();
+  return r;
+}
+
+BoundResult reference_lru(const std::vector<std::uint32_t>& s, std::uint64_t frames) {
+  BoundResult r;
+  std::vector<std::uint32_t> resident;  // least recent first
+  std::set<std::uint32_t> seen;
+  for (std::uint32_t p : s) {
+    const auto it = std::find(resident.begin(), resident.end(), p);
+    if (it != resident.end()) {
+      resident.erase(it);
+    } else {
+      if (!seen.insert(p).second) ++r.swap_ins;
+      if (resident.size() == frames) {
+        resident.erase(resident.begin());
+        ++r.evictions;
+      }
+    }
+    resident.push_back(p);
+  }
+  r.distinct_pages = seen.size();
+  return r;
+}
+
+// Strings with a hot set, a cold stream, runs of the same page and sparse page numbers.
+std::vector<std::uint32_t> random_string(std::uint64_t& x, std::size_t length, std::uint32_t pages) {
+  std::vector<std::uint32_t> s;
+  while (s.size() < length) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const std::uint32_t r = static_cast<std::uint32_t>(x >> 33);
+    if (!s.empty() && r % 5 == 0) s.push_back(s.back());
+    else if (r % 3 == 0) s.push_back((r >> 4) % (pages / 4 + 1));
+    else s.push_back(((r >> 4) % pages) * 3);
+  }
+  return s;
+}
+
+void check_same(const BoundResult& got, const BoundResult& want) {
+  CHECK(got.swap_ins == want.swap_ins);
+  CHECK(got.evictions == want.evictions);
+  CHECK(got.distinct_pages == want.distinct_pages);
+}
+
+}  // namespace
+
+TEST_CASE("OPT and exact LRU give the counts of the plain definitions", "[bounds]") {
+  std::uint64_t x = 99;
+  for (int t = 0; t < 60; ++t) {
+    const std::vector<std::uint32_t> s = random_string(x, 300 + t * 20, 5 + t * 3);
+    for (std::uint64_t frames : {1, 2, 3, 7, 16, 40, 1000}) {
+      INFO("string " << t << ", " << frames << " frames");
+      const BoundResult opt = opt_bound(s, frames), lru = lru_bound(s, frames);
+      check_same(opt, reference_opt(s, frames));
+      check_same(lru, reference_lru(s, frames));
+      CHECK(opt.references == s.size());
+      CHECK(lru.references == s.size());
+      CHECK(opt.capacity == frames);
+    }
+  }
+  CHECK(opt_bound({}, 4).swap_ins == 0);
+  CHECK(lru_bound({}, 4).evictions == 0);
+}
+
+TEST_CASE("bounds: consecutive references to one page can be collapsed to one", "[bounds]") {
+  std::uint64_t x = 7;
+  for (int t = 0; t < 30; ++t) {
+    const std::vector<std::uint32_t> s = random_string(x, 2000, 10 + t * 4);
+    std::vector<std::uint32_t> collapsed;
+    for (std::uint32_t p : s)
+      if (collapsed.empty() || collapsed.back() != p) collapsed.push_back(p);
+    REQUIRE(collapsed.size() < s.size());
+    for (std::uint64_t frames : {1, 4, 9, 30}) {
+      INFO("string " << t << ", " << frames << " frames");
+      check_same(opt_bound(collapsed, frames), opt_bound(s, frames));
+      check_same(lru_bound(collapsed, frames), lru_bound(s, frames));
     }
   }
 }
