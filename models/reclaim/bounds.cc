@@ -8,15 +8,19 @@ namespace mmusim {
 
 namespace {
 
-std::uint32_t page_count(const std::vector<std::uint32_t>& refs) {
-  std::uint32_t n = 0;
-  for (std::uint32_t p : refs) n = std::max(n, p + 1);
-  return n;
-}
-
 void check_capacity(std::uint64_t capacity) {
   if (capacity == 0) throw std::invalid_argument("a bound needs at least one frame");
 }
+
+// v[p], growing v (new entries `fill`) to hold it: page numbers need no pass of their own to
+// find the largest. The branch is taken once per new page at most.
+template <class T>
+T& grown_to(std::vector<T>& v, std::uint32_t p, T fill) {
+  if (p >= v.size()) v.resize(std::size_t{p} + 1, fill);
+  return v[p];
+}
+
+std::uint64_t bit(std::uint64_t pos) { return std::uint64_t{1} << (pos % 64); }
 
 // A set of positions in [0, n): a 64-ary tree of bit words, whose level 0 has one bit per position
 // and each higher level one bit per word below it, set when that word is not zero. Inserting and
@@ -31,6 +35,8 @@ class PositionSet {
     } while (n > 1);
   }
 
+  bool empty() const { return levels_.back()[0] == 0; }
+
   void insert(std::uint64_t pos) {
     for (std::vector<std::uint64_t>& level : levels_) {
       std::uint64_t& word = level[pos / 64];
@@ -41,35 +47,66 @@ class PositionSet {
     }
   }
 
-  // Erases `pos`; false if it was not a member.
-  bool erase(std::uint64_t pos) {
-    std::uint64_t& word = levels_[0][pos / 64];
-    if (!(word & bit(pos))) return false;
-    word &= ~bit(pos);
-    for (std::size_t l = 1; l < levels_.size() && levels_[l - 1][pos / 64] == 0; ++l) {
-      pos /= 64;
-      levels_[l][pos / 64] &= ~bit(pos);
-    }
-    return true;
-  }
-
-  bool empty() const { return levels_.back()[0] == 0; }
-
-  // The largest member; the set must not be empty.
-  std::uint64_t max() const {
+  // Erases the largest member; the set must not be empty.
+  void erase_max() {
     std::uint64_t pos = 0;
     for (std::size_t l = levels_.size(); l-- > 0;) pos = pos * 64 + 63 - __builtin_clzll(levels_[l][pos]);
-    return pos;
+    levels_[0][pos / 64] &= ~bit(pos);
+    clear_up_from(1, pos / 64);
+  }
+
+  // Erases and returns the level-0 word `w`, the members [64 w, 64 w + 64).
+  std::uint64_t take_word(std::uint64_t w) {
+    const std::uint64_t members = levels_[0][w];
+    levels_[0][w] = 0;
+    if (members != 0) clear_up_from(1, w);
+    return members;
   }
 
  private:
-  static std::uint64_t bit(std::uint64_t pos) { return std::uint64_t{1} << (pos % 64); }
+  // Word `w` of level l - 1 has just become empty: clears its bit at level l, and so on up.
+  void clear_up_from(std::size_t l, std::uint64_t w) {
+    for (; l < levels_.size() && levels_[l - 1][w] == 0; ++l, w /= 64) levels_[l][w / 64] &= ~bit(w);
+  }
 
   std::vector<std::vector<std::uint64_t>> levels_;
 };
 
-// Belady's OPT with position indices of type Index (32 bits when they fit: half the memory
-// traffic of 64).
+// The set of next-use positions for OPT, whose members are taken in increasing order, one
+// position at a time: the word of the current 64 positions is kept apart (a register in OPT's
+// loop), so that the test of every position, and the insertion of a next use close behind it,
+// wait for no load or store of the word before; the later words are a PositionSet.
+class NextUses {
+ public:
+  explicit NextUses(std::uint64_t n) : later_(n) {}
+
+  // Called with 0, 1, 2, ... in turn: whether `pos` is a member, which it is not afterwards.
+  bool take(std::uint64_t pos) {
+    if (pos % 64 == 0) block_ = pos / 64, current_ = later_.take_word(block_);
+    const bool member = current_ & bit(pos);
+    current_ &= ~bit(pos);
+    return member;
+  }
+
+  // `pos` after the last position taken.
+  void insert(std::uint64_t pos) {
+    if (pos / 64 == block_) current_ |= bit(pos);
+    else later_.insert(pos);
+  }
+
+  // Erases the largest member; the set must not be empty. Later words hold larger positions.
+  void erase_max() {
+    if (!later_.empty()) later_.erase_max();
+    else current_ &= ~(std::uint64_t{1} << (63 - __builtin_clzll(current_)));
+  }
+
+ private:
+  PositionSet later_;
+  std::uint64_t block_ = 0, current_ = 0;
+};
+
+// Belady's OPT with positions of type Index, in `next` (the reference string on entry, each
+// reference's next use on the way).
 //
 // Every resident page has a next use, a position after the current one, or none. Next uses are
 // distinct positions, so the resident pages that are used again are the set of their next-use
@@ -78,29 +115,28 @@ class PositionSet {
 // evicting any dead page first changes no later miss, so they are only counted. Every first touch
 // misses, so the swap-ins are the misses less the distinct pages.
 template <class Index>
-BoundResult opt_with(const std::vector<std::uint32_t>& refs, std::uint64_t capacity) {
-  const std::uint32_t pages = page_count(refs);
+BoundResult opt_with(std::vector<Index>& next, std::uint64_t capacity) {
   const Index kNever = std::numeric_limits<Index>::max();
-  // next[i]: the position of the next reference to refs[i] after i, or kNever.
-  std::vector<Index> next(refs.size()), upcoming(pages, kNever);
-  for (std::size_t i = refs.size(); i-- > 0;) {
-    next[i] = upcoming[refs[i]];
-    upcoming[refs[i]] = static_cast<Index>(i);
-  }
   BoundResult r;
-  r.references = refs.size();
+  r.references = next.size();
   r.capacity = capacity;
+  std::vector<Index> upcoming;  // per page, its first reference after the position reached
+  for (std::size_t i = next.size(); i-- > 0;) {
+    Index& page_next = grown_to(upcoming, static_cast<std::uint32_t>(next[i]), kNever);
+    next[i] = page_next;
+    page_next = static_cast<Index>(i);
+  }
   r.distinct_pages = static_cast<std::uint64_t>(std::count_if(upcoming.begin(), upcoming.end(), [&](Index u) { return u != kNever; }));
-  PositionSet next_uses(refs.size());
+  NextUses next_uses(next.size());
   std::uint64_t resident = 0, dead = 0, misses = 0;
-  for (std::size_t i = 0; i < refs.size(); ++i) {
-    if (!next_uses.erase(i)) {  // a miss
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    if (!next_uses.take(i)) {  // a miss
       ++misses;
       if (resident < capacity) {
         ++resident;
       } else {  // evict the page used furthest in the future
         if (dead > 0) --dead;
-        else next_uses.erase(next_uses.max());
+        else next_uses.erase_max();
         ++r.evictions;
       }
     }
@@ -122,11 +158,11 @@ BoundResult lru_with(const std::vector<std::uint32_t>& refs, std::uint64_t capac
   BoundResult r;
   r.references = refs.size();
   r.capacity = capacity;
-  std::vector<Index> latest(page_count(refs), 0);  // 1 + position of the page's latest reference; 0: none
+  std::vector<Index> latest;  // per page, 1 + the position of its latest reference; 0: none yet
   std::size_t oldest = 0;
   std::uint64_t resident = 0;
   for (std::size_t i = 0; i < refs.size(); ++i) {
-    Index& mine = latest[refs[i]];
+    Index& mine = grown_to(latest, refs[i], Index{0});
     if (mine <= oldest) {  // a miss
       if (mine == 0) ++r.distinct_pages;
       else ++r.swap_ins;
@@ -148,9 +184,12 @@ constexpr std::uint64_t kNarrowRefs = std::numeric_limits<std::uint32_t>::max() 
 
 }  // namespace
 
-BoundResult opt_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capacity) {
+BoundResult opt_bound(std::vector<std::uint32_t> refs, std::uint64_t capacity) {
   check_capacity(capacity);
-  return refs.size() < kNarrowRefs ? opt_with<std::uint32_t>(refs, capacity) : opt_with<std::uint64_t>(refs, capacity);
+  if (refs.size() < kNarrowRefs) return opt_with(refs, capacity);
+  std::vector<std::uint64_t> wide(refs.begin(), refs.end());
+  refs = {};
+  return opt_with(wide, capacity);
 }
 
 BoundResult lru_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capacity) {
