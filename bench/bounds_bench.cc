@@ -59,11 +59,11 @@ int main(int argc, char** argv) {
     const std::uint64_t frames = cfg.host.mem_mb * 256;
     const std::uint64_t capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
     BoundResult opt, lru;
-    const double lru_s = best_seconds(repeat, [&] { lru = lru_bound(refs.pages, capacity); });
+    const double lru_s = best_seconds(repeat, [&] { lru = lru_bound(refs.pages, refs.page_count, capacity); });
     double opt_s = 1e30;
     for (int i = 0; i < repeat; ++i) {  // compare moves its string into OPT: the copy is not timed
       std::vector<std::uint32_t> pages = refs.pages;
-      opt_s = std::min(opt_s, best_seconds(1, [&] { opt = opt_bound(std::move(pages), capacity); }));
+      opt_s = std::min(opt_s, best_seconds(1, [&] { opt = opt_bound(std::move(pages), refs.page_count, capacity); }));
     }
     std::cout << "records," << records << "\nreferences," << refs.references << "\ndistinct_pages," << opt.distinct_pages
               << "\ntable_pages," << refs.table_pages << "\ncapacity," << capacity << "\nopt_swap_ins," << opt.swap_ins

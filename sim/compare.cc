@@ -124,8 +124,8 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     // left in, so the bounds are never above what a policy could do with the same host.
     const std::uint64_t frames = cfg.values().host.mem_mb * 256;
     capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
-    lru = lru_bound(refs.pages, capacity);
-    opt = opt_bound(std::move(refs.pages), capacity);
+    lru = lru_bound(refs.pages, refs.page_count, capacity);
+    opt = opt_bound(std::move(refs.pages), refs.page_count, capacity);
   });
   if (!ran) return 0;  // a dry run
   std::vector<int> status(policies.size(), 0);

@@ -43,7 +43,8 @@ class DenseIds {
     return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ull) >> shift_);
   }
 
-  std::uint32_t add(Slot& slot, std::uint64_t key) {
+  // Not inlined: a new key is rare, and the lookup loop stays small (fewer spilled registers).
+  [[gnu::noinline]] std::uint32_t add(Slot& slot, std::uint64_t key) {
     if (size_ == kEmpty - 1) throw std::length_error("DenseIds: more than 2^32 - 2 keys");
     slot = Slot{key, static_cast<std::uint32_t>(size_++)};
     const std::uint32_t id = slot.id;

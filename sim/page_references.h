@@ -16,6 +16,7 @@ struct PageReferences {
   // as the one before it left out: under OPT and LRU alike it is a hit that changes nothing
   // (bounds.h), and real traces have many (several accesses to one page in a row).
   std::vector<std::uint32_t> pages;
+  std::uint32_t page_count = 0;   // distinct pages: the ids are 0 .. page_count - 1
   std::uint64_t table_pages = 0;  // guest page-table pages the touched pages need (roots to PTs)
 };
 

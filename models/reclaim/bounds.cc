@@ -12,14 +12,6 @@ void check_capacity(std::uint64_t capacity) {
   if (capacity == 0) throw std::invalid_argument("a bound needs at least one frame");
 }
 
-// v[p], growing v (new entries `fill`) to hold it: page numbers need no pass of their own to
-// find the largest. The branch is taken once per new page at most.
-template <class T>
-T& grown_to(std::vector<T>& v, std::uint32_t p, T fill) {
-  if (p >= v.size()) v.resize(std::size_t{p} + 1, fill);
-  return v[p];
-}
-
 std::uint64_t bit(std::uint64_t pos) { return std::uint64_t{1} << (pos % 64); }
 
 // A set of positions in [0, n): a 64-ary tree of bit words, whose level 0 has one bit per position
@@ -115,14 +107,14 @@ class NextUses {
 // evicting any dead page first changes no later miss, so they are only counted. Every first touch
 // misses, so the swap-ins are the misses less the distinct pages.
 template <class Index>
-BoundResult opt_with(std::vector<Index>& next, std::uint64_t capacity) {
+BoundResult opt_with(std::vector<Index>& next, std::uint32_t pages, std::uint64_t capacity) {
   const Index kNever = std::numeric_limits<Index>::max();
   BoundResult r;
   r.references = next.size();
   r.capacity = capacity;
-  std::vector<Index> upcoming;  // per page, its first reference after the position reached
+  std::vector<Index> upcoming(pages, kNever);  // per page, its first reference after the position reached
   for (std::size_t i = next.size(); i-- > 0;) {
-    Index& page_next = grown_to(upcoming, static_cast<std::uint32_t>(next[i]), kNever);
+    Index& page_next = upcoming[next[i]];
     next[i] = page_next;
     page_next = static_cast<Index>(i);
   }
@@ -154,15 +146,15 @@ BoundResult opt_with(std::vector<Index>& next, std::uint64_t capacity) {
 // past that position. `oldest` only moves forward, so the scans take one step per reference in
 // all, and a reference costs a load and a store of its page's latest position: no list to relink.
 template <class Index>
-BoundResult lru_with(const std::vector<std::uint32_t>& refs, std::uint64_t capacity) {
+BoundResult lru_with(const std::vector<std::uint32_t>& refs, std::uint32_t pages, std::uint64_t capacity) {
   BoundResult r;
   r.references = refs.size();
   r.capacity = capacity;
-  std::vector<Index> latest;  // per page, 1 + the position of its latest reference; 0: none yet
+  std::vector<Index> latest(pages, 0);  // per page, 1 + the position of its latest reference; 0: none yet
   std::size_t oldest = 0;
   std::uint64_t resident = 0;
   for (std::size_t i = 0; i < refs.size(); ++i) {
-    Index& mine = grown_to(latest, refs[i], Index{0});
+    Index& mine = latest[refs[i]];
     if (mine <= oldest) {  // a miss
       if (mine == 0) ++r.distinct_pages;
       else ++r.swap_ins;
@@ -184,17 +176,18 @@ constexpr std::uint64_t kNarrowRefs = std::numeric_limits<std::uint32_t>::max() 
 
 }  // namespace
 
-BoundResult opt_bound(std::vector<std::uint32_t> refs, std::uint64_t capacity) {
+BoundResult opt_bound(std::vector<std::uint32_t> refs, std::uint32_t pages, std::uint64_t capacity) {
   check_capacity(capacity);
-  if (refs.size() < kNarrowRefs) return opt_with(refs, capacity);
+  if (refs.size() < kNarrowRefs) return opt_with(refs, pages, capacity);
   std::vector<std::uint64_t> wide(refs.begin(), refs.end());
   refs = {};
-  return opt_with(wide, capacity);
+  return opt_with(wide, pages, capacity);
 }
 
-BoundResult lru_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capacity) {
+BoundResult lru_bound(const std::vector<std::uint32_t>& refs, std::uint32_t pages, std::uint64_t capacity) {
   check_capacity(capacity);
-  return refs.size() < kNarrowRefs ? lru_with<std::uint32_t>(refs, capacity) : lru_with<std::uint64_t>(refs, capacity);
+  return refs.size() < kNarrowRefs ? lru_with<std::uint32_t>(refs, pages, capacity)
+                                   : lru_with<std::uint64_t>(refs, pages, capacity);
 }
 
 }  // namespace mmusim

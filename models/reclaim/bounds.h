@@ -30,9 +30,10 @@ struct BoundResult {
   std::uint64_t evictions = 0;  // pages pushed out to make room
 };
 
-// `references` is refs.size(). OPT takes the string by value: it becomes OPT's table of next uses
-// (a caller done with it moves it in, and no second array of its size is allocated).
-BoundResult opt_bound(std::vector<std::uint32_t> refs, std::uint64_t capacity);
-BoundResult lru_bound(const std::vector<std::uint32_t>& refs, std::uint64_t capacity);
+// The bounds of the string `refs` of page numbers below `pages`; `references` is refs.size().
+// OPT takes the string by value: it becomes OPT's table of next uses (a caller done with it moves
+// it in, and no second array of its size is allocated).
+BoundResult opt_bound(std::vector<std::uint32_t> refs, std::uint32_t pages, std::uint64_t capacity);
+BoundResult lru_bound(const std::vector<std::uint32_t>& refs, std::uint32_t pages, std::uint64_t capacity);
 
 }  // namespace mmusim

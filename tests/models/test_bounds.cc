@@ -8,12 +8,23 @@
 
 using namespace mmusim;
 
+namespace {
+
+// The bounds of a test string whose pages are numbered below its largest number + 1.
+std::uint32_t page_count(const std::vector<std::uint32_t>& s) {
+  return s.empty() ? 0 : *std::max_element(s.begin(), s.end()) + 1;
+}
+BoundResult opt_of(const std::vector<std::uint32_t>& s, std::uint64_t frames) { return opt_bound(s, page_count(s), frames); }
+BoundResult lru_of(const std::vector<std::uint32_t>& s, std::uint64_t frames) { return lru_bound(s, page_count(s), frames); }
+
+}  // namespace
+
 TEST_CASE("OPT and exact LRU on the textbook reference string", "[bounds]") {
   // Silberschatz's string 7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1 with 3 frames: OPT 9 faults,
   // LRU 12 faults; 6 distinct pages (7 0 1 2 3 4), so OPT refaults 9 - 6 = 3 and
   // LRU 12 - 6 = 6; evictions = faults - frames = 6 and 9.
   const std::vector<std::uint32_t> s = {7, 0, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2, 1, 2, 0, 1, 7, 0, 1};
-  const BoundResult opt = opt_bound(s, 3), lru = lru_bound(s, 3);
+  const BoundResult opt = opt_of(s, 3), lru = lru_of(s, 3);
   CHECK(opt.distinct_pages == 6);
   CHECK(opt.swap_ins == 3);
   CHECK(opt.evictions == 6);
@@ -26,15 +37,15 @@ TEST_CASE("bounds: enough frames means no refault, a cyclic scan defeats LRU but
   std::vector<std::uint32_t> cyc;
   for (int pass = 0; pass < 4; ++pass)
     for (std::uint32_t p = 0; p < 5; ++p) cyc.push_back(p);
-  CHECK(opt_bound(cyc, 5).swap_ins == 0);
-  CHECK(lru_bound(cyc, 5).swap_ins == 0);
+  CHECK(opt_of(cyc, 5).swap_ins == 0);
+  CHECK(lru_of(cyc, 5).swap_ins == 0);
   // 4 frames, 5 pages in a loop: LRU misses every reference after the first pass (15); OPT keeps
   // 3 pages and misses one per 4 references or so: far fewer.
-  CHECK(lru_bound(cyc, 4).swap_ins == 15);
-  const BoundResult opt = opt_bound(cyc, 4);
+  CHECK(lru_of(cyc, 4).swap_ins == 15);
+  const BoundResult opt = opt_of(cyc, 4);
   CHECK(opt.swap_ins < 6);
-  CHECK(opt.swap_ins <= lru_bound(cyc, 4).swap_ins);
-  CHECK_THROWS_AS(opt_bound(cyc, 0), std::invalid_argument);
+  CHECK(opt.swap_ins <= lru_of(cyc, 4).swap_ins);
+  CHECK_THROWS_AS(opt_of(cyc, 0), std::invalid_argument);
 }
 
 TEST_CASE("OPT never loses to LRU on pseudo-random strings", "[bounds]") {
@@ -47,7 +58,7 @@ TEST_CASE("OPT never loses to LRU on pseudo-random strings", "[bounds]") {
     }
     for (std::uint64_t frames : {1, 3, 8, 20}) {
       INFO(t << " " << frames);
-      CHECK(opt_bound(s, frames).swap_ins <= lru_bound(s, frames).swap_ins);
+      CHECK(opt_of(s, frames).swap_ins <= lru_of(s, frames).swap_ins);
     }
   }
 }
@@ -127,7 +138,7 @@ TEST_CASE("OPT and exact LRU give the counts of the plain definitions", "[bounds
     const std::vector<std::uint32_t> s = random_string(x, 300 + t * 20, 5 + t * 3);
     for (std::uint64_t frames : {1, 2, 3, 7, 16, 40, 1000}) {
       INFO("string " << t << ", " << frames << " frames");
-      const BoundResult opt = opt_bound(s, frames), lru = lru_bound(s, frames);
+      const BoundResult opt = opt_of(s, frames), lru = lru_of(s, frames);
       check_same(opt, reference_opt(s, frames));
       check_same(lru, reference_lru(s, frames));
       CHECK(opt.references == s.size());
@@ -135,8 +146,8 @@ TEST_CASE("OPT and exact LRU give the counts of the plain definitions", "[bounds
       CHECK(opt.capacity == frames);
     }
   }
-  CHECK(opt_bound({}, 4).swap_ins == 0);
-  CHECK(lru_bound({}, 4).evictions == 0);
+  CHECK(opt_of({}, 4).swap_ins == 0);
+  CHECK(lru_of({}, 4).evictions == 0);
 }
 
 TEST_CASE("bounds: consecutive references to one page can be collapsed to one", "[bounds]") {
@@ -149,8 +160,8 @@ TEST_CASE("bounds: consecutive references to one page can be collapsed to one", 
     REQUIRE(collapsed.size() < s.size());
     for (std::uint64_t frames : {1, 4, 9, 30}) {
       INFO("string " << t << ", " << frames << " frames");
-      check_same(opt_bound(collapsed, frames), opt_bound(s, frames));
-      check_same(lru_bound(collapsed, frames), lru_bound(s, frames));
+      check_same(opt_of(collapsed, frames), opt_of(s, frames));
+      check_same(lru_of(collapsed, frames), lru_of(s, frames));
     }
   }
 }
