@@ -117,12 +117,12 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   BoundResult opt, lru;
   const std::optional<std::vector<int>> ran = run_engine(self, runs, engine, out_dir, {}, [&] {
     const SimConfig& c = cfg.values();
-    refs = page_references(trace, fmt, machine_limits(static_cast<std::uint32_t>(c.guest.vms), static_cast<std::uint32_t>(c.guest.vcpus)),
-                           skip_bad);
+    const RecordLimits limits = machine_limits(static_cast<std::uint32_t>(c.guest.vms), static_cast<std::uint32_t>(c.guest.vcpus));
+    refs = page_references(trace, fmt, limits, skip_bad);
     // The frames any run had for guest data pages, at most: host memory less the guest page
     // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
     // left in, so the bounds are never above what a policy could do with the same host.
-    const std::uint64_t frames = cfg.values().host.mem_mb * 256;
+    const std::uint64_t frames = c.host.mem_mb * 256;
     capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
     lru = lru_bound(refs.pages, refs.page_count, capacity);
     opt = opt_bound(std::move(refs.pages), refs.page_count, capacity);

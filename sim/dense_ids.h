@@ -15,11 +15,7 @@ namespace mmusim {
 
 class DenseIds {
  public:
-  explicit DenseIds(std::size_t expected = 64) {
-    unsigned bits = 4;
-    while ((std::size_t{1} << bits) < 2 * expected) ++bits;
-    resize(bits);
-  }
+  DenseIds() { resize(4); }  // 16 slots to start with
 
   // The id of `key`, and whether it was seen for the first time (its id is then size() - 1).
   std::pair<std::uint32_t, bool> insert(std::uint64_t key) {

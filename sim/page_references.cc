@@ -63,7 +63,7 @@ PageReferences page_references(const std::string& trace, TraceFormat format, con
   // reserving that spares most of the copies of a growing vector (and untouched, it costs nothing).
   r.pages.reserve(reader->bytes_total() / mtr::kRecordBytes);
   advise_huge_pages(r.pages.data(), r.pages.capacity() * sizeof(std::uint32_t));
-  DenseIds spaces, ids(1 << 14);
+  DenseIds spaces, ids;
   TablePages tables;
   std::uint64_t space_of = ~std::uint64_t{0}, space = 0;  // the previous record's (vm, pid) and its key bits
   std::uint64_t prev = ~std::uint64_t{0};  // the previous reference's page key (the first is in space 0: not this)

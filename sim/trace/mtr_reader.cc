@@ -62,7 +62,8 @@ class MtrReader : public TraceReader {
 
   // Decodes the `count` records at `p` (the next ones of the file) into `out` and returns how
   // many fit the machine; the others go to reject(). The loop works on locals, so that storing a
-  // record reloads neither the limits nor the record number.
+  // record reloads neither the limits nor the record number, and is not inlined into read(), so
+  // that it keeps them in registers (inlined: 55 instructions a record, spills; alone: 50).
   [[gnu::noinline]] std::size_t decode(const unsigned char* p, std::size_t count, TraceRecord* out) {
     const RecordLimits limits = limits_;
     const std::uint64_t first = index_;

@@ -34,7 +34,7 @@ inline RecordLimits machine_limits(std::uint32_t vms, std::uint32_t vcpus) {
 
 // Whether `r` can be replayed: its vm and vcpu exist, its gap is within the limit, and with
 // `canonical` its address range [gva, gva + size) lies in the canonical 48-bit space, in one half,
-// without wrapping around. Inline and without branches to mispredict: readers check every record.
+// without wrapping around. Inline: readers check every record, and nearly every record fits.
 inline bool record_fits(const TraceRecord& r, const RecordLimits& limits) {
   const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
   // Bits 63:47 all equal: adding 2^47 carries them out to zeros. A range that starts in the low

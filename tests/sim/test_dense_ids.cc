@@ -28,7 +28,7 @@ TEST_CASE("DenseIds numbers keys in order of first insertion, as a map of key to
   std::uint64_t x = 1;
   // Random keys, neighbouring keys (pages), keys that differ only in their high bits, 0 and ~0.
   for (int kind = 0; kind < 3; ++kind) {
-    DenseIds ids(kind == 0 ? 1 : 100000);
+    DenseIds ids;
     std::unordered_map<std::uint64_t, std::uint32_t> want;
     std::vector<std::uint64_t> pool = {0, ~std::uint64_t{0}};
     for (int i = 0; i < 200000; ++i) {
