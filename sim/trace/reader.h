@@ -41,8 +41,8 @@ inline bool record_fits(const TraceRecord& r, const RecordLimits& limits) {
   // half cannot reach the high one (sizes are below 2^32), and one that starts in the high half
   // leaves it only by wrapping around, to a last byte below the first.
   const auto canonical = [](std::uint64_t a) { return ((a + (std::uint64_t{1} << 47)) >> 48) == 0; };
-  const bool in_space = (!limits.canonical) | (canonical(r.gva) & canonical(last) & (last >= r.gva));
-  return (r.vm < limits.vms) & (r.vcpu < limits.vcpus) & (r.gap <= limits.max_gap) & in_space;
+  const bool in_space = !limits.canonical || (canonical(r.gva) && canonical(last) && last >= r.gva);
+  return r.vm < limits.vms && r.vcpu < limits.vcpus && r.gap <= limits.max_gap && in_space;
 }
 
 // The key and reason why `r` cannot be replayed, or nullptr: a vm or vcpu the machine lacks, a gap
