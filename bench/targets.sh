@@ -165,8 +165,9 @@ done
 # and the bounds, computed in compare's own process while the runs go, holding one of the -j slots.
 r=$(calc "${cw[1]} / ${cw[2]}")
 target "compare, all policies: -j 1 ${cw[1]}s / -j 2 ${cw[2]}s" "$(printf '%.2fx' "$r")" ">= 1.70x" "$(calc "$r >= 1.7")"
-# Not a target, shown for what it teaches: four runs and the bounds are five jobs of about the
-# same length on two cores, so -j 2 can hardly beat 5/3 = 1.67x (bench/README.md).
+# Not a target, shown for what it teaches: four runs and the bounds on two cores; while the bounds
+# took as long as a run, five equal jobs, -j 2 could hardly beat 5/3 = 1.67x (bench/README.md,
+# profiles 3 and 6).
 r=$(calc "${c4[1]} / ${c4[2]}")
 info "compare, 4 policies: -j 1 ${c4[1]}s / -j 2 ${c4[2]}s" "$(printf '%.2fx' "$r")" "(5 jobs on 2 cores)"
 r=$(calc "${sw[1]} / ${sw[2]}")

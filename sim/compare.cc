@@ -7,8 +7,6 @@
 #include <iostream>
 #include <map>
 #include <sstream>
-#include <set>
-#include <unordered_map>
 
 #include "cli_support.h"
 #include "input_error.h"
@@ -16,6 +14,7 @@
 #include "reclaim/bounds.h"
 #include "engine/engine.h"
 #include "engine/request.h"
+#include "page_references.h"
 #include "run_pool.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
@@ -43,52 +42,6 @@ std::vector<std::pair<std::string, std::string>> read_row(const std::string& pat
   std::vector<std::pair<std::string, std::string>> out;
   for (std::size_t i = 0; i < h.size() && i < r.size(); ++i) out.emplace_back(h[i], r[i]);
   return out;
-}
-
-// The guest data pages the trace touches, in order, numbered densely, and how many guest
-// page-table pages they need (each lives in a host frame too).
-struct References {
-  std::uint64_t records = 0;
-  std::vector<std::uint32_t> refs;
-  std::uint64_t table_pages = 0;
-};
-
-References references(const std::string& trace, TraceFormat format, const SimConfig& cfg, bool skip_bad) {
-  auto reader = open_trace(trace, format);
-  reader->set_skip_bad(skip_bad);  // names the first skipped records on stderr, once for all the runs
-  reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg.guest.vms), static_cast<std::uint32_t>(cfg.guest.vcpus)));
-  References r;
-  using Key = std::pair<std::uint64_t, std::uint64_t>;  // (vm << 32 | pid, page or table prefix)
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const { return std::hash<std::uint64_t>{}(k.first * 0x9e3779b97f4a7c15ull ^ k.second); }
-  };
-  std::unordered_map<Key, std::uint32_t, KeyHash> id;  // ids in order of first touch
-  std::set<Key> tables[4];  // roots, PDPTs, PDs, PTs
-  std::vector<TraceRecord> buf(4096);
-  Key prev{~std::uint64_t{0}, 0};  // the page of the previous reference and its id: often the same
-  std::uint32_t prev_id = 0;
-  while (std::size_t n = reader->read(buf.data(), buf.size())) {
-    r.records += n;
-    for (std::size_t i = 0; i < n; ++i) {
-      const TraceRecord& t = buf[i];
-      const std::uint64_t space = (std::uint64_t{t.vm} << 32) | t.pid;
-      const std::uint64_t last = (t.gva + (t.size ? t.size : 1) - 1) >> 12;
-      for (std::uint64_t vpn = t.gva >> 12; vpn <= last; ++vpn) {
-        if (Key{space, vpn} == prev) {
-          r.refs.push_back(prev_id);
-          continue;
-        }
-        auto [it, fresh] = id.try_emplace(Key{space, vpn}, static_cast<std::uint32_t>(id.size()));
-        r.refs.push_back(it->second);
-        prev = it->first, prev_id = it->second;
-        if (!fresh) continue;
-        tables[0].insert(Key{space, 0});
-        for (unsigned level = 1; level <= 3; ++level) tables[level].insert(Key{space, vpn >> (9 * (4 - level))});
-      }
-    }
-  }
-  for (const auto& t : tables) r.table_pages += t.size();
-  return r;
 }
 
 std::string ratio(std::uint64_t a, std::uint64_t b) {
@@ -159,18 +112,20 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     runs.runs.push_back({dir, {"kvm.aging=" + policies[i]}});
     which.push_back(i);
   }
-  References refs;
+  PageReferences refs;
   std::uint64_t capacity = 0;
   BoundResult opt, lru;
   const std::optional<std::vector<int>> ran = run_engine(self, runs, engine, out_dir, {}, [&] {
-    refs = references(trace, fmt, cfg.values(), skip_bad);
+    const SimConfig& c = cfg.values();
+    const RecordLimits limits = machine_limits(static_cast<std::uint32_t>(c.guest.vms), static_cast<std::uint32_t>(c.guest.vcpus));
+    refs = page_references(trace, fmt, limits, skip_bad);
     // The frames any run had for guest data pages, at most: host memory less the guest page
     // tables (also backed by host frames). Host page tables, shadow pages and the free reserve are
     // left in, so the bounds are never above what a policy could do with the same host.
-    const std::uint64_t frames = cfg.values().host.mem_mb * 256;
+    const std::uint64_t frames = c.host.mem_mb * 256;
     capacity = frames > refs.table_pages ? frames - refs.table_pages : 1;
-    opt = opt_bound(refs.refs, capacity);
-    lru = lru_bound(refs.refs, capacity);
+    lru = lru_bound(refs.pages, refs.page_count, capacity);
+    opt = opt_bound(std::move(refs.pages), refs.page_count, capacity);
   });
   if (!ran) return 0;  // a dry run
   std::vector<int> status(policies.size(), 0);
@@ -206,7 +161,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   for (const auto& [name, b] : {std::pair<std::string, BoundResult>{"opt", opt}, {"lru-exact", lru}}) {
     std::vector<std::pair<std::string, std::string>> row = {
         {"mode", "shadow"}, {"policy", name}, {"trace", trace}, {"accesses", std::to_string(refs.records)},
-        {"translations", std::to_string(b.references)}, {"swap_ins", std::to_string(b.swap_ins)},
+        {"translations", std::to_string(refs.references)}, {"swap_ins", std::to_string(b.swap_ins)},
         {"swap_outs", std::to_string(b.evictions)}};
     for (const std::string& c : columns) out << value(row, c) << ',';
     out << ratio(b.swap_ins, opt.swap_ins) << ",bound\n";

@@ -32,17 +32,24 @@ inline RecordLimits machine_limits(std::uint32_t vms, std::uint32_t vcpus) {
   return RecordLimits{vms, vcpus, std::uint64_t{1} << 32, true};
 }
 
+// Whether `r` can be replayed: its vm and vcpu exist, its gap is within the limit, and with
+// `canonical` its address range [gva, gva + size) lies in the canonical 48-bit space, in one half,
+// without wrapping around. Inline: readers check every record, and nearly every record fits.
+inline bool record_fits(const TraceRecord& r, const RecordLimits& limits) {
+  const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
+  // Bits 63:47 all equal: adding 2^47 carries them out to zeros. A range that starts in the low
+  // half cannot reach the high one (sizes are below 2^32), and one that starts in the high half
+  // leaves it only by wrapping around, to a last byte below the first.
+  const auto canonical = [](std::uint64_t a) { return ((a + (std::uint64_t{1} << 47)) >> 48) == 0; };
+  const bool in_space = !limits.canonical || (canonical(r.gva) && canonical(last) && last >= r.gva);
+  return r.vm < limits.vms && r.vcpu < limits.vcpus && r.gap <= limits.max_gap && in_space;
+}
+
 // The key and reason why `r` cannot be replayed, or nullptr: a vm or vcpu the machine lacks, a gap
 // above the limit, or an address range that leaves the canonical 48-bit space.
-// Inline: readers call it on every record, and nearly every record fits.
 const char* record_problem_found(const TraceRecord& r, const RecordLimits& limits, std::string& why);
 inline const char* record_problem(const TraceRecord& r, const RecordLimits& limits, std::string& why) {
-  const std::uint64_t last = r.gva + (r.size ? r.size : 1) - 1;
-  // canonical: bits 63:47 all equal, for the first and the last byte, with no wrap-around
-  const bool in_space = !limits.canonical || (((r.gva >> 47) == 0 || (r.gva >> 47) == (std::uint64_t{1} << 17) - 1) &&
-                                              last >= r.gva && (r.gva >> 47) == (last >> 47));
-  if (r.vm < limits.vms && r.vcpu < limits.vcpus && r.gap <= limits.max_gap && in_space) return nullptr;
-  return record_problem_found(r, limits, why);
+  return record_fits(r, limits) ? nullptr : record_problem_found(r, limits, why);
 }
 
 class InputError;

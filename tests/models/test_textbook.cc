@@ -191,7 +191,7 @@ TEST_CASE("textbook FIFO and LRU match simple reimplementations, OPT matches the
       for (std::size_t i = 0; i < len; ++i) CHECK(as_set(steps[i]) == ref[i]);
     }
     // bounds.h's OPT counts first touches and refaults separately; a fault is either.
-    const BoundResult b = opt_bound(s32, frames);
+    const BoundResult b = opt_bound(s32, static_cast<std::uint32_t>(pages), frames);
     const std::size_t opt = faults("opt", frames, s);
     CHECK(opt == b.distinct_pages + b.swap_ins);
     // OPT is the floor; LRU and OPT never fault more with one more frame.

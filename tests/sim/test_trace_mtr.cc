@@ -114,3 +114,61 @@ TEST_CASE("mtr: the writer refuses what the format cannot hold", "[trace][mtr][e
   r.vm = 256;
   CHECK_THROWS_WITH(w.add(r), Catch::EndsWith("vm: record 2: 256 is above 255 (the .mtr format cannot hold it)"));
 }
+
+TEST_CASE("mtr: records the machine cannot replay are skipped where they are, the rest kept in order", "[trace][mtr][skip]") {
+  std::vector<TraceRecord> recs = sample(), want;
+  std::string bytes = bytes_of(write_mtr("mixed.mtr", recs));
+  std::uint64_t bad = 0;
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    unsigned char* p = reinterpret_cast<unsigned char*>(&bytes[mtr::kHeaderBytes + i * mtr::kRecordBytes]);
+    if (i % 7 == 3) p[22] = 4;  // op
+    else if (i % 11 == 5) mtr::put64(p, 0x800000000000ull);  // gva
+    else if (i % 13 == 6) p[21] = 9;  // vcpu
+    else {
+      want.push_back(recs[i]);
+      continue;
+    }
+    ++bad;
+  }
+  auto reader = open_trace(temp_file("mixed.mtr", bytes), TraceFormat::Auto);
+  reader->set_limits(machine_limits(3, 4));
+  reader->set_skip_bad(true, true);
+  std::vector<TraceRecord> got, buf(7);
+  while (std::size_t n = reader->read(buf.data(), buf.size())) got.insert(got.end(), buf.begin(), buf.begin() + n);
+  CHECK(reader->skipped() == bad);
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO("record " << i);
+    CHECK(got[i].gva == want[i].gva);
+    CHECK(got[i].pid == want[i].pid);
+    CHECK(got[i].op == want[i].op);
+  }
+}
+
+TEST_CASE("record_fits: the canonical address space at its edges", "[trace][limits]") {
+  const RecordLimits limits = machine_limits(1, 1);
+  const auto fits = [&](std::uint64_t gva, std::uint32_t size) {
+    TraceRecord r;
+    r.gva = gva;
+    r.size = size;
+    return record_fits(r, limits);
+  };
+  CHECK(fits(0, 0));
+  CHECK(fits(0x7fffffffffffull, 1));
+  CHECK(fits(0x7ffffffff000ull, 4096));
+  CHECK_FALSE(fits(0x7ffffffff000ull, 4097));  // runs past the low half
+  CHECK_FALSE(fits(0x800000000000ull, 1));
+  CHECK_FALSE(fits(0xffff7fffffffffffull, 1));
+  CHECK(fits(0xffff800000000000ull, 0xffffffffu));
+  CHECK(fits(0xffffffffffffffffull, 1));
+  CHECK(fits(0xffffffffffffffffull, 0));         // size 0 counts as 1
+  CHECK_FALSE(fits(0xffffffffffffffffull, 2));   // wraps around to 0
+  CHECK_FALSE(fits(0xfffffffffffff000ull, 0xffffffffu));
+  CHECK_FALSE(fits(0x0000800000000000ull - 8, 0xffffffffu));
+  TraceRecord r;
+  r.gva = 0x800000000000ull;
+  CHECK(record_fits(r, RecordLimits{}));  // no limits: any address
+  r.gva = 0;
+  r.vm = 1;
+  CHECK_FALSE(record_fits(r, limits));
+}
