@@ -3,23 +3,19 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <chrono>
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
 
 namespace mmusim {
 
 namespace {
-// Both functions keep the reading thread and the simulating thread on two CPUs. Two threads that
-// hand batches to each other every few microseconds stay "cache hot" wherever they run, so once
-// they share a CPU the idle CPU does not pull one of them over for tens of milliseconds; measured
-// on a 10M-record lackey trace (2,460 batches): in about half of the runs the threads shared a
-// CPU for the first 100 to 500 batches (more under other load), and those runs were 10-25%
-// slower. Once apart they stay apart for the same reason.
+// stay_apart and leave_cpu keep the reading thread and the simulating thread on two CPUs. Two threads that hand
+// batches to each other every few microseconds stay "cache hot" wherever they run, so once they
+// share a CPU the idle CPU does not pull one of them over for tens of milliseconds. Measured on a
+// 10M-record lackey trace (2,460 batches): in about half of the runs the threads shared a CPU for
+// the first 100 to 500 batches (a new thread starts on its creator's CPU, and a thread woken on a
+// full ring is often placed on its waker's), and those runs were 10-25% slower.
 
 // Moves the calling thread off `cpu` once, if it may run elsewhere, and lets it run anywhere it
-// could before: a new thread starts on its creator's CPU.
+// could before.
 void leave_cpu(int cpu) {
   cpu_set_t allowed, others;
   if (cpu < 0 || sched_getaffinity(0, sizeof allowed, &allowed) != 0 || !CPU_ISSET(cpu, &allowed) ||
@@ -30,33 +26,14 @@ void leave_cpu(int cpu) {
   if (sched_setaffinity(0, sizeof others, &others) == 0) sched_setaffinity(0, sizeof allowed, &allowed);
 }
 
-// Spins until `ready()`, for at most kSpin. A short wait (the other thread is finishing a batch)
-// then costs no sleep and no wake-up, and each wake-up lets the scheduler place the woken thread
-// on its waker's CPU.
-template <class Ready>
-void spin_until(Ready ready) {
-  constexpr auto kSpin = std::chrono::microseconds(100);  // about three batches of lackey parsing
-  const auto until = std::chrono::steady_clock::now() + kSpin;
-  do {
-    for (int i = 0; i < 64; ++i) {
-      if (ready()) return;
-#if defined(__x86_64__) || defined(__i386__)
-      _mm_pause();
-#endif
-    }
-  } while (std::chrono::steady_clock::now() < until);
-}
 }  // namespace
 
 PrefetchReader::PrefetchReader(std::unique_ptr<TraceReader> inner, std::size_t batch_records, std::size_t batches)
     : inner_(std::move(inner)), bytes_total_(inner_->bytes_total()), format_(inner_->format()),
       batch_records_(batch_records), ring_(batches) {
   for (Batch& b : ring_) b.recs.resize(batch_records);
-  const int reader_cpu = sched_getcpu();
-  thread_ = std::thread([this, reader_cpu] {
-    leave_cpu(reader_cpu);
-    produce();
-  });
+  reader_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
+  thread_ = std::thread([this] { produce(); });
 }
 
 PrefetchReader::~PrefetchReader() {
@@ -68,10 +45,22 @@ PrefetchReader::~PrefetchReader() {
   thread_.join();
 }
 
+// Before each batch: if this thread shares the reader's CPU, it moves off it (at most once every
+// kMoveEvery batches, in case a loaded machine keeps putting it back).
+void PrefetchReader::stay_apart() {
+  constexpr unsigned kMoveEvery = 32;
+  if (since_move_ < kMoveEvery) ++since_move_;
+  const int reader = reader_cpu_.load(std::memory_order_relaxed);
+  if (since_move_ == kMoveEvery && reader >= 0 && sched_getcpu() == reader) {
+    leave_cpu(reader);
+    since_move_ = 0;
+  }
+}
+
 void PrefetchReader::produce() {
   for (;;) {
+    stay_apart();
     Batch* b;
-    spin_until([&] { return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) < ring_.size(); });
     {
       std::unique_lock<std::mutex> lock(mu_);
       freed_.wait(lock, [&] { return stop_ || tail_ - head_ < ring_.size(); });
@@ -152,8 +141,8 @@ std::size_t PrefetchReader::read(TraceRecord* out, std::size_t n) {
 
 bool PrefetchReader::read_batch(std::vector<TraceRecord>& out, std::size_t n) {
   if (finished_) return out.clear(), false;
+  reader_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
   Batch* b;
-  spin_until([&] { return tail_.load(std::memory_order_acquire) > head_.load(std::memory_order_relaxed); });
   {
     std::unique_lock<std::mutex> lock(mu_);
     filled_.wait(lock, [&] { return tail_ > head_; });

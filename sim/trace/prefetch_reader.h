@@ -36,21 +36,22 @@ class PrefetchReader : public TraceReader {
     std::exception_ptr error;       // raised by the inner reader after the records before it
   };
   void produce();
+  void stay_apart();
 
   std::unique_ptr<TraceReader> inner_;
   const std::uint64_t bytes_total_;
   const TraceFormat format_;
   const std::size_t batch_records_;
   std::vector<Batch> ring_;
-  // consumer reads ring_[head_ % size], producer fills ring_[tail_ % size]; changed under mu_, read
-  // without it while spinning
-  std::atomic<std::size_t> head_{0}, tail_{0};
+  std::size_t head_ = 0, tail_ = 0;  // consumer reads ring_[head_ % size], producer fills ring_[tail_ % size]
   std::size_t pos_ = 0;              // next record in the head batch
   bool finished_ = false;            // the consumer saw the end
   std::mutex mu_;
   std::condition_variable filled_, freed_;
   bool stop_ = false;
   std::atomic<std::uint64_t> bytes_done_{0};
+  std::atomic<int> reader_cpu_{-1};  // the CPU the reading (consumer) thread last ran on
+  unsigned since_move_ = 32;         // producer only: batches since stay_apart last moved it
   std::thread thread_;
 };
 
