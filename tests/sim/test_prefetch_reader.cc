@@ -3,6 +3,8 @@
 // lost or repeated, and an error comes after the batches before it.
 #include <catch2/catch.hpp>
 
+#include <sched.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -80,4 +82,31 @@ TEST_CASE("read_batch raises a bad record after the batches before it", "[trace]
   }
   // The records of batches read before the bad one's (the inner reader raises for its whole read).
   CHECK(got == 256);
+}
+
+TEST_CASE("a reader allowed one CPU reads every record, and the prefetch leaves the CPUs allowed as they were",
+          "[trace][prefetch]") {
+  // The reading thread moves off the reader's CPU when it shares it, by narrowing its own CPU set
+  // for a moment: with one CPU allowed it stays, and nobody's set is left narrowed.
+  cpu_set_t before, one;
+  REQUIRE(sched_getaffinity(0, sizeof before, &before) == 0);
+  CPU_ZERO(&one);
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &before)) {
+      CPU_SET(c, &one);
+      break;
+    }
+  for (const cpu_set_t* allowed : {&one, &before}) {
+    REQUIRE(sched_setaffinity(0, sizeof *allowed, allowed) == 0);
+    auto r = std::make_unique<PrefetchReader>(open_trace(temp_file("cpus.csv", csv(5000)), TraceFormat::Csv), 16, 2);
+    std::vector<TraceRecord> out;
+    std::uint64_t expect = 0;
+    while (r->read_batch(out, 16))
+      for (const TraceRecord& rec : out) CHECK(rec.gva == 0x1000 * ++expect);
+    CHECK(expect == 5000);
+    r.reset();
+    cpu_set_t now;
+    REQUIRE(sched_getaffinity(0, sizeof now, &now) == 0);
+    CHECK(CPU_EQUAL(&now, allowed));
+  }
 }
