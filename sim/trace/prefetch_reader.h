@@ -43,7 +43,10 @@ class PrefetchReader : public TraceReader {
   const TraceFormat format_;
   const std::size_t batch_records_;
   std::vector<Batch> ring_;
-  std::size_t head_ = 0, tail_ = 0;  // consumer reads ring_[head_ % size], producer fills ring_[tail_ % size]
+  // consumer reads ring_[head_ % size], producer fills ring_[tail_ % size]; changed under mu_, read
+  // without it while spinning
+  std::atomic<std::size_t> head_{0}, tail_{0};
+  bool spin_ = false;  // wait for the other thread by spinning first (when the process may use two CPUs)
   std::size_t pos_ = 0;              // next record in the head batch
   bool finished_ = false;            // the consumer saw the end
   std::mutex mu_;
