@@ -1,20 +1,30 @@
 #include "trace/prefetch_reader.h"
 
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 
 namespace mmusim {
 
+// How the two threads wait for each other, measured on this project's machine (a 2-vCPU virtual
+// machine; ratios of native runs to parse-only of the same file, interleaved rounds):
+// - Apart: two threads handing batches to each other every few microseconds stay "cache hot"
+//   wherever they run, so once they share a CPU the idle one does not pull either over for tens of
+//   milliseconds. On a 10M-record lackey trace (2,460 batches) about half of the runs shared a CPU
+//   for their first 100 to 500 batches (a new thread starts on its creator's CPU; a thread woken
+//   on a full ring is often placed on its waker's) and were 10-25% slower: stay_apart.
+// - Eager: a thread that sleeps lets its vCPU go idle, and waking it can take long. The lackey
+//   reader stalls about 135 times per 10M records (each 1 MiB read() of the file, ~150 us);
+//   with the simulating thread sleeping through each stall, 0.71-0.88; spinning up to 1 ms
+//   (yielding to any thread that wants the CPU), 0.92-0.94, and 2 ms did no better: spin_until.
+// - Calm: but spinning keeps a CPU that another program, or the other thread, may need. With a
+//   busy loop pinned to one of the two CPUs, a CSV trace fell from 0.72-0.73 to 0.48-0.52 when the
+//   simulating thread spun at every wait. So the threads neither spin nor move for a while once
+//   the reading thread has been preempted or a spin ran out (0.79-0.93 with the busy loop; quiet,
+//   lackey 0.85-0.93 against 0.75-0.87 without any of this): wait_eagerly.
 namespace {
-// stay_apart and leave_cpu keep the reading thread and the simulating thread on two CPUs. Two threads that hand
-// batches to each other every few microseconds stay "cache hot" wherever they run, so once they
-// share a CPU the idle CPU does not pull one of them over for tens of milliseconds. Measured on a
-// 10M-record lackey trace (2,460 batches): in about half of the runs the threads shared a CPU for
-// the first 100 to 500 batches (a new thread starts on its creator's CPU, and a thread woken on a
-// full ring is often placed on its waker's), and those runs were 10-25% slower.
-
 // Moves the calling thread off `cpu` once, if it may run elsewhere, and lets it run anywhere it
 // could before.
 void leave_cpu(int cpu) {
@@ -27,27 +37,36 @@ void leave_cpu(int cpu) {
   if (sched_setaffinity(0, sizeof others, &others) == 0) sched_setaffinity(0, sizeof allowed, &allowed);
 }
 
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Whether another program preempted this thread since the last call (more involuntary context
+// switches than `seen`, which it updates): its CPU is wanted.
+bool preempted_since_last_call(long& seen) {
+  rusage u;
+  if (getrusage(RUSAGE_THREAD, &u) != 0) return true;
+  const bool more = u.ru_nivcsw > seen;
+  seen = u.ru_nivcsw;
+  return more;
+}
 
 // Waits for `ready()` without sleeping, for at most kSpin, letting any other thread that wants this
-// CPU run meanwhile (sched_yield). A thread that sleeps on a futex lets its CPU go idle, and
-// waking it again can take long: in this project's 2-vCPU virtual machine, the lackey trace's
-// reading thread stalls about 135 times per 10M records (each 1 MiB read() of the file, about
-// 150 us), and with the simulating thread sleeping through each stall (it then did, after 100 us of
-// spinning) native runs reached 0.71-0.88 of parse-only; spinning up to 1 ms, 0.92-0.94, and 2 ms
-// did no better (8 rounds of parse-only and each, interleaved).
+// CPU run meanwhile; returns whether it came true in time.
 template <class Ready>
-void spin_until(Ready ready) {
+bool spin_until(Ready ready) {
   constexpr auto kSpin = std::chrono::milliseconds(1);
   const auto until = std::chrono::steady_clock::now() + kSpin;
   do {
     for (int i = 0; i < 32; ++i) {
-      if (ready()) return;
+      if (ready()) return true;
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
     }
     sched_yield();
   } while (std::chrono::steady_clock::now() < until);
+  return ready();
 }
 }  // namespace
 
@@ -70,22 +89,40 @@ PrefetchReader::~PrefetchReader() {
   thread_.join();
 }
 
+// Before a wait that may come: spins for `ready()` unless the threads are calm; a spin that runs
+// out (the other thread is not running) calms them.
+template <class Ready>
+void PrefetchReader::wait_eagerly(Ready ready) {
+  if (!spin_ || now_ns() < calm_until_ns_.load(std::memory_order_relaxed)) return;
+  if (!spin_until(ready)) calm_down();
+}
+
+void PrefetchReader::calm_down() {
+  constexpr std::int64_t kCalmNs = 5'000'000;  // a few of the scheduler's time slices
+  calm_until_ns_.store(now_ns() + kCalmNs, std::memory_order_relaxed);
+}
+
 // Before each batch: if this thread shares the reader's CPU, it moves off it (at most once every
 // kMoveEvery batches, in case a loaded machine keeps putting it back).
 void PrefetchReader::stay_apart() {
   constexpr unsigned kMoveEvery = 32;
   if (since_move_ < kMoveEvery) ++since_move_;
   const int reader = reader_cpu_.load(std::memory_order_relaxed);
-  if (since_move_ == kMoveEvery && reader >= 0 && sched_getcpu() == reader) {
+  // While calm the reader does not spin (it sleeps when it waits): sharing its CPU costs little,
+  // and the other CPU is wanted elsewhere.
+  if (since_move_ == kMoveEvery && reader >= 0 && now_ns() >= calm_until_ns_.load(std::memory_order_relaxed) &&
+      sched_getcpu() == reader) {
     leave_cpu(reader);
     since_move_ = 0;
   }
 }
 
 void PrefetchReader::produce() {
+  long nivcsw = 0;
   for (;;) {
+    if (preempted_since_last_call(nivcsw)) calm_down();
     stay_apart();
-    if (spin_) spin_until([&] { return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) < ring_.size(); });
+    wait_eagerly([&] { return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) < ring_.size(); });
     Batch* b;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -168,7 +205,7 @@ std::size_t PrefetchReader::read(TraceRecord* out, std::size_t n) {
 bool PrefetchReader::read_batch(std::vector<TraceRecord>& out, std::size_t n) {
   if (finished_) return out.clear(), false;
   reader_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
-  if (spin_) spin_until([&] { return tail_.load(std::memory_order_acquire) > head_.load(std::memory_order_relaxed); });
+  wait_eagerly([&] { return tail_.load(std::memory_order_acquire) > head_.load(std::memory_order_relaxed); });
   Batch* b;
   {
     std::unique_lock<std::mutex> lock(mu_);

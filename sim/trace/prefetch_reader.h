@@ -37,6 +37,9 @@ class PrefetchReader : public TraceReader {
   };
   void produce();
   void stay_apart();
+  template <class Ready>
+  void wait_eagerly(Ready ready);
+  void calm_down();
 
   std::unique_ptr<TraceReader> inner_;
   const std::uint64_t bytes_total_;
@@ -47,6 +50,7 @@ class PrefetchReader : public TraceReader {
   // without it while spinning
   std::atomic<std::size_t> head_{0}, tail_{0};
   bool spin_ = false;  // wait for the other thread by spinning first (when the process may use two CPUs)
+  std::atomic<std::int64_t> calm_until_ns_{0};  // no spinning nor moving before this steady_clock time
   std::size_t pos_ = 0;              // next record in the head batch
   bool finished_ = false;            // the consumer saw the end
   std::mutex mu_;
