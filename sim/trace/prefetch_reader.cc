@@ -105,7 +105,6 @@ void PrefetchReader::calm_down() {
 // Before each batch: if this thread shares the reader's CPU, it moves off it (at most once every
 // kMoveEvery batches, in case a loaded machine keeps putting it back).
 void PrefetchReader::stay_apart() {
-  constexpr unsigned kMoveEvery = 32;
   if (since_move_ < kMoveEvery) ++since_move_;
   const int reader = reader_cpu_.load(std::memory_order_relaxed);
   // While calm the reader does not spin (it sleeps when it waits): sharing its CPU costs little,

@@ -1,7 +1,9 @@
 // Reads a trace on a second thread, a few batches ahead of the simulation, so that parsing text
 // and simulating overlap on two cores. Records come out in file order, exactly as the inner
 // reader gives them; an error of the inner reader is raised at the point of the trace where it
-// occurred, after every record before it has been delivered.
+// occurred, after every record before it has been delivered. The two threads are kept on two CPUs
+// and wait for each other by spinning first, unless another program wants a CPU
+// (prefetch_reader.cc says why, with measurements).
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -58,7 +60,8 @@ class PrefetchReader : public TraceReader {
   bool stop_ = false;
   std::atomic<std::uint64_t> bytes_done_{0};
   std::atomic<int> reader_cpu_{-1};  // the CPU the reading (consumer) thread last ran on
-  unsigned since_move_ = 32;         // producer only: batches since stay_apart last moved it
+  static constexpr unsigned kMoveEvery = 32;  // stay_apart moves the producer at most once per this many batches
+  unsigned since_move_ = kMoveEvery;          // producer only: batches since stay_apart last moved it
   std::thread thread_;
 };
 
