@@ -229,6 +229,13 @@ std::string slurm_script(const RunList& list, const EngineOptions& o, const std:
   if (!o.time.empty()) s << "#SBATCH --time=" << o.time << '\n';
   if (!o.mem.empty()) s << "#SBATCH --mem=" << o.mem << '\n';
   if (o.cpus_per_task) s << "#SBATCH --cpus-per-task=" << o.cpus_per_task << '\n';
+  s << "# The job's id, for a later mmusim in this folder (it waits while the job is queued or running),\n"
+       "# written by the tasks too, so that a job submitted by hand is known once it runs.\n";
+  const std::string job_file = shell_quote(slurm_dir + "/job-id");
+  s << "if [ -n \"${SLURM_ARRAY_JOB_ID:-}\" ]; then\n"
+    << "  echo \"$SLURM_ARRAY_JOB_ID\" >" << job_file << ".$SLURM_ARRAY_TASK_ID && mv -f " << job_file
+    << ".$SLURM_ARRAY_TASK_ID " << job_file << "\n"
+    << "fi\n";
   s << "# Array task i runs `mmusim run` for line i+1 of the run list (tab-separated: the run's output\n"
        "# folder, then its --set overrides). The run's summary.csv appears only when it completes (written\n"
        "# by rename); exit-code records how mmusim ended.\n";

@@ -62,6 +62,12 @@ TEST_CASE("sweep --engine slurm --dry-run writes and prints the batch script and
       "#SBATCH --time=1:00:00\n"
       "#SBATCH --mem=2G\n"
       "#SBATCH --cpus-per-task=1\n"
+      "# The job's id, for a later mmusim in this folder (it waits while the job is queued or running),\n"
+      "# written by the tasks too, so that a job submitted by hand is known once it runs.\n"
+      "if [ -n \"${SLURM_ARRAY_JOB_ID:-}\" ]; then\n"
+      "  echo \"$SLURM_ARRAY_JOB_ID\" >'sw/slurm/job-id'.$SLURM_ARRAY_TASK_ID && mv -f 'sw/slurm/job-id'.$SLURM_ARRAY_TASK_ID "
+      "'sw/slurm/job-id'\n"
+      "fi\n"
       "# Array task i runs `mmusim run` for line i+1 of the run list (tab-separated: the run's output\n"
       "# folder, then its --set overrides). The run's summary.csv appears only when it completes (written\n"
       "# by rename); exit-code records how mmusim ended.\n"
@@ -105,11 +111,25 @@ TEST_CASE("a dry run's script submitted by hand, then the same sweep gathers its
   std::filesystem::remove_all(test_dir() + "/local");
   const std::string sweep = "sweep --engine slurm --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw";
   REQUIRE(run_mmusim(sweep + " --dry-run", "", "PATH=/nonexistent").code == 0);
-  // What a user's `sbatch sw/slurm/job.sh` does: each array task in the job's folder.
-  for (int task = 0; task < 2; ++task)
-    REQUIRE(std::system(("cd '" + test_dir() + "' && SLURM_ARRAY_TASK_ID=" + std::to_string(task) +
-                         " bash sw/slurm/job.sh").c_str()) == 0);
-  const Result r = run_mmusim(sweep + " --poll-seconds 0.05", "", fake_slurm());
+  const std::string runs_tsv = slurp(test_dir() + "/sw/slurm/runs.tsv");
+  // What a user's `sbatch sw/slurm/job.sh` does: each array task in the job's folder. Its first
+  // task has run and job 9 is still running: the same command neither rewrites the run list (the
+  // tasks still to start read it) nor submits.
+  const std::string env = fake_slurm();
+  const auto task = [&](int i) {
+    return std::system(("cd '" + test_dir() + "' && SLURM_ARRAY_JOB_ID=9 SLURM_ARRAY_TASK_ID=" + std::to_string(i) +
+                        " bash sw/slurm/job.sh").c_str());
+  };
+  REQUIRE(task(0) == 0);
+  CHECK(slurp(test_dir() + "/sw/slurm/job-id") == "9\n");
+  std::ofstream(test_dir() + "/fake-slurm/9.running");
+  Result r = run_mmusim(sweep + " --poll-seconds 0.05", "", env);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("Slurm job 9 of this folder is still queued or running") != std::string::npos);
+  CHECK(slurp(test_dir() + "/sw/slurm/runs.tsv") == runs_tsv);
+  REQUIRE(task(1) == 0);
+  std::filesystem::remove(test_dir() + "/fake-slurm/9.running");
+  r = run_mmusim(sweep + " --poll-seconds 0.05", "", env);
   REQUIRE(r.code == 0);
   CHECK(r.out == "2 runs (2 already done, 0 failed); wrote sw/sweep.csv\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/last-id"));  // nothing submitted
