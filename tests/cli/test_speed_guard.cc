@@ -55,7 +55,7 @@ double per_record(const std::string& cmd, const std::string& one, const std::str
 TEST_CASE("simulating a real trace in shadow mode costs at most 270 instructions per access (callgrind)",
           "[cli][speed]") {
   // quicksort.lackey as .mtr, once (129,120 records) and twice: the simulation's own cost
-  // (reading .mtr is a copy). Measured: 170 per access.
+  // (reading .mtr is a copy). Measured: 160 per access.
   const std::string dir = test_dir(), q = kSource + "/traces/lackey/quicksort.lackey";
   std::filesystem::create_directories(dir);
   repeat_file(q, dir + "/q2.lackey", 2);
@@ -69,7 +69,7 @@ TEST_CASE("simulating a real trace in shadow mode costs at most 270 instructions
 }
 
 TEST_CASE("reading a lackey trace costs at most 260 instructions per line (callgrind)", "[cli][speed]") {
-  // mmusim parse on quicksort.lackey once and twice (129,145 lines more). Measured: 166 per line.
+  // mmusim parse on quicksort.lackey once and twice (129,145 lines more). Measured: 169 per line.
   const std::string dir = test_dir(), q = kSource + "/traces/lackey/quicksort.lackey";
   std::filesystem::create_directories(dir);
   repeat_file(q, dir + "/q2.lackey", 2);
@@ -81,7 +81,7 @@ TEST_CASE("reading a lackey trace costs at most 260 instructions per line (callg
 
 TEST_CASE("an access under memory pressure costs at most 3650 instructions (callgrind)", "[cli][speed]") {
   // The pressure study (configs/pressure.cfg, kvm.aging = young): its first 50,000 records, then
-  // all 100,000: one access in ten touches a new page, for which the host reclaims. Measured: 2,568
+  // all 100,000: one access in ten touches a new page, for which the host reclaims. Measured: 2,571
   // per access.
   const std::string dir = test_dir(), p = kSource + "/traces/synthetic/pressure.csv";
   std::filesystem::create_directories(dir);
