@@ -53,7 +53,6 @@ std::optional<std::vector<int>> run_engine(const std::string& self, const RunLis
                                            const std::string& out_dir, const std::function<void(std::size_t, int)>& done,
                                            const std::function<void()>& meanwhile) {
   if (o.engine == "slurm") return run_on_slurm(self, list, o, out_dir, done, meanwhile);
-  refuse_if_slurm_job_active(out_dir, std::nullopt);
   std::vector<ChildRun> runs;
   for (std::size_t i = 0; i < list.runs.size(); ++i) runs.push_back({list.args(i), list.log(i)});
   return run_pool(self, runs, o.jobs, done, meanwhile);

@@ -95,15 +95,17 @@ QueueState query_queue(const std::string& id, double retry_seconds, int attempts
   }
 }
 
-// A run's outcome from its folder, as the local engine judges by the exit status: the exit code
-// the task wrote (-1 for 0 without a summary.csv), else 0 with a summary.csv (the task may be
-// writing its exit code), or -1 when the job is over with neither, or nothing yet.
+// A run's outcome from its folder, as the local engine judges by the exit status: a non-zero exit
+// code the task wrote, else 0 with a summary.csv (the task may be writing its exit code), else -1
+// once `final` (an exit code 0 without a summary.csv, or nothing), or nothing yet.
 std::optional<int> outcome(const RunEntry& r, bool final) {
-  const bool summary = exists(r.dir + "/summary.csv");
+  // exit-code first: a task renames summary.csv in before it writes exit-code, so a summary.csv
+  // missing after an exit-code 0 was read is really missing (or not shown yet, on NFS).
   std::ifstream in(r.dir + "/exit-code");
   int code = -1;
-  if (in >> code) return code == 0 && !summary ? -1 : code;
-  if (summary) return 0;
+  const bool has_code = static_cast<bool>(in >> code);
+  if (has_code && code != 0) return code;
+  if (exists(r.dir + "/summary.csv")) return 0;
   if (final) return -1;
   return std::nullopt;
 }

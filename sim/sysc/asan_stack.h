@@ -26,13 +26,12 @@ namespace mmusim {
 // `thread_top`: the address of a local of the thread's entry function (near the top of its stack);
 // `stack_size`: the thread's stack size (SystemC's SC_DEFAULT_STACK_SIZE unless set otherwise).
 #ifdef MMUSIM_ASAN
-// Everything from the stack's bottom up to just under `thread_top` is cleared, this function's own
-// frame included: the unwound frames' redzones may lie anywhere below the catching frame, and the
-// calls the catch block makes next (sc_stop's report) reuse those addresses.
+// Everything from the stack's bottom up to `thread_top` is cleared, this function's own frame
+// included: the unwound frames' redzones may lie anywhere below the catching frame, and the calls
+// the catch block makes next (sc_stop's report) reuse those addresses.
 __attribute__((noinline)) inline void asan_clear_unwound_stack(const char* thread_top, std::size_t stack_size) {
   const char* bottom = thread_top - stack_size + 4096;  // within the stack: the entry frame lies below its top
-  const char* below_top = thread_top - 64;              // the catching frame's own locals stay as they are
-  if (below_top > bottom) __asan_unpoison_memory_region(bottom, static_cast<std::size_t>(below_top - bottom));
+  if (thread_top > bottom) __asan_unpoison_memory_region(bottom, static_cast<std::size_t>(thread_top - bottom));
 }
 #else
 inline void asan_clear_unwound_stack(const char*, std::size_t) {}

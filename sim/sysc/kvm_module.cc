@@ -1,5 +1,6 @@
 #include "sysc/kvm_module.h"
 
+#include "common/errors.h"
 #include "mmu/checker.h"
 #include "stats/summary.h"
 
@@ -31,6 +32,9 @@ void KvmModule::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {
 
 Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) {
   Cr3Load l;
+  // TLB keys hold the context in the bits above the page number (tlb_key): at most kMaxContexts.
+  if (who_.size() >= kMaxContexts && !ctx_of_.count({vm, pid}))
+    throw LimitExceeded("more than " + std::to_string(kMaxContexts) + " processes", "pid");
   auto [it, fresh] = ctx_of_.try_emplace({vm, pid}, static_cast<std::uint32_t>(who_.size()));
   if (fresh) who_.emplace_back(vm, pid);
   l.ctx = it->second;

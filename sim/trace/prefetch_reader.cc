@@ -8,7 +8,8 @@
 
 namespace mmusim {
 
-// How the two threads wait for each other, measured on this project's machine (a 2-vCPU virtual
+// How the two threads, the producer (parsing the trace) and the consumer (the simulation), wait for
+// each other, measured on this project's machine (a 2-vCPU virtual
 // machine; ratios of native runs to parse-only of the same file, interleaved rounds):
 // - Apart: two threads handing batches to each other every few microseconds stay "cache hot"
 //   wherever they run, so once they share a CPU the idle one does not pull either over for tens of
@@ -16,13 +17,13 @@ namespace mmusim {
 //   for their first 100 to 500 batches (a new thread starts on its creator's CPU; a thread woken
 //   on a full ring is often placed on its waker's) and were 10-25% slower: stay_apart.
 // - Eager: a thread that sleeps lets its vCPU go idle, and waking it can take long. The lackey
-//   reader stalls about 135 times per 10M records (each 1 MiB read() of the file, ~150 us);
-//   with the simulating thread sleeping through each stall, 0.71-0.88; spinning up to 1 ms
+//   producer stalls about 135 times per 10M records (each 1 MiB read() of the file, ~150 us);
+//   with the consumer sleeping through each stall, 0.71-0.88; spinning up to 1 ms
 //   (yielding to any thread that wants the CPU), 0.92-0.94, and 2 ms did no better: spin_until.
 // - Calm: but spinning keeps a CPU that another program, or the other thread, may need. With a
 //   busy loop pinned to one of the two CPUs, a CSV trace fell from 0.72-0.73 to 0.48-0.52 when the
-//   simulating thread spun at every wait. So the threads neither spin nor move for a while once
-//   the reading thread has been preempted or a spin ran out (0.79-0.93 with the busy loop; quiet,
+//   consumer spun at every wait. So the threads neither spin nor move for a while once the
+//   producer has been preempted by another program or a spin ran out (0.79-0.93 with the busy loop; quiet,
 //   lackey 0.85-0.93 against 0.75-0.87 without any of this): wait_eagerly.
 namespace {
 // Moves the calling thread off `cpu` once, if it may run elsewhere, and lets it run anywhere it
@@ -41,8 +42,8 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Whether another program preempted this thread since the last call (more involuntary context
-// switches than `seen`, which it updates): its CPU is wanted.
+// Whether this thread was switched out involuntarily since the last call (more involuntary context
+// switches than `seen`, which it updates).
 bool preempted_since_last_call(long& seen) {
   rusage u;
   if (getrusage(RUSAGE_THREAD, &u) != 0) return true;
@@ -74,7 +75,7 @@ PrefetchReader::PrefetchReader(std::unique_ptr<TraceReader> inner, std::size_t b
     : inner_(std::move(inner)), bytes_total_(inner_->bytes_total()), format_(inner_->format()),
       batch_records_(batch_records), ring_(batches) {
   for (Batch& b : ring_) b.recs.resize(batch_records);
-  reader_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
+  consumer_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
   cpu_set_t allowed;
   spin_ = sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 2;  // one CPU: the other thread needs it
   thread_ = std::thread([this] { produce(); });
@@ -102,16 +103,16 @@ void PrefetchReader::calm_down() {
   calm_until_ns_.store(now_ns() + kCalmNs, std::memory_order_relaxed);
 }
 
-// Before each batch: if this thread shares the reader's CPU, it moves off it (at most once every
+// Before each batch: if the producer shares the consumer's CPU, it moves off it (at most once every
 // kMoveEvery batches, in case a loaded machine keeps putting it back).
 void PrefetchReader::stay_apart() {
   if (since_move_ < kMoveEvery) ++since_move_;
-  const int reader = reader_cpu_.load(std::memory_order_relaxed);
-  // While calm the reader does not spin (it sleeps when it waits): sharing its CPU costs little,
+  const int consumer = consumer_cpu_.load(std::memory_order_relaxed);
+  // While calm the consumer does not spin (it sleeps when it waits): sharing its CPU costs little,
   // and the other CPU is wanted elsewhere.
-  if (since_move_ == kMoveEvery && reader >= 0 && now_ns() >= calm_until_ns_.load(std::memory_order_relaxed) &&
-      sched_getcpu() == reader) {
-    leave_cpu(reader);
+  if (since_move_ == kMoveEvery && consumer >= 0 && now_ns() >= calm_until_ns_.load(std::memory_order_relaxed) &&
+      sched_getcpu() == consumer) {
+    leave_cpu(consumer);
     since_move_ = 0;
   }
 }
@@ -119,9 +120,12 @@ void PrefetchReader::stay_apart() {
 void PrefetchReader::produce() {
   long nivcsw = 0;
   for (;;) {
-    if (preempted_since_last_call(nivcsw)) calm_down();
+    // Preempted while it parsed, on another CPU than the consumer's: by another program, whose
+    // CPU this is. (On the consumer's CPU the consumer preempts it; stay_apart is for that.)
+    if (preempted_since_last_call(nivcsw) && sched_getcpu() != consumer_cpu_.load(std::memory_order_relaxed)) calm_down();
     stay_apart();
     wait_eagerly([&] { return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) < ring_.size(); });
+    preempted_since_last_call(nivcsw);  // a sched_yield of the spin that let another thread run counts too: not that
     Batch* b;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -203,7 +207,7 @@ std::size_t PrefetchReader::read(TraceRecord* out, std::size_t n) {
 
 bool PrefetchReader::read_batch(std::vector<TraceRecord>& out, std::size_t n) {
   if (finished_) return out.clear(), false;
-  reader_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
+  consumer_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
   wait_eagerly([&] { return tail_.load(std::memory_order_acquire) > head_.load(std::memory_order_relaxed); });
   Batch* b;
   {

@@ -59,7 +59,7 @@ class PrefetchReader : public TraceReader {
   std::condition_variable filled_, freed_;
   bool stop_ = false;
   std::atomic<std::uint64_t> bytes_done_{0};
-  std::atomic<int> reader_cpu_{-1};  // the CPU the reading (consumer) thread last ran on
+  std::atomic<int> consumer_cpu_{-1};  // the CPU the consumer (the thread calling read_batch) last ran on
   static constexpr unsigned kMoveEvery = 32;  // stay_apart moves the producer at most once per this many batches
   unsigned since_move_ = kMoveEvery;          // producer only: batches since stay_apart last moved it
   std::thread thread_;

@@ -264,12 +264,14 @@ TEST_CASE("a folder whose Slurm job is still queued is not submitted again nor r
   CHECK(r.err == "mmusim: sw: --engine: Slurm job 7 of this folder is still queued or running (squeue -j 7); wait for it "
                  "to end, or scancel 7, then run again\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/last-id"));
-  // Nor run locally: its runs would race with the job's tasks.
+  // Nor run locally: its runs would race with the job's tasks; and the folder is left as it was.
+  std::ofstream(test_dir() + "/sw/sweep.csv") << "the job's\n";
   r = run_mmusim("sweep --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw", "", env);
   CHECK(r.code == 2);
   CHECK(r.err == "mmusim: sw: --engine: Slurm job 7 of this folder is still queued or running (squeue -j 7); wait for it "
                  "to end, or scancel 7, then run again\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/sw/run0_tlb.l1d_entries=32/summary.csv"));
+  CHECK(slurp(test_dir() + "/sw/sweep.csv") == "the job's\n");
   // squeue failing 3 times in a row is retried (still queued: refused as above), 4 times ends it.
   r = run_mmusim(sweep + " --poll-seconds 0.05", "",
                  env + " FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller' FAKE_SLURM_SQUEUE_FAILS=3");

@@ -84,10 +84,11 @@ TEST_CASE("read_batch raises a bad record after the batches before it", "[trace]
   CHECK(got == 256);
 }
 
-TEST_CASE("a reader allowed one CPU reads every record, and the prefetch leaves the CPUs allowed as they were",
+TEST_CASE("a consumer allowed one CPU reads every record, and the producer's moves leave the consumer's CPUs alone",
           "[trace][prefetch]") {
-  // The reading thread moves off the reader's CPU when it shares it, by narrowing its own CPU set
-  // for a moment: with one CPU allowed it stays, and nobody's set is left narrowed.
+  // The producer moves off the consumer's CPU when it shares it, by narrowing its own CPU set (a
+  // thread's, not the process's) for a moment: with one CPU allowed it stays, and the consumer's
+  // set is never changed.
   cpu_set_t before, one;
   REQUIRE(sched_getaffinity(0, sizeof before, &before) == 0);
   CPU_ZERO(&one);
