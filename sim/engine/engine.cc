@@ -24,6 +24,8 @@ void add_engine_options(po::options_description& desc, EngineOptions& o) {
       "cpus-per-task", po::value(&o.cpus_per_task), "slurm: sbatch --cpus-per-task")(
       "max-parallel", po::value(&o.max_parallel), "slurm: at most N runs at once (--array ...%N)")(
       "poll-seconds", po::value(&o.poll_seconds), "slurm: seconds between two squeue polls (default 5)")(
+      "gather-grace-seconds", po::value(&o.gather_grace_seconds),
+      "slurm: seconds a run may take to show its results after the job has left the queue, as on NFS (default 60)")(
       "dry-run", po::bool_switch(&o.dry_run), "slurm: write and print the batch script and run list, do not submit");
 }
 
@@ -31,7 +33,8 @@ void check_engine_options(const EngineOptions& o, const po::variables_map& vm) {
   if (o.engine != "local" && o.engine != "slurm")
     throw InputError("--engine", 0, "", "'" + o.engine + "' is neither local nor slurm");
   if (o.engine == "local") {
-    for (const char* opt : {"partition", "time", "mem", "cpus-per-task", "max-parallel", "poll-seconds", "dry-run"})
+    for (const char* opt :
+         {"partition", "time", "mem", "cpus-per-task", "max-parallel", "poll-seconds", "gather-grace-seconds", "dry-run"})
       if (vm.count(opt) && !vm[opt].defaulted())
         throw InputError(std::string("--") + opt, 0, "", "only with --engine slurm");
     return;
@@ -42,6 +45,8 @@ void check_engine_options(const EngineOptions& o, const po::variables_map& vm) {
   if (vm.count("max-parallel") && o.max_parallel == 0) throw InputError("--max-parallel", 0, "", "must be at least 1");
   if (!(o.poll_seconds > 0 && o.poll_seconds <= 3600))
     throw InputError("--poll-seconds", 0, "", "must be above 0 and at most 3600");
+  if (!(o.gather_grace_seconds >= 0 && o.gather_grace_seconds <= 3600))
+    throw InputError("--gather-grace-seconds", 0, "", "must be at least 0 and at most 3600");
   for (const std::string& s : {o.partition, o.time, o.mem})
     for (char c : s)
       if (c == '\n' || c == '\'' || c == ' ' || c == '\t')

@@ -35,6 +35,9 @@ struct EngineOptions {
   unsigned cpus_per_task = 0, max_parallel = 0;
   bool dry_run = false;
   double poll_seconds = 5;  // seconds between two squeue polls
+  // seconds a run may take to show its results once the job has left the queue (a file another
+  // node wrote shows late on NFS: the client caches a folder's listing for up to 30-60 s)
+  double gather_grace_seconds = 60;
 };
 
 // --engine, the Slurm options and --dry-run.

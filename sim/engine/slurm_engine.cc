@@ -129,15 +129,17 @@ std::vector<int> wait_for(const std::string& id, const RunList& list, const Engi
   const bool tty = isatty(STDERR_FILENO);
   std::vector<std::optional<int>> status(list.runs.size());
   std::string last;
-  // Once the job has left the queue, a run with no outcome yet gets kGracePolls more polls before
-  // it counts as lost: on a shared file system (NFS) a file another node wrote can take seconds to
-  // show here.
-  constexpr int kGracePolls = 2;
-  int grace = 0;
+  // Once the job has left the queue, a run with no outcome yet counts as lost only after
+  // o.gather_grace_seconds more (polled every o.poll_seconds): on a shared file system (NFS) a file
+  // another node wrote can take that long to show here.
+  using Clock = std::chrono::steady_clock;
+  std::optional<Clock::time_point> left;  // when squeue first showed the job gone
   for (bool first = true;; first = false) {
     if (!first) std::this_thread::sleep_for(std::chrono::duration<double>(o.poll_seconds));
     const QueueState q = query_queue(id, o.poll_seconds);
-    const bool final = q.active == 0 && grace == kGracePolls;
+    if (q.active > 0) left.reset();
+    else if (!left) left = Clock::now();
+    const bool final = left && Clock::now() - *left >= std::chrono::duration<double>(o.gather_grace_seconds);
     std::size_t finished = 0, failed = 0;
     for (std::size_t i = 0; i < list.runs.size(); ++i) {
       if (!status[i] && (status[i] = outcome(list.runs[i], final)) && done) done(i, *status[i]);
@@ -156,7 +158,6 @@ std::vector<int> wait_for(const std::string& id, const RunList& list, const Engi
     }
     last = line;
     if (q.active == 0 && (final || finished == list.runs.size())) break;
-    if (q.active == 0) ++grace;
   }
   if (tty) std::fprintf(stderr, "\r\033[K");
   std::vector<int> codes;

@@ -179,7 +179,7 @@ TEST_CASE("slurm sweep: failed and lost tasks are listed, a resubmission runs on
   // listwalk touches 1,096 pages: a 2 MiB native host cannot hold them (exit 2), 8 MiB can.
   const std::string sweep = "sweep --trace " + kSource + "/traces/lackey/listwalk.lackey --vary host.mem_mb=2,8 "
                             "--vary tlb.l1d_entries=32,64";
-  const std::string slurm = sweep + " --engine slurm --poll-seconds 0.05 --out sw";
+  const std::string slurm = sweep + " --engine slurm --poll-seconds 0.05 --gather-grace-seconds 0.2 --out sw";
   // Task 3 (8 MiB, 64 entries) is lost: no summary, no exit code.
   Result r = run_mmusim(slurm, "", fake_slurm("FAKE_SLURM_LOSE=3"));
   REQUIRE(r.code == 0);
@@ -208,18 +208,23 @@ TEST_CASE("slurm sweep: failed and lost tasks are listed, a resubmission runs on
   CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
 }
 
-TEST_CASE("slurm sweep: a result that shows a poll after the job left the queue (NFS) is not lost", "[cli][slurm]") {
-  // The fake squeue shows run1's summary.csv and exit-code only at its second poll after the job
-  // ended: the gather waits two polls before it counts a run without them as lost.
+TEST_CASE("slurm sweep: a result that shows after the job left the queue (NFS) is not lost", "[cli][slurm]") {
+  // The fake squeue shows run1's summary.csv and exit-code only at its fifth poll after the job
+  // ended, 0.2 s later: within --gather-grace-seconds 5 the run is found; with 0.1 it is lost.
   std::filesystem::remove_all(test_dir() + "/sw");
   const std::string sweep = "sweep --trace " + kSmall + " --vary tlb.l1d_entries=32,64";
-  const Result r = run_mmusim(sweep + " --engine slurm --poll-seconds 0.05 --out sw", "",
-                              fake_slurm("FAKE_SLURM_NFS_LATE=1"));
+  Result r = run_mmusim(sweep + " --engine slurm --poll-seconds 0.05 --gather-grace-seconds 5 --out sw", "",
+                        fake_slurm("FAKE_SLURM_NFS_LATE=1 FAKE_SLURM_NFS_LATE_POLLS=5"));
   CHECK(r.code == 0);
   CHECK(r.out == "2 runs (0 already done, 0 failed); wrote sw/sweep.csv\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/late"));  // the files did show late
   REQUIRE(run_mmusim(sweep + " --out local").code == 0);
   CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
+  std::filesystem::remove_all(test_dir() + "/sw");
+  r = run_mmusim(sweep + " --engine slurm --poll-seconds 0.05 --gather-grace-seconds 0.1 --out sw", "",
+                 fake_slurm("FAKE_SLURM_NFS_LATE=1 FAKE_SLURM_NFS_LATE_POLLS=5"));
+  CHECK(r.code == 0);
+  CHECK(r.out == "2 runs (0 already done, 1 failed); wrote sw/sweep.csv\n");
 }
 
 TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission runs only the lost policy",
@@ -227,7 +232,8 @@ TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission 
   std::filesystem::remove_all(test_dir() + "/cs");
   const std::string compare = "compare --policies notifier,young --trace " + kSource +
                               "/traces/synthetic/hotcold-small.csv --set host.mem_mb=2";
-  Result r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm("FAKE_SLURM_LOSE=1"));
+  Result r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --gather-grace-seconds 0.2 --out cs", "",
+                        fake_slurm("FAKE_SLURM_LOSE=1"));
   REQUIRE(r.code == 0);
   CHECK(r.out.find("young           failed (exit -1): \n") != std::string::npos);
   r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm());
