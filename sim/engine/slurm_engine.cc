@@ -79,18 +79,20 @@ std::string output_pattern_literal(const std::string& path) {
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 // What the queue says of job `id`; an id Slurm has forgotten has left the queue. squeue fails
-// while the controller is unreachable (a restart, a failover, a busy controller timing out): a
-// failure is retried kSqueueAttempts - 1 times, `retry_seconds` apart, before it ends the wait.
+// while the controller is unreachable for a moment (a restart, a busy controller timing out): a
+// failure is retried attempts - 1 times, `retry_seconds` apart; then the error ends with `then`
+// (by default: the job goes on, run again to gather it).
 constexpr int kSqueueAttempts = 4;
-QueueState query_queue(const std::string& id, double retry_seconds, int attempts = kSqueueAttempts) {
+QueueState query_queue(const std::string& id, double retry_seconds, int attempts = kSqueueAttempts,
+                       std::string then = "") {
+  if (then.empty()) then = "Slurm job " + id + " goes on: run the same command again to gather its runs when it ends";
   for (int attempt = 1;; ++attempt) {
     const Captured c = capture("squeue -h -j " + id + " -o '%T %r'");
     if (c.code == 0) return parse_squeue_states(c.out);
     if (c.out.find("Invalid job id") != std::string::npos) return {};
     if (attempt == attempts)
       throw InputError("squeue", 0, "", "failed " + std::to_string(attempts) + " times in a row (exit " +
-                                            std::to_string(c.code) + "): " + one_line(c.out) + "; Slurm job " + id +
-                                            " goes on: run the same command again to gather its runs when it ends");
+                                            std::to_string(c.code) + "): " + one_line(c.out) + "; " + then);
     std::this_thread::sleep_for(std::chrono::duration<double>(retry_seconds));
   }
 }
@@ -181,7 +183,9 @@ void refuse_if_slurm_job_active(const std::string& out_dir, std::optional<double
   if (!(std::ifstream(out_dir + "/slurm/job-id") >> job) || !on_path("squeue")) return;
   QueueState q;
   if (retry_seconds) {
-    q = query_queue(job, *retry_seconds);
+    q = query_queue(job, *retry_seconds, kSqueueAttempts,
+                    "cannot tell whether Slurm job " + job + " of this folder still runs: run the same command again when "
+                    "squeue answers");
   } else {
     try {
       q = query_queue(job, 0, 1);

@@ -287,8 +287,15 @@ TEST_CASE("a folder whose Slurm job is still queued is not submitted again nor r
   std::filesystem::remove(test_dir() + "/fake-slurm/squeue-calls");
   r = run_mmusim(sweep + " --poll-seconds 0.05", "", env + " FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller'");
   CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: squeue: failed 4 times in a row (exit 1): squeue: error: Unable to contact slurm controller; cannot "
+                 "tell whether Slurm job 7 of this folder still runs: run the same command again when squeue answers\n");
+  // While waiting for a job it submitted, the same: the job goes on.
+  std::filesystem::remove_all(test_dir() + "/sw2");
+  r = run_mmusim("sweep --engine slurm --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw2 --poll-seconds 0.05", "",
+                 fake_slurm("FAKE_SLURM_SQUEUE_FAIL='Unable to contact slurm controller'"));
+  CHECK(r.code == 2);
   CHECK(r.err == "mmusim: squeue: failed 4 times in a row (exit 1): squeue: error: Unable to contact slurm controller; Slurm "
-                 "job 7 goes on: run the same command again to gather its runs when it ends\n");
+                 "job 42 goes on: run the same command again to gather its runs when it ends\n");
   CHECK(slurp(test_dir() + "/fake-slurm/squeue-calls") == "4\n");
   // The local engine asks once, and runs when no controller answers (a folder copied off the cluster).
   std::filesystem::remove(test_dir() + "/fake-slurm/squeue-calls");
