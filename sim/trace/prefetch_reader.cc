@@ -9,8 +9,8 @@
 namespace mmusim {
 
 // How the two threads, the producer (parsing the trace) and the consumer (the simulation), wait for
-// each other, measured on this project's machine (a 2-vCPU virtual
-// machine; ratios of native runs to parse-only of the same file, interleaved rounds):
+// each other, measured on this project's machine (a 2-vCPU virtual machine; ratios of native runs
+// to parse-only of the same file, interleaved rounds; bench/README.md, profile 7):
 // - Apart: two threads handing batches to each other every few microseconds stay "cache hot"
 //   wherever they run, so once they share a CPU the idle one does not pull either over for tens of
 //   milliseconds. On a 10M-record lackey trace (2,460 batches) about half of the runs shared a CPU
@@ -18,13 +18,14 @@ namespace mmusim {
 //   on a full ring is often placed on its waker's) and were 10-25% slower: stay_apart.
 // - Eager: a thread that sleeps lets its vCPU go idle, and waking it can take long. The lackey
 //   producer stalls about 135 times per 10M records (each 1 MiB read() of the file, ~150 us);
-//   with the consumer sleeping through each stall, 0.71-0.88; spinning up to 1 ms
-//   (yielding to any thread that wants the CPU), 0.92-0.94, and 2 ms did no better: spin_until.
-// - Calm: but spinning keeps a CPU that another program, or the other thread, may need. With a
-//   busy loop pinned to one of the two CPUs, a CSV trace fell from 0.72-0.73 to 0.48-0.52 when the
-//   consumer spun at every wait. So the threads neither spin nor move for a while once the
-//   producer has been preempted by another program or a spin ran out (0.79-0.93 with the busy loop; quiet,
-//   lackey 0.85-0.93 against 0.75-0.87 without any of this): wait_eagerly.
+//   with the consumer sleeping through each stall, 0.71-0.88; spinning up to 1 ms (yielding to
+//   any thread that wants the CPU), 0.92-0.94, and 2 ms did no better: spin_until. The consumer
+//   spins only when its work is more than half the producer's (time_consumer): a CSV trace's
+//   consumer has time to spare, and spinning only burnt a CPU.
+// - Calm: spinning keeps a CPU that another program, or the other thread, may need. With a busy
+//   loop pinned to one of the two CPUs, a CSV trace fell from 0.72-0.73 to 0.48-0.52 when the
+//   consumer spun at every wait. So the threads neither spin nor move for 5 ms once the producer
+//   was preempted while parsing or a spin ran out: wait_eagerly, calm_down.
 namespace {
 // Moves the calling thread off `cpu` once, if it may run elsewhere, and lets it run anywhere it
 // could before.
@@ -120,9 +121,10 @@ void PrefetchReader::stay_apart() {
 void PrefetchReader::produce() {
   long nivcsw = 0;
   for (;;) {
-    // Preempted while it parsed, on another CPU than the consumer's: by another program, whose
-    // CPU this is. (On the consumer's CPU the consumer preempts it; stay_apart is for that.)
-    if (preempted_since_last_call(nivcsw) && sched_getcpu() != consumer_cpu_.load(std::memory_order_relaxed)) calm_down();
+    // Preempted while it parsed: by another program (or, on its CPU, by the consumer; then too it
+    // stays, as moving it to the other CPU has put it beside a busy program more often than it
+    // helped: with a busy loop pinned to one CPU, a CSV trace's runs fell to 0.52-0.63).
+    if (preempted_since_last_call(nivcsw)) calm_down();
     stay_apart();
     wait_eagerly([&] { return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) < ring_.size(); });
     preempted_since_last_call(nivcsw);  // a sched_yield of the spin that let another thread run counts too: not that
@@ -136,6 +138,7 @@ void PrefetchReader::produce() {
     b->n = 0;
     b->error = nullptr;
     b->recs.resize(batch_records_);  // a buffer read_batch swapped in may have another size
+    const std::int64_t fill_start = now_ns();
     try {
       // Fill the whole batch unless the trace ends: a short read is not the end.
       while (b->n < b->recs.size()) {
@@ -146,6 +149,7 @@ void PrefetchReader::produce() {
     } catch (...) {
       b->error = std::current_exception();
     }
+    producer_fill_ns_.fetch_add(now_ns() - fill_start, std::memory_order_relaxed);
     bytes_done_.store(inner_->bytes_done(), std::memory_order_relaxed);
     const bool last = b->n < b->recs.size() || b->error;
     {
@@ -205,16 +209,35 @@ std::size_t PrefetchReader::read(TraceRecord* out, std::size_t n) {
   return done;
 }
 
+// The consumer spins only while it has little time to spare: when its work on a batch takes less
+// than half the producer's (a CSV trace's parsing is about five times slower than its
+// simulation), a wake-up's delay costs it nothing and spinning would only burn a CPU (measured:
+// CSV runs at 0.94-0.98 of parse-only when spinning, 0.99-1.02 when sleeping). The producer's
+// time, not the consumer's waits, decides: a consumer that sleeps waits longer for its wake-ups.
+void PrefetchReader::time_consumer(std::int64_t work_ns) {
+  constexpr unsigned kWindow = 64;  // batches
+  consumer_work_ns_ += work_ns;
+  if (++consumer_batches_ < kWindow) return;
+  const std::int64_t fill = producer_fill_ns_.load(std::memory_order_relaxed);
+  consumer_spins_ = 2 * consumer_work_ns_ > fill - producer_fill_seen_ns_;
+  producer_fill_seen_ns_ = fill;
+  consumer_work_ns_ = 0, consumer_batches_ = 0;
+}
+
 bool PrefetchReader::read_batch(std::vector<TraceRecord>& out, std::size_t n) {
   if (finished_) return out.clear(), false;
   consumer_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
-  wait_eagerly([&] { return tail_.load(std::memory_order_acquire) > head_.load(std::memory_order_relaxed); });
+  const std::int64_t asked = now_ns();
+  if (consumer_returned_ns_) time_consumer(asked - consumer_returned_ns_);
+  if (consumer_spins_)
+    wait_eagerly([&] { return tail_.load(std::memory_order_acquire) > head_.load(std::memory_order_relaxed); });
   Batch* b;
   {
     std::unique_lock<std::mutex> lock(mu_);
     filled_.wait(lock, [&] { return tail_ > head_; });
     b = &ring_[head_ % ring_.size()];
   }
+  consumer_returned_ns_ = now_ns();
   // A whole batch that ends well is swapped out; anything else (part of a batch already read, an
   // error to raise after its records, the end) goes through read().
   if (pos_ != 0 || b->error || b->n == 0) return TraceReader::read_batch(out, n);

@@ -42,6 +42,7 @@ class PrefetchReader : public TraceReader {
   template <class Ready>
   void wait_eagerly(Ready ready);
   void calm_down();
+  void time_consumer(std::int64_t work_ns);
 
   std::unique_ptr<TraceReader> inner_;
   const std::uint64_t bytes_total_;
@@ -53,6 +54,12 @@ class PrefetchReader : public TraceReader {
   std::atomic<std::size_t> head_{0}, tail_{0};
   bool spin_ = false;  // wait for the other thread by spinning first (when the process may use two CPUs)
   std::atomic<std::int64_t> calm_until_ns_{0};  // no spinning nor moving before this steady_clock time
+  std::atomic<std::int64_t> producer_fill_ns_{0};  // the producer's time filling batches, in all
+  // Consumer only: whether it spins before it waits, and its time working on batches against the
+  // producer's over the last batches (time_consumer).
+  bool consumer_spins_ = true;
+  std::int64_t consumer_returned_ns_ = 0, consumer_work_ns_ = 0, producer_fill_seen_ns_ = 0;
+  unsigned consumer_batches_ = 0;
   std::size_t pos_ = 0;              // next record in the head batch
   bool finished_ = false;            // the consumer saw the end
   std::mutex mu_;
