@@ -127,7 +127,7 @@ void PrefetchReader::produce() {
     if (preempted_since_last_call(nivcsw)) calm_down();
     stay_apart();
     wait_eagerly([&] { return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_acquire) < ring_.size(); });
-    preempted_since_last_call(nivcsw);  // a sched_yield of the spin that let another thread run counts too: not that
+    preempted_since_last_call(nivcsw);  // forgets the spin's switches: a sched_yield to another thread counts as involuntary
     Batch* b;
     {
       std::unique_lock<std::mutex> lock(mu_);
