@@ -14,7 +14,6 @@
 #include "reclaim/bounds.h"
 #include "engine/engine.h"
 #include "engine/request.h"
-#include "engine/slurm_engine.h"
 #include "page_references.h"
 #include "run_pool.h"
 #include "stats/summary.h"
@@ -91,7 +90,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   open_trace(trace, fmt);  // opens it, tells its format, reads a CSV header: bad input stops before any run
   make_dir(out_dir);
   // Before anything in the folder changes: the runs of a Slurm job still queued there read it.
-  refuse_if_slurm_job_active(out_dir, engine.engine == "slurm" ? std::optional<double>(engine.poll_seconds) : std::nullopt);
+  refuse_if_job_still_runs(out_dir, engine);
   // On Slurm a rerun skips the finished policies (a task may be preempted): only in a folder of
   // the same request.
   // The local engine redoes every policy, so the folder becomes this request's whatever it held.

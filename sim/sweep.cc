@@ -12,7 +12,6 @@
 #include "input_error.h"
 #include "engine/engine.h"
 #include "engine/request.h"
-#include "engine/slurm_engine.h"
 #include "run_pool.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
@@ -111,7 +110,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   }
   make_dir(out_dir);
   // Before anything in the folder changes: the runs of a Slurm job still queued there read it.
-  refuse_if_slurm_job_active(out_dir, engine.engine == "slurm" ? std::optional<double>(engine.poll_seconds) : std::nullopt);
+  refuse_if_job_still_runs(out_dir, engine);
   // Resuming is only safe for the same request: the folder remembers what it was made for.
   claim_folder(out_dir, "sweep", run_request(trace, format, config_file, sets) + (skip_bad ? "skip-bad-lines\n" : ""));
   const std::string csv = out_dir + "/sweep.csv";

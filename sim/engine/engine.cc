@@ -54,6 +54,10 @@ void check_engine_options(const EngineOptions& o, const po::variables_map& vm) {
   if (!o.dry_run) check_slurm_commands();
 }
 
+void refuse_if_job_still_runs(const std::string& out_dir, const EngineOptions& o) {
+  refuse_if_slurm_job_active(out_dir, o.engine == "slurm" ? std::optional<double>(o.poll_seconds) : std::nullopt);
+}
+
 std::optional<std::vector<int>> run_engine(const std::string& self, const RunList& list, const EngineOptions& o,
                                            const std::string& out_dir, const std::function<void(std::size_t, int)>& done,
                                            const std::function<void()>& meanwhile) {

@@ -46,7 +46,13 @@ void add_engine_options(boost::program_options::options_description& desc, Engin
 // on PATH (InputError, before any run starts).
 void check_engine_options(const EngineOptions& o, const boost::program_options::variables_map& vm);
 
-// Runs the list; returns each run's exit status (-1: killed, or ended without a result), or
+// Throws InputError if a Slurm job of `out_dir` (its slurm/job-id) is still queued or running:
+// call it before changing anything in the folder, whatever the engine (the job's tasks read it).
+// The slurm engine retries a failing squeue; the local engine asks once and goes on without an
+// answer (refuse_if_slurm_job_active).
+void refuse_if_job_still_runs(const std::string& out_dir, const EngineOptions& o);
+
+// Runs the list (after refuse_if_job_still_runs); returns each run's exit status (-1: killed, or ended without a result), or
 // nothing after a dry run. `done(i, status)` is called as each run ends; `meanwhile` runs in this
 // process once the runs are started (local) or submitted (slurm). `out_dir` holds the Slurm files.
 std::optional<std::vector<int>> run_engine(const std::string& self, const RunList& list, const EngineOptions& o,

@@ -288,7 +288,6 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
   const std::string slurm_dir = out_dir + "/slurm", script = slurm_dir + "/job.sh", runs_file = slurm_dir + "/runs.tsv",
                     job_file = slurm_dir + "/job-id";
   make_dir(slurm_dir);
-  refuse_if_slurm_job_active(out_dir, o.poll_seconds);
   if (list.runs.empty()) {
     if (o.dry_run) {
       std::cout << "nothing to submit: every run has its summary.csv\n";
