@@ -9,7 +9,7 @@
 # The matrix: every bundled trace (traces/synthetic, traces/teaching, traces/lackey) in native mode
 # and in shadow mode under every kvm.aging policy with configs/default.cfg; the pressure traces
 # (pressure, shift, two-vms) under configs/pressure.cfg with every policy and with the invariant
-# checker on; and `compare` of pressure.csv under configs/pressure.cfg. BASE is built once into
+# checker on (pinned runs out of host memory there: its exit code is compared); and `compare` of pressure.csv under configs/pressure.cfg. BASE is built once into
 # build-base/<commit> (kept for the next call). Exit 0: identical; 1: something differs (listed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,15 @@ base_bin=$base_dir/build/sim/mmusim
 policies=$("$new_bin" config --list | awk '$1 == "kvm.aging" { s = $0; sub(/.*\[/, "", s); sub(/\].*/, "", s); gsub(/\|/, " ", s); print s }')
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/same_results.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
+
+# shape TRACE: the settings a bundled trace needs (traces/README.md).
+shape() {
+  case "$(basename "$1")" in
+    two-vms.csv) echo "--set guest.vms=2" ;;
+    multi-vcpu.csv) echo "--set guest.vcpus=2" ;;
+  esac
+}
 
 # run_all BIN DIR: the matrix with BIN, results under DIR.
 run_all() {
@@ -37,15 +45,19 @@ run_all() {
   mkdir -p "$dir"
   for t in traces/synthetic/*.csv traces/teaching/*.csv traces/lackey/*.lackey; do
     name=$(basename "$t")
-    "$bin" run --config configs/default.cfg --trace "$t" --out "$dir/native-$name" >/dev/null 2>&1 || echo "exit $?" >"$dir/native-$name.failed"
+    # shellcheck disable=SC2046
+    set -- $(shape "$t")
+    "$bin" run --config configs/default.cfg --trace "$t" "$@" --out "$dir/native-$name" >/dev/null 2>&1 || echo "exit $?" >"$dir/native-$name.failed"
     for p in $policies; do
-      "$bin" run --config configs/default.cfg --trace "$t" --set sim.mode=shadow --set kvm.aging="$p" \
+      "$bin" run --config configs/default.cfg --trace "$t" --set sim.mode=shadow --set kvm.aging="$p" "$@" \
         --out "$dir/shadow-$p-$name" >/dev/null 2>&1 || echo "exit $?" >"$dir/shadow-$p-$name.failed"
     done
   done
   for t in pressure shift two-vms; do
+    # shellcheck disable=SC2046
+    set -- $(shape "$t.csv")
     for p in $policies; do
-      "$bin" run --config configs/pressure.cfg --trace "traces/synthetic/$t.csv" --set kvm.aging="$p" --set sim.check=true \
+      "$bin" run --config configs/pressure.cfg --trace "traces/synthetic/$t.csv" --set kvm.aging="$p" --set sim.check=true "$@" \
         --out "$dir/pressure-$p-$t" >/dev/null 2>&1 || echo "exit $?" >"$dir/pressure-$p-$t.failed"
     done
   done
