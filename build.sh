@@ -8,8 +8,11 @@ cd "$(dirname "$0")"
 
 # Debian 12 packages the build and the tests need (apt-get only when one is missing); gnuplot-nox
 # draws the plots of bench/plot.sh; python3 runs docs/check_tutorial.py; valgrind counts
-# instructions for the speed guard tests; time measures peak memory in bench/targets.sh.
-packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev catch2 libfccp-dev gnuplot-nox python3 valgrind time)
+# instructions for the speed guard tests and lackey records programs for `mmusim record`; time
+# measures peak memory in bench/targets.sh; zlib1g-dev, liblzma-dev and libzstd-dev read (and zstd
+# writes) compressed traces, whose tests and bench/ also run the gzip, xz and zstd programs.
+packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev catch2 libfccp-dev gnuplot-nox python3
+          valgrind time zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd)
 bash .ci/apt-install.sh "${packages[@]}"
 
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -52,7 +52,7 @@ const char* kUsage =
     "  gen            write a synthetic trace (mmusim gen --help)\n"
     "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
     "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n"
+    "  convert        IN OUT [--format F] [--compress none|zstd]: any trace to the binary .mtr format (.mtr.zst)\n"
     "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n"
     "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
     "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
@@ -218,12 +218,13 @@ std::string self_path(const char* argv0) {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string(argv0);
 }
 
-// mmusim convert IN OUT: any trace to the binary .mtr format.
+// mmusim convert IN OUT: any trace to the binary .mtr format, zstd-compressed if asked.
 int cmd_convert(const std::vector<std::string>& args) {
-  std::string in, out, format = "auto";
+  std::string in, out, format = "auto", compress = "none";
   po::options_description desc("mmusim convert IN OUT");
-  desc.add_options()("help,h", "this help")("in", po::value(&in), "input trace (CSV, lackey or .mtr)")(
-      "out", po::value(&out), "output .mtr file")("format", po::value(&format), "input format: auto, csv, lackey, mtr");
+  desc.add_options()("help,h", "this help")("in", po::value(&in), "input trace (CSV, lackey or .mtr; gzip, xz or zstd compressed or not)")(
+      "out", po::value(&out), "output .mtr file (.mtr.zst with --compress zstd)")("format", po::value(&format), "input format: auto, csv, lackey, mtr")(
+      "compress", po::value(&compress), "none (default) or zstd: the output compressed by zstd, which every command reads");
   po::positional_options_description pos;
   pos.add("in", 1).add("out", 1);
   po::variables_map vm;
@@ -233,9 +234,10 @@ int cmd_convert(const std::vector<std::string>& args) {
     std::cout << desc;
     return 0;
   }
-  if (in.empty() || out.empty()) throw InputError("", 0, "convert", "usage: mmusim convert IN OUT [--format F]");
+  if (in.empty() || out.empty()) throw InputError("", 0, "convert", "usage: mmusim convert IN OUT [--format F] [--compress none|zstd]");
+  if (compress != "none" && compress != "zstd") throw InputError("--compress", 0, "", "'" + compress + "' is not none or zstd");
   auto reader = open_trace(in, parse_trace_format(format, "--format"));
-  MtrWriter writer(out + ".tmp");
+  MtrWriter writer(out + ".tmp", compress == "zstd" ? Compression::Zstd : Compression::None);
   try {
     std::vector<TraceRecord> buf(4096);
     while (std::size_t n = reader->read(buf.data(), buf.size()))

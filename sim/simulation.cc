@@ -98,9 +98,10 @@ class Top : public sc_core::sc_module {
     reader->set_skip_bad(req.skip_bad_lines);
     // Text is parsed on a second thread, ahead of the simulation; binary .mtr records decode at
     // hundreds of millions a second, cheaper than handing batches between threads, so they are
-    // read in place and a run takes one core (compare and sweep -j N then use N cores, not 1.1 N).
+    // read in place and a run takes one core (compare and sweep -j N then use N cores, not 1.1 N),
+    // unless the file is compressed: decompressing is work for the second thread.
     std::unique_ptr<TraceReader> source = std::move(reader);
-    if (source->format() != TraceFormat::Mtr)
+    if (source->format() != TraceFormat::Mtr || source->compression() != Compression::None)
       source = std::make_unique<PrefetchReader>(std::move(source), TraceSource::kBatchRecords, 16);
     if (explain_) source = explain_->window_reader(std::move(source));
     source_ = std::make_unique<TraceSource>("trace", std::move(source), static_cast<unsigned>(cfg_.guest.vcpus), n,

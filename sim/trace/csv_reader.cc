@@ -84,6 +84,7 @@ class CsvReader final : public TraceReader {
 
   std::size_t read(TraceRecord* out, std::size_t n) override;
   std::uint64_t bytes_done() const override {
+    if (file_->compression() != Compression::None) return file_->raw_done();  // compressed bytes: of bytes_total
     // fccp reads ahead up to 48 MiB and does not tell how far it has parsed: estimate the parse
     // position as what it has pulled from the file minus its 32 MiB read-ahead window. Exact
     // at the end; coarse (about 16 MiB) in between, which is enough for progress output.
@@ -94,6 +95,7 @@ class CsvReader final : public TraceReader {
   }
   std::uint64_t bytes_total() const override { return file_->size(); }
   TraceFormat format() const override { return TraceFormat::Csv; }
+  Compression compression() const override { return file_->compression(); }
 
  private:
   InputError convert(const io::error::base& e) const;

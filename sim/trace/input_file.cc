@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "input_error.h"
+#include "trace/compression.h"
 
 namespace mmusim {
 namespace trace_detail {
@@ -33,24 +34,68 @@ InputFile::InputFile(const std::string& path) : name_(path == "-" ? "<stdin>" : 
 #ifdef POSIX_FADV_SEQUENTIAL
   if (size_ > 0) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+  try {
+    detect(path);
+  } catch (...) {
+    if (own_fd_) ::close(fd_);
+    throw;
+  }
+}
+
+// Reads the magic bytes, and puts a decompressor between the file and its readers if they show one.
+void InputFile::detect(const std::string& path) {
+  char head[kMagicBytes];
+  std::size_t got = 0;
+  while (got < kMagicBytes) {
+    const std::size_t n = fd_read(head + got, kMagicBytes - got);
+    if (n == 0) break;
+    got += n;
+  }
+  magic_.assign(head, got);
+  compression_ = detect_compression(magic_);
+  const Compression named = compression_of_name(path);
+  if (named != Compression::None && compression_ != named)
+    throw InputError(name_, 0, "", std::string("the name says ") + compression_name(named) +
+                                       " but the file does not start with its magic bytes: not a " +
+                                       compression_name(named) + " file");
+  if (compression_ != Compression::None)
+    decompressor_ = make_decompressor(compression_, [this](char* dst, std::size_t n) { return fd_read(dst, n); }, name_);
 }
 
 InputFile::~InputFile() {
   if (own_fd_ && fd_ >= 0) ::close(fd_);
 }
 
-std::size_t InputFile::raw_read(char* dst, std::size_t n) {
-  if (at_eof_ || n == 0) return 0;
+// The file's own bytes: first the magic bytes detect() read, then the rest; 0 at the end.
+std::size_t InputFile::fd_read(char* dst, std::size_t n) {
+  if (!magic_.empty()) {
+    const std::size_t k = std::min(n, magic_.size());
+    std::memcpy(dst, magic_.data(), k);
+    magic_.erase(0, k);
+    return k;
+  }
+  if (fd_eof_ || n == 0) return 0;
   for (;;) {
     ssize_t got = ::read(fd_, dst, n);
-    if (got > 0) return static_cast<std::size_t>(got);
+    if (got > 0) {
+      raw_done_.fetch_add(static_cast<std::uint64_t>(got), std::memory_order_relaxed);
+      return static_cast<std::size_t>(got);
+    }
     if (got == 0) {
-      at_eof_ = true;
+      fd_eof_ = true;
       return 0;
     }
     if (errno == EINTR) continue;
     throw InputError(name_, 0, "", std::string("cannot read trace: ") + std::strerror(errno));
   }
+}
+
+// What the readers read: the file's bytes, decompressed if it is compressed.
+std::size_t InputFile::raw_read(char* dst, std::size_t n) {
+  if (at_eof_ || n == 0) return 0;
+  const std::size_t got = decompressor_ ? decompressor_->read(dst, n) : fd_read(dst, n);
+  if (got == 0) at_eof_ = true;
+  return got;
 }
 
 const std::string& InputFile::peek(std::size_t want) {

@@ -52,11 +52,13 @@ class LackeyReader final : public TraceReader {
 
   std::size_t read(TraceRecord* out, std::size_t n) override;
   std::uint64_t bytes_done() const override {
+    if (file_->compression() != Compression::None) return file_->raw_done();  // compressed bytes: of bytes_total
     std::uint64_t d = base_ + static_cast<std::uint64_t>(pos_ - buf_.get());
     return file_->size() ? std::min(d, file_->size()) : d;
   }
   std::uint64_t bytes_total() const override { return file_->size(); }
   TraceFormat format() const override { return TraceFormat::Lackey; }
+  Compression compression() const override { return file_->compression(); }
 
  private:
   static constexpr std::size_t kBlock = kLackeyBlockBytes;

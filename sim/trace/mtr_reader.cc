@@ -53,9 +53,12 @@ class MtrReader : public TraceReader {
     return k;
   }
 
-  std::uint64_t bytes_done() const override { return done_bytes_; }
+  std::uint64_t bytes_done() const override {
+    return file_->compression() != Compression::None ? file_->raw_done() : done_bytes_;  // compressed bytes: of bytes_total
+  }
   std::uint64_t bytes_total() const override { return file_->size(); }
   TraceFormat format() const override { return TraceFormat::Mtr; }
+  Compression compression() const override { return file_->compression(); }
 
  private:
   static constexpr std::size_t kChunk = 1 << 16;  // records per read

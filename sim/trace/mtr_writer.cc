@@ -8,11 +8,22 @@
 
 namespace mmusim {
 
-MtrWriter::MtrWriter(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "wb")), buf_(1 << 20) {
+MtrWriter::MtrWriter(const std::string& path, Compression compression)
+    : path_(path), f_(std::fopen(path.c_str(), "wb")), buf_(1 << 20) {
   if (!f_) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+  if (compression != Compression::None && compression != Compression::Zstd) {
+    std::fclose(f_);
+    f_ = nullptr;
+    throw InputError(path, 0, "", std::string("cannot write ") + compression_name(compression) + " (only zstd)");
+  }
   unsigned char h[mtr::kHeaderBytes];
   mtr::encode_header(h, 0);
-  if (std::fwrite(h, 1, sizeof h, f_) != sizeof h) throw InputError(path, 0, "", "cannot write the header");
+  if (compression == Compression::Zstd) {
+    ZstdWriter::write_stored_frame(f_, path_, h, sizeof h);
+    zstd_ = std::make_unique<ZstdWriter>(f_, path_);
+  } else if (std::fwrite(h, 1, sizeof h, f_) != sizeof h) {
+    throw InputError(path, 0, "", "cannot write the header");
+  }
 }
 
 MtrWriter::~MtrWriter() {
@@ -34,6 +45,11 @@ void MtrWriter::add(const TraceRecord& r) {
 }
 
 void MtrWriter::flush() {
+  if (zstd_) {
+    zstd_->write(buf_.data(), used_);
+    used_ = 0;
+    return;
+  }
   if (used_ && std::fwrite(buf_.data(), 1, used_, f_) != used_)
     throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
   used_ = 0;
@@ -41,9 +57,10 @@ void MtrWriter::flush() {
 
 void MtrWriter::close() {
   flush();
+  if (zstd_) zstd_->end_frame();
   unsigned char h[mtr::kHeaderBytes];
   mtr::encode_header(h, records_);
-  if (std::fseek(f_, 0, SEEK_SET) != 0 || std::fwrite(h, 1, sizeof h, f_) != sizeof h || std::fclose(f_) != 0) {
+  if (std::fseek(f_, zstd_ ? ZstdWriter::kStoredOffset : 0, SEEK_SET) != 0 || std::fwrite(h, 1, sizeof h, f_) != sizeof h || std::fclose(f_) != 0) {
     f_ = nullptr;
     throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
   }

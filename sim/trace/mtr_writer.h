@@ -1,17 +1,22 @@
-// Writes .mtr files (mtr_format.h): buffered, the record count patched into the header at close.
+// Writes .mtr files (mtr_format.h): buffered, the record count patched into the header at close;
+// zstd-compressed (.mtr.zst) if asked, the header then in a stored frame of its own (zstd_writer.h)
+// so that it can still be patched.
 #pragma once
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "trace/compression.h"
 #include "trace/record.h"
+#include "trace/zstd_writer.h"
 
 namespace mmusim {
 
 class MtrWriter {
  public:
-  // Throws InputError naming `path` if it cannot be created.
-  explicit MtrWriter(const std::string& path);
+  // Throws InputError naming `path` if it cannot be created. `compression` is None or Zstd.
+  explicit MtrWriter(const std::string& path, Compression compression = Compression::None);
   ~MtrWriter();
   // A record that the format cannot hold (vm or vcpu above 255, gap of 2^32 or more) throws
   // InputError naming the record number.
@@ -24,6 +29,7 @@ class MtrWriter {
   void flush();
   std::string path_;
   std::FILE* f_;
+  std::unique_ptr<ZstdWriter> zstd_;
   std::vector<unsigned char> buf_;
   std::size_t used_ = 0;
   std::uint64_t records_ = 0;

@@ -74,6 +74,7 @@ bool spin_until(Ready ready) {
 
 PrefetchReader::PrefetchReader(std::unique_ptr<TraceReader> inner, std::size_t batch_records, std::size_t batches)
     : inner_(std::move(inner)), bytes_total_(inner_->bytes_total()), format_(inner_->format()),
+      compression_(inner_->compression()),
       batch_records_(batch_records), ring_(batches) {
   for (Batch& b : ring_) b.recs.resize(batch_records);
   consumer_cpu_.store(sched_getcpu(), std::memory_order_relaxed);

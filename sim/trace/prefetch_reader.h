@@ -29,6 +29,7 @@ class PrefetchReader : public TraceReader {
   std::uint64_t bytes_done() const override { return bytes_done_.load(std::memory_order_relaxed); }
   std::uint64_t bytes_total() const override { return bytes_total_; }
   TraceFormat format() const override { return format_; }
+  Compression compression() const override { return compression_; }
   std::uint64_t skipped() const override { return inner_->skipped(); }
 
  private:
@@ -47,6 +48,7 @@ class PrefetchReader : public TraceReader {
   std::unique_ptr<TraceReader> inner_;
   const std::uint64_t bytes_total_;
   const TraceFormat format_;
+  const Compression compression_;
   const std::size_t batch_records_;
   std::vector<Batch> ring_;
   // consumer reads ring_[head_ % size], producer fills ring_[tail_ % size]; changed under mu_, read

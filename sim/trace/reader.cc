@@ -6,8 +6,12 @@
 //   - one of the first 16 non-empty lines starts with "==", "I  ", " L ", " S " or " M " -> lackey
 //     (lackey's own "==pid==" banner normally comes first; program output may precede it)
 //   - otherwise an InputError asks for --format.
+// A name ending in .champsimtrace (and .gz, .xz, .zst) is ChampSim's format, which has no magic.
+// A compressed file is detected by its own magic bytes first (input_file.h) and looked at
+// decompressed.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "input_error.h"
@@ -43,7 +47,8 @@ TraceFormat parse_trace_format(const std::string& s, const std::string& option) 
   if (s == "csv") return TraceFormat::Csv;
   if (s == "lackey") return TraceFormat::Lackey;
   if (s == "mtr") return TraceFormat::Mtr;
-  throw InputError(option, 0, "", "'" + s + "' is not a trace format (auto, csv, lackey or mtr)");
+  if (s == "champsim") return TraceFormat::Champsim;
+  throw InputError(option, 0, "", "'" + s + "' is not a trace format (auto, csv, lackey, mtr or champsim)");
 }
 
 const char* trace_format_name(TraceFormat f) {
@@ -52,6 +57,7 @@ const char* trace_format_name(TraceFormat f) {
     case TraceFormat::Csv: return "csv";
     case TraceFormat::Lackey: return "lackey";
     case TraceFormat::Mtr: return "mtr";
+    case TraceFormat::Champsim: return "champsim";
   }
   return "?";
 }
@@ -86,6 +92,16 @@ bool is_lackey_line(const std::string& l) {
   return starts("==") || starts("I  ") || starts(" L ") || starts(" S ") || starts(" M ");
 }
 
+// ChampSim's own naming: NAME.champsimtrace, compressed NAME.champsimtrace.xz (or .gz, .zst).
+bool is_champsim_name(std::string path) {
+  for (const char* z : {".gz", ".xz", ".zst"}) {
+    const std::size_t n = std::strlen(z);
+    if (path.size() > n && path.compare(path.size() - n, n, z) == 0) path.resize(path.size() - n);
+  }
+  const std::string c = ".champsimtrace";
+  return path.size() > c.size() && path.compare(path.size() - c.size(), c.size(), c) == 0;
+}
+
 }  // namespace
 
 std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat format) {
@@ -96,6 +112,8 @@ std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat for
                            [](char c) { return is_blank(c) || c == '\n'; });
   if (blank && file->peek_has_all()) throw InputError(file->name(), 0, "", "empty trace file");
 
+  if (format == TraceFormat::Auto && is_champsim_name(path)) format = TraceFormat::Champsim;
+  if (format == TraceFormat::Champsim) return trace_detail::make_champsim_reader(std::move(file));
   if (format == TraceFormat::Auto && head.compare(0, 8, std::string(mtr::kMagic, 8)) == 0) format = TraceFormat::Mtr;
   if (format == TraceFormat::Auto) {
     std::string first;

@@ -7,13 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "trace/compression.h"
 #include "trace/record.h"
 
 namespace mmusim {
 
-enum class TraceFormat { Auto, Csv, Lackey, Mtr };
+enum class TraceFormat { Auto, Csv, Lackey, Mtr, Champsim };
 
-// "auto", "csv", "lackey", "mtr" -> TraceFormat; throws InputError naming `option` otherwise.
+// "auto", "csv", "lackey", "mtr", "champsim" -> TraceFormat; throws InputError naming `option` otherwise.
 TraceFormat parse_trace_format(const std::string& s, const std::string& option);
 const char* trace_format_name(TraceFormat f);
 
@@ -81,6 +82,8 @@ class TraceReader {
   virtual std::uint64_t bytes_done() const = 0;
   virtual std::uint64_t bytes_total() const = 0;
   virtual TraceFormat format() const = 0;
+  // How the file is compressed (its magic bytes tell); the readers see it decompressed.
+  virtual Compression compression() const { return Compression::None; }
 
  protected:
   // A malformed record (or `records` of them, e.g. the missing end of a truncated binary file):
@@ -92,9 +95,11 @@ class TraceReader {
   std::atomic<std::uint64_t> skipped_{0};
 };
 
-// Opens `path`; with TraceFormat::Auto the format is detected from the start of the file (the
-// magic "MMUSIMTR" is .mtr; a header row naming columns `op` and `gva` is CSV; `==`, `I `, ` L`,
-// ` S`, ` M` lines are lackey).
+// Opens `path`, decompressing a gzip, xz or zstd file (told by its magic bytes) as it reads; with
+// TraceFormat::Auto the format is detected from the start of the (decompressed) file (the magic
+// "MMUSIMTR" is .mtr; a header row naming columns `op` and `gva` is CSV; `==`, `I `, ` L`,
+// ` S`, ` M` lines are lackey), or from a name ending in .champsimtrace (then .gz, .xz or .zst
+// may follow): ChampSim's format has no magic.
 // A missing, unreadable or empty file, or one of no known format, throws InputError.
 std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat format);
 

@@ -14,6 +14,8 @@ std::unique_ptr<TraceReader> make_csv_reader(std::unique_ptr<InputFile> file);
 std::unique_ptr<TraceReader> make_lackey_reader(std::unique_ptr<InputFile> file);
 // The binary .mtr format (mtr_format.h, mtr_reader.cc).
 std::unique_ptr<TraceReader> make_mtr_reader(std::unique_ptr<InputFile> file);
+// ChampSim's 64-byte instruction records (champsim_reader.cc).
+std::unique_ptr<TraceReader> make_champsim_reader(std::unique_ptr<InputFile> file);
 
 // Block size the lackey reader reads with; a line longer than this is skipped if it is not a
 // record, and rejected if it is.
