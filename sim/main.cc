@@ -29,6 +29,7 @@
 #include "cli_support.h"
 #include "compare.h"
 #include "explain_command.h"
+#include "record/record_command.h"
 #include "sweep.h"
 #include "textbook.h"
 #include "simulation.h"
@@ -53,6 +54,7 @@ const char* kUsage =
     "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
     "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
     "  convert        IN OUT [--format F] [--compress none|zstd]: any trace to the binary .mtr format (.mtr.zst)\n"
+    "  record         [--out T.mtr.zst] [--slice-records N] -- PROGRAM ARGS...: a trace of a program and its children\n"
     "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n"
     "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
     "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
@@ -266,6 +268,7 @@ int dispatch(int argc, char* argv[]) {
   if (cmd == "compare") return compare_command(self_path(argv[0]), rest);
   if (cmd == "sweep") return sweep_command(self_path(argv[0]), rest);
   if (cmd == "convert") return cmd_convert(rest);
+  if (cmd == "record") return record_command(rest);
   if (cmd == "textbook") return textbook_command(rest);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
