@@ -100,3 +100,19 @@ TEST_CASE("record: no program, a program that cannot start, valgrind missing: on
              "PATH=/nonexistent");
   fails_with("--slice-records 0 -- /bin/true", "--slice-records: must be at least 1");
 }
+
+TEST_CASE("record: a progress line on a terminal, none otherwise", "[cli][record][progress]") {
+  std::filesystem::create_directories(test_dir());
+  // `script` gives mmusim a terminal; /bin/true under valgrind takes over a second, progress is
+  // redrawn every 500 ms.
+  const std::string cmd = "cd '" + test_dir() + "' && script -qec \"" + std::string(MMUSIM_BIN) +
+                          " record --out tty.mtr.zst -- /bin/true\" /dev/null > tty.txt";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string tty = slurp(test_dir() + "/tty.txt");
+  CHECK(tty.find("\rrecording: ") != std::string::npos);  // "\rrecording: 93417 records of 1 processes (1 running)"
+  CHECK(tty.find(" records of 1 processes (1 running)") != std::string::npos);
+  CHECK(tty.find("/bin/true exited with status 0") != std::string::npos);
+  const Result plain = run_mmusim("record --out plain.mtr.zst -- /bin/true");
+  REQUIRE(plain.code == 0);
+  CHECK(plain.err.empty());
+}
