@@ -67,8 +67,8 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   bool quiet = false, skip_bad = false;
   po::options_description desc("mmusim run");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
-      "trace,t", po::value(&trace), "trace file (CSV, valgrind lackey or .mtr)")(
-      "format", po::value(&format), "trace format: auto (default), csv, lackey, mtr")(
+      "trace,t", po::value(&trace), "trace file (CSV, valgrind lackey, .mtr or ChampSim; gzip, xz or zstd compressed or not)")(
+      "format", po::value(&format), "trace format: auto (default), csv, lackey, mtr, champsim")(
       "set", po::value(&sets)->composing(), "override a key: --set tlb.l1d_entries=32 (repeatable)")(
       "out,o", po::value(&out_dir), "output directory (default ./out)")("quiet,q", po::bool_switch(&quiet),
                                                                        "no table on stdout")(
@@ -194,7 +194,7 @@ int cmd_parse(const std::vector<std::string>& args) {
   std::string trace, format = "auto";
   po::options_description desc("mmusim parse");
   desc.add_options()("help,h", "this help")("trace,t", po::value(&trace), "trace file")(
-      "format", po::value(&format), "auto, csv, lackey");
+      "format", po::value(&format), "auto, csv, lackey, mtr, champsim");
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
