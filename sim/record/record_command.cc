@@ -143,6 +143,10 @@ void Recorder::discover() {
 
 constexpr auto kBlocked = std::chrono::milliseconds(20);  // kBlockedMs above
 
+// Ctrl-C or a kill: the recording stops, and the unfinished trace is removed.
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void on_stop_signal(int) { g_stop = 1; }
+
 int Recorder::run(MtrWriter& out, std::uint64_t slice) {
   std::vector<TraceRecord> buf(static_cast<std::size_t>(std::min<std::uint64_t>(slice, 1 << 16)));
   const bool tty = ::isatty(2);
@@ -151,6 +155,7 @@ int Recorder::run(MtrWriter& out, std::uint64_t slice) {
   std::uint64_t in_slice = 0;
   auto idle_since = std::chrono::steady_clock::time_point::max();  // the current process has written nothing new since
   for (;;) {
+    if (g_stop) throw InputError("", 0, "record", "interrupted: no trace written");
     discover();
     if (!child_done_) {
       const pid_t w = ::waitpid(child_, &status_, WNOHANG);
@@ -275,6 +280,8 @@ int record_command(const std::vector<std::string>& args) {
     const int err = ::posix_spawn(&child, valgrind.c_str(), nullptr, nullptr, argv.data(), environ);
     if (err != 0) throw InputError("", 0, "record", "cannot run " + valgrind + ": " + std::strerror(err));
     rec = std::make_unique<Recorder>(dir.path, child, inotify);
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
     try {
       status = rec->run(writer, slice);
     } catch (...) {
