@@ -116,3 +116,16 @@ TEST_CASE("record: a progress line on a terminal, none otherwise", "[cli][record
   REQUIRE(plain.code == 0);
   CHECK(plain.err.empty());
 }
+
+TEST_CASE("record: interrupted, it kills valgrind, says so and leaves no trace", "[cli][record][bad-input]") {
+  std::filesystem::create_directories(test_dir());
+  // The program runs for many seconds under valgrind; SIGINT comes 2 s after the start.
+  const std::string cmd = "cd '" + test_dir() + "' && { " + std::string(MMUSIM_BIN) +
+                          " record --out i.mtr.zst -- sh -c 'seq 1 1000000 | wc -l' >out.txt 2>err.txt & p=$!; sleep 2; "
+                          "kill -INT $p; wait $p; echo $? > code.txt; }";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK(slurp(test_dir() + "/code.txt") == "2\n");
+  CHECK(slurp(test_dir() + "/err.txt") == "mmusim: record: interrupted: no trace written\n");
+  CHECK_FALSE(fs::exists(test_dir() + "/i.mtr.zst"));
+  CHECK_FALSE(fs::exists(test_dir() + "/i.mtr.zst.tmp"));
+}
