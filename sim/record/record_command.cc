@@ -57,8 +57,7 @@ std::string find_program(const std::string& prog, std::string& why) {
   };
   if (prog.find('/') != std::string::npos) return executable(prog) ? prog : "";
   const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  why = "not found in PATH";
+  const std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
   for (std::size_t i = 0; i <= dirs.size();) {
     std::size_t j = dirs.find(':', i);
     if (j == std::string::npos) j = dirs.size();
