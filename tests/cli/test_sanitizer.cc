@@ -33,8 +33,11 @@ TEST_CASE("sanitizer: at exit LeakSanitizer scans the main thread's own stack", 
   std::filesystem::create_directories(test_dir());
   for (const auto& e : std::filesystem::directory_iterator(test_dir())) std::filesystem::remove_all(e.path());
   REQUIRE(run_mmusim("convert " + kSource + "/traces/synthetic/multi-vcpu.csv two.mtr").code == 0);
-  const std::string env = "ASAN_OPTIONS=detect_stack_use_after_return=0:log_path=" + test_dir() +
-                          "/lsan LSAN_OPTIONS=verbosity=1:log_threads=1";
+  // log_path is a flag all three sanitizers share, and the last of ASAN_OPTIONS and UBSAN_OPTIONS
+  // read wins: both name the test's folder (.ci/hardening.sh sets its own in both).
+  const std::string logs = "log_path=" + test_dir() + "/lsan";
+  const std::string env = "ASAN_OPTIONS=detect_stack_use_after_return=0:" + logs + " UBSAN_OPTIONS=print_stacktrace=1:" +
+                          logs + " LSAN_OPTIONS=verbosity=1:log_threads=1";
   // A native run on one vCPU, a shadow run on two from an .mtr trace, and a run stopped by bad input
   // (a record of a vCPU the machine does not have: the vCPU's thread throws).
   const std::vector<std::string> runs = {
