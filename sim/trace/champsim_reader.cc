@@ -104,10 +104,15 @@ class ChampsimReader final : public TraceReader {
       return false;
     }
     std::size_t got = 0;
-    while (got < buf_.size()) {
-      const std::size_t r = file_->read(reinterpret_cast<char*>(buf_.data()) + got, buf_.size() - got);
-      if (r == 0) break;
-      got += r;
+    try {
+      while (got < buf_.size()) {
+        const std::size_t r = file_->read(reinterpret_cast<char*>(buf_.data()) + got, buf_.size() - got);
+        if (r == 0) break;
+        got += r;
+      }
+    } catch (const InputError& e) {  // a broken compressed stream: name the record it cuts
+      if (e.line() != 0) throw;
+      throw at_record(e, file_->delivered() / kInstrBytes + 1);
     }
     const std::size_t whole = got / kInstrBytes * kInstrBytes;
     pos_ = 0, len_ = whole;

@@ -117,9 +117,12 @@ std::size_t InputFile::read(char* dst, std::size_t n) {
       std::string().swap(peeked_);
       peek_pos_ = 0;
     }
+    delivered_ += k;
     return k;
   }
-  return raw_read(dst, n);
+  const std::size_t got = raw_read(dst, n);
+  delivered_ += got;
+  return got;
 }
 
 }  // namespace trace_detail

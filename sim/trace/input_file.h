@@ -30,6 +30,9 @@ class InputFile {
   // compressed size.
   std::uint64_t size() const { return size_; }
   Compression compression() const { return compression_; }
+  // Bytes read() has returned so far (decompressed bytes, for a compressed file): where in the
+  // trace a broken compressed stream ends it.
+  std::uint64_t delivered() const { return delivered_; }
   // Bytes of the file itself (compressed bytes, for a compressed file) read so far; any thread.
   std::uint64_t raw_done() const { return raw_done_.load(std::memory_order_relaxed); }
 
@@ -52,6 +55,7 @@ class InputFile {
   Compression compression_ = Compression::None;
   std::string magic_;  // the first bytes of the file, read to detect the compression, not yet passed on
   std::atomic<std::uint64_t> raw_done_{0};
+  std::uint64_t delivered_ = 0;
 
   std::string name_;
   int fd_ = -1;

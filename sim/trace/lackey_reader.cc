@@ -65,6 +65,15 @@ class LackeyReader final : public TraceReader {
   static constexpr std::size_t kPad = 16;
 
   bool refill();
+  // file_->read; a broken compressed stream is the error of the line it cuts.
+  std::size_t read_file(char* dst, std::size_t n) {
+    try {
+      return file_->read(dst, n);
+    } catch (const InputError& e) {
+      if (e.line() != 0) throw;
+      throw at_record(e, line_ + 1);
+    }
+  }
   [[noreturn]] void fail(std::uint64_t line, const char* line_begin, const char* key, const std::string& what);
 
   std::unique_ptr<InputFile> file_;
@@ -103,7 +112,7 @@ bool LackeyReader::refill() {
     }
     char* scan_from = end_;
     while (!eof_ && end_ < buf + kBlock) {
-      std::size_t got = file_->read(end_, static_cast<std::size_t>(buf + kBlock - end_));
+      std::size_t got = read_file(end_, static_cast<std::size_t>(buf + kBlock - end_));
       if (got == 0) {
         eof_ = true;
         break;
@@ -136,7 +145,7 @@ bool LackeyReader::refill() {
     for (;;) {
       base_ += static_cast<std::uint64_t>(end_ - buf);
       pos_ = end_ = buf;
-      std::size_t got = file_->read(buf, kBlock);
+      std::size_t got = read_file(buf, kBlock);
       if (got == 0) {
         eof_ = true;
         ++line_;

@@ -94,10 +94,15 @@ class MtrReader : public TraceReader {
 
   std::size_t fill(unsigned char* dst, std::size_t bytes) {
     std::size_t got = 0;
-    while (got < bytes) {
-      const std::size_t r = file_->read(reinterpret_cast<char*>(dst) + got, bytes - got);
-      if (r == 0) break;
-      got += r;
+    try {
+      while (got < bytes) {
+        const std::size_t r = file_->read(reinterpret_cast<char*>(dst) + got, bytes - got);
+        if (r == 0) break;
+        got += r;
+      }
+    } catch (const InputError& e) {  // a broken compressed stream: name the record it cuts
+      if (e.line() != 0 || file_->delivered() < mtr::kHeaderBytes) throw;
+      throw at_record(e, (file_->delivered() - mtr::kHeaderBytes) / mtr::kRecordBytes + 1);
     }
     return got;
   }

@@ -2,6 +2,7 @@
 #pragma once
 #include <memory>
 
+#include "input_error.h"
 #include "trace/input_file.h"
 #include "trace/reader.h"
 
@@ -16,6 +17,15 @@ std::unique_ptr<TraceReader> make_lackey_reader(std::unique_ptr<InputFile> file)
 std::unique_ptr<TraceReader> make_mtr_reader(std::unique_ptr<InputFile> file);
 // ChampSim's 64-byte instruction records (champsim_reader.cc).
 std::unique_ptr<TraceReader> make_champsim_reader(std::unique_ptr<InputFile> file);
+
+// `e`, an error of the file as a whole (a compressed stream that is corrupt or cut short), as the
+// error of `where` (the line or record the reader was reading when the stream broke).
+inline InputError at_record(const InputError& e, std::uint64_t where) {
+  std::string what = e.what();
+  const std::string prefix = e.file() + ": ";
+  if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
+  return InputError(e.file(), where, e.key(), what);
+}
 
 // Block size the lackey reader reads with; a line longer than this is skipped if it is not a
 // record, and rejected if it is.

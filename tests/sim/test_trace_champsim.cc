@@ -119,6 +119,20 @@ TEST_CASE("champsim: many instructions across the reader's blocks", "[trace][cha
     bytes += record(in);
   }
   CHECK(same(read_all(temp_file("many.champsimtrace", bytes), TraceFormat::Auto, 1000), read_all(temp_file("many.csv", csv))));
+  // Compressed and cut short: the error names the record the stream ends in.
+  const std::string x = xz(bytes);
+  const std::string cut = temp_file("cut.champsimtrace.xz", x.substr(0, x.size() / 2));
+  try {
+    read_all(cut);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    const std::size_t at = msg.rfind("after ");
+    REQUIRE(at != std::string::npos);
+    const std::uint64_t n = std::stoull(msg.substr(at + 6));
+    CHECK(msg == cut + ":" + std::to_string(n / 64 + 1) + ": truncated xz stream: the file ends inside compressed data, after " +
+                     std::to_string(n) + " decompressed bytes");
+  }
 }
 
 TEST_CASE("champsim: a length that is not a multiple of 64 bytes is an error naming the record", "[trace][champsim]") {

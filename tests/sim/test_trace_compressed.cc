@@ -6,6 +6,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "input_error.h"
@@ -176,6 +177,43 @@ TEST_CASE("compressed: a truncated or corrupt stream is an error naming the file
     CHECK_THAT(error_of(temp_file("g.gz", z)), Catch::EndsWith(": the name says gzip but the file does not start with its magic bytes: not a gzip file"));
     CHECK_THAT(error_of(temp_file("g.zst", "")), Catch::EndsWith(": the name says zstd but the file does not start with its magic bytes: not a zstd file"));
   }
+}
+
+TEST_CASE("compressed: a stream cut short names the line or record it cuts", "[trace][compressed]") {
+  // The bytes the message says were decompressed tell which line or record was cut.
+  auto decompressed = [](const std::string& msg) {
+    const std::string key = "after ";
+    const std::size_t at = msg.rfind(key);
+    REQUIRE(at != std::string::npos);
+    return std::stoull(msg.substr(at + key.size()));
+  };
+  const std::string lackey = bytes_of(TEST_DATA_DIR "/sample.lackey");
+  std::string big;
+  while (big.size() < 3000000) big += lackey;  // a few of the reader's 1 MiB blocks
+  const std::string gz = gzip(big);
+  const std::string path = temp_file("cut.lackey.gz", gz.substr(0, gz.size() / 2));
+  const std::string msg = error_of(path);
+  const auto n = decompressed(msg);
+  REQUIRE(n > 1000000);
+  const auto whole_lines = std::count(big.begin(), big.begin() + static_cast<std::ptrdiff_t>(n), '\n');
+  CHECK(msg == path + ":" + std::to_string(whole_lines + 1) + ": truncated gzip stream: the file ends inside compressed data, after " +
+                   std::to_string(n) + " decompressed bytes");
+
+  std::vector<TraceRecord> recs(50000);
+  for (std::size_t i = 0; i < recs.size(); ++i) recs[i].gva = 0x10000 + 4096 * (i % 977) + i % 13;
+  const std::string mtr = temp_file("cut-src.mtr.zst", "");
+  {
+    MtrWriter w(mtr, Compression::Zstd);
+    for (const TraceRecord& r : recs) w.add(r);
+    w.close();
+  }
+  const std::string z = bytes_of(mtr);
+  const std::string cut = temp_file("cut.mtr.zst", z.substr(0, z.size() * 2 / 3));
+  const std::string m2 = error_of(cut);
+  const auto n2 = decompressed(m2);
+  REQUIRE(n2 > 32);
+  CHECK(m2 == cut + ":" + std::to_string((n2 - 32) / 24 + 1) + ": truncated zstd stream: the file ends inside compressed data, after " +
+                  std::to_string(n2) + " decompressed bytes");
 }
 
 TEST_CASE("compressed: the zstd .mtr writer's file decompresses to the plain writer's bytes", "[trace][compressed][mtr]") {
