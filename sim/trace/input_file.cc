@@ -56,8 +56,8 @@ void InputFile::detect(const std::string& path) {
   const Compression named = compression_of_name(path);
   if (named != Compression::None && compression_ != named)
     throw InputError(name_, 0, "", std::string("the name says ") + compression_name(named) +
-                                       " but the file does not start with its magic bytes: not a " +
-                                       compression_name(named) + " file");
+                                       " but the file does not start with its magic bytes: not " +
+                                       (named == Compression::Xz ? "an " : "a ") + compression_name(named) + " file");
   if (compression_ != Compression::None)
     decompressor_ = make_decompressor(compression_, [this](char* dst, std::size_t n) { return fd_read(dst, n); }, name_);
 }
@@ -91,7 +91,7 @@ std::size_t InputFile::fd_read(char* dst, std::size_t n) {
 }
 
 // What the readers read: the file's bytes, decompressed if it is compressed.
-std::size_t InputFile::raw_read(char* dst, std::size_t n) {
+std::size_t InputFile::decoded_read(char* dst, std::size_t n) {
   if (at_eof_ || n == 0) return 0;
   const std::size_t got = decompressor_ ? decompressor_->read(dst, n) : fd_read(dst, n);
   if (got == 0) at_eof_ = true;
@@ -102,7 +102,7 @@ const std::string& InputFile::peek(std::size_t want) {
   while (peeked_.size() < want && !at_eof_) {
     std::size_t old = peeked_.size();
     peeked_.resize(want);
-    std::size_t got = raw_read(&peeked_[old], want - old);
+    std::size_t got = decoded_read(&peeked_[old], want - old);
     peeked_.resize(old + got);
   }
   return peeked_;
@@ -120,7 +120,7 @@ std::size_t InputFile::read(char* dst, std::size_t n) {
     delivered_ += k;
     return k;
   }
-  const std::size_t got = raw_read(dst, n);
+  const std::size_t got = decoded_read(dst, n);
   delivered_ += got;
   return got;
 }

@@ -47,8 +47,8 @@ class InputFile {
   std::size_t read(char* dst, std::size_t n);
 
  private:
-  std::size_t raw_read(char* dst, std::size_t n);
-  std::size_t fd_read(char* dst, std::size_t n);
+  std::size_t decoded_read(char* dst, std::size_t n);  // the bytes the readers see: decompressed if need be
+  std::size_t fd_read(char* dst, std::size_t n);       // the file's own bytes
   void detect(const std::string& path);
 
   std::unique_ptr<trace_detail::Decompressor> decompressor_;

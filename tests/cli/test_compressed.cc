@@ -96,7 +96,7 @@ TEST_CASE("a damaged compressed or ChampSim file: one line naming it, exit 2, no
     CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
   };
   write_test_file("garbage.xz", "this is not xz\n");
-  fails_with("--trace garbage.xz", "garbage.xz: the name says xz but the file does not start with its magic bytes: not a xz file");
+  fails_with("--trace garbage.xz", "garbage.xz: the name says xz but the file does not start with its magic bytes: not an xz file");
   sh("gzip -c " + kSource + "/traces/lackey/quicksort.lackey | head -c 30000 > cut.lackey.gz");
   fails_with("--trace cut.lackey.gz",
              // the first 676,936 bytes of quicksort.lackey hold 47,859 whole lines (head -c 676936 | wc -l)

@@ -173,7 +173,7 @@ TEST_CASE("compressed: a truncated or corrupt stream is an error naming the file
   SECTION("a name that claims a compression the bytes do not show") {
     const std::string garbage = "op,gva\nthis is not xz\n";
     CHECK(error_of(temp_file("g.xz", garbage)) ==
-          temp_file("g.xz", garbage) + ": the name says xz but the file does not start with its magic bytes: not a xz file");
+          temp_file("g.xz", garbage) + ": the name says xz but the file does not start with its magic bytes: not an xz file");
     CHECK_THAT(error_of(temp_file("g.gz", z)), Catch::EndsWith(": the name says gzip but the file does not start with its magic bytes: not a gzip file"));
     CHECK_THAT(error_of(temp_file("g.zst", "")), Catch::EndsWith(": the name says zstd but the file does not start with its magic bytes: not a zstd file"));
   }
