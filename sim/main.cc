@@ -224,8 +224,8 @@ std::string self_path(const char* argv0) {
 int cmd_convert(const std::vector<std::string>& args) {
   std::string in, out, format = "auto", compress = "none";
   po::options_description desc("mmusim convert IN OUT");
-  desc.add_options()("help,h", "this help")("in", po::value(&in), "input trace (CSV, lackey or .mtr; gzip, xz or zstd compressed or not)")(
-      "out", po::value(&out), "output .mtr file (.mtr.zst with --compress zstd)")("format", po::value(&format), "input format: auto, csv, lackey, mtr")(
+  desc.add_options()("help,h", "this help")("in", po::value(&in), "input trace (CSV, lackey, .mtr or ChampSim; gzip, xz or zstd compressed or not)")(
+      "out", po::value(&out), "output .mtr file (.mtr.zst with --compress zstd)")("format", po::value(&format), "input format: auto, csv, lackey, mtr, champsim")(
       "compress", po::value(&compress), "none (default) or zstd: the output compressed by zstd, which every command reads");
   po::positional_options_description pos;
   pos.add("in", 1).add("out", 1);
