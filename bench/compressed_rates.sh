@@ -15,6 +15,8 @@
 #                parsing on the reader thread, beside the simulation)
 #   ratio        simulated / serial: the issue asks at least 0.8 for text traces; for .mtr.zst it
 #                asks simulated at least 40 M/s
+#   run CPU s    user + system CPU seconds of that run, both threads (/usr/bin/time): on a loaded
+#                machine the wall-clock rates fall, the CPU time much less
 # Each repetition measures all of them back to back; the row is the repetition of the best ratio.
 # Wall-clock figures: they need two idle cores (bench/README.md).
 set -euo pipefail
@@ -55,9 +57,9 @@ field() { awk -F, -v k="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==k) c=i} NR==2{print
 parse_rate() { "$bin" parse "$@" | awk -F, '$1=="records_per_second"{print $2}'; }
 m() { awk -v r="$1" 'BEGIN{printf "%.1f", r / 1e6}'; }
 
-printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' file bytes accesses "decompress M/s" "parse-only M/s" "serial M/s" \
-  "parse M/s" "simulated M/s" ratio
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' file bytes accesses "decompress M/s" "parse-only M/s" "serial M/s" \
+  "parse M/s" "simulated M/s" ratio "run CPU s"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for spec in "tlbhit.csv.zst tlbhit.csv zstd" "quicksort.lackey.xz quicksort.lackey xz" "tlbhit.mtr.zst tlbhit.mtr zstd" \
             "loop.champsimtrace.xz loop.champsimtrace xz"; do
   read -r file plain tool <<< "$spec"
@@ -68,16 +70,20 @@ for spec in "tlbhit.csv.zst tlbhit.csv zstd" "quicksort.lackey.xz quicksort.lack
     t0=$(now); "$tool" -dc "$work/$file" > /dev/null; t1=$(now)
     parse_plain=$(parse_rate --trace "$work/$plain" "${fmt[@]}")
     parse_comp=$(parse_rate --trace "$work/$file")
-    "$bin" run --config "$root/configs/default.cfg" --set sim.mode=shadow --trace "$work/$file" --out "$work/out" --quiet
+    /usr/bin/time -f %U+%S -o "$work/cpu" "$bin" run --config "$root/configs/default.cfg" --set sim.mode=shadow \
+      --trace "$work/$file" --out "$work/out" --quiet
+    cpu=$(awk -F+ '{printf "%.2f", $1 + $2}' "$work/cpu")
     acc=$(field accesses "$work/out/summary.csv")
     sim=$(field accesses_per_second "$work/out/summary.csv")
     row=$(awk -v a="$acc" -v t0="$t0" -v t1="$t1" -v p="$parse_plain" -v c="$parse_comp" -v s="$sim" \
-      'BEGIN{d = a / (t1 - t0); ser = 1 / (1 / d + 1 / p); printf "%.0f %.0f %.0f %.0f %.0f %.3f", d, p, ser, c, s, s / ser}')
-    if [ -z "$best" ] || awk -v a="${row##* }" -v b="${best##* }" 'BEGIN{exit !(a > b)}'; then best=$row; fi
+      'BEGIN{d = a / (t1 - t0); ser = 1 / (1 / d + 1 / p); printf "%.0f %.0f %.0f %.0f %.0f %.3f", d, p, ser, c, s, s / ser}')" $cpu"
+    if [ -z "$best" ] || awk -v a="$(cut -d' ' -f6 <<< "$row")" -v b="$(cut -d' ' -f6 <<< "$best")" 'BEGIN{exit !(a > b)}'; then
+      best=$row
+    fi
   done
-  read -r dec parse_plain serial parse_comp sim ratio <<< "$best"
-  printf '| `%s` | %s | %s | %s | %s | %s | %s | %s | %.2f |\n' "$file" "$(stat -c %s "$work/$file")" "$acc" "$(m "$dec")" \
-    "$(m "$parse_plain")" "$(m "$serial")" "$(m "$parse_comp")" "$(m "$sim")" "$ratio"
+  read -r dec parse_plain serial parse_comp sim ratio cpu <<< "$best"
+  printf '| `%s` | %s | %s | %s | %s | %s | %s | %s | %.2f | %s |\n' "$file" "$(stat -c %s "$work/$file")" "$acc" "$(m "$dec")" \
+    "$(m "$parse_plain")" "$(m "$serial")" "$(m "$parse_comp")" "$(m "$sim")" "$ratio" "$cpu"
 done
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
