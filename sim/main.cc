@@ -35,6 +35,9 @@
 #include "trace/generator.h"
 #include "trace/mtr_writer.h"
 #include "vcd_cli.h"
+#include "os/folder_lock.h"
+#include "os/interrupt.h"
+#include "os/safe_file.h"
 
 namespace po = boost::program_options;
 using namespace mmusim;
@@ -80,13 +83,10 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     config_file = kSourceDir + "/configs/default.cfg";
     trace = kSourceDir + "/traces/lackey/quicksort.lackey";
   }
-  make_dir(out_dir);
-  const std::string summary = out_dir + "/summary.csv";
-  std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
-  std::remove((out_dir + "/timeline.csv").c_str());
+  // Options, config and trace are checked before the previous results are touched.
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   check_csv_text(trace, "--trace");
-  check_vcd_options(vcd);
+  check_vcd_options(vcd, trace);
   const Config cfg = load_config(config_file, sets);
   RunRequest req;
   req.cfg = cfg.values();
@@ -94,6 +94,12 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   req.vcd = vcd;
   req.format = parse_trace_format(format, "--format");
   req.skip_bad_lines = skip_bad;
+  if (is_regular_file(trace)) open_trace(trace, req.format);  // its format and header (stdin and FIFOs: read once)
+  make_dir(out_dir);
+  const FolderLock lock(out_dir, "run");  // one command per folder
+  const std::string summary = out_dir + "/summary.csv";
+  std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
+  std::remove((out_dir + "/timeline.csv").c_str());
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
   std::unique_ptr<TimelineWriter> timeline;
@@ -234,18 +240,17 @@ int cmd_convert(const std::vector<std::string>& args) {
     return 0;
   }
   if (in.empty() || out.empty()) throw InputError("", 0, "convert", "usage: mmusim convert IN OUT [--format F]");
+  // Written under a temporary name beside OUT and renamed: no half-written copy is left behind on
+  // any failure (the temporary file is removed by AtomicFile, or on SIGINT/SIGTERM). An OUT that
+  // is a link, a device (/dev/null), a FIFO or a folder is refused before anything is read.
+  AtomicFile file(out, "convert");
   auto reader = open_trace(in, parse_trace_format(format, "--format"));
-  MtrWriter writer(out + ".tmp");
-  try {
-    std::vector<TraceRecord> buf(4096);
-    while (std::size_t n = reader->read(buf.data(), buf.size()))
-      for (std::size_t i = 0; i < n; ++i) writer.add(buf[i]);
-    writer.close();
-  } catch (...) {  // no half-written copy left behind
-    std::remove((out + ".tmp").c_str());
-    throw;
-  }
-  if (std::rename((out + ".tmp").c_str(), out.c_str()) != 0) throw InputError(out, 0, "", "cannot write");
+  MtrWriter writer(file.file(), out);
+  std::vector<TraceRecord> buf(4096);
+  while (std::size_t n = reader->read(buf.data(), buf.size()))
+    for (std::size_t i = 0; i < n; ++i) writer.add(buf[i]);
+  writer.close();
+  file.commit();
   std::cout << "wrote " << writer.records() << " records to " << out << '\n';
   return 0;
 }
@@ -276,6 +281,8 @@ int dispatch(int argc, char* argv[]) {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
+  // SIGINT, SIGTERM, SIGHUP: child runs stopped and waited for, temporary files removed, exit 128+N.
+  install_interrupt_handlers();
   try {
     return dispatch(argc, argv);
   } catch (const InputError& e) {

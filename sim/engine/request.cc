@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "input_error.h"
+#include "os/safe_file.h"
 
 namespace mmusim {
 
@@ -27,7 +28,9 @@ void claim_folder(const std::string& out_dir, const std::string& kind, const std
 }
 
 void record_request(const std::string& out_dir, const std::string& kind, const std::string& request) {
-  std::ofstream(out_dir + "/" + kind + "-request.txt", std::ios::trunc) << request;
+  AtomicFile file(out_dir + "/" + kind + "-request.txt", "--out");
+  file.out() << request;
+  file.commit();
 }
 
 }  // namespace mmusim

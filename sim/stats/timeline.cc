@@ -9,18 +9,12 @@
 
 namespace mmusim {
 
-TimelineWriter::TimelineWriter(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
-  out_.open(tmp_, std::ios::trunc);
-  if (!out_) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
+TimelineWriter::TimelineWriter(std::string path) : file_(std::move(path), "--out"), out_(file_.out()) {
   out_ << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
           "lru_active_pages,lru_inactive_pages,shadow_pages\n";
 }
 
-TimelineWriter::~TimelineWriter() {
-  if (finished_) return;
-  out_.close();
-  std::remove(tmp_.c_str());
-}
+TimelineWriter::~TimelineWriter() = default;
 
 void TimelineWriter::add(const TimelineRow& r) {
   const RunSummary& s = r.at;
@@ -36,12 +30,6 @@ void TimelineWriter::add(const TimelineRow& r) {
   ++rows_;
 }
 
-void TimelineWriter::finish() {
-  if (!out_.flush()) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
-  out_.close();
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-    throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
-  finished_ = true;
-}
+void TimelineWriter::finish() { file_.commit(); }
 
 }  // namespace mmusim

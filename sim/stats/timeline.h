@@ -1,8 +1,10 @@
 // timeline.csv: the run's figures per interval of simulated time (sim.timeline_interval_cycles),
 // for plots: counters as the change over the interval, sizes as their level at its end.
 #pragma once
-#include <fstream>
+#include <memory>
 #include <string>
+
+#include "os/safe_file.h"
 
 #include "stats/summary.h"
 
@@ -16,12 +18,13 @@ struct TimelineRow {
 // Columns: time_cycles, then per-interval changes of accesses, swap_ins, swap_outs, faults (guest
 // and native page faults), vmexits, kswapd_cycles, pages_scanned, and the levels free_frames,
 // lru_active_pages, lru_inactive_pages, shadow_pages. Written as the run goes, one row at a time,
-// so that memory does not grow with simulated time, and atomically: rows go to PATH.tmp, which
-// finish() renames to PATH (a run that fails leaves no timeline.csv). Throws InputError.
+// so that memory does not grow with simulated time, and atomically: rows go to a temporary file
+// (os/safe_file.h), which finish() renames to PATH (a run that fails leaves no timeline.csv).
+// Throws InputError.
 class TimelineWriter {
  public:
   explicit TimelineWriter(std::string path);
-  ~TimelineWriter();  // removes PATH.tmp unless finished
+  ~TimelineWriter();  // removes the temporary file unless finished
   TimelineWriter(const TimelineWriter&) = delete;
   TimelineWriter& operator=(const TimelineWriter&) = delete;
 
@@ -31,11 +34,10 @@ class TimelineWriter {
   void finish();
 
  private:
-  std::string path_, tmp_;
-  std::ofstream out_;
+  AtomicFile file_;
+  std::ostream& out_;
   RunSummary prev_;
   std::uint64_t rows_ = 0, last_time_ = 0;
-  bool finished_ = false;
 };
 
 }  // namespace mmusim

@@ -10,13 +10,19 @@ namespace mmusim {
 
 MtrWriter::MtrWriter(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "wb")), buf_(1 << 20) {
   if (!f_) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+  write_header();
+}
+
+MtrWriter::MtrWriter(std::FILE* f, const std::string& name) : path_(name), f_(f), owns_(false), buf_(1 << 20) { write_header(); }
+
+void MtrWriter::write_header() {
   unsigned char h[mtr::kHeaderBytes];
   mtr::encode_header(h, 0);
-  if (std::fwrite(h, 1, sizeof h, f_) != sizeof h) throw InputError(path, 0, "", "cannot write the header");
+  if (std::fwrite(h, 1, sizeof h, f_) != sizeof h) throw InputError(path_, 0, "", "cannot write the header");
 }
 
 MtrWriter::~MtrWriter() {
-  if (f_) std::fclose(f_);
+  if (f_ && owns_) std::fclose(f_);
 }
 
 void MtrWriter::add(const TraceRecord& r) {
@@ -43,7 +49,8 @@ void MtrWriter::close() {
   flush();
   unsigned char h[mtr::kHeaderBytes];
   mtr::encode_header(h, records_);
-  if (std::fseek(f_, 0, SEEK_SET) != 0 || std::fwrite(h, 1, sizeof h, f_) != sizeof h || std::fclose(f_) != 0) {
+  if (std::fseek(f_, 0, SEEK_SET) != 0 || std::fwrite(h, 1, sizeof h, f_) != sizeof h ||
+      (owns_ ? std::fclose(f_) : std::fflush(f_)) != 0) {
     f_ = nullptr;
     throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
   }
