@@ -98,6 +98,7 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   make_dir(out_dir);
   const FolderLock lock(out_dir, "run");  // one command per folder
   const std::string summary = out_dir + "/summary.csv";
+  for (const char* f : {"/summary.csv", "/timeline.csv", "/config.cfg"}) refuse_special_file(out_dir + f, "--out");
   std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
   std::remove((out_dir + "/timeline.csv").c_str());
   save_config(out_dir + "/config.cfg", cfg);

@@ -1,11 +1,16 @@
 // Hostile or careless use (issue 22): results folders and files crafted to make mmusim run shell
 // commands, write through links, mix results; interrupted commands; unbounded output.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "cli_util.h"
 
@@ -24,6 +29,14 @@ std::string fake_slurm() {
   return "PATH='" + kSource + "/tests/cli/fake_slurm:/usr/bin:/bin' FAKE_SLURM='" + state + "'";
 }
 
+// Every file under `dir` whose name ends in ".tmp".
+std::vector<std::string> temp_files(const std::string& dir) {
+  std::vector<std::string> v;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().extension() == ".tmp") v.push_back(e.path().string());
+  return v;
+}
+
 }  // namespace
 
 TEST_CASE("a crafted slurm/job-id reaches no shell: it is refused as not a job id", "[cli][hostile]") {
@@ -39,4 +52,161 @@ TEST_CASE("a crafted slurm/job-id reaches no shell: it is refused as not a job i
                    "remove the file if no job of this folder runs\n");
     CHECK_FALSE(fs::exists(test_dir() + "/pwned"));
   }
+}
+
+TEST_CASE("no writes through links: a symlinked config.cfg, summary.csv or log.txt is refused and its target untouched",
+          "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  const std::string victim = write_test_file("victim.txt", "precious\n");
+  fs::create_directories(test_dir() + "/out");
+  for (const char* name : {"config.cfg", "summary.csv", "timeline.csv"}) {
+    INFO(name);
+    fs::remove_all(test_dir() + "/out");
+    fs::create_directories(test_dir() + "/out");
+    fs::create_symlink(victim, test_dir() + "/out/" + name);
+    const Result r = run_mmusim("run -q --trace " + kSmall + " --out out");
+    CHECK(r.code == 2);
+    CHECK(r.err == std::string("mmusim: out/") + name +
+                       ": --out: is a symbolic link; mmusim does not write through links (remove it, or use another folder)\n");
+    CHECK(slurp(victim) == "precious\n");
+    CHECK(temp_files(test_dir() + "/out").empty());
+  }
+  // A run's log in a sweep, and a run folder that is a link.
+  fs::remove_all(test_dir() + "/sw");
+  fs::create_directories(test_dir() + "/sw/run0_tlb.l1d_entries=32");
+  fs::create_symlink(victim, test_dir() + "/sw/run0_tlb.l1d_entries=32/log.txt");
+  Result r = run_mmusim("sweep --trace " + kSmall + " --vary tlb.l1d_entries=32 --out sw");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sw/run0_tlb.l1d_entries=32/log.txt: --out: is a symbolic link; mmusim does not write through "
+                 "links (remove it, or use another folder)\n");
+  CHECK(slurp(victim) == "precious\n");
+  fs::remove_all(test_dir() + "/sw");
+  fs::create_directories(test_dir() + "/sw");
+  fs::create_directories(test_dir() + "/elsewhere");
+  fs::create_directory_symlink(test_dir() + "/elsewhere", test_dir() + "/sw/run0_tlb.l1d_entries=32");
+  r = run_mmusim("sweep --trace " + kSmall + " --vary tlb.l1d_entries=32 --out sw");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sw/run0_tlb.l1d_entries=32: --out: is a symbolic link; mmusim does not write through links (give "
+                 "the folder it names)\n");
+  CHECK(fs::is_empty(test_dir() + "/elsewhere"));
+  // gen onto a link.
+  fs::create_symlink(victim, test_dir() + "/gen.csv");
+  r = run_mmusim("gen --pattern seq --accesses 10 --out gen.csv");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: gen.csv: --out: is a symbolic link; mmusim does not write through links (remove it, or use another "
+                 "folder)\n");
+  CHECK(slurp(victim) == "precious\n");
+}
+
+TEST_CASE("convert refuses an output that is a FIFO or a folder, and leaves no .tmp behind", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir() + "/folder.mtr");
+  REQUIRE(mkfifo((test_dir() + "/fifo.mtr").c_str(), 0600) == 0);
+  Result r = run_mmusim("convert " + kSmall + " fifo.mtr");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: fifo.mtr: convert: exists and is not a regular file (a FIFO); mmusim writes only regular files\n");
+  struct stat st;
+  REQUIRE(lstat((test_dir() + "/fifo.mtr").c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  r = run_mmusim("convert " + kSmall + " folder.mtr");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: folder.mtr: convert: exists and is not a regular file (a folder); mmusim writes only regular files\n");
+  CHECK(fs::is_directory(test_dir() + "/folder.mtr"));
+  // A failure on the way (bad input) leaves nothing either.
+  const std::string bad = write_test_file("bad.csv", "op,gva\nR,0x1000\nW,0xzz\n");
+  r = run_mmusim("convert bad.csv out.mtr");
+  CHECK(r.code == 2);
+  CHECK_FALSE(fs::exists(test_dir() + "/out.mtr"));
+  CHECK(temp_files(test_dir()).empty());
+}
+
+TEST_CASE("a --vcd naming the trace is refused before anything is written", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  const std::string text = slurp(kSmall);
+  write_test_file("t.vcd", text);
+  for (const char* cmd : {"run", "explain"}) {
+    INFO(cmd);
+    const Result r = run_mmusim(std::string(cmd) + " --trace t.vcd --format csv --vcd t.vcd");
+    CHECK(r.code == 2);
+    CHECK(r.err == "mmusim: --vcd: 't.vcd' is the trace; the waveform needs a file of its own\n");
+    CHECK(slurp(test_dir() + "/t.vcd") == text);
+  }
+}
+
+TEST_CASE("one command per folder: a second command into a locked folder names the holder", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir() + "/out");
+  // Another command holds the folder (the lock as mmusim takes it, held by this test).
+  const int fd = open((test_dir() + "/out/.mmusim-lock").c_str(), O_RDWR | O_CREAT, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(flock(fd, LOCK_EX | LOCK_NB) == 0);
+  const std::string holder = "process 4242: mmusim sweep\n";
+  REQUIRE(write(fd, holder.data(), holder.size()) == static_cast<ssize_t>(holder.size()));
+  std::ofstream(test_dir() + "/out/summary.csv") << "the other command's\n";
+  const std::string msg = "mmusim: out: --out: in use by another mmusim command (process 4242: mmusim sweep, lock "
+                          "out/.mmusim-lock); wait for it to end, or use another --out folder\n";
+  for (const std::string& cmd : {std::string("run -q"), std::string("sweep --vary tlb.l1d_entries=32"),
+                                 std::string("compare --policies notifier")}) {
+    INFO(cmd);
+    const Result r = run_mmusim(cmd + " --trace " + kSmall + " --out out");
+    CHECK(r.code == 2);
+    CHECK(r.err == msg);
+    CHECK(slurp(test_dir() + "/out/summary.csv") == "the other command's\n");
+  }
+  close(fd);
+  // Once the holder has ended, the folder is free.
+  const Result r = run_mmusim("run -q --trace " + kSmall + " --out out");
+  CHECK(r.code == 0);
+  CHECK(slurp(test_dir() + "/out/.mmusim-lock").rfind("process ", 0) == 0);
+}
+
+TEST_CASE("a resumed sweep refuses a summary.csv of other columns by name, never shifted", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir() + "/sw/run0_tlb.l1d_entries=32");
+  // A run of another mmusim: a column this one does not know, in front.
+  std::ofstream(test_dir() + "/sw/run0_tlb.l1d_entries=32/summary.csv") << "old_column,mode,policy\n7,native,-\n";
+  const Result r = run_mmusim("sweep --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out sw");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sw/run0_tlb.l1d_entries=32/summary.csv:1: old_column: not a summary.csv column of this mmusim "
+                 "(`mmusim columns` lists them); the run was made by another version: remove its folder to run it again\n");
+  CHECK_FALSE(fs::exists(test_dir() + "/sw/sweep.csv"));
+}
+
+TEST_CASE("run checks its options, config and trace before it touches the previous results", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  REQUIRE(run_mmusim("run -q --trace " + kSmall + " --out out").code == 0);
+  const std::string summary = slurp(test_dir() + "/out/summary.csv"), config = slurp(test_dir() + "/out/config.cfg");
+  for (const std::string& bad : {std::string("--set tlb.l1d_entrys=64"), std::string("--trace missing.csv"),
+                                 std::string("--config missing.cfg")}) {
+    INFO(bad);
+    const Result r = run_mmusim("run -q --trace " + kSmall + " " + bad + " --out out");
+    CHECK(r.code == 2);
+    CHECK(slurp(test_dir() + "/out/summary.csv") == summary);
+    CHECK(slurp(test_dir() + "/out/config.cfg") == config);
+  }
+}
+
+TEST_CASE("commands that read the trace twice refuse stdin and a FIFO at once, run reads both", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  REQUIRE(mkfifo((test_dir() + "/fifo.csv").c_str(), 0600) == 0);
+  const std::string fifo_msg = "fifo.csv: --trace: a FIFO or device can be read only once, and ";
+  const std::string stdin_msg = "<stdin>: --trace: standard input can be read only once, and ";
+  const std::string why = " reads the trace more than once; save it to a file first (`mmusim run` reads it once)\n";
+  for (const std::string cmd : {"compare", "sweep", "explain"}) {
+    INFO(cmd);
+    const std::string extra = cmd == "sweep" ? " --vary tlb.l1d_entries=32" : "";
+    Result r = run_mmusim(cmd + " --trace fifo.csv" + extra);
+    CHECK(r.code == 2);
+    CHECK(r.err == "mmusim: " + fifo_msg + cmd + why);
+    r = run_mmusim(cmd + " --trace -" + extra);
+    CHECK(r.code == 2);
+    CHECK(r.err == "mmusim: " + stdin_msg + cmd + why);
+  }
+  // run reads a FIFO once, as it comes.
+  std::thread writer([&] { std::ofstream(test_dir() + "/fifo.csv") << slurp(kSmall); });
+  const Result r = run_mmusim("run -q --trace fifo.csv --out out");
+  writer.join();
+  CHECK(r.code == 0);
+  CHECK(read_summary(test_dir() + "/out/summary.csv").at("accesses") == "5");
 }
