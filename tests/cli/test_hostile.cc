@@ -9,7 +9,10 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cli_util.h"
@@ -35,6 +38,73 @@ std::vector<std::string> temp_files(const std::string& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.path().extension() == ".tmp") v.push_back(e.path().string());
   return v;
+}
+
+// Starts `mmusim ARGS` (split at spaces) in the test's folder, stdout and stderr to files there;
+// returns its process id.
+pid_t start_mmusim(const std::string& args) {
+  std::vector<std::string> v = {MMUSIM_BIN};
+  for (const std::string& a : split(args, ' '))
+    if (!a.empty()) v.push_back(a);
+  std::vector<char*> argv;
+  for (std::string& a : v) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string dir = test_dir(), out = dir + "/.stdout", err = dir + "/.stderr";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir.c_str()) != 0) _exit(126);
+    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(o, 1);
+    dup2(e, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// The processes whose parent is `pid`, from /proc.
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> v;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = slurp(e.path().string() + "/stat");
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream in(stat.substr(paren + 2));
+    char state;
+    pid_t ppid = 0;
+    in >> state >> ppid;
+    if (ppid == pid) v.push_back(std::stoi(name));
+  }
+  return v;
+}
+
+// A process that has ended: gone, or a zombie nobody has reaped yet.
+bool ended(pid_t pid) {
+  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  return stat.empty() || (paren != std::string::npos && stat.size() > paren + 2 && stat[paren + 2] == 'Z');
+}
+
+// Polls `ready` every 20 ms, at most `seconds` (a bound, not a measure: the test fails past it).
+template <class F>
+bool wait_until(F ready, int seconds = 120) {
+  for (int i = 0; i < seconds * 50; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// Runs that take about a minute each (the invariant checker after every record), long enough to be
+// interrupted while they run.
+const std::string kSlowRuns = "--config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                              "/traces/synthetic/pressure.csv --set sim.check=true --set sim.check_every=1";
+
+// Stops what a test left running (on a failure).
+void kill_all(const std::vector<pid_t>& pids) {
+  for (pid_t p : pids) kill(p, SIGKILL);
 }
 
 }  // namespace
@@ -209,4 +279,100 @@ TEST_CASE("commands that read the trace twice refuse stdin and a FIFO at once, r
   writer.join();
   CHECK(r.code == 0);
   CHECK(read_summary(test_dir() + "/out/summary.csv").at("accesses") == "5");
+}
+
+TEST_CASE("SIGTERM to a sweep stops its runs, waits for them, leaves no temporary file nor result, exits 143",
+          "[cli][hostile][signals]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  const pid_t sweep = start_mmusim("sweep -j 2 " + kSlowRuns + " --vary tlb.l1d_entries=32,64 --out sw");
+  std::vector<pid_t> kids;
+  // Both runs have started simulating: each has its timeline.csv under a temporary name.
+  const bool running = wait_until([&] {
+    kids = children_of(sweep);
+    return kids.size() == 2 && fs::exists(test_dir() + "/sw") && temp_files(test_dir() + "/sw").size() == 2;
+  });
+  CHECK(running);
+  REQUIRE(kill(sweep, SIGTERM) == 0);
+  int st = 0;
+  REQUIRE(waitpid(sweep, &st, 0) == sweep);
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 128 + SIGTERM);
+  for (pid_t k : kids) CHECK(ended(k));  // waited for by the sweep: gone
+  kill_all(kids);
+  CHECK(temp_files(test_dir() + "/sw").empty());
+  CHECK_FALSE(fs::exists(test_dir() + "/sw/sweep.csv"));
+  CHECK_FALSE(fs::exists(test_dir() + "/sw/run0_tlb.l1d_entries=32/summary.csv"));
+  CHECK_FALSE(fs::exists(test_dir() + "/sw/run1_tlb.l1d_entries=64/summary.csv"));
+}
+
+TEST_CASE("the runs of a sweep killed outright (SIGKILL) die with it and remove their temporary files",
+          "[cli][hostile][signals]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  const pid_t sweep = start_mmusim("sweep -j 2 " + kSlowRuns + " --vary tlb.l1d_entries=32,64 --out sw");
+  std::vector<pid_t> kids;
+  CHECK(wait_until([&] {
+    kids = children_of(sweep);
+    return kids.size() == 2 && fs::exists(test_dir() + "/sw") && temp_files(test_dir() + "/sw").size() == 2;
+  }));
+  REQUIRE(kill(sweep, SIGKILL) == 0);
+  int st = 0;
+  REQUIRE(waitpid(sweep, &st, 0) == sweep);
+  const bool all_ended = wait_until([&] { return std::all_of(kids.begin(), kids.end(), ended); }, 30);
+  CHECK(all_ended);
+  kill_all(kids);
+  CHECK(wait_until([&] { return temp_files(test_dir() + "/sw").empty(); }, 30));
+}
+
+TEST_CASE("a run killed by a signal is the row 'failed (killed by SIGKILL)'", "[cli][hostile][signals]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  // Run 0 checks after every record (slow), run 1 hardly ever (fast).
+  const pid_t sweep = start_mmusim("sweep -j 2 " + kSlowRuns + " --vary sim.check_every=1,1000000 --out sw");
+  std::vector<pid_t> kids;
+  CHECK(wait_until([&] {
+    kids = children_of(sweep);
+    return kids.size() == 1 && fs::exists(test_dir() + "/sw/run1_sim.check_every=1000000/summary.csv");
+  }));
+  REQUIRE(kids.size() == 1);
+  REQUIRE(kill(kids[0], SIGKILL) == 0);
+  int st = 0;
+  REQUIRE(waitpid(sweep, &st, 0) == sweep);
+  std::ifstream in(test_dir() + "/sw/sweep.csv");
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(in, line);) rows.push_back(line);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1].substr(rows[1].rfind(",failed")) == ",failed (killed by SIGKILL): ");
+  CHECK(rows[2].substr(rows[2].size() - 3) == ",ok");
+}
+
+TEST_CASE("run and convert remove their temporary files on SIGINT and SIGTERM", "[cli][hostile][signals]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  const pid_t run = start_mmusim("run -q " + kSlowRuns + " --out out");
+  CHECK(wait_until([&] { return fs::exists(test_dir() + "/out") && temp_files(test_dir() + "/out").size() == 1; }));
+  REQUIRE(kill(run, SIGINT) == 0);
+  int st = 0;
+  REQUIRE(waitpid(run, &st, 0) == run);
+  CHECK(WIFSIGNALED(st));
+  CHECK(WTERMSIG(st) == SIGINT);
+  CHECK(temp_files(test_dir() + "/out").empty());
+  CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
+  // convert, reading a FIFO that this test holds open: it waits for more records with OUT's
+  // temporary file made.
+  REQUIRE(mkfifo((test_dir() + "/in.csv").c_str(), 0600) == 0);
+  const int fifo = open((test_dir() + "/in.csv").c_str(), O_RDWR);
+  REQUIRE(fifo >= 0);
+  const std::string head = "op,gva\nR,0x1000\n";
+  REQUIRE(write(fifo, head.data(), head.size()) == static_cast<ssize_t>(head.size()));
+  fs::create_directories(test_dir() + "/c");
+  const pid_t convert = start_mmusim("convert in.csv c/out.mtr");
+  CHECK(wait_until([&] { return temp_files(test_dir() + "/c").size() == 1; }));
+  REQUIRE(kill(convert, SIGTERM) == 0);
+  REQUIRE(waitpid(convert, &st, 0) == convert);
+  close(fifo);
+  CHECK(WIFSIGNALED(st));
+  CHECK(temp_files(test_dir() + "/c").empty());
+  CHECK_FALSE(fs::exists(test_dir() + "/c/out.mtr"));
 }
