@@ -104,7 +104,7 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
   std::unique_ptr<TimelineWriter> timeline;
-  if (req.cfg.sim.timeline_interval_cycles) timeline = std::make_unique<TimelineWriter>(out_dir + "/timeline.csv");
+  if (req.cfg.sim.timeline_interval_cycles) timeline = std::make_unique<TimelineWriter>(out_dir + "/timeline.csv", req.cfg.sim.timeline_interval_cycles);
   try {
     s = simulate(req, timeline.get());
   } catch (const OutOfMemory& e) {

@@ -28,6 +28,9 @@ namespace mmusim {
 
 namespace {
 
+// At most this many runs in one sweep (each is a folder of files and a process).
+constexpr std::uint64_t kMaxSweepRuns = 10000;
+
 struct Vary {
   std::string key;
   std::vector<std::string> values;
@@ -92,6 +95,18 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   check_csv_text(trace, "--trace");
   refuse_read_once_trace(trace, "sweep");  // every run reads it
   open_trace(trace, parse_trace_format(format, "--format"));  // opens it, tells its format, reads a CSV header
+  // The number of runs is checked before anything is built (a product of long lists is huge).
+  std::uint64_t product = 1;
+  bool overflow = false;
+  std::string factors;
+  for (const Vary& v : vs) {
+    overflow = overflow || __builtin_mul_overflow(product, static_cast<std::uint64_t>(v.values.size()), &product);
+    factors += (factors.empty() ? "" : " x ") + std::to_string(v.values.size());
+  }
+  if (overflow || product > kMaxSweepRuns)
+    throw InputError("--vary", 0, "", factors + " = " + (overflow ? "more than 2^64" : std::to_string(product)) +
+                                          " combinations, more than the limit of " + std::to_string(kMaxSweepRuns) +
+                                          " runs in one sweep; split it over several --out folders");
   std::vector<std::vector<std::pair<std::string, std::string>>> combos = {{}};
   for (const Vary& v : vs) {
     std::vector<std::vector<std::pair<std::string, std::string>>> next;

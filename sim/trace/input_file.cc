@@ -43,9 +43,17 @@ std::size_t InputFile::raw_read(char* dst, std::size_t n) {
   if (at_eof_ || n == 0) return 0;
   for (;;) {
     ssize_t got = ::read(fd_, dst, n);
-    if (got > 0) return static_cast<std::size_t>(got);
+    if (got > 0) {
+      offset_ += static_cast<std::uint64_t>(got);
+      return static_cast<std::size_t>(got);
+    }
     if (got == 0) {
       at_eof_ = true;
+      // A file that ends before the size it had when opened was cut while being read (a copy
+      // still being written, or rewritten): the records read so far are not the trace.
+      if (size_ > 0 && offset_ < size_)
+        throw InputError(name_, 0, "", "the trace ended after " + std::to_string(offset_) + " bytes, before the " +
+                                           std::to_string(size_) + " bytes it had when opened (was it changed while being read?)");
       return 0;
     }
     if (errno == EINTR) continue;

@@ -30,7 +30,8 @@ class InputFile {
   bool peek_has_all() const { return at_eof_; }
 
   // Next bytes of the file: first whatever peek() buffered, then the rest. 0 means the end.
-  // A read error throws InputError.
+  // A read error throws InputError, and so does a regular file that ends before the size it had
+  // when opened (it shrank while being read).
   std::size_t read(char* dst, std::size_t n);
 
  private:
@@ -41,6 +42,7 @@ class InputFile {
   bool own_fd_ = false;
   bool at_eof_ = false;
   std::uint64_t size_ = 0;
+  std::uint64_t offset_ = 0;  // bytes read from the file so far
   std::string peeked_;
   std::size_t peek_pos_ = 0;
 };

@@ -376,3 +376,38 @@ TEST_CASE("run and convert remove their temporary files on SIGINT and SIGTERM", 
   CHECK(temp_files(test_dir() + "/c").empty());
   CHECK_FALSE(fs::exists(test_dir() + "/c/out.mtr"));
 }
+
+TEST_CASE("a trace of long gaps keeps a small timeline: rows merge past the limit, said on stderr", "[cli][hostile][bounds]") {
+  fs::remove_all(test_dir());
+  // 6 records 2^32 cycles apart: 2.6e10 cycles, 257,698 intervals of 100,000 cycles.
+  std::string t = "op,gva,gap\n";
+  for (int i = 0; i < 6; ++i) t += "R,0x" + std::to_string(i + 1) + "000,4294967296\n";
+  write_test_file("gaps.csv", t);
+  const Result r = run_mmusim("run -q --trace gaps.csv --set sim.timeline_interval_cycles=100000 --out out");
+  REQUIRE(r.code == 0);
+  CHECK(r.err == "mmusim: out/timeline.csv: rows every 1600000 cycles (16 x sim.timeline_interval_cycles = 100000), to stay "
+                 "within 20000 rows\n");
+  std::ifstream in(test_dir() + "/out/timeline.csv");
+  std::string line;
+  std::getline(in, line);
+  std::uint64_t rows = 0, accesses = 0;
+  for (; std::getline(in, line); ++rows) accesses += std::stoull(split(line)[1]);
+  CHECK(rows <= 20000);
+  CHECK(rows > 10000);
+  CHECK(accesses == 6);
+  CHECK(fs::file_size(test_dir() + "/out/timeline.csv") < 1000000);
+}
+
+TEST_CASE("a sweep of too many combinations is refused before anything is built, naming the product", "[cli][hostile][bounds]") {
+  fs::remove_all(test_dir());
+  std::string a = "tlb.l1d_entries=", b = "walk.ref_cycles=";
+  for (int i = 1; i <= 200; ++i) {
+    a += (i > 1 ? "," : "") + std::to_string(64 * i);
+    b += (i > 1 ? "," : "") + (i < 200 ? std::to_string(i) : std::string("x"));  // refused later, if ever
+  }
+  const Result r = run_mmusim("sweep --trace " + kSmall + " --vary " + a + " --vary " + b + " --out sw");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: --vary: 200 x 200 = 40000 combinations, more than the limit of 10000 runs in one sweep; split it "
+                 "over several --out folders\n");
+  CHECK_FALSE(fs::exists(test_dir() + "/sw"));
+}
