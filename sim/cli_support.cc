@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "input_error.h"
+#include "printable.h"
 #include "os/safe_file.h"
 
 namespace po = boost::program_options;
@@ -68,8 +69,31 @@ void refuse_read_once_trace(const std::string& trace, const std::string& command
                          command + " reads the trace more than once; save it to a file first (`mmusim run` reads it once)");
 }
 
+namespace {
+template <class T>
+bool is_unsigned(const po::value_semantic* s) {
+  return dynamic_cast<const po::typed_value<T>*>(s) != nullptr;
+}
+}  // namespace
+
 bool parse_args(const std::vector<std::string>& args, const po::options_description& desc, po::variables_map& vm) {
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  const po::parsed_options parsed = po::command_line_parser(args).options(desc).run();
+  for (const po::option& o : parsed.options) {
+    if (o.position_key >= 0 || o.string_key.empty())  // a word that is no option's value
+      throw InputError("", 0, "", "unexpected argument '" + printable(o.value.empty() ? "" : o.value.front(), 200) +
+                                      "' (options start with --; `mmusim COMMAND --help` lists them)");
+    // Boost reads "-1" into an unsigned option as 2^32 - 1 or 2^64 - 1: refuse a negative count.
+    const po::option_description* d = desc.find_nothrow(o.string_key, false);
+    if (!d) continue;
+    const po::value_semantic* sem = d->semantic().get();
+    if (!(is_unsigned<unsigned>(sem) || is_unsigned<unsigned long>(sem) || is_unsigned<unsigned long long>(sem) ||
+          is_unsigned<unsigned short>(sem)))
+      continue;
+    for (const std::string& v : o.value)
+      if (v.find_first_not_of(" \t") != std::string::npos && v[v.find_first_not_of(" \t")] == '-')
+        throw InputError("--" + o.string_key, 0, "", "'" + printable(v, 200) + "' is negative; it must be a whole number from 0");
+  }
+  po::store(parsed, vm);
   po::notify(vm);
   if (!vm.count("help")) return true;
   std::cout << desc;

@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/request.h"
 #include "page_references.h"
+#include "printable.h"
 #include "run_pool.h"
 #include "run_results.h"
 #include "stats/summary.h"
@@ -67,7 +68,9 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   // Everything is checked before any run starts.
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
-  std::vector<std::string> policies = policies_arg.empty() ? aging_policy_names() : split_list(policies_arg);
+  std::vector<std::string> policies = vm.count("policies") ? split_list(policies_arg) : aging_policy_names();
+  if (policies.empty())
+    throw InputError("--policies", 0, "kvm.aging", "'" + printable(policies_arg, 200) + "' names no policy (leave --policies out for all five)");
   for (std::size_t i = 0; i < policies.size(); ++i) {
     const auto& known = aging_policy_names();
     if (std::find(known.begin(), known.end(), policies[i]) == known.end())

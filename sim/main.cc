@@ -15,6 +15,7 @@
 #include <new>
 #include <chrono>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -281,11 +282,20 @@ int dispatch(int argc, char* argv[]) {
 
 }  // namespace
 
+// What a command printed must have reached stdout (a full disk, a closed pipe): otherwise exit 2.
+int check_stdout(int code) {
+  errno = 0;
+  std::cout.flush();
+  if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return code;
+  std::cerr << "mmusim: <stdout>: cannot write: " << std::strerror(errno ? errno : EIO) << '\n';
+  return 2;
+}
+
 int sc_main(int argc, char* argv[]) {
   // SIGINT, SIGTERM, SIGHUP: child runs stopped and waited for, temporary files removed, exit 128+N.
   install_interrupt_handlers();
   try {
-    return dispatch(argc, argv);
+    return check_stdout(dispatch(argc, argv));
   } catch (const InputError& e) {
     std::cerr << "mmusim: " << e.what() << '\n';
     return 2;

@@ -7,6 +7,7 @@
 //     (lackey's own "==pid==" banner normally comes first; program output may precede it)
 //   - otherwise an InputError asks for --format.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <string>
 
@@ -63,7 +64,7 @@ constexpr int kDetectLines = 16;
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-// The first line names columns op and gva (comma separated, blanks around names allowed).
+// The first line names columns op and gva (comma separated, blanks around names allowed, any case).
 bool is_csv_header(const std::string& line) {
   bool op = false, gva = false;
   std::size_t i = 0;
@@ -74,6 +75,7 @@ bool is_csv_header(const std::string& line) {
     while (a < b && is_blank(line[a])) ++a;
     while (b > a && is_blank(line[b - 1])) --b;
     std::string tok = line.substr(a, b - a);
+    for (char& c : tok) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // OP,GVA too
     if (tok == "op") op = true;
     if (tok == "gva") gva = true;
     i = j + 1;

@@ -98,6 +98,7 @@ TEST_CASE("a '%' in the output folder reaches sbatch's --output pattern as '%%',
   // sbatch replaces %A, %a, %j ... in --output and reads "%%" as '%'; one backslash would turn off
   // every replacement, and all the tasks would write one file named %A_%a.out.
   std::filesystem::remove_all(test_dir() + "/p%1");
+  std::filesystem::remove_all(test_dir() + "/p\\1");
   const std::string sweep = "sweep --engine slurm --dry-run --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out ";
   Result r = run_mmusim(sweep + "'p%1'", "", "PATH=/nonexistent");
   REQUIRE(r.code == 0);
@@ -220,6 +221,7 @@ TEST_CASE("slurm sweep: a result that shows after the job left the queue (NFS) i
   CHECK(r.code == 0);
   CHECK(r.out == "2 runs (0 already done, 0 failed); wrote sw/sweep.csv\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/late"));  // the files did show late
+  std::filesystem::remove_all(test_dir() + "/local");
   REQUIRE(run_mmusim(sweep + " --out local").code == 0);
   CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
   std::filesystem::remove_all(test_dir() + "/sw");
