@@ -287,7 +287,8 @@ int check_stdout(int code) {
   errno = 0;
   std::cout.flush();
   if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return code;
-  std::cerr << "mmusim: <stdout>: cannot write: " << std::strerror(errno ? errno : EIO) << '\n';
+  // The failing write may have been long before (buffered): its reason may be gone.
+  std::cerr << "mmusim: <stdout>: cannot write" << (errno ? std::string(": ") + std::strerror(errno) : std::string(" (a full disk, or a reader that has gone)")) << '\n';
   return 2;
 }
 

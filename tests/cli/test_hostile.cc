@@ -411,3 +411,77 @@ TEST_CASE("a sweep of too many combinations is refused before anything is built,
                  "over several --out folders\n");
   CHECK_FALSE(fs::exists(test_dir() + "/sw"));
 }
+
+TEST_CASE("a resumed sweep refuses results made from other contents of the trace", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  const std::string t = write_test_file("t.csv", slurp(kSmall));
+  REQUIRE(run_mmusim("sweep --trace t.csv --vary tlb.l1d_entries=32,64 --out sw").code == 0);
+  write_test_file("t.csv", slurp(kSmall) + "R,0x9000\n");  // the same name, another trace
+  const Result r = run_mmusim("sweep --trace t.csv --vary tlb.l1d_entries=32,64 --out sw");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sw: --out: holds a sweep of another trace, config or --set, or of other contents of them "
+                 "(sw/sweep-request.txt: size and modification time); use another --out folder\n");
+}
+
+TEST_CASE("a write error on stdout is exit 2 with a message, for every command that prints", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  const std::vector<std::string> commands = {"explain --trace " + kSmall, "textbook --frames 3 --refs 1,2,3,4,1",
+                                             "parse --trace " + kSmall,        "config --list",
+                                             "columns",                        "run --trace " + kSmall + " --out out",
+                                             "gen --pattern seq --accesses 10"};
+  for (const std::string& args : commands) {
+    INFO(args);
+    const std::string err = test_dir() + "/.stderr";
+    const int st = std::system(("cd '" + test_dir() + "' && " + MMUSIM_BIN + " " + args + " >/dev/full 2>'" + err + "'").c_str());
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 2);
+    const std::string message = slurp(err);
+    CHECK_THAT(message, Catch::StartsWith("mmusim: <stdout>: cannot write"));
+    CHECK(std::count(message.begin(), message.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("messages: extra arguments, negative counts, an empty policy list, long values", "[cli][hostile][messages]") {
+  fs::remove_all(test_dir());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"run --trace " + kSmall + " extra", "unexpected argument 'extra' (options start with --; `mmusim COMMAND --help` lists them)"},
+      {"compare -j -1 --trace " + kSmall, "--jobs: '-1' is negative; it must be a whole number from 0"},
+      {"sweep -j -2 --vary tlb.l1d_entries=32 --trace " + kSmall, "--jobs: '-2' is negative; it must be a whole number from 0"},
+      {"explain --from -1 --trace " + kSmall, "--from: '-1' is negative; it must be a whole number from 0"},
+      {"explain --to=-5 --trace " + kSmall, "--to: '-5' is negative; it must be a whole number from 0"},
+      {"compare --policies , --trace " + kSmall, "--policies: kvm.aging: ',' names no policy (leave --policies out for all five)"},
+      {"run --trace " + kSmall + " --set tlb.l1d_entries=" + std::string(1000, '9'),
+       "--set: tlb.l1d_entries: '" + std::string(200, '9') + "...' is out of range [1, 65536]"},
+  };
+  for (const auto& [args, message] : cases) {
+    INFO(args);
+    const Result r = run_mmusim(args);
+    CHECK(r.code == 2);
+    CHECK(r.err == "mmusim: " + message + "\n");
+  }
+}
+
+TEST_CASE("a config with a UTF-8 BOM and '[ tlb ]' is read, other section errors name the line", "[cli][hostile][messages]") {
+  fs::remove_all(test_dir());
+  write_test_file("bom.cfg", "\xEF\xBB\xBF[ tlb ]\nl1d_entries = 32\n");
+  Result r = run_mmusim("config --config bom.cfg --show");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("tlb.l1d_entries = 32  # bom.cfg:2\n") != std::string::npos);
+  write_test_file("bad.cfg", "[tlb]\nl1d_entries = 32\n[ ]\n");
+  r = run_mmusim("config --config bad.cfg --show");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: bad.cfg:3: bad section header '[ ]'\n");
+}
+
+TEST_CASE("CSV: an uppercase header is read, a NUL is named at its line and column", "[cli][hostile][messages]") {
+  fs::remove_all(test_dir());
+  write_test_file("up.csv", "OP,Gva\nR,0x1000\nW,0x1008\n");
+  Result r = run_mmusim("run -q --trace up.csv --out out");
+  CHECK(r.code == 0);
+  CHECK(read_summary(test_dir() + "/out/summary.csv").at("accesses") == "2");
+  write_test_file("nul.csv", std::string("op,gva\nR,0x1000\nW,0x1\0" "008\n", 23));
+  r = run_mmusim("run -q --trace nul.csv --out out");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: nul.csv:3: '\\x00' at column 6 (a NUL byte: a CSV trace is text)\n");
+}
