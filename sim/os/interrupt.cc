@@ -111,6 +111,12 @@ InterruptsBlocked::InterruptsBlocked() {
 InterruptsBlocked::~InterruptsBlocked() { pthread_sigmask(SIG_SETMASK, reinterpret_cast<sigset_t*>(old_), nullptr); }
 
 void unblock_interrupts_in_child() {
+  // The child is this program until it execs: the parent's handler, and its tables, are not its
+  // own. A signal pending from the parent's handler then ends the child at once.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old;
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_IGN) signal(sig, SIG_DFL);
+  }
   const sigset_t s = interrupt_set();
   sigprocmask(SIG_UNBLOCK, &s, nullptr);
 }

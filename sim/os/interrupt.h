@@ -38,7 +38,8 @@ class InterruptsBlocked {
   unsigned long old_[16];  // the previous sigset_t (128 bytes)
 };
 
-// Unblocks the three signals in a child process after fork (it inherits the parent's mask).
+// In a child process after fork, before exec: the three signals back to their default action
+// (unless ignored), then unblocked (it inherits the parent's mask).
 void unblock_interrupts_in_child();
 
 }  // namespace mmusim

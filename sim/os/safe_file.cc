@@ -48,10 +48,13 @@ AtomicFile::AtomicFile(std::string path, std::string option) : path_(std::move(p
   const std::string suffix = ".XXXXXX.tmp";
   name.insert(name.end(), suffix.begin(), suffix.end());
   name.push_back('\0');
-  fd_ = mkostemps(name.data(), 4, O_CLOEXEC);
+  {
+    const InterruptsBlocked blocked;  // an interrupt removes the file once it is made
+    fd_ = mkostemps(name.data(), 4, O_CLOEXEC);
+    if (fd_ >= 0) slot_ = remember_temp_file(name.data());
+  }
   if (fd_ < 0) throw InputError(path_, 0, option_, std::string("cannot write: ") + std::strerror(errno));
   tmp_ = name.data();
-  slot_ = remember_temp_file(tmp_);
   fchmod(fd_, 0666 & ~current_umask());  // mkstemp makes it 0600: as an ordinary new file instead
 }
 

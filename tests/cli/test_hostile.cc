@@ -32,11 +32,13 @@ std::string fake_slurm() {
   return "PATH='" + kSource + "/tests/cli/fake_slurm:/usr/bin:/bin' FAKE_SLURM='" + state + "'";
 }
 
-// Every file under `dir` whose name ends in ".tmp".
+// Every file under `dir` whose name ends in ".tmp" (files come and go meanwhile: an entry that
+// vanishes is passed over).
 std::vector<std::string> temp_files(const std::string& dir) {
   std::vector<std::string> v;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.path().extension() == ".tmp") v.push_back(e.path().string());
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".tmp") v.push_back(it->path().string());
   return v;
 }
 
@@ -484,4 +486,25 @@ TEST_CASE("CSV: an uppercase header is read, a NUL is named at its line and colu
   r = run_mmusim("run -q --trace nul.csv --out out");
   CHECK(r.code == 2);
   CHECK(r.err == "mmusim: nul.csv:3: '\\x00' at column 6 (a NUL byte: a CSV trace is text)\n");
+}
+
+TEST_CASE("the time-overflow message names the key whose cost made time overflow", "[cli][hostile][messages]") {
+  fs::remove_all(test_dir());
+  std::string t = "op,gva\n";
+  for (int i = 1; i <= 20; ++i) t += "R,0x" + std::to_string(i) + "000\n";  // 20 page faults
+  write_test_file("faults.csv", t);
+  write_test_file("c.cfg", "[sim]\ncpu_mhz = 1\n[cost]\nhost_minor_fault_cycles = 1099511627776\n");
+  Result r = run_mmusim("run -q --config c.cfg --trace faults.csv --out out");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("mmusim: c.cfg:4: cost.host_minor_fault_cycles: simulated time passes 2^64 ps (about 213 "
+                                      "days): "));
+  CHECK_THAT(r.err, Catch::EndsWith(" come from cost.host_minor_fault_cycles, which is too large\n"));
+  // Long gaps name the trace's column.
+  std::string g = "op,gva,gap\n";
+  for (int i = 0; i < 5000; ++i) g += "R,0x1000,4294967296\n";  // 2.1e13 cycles, 2^64 ps at 1 MHz is 1.8e13
+  write_test_file("gaps.csv", g);
+  r = run_mmusim("run -q --set sim.cpu_mhz=1 --set sim.timeline_interval_cycles=0 --trace gaps.csv --out out");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("mmusim: gap: simulated time passes 2^64 ps"));
+  CHECK_THAT(r.err, Catch::EndsWith(" come from the trace's gaps, which are too long\n"));
 }
