@@ -304,8 +304,10 @@ int sc_main(int argc, char* argv[]) {
     std::cerr << "mmusim: " << e.what() << '\n';
     return 2;
   } catch (const std::bad_alloc&) {
-    std::cerr << "mmusim: this machine ran out of memory for the simulation; lower host.mem_mb, guest.mem_mb, "
-                 "guest.vms or the number of processes in the trace\n";
+    std::cerr << "mmusim: this machine ran out of memory for the simulation (the model keeps every page-table page the "
+                 "simulated kernels allocate, about 4 KiB each: a process needs 4 or more, a page far from the others up "
+                 "to 3 more); lower host.mem_mb, guest.mem_mb or guest.vms, or the trace's processes or the spread of its "
+                 "addresses\n";
     return 2;
   } catch (const sc_core::sc_report& e) {
     // SystemC could not allocate a thread's stack: as bad_alloc, the machine is too small for the run.

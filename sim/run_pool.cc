@@ -1,6 +1,5 @@
 #include "run_pool.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>

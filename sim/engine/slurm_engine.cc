@@ -1,12 +1,10 @@
 #include "engine/slurm_engine.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <set>

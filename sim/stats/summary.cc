@@ -1,14 +1,9 @@
 #include "stats/summary.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
 
-#include "input_error.h"
 #include "os/safe_file.h"
 
 namespace mmusim {

@@ -2,7 +2,6 @@
 
 #include <iostream>
 
-#include "input_error.h"
 
 namespace mmusim {
 

@@ -508,3 +508,30 @@ TEST_CASE("the time-overflow message names the key whose cost made time overflow
   CHECK_THAT(r.err, Catch::StartsWith("mmusim: gap: simulated time passes 2^64 ps"));
   CHECK_THAT(r.err, Catch::EndsWith(" come from the trace's gaps, which are too long\n"));
 }
+
+TEST_CASE("a sparse trace whose page tables pass the machine's memory stops with the message naming the cause",
+          "[cli][hostile][bounds]") {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  WARN("not under AddressSanitizer: it needs terabytes of address space, which the limit below forbids");
+  return;
+#endif
+#endif
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  // 20,000 pages 1 GiB apart: a new page directory and page table for each, about 250 MB of model
+  // memory, in 200 MB of address space.
+  REQUIRE(run_mmusim("gen --pattern stride --stride-bytes 1073741824 --accesses 20000 --footprint-pages 5242880000 "
+                     "--out sparse.csv")
+              .code == 0);
+  const std::string cmd = "cd '" + test_dir() + "' && (ulimit -v 200000 && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " + MMUSIM_BIN +
+                          " run -q --trace sparse.csv --set sim.timeline_interval_cycles=0 --out out) > out.txt 2> err.txt";
+  const int status = std::system(cmd.c_str());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK(slurp(test_dir() + "/err.txt") ==
+        "mmusim: this machine ran out of memory for the simulation (the model keeps every page-table page the simulated "
+        "kernels allocate, about 4 KiB each: a process needs 4 or more, a page far from the others up to 3 more); lower "
+        "host.mem_mb, guest.mem_mb or guest.vms, or the trace's processes or the spread of its addresses\n");
+  CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
+}
