@@ -17,6 +17,11 @@ void save_config(const std::string& path, const Config& c);
 // Text that goes into a CSV cell unquoted (a trace path, a varied value) must hold no comma, quote
 // or line break; throws InputError naming `option` otherwise.
 void check_csv_text(const std::string& text, const std::string& option);
+// True if `path` names a regular file (after links).
+bool is_regular_file(const std::string& path);
+// Commands that read the trace more than once (compare, sweep, explain) refuse stdin ("-") and a
+// FIFO, which can be read only once (InputError naming --trace and `command`).
+void refuse_read_once_trace(const std::string& trace, const std::string& command);
 // Parses `args` against `desc`; prints the help and returns false when --help was asked for.
 bool parse_args(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
                 boost::program_options::variables_map& vm);

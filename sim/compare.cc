@@ -10,12 +10,17 @@
 
 #include "cli_support.h"
 #include "input_error.h"
+#include "os/folder_lock.h"
+#include "os/interrupt.h"
+#include "os/safe_file.h"
 #include "kvm/aging/aging_policy.h"
 #include "reclaim/bounds.h"
 #include "engine/engine.h"
 #include "engine/request.h"
 #include "page_references.h"
+#include "printable.h"
 #include "run_pool.h"
+#include "run_results.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
 
@@ -31,17 +36,6 @@ std::vector<std::string> split_list(const std::string& s) {
   for (std::string x; std::getline(in, x, ',');)
     if (!x.empty()) v.push_back(x);
   return v;
-}
-
-// summary.csv of a finished run: column -> value, in file order.
-std::vector<std::pair<std::string, std::string>> read_row(const std::string& path) {
-  std::ifstream in(path);
-  std::string header, row;
-  if (!std::getline(in, header) || !std::getline(in, row)) return {};
-  const auto h = split_list(header), r = split_list(row);
-  std::vector<std::pair<std::string, std::string>> out;
-  for (std::size_t i = 0; i < h.size() && i < r.size(); ++i) out.emplace_back(h[i], r[i]);
-  return out;
 }
 
 std::string ratio(std::uint64_t a, std::uint64_t b) {
@@ -74,7 +68,9 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   // Everything is checked before any run starts.
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
-  std::vector<std::string> policies = policies_arg.empty() ? aging_policy_names() : split_list(policies_arg);
+  std::vector<std::string> policies = vm.count("policies") ? split_list(policies_arg) : aging_policy_names();
+  if (policies.empty())
+    throw InputError("--policies", 0, "kvm.aging", "'" + printable(policies_arg, 200) + "' names no policy (leave --policies out for all five)");
   for (std::size_t i = 0; i < policies.size(); ++i) {
     const auto& known = aging_policy_names();
     if (std::find(known.begin(), known.end(), policies[i]) == known.end())
@@ -83,12 +79,15 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       throw InputError("--policies", 0, "kvm.aging", "'" + policies[i] + "' named twice");
   }
   check_csv_text(trace, "--trace");
+  refuse_read_once_trace(trace, "compare");  // every run reads it, and the bounds
   std::vector<std::string> run_sets = sets;
   run_sets.push_back("sim.mode=shadow");  // policies are about shadow paging
   const Config cfg = load_config(config_file, run_sets);
   const TraceFormat fmt = parse_trace_format(format, "--format");
   open_trace(trace, fmt);  // opens it, tells its format, reads a CSV header: bad input stops before any run
   make_dir(out_dir);
+  const FolderLock lock(out_dir, "compare");  // one command per folder, until every run has ended
+  exit_on_interrupt();  // SIGINT, SIGTERM, SIGHUP: the runs are stopped and waited for, then exit 128+N
   // Before anything in the folder changes: the runs of a Slurm job still queued there read it.
   refuse_if_job_still_runs(out_dir, engine);
   // On Slurm a rerun skips the finished policies (a task may be preempted): only in a folder of
@@ -132,44 +131,46 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   if (!ran) return 0;  // a dry run
   std::vector<int> status(policies.size(), 0);
   for (std::size_t r = 0; r < which.size(); ++r) status[which[r]] = (*ran)[r];
-  // A run that fails (pinned out of memory, say) is a result too: its row says why.
+  // A run that fails (pinned out of memory, say) is a result too: its row says why. A run that
+  // exited 0 without a summary.csv did not complete: failed too, never a row of zeros.
+  using Row = std::map<std::string, std::string>;
   std::map<std::string, std::string> outcome;
+  std::vector<Row> rows;
   for (std::size_t i = 0; i < policies.size(); ++i) {
-    const std::string log = out_dir + "/" + policies[i] + "/log.txt";
-    outcome[policies[i]] = status[i] == 0 ? "ok" : "failed (exit " + std::to_string(status[i]) + "): " + first_log_line(log);
+    const std::string dir = out_dir + "/" + policies[i];
+    std::optional<Row> row = status[i] == 0 ? read_run_summary(dir + "/summary.csv") : std::nullopt;
+    outcome[policies[i]] = row                ? "ok"
+                           : status[i] == 0 ? "failed (no summary.csv): " + first_log_line(dir + "/log.txt")
+                                            : "failed (" + run_status_text(status[i]) + "): " + first_log_line(dir + "/log.txt");
+    // A failed run's row names it; its figures are empty, not zeros.
+    rows.push_back(row ? *row : Row{{"mode", "shadow"}, {"policy", policies[i]}, {"trace", trace}});
   }
 
   // compare.csv: every summary column plus swap_ins_vs_opt; then the bounds' rows.
   std::vector<std::string> columns;
   for (const ColumnSpec& c : summary_columns()) columns.push_back(c.name);
-  std::ofstream out(csv + ".tmp");
+  AtomicFile file(csv, "--out");
+  std::ostream& out = file.out();
   for (const std::string& c : columns) out << c << ',';
   out << "swap_ins_vs_opt,status\n";
-  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
-  for (const std::string& p : policies)
-    rows.push_back(outcome[p] == "ok" ? read_row(out_dir + "/" + p + "/summary.csv")
-                                      : std::vector<std::pair<std::string, std::string>>{
-                                            {"mode", "shadow"}, {"policy", p}, {"trace", trace}});
-  auto value = [](const std::vector<std::pair<std::string, std::string>>& row, const std::string& k) {
-    for (const auto& [name, v] : row)
-      if (name == k) return v;
-    return std::string("0");
+  auto value = [](const Row& row, const std::string& k, const char* missing = "0") {
+    const auto it = row.find(k);
+    return it == row.end() ? std::string(missing) : it->second;
   };
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    for (const std::string& c : columns) out << value(rows[i], c) << ',';
     const bool ok = outcome[policies[i]] == "ok";
+    for (const std::string& c : columns) out << value(rows[i], c, ok ? "0" : "") << ',';
     out << (ok ? ratio(std::stoull(value(rows[i], "swap_ins")), opt.swap_ins) : "") << ',' << outcome[policies[i]] << '\n';
   }
   for (const auto& [name, b] : {std::pair<std::string, BoundResult>{"opt", opt}, {"lru-exact", lru}}) {
-    std::vector<std::pair<std::string, std::string>> row = {
+    const Row row = {
         {"mode", "shadow"}, {"policy", name}, {"trace", trace}, {"accesses", std::to_string(refs.records)},
         {"translations", std::to_string(refs.references)}, {"swap_ins", std::to_string(b.swap_ins)},
         {"swap_outs", std::to_string(b.evictions)}};
     for (const std::string& c : columns) out << value(row, c) << ',';
     out << ratio(b.swap_ins, opt.swap_ins) << ",bound\n";
   }
-  out.close();
-  if (!out || std::rename((csv + ".tmp").c_str(), csv.c_str()) != 0) throw InputError(csv, 0, "--out", "cannot write");
+  file.commit();
 
   std::cout << "mmusim compare on " << trace << " (host " << cfg.values().host.mem_mb << " MiB; bounds with "
             << capacity << " frames for " << opt.distinct_pages << " guest pages)\n";

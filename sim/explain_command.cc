@@ -51,7 +51,8 @@ int explain_command(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
-  check_vcd_options(vcd);
+  refuse_read_once_trace(trace, "explain");  // counted, then replayed
+  check_vcd_options(vcd, trace);
   if (layout != "line" && layout != "steps")
     throw InputError("", 0, "--layout", "'" + layout + "' is not a layout (line or steps)");
   const Config cfg = load_config(config_file, sets);

@@ -15,6 +15,7 @@
 #include <new>
 #include <chrono>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -36,6 +37,9 @@
 #include "trace/generator.h"
 #include "trace/mtr_writer.h"
 #include "vcd_cli.h"
+#include "os/folder_lock.h"
+#include "os/interrupt.h"
+#include "os/safe_file.h"
 
 namespace po = boost::program_options;
 using namespace mmusim;
@@ -82,13 +86,10 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     config_file = kSourceDir + "/configs/default.cfg";
     trace = kSourceDir + "/traces/lackey/quicksort.lackey";
   }
-  make_dir(out_dir);
-  const std::string summary = out_dir + "/summary.csv";
-  std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
-  std::remove((out_dir + "/timeline.csv").c_str());
+  // Options, config and trace are checked before the previous results are touched.
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   check_csv_text(trace, "--trace");
-  check_vcd_options(vcd);
+  check_vcd_options(vcd, trace);
   const Config cfg = load_config(config_file, sets);
   RunRequest req;
   req.cfg = cfg.values();
@@ -96,10 +97,17 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   req.vcd = vcd;
   req.format = parse_trace_format(format, "--format");
   req.skip_bad_lines = skip_bad;
+  if (is_regular_file(trace)) open_trace(trace, req.format);  // its format and header (stdin and FIFOs: read once)
+  make_dir(out_dir);
+  const FolderLock lock(out_dir, "run");  // one command per folder
+  const std::string summary = out_dir + "/summary.csv";
+  for (const char* f : {"/summary.csv", "/timeline.csv", "/config.cfg"}) refuse_special_file(out_dir + f, "--out");
+  std::remove(summary.c_str());  // a stale summary must not look like this run's, whatever fails next
+  std::remove((out_dir + "/timeline.csv").c_str());
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
   std::unique_ptr<TimelineWriter> timeline;
-  if (req.cfg.sim.timeline_interval_cycles) timeline = std::make_unique<TimelineWriter>(out_dir + "/timeline.csv");
+  if (req.cfg.sim.timeline_interval_cycles) timeline = std::make_unique<TimelineWriter>(out_dir + "/timeline.csv", req.cfg.sim.timeline_interval_cycles);
   try {
     s = simulate(req, timeline.get());
   } catch (const OutOfMemory& e) {
@@ -238,18 +246,17 @@ int cmd_convert(const std::vector<std::string>& args) {
   }
   if (in.empty() || out.empty()) throw InputError("", 0, "convert", "usage: mmusim convert IN OUT [--format F] [--compress none|zstd]");
   if (compress != "none" && compress != "zstd") throw InputError("--compress", 0, "", "'" + compress + "' is not none or zstd");
+  // Written under a temporary name beside OUT and renamed: no half-written copy is left behind on
+  // any failure (the temporary file is removed by AtomicFile, or on SIGINT/SIGTERM). An OUT that
+  // is a link, a device (/dev/null), a FIFO or a folder is refused before anything is read.
+  AtomicFile file(out, "convert");
   auto reader = open_trace(in, parse_trace_format(format, "--format"));
-  MtrWriter writer(out + ".tmp", compress == "zstd" ? Compression::Zstd : Compression::None);
-  try {
-    std::vector<TraceRecord> buf(4096);
-    while (std::size_t n = reader->read(buf.data(), buf.size()))
-      for (std::size_t i = 0; i < n; ++i) writer.add(buf[i]);
-    writer.close();
-  } catch (...) {  // no half-written copy left behind
-    std::remove((out + ".tmp").c_str());
-    throw;
-  }
-  if (std::rename((out + ".tmp").c_str(), out.c_str()) != 0) throw InputError(out, 0, "", "cannot write");
+  MtrWriter writer(file.file(), out, compress == "zstd" ? Compression::Zstd : Compression::None);
+  std::vector<TraceRecord> buf(4096);
+  while (std::size_t n = reader->read(buf.data(), buf.size()))
+    for (std::size_t i = 0; i < n; ++i) writer.add(buf[i]);
+  writer.close();
+  file.commit();
   std::cout << "wrote " << writer.records() << " records to " << out << '\n';
   return 0;
 }
@@ -280,9 +287,21 @@ int dispatch(int argc, char* argv[]) {
 
 }  // namespace
 
+// What a command printed must have reached stdout (a full disk, a closed pipe): otherwise exit 2.
+int check_stdout(int code) {
+  errno = 0;
+  std::cout.flush();
+  if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return code;
+  // The failing write may have been long before (buffered): its reason may be gone.
+  std::cerr << "mmusim: <stdout>: cannot write" << (errno ? std::string(": ") + std::strerror(errno) : std::string(" (a full disk, or a reader that has gone)")) << '\n';
+  return 2;
+}
+
 int sc_main(int argc, char* argv[]) {
+  // SIGINT, SIGTERM, SIGHUP: child runs stopped and waited for, temporary files removed, exit 128+N.
+  install_interrupt_handlers();
   try {
-    return dispatch(argc, argv);
+    return check_stdout(dispatch(argc, argv));
   } catch (const InputError& e) {
     std::cerr << "mmusim: " << e.what() << '\n';
     return 2;
@@ -290,8 +309,10 @@ int sc_main(int argc, char* argv[]) {
     std::cerr << "mmusim: " << e.what() << '\n';
     return 2;
   } catch (const std::bad_alloc&) {
-    std::cerr << "mmusim: this machine ran out of memory for the simulation; lower host.mem_mb, guest.mem_mb, "
-                 "guest.vms or the number of processes in the trace\n";
+    std::cerr << "mmusim: this machine ran out of memory for the simulation (the model keeps every page-table page the "
+                 "simulated kernels allocate, about 4 KiB each: a process needs 4 or more, a page far from the others up "
+                 "to 3 more); lower host.mem_mb, guest.mem_mb or guest.vms, or the trace's processes or the spread of its "
+                 "addresses\n";
     return 2;
   } catch (const sc_core::sc_report& e) {
     // SystemC could not allocate a thread's stack: as bad_alloc, the machine is too small for the run.

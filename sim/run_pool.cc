@@ -1,7 +1,7 @@
 #include "run_pool.h"
 
-#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +13,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/engine.h"
+#include "os/interrupt.h"
+#include "os/safe_file.h"
+
 namespace mmusim {
 
 namespace {
@@ -23,18 +27,27 @@ pid_t spawn(const std::string& self, const ChildRun& run) {
   argv.push_back(const_cast<char*>(self.c_str()));
   for (const std::string& a : run.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  const int log = create_fresh_file(run.log, "--out");  // never through a link left in the run's folder
+  const pid_t parent = getpid();
+  // Interrupts wait until the child is in the interrupt handler's list (os/interrupt.h).
+  const InterruptsBlocked blocked;
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid < 0) {
+    close(log);
+    throw std::runtime_error("fork failed");
+  }
   if (pid == 0) {
-    const int fd = open(run.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      close(fd);
-    }
+    // The child dies with this process, even killed outright (SIGKILL: no handler runs).
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    unblock_interrupts_in_child();
+    dup2(log, 1);
+    dup2(log, 2);
     execv(self.c_str(), argv.data());
     _exit(127);
   }
+  remember_child(pid);
+  close(log);
   return pid;
 }
 }  // namespace
@@ -60,12 +73,14 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
   auto reap = [&](pid_t pid, int st) {
     const auto it = running.find(pid);
     if (it == running.end()) return;
-    status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    forget_child(pid);
+    status[it->second] = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? kKilledBase - WTERMSIG(st) : -1;
     if (done) done(it->second, status[it->second]);
     running.erase(it);
   };
   launch();
   if (meanwhile) {
+    const InterruptsBlocked blocked;  // the worker inherits the mask: interrupts are handled on this thread
     worker = std::thread([&] {
       try {
         meanwhile();
@@ -92,7 +107,10 @@ std::vector<int> run_pool(const std::string& self, const std::vector<ChildRun>& 
     worker.join();
     if (meanwhile_error || pool_error) {  // stop the runs already started before reporting the error
       for (const auto& [pid, i] : running) kill(pid, SIGTERM);
-      for (std::size_t n = running.size(); n > 0; --n) wait(nullptr);
+      for (const auto& [pid, i] : running) {
+        waitpid(pid, nullptr, 0);
+        forget_child(pid);
+      }
       std::rethrow_exception(meanwhile_error ? meanwhile_error : pool_error);
     }
     launch();

@@ -216,10 +216,16 @@ class Top : public sc_core::sc_module {
   }
 
   // timeline.csv's sampler: wakes every interval of simulated time until the run ends.
+  // Past TimelineWriter::kMaxRows rows the writer merges rows and the interval doubles (stride()).
   void sample() {
-    const sc_core::sc_time interval = sc_core::sc_time::from_value(period_.value() * cfg_.sim.timeline_interval_cycles);
     for (;;) {
-      sc_core::wait(interval);
+      const unsigned __int128 ps = static_cast<unsigned __int128>(period_.value()) * cfg_.sim.timeline_interval_cycles *
+                                   timeline_->stride();
+      if (ps > ~std::uint64_t{0}) {  // past the end of simulated time: no more rows but the last
+        sc_core::wait(sc_core::SC_ZERO_TIME);
+        return;
+      }
+      sc_core::wait(sc_core::sc_time::from_value(static_cast<std::uint64_t>(ps)));
       timeline_->add({now(), summary()});
     }
   }

@@ -2,17 +2,23 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli_support.h"
 #include "input_error.h"
+#include "os/folder_lock.h"
+#include "os/interrupt.h"
+#include "os/safe_file.h"
 #include "engine/engine.h"
 #include "engine/request.h"
 #include "run_pool.h"
+#include "run_results.h"
 #include "stats/summary.h"
 #include "trace/reader.h"
 
@@ -21,6 +27,9 @@ namespace po = boost::program_options;
 namespace mmusim {
 
 namespace {
+
+// At most this many runs in one sweep (each is a folder of files and a process).
+constexpr std::uint64_t kMaxSweepRuns = 10000;
 
 struct Vary {
   std::string key;
@@ -39,13 +48,6 @@ Vary parse_vary(const std::string& s) {
     v.values.push_back(x);
   }
   if (v.values.empty()) throw InputError("--vary", 0, v.key, "no values in '" + s + "'");
-  return v;
-}
-
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> v;
-  std::stringstream in(line);
-  for (std::string x; std::getline(in, x, ',');) v.push_back(x);
   return v;
 }
 
@@ -91,7 +93,20 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
     for (const std::string& x : vs.back().values) check_csv_text(x, "--vary");
   }
   check_csv_text(trace, "--trace");
+  refuse_read_once_trace(trace, "sweep");  // every run reads it
   open_trace(trace, parse_trace_format(format, "--format"));  // opens it, tells its format, reads a CSV header
+  // The number of runs is checked before anything is built (a product of long lists is huge).
+  std::uint64_t product = 1;
+  bool overflow = false;
+  std::string factors;
+  for (const Vary& v : vs) {
+    overflow = overflow || __builtin_mul_overflow(product, static_cast<std::uint64_t>(v.values.size()), &product);
+    factors += (factors.empty() ? "" : " x ") + std::to_string(v.values.size());
+  }
+  if (overflow || product > kMaxSweepRuns)
+    throw InputError("--vary", 0, "", factors + " = " + (overflow ? "more than 2^64" : std::to_string(product)) +
+                                          " combinations, more than the limit of " + std::to_string(kMaxSweepRuns) +
+                                          " runs in one sweep; split it over several --out folders");
   std::vector<std::vector<std::pair<std::string, std::string>>> combos = {{}};
   for (const Vary& v : vs) {
     std::vector<std::vector<std::pair<std::string, std::string>>> next;
@@ -109,6 +124,8 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
     load_config(config_file, all);  // throws InputError naming the bad key or value
   }
   make_dir(out_dir);
+  const FolderLock lock(out_dir, "sweep");  // one command per folder, until every run has ended
+  exit_on_interrupt();  // SIGINT, SIGTERM, SIGHUP: the runs are stopped and waited for, then exit 128+N
   // Before anything in the folder changes: the runs of a Slurm job still queued there read it.
   refuse_if_job_still_runs(out_dir, engine);
   // Resuming is only safe for the same request: the folder remembers what it was made for.
@@ -154,22 +171,24 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   std::vector<std::string> status_of(combos.size(), "ok");
   for (std::size_t r = 0; r < runs.runs.size(); ++r)
     if (status[r] != 0)
-      status_of[which[r]] = "failed (exit " + std::to_string(status[r]) + "): " + first_log_line(runs.log(r));
-  std::ofstream out(csv + ".tmp");
+      status_of[which[r]] = "failed (" + run_status_text(status[r]) + "): " + first_log_line(runs.log(r));
+  AtomicFile file(csv, "--out");
+  std::ostream& out = file.out();
   for (const Vary& v : vs) out << v.key << ',';
   for (const ColumnSpec& c : summary_columns()) out << c.name << ',';
   out << "status\n";
   for (std::size_t i = 0; i < combos.size(); ++i) {
     for (const auto& [k, v] : combos[i]) out << v << ',';
-    std::ifstream in(dirs[i] + "/summary.csv");
-    std::string header, row;
-    std::vector<std::string> values;
-    if (status_of[i] == "ok" && std::getline(in, header) && std::getline(in, row)) values = split_csv(row);
-    for (std::size_t c = 0; c < summary_columns().size(); ++c) out << (c < values.size() ? values[c] : "") << ',';
+    // By header name (a summary of other columns is refused by name); a run that exited 0 without
+    // a summary.csv did not complete: failed, with empty figures.
+    std::optional<std::map<std::string, std::string>> row;
+    if (status_of[i] == "ok" && !(row = read_run_summary(dirs[i] + "/summary.csv")))
+      status_of[i] = "failed (no summary.csv): " + first_log_line(dirs[i] + "/log.txt");
+    for (const ColumnSpec& c : summary_columns()) out << (row ? row->at(c.name) : "") << ',';
     out << status_of[i] << '\n';
   }
-  out.close();
-  if (!out || std::rename((csv + ".tmp").c_str(), csv.c_str()) != 0) throw InputError(csv, 0, "--out", "cannot write");
+  file.commit();
+  failed = static_cast<std::size_t>(std::count_if(status_of.begin(), status_of.end(), [](const std::string& st) { return st != "ok"; }));
   std::cout << combos.size() << " runs (" << skipped << " already done, " << failed << " failed); wrote " << csv << '\n';
   return 0;
 }

@@ -1,6 +1,9 @@
 #include "vcd_cli.h"
 
+#include <sys/stat.h>
+
 #include "input_error.h"
+#include "os/safe_file.h"
 
 namespace po = boost::program_options;
 
@@ -17,8 +20,18 @@ void add_vcd_options(po::options_description& desc, VcdOptions& opt) {
                                     "no sample after this cycle (0: to the end of the run)");
 }
 
-void check_vcd_options(const VcdOptions& opt) {
+namespace {
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return a == b || (stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+}  // namespace
+
+void check_vcd_options(const VcdOptions& opt, const std::string& trace) {
   if (opt.path.empty()) return;
+  if (!trace.empty() && trace != "-" && same_file(opt.path, trace))
+    throw InputError("--vcd", 0, "", "'" + opt.path + "' is the trace; the waveform needs a file of its own");
+  refuse_special_file(opt.path, "--vcd");
   vcd_stem(opt.path, "--vcd");
   if (opt.interval_cycles == 0) throw InputError("--vcd-interval-cycles", 0, "", "the interval must be at least 1 cycle");
   if (opt.to_cycles && opt.to_cycles < opt.from_cycles)

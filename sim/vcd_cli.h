@@ -8,8 +8,9 @@
 namespace mmusim {
 
 void add_vcd_options(boost::program_options::options_description& desc, VcdOptions& opt);
-// Refuses a file name without .vcd, a file that cannot be written, a zero interval and an empty
-// window (InputError naming the option).
-void check_vcd_options(const VcdOptions& opt);
+// Refuses a file name without .vcd, the trace itself, a link, a special file or a file that cannot
+// be written, a zero interval and an empty window (InputError naming the option), before anything
+// is opened for writing.
+void check_vcd_options(const VcdOptions& opt, const std::string& trace);
 
 }  // namespace mmusim

@@ -1,5 +1,7 @@
 #include "paging/page_table.h"
 
+#include <new>
+
 namespace mmusim {
 
 TableNode::TableNode(unsigned table_level)
@@ -9,7 +11,13 @@ PageTable::PageTable(FrameAllocator& frames, std::function<void(std::uint64_t)> 
     : frames_(frames), on_new_table_(std::move(on_new_table)), root_(new_table(kLevels)) {}
 
 PageTable::~PageTable() {
-  for (auto& [frame, node] : by_frame_) frames_.free(frame);
+  // Returning the frames may allocate (the allocator's free list): when a run stops because this
+  // machine's memory ran out, that must not end the program from a destructor. The frames are then
+  // left unreturned, to an allocator that is going away with the run.
+  try {
+    for (auto& [frame, node] : by_frame_) frames_.free(frame);
+  } catch (const std::bad_alloc&) {
+  }
 }
 
 TableNode* PageTable::new_table(unsigned level) {

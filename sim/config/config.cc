@@ -1,6 +1,5 @@
 #include "config/config.h"
 
-#include <boost/program_options.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -9,7 +8,6 @@
 #include "input_error.h"
 #include "printable.h"
 
-namespace po = boost::program_options;
 
 namespace mmusim {
 
@@ -21,16 +19,25 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-// Line numbers of the keys in an INI file, with its syntax checked line by line, so that every
-// error names its line (Boost.Program_options reports none). Comments start at '#', as in Boost.
-std::map<std::string, std::uint64_t> scan_ini(const std::string& path, std::istream& in) {
+// The assignments of an INI file, each with its line, its syntax checked line by line so that
+// every error names its line. Comments start at '#'; a UTF-8 byte order mark at the start is
+// passed over (as in a trace); a section name may have blanks inside its brackets ("[ tlb ]").
+struct IniValue {
+  std::string key, value;
+  std::uint64_t line;
+};
+
+std::vector<IniValue> scan_ini(const std::string& path, std::istream& in) {
+  std::vector<IniValue> values;
   std::map<std::string, std::uint64_t> line_of;
   std::string section, raw;
   for (std::uint64_t n = 1; std::getline(in, raw); ++n) {
+    if (n == 1 && raw.compare(0, 3, "\xEF\xBB\xBF") == 0) raw.erase(0, 3);
     const std::string s = trim(raw.substr(0, raw.find('#')));
     if (s.empty()) continue;
     if (s.front() == '[') {
-      if (s.back() != ']' || s.size() < 3) throw InputError(path, n, "", "bad section header '" + printable(s, 60) + "'");
+      if (s.back() != ']' || trim(s.substr(1, s.size() - 2)).empty())
+        throw InputError(path, n, "", "bad section header '" + printable(s, 60) + "'");
       section = trim(s.substr(1, s.size() - 2));
       continue;
     }
@@ -41,8 +48,9 @@ std::map<std::string, std::uint64_t> scan_ini(const std::string& path, std::istr
     if (!find_key(key)) throw InputError(path, n, printable(key, 60), "unknown key (`mmusim config --list` shows every key)");
     if (auto [it, fresh] = line_of.emplace(key, n); !fresh)
       throw InputError(path, n, key, "set twice (first on line " + std::to_string(it->second) + ")");
+    values.push_back({key, trim(s.substr(eq + 1)), n});
   }
-  return line_of;
+  return values;
 }
 
 }  // namespace
@@ -66,22 +74,7 @@ void Config::assign(const KeySpec& k, const std::string& value, const ValueOrigi
 void Config::load_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw InputError(path, 0, "", std::string("cannot open config file: ") + std::strerror(errno));
-  const auto line_of = scan_ini(path, in);
-
-  po::options_description desc;
-  for (const KeySpec& k : config_keys()) desc.add_options()(k.name.c_str(), po::value<std::string>(), k.help.c_str());
-  in.clear();
-  in.seekg(0);
-  po::parsed_options parsed(&desc);
-  try {
-    parsed = po::parse_config_file(in, desc, false);
-  } catch (const po::error& e) {
-    throw InputError(path, 0, "", e.what());
-  }
-  for (const po::option& o : parsed.options) {
-    const KeySpec& k = *find_key(o.string_key);
-    assign(k, o.value.empty() ? "" : trim(o.value.front()), ValueOrigin{path, line_of.at(o.string_key)});
-  }
+  for (const IniValue& v : scan_ini(path, in)) assign(*find_key(v.key), v.value, ValueOrigin{path, v.line});
 }
 
 void Config::set(const std::string& assignment) {

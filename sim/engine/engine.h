@@ -10,6 +10,11 @@
 
 namespace mmusim {
 
+// A run's status, as run_engine reports it: its exit code (0: it succeeded), -1 when it ended
+// without a result (a Slurm task cancelled or lost), or kKilledBase - N when signal N killed it
+// (run_status_text in run_results.h words each one).
+constexpr int kKilledBase = -1000;
+
 // One configuration: its output folder and its --set overrides (key=value), applied after the
 // list's common arguments.
 struct RunEntry {

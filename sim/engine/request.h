@@ -6,7 +6,8 @@
 
 namespace mmusim {
 
-// What the runs of a folder share: trace, format, config file, --set overrides.
+// What the runs of a folder share: trace, format, config file, --set overrides, and the size and
+// modification time of the trace and config files (a file rewritten under its name is another request).
 std::string run_request(const std::string& trace, const std::string& format, const std::string& config_file,
                         const std::vector<std::string>& sets);
 // Writes the request the first time; throws InputError naming --out when the folder was made for

@@ -1,12 +1,10 @@
 #include "engine/slurm_engine.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -14,7 +12,10 @@
 #include <thread>
 
 #include "cli_support.h"
+#include "os/process.h"
+#include "os/safe_file.h"
 #include "input_error.h"
+#include "printable.h"
 
 namespace mmusim {
 
@@ -24,30 +25,6 @@ std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-bool on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream in(path ? path : "");
-  for (std::string d; std::getline(in, d, ':');)
-    if (access(((d.empty() ? "." : d) + "/" + name).c_str(), X_OK) == 0) return true;
-  return false;
-}
-
-struct Captured {
-  int code = -1;
-  std::string out;  // stdout and stderr
-};
-
-Captured capture(const std::string& cmd) {
-  Captured c;
-  FILE* p = popen((cmd + " 2>&1 </dev/null").c_str(), "r");
-  if (!p) return c;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) c.out.append(buf, n);
-  const int st = pclose(p);
-  c.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return c;
 }
 
 // A command's output on one line, for a message.
@@ -76,6 +53,14 @@ std::string output_pattern_literal(const std::string& path) {
   return s;
 }
 
+// A file of the Slurm folder, written whole under a temporary name and renamed (never through a
+// link someone left there); a write error throws InputError.
+void write_file(const std::string& path, const std::string& text) {
+  AtomicFile file(path, "--out");
+  file.out() << text;
+  file.commit();
+}
+
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 // What the queue says of job `id`; an id Slurm has forgotten has left the queue. squeue fails
@@ -87,7 +72,7 @@ QueueState query_queue(const std::string& id, double retry_seconds, int attempts
                        std::string then = "") {
   if (then.empty()) then = "Slurm job " + id + " goes on: run the same command again to gather its runs when it ends";
   for (int attempt = 1;; ++attempt) {
-    const Captured c = capture("squeue -h -j " + id + " -o '%T %r'");
+    const Captured c = run_capture({"squeue", "-h", "-j", id, "-o", "%T %r"});
     if (c.code == 0) return parse_squeue_states(c.out);
     if (c.out.find("Invalid job id") != std::string::npos) return {};
     if (attempt == attempts)
@@ -114,13 +99,15 @@ std::optional<int> outcome(const RunEntry& r, bool final) {
 
 // Submits the job script; returns the job id, or throws with sbatch's message.
 std::string submit(const std::string& script) {
-  const Captured sub = capture("sbatch --parsable " + shell_quote(script));
+  const Captured sub = run_capture({"sbatch", "--parsable", script});
   std::string id;
   std::stringstream in(sub.out);
   for (std::string line; std::getline(in, line);)  // the job id (then ";cluster") is the last line
     if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) id = line.substr(0, line.find(';'));
   if (sub.code != 0 || id.empty())
     throw InputError("sbatch", 0, "", "refused " + script + " (exit " + std::to_string(sub.code) + "): " + one_line(sub.out));
+  if (!is_slurm_job_id(id))
+    throw InputError("sbatch", 0, "", "answered '" + printable(id) + "', which is not a Slurm job id (digits, optionally _digits)");
   return id;
 }
 
@@ -178,9 +165,22 @@ std::vector<int> wait_for(const std::string& id, const RunList& list, const Engi
 
 }  // namespace
 
+bool is_slurm_job_id(const std::string& s) {
+  const std::size_t us = s.find('_');
+  auto digits = [](const std::string& d) {
+    return !d.empty() && d.size() <= 20 && d.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (us == std::string::npos) return digits(s);
+  return digits(s.substr(0, us)) && digits(s.substr(us + 1));
+}
+
 void refuse_if_slurm_job_active(const std::string& out_dir, std::optional<double> retry_seconds) {
+  const std::string job_file = out_dir + "/slurm/job-id";
   std::string job;
-  if (!(std::ifstream(out_dir + "/slurm/job-id") >> job) || !on_path("squeue")) return;
+  if (!(std::ifstream(job_file) >> job) || !on_path("squeue")) return;
+  if (!is_slurm_job_id(job))
+    throw InputError(job_file, 1, "", "'" + printable(job) + "' is not a Slurm job id (digits, optionally _digits); "
+                                      "remove the file if no job of this folder runs");
   QueueState q;
   if (retry_seconds) {
     q = query_queue(job, *retry_seconds, kSqueueAttempts,
@@ -251,7 +251,9 @@ std::string slurm_script(const RunList& list, const EngineOptions& o, const std:
   s << "dir=${run[0]}\n";
   s << "sets=()\n";
   s << "for s in \"${run[@]:1}\"; do sets+=(--set \"$s\"); done\n";
-  s << "mkdir -p \"$dir\" && rm -f \"$dir/exit-code\" || exit 1\n";
+  s << "# New files only (noclobber: created with O_EXCL), never through a link left in the folder.\n";
+  s << "set -C\n";
+  s << "mkdir -p \"$dir\" && rm -f \"$dir/exit-code\" \"$dir/exit-code.tmp\" \"$dir/log.txt\" || exit 1\n";
   s << shell_quote(self);
   for (const std::string& a : list.head) s << ' ' << shell_quote(a);
   s << " --out \"$dir\"";
@@ -300,12 +302,8 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
   if (!getcwd(cwd, sizeof cwd)) throw InputError("--out", 0, "", "cannot read the current folder");
   const std::string list_text = slurm_run_list(list), script_text = slurm_script(list, o, self, cwd, slurm_dir);
   for (const RunEntry& r : list.runs) std::remove((r.dir + "/exit-code").c_str());
-  {
-    std::ofstream(runs_file) << list_text;
-    std::ofstream sh(script);
-    sh << script_text;
-    if (!sh) throw InputError(script, 0, "--out", "cannot write");
-  }
+  write_file(runs_file, list_text);
+  write_file(script, script_text);
   if (o.dry_run) {
     std::cout << "==> " << script << " <==\n" << script_text << "==> " << runs_file << " <==\n" << list_text
               << "not submitted (--dry-run): submit with `sbatch " << script
@@ -314,12 +312,12 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
   }
 
   const std::string id = submit(script);
-  std::ofstream(job_file) << id << '\n';
+  write_file(job_file, id + "\n");
   if (meanwhile) {
     try {
       meanwhile();
     } catch (...) {  // do not leave the array running for a command that failed
-      capture("scancel " + id);
+      run_capture({"scancel", id});
       throw;
     }
   }

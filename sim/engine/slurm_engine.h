@@ -14,6 +14,10 @@
 
 namespace mmusim {
 
+// Slurm's form of a job id: digits, optionally `_digits` (an array task). Anything else read from
+// DIR/slurm/job-id or from sbatch is refused before it reaches a command.
+bool is_slurm_job_id(const std::string& s);
+
 // Throws InputError unless sbatch and squeue are on PATH.
 void check_slurm_commands();
 

@@ -1,14 +1,10 @@
 #include "stats/summary.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
 
-#include "input_error.h"
+#include "os/safe_file.h"
 
 namespace mmusim {
 
@@ -123,10 +119,9 @@ const std::vector<ColumnSpec>& summary_columns() {
 }
 
 void write_summary_csv(const std::string& path, const std::vector<RunSummary>& runs) {
-  const std::string tmp = path + ".tmp";
   {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+    AtomicFile file(path, "--out");
+    std::ostream& out = file.out();
     const auto& cols = summary_columns();
     for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].name;
     out << '\n';
@@ -134,11 +129,8 @@ void write_summary_csv(const std::string& path, const std::vector<RunSummary>& r
       for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i].get(r);
       out << '\n';
     }
-    out.flush();
-    if (!out) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+    file.commit();
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
 }
 
 void print_summary_table(std::ostream& out, const RunSummary& s) {

@@ -1,47 +1,57 @@
 #include "stats/timeline.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
+#include <iostream>
 
-#include "input_error.h"
 
 namespace mmusim {
 
-TimelineWriter::TimelineWriter(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
-  out_.open(tmp_, std::ios::trunc);
-  if (!out_) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
-  out_ << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
-          "lru_active_pages,lru_inactive_pages,shadow_pages\n";
+namespace {
+// Columns 1 to 7 are changes over the interval (added when two rows merge); 0 is the time and
+// 8 to 11 are levels at the interval's end (the later row's are kept).
+constexpr std::size_t kFirstLevel = 8;
+}  // namespace
+
+TimelineWriter::TimelineWriter(std::string path, std::uint64_t interval_cycles)
+    : file_(std::move(path), "--out"), interval_cycles_(interval_cycles) {
+  rows_.reserve(kMaxRows);
 }
 
-TimelineWriter::~TimelineWriter() {
-  if (finished_) return;
-  out_.close();
-  std::remove(tmp_.c_str());
-}
+TimelineWriter::~TimelineWriter() = default;
 
 void TimelineWriter::add(const TimelineRow& r) {
   const RunSummary& s = r.at;
   const RunSummary& prev = prev_;
-  out_ << r.time_cycles << ',' << s.accesses - prev.accesses << ',' << s.swap_ins - prev.swap_ins << ','
-       << s.swap_outs - prev.swap_outs << ','
-       << (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults) << ','
-       << s.vmexits - prev.vmexits << ',' << s.kswapd_cycles - prev.kswapd_cycles << ','
-       << s.pages_scanned - prev.pages_scanned << ',' << s.free_frames << ',' << s.lru_active_pages << ','
-       << s.lru_inactive_pages << ',' << s.shadow_pages << '\n';
+  rows_.push_back({r.time_cycles, s.accesses - prev.accesses, s.swap_ins - prev.swap_ins, s.swap_outs - prev.swap_outs,
+                   (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults),
+                   s.vmexits - prev.vmexits, s.kswapd_cycles - prev.kswapd_cycles, s.pages_scanned - prev.pages_scanned,
+                   s.free_frames, s.lru_active_pages, s.lru_inactive_pages, s.shadow_pages});
   prev_ = s;
   last_time_ = r.time_cycles;
-  ++rows_;
+  if (rows_.size() < kMaxRows) return;
+  // Merge neighbours: kMaxRows is even, so the rows stay aligned on the doubled interval.
+  const std::size_t half = rows_.size() / 2;
+  for (std::size_t i = 0; i < half; ++i) {
+    std::array<std::uint64_t, kColumns> merged = rows_[2 * i + 1];
+    for (std::size_t c = 1; c < kFirstLevel; ++c) merged[c] += rows_[2 * i][c];
+    rows_[i] = merged;
+  }
+  rows_.resize(half);
+  stride_ *= 2;
 }
 
 void TimelineWriter::finish() {
-  if (!out_.flush()) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
-  out_.close();
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-    throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
-  finished_ = true;
+  std::ostream& out = file_.out();
+  out << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
+         "lru_active_pages,lru_inactive_pages,shadow_pages\n";
+  for (const auto& row : rows_) {
+    for (std::size_t c = 0; c < kColumns; ++c) out << (c ? "," : "") << row[c];
+    out << '\n';
+  }
+  file_.commit();
+  if (stride_ > 1)
+    std::cerr << "mmusim: " << file_.path() << ": rows every " << stride_ * interval_cycles_ << " cycles ("
+              << stride_ << " x sim.timeline_interval_cycles = " << interval_cycles_ << "), to stay within "
+              << kMaxRows << " rows\n";
 }
 
 }  // namespace mmusim

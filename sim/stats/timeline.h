@@ -1,9 +1,12 @@
 // timeline.csv: the run's figures per interval of simulated time (sim.timeline_interval_cycles),
 // for plots: counters as the change over the interval, sizes as their level at its end.
 #pragma once
-#include <fstream>
+#include <array>
+#include <cstdint>
 #include <string>
+#include <vector>
 
+#include "os/safe_file.h"
 #include "stats/summary.h"
 
 namespace mmusim {
@@ -15,27 +18,39 @@ struct TimelineRow {
 
 // Columns: time_cycles, then per-interval changes of accesses, swap_ins, swap_outs, faults (guest
 // and native page faults), vmexits, kswapd_cycles, pages_scanned, and the levels free_frames,
-// lru_active_pages, lru_inactive_pages, shadow_pages. Written as the run goes, one row at a time,
-// so that memory does not grow with simulated time, and atomically: rows go to PATH.tmp, which
-// finish() renames to PATH (a run that fails leaves no timeline.csv). Throws InputError.
+// lru_active_pages, lru_inactive_pages, shadow_pages.
+// Bounded: at most kMaxRows rows, whatever the simulated time (a trace of long gaps, extreme
+// costs). When a row more would pass the limit, every two neighbouring rows are merged into one
+// (their changes added, the later levels kept) and the interval doubles: stride() tells the sampler
+// how many intervals to wait between two rows now, and finish() says on stderr that the rows are
+// wider than sim.timeline_interval_cycles. Memory is bounded the same way (kMaxRows rows).
+// Written atomically at finish(): to a temporary file (os/safe_file.h) renamed to PATH (a run that
+// fails leaves no timeline.csv). Throws InputError.
 class TimelineWriter {
  public:
-  explicit TimelineWriter(std::string path);
-  ~TimelineWriter();  // removes PATH.tmp unless finished
+  static constexpr std::size_t kMaxRows = 20000;
+
+  // `interval_cycles` (sim.timeline_interval_cycles) is for the message when rows widen.
+  explicit TimelineWriter(std::string path, std::uint64_t interval_cycles = 0);
+  ~TimelineWriter();  // removes the temporary file unless finished
   TimelineWriter(const TimelineWriter&) = delete;
   TimelineWriter& operator=(const TimelineWriter&) = delete;
 
   void add(const TimelineRow& row);
-  bool empty() const { return rows_ == 0; }
+  bool empty() const { return rows_.empty(); }
   std::uint64_t last_time_cycles() const { return last_time_; }
+  // Intervals of sim.timeline_interval_cycles per row now: 1, then 2, 4, ... once rows merge.
+  std::uint64_t stride() const { return stride_; }
+  std::size_t rows() const { return rows_.size(); }
   void finish();
 
  private:
-  std::string path_, tmp_;
-  std::ofstream out_;
+  static constexpr std::size_t kColumns = 12;
+  AtomicFile file_;
+  std::uint64_t interval_cycles_;
+  std::vector<std::array<std::uint64_t, kColumns>> rows_;
   RunSummary prev_;
-  std::uint64_t rows_ = 0, last_time_ = 0;
-  bool finished_ = false;
+  std::uint64_t last_time_ = 0, stride_ = 1;
 };
 
 }  // namespace mmusim

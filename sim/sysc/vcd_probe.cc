@@ -1,6 +1,9 @@
 #include "sysc/vcd_probe.h"
 
-#include <fstream>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "input_error.h"
 
@@ -10,8 +13,12 @@ std::string vcd_stem(const std::string& path, const std::string& option) {
   const std::string suffix = ".vcd";
   if (path.size() <= suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
     throw InputError(option, 0, "", "'" + path + "': the waveform file's name must end in .vcd");
-  std::ofstream probe(path);  // can it be written? (SystemC would only warn)
-  if (!probe) throw InputError(option, 0, "", "cannot write '" + path + "'");
+  // Can it be written? (SystemC would only warn.) Asked without opening it: nothing is truncated
+  // before every option is checked.
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (access(path.c_str(), F_OK) == 0 ? access(path.c_str(), W_OK) != 0 : access(dir.c_str(), W_OK) != 0)
+    throw InputError(option, 0, "", "cannot write '" + path + "': " + std::strerror(errno));
   return path.substr(0, path.size() - suffix.size());
 }
 

@@ -1,16 +1,30 @@
 #include "sysc/vcpu.h"
 
+#include "common/errors.h"
 #include "input_error.h"
 #include "sysc/asan_stack.h"
 
 namespace mmusim {
 
+namespace {
+// Sums over many vCPUs saturate at 2^64 - 1 instead of wrapping to a small number (each vCPU's
+// own count is bounded by simulated time, 2^64 ps).
+void add_saturating(std::uint64_t& a, std::uint64_t b) {
+  if (__builtin_add_overflow(a, b, &a)) a = ~std::uint64_t{0};
+}
+}  // namespace
+
 VcpuStats& VcpuStats::operator+=(const VcpuStats& o) {
-  accesses += o.accesses;
-  context_switches += o.context_switches;
-  cycles += o.cycles;
-  gap_cycles += o.gap_cycles;
-  causes += o.causes;
+  add_saturating(accesses, o.accesses);
+  add_saturating(context_switches, o.context_switches);
+  add_saturating(cycles, o.cycles);
+  add_saturating(gap_cycles, o.gap_cycles);
+  CauseCycles& c = causes;
+  const CauseCycles& d = o.causes;
+  for (auto [x, y] : {std::pair{&c.vmexit, d.vmexit}, {&c.guest_fault, d.guest_fault}, {&c.shadow_fault, d.shadow_fault},
+                      {&c.pt_write, d.pt_write}, {&c.host_fault, d.host_fault}, {&c.ipi, d.ipi},
+                      {&c.major_fault, d.major_fault}, {&c.direct_reclaim, d.direct_reclaim}, {&c.reclaim, d.reclaim}})
+    add_saturating(*x, y);
   return *this;
 }
 
@@ -26,11 +40,38 @@ void Vcpu::sync() {
   if (offset_ == 0) return;
   // Integer picoseconds: exact, and an overflow of SystemC's 64-bit time is reported, not wrapped.
   const std::uint64_t ps = period_.value(), now = sc_core::sc_time_stamp().value();
-  if (offset_ > (~std::uint64_t{0} - now) / ps)
-    throw InputError("", 0, "sim.cpu_mhz", "simulated time passes 2^64 ps (about 213 days): the trace's gaps are too long");
+  if (offset_ > (~std::uint64_t{0} - now) / ps) time_overflow();
   sc_core::wait(sc_core::sc_time::from_value(ps * offset_));
   offset_ = 0;
   if (explain_) explain_->set_actor(cpu_);  // other threads may have acted meanwhile
+}
+
+void Vcpu::time_overflow() const {
+  // Name what made this vCPU's time so long: the cost key (or the trace's gaps) behind the
+  // largest share of its cycles.
+  const CauseCycles& c = stats_.causes;
+  const MmuStats m = mmu_ ? mmu_->stats() : MmuStats{};
+  const std::pair<Cycles, const char*> shares[] = {
+      {stats_.gap_cycles, "gap"},
+      {m.tlb_cycles, "tlb.stlb_hit_cycles"},
+      {m.walk_cycles, "walk.ref_cycles"},
+      {m.dirty_assist_cycles, "walk.dirty_assist_cycles"},
+      {c.vmexit, "cost.vmexit_cycles"},
+      {c.guest_fault, "cost.guest_fault_cycles"},
+      {c.shadow_fault, "cost.shadow_fault_cycles"},
+      {c.pt_write, "cost.pt_write_emulation_cycles"},
+      {c.host_fault, "cost.host_minor_fault_cycles"},
+      {c.ipi, "cost.ipi_cycles"},
+      {c.major_fault, "swap.read_us"},
+      {c.direct_reclaim + c.reclaim, "reclaim.scan_page_cycles"},
+  };
+  const auto* top = &shares[0];
+  for (const auto& x : shares)
+    if (x.first > top->first) top = &x;
+  const std::string what = "simulated time passes 2^64 ps (about 213 days): " + std::to_string(top->first) +
+                           " of vCPU " + std::to_string(cpu_) + "'s " + std::to_string(stats_.cycles) + " cycles come from ";
+  if (top == &shares[0]) throw InputError("", 0, "gap", what + "the trace's gaps, which are too long");
+  throw LimitExceeded(what + top->second + ", which is too large", top->second);
 }
 
 void Vcpu::charge(const CauseCycles& c, Cycles& cycles) {

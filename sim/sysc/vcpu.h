@@ -50,6 +50,8 @@ class Vcpu : public sc_core::sc_module {
   template <bool kExplain>
   void replay_batch();
   void sync();
+  // Throws the error of a simulated time past 2^64 ps, naming the key behind most of the cycles.
+  [[noreturn]] void time_overflow() const;
   void charge(const CauseCycles& c, Cycles& cycles);
   Cycles switch_to(std::uint16_t vm, std::uint32_t pid);
 

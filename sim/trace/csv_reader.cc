@@ -7,7 +7,8 @@
 //   pid            optional, default 0, decimal, 0..4294967295
 //   size           optional, default 1, decimal, 0..4294967295 (0 is kept; the simulator counts it as 1)
 //   gap            optional, default 0, decimal cycles, 0..2^64-1
-// Any other column is an error. Blank lines (also a blank last line) are skipped; line numbers
+// Column names are case-insensitive (OP,GVA). Any other column is an error. A NUL byte is an error
+// naming its line and column. Blank lines (also a blank last line) are skipped; line numbers
 // in messages are those of the file. Fields are read as char* and parsed here (fccp parses
 // decimal only, and an empty field would silently be 0), so that every error names the column.
 // csv.h is not installed as a system header: keep its own warnings out of our build log.
@@ -35,7 +36,9 @@ namespace trace_detail {
 namespace {
 
 // Hands the InputFile's bytes to fccp's LineReader (called from fccp's reader thread, hence the
-// atomic counter), counting them for progress.
+// atomic counter), counting them for progress. On the way it lowercases the header row (column
+// names are case-insensitive: OP,GVA is op,gva) and stops at a NUL byte, which fccp would take for
+// the end of its line (the rest of the field silently lost), naming its line and column.
 class CountingSource final : public io::ByteSourceBase {
  public:
   CountingSource(InputFile* f, std::atomic<std::uint64_t>* delivered) : f_(f), delivered_(delivered) {}
@@ -47,13 +50,38 @@ class CountingSource final : public io::ByteSourceBase {
       if (n == 0) break;
       got += n;
     }
+    if (!header_done_) lower_header(buffer, got);
+    if (const void* nul = std::memchr(buffer, '\0', got)) refuse_nul(buffer, static_cast<const char*>(nul));
+    lines_ += static_cast<std::uint64_t>(std::count(buffer, buffer + got, '\n'));
+    const char* last_nl = static_cast<const char*>(memrchr(buffer, '\n', got));
+    column_ = last_nl ? static_cast<std::uint64_t>(buffer + got - last_nl - 1) : column_ + got;
     delivered_->fetch_add(got, std::memory_order_relaxed);
     return static_cast<int>(got);
   }
 
  private:
+  // ASCII letters of the first line that is not blank, to lowercase.
+  void lower_header(char* p, std::size_t n) {
+    for (std::size_t i = 0; i < n && !header_done_; ++i) {
+      const char c = p[i];
+      if (c == '\n') header_done_ = header_seen_;
+      else if (c != ' ' && c != '\t' && c != '\r') header_seen_ = true;
+      if (c >= 'A' && c <= 'Z') p[i] = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  [[noreturn]] void refuse_nul(const char* buffer, const char* nul) const {
+    const std::uint64_t line = lines_ + 1 + static_cast<std::uint64_t>(std::count(buffer, nul, '\n'));
+    const char* nl = static_cast<const char*>(memrchr(buffer, '\n', static_cast<std::size_t>(nul - buffer)));
+    const std::uint64_t column = 1 + (nl ? static_cast<std::uint64_t>(nul - nl - 1) : column_ + static_cast<std::uint64_t>(nul - buffer));
+    throw InputError(f_->name(), line, "", "'\\x00' at column " + std::to_string(column) +
+                                               " (a NUL byte: a CSV trace is text)");
+  }
+
   InputFile* f_;
   std::atomic<std::uint64_t>* delivered_;
+  bool header_seen_ = false, header_done_ = false;
+  std::uint64_t lines_ = 0;   // line breaks before this read
+  std::uint64_t column_ = 0;  // bytes after the last line break before this read
 };
 
 using Csv = io::CSVReader<7, io::trim_chars<' ', '\t'>, io::no_quote_escape<','>, io::throw_on_overflow,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "input_error.h"
+#include "os/safe_file.h"
 
 namespace mmusim {
 
@@ -383,18 +384,15 @@ int gen_command(int argc, char** argv) {
   validate_gen_spec(s);
 
   std::string out_name = has("out") ? str("out") : "-";
-  std::ofstream file;
-  if (out_name != "-") {
-    file.open(out_name, std::ios::binary | std::ios::trunc);
-    if (!file) throw InputError("--out", 0, "", "cannot open '" + out_name + "': " + std::strerror(errno));
-  }
-  std::ostream& os = out_name == "-" ? std::cout : file;
+  // A file is written under a temporary name and renamed (an OUT that is a link, a device, a FIFO
+  // or a folder is refused; nothing is left behind on failure); stdout is checked when flushed.
+  std::unique_ptr<AtomicFile> file;
+  if (out_name != "-") file = std::make_unique<AtomicFile>(out_name, "--out");
+  std::ostream& os = file ? file->out() : std::cout;
   try {
     write_synthetic_trace(s, os);
-    if (file.is_open()) {
-      file.close();
-      if (!file) throw InputError("", 0, "", "cannot write the trace");
-    }
+    if (file) file->commit();
+    else if (!std::cout.flush()) throw InputError("", 0, "", std::string("cannot write the trace: ") + std::strerror(errno));
   } catch (const InputError& e) {
     if (!e.file().empty()) throw;
     throw InputError(out_name == "-" ? "<stdout>" : out_name, 0, "", e.what());

@@ -83,6 +83,12 @@ std::size_t InputFile::fd_read(char* dst, std::size_t n) {
     }
     if (got == 0) {
       fd_eof_ = true;
+      // A file that ends before the size it had when opened was cut while being read (a copy
+      // still being written, or rewritten): the records read so far are not the trace.
+      const std::uint64_t done = raw_done_.load(std::memory_order_relaxed);
+      if (size_ > 0 && done < size_)
+        throw InputError(name_, 0, "", "the trace ended after " + std::to_string(done) + " bytes, before the " +
+                                           std::to_string(size_) + " bytes it had when opened (was it changed while being read?)");
       return 0;
     }
     if (errno == EINTR) continue;

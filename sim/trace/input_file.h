@@ -43,7 +43,8 @@ class InputFile {
   bool peek_has_all() const { return at_eof_; }
 
   // Next bytes of the file: first whatever peek() buffered, then the rest. 0 means the end.
-  // A read error throws InputError.
+  // A read error throws InputError, and so does a regular file that ends before the size it had
+  // when opened (it shrank while being read).
   std::size_t read(char* dst, std::size_t n);
 
  private:

@@ -24,6 +24,16 @@ class MtrReader : public TraceReader {
       throw InputError(file_->name(), 0, "", ".mtr records of " + std::to_string(mtr::get32(h + 12)) + " bytes (24 expected)");
     records_ = mtr::get64(h + 16);
     done_bytes_ = sizeof h;
+    // A count the file cannot hold is a bad header, with or without --skip-bad-lines (which would
+    // otherwise count every promised record as skipped). Only a file of known size, not compressed
+    // (its size is the compressed one): a pipe's or a compressed file's records are counted as
+    // they come.
+    const std::uint64_t size = file_->compression() == Compression::None ? file_->size() : 0;
+    if (size > 0 && records_ > (size - sizeof h) / mtr::kRecordBytes)
+      throw InputError(file_->name(), 0, "", "bad .mtr header: it promises " + std::to_string(records_) + " records, but the file's " +
+                                           std::to_string(size) + " bytes hold at most " +
+                                           std::to_string((size - sizeof h) / mtr::kRecordBytes) +
+                                           " (the file is truncated, or the header is wrong)");
   }
 
   std::size_t read(TraceRecord* out, std::size_t n) override {

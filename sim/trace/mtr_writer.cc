@@ -11,23 +11,29 @@ namespace mmusim {
 MtrWriter::MtrWriter(const std::string& path, Compression compression)
     : path_(path), f_(std::fopen(path.c_str(), "wb")), buf_(1 << 20) {
   if (!f_) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
-  if (compression != Compression::None && compression != Compression::Zstd) {
-    std::fclose(f_);
-    f_ = nullptr;
-    throw InputError(path, 0, "", std::string("cannot write ") + compression_name(compression) + " (only zstd)");
-  }
+  write_header(compression);
+}
+
+MtrWriter::MtrWriter(std::FILE* f, const std::string& name, Compression compression)
+    : path_(name), f_(f), owns_(false), buf_(1 << 20) {
+  write_header(compression);
+}
+
+void MtrWriter::write_header(Compression compression) {
+  if (compression != Compression::None && compression != Compression::Zstd)
+    throw InputError(path_, 0, "", std::string("cannot write ") + compression_name(compression) + " (only zstd)");
   unsigned char h[mtr::kHeaderBytes];
   mtr::encode_header(h, 0);
   if (compression == Compression::Zstd) {
     ZstdWriter::write_stored_frame(f_, path_, h, sizeof h);
     zstd_ = std::make_unique<ZstdWriter>(f_, path_);
   } else if (std::fwrite(h, 1, sizeof h, f_) != sizeof h) {
-    throw InputError(path, 0, "", "cannot write the header");
+    throw InputError(path_, 0, "", "cannot write the header");
   }
 }
 
 MtrWriter::~MtrWriter() {
-  if (f_) std::fclose(f_);
+  if (f_ && owns_) std::fclose(f_);
 }
 
 void MtrWriter::add(const TraceRecord& r) {
@@ -60,7 +66,8 @@ void MtrWriter::close() {
   if (zstd_) zstd_->end_frame();
   unsigned char h[mtr::kHeaderBytes];
   mtr::encode_header(h, records_);
-  if (std::fseek(f_, zstd_ ? ZstdWriter::kStoredOffset : 0, SEEK_SET) != 0 || std::fwrite(h, 1, sizeof h, f_) != sizeof h || std::fclose(f_) != 0) {
+  if (std::fseek(f_, zstd_ ? ZstdWriter::kStoredOffset : 0, SEEK_SET) != 0 || std::fwrite(h, 1, sizeof h, f_) != sizeof h ||
+      (owns_ ? std::fclose(f_) : std::fflush(f_)) != 0) {
     f_ = nullptr;
     throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
   }

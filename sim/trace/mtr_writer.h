@@ -17,6 +17,8 @@ class MtrWriter {
  public:
   // Throws InputError naming `path` if it cannot be created. `compression` is None or Zstd.
   explicit MtrWriter(const std::string& path, Compression compression = Compression::None);
+  // Writes to `f`, which stays open (its owner closes it); `name` is for messages.
+  MtrWriter(std::FILE* f, const std::string& name, Compression compression = Compression::None);
   ~MtrWriter();
   // A record that the format cannot hold (vm or vcpu above 255, gap of 2^32 or more) throws
   // InputError naming the record number.
@@ -27,9 +29,11 @@ class MtrWriter {
 
  private:
   void flush();
+  void write_header(Compression compression);
   std::string path_;
   std::FILE* f_;
   std::unique_ptr<ZstdWriter> zstd_;
+  bool owns_ = true;
   std::vector<unsigned char> buf_;
   std::size_t used_ = 0;
   std::uint64_t records_ = 0;

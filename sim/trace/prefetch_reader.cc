@@ -138,9 +138,12 @@ void PrefetchReader::produce() {
     }
     b->n = 0;
     b->error = nullptr;
-    b->recs.resize(batch_records_);  // a buffer read_batch swapped in may have another size
     const std::int64_t fill_start = now_ns();
     try {
+      // A buffer read_batch swapped in may have another size. Inside the try: memory running out
+      // here is reported by the consumer, as on its own thread (an exception leaving this thread
+      // would end the program without a message).
+      b->recs.resize(batch_records_);
       // Fill the whole batch unless the trace ends: a short read is not the end.
       while (b->n < b->recs.size()) {
         const std::size_t got = inner_->read(b->recs.data() + b->n, b->recs.size() - b->n);

@@ -10,6 +10,7 @@
 // A compressed file is detected by its own magic bytes first (input_file.h) and looked at
 // decompressed.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -69,7 +70,7 @@ constexpr int kDetectLines = 16;
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-// The first line names columns op and gva (comma separated, blanks around names allowed).
+// The first line names columns op and gva (comma separated, blanks around names allowed, any case).
 bool is_csv_header(const std::string& line) {
   bool op = false, gva = false;
   std::size_t i = 0;
@@ -80,6 +81,7 @@ bool is_csv_header(const std::string& line) {
     while (a < b && is_blank(line[a])) ++a;
     while (b > a && is_blank(line[b - 1])) --b;
     std::string tok = line.substr(a, b - a);
+    for (char& c : tok) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // OP,GVA too
     if (tok == "op") op = true;
     if (tok == "gva") gva = true;
     i = j + 1;

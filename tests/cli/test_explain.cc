@@ -326,7 +326,7 @@ TEST_CASE("vcd: explain writes one too, and bad options are refused", "[cli][vcd
   CHECK(zero.err == "mmusim: --vcd-interval-cycles: the interval must be at least 1 cycle\n");
   const Result dir = run_mmusim("run -q --out out --trace " + t + " --vcd /nonexistent/w.vcd");
   CHECK(dir.code == 2);
-  CHECK(dir.err == "mmusim: --vcd: cannot write '/nonexistent/w.vcd'\n");
+  CHECK(dir.err == "mmusim: --vcd: cannot write '/nonexistent/w.vcd': No such file or directory\n");
 }
 
 TEST_CASE("explain --layout steps prints the same steps one per line, and other layouts are refused", "[cli][explain]") {

@@ -2,7 +2,11 @@
 // first few are named on stderr, and the run is exactly the run of the trace without them. What
 // is not one record's fault still stops with exit code 2.
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "cli_util.h"
 
@@ -91,16 +95,27 @@ TEST_CASE("skip-bad-lines: lackey and .mtr traces", "[cli][skip]") {
   CHECK(u(read_summary(test_dir() + "/dirty/summary.csv"), "skipped_records") == 3);
   CHECK(figures(test_dir() + "/dirty/summary.csv") == figures(test_dir() + "/clean/summary.csv"));
 
-  // A truncated .mtr: the records the header promises and the file lacks are counted as skipped.
+  // A truncated .mtr file: a header promising more records than the file holds is a bad header,
+  // skipped or not.
   REQUIRE(run_mmusim("convert clean.lackey clean.mtr").code == 0);
   const std::string mtr = slurp(test_dir() + "/clean.mtr");
   write("cut.mtr", mtr.substr(0, mtr.size() - 24 * 4 - 10));  // 45 whole records of 50, and a part
-  const Result cut = run_mmusim("run -q --trace cut.mtr --out cut --skip-bad-lines");
+  const Result bad = run_mmusim("run -q --trace cut.mtr --out cut --skip-bad-lines");
+  CHECK(bad.code == 2);
+  CHECK(bad.err == "mmusim: cut.mtr: bad .mtr header: it promises 50 records, but the file's 1126 bytes hold at most 45 (the "
+                   "file is truncated, or the header is wrong)\n");
+  // Read from a pipe (a FIFO here), whose size is unknown: the records the header promises and the
+  // stream lacks are counted as skipped.
+  fs::remove(test_dir() + "/cut.fifo");
+  REQUIRE(mkfifo((test_dir() + "/cut.fifo").c_str(), 0600) == 0);
+  std::thread writer([&] { std::ofstream(test_dir() + "/cut.fifo", std::ios::binary) << slurp(test_dir() + "/cut.mtr"); });
+  const Result cut = run_mmusim("run -q --trace cut.fifo --format mtr --out cut --skip-bad-lines");
+  writer.join();
   REQUIRE(cut.code == 0);
   CHECK(cut.err ==
-        "mmusim: skipped (--skip-bad-lines) cut.mtr:46: truncated .mtr file: the header promises 50 records, the file "
+        "mmusim: skipped (--skip-bad-lines) cut.fifo:46: truncated .mtr file: the header promises 50 records, the file "
         "ends at record 46 (5 records missing)\n"
-        "mmusim: skipped 5 malformed records of cut.mtr (--skip-bad-lines; summary.csv skipped_records)\n");
+        "mmusim: skipped 5 malformed records of cut.fifo (--skip-bad-lines; summary.csv skipped_records)\n");
   const auto s = read_summary(test_dir() + "/cut/summary.csv");
   CHECK(u(s, "accesses") == 45);
   CHECK(u(s, "skipped_records") == 5);
@@ -132,6 +147,7 @@ TEST_CASE("skip-bad-lines: compare and sweep pass it to every run", "[cli][skip]
   CHECK(rows == 2);
   CHECK(slurp(test_dir() + "/cmp/young/log.txt").find("skipped 7 malformed records") != std::string::npos);
 
+  fs::remove_all(test_dir() + "/sw");  // a sweep of an earlier dirty.csv (this test rewrote it) is not resumed
   const Result s = run_mmusim("sweep --vary tlb.l1d_entries=32,64 --trace dirty.csv --out sw --skip-bad-lines" + kSets);
   REQUIRE(s.code == 0);
   std::ifstream sw(test_dir() + "/sw/sweep.csv");

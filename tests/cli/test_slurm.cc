@@ -75,7 +75,9 @@ TEST_CASE("sweep --engine slurm --dry-run writes and prints the batch script and
       "dir=${run[0]}\n"
       "sets=()\n"
       "for s in \"${run[@]:1}\"; do sets+=(--set \"$s\"); done\n"
-      "mkdir -p \"$dir\" && rm -f \"$dir/exit-code\" || exit 1\n"
+      "# New files only (noclobber: created with O_EXCL), never through a link left in the folder.\n"
+      "set -C\n"
+      "mkdir -p \"$dir\" && rm -f \"$dir/exit-code\" \"$dir/exit-code.tmp\" \"$dir/log.txt\" || exit 1\n"
       "'" + canonical(MMUSIM_BIN) + "' 'run' '-q' '--trace' '" + kSmall + "' '--format' 'auto' --out \"$dir\" "
       "'--set' 'walk.ref_cycles=5' \"${sets[@]}\" >\"$dir/log.txt\" 2>&1\n"
       "code=$?\n"
@@ -96,6 +98,7 @@ TEST_CASE("a '%' in the output folder reaches sbatch's --output pattern as '%%',
   // sbatch replaces %A, %a, %j ... in --output and reads "%%" as '%'; one backslash would turn off
   // every replacement, and all the tasks would write one file named %A_%a.out.
   std::filesystem::remove_all(test_dir() + "/p%1");
+  std::filesystem::remove_all(test_dir() + "/p\\1");
   const std::string sweep = "sweep --engine slurm --dry-run --trace " + kSmall + " --vary tlb.l1d_entries=32,64 --out ";
   Result r = run_mmusim(sweep + "'p%1'", "", "PATH=/nonexistent");
   REQUIRE(r.code == 0);
@@ -218,6 +221,7 @@ TEST_CASE("slurm sweep: a result that shows after the job left the queue (NFS) i
   CHECK(r.code == 0);
   CHECK(r.out == "2 runs (0 already done, 0 failed); wrote sw/sweep.csv\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/late"));  // the files did show late
+  std::filesystem::remove_all(test_dir() + "/local");
   REQUIRE(run_mmusim(sweep + " --out local").code == 0);
   CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
   std::filesystem::remove_all(test_dir() + "/sw");

@@ -50,3 +50,37 @@ TEST_CASE("a timeline never finished leaves no file", "[stats]") {
   CHECK_FALSE(std::filesystem::exists(path));
   CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
 }
+
+TEST_CASE("a timeline stays within kMaxRows rows: neighbours merge and the interval doubles", "[stats]") {
+  const std::string path = mmusim::test::temp_file("bounded.csv", "");
+  std::filesystem::remove(path);
+  TimelineWriter w(path, 10);
+  const std::uint64_t intervals = 3 * TimelineWriter::kMaxRows;  // one access and one swap-in each
+  TimelineRow r;
+  for (std::uint64_t i = 1; i <= intervals;) {
+    r.time_cycles = i * 10, r.at.accesses = i, r.at.swap_ins = i, r.at.free_frames = 1000 - i % 1000;
+    w.add(r);
+    i += w.stride();  // as the sampler waits
+  }
+  CHECK(w.stride() == 4);
+  CHECK(w.rows() <= TimelineWriter::kMaxRows);
+  w.finish();
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::uint64_t rows = 0, accesses = 0, last = 0;
+  bool aligned = true;
+  for (; std::getline(in, line); ++rows) {
+    std::stringstream cells(line);
+    std::uint64_t time = 0, acc = 0;
+    char comma;
+    cells >> time >> comma >> acc;
+    accesses += acc;
+    aligned = aligned && time == last + 40;  // every row 4 intervals of 10 cycles
+    last = time;
+  }
+  CHECK(rows == 15000);
+  CHECK(accesses == intervals);  // merged rows add up to the same totals
+  CHECK(aligned);
+  CHECK(last == intervals * 10);
+}

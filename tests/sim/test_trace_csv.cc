@@ -191,7 +191,8 @@ TEST_CASE("csv: header errors", "[trace][csv][errors]") {
              Catch::Contains("h3.csv:1: addr: unknown column in the header row"));
   CHECK_THAT(csv_error("h4.csv", "op,gva,op\nR,1000,R\n"), Catch::Contains("h4.csv:1: op: column named twice"));
   // Upper-case column names are not the known ones.
-  CHECK_THAT(csv_error("h5.csv", "OP,gva,op\nR,1000,R\n"), Catch::Contains("h5.csv:1: OP: unknown column"));
+  // Column names are case-insensitive: OP is op, named twice here.
+  CHECK_THAT(csv_error("h5.csv", "OP,gva,op\nR,1000,R\n"), Catch::Contains("h5.csv:1: op: column named twice in the header row"));
   // The header after two blank lines is line 3.
   CHECK_THAT(csv_error("h6.csv", "\n\nop,gva,vcpu,bogus\n"), Catch::Contains("h6.csv:3: bogus: unknown column"));
   // With --format auto, a first line without op and gva is not recognised at all.
