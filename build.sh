@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian 12 packages the build and the tests need (apt-get only when one is missing); gnuplot-nox
-# draws the plots of bench/plot.sh; python3 runs docs/check_tutorial.py; valgrind counts
+# Debian 12 packages the build and the tests need (apt-get only when one is missing);
+# python3-matplotlib draws the figures of mmusim plot; python3 runs docs/check_tutorial.py; valgrind counts
 # instructions for the speed guard tests; time measures peak memory in bench/targets.sh.
-packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev catch2 libfccp-dev gnuplot-nox python3 valgrind time)
+packages=(build-essential cmake pkg-config libsystemc-dev libboost-program-options-dev catch2 libfccp-dev python3 python3-matplotlib valgrind time)
 bash .ci/apt-install.sh "${packages[@]}"
 
 jobs=$(nproc 2>/dev/null || echo 2)
