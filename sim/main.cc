@@ -6,6 +6,7 @@
 //   mmusim columns             every summary.csv column with unit and meaning
 //   mmusim parse ...           read a trace without simulating (the parse-only speed limit)
 //   mmusim gen ...             write a synthetic trace
+//   mmusim plot DIR            figures of DIR's CSVs (plot/mmusim_plot.py, matplotlib)
 // Exit codes: 0 success, 2 bad input (one message naming file, line and key), 3 an invariant
 // violation with sim.check_abort, 1 internal error.
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -54,6 +56,7 @@ const char* kUsage =
     "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
     "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n"
     "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n"
+    "  plot           DIR: figures (PNG, SVG, PDF) of DIR's compare.csv, sweep.csv and timeline.csv files\n"
     "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
     "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
 
@@ -125,6 +128,12 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   }
   // A trace of nothing (a header alone, a lackey log of no accesses, binary read as text, every
   // record skipped) gives figures that are all 0 and look like a result: refuse it.
+  if (s.accesses == 0 && req.cfg.sim.warmup_records) {
+    const ValueOrigin& o = cfg.origin("sim.warmup_records");
+    throw InputError(o.file, o.line, "sim.warmup_records",
+                     std::to_string(req.cfg.sim.warmup_records) + " records of warm-up leave none to count: " + trace +
+                         " is not longer than its warm-up");
+  }
   if (s.accesses == 0)
     throw InputError(trace, 0, "", s.skipped_records ? "no records to replay: all " + std::to_string(s.skipped_records) +
                                                            " were malformed and skipped (--skip-bad-lines)"
@@ -250,6 +259,22 @@ int cmd_convert(const std::vector<std::string>& args) {
   return 0;
 }
 
+// mmusim plot DIR: hands over to the plotting script (Python and Debian's python3-matplotlib,
+// whose /usr/bin/python3 comes first: another python3 on PATH may lack matplotlib).
+int cmd_plot(const std::string& self, const std::vector<std::string>& args) {
+  const std::string script = kSourceDir + "/plot/mmusim_plot.py";
+  if (access(script.c_str(), R_OK) != 0) throw InputError(script, 0, "plot", "the plotting script is missing");
+  const std::string mmusim = "--mmusim=" + self;
+  std::vector<const char*> argv = {"python3", script.c_str(), mmusim.c_str()};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  execv("/usr/bin/python3", const_cast<char* const*>(argv.data()));
+  execvp("python3", const_cast<char* const*>(argv.data()));
+  throw InputError("", 0, "plot", std::string("cannot run python3: ") + std::strerror(errno) +
+                                      " (apt-get install python3-matplotlib)");
+}
+
 int dispatch(int argc, char* argv[]) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return cmd_run({}, true);
@@ -265,6 +290,7 @@ int dispatch(int argc, char* argv[]) {
   if (cmd == "sweep") return sweep_command(self_path(argv[0]), rest);
   if (cmd == "convert") return cmd_convert(rest);
   if (cmd == "textbook") return textbook_command(rest);
+  if (cmd == "plot") return cmd_plot(self_path(argv[0]), rest);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
     return 0;
