@@ -309,7 +309,7 @@ TEST_CASE("a compare that fails after its submission cancels the Slurm job", "[c
   std::filesystem::remove_all(test_dir() + "/cs");
   // The bounds read the trace while the job runs: its third line is malformed.
   std::filesystem::create_directories(test_dir());
-  std::ofstream(test_dir() + "/bad.csv") << "op,gva\nR,1000\nR,zz12\n";
+  std::ofstream(test_dir() + "/bad.csv") << "op,gva\nR,0x1000\nR,zz12\n";
   const Result r = run_mmusim("compare --policies notifier --trace bad.csv --engine slurm --poll-seconds 0.05 --out cs", "",
                               fake_slurm());
   CHECK(r.code == 2);
