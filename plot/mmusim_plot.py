@@ -45,6 +45,7 @@ STYLE = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
+    "axes.axisbelow": True,    # grid lines behind bars and lines
     "svg.hashsalt": "mmusim",  # the same figure gives the same SVG
     "svg.fonttype": "none",    # SVG text stays text, editable in a drawing program
     "pdf.fonttype": 42,        # TrueType in PDFs, as journals ask
@@ -129,7 +130,8 @@ def outside_legend(fig, handles, labels):
 def report_failed(path, rows):
     bad = [r for r in rows if failed(r)]
     for r in bad:
-        print(f"plot: {path}:{r['_line']}: left out, the run failed: {r['status']}", file=sys.stderr)
+        print(f"mmusim plot: {path}:{r['_line']}: {r.get('policy', 'a run')} left out (its run failed: the row's status "
+              "says why)", file=sys.stderr, flush=True)
 
 
 def key_units(mmusim):
@@ -155,8 +157,9 @@ def axis_label(key, units):
 
 # --- compare.csv -------------------------------------------------------------------------------
 
-COMPARE_PANELS = [("swap_ins", "swap-ins (pages read from swap)"), ("vmexits", "VM exits (exits)"),
-                  ("cycles", "simulated time (cycles)")]
+# (column, axis label, factor): simulated time in ms from sim_seconds.
+COMPARE_PANELS = [("swap_ins", "swap-ins (pages read from swap)", 1), ("vmexits", "VM exits (exits)", 1),
+                  ("sim_seconds", "simulated time (ms)", 1e3)]
 
 
 def compare_figure(rows, path="compare.csv"):
@@ -171,11 +174,11 @@ def compare_figure(rows, path="compare.csv"):
         title = "mmusim compare: " + (traces[0] if len(traces) == 1 else f"mean of {len(traces)} traces, 95% CI")
         fig.suptitle(title)
         handles, labels = [], []
-        for ax, (col, label) in zip(axes, COMPARE_PANELS):
+        for ax, (col, label, factor) in zip(axes, COMPARE_PANELS):
             xs = list(range(len(policies)))
             means, errs = [], []
             for p in policies:
-                vals = [number(r, col, path) for r in rows if r["policy"] == p and ok(r)]
+                vals = [number(r, col, path) * factor for r in rows if r["policy"] == p and ok(r)]
                 m, _, _, h = spread(vals) if vals else (0.0, 0, 0, 0.0)
                 means.append(m)
                 errs.append(h)
@@ -242,13 +245,12 @@ def sweep_figure(header, rows, units=None, path="sweep.csv"):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
         fig.suptitle("mmusim sweep" + ("" if len(traces) < 2 else f": mean of {len(traces)} traces, 95% CI"))
         handles, labels = [], []
-        for ax, (col, label) in zip(axes, [("swap_ins", "swap-ins (pages read from swap)"),
-                                           ("cycles", "simulated time (cycles)")]):
+        for ax, (col, label, factor) in zip(axes, [COMPARE_PANELS[0], COMPARE_PANELS[2]]):
             for gi, g in enumerate(groups):
                 colour = COLOURS[gi % len(COLOURS)]
                 pts = []
                 for x in xvals:
-                    vals = [number(r, col, path) for r in runs
+                    vals = [number(r, col, path) * factor for r in runs
                             if r[x_key] == x and tuple(r[k] for k in others) == g and ok(r)]
                     if vals:
                         m, _, _, h = spread(vals)
@@ -297,7 +299,9 @@ def sweep_figure(header, rows, units=None, path="sweep.csv"):
 
 def timeline_figure(rows, title, path="timeline.csv"):
     """Per-interval events and host frames over simulated time."""
-    t = [number(r, "time_cycles", path) for r in rows]
+    # Each row ends an interval: counts are drawn over the interval they happened in (from the
+    # previous row's time, or 0), levels at the interval's end.
+    t = [number(r, "time_cycles", path) / 1e6 for r in rows]
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
         fig.suptitle(f"mmusim timeline: {title}")
@@ -310,11 +314,14 @@ def timeline_figure(rows, title, path="timeline.csv"):
         ci = 0
         for ax, (label, series) in zip(axes, panels):
             for col, name in series:
-                (line,) = ax.plot(t, [number(r, col, path) for r in rows], color=COLOURS[ci % len(COLOURS)],
-                                  drawstyle="steps-post" if "interval" in label else "default")
+                ys = [number(r, col, path) for r in rows]
+                if "in the interval" in label:
+                    (line,) = ax.plot([0.0] + t, ys[:1] + ys, color=COLOURS[ci % len(COLOURS)], drawstyle="steps-pre")
+                else:
+                    (line,) = ax.plot(t, ys, color=COLOURS[ci % len(COLOURS)])
                 handles.append(line), labels.append(name)
                 ci += 1
-            ax.set_xlabel("simulated time (cycles)")
+            ax.set_xlabel("simulated time (million cycles)")
             ax.set_ylabel(label)
             ax.set_xlim(left=0)
             ax.set_ylim(bottom=0)
@@ -344,12 +351,12 @@ def draw(folder, mmusim=None):
     written = []
     c = os.path.join(folder, "compare.csv")
     if os.path.isfile(c):
-        _, rows = read_csv(c, ["policy", "trace", "status", "swap_ins", "vmexits", "cycles"])
+        _, rows = read_csv(c, ["policy", "trace", "status", "swap_ins", "vmexits", "sim_seconds"])
         report_failed(c, rows)
         written += save(compare_figure(rows, c), os.path.join(folder, "compare"))
     s = os.path.join(folder, "sweep.csv")
     if os.path.isfile(s):
-        header, rows = read_csv(s, ["mode", "policy", "trace", "status", "swap_ins", "cycles"])
+        header, rows = read_csv(s, ["mode", "policy", "trace", "status", "swap_ins", "sim_seconds"])
         report_failed(s, rows)
         written += save(sweep_figure(header, rows, key_units(mmusim), s), os.path.join(folder, "sweep"))
     timelines = [os.path.join(folder, "timeline.csv")] + sorted(

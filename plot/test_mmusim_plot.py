@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mmusim_plot as mp  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
 
-SUMMARY = "mode,policy,trace,accesses,swap_ins,vmexits,cycles"
+SUMMARY = "mode,policy,trace,accesses,swap_ins,vmexits,sim_seconds"
 
 
 def write(folder, name, text):
@@ -88,7 +88,7 @@ class SweepFigure(unittest.TestCase):
         self.assertEqual(list(dashed[1].get_ydata()), [200.0, 60.0])
         self.assertEqual(swap.get_xlabel(), "host.mem_mb (MiB)")
         self.assertEqual(swap.get_ylabel(), "swap-ins (pages read from swap)")
-        self.assertEqual(cycles.get_ylabel(), "simulated time (cycles)")
+        self.assertEqual(cycles.get_ylabel(), "simulated time (ms)")
         self.assertEqual(swap.get_ylim()[0], 0)
         self.assertEqual(cycles.get_ylim()[0], 0)
         self.assertEqual(swap.get_xscale(), "linear")  # 6 to 8: less than a decade
@@ -136,12 +136,12 @@ class CompareFigure(unittest.TestCase):
         rows = []
         for i, (y, o) in enumerate(((10, 4), (20, 5), (30, 6))):
             t = f"t{i}.csv"
-            rows += [dict(policy="notifier", trace=t, status="ok", swap_ins="50", vmexits="7", cycles="100"),
-                     dict(policy="young", trace=t, status="ok", swap_ins=str(y), vmexits="9", cycles="80"),
+            rows += [dict(policy="notifier", trace=t, status="ok", swap_ins="50", vmexits="7", sim_seconds="0.1"),
+                     dict(policy="young", trace=t, status="ok", swap_ins=str(y), vmexits="9", sim_seconds="0.08"),
                      dict(policy="pinned", trace=t, status="failed (exit 2): out of memory", swap_ins="0",
-                          vmexits="0", cycles="0"),
-                     dict(policy="opt", trace=t, status="bound", swap_ins=str(o), vmexits="0", cycles="0"),
-                     dict(policy="lru-exact", trace=t, status="bound", swap_ins="8", vmexits="0", cycles="0")]
+                          vmexits="0", sim_seconds="0"),
+                     dict(policy="opt", trace=t, status="bound", swap_ins=str(o), vmexits="0", sim_seconds="0"),
+                     dict(policy="lru-exact", trace=t, status="bound", swap_ins="8", vmexits="0", sim_seconds="0")]
         for n, r in enumerate(rows):
             r["_line"] = n + 2
         fig = mp.compare_figure(rows)
@@ -155,10 +155,31 @@ class CompareFigure(unittest.TestCase):
         hlines = {l.get_linestyle(): l.get_ydata()[0] for l in swap.get_lines() if l.get_linestyle() != "None"}
         self.assertEqual(hlines, {":": 5.0, "--": 8.0})
         self.assertIn("failed", [t.get_text() for t in swap.texts])
-        for ax, unit in ((swap, "pages"), (exits, "exits"), (cycles, "cycles")):
+        self.assertEqual([b.get_height() for b in next(c for c in cycles.containers if isinstance(c, BarContainer))],
+                         [100.0, 80.0, 0])  # 0.1 s = 100 ms
+        for ax, unit in ((swap, "pages"), (exits, "exits"), (cycles, "ms")):
             self.assertIn(unit, ax.get_ylabel())
             self.assertEqual(ax.get_ylim()[0], 0)
         self.assertTrue(legend_outside(fig))
+
+
+class TimelineFigure(unittest.TestCase):
+    def test_counts_over_their_interval_levels_at_its_end(self):
+        # Rows at 1 and 3 million cycles: 4 swap-ins in (0, 1], 6 in (1, 3]; 200 then 150 free frames.
+        header = ["time_cycles", "swap_ins", "swap_outs", "faults", "free_frames", "lru_active_pages",
+                  "lru_inactive_pages"]
+        rows = [dict(zip(header, v), _line=i + 2) for i, v in
+                enumerate([["1000000", "4", "0", "9", "200", "5", "1"], ["3000000", "6", "2", "3", "150", "7", "2"]])]
+        fig = mp.timeline_figure(rows, "t")
+        events, frames = fig.axes
+        swap_ins = events.get_lines()[0]
+        self.assertEqual(swap_ins.get_drawstyle(), "steps-pre")
+        self.assertEqual(list(swap_ins.get_xdata()), [0.0, 1.0, 3.0])
+        self.assertEqual(list(swap_ins.get_ydata()), [4.0, 4.0, 6.0])
+        self.assertEqual(list(frames.get_lines()[0].get_ydata()), [200.0, 150.0])
+        self.assertEqual(events.get_xlabel(), "simulated time (million cycles)")
+        self.assertEqual(frames.get_ylabel(), "host frames at the interval's end (frames)")
+        self.assertEqual((events.get_xlim()[0], events.get_ylim()[0]), (0, 0))
 
 
 class Files(unittest.TestCase):
@@ -199,12 +220,12 @@ class Files(unittest.TestCase):
                 with redirect_stderr(err):
                     self.assertEqual(mp.main(["plot", folder]), 2)
                 self.assertEqual(err.getvalue(), message)
-            write(d, "compare.csv", "policy,trace,status,vmexits,cycles\nyoung,t.csv,ok,1,2\n")
+            write(d, "compare.csv", "policy,trace,status,vmexits,sim_seconds\nyoung,t.csv,ok,1,2\n")
             err = io.StringIO()
             with redirect_stderr(err):
                 self.assertEqual(mp.main(["plot", d]), 2)
             self.assertEqual(err.getvalue(), f"mmusim plot: {d}/compare.csv:1: no column 'swap_ins'\n")
-            write(d, "compare.csv", "policy,trace,status,swap_ins,vmexits,cycles\nyoung,t.csv,ok,many,1,2\n")
+            write(d, "compare.csv", "policy,trace,status,swap_ins,vmexits,sim_seconds\nyoung,t.csv,ok,many,1,2\n")
             err = io.StringIO()
             with redirect_stderr(err):
                 self.assertEqual(mp.main(["plot", d]), 2)

@@ -145,8 +145,15 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     std::cerr << "mmusim: skipped " << s.skipped_records << " malformed record" << (s.skipped_records == 1 ? "" : "s")
               << " of " << trace << " (--skip-bad-lines; summary.csv skipped_records)\n";
   if (!quiet) {
+    if (bundled_default)
+      std::cout << "mmusim with no command runs the bundled default: --config " << config_file << " --trace " << trace
+                << " (mmusim --help lists the commands)\n";
     print_summary_table(std::cout, s);
-    std::cout << "  wrote " << summary << '\n';
+    std::string files = summary;
+    if (timeline) files += ", " + out_dir + "/timeline.csv";
+    files += ", " + out_dir + "/config.cfg";
+    if (!vcd.path.empty()) files += ", " + vcd.path + ", " + VcdProbe::save_file_name(vcd.path);
+    std::cout << "  wrote " << files << '\n';
   }
   return 0;
 }
@@ -265,12 +272,14 @@ int cmd_plot(const std::string& self, const std::vector<std::string>& args) {
   const std::string script = kSourceDir + "/plot/mmusim_plot.py";
   if (access(script.c_str(), R_OK) != 0) throw InputError(script, 0, "plot", "the plotting script is missing");
   const std::string mmusim = "--mmusim=" + self;
-  std::vector<const char*> argv = {"python3", script.c_str(), mmusim.c_str()};
+  // argv[0] is the interpreter's path: Python finds its own installation from it.
+  std::vector<const char*> argv = {"/usr/bin/python3", script.c_str(), mmusim.c_str()};
   for (const std::string& a : args) argv.push_back(a.c_str());
   argv.push_back(nullptr);
   std::cout.flush();
-  execv("/usr/bin/python3", const_cast<char* const*>(argv.data()));
-  execvp("python3", const_cast<char* const*>(argv.data()));
+  execv(argv[0], const_cast<char* const*>(argv.data()));
+  argv[0] = "python3";
+  execvp(argv[0], const_cast<char* const*>(argv.data()));
   throw InputError("", 0, "plot", std::string("cannot run python3: ") + std::strerror(errno) +
                                       " (apt-get install python3-matplotlib)");
 }
