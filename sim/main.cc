@@ -8,7 +8,8 @@
 //   mmusim gen ...             write a synthetic trace
 //   mmusim plot DIR            figures of DIR's CSVs (plot/mmusim_plot.py, matplotlib)
 // Exit codes: 0 success, 2 bad input (one message naming file, line and key), 3 an invariant
-// violation with sim.check_abort, 1 internal error.
+// violation with sim.check_abort, 4 compare or sweep: some of their runs failed (every row is
+// written), 1 internal error.
 #include <sys/stat.h>
 #include <unistd.h>
 
