@@ -243,7 +243,7 @@ def sweep_figure(header, rows, units=None, path="sweep.csv"):
     traces = sorted({r["trace"] for r in runs})
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
-        fig.suptitle("mmusim sweep" + ("" if len(traces) < 2 else f": mean of {len(traces)} traces, 95% CI"))
+        fig.suptitle("mmusim sweep: " + (traces[0] if len(traces) == 1 else f"mean of {len(traces)} traces, 95% CI"))
         handles, labels = [], []
         for ax, (col, label, factor) in zip(axes, [COMPARE_PANELS[0], COMPARE_PANELS[2]]):
             for gi, g in enumerate(groups):
@@ -263,17 +263,24 @@ def sweep_figure(header, rows, units=None, path="sweep.csv"):
                                    color=colour, marker="o", markersize=4, capsize=3, label=name)
                 if col == "swap_ins":
                     handles.append(line), labels.append(name)
-                    for bname, (_, style) in BOUNDS.items():
-                        bpts = []
-                        for x in xvals:
-                            want = dict(zip(others, g), **{x_key: x})
-                            vals = [number(r, col, path) for r in bounds if r["policy"] == bname
-                                    and all(r[k] in ("", want[k]) for k in keys)]
-                            if vals:
-                                bpts.append((position[x], spread(vals)[0]))
-                        if bpts:
-                            ax.plot([p[0] for p in bpts], [p[1] for p in bpts], color=colour, linestyle=style,
-                                    linewidth=1.2)
+            # Each line's bounds, in its colour; bounds that do not depend on the lines' keys
+            # (the same for every line: they depend on host memory alone) once, in black.
+            for bname, (_, style) in BOUNDS.items() if col == "swap_ins" else ():
+                per_group = []
+                for g in groups:
+                    bpts = []
+                    for x in xvals:
+                        want = dict(zip(others, g), **{x_key: x})
+                        vals = [number(r, col, path) for r in bounds if r["policy"] == bname
+                                and all(r[k] in ("", want[k]) for k in keys)]
+                        if vals:
+                            bpts.append((position[x], spread(vals)[0]))
+                    per_group.append(bpts)
+                shared = all(b == per_group[0] for b in per_group)
+                for gi, bpts in enumerate(per_group[:1] if shared else per_group):
+                    if bpts:
+                        ax.plot([p[0] for p in bpts], [p[1] for p in bpts], linestyle=style, linewidth=1.5, zorder=3,
+                                color="black" if shared else COLOURS[gi % len(COLOURS)])
             if col == "swap_ins":
                 for bname, (blabel, style) in BOUNDS.items():
                     if any(r["policy"] == bname for r in bounds):

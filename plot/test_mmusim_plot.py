@@ -81,11 +81,13 @@ class SweepFigure(unittest.TestCase):
         young = swap.containers[2].lines[0]
         self.assertEqual(list(young.get_xdata()), [6.0, 8.0])
         self.assertEqual(list(young.get_ydata()), [300.0, 100.0])
-        # Each line's two bounds, dashed in its colour: 4 x (OPT, exact LRU), OPT at 40 then 10.
+        # The bounds depend on host memory alone, the same for every line: drawn once, in black;
+        # OPT at 40 then 10 swap-ins, exact LRU at 200 then 60.
         dashed = [l for l in swap.get_lines() if l.get_linestyle() in (":", "--") and l.get_label().startswith("_")]
-        self.assertEqual(len(dashed), 8)
+        self.assertEqual(len(dashed), 2)
         self.assertEqual(list(dashed[0].get_ydata()), [40.0, 10.0])
         self.assertEqual(list(dashed[1].get_ydata()), [200.0, 60.0])
+        self.assertEqual(dashed[0].get_color(), "black")
         self.assertEqual(swap.get_xlabel(), "host.mem_mb (MiB)")
         self.assertEqual(swap.get_ylabel(), "swap-ins (pages read from swap)")
         self.assertEqual(cycles.get_ylabel(), "simulated time (ms)")
@@ -99,8 +101,15 @@ class SweepFigure(unittest.TestCase):
 
     def test_categorical_first_key_in_csv_order(self):
         rows = [",".join(r.split(",")[1::-1]) + "," + ",".join(r.split(",")[2:]) for r in self.ROWS]
-        fig = self.figure(["kvm.aging", "host.mem_mb"], rows)
+        bounds = [",".join(b.split(",")[1::-1]) + "," + ",".join(b.split(",")[2:]) for b in self.BOUNDS]
+        fig = self.figure(["kvm.aging", "host.mem_mb"], rows + bounds)
         swap = fig.axes[0]
+        # Here each line (a host size) has its own bounds, across the policies, in its colour.
+        dashed = [l for l in swap.get_lines() if l.get_linestyle() in (":", "--") and l.get_label().startswith("_")]
+        self.assertEqual([list(l.get_ydata()) for l in dashed],
+                         [[40.0] * 4, [10.0] * 4, [200.0] * 4, [60.0] * 4])
+        self.assertEqual(dashed[0].get_color(), mp.COLOURS[0])
+        self.assertEqual(dashed[1].get_color(), mp.COLOURS[1])
         self.assertEqual([t.get_text() for t in swap.get_xticklabels()], ["notifier", "spte-lru", "young", "access-track"])
         self.assertEqual(labelled_lines(swap), ["host.mem_mb = 6", "host.mem_mb = 8"])
         self.assertEqual(list(swap.containers[0].lines[0].get_ydata()), [350.0, 330.0, 300.0, 301.0])
