@@ -10,6 +10,7 @@
 
 #include "common/errors.h"
 #include "explain/explainer.h"
+#include "sysc/asan_stack.h"
 #include "sysc/host_module.h"
 #include "sysc/kvm_module.h"
 #include "sysc/native_memory.h"
@@ -305,7 +306,10 @@ RunSummary simulate(const RunRequest& req, TimelineWriter* timeline) {
 
   const auto t0 = std::chrono::steady_clock::now();
   Top top("top", req, period, timeline);
-  sc_core::sc_start();
+  {
+    [[maybe_unused]] const AsanOnThreadStack own_stack;  // asan_stack.h: SystemC leaves ASan on a coroutine's stack
+    sc_core::sc_start();
+  }
   top.rethrow_errors();
   top.finish_waveforms();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -6,6 +6,18 @@
 // overflows that are not there. A thread that catches an exception calls this first: it clears
 // the shadow of its stack below the catching frame, which is what ASan does after an unwind on a
 // stack it knows. Nothing at all without ASan.
+//
+// The same library also tells ASan of its own stack switches (sc_cor_qt.cpp, 2.3.4, calls
+// __sanitizer_start_switch_fiber and __sanitizer_finish_switch_fiber when it is linked with
+// ASan), but not all of them: a thread that ends passes control to the next coroutine through
+// sc_cor_pkg_qt::abort, which tells ASan nothing, and the main coroutine is described as a stack
+// of size 0. So when sc_start returns, ASan may still take the process's main thread to run on
+// the stack of the SC_THREAD that ended last, a range SystemC unmaps once that thread is deleted.
+// LeakSanitizer, at exit, scans the main thread's stack as it knows it: it skips the pages of
+// that stale range that are unmapped, but if the range was partly reused by a later mapping it
+// reads on into unmapped pages and its tracer thread crashes ("Tracer caught signal 11"), which
+// made runs fail by chance, depending on the addresses mmap handed out. AsanOnThreadStack, around
+// sc_start, gives ASan the thread's own stack back when sc_start returns or throws.
 #pragma once
 #include <cstddef>
 
@@ -18,7 +30,9 @@
 #define MMUSIM_ASAN 1
 #endif
 #ifdef MMUSIM_ASAN
+#include <pthread.h>
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
 #endif
 
 namespace mmusim {
@@ -36,5 +50,28 @@ __attribute__((noinline)) inline void asan_clear_unwound_stack(const char* threa
 #else
 inline void asan_clear_unwound_stack(const char*, std::size_t) {}
 #endif
+
+// Lives on the thread's own stack, around sc_start: its destructor tells ASan that the thread runs
+// on that stack again (a switch from the stack ASan believes current to the thread's own).
+class AsanOnThreadStack {
+ public:
+  AsanOnThreadStack() = default;
+  AsanOnThreadStack(const AsanOnThreadStack&) = delete;
+  AsanOnThreadStack& operator=(const AsanOnThreadStack&) = delete;
+#ifdef MMUSIM_ASAN
+  ~AsanOnThreadStack() {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+    void* bottom = nullptr;
+    std::size_t size = 0;
+    const bool known = pthread_attr_getstack(&attr, &bottom, &size) == 0;
+    pthread_attr_destroy(&attr);
+    if (!known) return;
+    void* fake_stack = nullptr;
+    __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
+    __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+  }
+#endif
+};
 
 }  // namespace mmusim

@@ -26,13 +26,13 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// A fresh working directory of the running test case (tests may run in parallel), under a folder
-// of this build (builds of several clones may run their tests at the same time on one machine).
+// The working directory of the running test case (tests may run in parallel), in this build's
+// folder for test files (tests/CMakeLists.txt).
 inline std::string test_dir() {
   std::string name = Catch::getResultCapture().getCurrentTestName();
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return "/tmp/mmusim_cli/" + std::to_string(std::hash<std::string>{}(MMUSIM_BIN)) + "/" + name;
+  return std::string(MMUSIM_TEST_TMP) + "/cli/" + name;
 }
 
 // Writes `text` as file `name` in the test's own directory and returns its path.

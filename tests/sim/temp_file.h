@@ -15,7 +15,7 @@
 namespace mmusim::test {
 
 inline std::string temp_file(const std::string& name, const std::string& content) {
-  auto dir = std::filesystem::temp_directory_path() / ("mmusim_test_" + std::to_string(::getpid()));
+  auto dir = std::filesystem::path(MMUSIM_TEST_TMP) / ("sim_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto p = dir / name;
   std::ofstream(p, std::ios::binary | std::ios::trunc) << content;

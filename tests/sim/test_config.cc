@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -9,8 +10,12 @@
 using namespace mmusim;
 
 namespace {
+// Config files of these tests: MMUSIM_TEST_TMP/config/NAME.cfg.
+const std::string kDir = std::string(MMUSIM_TEST_TMP) + "/config/";
+
 std::string write_tmp(const std::string& name, const std::string& text) {
-  const std::string path = "/tmp/mmusim_test_config_" + name + ".cfg";
+  std::filesystem::create_directories(kDir);
+  const std::string path = kDir + name + ".cfg";
   std::ofstream(path) << text;
   return path;
 }
@@ -62,21 +67,21 @@ TEST_CASE("config: defaults, a file, then --set, in that order", "[config]") {
 TEST_CASE("config: bad input names the file, the line and the key", "[config]") {
   Config c;
   CHECK(error_of([&] { c.load_file(write_tmp("unknown", "[tlb]\n\nl1d_entriez = 3\n")); }) ==
-        "/tmp/mmusim_test_config_unknown.cfg:3: tlb.l1d_entriez: unknown key (`mmusim config --list` shows every key)");
+        kDir + "unknown.cfg:3: tlb.l1d_entriez: unknown key (`mmusim config --list` shows every key)");
   CHECK(error_of([&] { c.load_file(write_tmp("value", "[walk]\nref_cycles = 12x\n")); }) ==
-        "/tmp/mmusim_test_config_value.cfg:2: walk.ref_cycles: '12x' is not an unsigned integer");
+        kDir + "value.cfg:2: walk.ref_cycles: '12x' is not an unsigned integer");
   CHECK(error_of([&] { c.load_file(write_tmp("neg", "[walk]\nref_cycles = -1\n")); }) ==
-        "/tmp/mmusim_test_config_neg.cfg:2: walk.ref_cycles: '-1' is not an unsigned integer");
+        kDir + "neg.cfg:2: walk.ref_cycles: '-1' is not an unsigned integer");
   CHECK(error_of([&] { c.load_file(write_tmp("range", "[guest]\nvcpus = 0\n")); }) ==
-        "/tmp/mmusim_test_config_range.cfg:2: guest.vcpus: '0' is out of range [1, 256]");
+        kDir + "range.cfg:2: guest.vcpus: '0' is out of range [1, 256]");
   CHECK(error_of([&] { c.load_file(write_tmp("dup", "[tlb]\nl1d_ways = 4\nl1d_ways = 8\n")); }) ==
-        "/tmp/mmusim_test_config_dup.cfg:3: tlb.l1d_ways: set twice (first on line 2)");
+        kDir + "dup.cfg:3: tlb.l1d_ways: set twice (first on line 2)");
   CHECK(error_of([&] { c.load_file(write_tmp("syntax", "[tlb]\nl1d_ways 4\n")); }) ==
-        "/tmp/mmusim_test_config_syntax.cfg:2: expected 'key = value' or '[section]', got 'l1d_ways 4'");
+        kDir + "syntax.cfg:2: expected 'key = value' or '[section]', got 'l1d_ways 4'");
   CHECK(error_of([&] { c.load_file(write_tmp("bool", "[sim]\ncheck = maybe\n")); }) ==
-        "/tmp/mmusim_test_config_bool.cfg:2: sim.check: 'maybe' is not a boolean (true or false)");
+        kDir + "bool.cfg:2: sim.check: 'maybe' is not a boolean (true or false)");
   CHECK(error_of([&] { c.load_file(write_tmp("choice", "[sim]\nmode = nested\n")); }) ==
-        "/tmp/mmusim_test_config_choice.cfg:2: sim.mode: 'nested' is not one of: native, shadow");
+        kDir + "choice.cfg:2: sim.mode: 'nested' is not one of: native, shadow");
   CHECK(error_of([&] { c.load_file("/nonexistent/x.cfg"); }) ==
         "/nonexistent/x.cfg: cannot open config file: No such file or directory");
   CHECK(error_of([&] { c.set("nosuch.key=1"); }) ==
@@ -90,7 +95,7 @@ TEST_CASE("config: TLB entries must be a multiple of ways, blaming the key that 
   Config c;
   c.load_file(write_tmp("ways", "[tlb]\nstlb_entries = 1000\n"));  // default 12 ways
   CHECK(error_of([&] { c.validate(); }) ==
-        "/tmp/mmusim_test_config_ways.cfg:2: tlb.stlb_entries: 1000 entries is not a multiple of 12 ways "
+        kDir + "ways.cfg:2: tlb.stlb_entries: 1000 entries is not a multiple of 12 ways "
         "(tlb.stlb_entries must be a multiple of tlb.stlb_ways)");
   Config d;
   d.set("tlb.l1d_ways=3");  // default 64 entries

@@ -18,7 +18,7 @@ using namespace mmusim;
 namespace {
 
 std::string temp_path(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("mmusim_test_gen_" + std::to_string(::getpid()));
+  auto dir = std::filesystem::path(MMUSIM_TEST_TMP) / ("gen_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }

@@ -1,5 +1,6 @@
 // SystemC integration tests: each TEST_CASE is one simulation, in its own process.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <numeric>
 
 #include "config/config.h"
@@ -10,6 +11,9 @@ using namespace mmusim;
 using namespace mmusim::test;
 
 namespace {
+// Trace files of these tests: MMUSIM_TEST_TMP/sysc/NAME.csv.
+const std::string kDir = std::string(MMUSIM_TEST_TMP) + "/sysc/";
+
 
 SimConfig small_machine(unsigned vcpus, std::uint64_t quantum) {
   Config c;
@@ -27,7 +31,8 @@ SimConfig small_machine(unsigned vcpus, std::uint64_t quantum) {
 RunSummary run(const SimConfig& cfg, const std::vector<TraceRecord>& recs, const std::string& name) {
   RunRequest req;
   req.cfg = cfg;
-  req.trace_path = "/tmp/mmusim_sysc_" + name + ".csv";
+  std::filesystem::create_directories(kDir);
+  req.trace_path = kDir + name + ".csv";
   write_csv(req.trace_path, recs);
   return simulate(req);
 }
@@ -116,7 +121,7 @@ TEST_CASE("a record for a vCPU the machine does not have is bad input", "[system
     run(small_machine(2, 1000), recs, "badvcpu");
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK(std::string(e.what()) == "/tmp/mmusim_sysc_badvcpu.csv:43: vcpu: 3 is not below guest.vcpus = 2");
+    CHECK(std::string(e.what()) == kDir + "badvcpu.csv:43: vcpu: 3 is not below guest.vcpus = 2");
   }
 }
 
@@ -129,6 +134,6 @@ TEST_CASE("a non-canonical address is bad input", "[systemc]") {
     FAIL("no error");
   } catch (const InputError& e) {
     CHECK(std::string(e.what()) ==
-          "/tmp/mmusim_sysc_noncanon.csv:11: gva: 0x800000000000 size 1 leaves the canonical 48-bit address space");
+          kDir + "noncanon.csv:11: gva: 0x800000000000 size 1 leaves the canonical 48-bit address space");
   }
 }
