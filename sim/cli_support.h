@@ -17,6 +17,9 @@ void save_config(const std::string& path, const Config& c);
 // Text that goes into a CSV cell unquoted (a trace path, a varied value) must hold no comma, quote
 // or line break; throws InputError naming `option` otherwise.
 void check_csv_text(const std::string& text, const std::string& option);
+// compare and sweep on several traces: the folder of trace `i` (DIR/tI_NAME, NAME the file's name
+// made safe); with one trace, DIR itself.
+std::string trace_folder(const std::string& out_dir, const std::vector<std::string>& traces, std::size_t i);
 // Parses `args` against `desc`; prints the help and returns false when --help was asked for.
 bool parse_args(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
                 boost::program_options::variables_map& vm);

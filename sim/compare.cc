@@ -5,7 +5,6 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <map>
 #include <sstream>
 
 #include "cli_support.h"
@@ -45,15 +44,6 @@ std::vector<std::pair<std::string, std::string>> read_row(const std::string& pat
 }
 
 }  // namespace
-
-// The folder of trace `i` of several (one trace: the compare's own folder).
-static std::string trace_folder(const std::string& out_dir, const std::vector<std::string>& traces, std::size_t i) {
-  if (traces.size() == 1) return out_dir;
-  std::string base = traces[i].substr(traces[i].find_last_of('/') + 1);
-  for (char& c : base)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
-  return out_dir + "/t" + std::to_string(i) + "_" + base;
-}
 
 int compare_command(const std::string& self, const std::vector<std::string>& args) {
   std::string config_file, out_dir = "out", format = "auto", policies_arg;

@@ -61,16 +61,6 @@ std::string run_name(std::size_t index, const std::vector<std::pair<std::string,
   return n;
 }
 
-
-// The folder of trace `i` of several (one trace: the sweep's own folder).
-std::string trace_folder(const std::string& out_dir, const std::vector<std::string>& traces, std::size_t i) {
-  if (traces.size() == 1) return out_dir;
-  std::string base = traces[i].substr(traces[i].find_last_of('/') + 1);
-  for (char& c : base)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
-  return out_dir + "/t" + std::to_string(i) + "_" + base;
-}
-
 }  // namespace
 
 int sweep_command(const std::string& self, const std::vector<std::string>& args) {
