@@ -25,7 +25,7 @@ void KeySet::grow() {
 }
 
 void KeySet::insert(std::uint64_t key) {
-  if ((size_ + 1) * 2 > slots_.size()) grow();  // at most half full
+  if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // at most three quarters full
   std::uint64_t& s = slots_[slot(key)];
   if (s == key) return;
   s = key;

@@ -19,7 +19,8 @@ struct MissCounts {
   std::uint64_t total() const { return compulsory + capacity + conflict; }
 };
 
-// A set of 64-bit keys (never ~0) in one open-addressing table: 16 bytes a key at most.
+// A set of 64-bit keys (never ~0) in one open-addressing table, at most three quarters full: 10.7
+// to 21.3 bytes a key (a TLB remembers every page it ever held: 3 million pages cost 32 MiB).
 class KeySet {
  public:
   bool contains(std::uint64_t key) const;
