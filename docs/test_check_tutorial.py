@@ -85,7 +85,7 @@ def main():
         out = subprocess.run(f"{a.mmusim} run --config configs/teaching.cfg --trace traces/teaching/reach.csv --out {d}/o",
                              shell=True, cwd=a.root, stdout=subprocess.PIPE, text=True, check=True).stdout
     lines = out.rstrip("\n").split("\n")
-    lines[-1] = "  wrote out/summary.csv"
+    lines[-1] = "  wrote out/summary.csv, out/timeline.csv, out/config.cfg"
     speed = next(i for i, l in enumerate(lines) if l.startswith("  speed "))
     lines[speed] = "  speed                 198.76 M accesses/s (15 s)"
     cmd = "$ mmusim run --config configs/teaching.cfg --trace traces/teaching/reach.csv"

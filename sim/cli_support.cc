@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -101,6 +102,14 @@ bool parse_args(const std::vector<std::string>& args, const po::options_descript
 void check_csv_text(const std::string& text, const std::string& option) {
   if (text.find_first_of(",\"\n\r") != std::string::npos)
     throw InputError(option, 0, "", "'" + text + "' holds a comma, quote or line break, which a CSV cell of the results cannot");
+}
+
+std::string trace_folder(const std::string& out_dir, const std::vector<std::string>& traces, std::size_t i) {
+  if (traces.size() == 1) return out_dir;
+  std::string base = traces[i].substr(traces[i].find_last_of('/') + 1);
+  for (char& c : base)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
+  return out_dir + "/t" + std::to_string(i) + "_" + base;
 }
 
 }  // namespace mmusim

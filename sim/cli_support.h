@@ -22,6 +22,9 @@ bool is_regular_file(const std::string& path);
 // Commands that read the trace more than once (compare, sweep, explain) refuse stdin ("-") and a
 // FIFO, which can be read only once (InputError naming --trace and `command`).
 void refuse_read_once_trace(const std::string& trace, const std::string& command);
+// compare and sweep on several traces: the folder of trace `i` (DIR/tI_NAME, NAME the file's name
+// made safe); with one trace, DIR itself.
+std::string trace_folder(const std::string& out_dir, const std::vector<std::string>& traces, std::size_t i);
 // Parses `args` against `desc`; prints the help and returns false when --help was asked for.
 bool parse_args(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
                 boost::program_options::variables_map& vm);

@@ -6,8 +6,10 @@
 //   mmusim columns             every summary.csv column with unit and meaning
 //   mmusim parse ...           read a trace without simulating (the parse-only speed limit)
 //   mmusim gen ...             write a synthetic trace
+//   mmusim plot DIR            figures of DIR's CSVs (plot/mmusim_plot.py, matplotlib)
 // Exit codes: 0 success, 2 bad input (one message naming file, line and key), 3 an invariant
-// violation with sim.check_abort, 1 internal error.
+// violation with sim.check_abort, 4 compare or sweep: some of their runs failed (every row is
+// written), 1 internal error.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include <cstdio>
 #include <cerrno>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -55,11 +58,13 @@ const char* kUsage =
     "  columns        list the columns of summary.csv\n"
     "  parse          --trace T [--format F]: read the trace without simulating\n"
     "  gen            write a synthetic trace (mmusim gen --help)\n"
-    "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
+    "  compare        --config F --trace T [--trace T2 ...] [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
+    "  sweep          --config F --trace T [--trace T2 ...] --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
+    "                 (exit code 4 when a run failed, after writing every row)\n"
     "  convert        IN OUT [--format F] [--compress none|zstd]: any trace to the binary .mtr format (.mtr.zst)\n"
     "  record         [--out T.mtr.zst] [--slice-records N] -- PROGRAM ARGS...: a trace of a program and its children\n"
     "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n"
+    "  plot           DIR: figures (PNG, SVG, PDF) of DIR's compare.csv, sweep.csv and timeline.csv files\n"
     "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
     "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
 
@@ -135,6 +140,12 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   }
   // A trace of nothing (a header alone, a lackey log of no accesses, binary read as text, every
   // record skipped) gives figures that are all 0 and look like a result: refuse it.
+  if (s.accesses == 0 && req.cfg.sim.warmup_records) {
+    const ValueOrigin& o = cfg.origin("sim.warmup_records");
+    throw InputError(o.file, o.line, "sim.warmup_records",
+                     std::to_string(req.cfg.sim.warmup_records) + " records of warm-up leave none to count: " + trace +
+                         " is not longer than its warm-up");
+  }
   if (s.accesses == 0)
     throw InputError(trace, 0, "", s.skipped_records ? "no records to replay: all " + std::to_string(s.skipped_records) +
                                                            " were malformed and skipped (--skip-bad-lines)"
@@ -146,8 +157,15 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     std::cerr << "mmusim: skipped " << s.skipped_records << " malformed record" << (s.skipped_records == 1 ? "" : "s")
               << " of " << trace << " (--skip-bad-lines; summary.csv skipped_records)\n";
   if (!quiet) {
+    if (bundled_default)
+      std::cout << "mmusim with no command runs the bundled default: --config " << config_file << " --trace " << trace
+                << " (mmusim --help lists the commands)\n";
     print_summary_table(std::cout, s);
-    std::cout << "  wrote " << summary << '\n';
+    std::string files = summary;
+    if (timeline) files += ", " + out_dir + "/timeline.csv";
+    files += ", " + out_dir + "/config.cfg";
+    if (!vcd.path.empty()) files += ", " + vcd.path + ", " + VcdProbe::save_file_name(vcd.path);
+    std::cout << "  wrote " << files << '\n';
   }
   return 0;
 }
@@ -261,6 +279,24 @@ int cmd_convert(const std::vector<std::string>& args) {
   return 0;
 }
 
+// mmusim plot DIR: hands over to the plotting script (Python and Debian's python3-matplotlib,
+// whose /usr/bin/python3 comes first: another python3 on PATH may lack matplotlib).
+int cmd_plot(const std::string& self, const std::vector<std::string>& args) {
+  const std::string script = kSourceDir + "/plot/mmusim_plot.py";
+  if (access(script.c_str(), R_OK) != 0) throw InputError(script, 0, "plot", "the plotting script is missing");
+  const std::string mmusim = "--mmusim=" + self;
+  // argv[0] is the interpreter's path: Python finds its own installation from it.
+  std::vector<const char*> argv = {"/usr/bin/python3", script.c_str(), mmusim.c_str()};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  execv(argv[0], const_cast<char* const*>(argv.data()));
+  argv[0] = "python3";
+  execvp(argv[0], const_cast<char* const*>(argv.data()));
+  throw InputError("", 0, "plot", std::string("cannot run python3: ") + std::strerror(errno) +
+                                      " (apt-get install python3-matplotlib)");
+}
+
 int dispatch(int argc, char* argv[]) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return cmd_run({}, true);
@@ -277,6 +313,7 @@ int dispatch(int argc, char* argv[]) {
   if (cmd == "convert") return cmd_convert(rest);
   if (cmd == "record") return record_command(rest);
   if (cmd == "textbook") return textbook_command(rest);
+  if (cmd == "plot") return cmd_plot(self_path(argv[0]), rest);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << kUsage;
     return 0;

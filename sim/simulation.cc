@@ -18,6 +18,7 @@
 #include "sysc/trace_source.h"
 #include "sysc/vcd_probe.h"
 #include "sysc/vcpu.h"
+#include "trace/limit_reader.h"
 #include "trace/prefetch_reader.h"
 
 namespace mmusim {
@@ -92,7 +93,8 @@ class Top : public sc_core::sc_module {
   SC_HAS_PROCESS(Top);
   Top(const sc_core::sc_module_name& name, const RunRequest& req, sc_core::sc_time period,
       TimelineWriter* timeline)
-      : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline), explain_(req.explain) {
+      : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline), explain_(req.explain),
+        warmup_left_(req.cfg.sim.warmup_records) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
     auto reader = open_trace(req.trace_path, req.format);
     reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
@@ -104,6 +106,10 @@ class Top : public sc_core::sc_module {
     std::unique_ptr<TraceReader> source = std::move(reader);
     if (source->format() != TraceFormat::Mtr || source->compression() != Compression::None)
       source = std::make_unique<PrefetchReader>(std::move(source), TraceSource::kBatchRecords, 16);
+    if (cfg_.sim.max_records) {
+      const std::uint64_t w = cfg_.sim.warmup_records, m = cfg_.sim.max_records;
+      source = limit_records(std::move(source), w > ~m ? ~std::uint64_t{0} : w + m);
+    }
     if (explain_) source = explain_->window_reader(std::move(source));
     source_ = std::make_unique<TraceSource>("trace", std::move(source), static_cast<unsigned>(cfg_.guest.vcpus), n,
                                             cfg_.sim.trace_queue_records);
@@ -127,6 +133,7 @@ class Top : public sc_core::sc_module {
       vcpus_.back()->trace.bind(source_->source_export);
       vcpus_.back()->mmu.bind(tlbs_.back()->translate_export);
       vcpus_.back()->memory.bind(memory_->memory_port());
+      if (warmup_left_) vcpus_.back()->set_warmup(&warmup_left_, [this](Cycles t) { warmed(t); });
       if (explain_) {
         vcpus_.back()->set_explain(explain_);
         tlbs_.back()->mmu_model().set_explain(explain_, cfg_.sim.mode == "native" ? "pte" : "spte");
@@ -134,11 +141,20 @@ class Top : public sc_core::sc_module {
     }
     if (timeline_ && cfg_.sim.timeline_interval_cycles) SC_THREAD(sample);
     if (!req.vcd.path.empty())
-      vcd_ = std::make_unique<VcdProbe>("vcd", req.vcd, period, [this] { return vcd_sample(); });
+      vcd_ = std::make_unique<VcdProbe>("vcd", req.vcd, period, cfg_.sim.cpu_mhz, [this] { return vcd_sample(); });
+  }
+
+  // The waveform files, complete, once the run has ended.
+  void finish_waveforms() {
+    if (vcd_) vcd_->finish();
   }
 
   // Simulated time when the last vCPU finished: the run's length (kswapd's tail does not count).
   Cycles end_cycles() const { return end_; }
+  // sim.warmup_records: whether the warm-up ended, when, and the figures then.
+  bool warmed_up() const { return warm_done_; }
+  Cycles warm_cycles() const { return warm_cycles_; }
+  const RunSummary& warm_summary() const { return warm_; }
 
   void rethrow_errors() const {
     for (const auto& v : vcpus_)
@@ -149,7 +165,16 @@ class Top : public sc_core::sc_module {
     RunSummary s;
     MmuStats m;
     VcpuStats v;
-    for (const auto& t : tlbs_) m += t->mmu().stats();
+    MissCounts l1i, l1d, stlb;  // the three Cs, counted by each TLB
+    for (const auto& t : tlbs_) {
+      const Mmu& mmu = t->mmu();
+      m += mmu.stats();
+      for (auto [sum, tlb] : {std::pair<MissCounts*, const Tlb*>{&l1i, &mmu.l1i()}, {&l1d, &mmu.l1d()}, {&stlb, &mmu.stlb()}}) {
+        sum->compulsory += tlb->miss_counts().compulsory;
+        sum->capacity += tlb->miss_counts().capacity;
+        sum->conflict += tlb->miss_counts().conflict;
+      }
+    }
     for (const auto& x : vcpus_) v += x->stats();
     s.mode = cfg_.sim.mode;
     s.policy = cfg_.sim.mode == "native" ? "none" : cfg_.kvm.aging;
@@ -157,6 +182,9 @@ class Top : public sc_core::sc_module {
     s.l1i_lookups = m.l1i_lookups, s.l1i_misses = m.l1i_misses;
     s.l1d_lookups = m.l1d_lookups, s.l1d_misses = m.l1d_misses;
     s.stlb_lookups = m.stlb_lookups, s.stlb_misses = m.stlb_misses;
+    s.l1i_misses_compulsory = l1i.compulsory, s.l1i_misses_capacity = l1i.capacity, s.l1i_misses_conflict = l1i.conflict;
+    s.l1d_misses_compulsory = l1d.compulsory, s.l1d_misses_capacity = l1d.capacity, s.l1d_misses_conflict = l1d.conflict;
+    s.stlb_misses_compulsory = stlb.compulsory, s.stlb_misses_capacity = stlb.capacity, s.stlb_misses_conflict = stlb.conflict;
     s.walks = m.walks, s.walk_refs = m.walk_refs;
     s.invariant_violations = violations_;
     s.vcpus = vcpus_.size();
@@ -208,10 +236,19 @@ class Top : public sc_core::sc_module {
     return v;
   }
 
+  // The last warm-up record is complete: the figures from here on are the run's.
+  void warmed(Cycles at) {
+    warm_done_ = true;
+    warm_cycles_ = at;
+    warm_ = summary();
+    if (timeline_) timeline_->set_baseline(warm_);
+  }
+
   void vcpu_done() {
     if (++done_ < vcpus_.size()) return;
     end_ = now();
-    if (timeline_ && (timeline_->empty() || timeline_->last_time_cycles() != end_)) timeline_->add({end_, summary()});
+    if (timeline_ && !warming() && (timeline_->empty() || timeline_->last_time_cycles() != end_))
+      timeline_->add({end_, summary()});
     sc_core::sc_stop();
   }
 
@@ -226,9 +263,11 @@ class Top : public sc_core::sc_module {
         return;
       }
       sc_core::wait(sc_core::sc_time::from_value(static_cast<std::uint64_t>(ps)));
-      timeline_->add({now(), summary()});
+      if (!warming()) timeline_->add({now(), summary()});
     }
   }
+
+  bool warming() const { return cfg_.sim.warmup_records && !warm_done_; }
 
   void check(unsigned cpu) {
     for (const std::string& b : memory_->check(tlbs_[cpu]->mmu())) {
@@ -254,6 +293,10 @@ class Top : public sc_core::sc_module {
   Cycles end_ = 0;
   Explainer* explain_;
   std::unique_ptr<VcdProbe> vcd_;
+  std::uint64_t warmup_left_;  // records of the warm-up still to replay (all vCPUs)
+  bool warm_done_ = false;
+  Cycles warm_cycles_ = 0;
+  RunSummary warm_;
 };
 
 }  // namespace
@@ -275,11 +318,17 @@ RunSummary simulate(const RunRequest& req, TimelineWriter* timeline) {
     sc_core::sc_start();
   }
   top.rethrow_errors();
+  top.finish_waveforms();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   RunSummary s = top.summary();
   s.trace = req.trace_path;
   s.cycles = top.end_cycles();
+  if (cfg.sim.warmup_records) {
+    // A trace no longer than its warm-up leaves nothing to count: accesses 0, refused by the caller.
+    s = top.warmed_up() ? counted_since(s, top.warm_summary()) : counted_since(s, s);
+    s.cycles = top.warmed_up() ? top.end_cycles() - top.warm_cycles() : 0;
+  }
   s.sim_seconds = static_cast<double>(s.cycles) / (static_cast<double>(cfg.sim.cpu_mhz) * 1e6);
   s.wall_seconds = wall;
   s.accesses_per_second = wall > 0 ? s.accesses / wall : 0;

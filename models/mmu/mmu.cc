@@ -84,6 +84,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
     return t;
   }
   ++(fetch ? stats_.l1i_misses : stats_.l1d_misses);
+  l1.classify_miss(key);
   if (explaining(explain_)) explain_->step(std::string(tlb_name(fetch)) + " miss");
 
   ++stats_.stlb_lookups;
@@ -98,6 +99,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
     return t;
   }
   ++stats_.stlb_misses;
+  stlb_.classify_miss(key);
   if (explaining(explain_)) explain_->step("STLB miss");
 
   ++stats_.walks;

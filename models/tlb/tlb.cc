@@ -11,7 +11,7 @@ constexpr std::size_t filled_max(unsigned entries) { return entries / 8; }
 }  // namespace
 
 Tlb::Tlb(std::string name, unsigned entries, unsigned ways)
-    : name_(std::move(name)), ways_(ways), sets_(ways ? entries / ways : 0) {
+    : name_(std::move(name)), ways_(ways), sets_(ways ? entries / ways : 0), classes_(entries) {
   if (ways == 0 || entries == 0 || entries % ways != 0)
     throw std::invalid_argument(name_ + ": entries must be a positive multiple of ways");
   set_mask_ = (sets_ > 1 && (sets_ & (sets_ - 1)) == 0) ? sets_ - 1 : 0;
@@ -36,6 +36,7 @@ TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool 
       filled_overflow_ = true;
   }
   victim->key = key;
+  classes_.fill(key);
   mru_ = static_cast<std::uint32_t>(victim - e_.data());
   victim->frame = frame;
   victim->stamp = ++clock_;
@@ -46,6 +47,7 @@ TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool 
 }
 
 bool Tlb::invalidate(std::uint64_t key) {
+  classes_.invalidate(key);
   TlbEntry* set = &e_[set_of(key) * ways_];
   for (unsigned w = 0; w < ways_; ++w) {
     if (set[w].key == key) {
@@ -57,6 +59,7 @@ bool Tlb::invalidate(std::uint64_t key) {
 }
 
 void Tlb::flush_all() {
+  classes_.flush();
   if (filled_overflow_)
     std::fill(e_.begin(), e_.end(), TlbEntry{});
   else

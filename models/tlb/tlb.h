@@ -3,12 +3,15 @@
 // invalid way, or evicts the least recent entry of the set.
 // Entries are tagged by an address-space context (a (vm, pid) pair, numbered by the OS) and the
 // VPN, packed into one 64-bit key, so that no context switch needs a flush.
+// Each miss is classified compulsory, capacity or conflict (miss_classifier.h) by the caller
+// that counts it (classify_miss).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "common/addr.h"
+#include "tlb/miss_classifier.h"
 
 namespace mmusim {
 
@@ -56,9 +59,13 @@ class Tlb {
     } else {
       for (unsigned w = 0; w < ways_; ++w) hit = set[w].key == key ? &set[w] : hit;
     }
-    if (hit) hit->stamp = ++clock_, mru_ = static_cast<std::uint32_t>(hit - e_.data());
+    if (hit) hit->stamp = ++clock_, mru_ = static_cast<std::uint32_t>(hit - e_.data()), classes_.hit(key);
     return hit;
   }
+
+  // The three Cs of a miss on `key` (before its fill), counted in miss_counts().
+  MissKind classify_miss(std::uint64_t key) { return classes_.classify(key); }
+  const MissCounts& miss_counts() const { return classes_.counts(); }
 
   // Inserts `key` as the most recent entry of its set; the caller has just missed on it.
   TlbEntry& fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx);
@@ -88,6 +95,9 @@ class Tlb {
   std::uint64_t clock_ = 0;
   std::vector<TlbEntry> e_;
   std::uint32_t mru_ = 0;  // index of the entry of the last hit or fill
+  // A hit on the entry at mru_ is already the shadow's most recent key: only the other hits and
+  // the fills are passed on.
+  MissClassifier classes_;
   // Speed only: the indices filled since the last flush_all, so that a flush of a TLB holding
   // few entries (KVM's remote flushes come every few accesses under pressure) clears those
   // instead of every entry. Past a bound the list is dropped and the flush clears them all.

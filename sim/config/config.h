@@ -17,6 +17,7 @@ struct SimConfig {
     bool check, check_abort;
     std::uint64_t check_every, timeline_interval_cycles, cpu_mhz;
     std::uint64_t trace_queue_records;
+    std::uint64_t warmup_records, max_records;
   } sim;
   struct {
     std::uint64_t l1i_entries, l1i_ways, l1d_entries, l1d_ways, stlb_entries, stlb_ways;

@@ -78,6 +78,11 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(sim, trace_queue_records, "1048576", "records", 1, 1 << 26,
                "trace records read ahead of the vCPUs (32 bytes each); a vCPU whose records lie further "
                "ahead in the file stalls (trace_stall_cycles)"),
+      UINT_KEY(sim, warmup_records, "0", "records", 0, ~0ull,
+               "warm-up: the machine replays this many records first (TLBs, page tables, memory fill up), and "
+               "every figure counts from the record after, as ChampSim's warm-up instructions"),
+      UINT_KEY(sim, max_records, "0", "records", 0, ~0ull,
+               "stop after this many records counted (after the warm-up); 0 = to the end of the trace"),
 
       UINT_KEY(tlb, l1i_entries, "128", "entries", 1, 1 << 16, "L1 instruction TLB entries (4 KiB pages)"),
       UINT_KEY(tlb, l1i_ways, "8", "ways", 1, 1 << 16, "L1 instruction TLB associativity"),

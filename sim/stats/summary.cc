@@ -17,7 +17,10 @@ std::string fixed(double v, int digits) {
 }
 
 #define TEXT_COL(f, help) ColumnSpec{#f, "", help, [](const RunSummary& s) { return s.f; }}
-#define U64_COL(f, unit, help) ColumnSpec{#f, unit, help, [](const RunSummary& s) { return std::to_string(s.f); }}
+#define U64_COL(f, unit, help) \
+  ColumnSpec{#f, unit, help, [](const RunSummary& s) { return std::to_string(s.f); }, &RunSummary::f}
+// A level at the end of the run (not a count): a warm-up does not change it.
+#define LEVEL_COL(f, unit, help) ColumnSpec{#f, unit, help, [](const RunSummary& s) { return std::to_string(s.f); }}
 #define REAL_COL(f, unit, digits, help) \
   ColumnSpec{#f, unit, help, [](const RunSummary& s) { return fixed(s.f, digits); }}
 
@@ -43,7 +46,7 @@ const std::vector<ColumnSpec>& summary_columns() {
       U64_COL(vmexits, "exits", "VM exits (shadow mode)"),
       U64_COL(shadow_page_faults, "faults", "KVM shadow page faults (shadow mode)"),
       U64_COL(pt_write_traps, "traps", "trapped guest page-table writes (shadow mode)"),
-      U64_COL(shadow_pages, "pages", "shadow pages at the end (shadow mode)"),
+      LEVEL_COL(shadow_pages, "pages", "shadow pages at the end (shadow mode)"),
       U64_COL(sptes_created, "sptes", "shadow PTEs installed (shadow mode)"),
       U64_COL(sptes_zapped, "sptes", "shadow PTEs zapped (shadow mode)"),
       U64_COL(remote_tlb_flushes, "flushes", "kvm_flush_remote_tlbs calls (shadow mode)"),
@@ -52,19 +55,19 @@ const std::vector<ColumnSpec>& summary_columns() {
       U64_COL(swap_ins, "pages", "pages read from swap"),
       U64_COL(swap_outs, "pages", "pages written to swap"),
       U64_COL(invariant_violations, "violations", "invariant checker findings (sim.check)"),
-      U64_COL(vcpus, "vCPUs", "virtual CPUs simulated (guest.vcpus)"),
+      LEVEL_COL(vcpus, "vCPUs", "virtual CPUs simulated (guest.vcpus)"),
       U64_COL(translations, "translations", "completed translations: one per 4 KiB page an access touches"),
       U64_COL(dirty_assists, "assists", "writes to a cached entry whose D bit was clear"),
       U64_COL(pwc_lookups, "lookups", "page-walk cache lookups (one per walk when enabled)"),
       U64_COL(pwc_hits, "hits", "walks that started below the root thanks to the page-walk cache"),
       U64_COL(context_switches, "switches", "CR3 loads on a change of (vm, pid), after each vCPU's first"),
-      U64_COL(processes, "processes", "address spaces (vm, pid) created"),
-      U64_COL(page_table_pages, "pages", "page-table pages of the processes (guest page tables in shadow mode)"),
-      U64_COL(frames_used, "frames", "host 4 KiB frames in use at the end (data, page tables, shadow pages)"),
-      U64_COL(guest_frames_used, "frames", "guest frames in use at the end, summed over VMs (shadow mode)"),
-      U64_COL(free_frames, "frames", "host frames free at the end"),
-      U64_COL(lru_active_pages, "pages", "host pages on the active LRU list at the end (shadow mode)"),
-      U64_COL(lru_inactive_pages, "pages", "host pages on the inactive LRU list at the end (shadow mode)"),
+      LEVEL_COL(processes, "processes", "address spaces (vm, pid) created"),
+      LEVEL_COL(page_table_pages, "pages", "page-table pages of the processes (guest page tables in shadow mode)"),
+      LEVEL_COL(frames_used, "frames", "host 4 KiB frames in use at the end (data, page tables, shadow pages)"),
+      LEVEL_COL(guest_frames_used, "frames", "guest frames in use at the end, summed over VMs (shadow mode)"),
+      LEVEL_COL(free_frames, "frames", "host frames free at the end"),
+      LEVEL_COL(lru_active_pages, "pages", "host pages on the active LRU list at the end (shadow mode)"),
+      LEVEL_COL(lru_inactive_pages, "pages", "host pages on the inactive LRU list at the end (shadow mode)"),
       U64_COL(vmexits_shadow_pf, "exits", "VM exits for shadow page faults (#PF intercepts and unsync faults)"),
       U64_COL(vmexits_pt_write, "exits", "VM exits for guest page-table writes that were emulated"),
       U64_COL(vmexits_cr3, "exits", "VM exits for guest CR3 loads (context switches)"),
@@ -110,12 +113,31 @@ const std::vector<ColumnSpec>& summary_columns() {
       U64_COL(ipi_cycles, "cycles", "sending remote TLB-flush IPIs"),
       U64_COL(trace_stall_cycles, "cycles",
               "vCPU time spent waiting for the trace queue (sim.trace_queue_records); 0 unless vCPUs' records are far apart"),
+      U64_COL(l1i_misses_compulsory, "lookups", "of l1i_misses, on a page this iTLB never held (Dinero IV's three Cs)"),
+      U64_COL(l1i_misses_capacity, "lookups",
+              "of l1i_misses, neither compulsory nor held by a fully associative LRU TLB of the same size (also "
+              "misses after a flush or INVLPG)"),
+      U64_COL(l1i_misses_conflict, "lookups",
+              "of l1i_misses, on a page a fully associative LRU TLB of the same size would hold (the set mapping's)"),
+      U64_COL(l1d_misses_compulsory, "lookups", "of l1d_misses, compulsory (as l1i_misses_compulsory)"),
+      U64_COL(l1d_misses_capacity, "lookups", "of l1d_misses, capacity (as l1i_misses_capacity)"),
+      U64_COL(l1d_misses_conflict, "lookups", "of l1d_misses, conflict (as l1i_misses_conflict)"),
+      U64_COL(stlb_misses_compulsory, "lookups", "of stlb_misses, compulsory (as l1i_misses_compulsory)"),
+      U64_COL(stlb_misses_capacity, "lookups", "of stlb_misses, capacity (as l1i_misses_capacity)"),
+      U64_COL(stlb_misses_conflict, "lookups", "of stlb_misses, conflict (as l1i_misses_conflict)"),
       U64_COL(skipped_records, "records", "malformed trace records skipped (--skip-bad-lines; without it they stop the run)"),
       REAL_COL(sim_seconds, "s", 9, "cycles / sim.cpu_mhz"),
       REAL_COL(wall_seconds, "s", 3, "host wall-clock time of the simulation (not deterministic)"),
       REAL_COL(accesses_per_second, "records/s", 0, "accesses / wall_seconds (not deterministic)"),
   };
   return cols;
+}
+
+RunSummary counted_since(const RunSummary& end, const RunSummary& warm) {
+  RunSummary s = end;
+  for (const ColumnSpec& c : summary_columns())
+    if (c.count) s.*c.count -= warm.*c.count;
+  return s;
 }
 
 void write_summary_csv(const std::string& path, const std::vector<RunSummary>& runs) {

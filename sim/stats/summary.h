@@ -13,6 +13,9 @@ struct RunSummary {
   std::uint64_t accesses = 0, cycles = 0;
   std::uint64_t l1i_lookups = 0, l1i_misses = 0, l1d_lookups = 0, l1d_misses = 0;
   std::uint64_t stlb_lookups = 0, stlb_misses = 0, walks = 0, walk_refs = 0;
+  std::uint64_t l1i_misses_compulsory = 0, l1i_misses_capacity = 0, l1i_misses_conflict = 0;
+  std::uint64_t l1d_misses_compulsory = 0, l1d_misses_capacity = 0, l1d_misses_conflict = 0;
+  std::uint64_t stlb_misses_compulsory = 0, stlb_misses_capacity = 0, stlb_misses_conflict = 0;
   std::uint64_t page_faults = 0, guest_page_faults = 0, vmexits = 0, shadow_page_faults = 0;
   std::uint64_t pt_write_traps = 0, shadow_pages = 0, sptes_created = 0, sptes_zapped = 0;
   std::uint64_t remote_tlb_flushes = 0, host_minor_faults = 0, host_major_faults = 0;
@@ -40,10 +43,16 @@ struct ColumnSpec {
   std::string unit;
   std::string help;
   std::string (*get)(const RunSummary&);
+  std::uint64_t RunSummary::*count = nullptr;  // a count since the start (not a level at the end, not text)
 };
 
 // Every column of summary.csv, in file order.
 const std::vector<ColumnSpec>& summary_columns();
+
+// The figures of the part of a run after `warm` (a snapshot at the end of sim.warmup_records):
+// every count less its value then; levels (frames free or used at the end, list lengths, shadow
+// pages) and text as at the end. cycles and the seconds are the caller's.
+RunSummary counted_since(const RunSummary& end, const RunSummary& warm);
 
 // Writes the header and one row per run to `path` atomically (a temporary file renamed into
 // place), so that a failed run never leaves a CSV that looks complete. Throws InputError when the

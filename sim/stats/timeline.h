@@ -37,6 +37,8 @@ class TimelineWriter {
   TimelineWriter& operator=(const TimelineWriter&) = delete;
 
   void add(const TimelineRow& row);
+  // sim.warmup_records: the next row's changes count from these figures (the end of the warm-up).
+  void set_baseline(const RunSummary& at) { prev_ = at; }
   bool empty() const { return rows_.empty(); }
   std::uint64_t last_time_cycles() const { return last_time_; }
   // Intervals of sim.timeline_interval_cycles per row now: 1, then 2, 4, ... once rows merge.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "input_error.h"
+#include "stats/waveform_files.h"
 
 namespace mmusim {
 
@@ -23,8 +24,8 @@ std::string vcd_stem(const std::string& path, const std::string& option) {
 }
 
 VcdProbe::VcdProbe(const sc_core::sc_module_name& name, const VcdOptions& opt, sc_core::sc_time period,
-                   std::function<VcdSample()> sample)
-    : sc_module(name), opt_(opt), period_(period), sample_(std::move(sample)) {
+                   std::uint64_t cpu_mhz, std::function<VcdSample()> sample)
+    : sc_module(name), opt_(opt), period_(period), cpu_mhz_(cpu_mhz), sample_(std::move(sample)) {
   // Simulated time is 64-bit picoseconds: a cycle count past that would wrap silently.
   const std::uint64_t max_cycles = ~std::uint64_t{0} / period_.value();
   const std::pair<const char*, std::uint64_t> options[] = {{"--vcd-interval-cycles", opt_.interval_cycles},
@@ -48,7 +49,31 @@ VcdProbe::VcdProbe(const sc_core::sc_module_name& name, const VcdOptions& opt, s
   SC_THREAD(run);
 }
 
-VcdProbe::~VcdProbe() { sc_core::sc_close_vcd_trace_file(file_); }
+VcdProbe::~VcdProbe() {
+  if (file_) sc_core::sc_close_vcd_trace_file(file_);
+}
+
+std::string VcdProbe::save_file_name(const std::string& vcd_path) {
+  return vcd_path.substr(0, vcd_path.size() - 4) + ".gtkw";
+}
+
+void VcdProbe::finish() {
+  sc_core::sc_close_vcd_trace_file(file_);
+  file_ = nullptr;
+  const std::uint64_t period_ps = period_.value() / sc_core::sc_time(1, sc_core::SC_PS).value();
+  exact_vcd_times(opt_.path, period_ps, cpu_mhz_);
+  const std::uint64_t end_ps = cycles_to_ps(sc_core::sc_time_stamp().value() / period_.value(), cpu_mhz_);
+  const std::vector<WaveSignal> signals = {
+      {"free_pages", 64, true},  {"lru_active_pages", 64, true}, {"lru_inactive_pages", 64, true},
+      {"shadow_pages", 64, true}, {"swap_in_flight", 64, true},  {"kswapd_running", 1, false},
+      {"vmexits", 64, false},     {"tlb_misses", 64, false},      {"stlb_misses", 64, false},
+      {"swap_ins", 64, false}};
+  const std::string gtkw = save_file_name(opt_.path);
+  std::ofstream out(gtkw, std::ios::trunc);
+  out << gtkwave_save(opt_.path, signals, end_ps);
+  out.flush();
+  if (!out) throw InputError(gtkw, 0, "--vcd", "cannot write the GTKWave save file");
+}
 
 void VcdProbe::run() {
   if (opt_.from_cycles) sc_core::wait(sc_core::sc_time::from_value(period_.value() * opt_.from_cycles));

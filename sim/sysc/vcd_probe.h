@@ -1,6 +1,8 @@
 // Waveforms (`--vcd FILE`): the run's figures over simulated time as a VCD file for GTKWave.
 // A thread samples the figures every interval of simulated time inside a window and writes them
 // to sc_signals that sc_trace records; the VCD holds a value change only when a figure changed.
+// At the end (finish) the VCD's times are made exact and FILE.gtkw, GTKWave's save file, is
+// written beside it.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -38,14 +40,21 @@ class VcdProbe : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(VcdProbe);
   VcdProbe(const sc_core::sc_module_name& name, const VcdOptions& opt, sc_core::sc_time period,
-           std::function<VcdSample()> sample);
+           std::uint64_t cpu_mhz, std::function<VcdSample()> sample);
   ~VcdProbe() override;
+
+  // After the run: closes the VCD, rewrites its times exactly (cycles / sim.cpu_mhz) and writes
+  // the GTKWave save file. Throws InputError when a file cannot be written.
+  void finish();
+  // FILE.gtkw for FILE.vcd.
+  static std::string save_file_name(const std::string& vcd_path);
 
  private:
   void run();
 
   VcdOptions opt_;
   sc_core::sc_time period_;
+  std::uint64_t cpu_mhz_;
   std::function<VcdSample()> sample_;
   sc_core::sc_trace_file* file_ = nullptr;
   sc_core::sc_signal<std::uint64_t> free_pages_, lru_active_pages_, lru_inactive_pages_, vmexits_, tlb_misses_,

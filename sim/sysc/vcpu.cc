@@ -154,6 +154,8 @@ void Vcpu::replay_batch() {
     offset_ += c;
     stats_.cycles += c;
     ++stats_.accesses;
+    if (warmup_left_ && *warmup_left_ && --*warmup_left_ == 0)
+      warmed_(sc_core::sc_time_stamp().value() / period_.value() + offset_);
     if (kExplain) explain_->end_record(stats_.cycles - cycles_before);
     if (offset_ >= quantum_) sync();
     if (--check_countdown_ == 0) {  // every check_every_ records; a countdown, not a division per record

@@ -43,6 +43,13 @@ class Vcpu : public sc_core::sc_module {
   std::exception_ptr error() const { return error_; }
   // Explain mode: each record becomes a line of `ex`.
   void set_explain(Explainer* ex) { explain_ = ex; }
+  // sim.warmup_records: `left` counts down the records every vCPU replays (shared by all); the
+  // vCPU that replays the last one calls `warmed` with its own time (SystemC time + the cycles it
+  // is ahead) once that record is complete.
+  void set_warmup(std::uint64_t* left, std::function<void(Cycles)> warmed) {
+    warmup_left_ = left;
+    warmed_ = std::move(warmed);
+  }
 
  private:
   void run();
@@ -71,6 +78,8 @@ class Vcpu : public sc_core::sc_module {
   VcpuStats stats_;
   std::vector<TraceRecord> batch_;  // a member: SC_THREAD stacks are small
   Explainer* explain_ = nullptr;
+  std::uint64_t* warmup_left_ = nullptr;  // nullptr: no warm-up
+  std::function<void(Cycles)> warmed_;
 };
 
 }  // namespace mmusim

@@ -2,7 +2,8 @@
 //
 // Header row required; columns in any order:
 //   op   required  R W X M (lowercase accepted)
-//   gva  required  hex, with or without 0x/0X, at most 16 hex digits
+//   gva  required  hex, with or without 0x/0X, at most 16 hex digits; the first address without
+//                  0x made of decimal digits only is named once on stderr (it is read as hex)
 //   vm, vcpu       optional, default 0, decimal, 0..65535
 //   pid            optional, default 0, decimal, 0..4294967295
 //   size           optional, default 1, decimal, 0..4294967295 (0 is kept; the simulator counts it as 1)
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <iostream>
 #include <limits>
 #include <string>
 
@@ -131,7 +133,8 @@ class CsvReader final : public TraceReader {
     throw InputError(file_->name(), csv_->get_file_line(), col, what);
   }
   std::uint64_t parse_uint(const char* s, const char* col, std::uint64_t max) const;
-  std::uint64_t parse_hex(const char* s) const;
+  std::uint64_t parse_hex(const char* s);
+  void warn_decimal_looking(const char* s, std::uint64_t v);
 
   std::unique_ptr<InputFile> file_;
   std::atomic<std::uint64_t> delivered_{0};
@@ -139,6 +142,7 @@ class CsvReader final : public TraceReader {
   unsigned header_line_ = 1;
   int header_columns_ = 0;
   bool done_ = false;
+  bool warned_decimal_ = false;
 };
 
 InputError CsvReader::convert(const io::error::base& e) const {
@@ -189,9 +193,19 @@ std::uint64_t CsvReader::parse_uint(const char* s, const char* col, std::uint64_
   return v;
 }
 
-std::uint64_t CsvReader::parse_hex(const char* s) const {
+// An address such as 4096 could be meant as decimal: the format reads it as hex (0x4096), and
+// says so once, so that a trace written in decimal is not replayed silently at other addresses.
+void CsvReader::warn_decimal_looking(const char* s, std::uint64_t v) {
+  warned_decimal_ = true;
+  std::cerr << "mmusim: warning: " << file_->name() << ':' << csv_->get_file_line() << ": gva: " << quoted(s)
+            << " has no 0x and only decimal digits: read as hex, 0x" << s << " = " << v
+            << " (a CSV trace's addresses are hex; this is said once per trace)\n";
+}
+
+std::uint64_t CsvReader::parse_hex(const char* s) {
   const char* p = s;
-  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) p += 2;
+  const bool prefixed = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+  if (prefixed) p += 2;
   if (*p == '\0') bad("gva", quoted(s) + " is not a hex address");
   std::uint64_t v = 0;
   const char* h = p;
@@ -202,6 +216,9 @@ std::uint64_t CsvReader::parse_hex(const char* s) const {
   }
   if (*p != '\0') bad("gva", quoted(s) + " is not a hex address");
   if (p - h > 16) bad("gva", quoted(s) + " has more than 16 hex digits");
+  // Below 10 both readings agree: nothing to say.
+  if (!prefixed && !warned_decimal_ && v >= 10 && std::strspn(s, "0123456789") == static_cast<std::size_t>(p - s))
+    warn_decimal_looking(s, v);
   return v;
 }
 

@@ -28,7 +28,8 @@ std::map<std::string, std::map<std::string, std::string>> read_compare(const std
 TEST_CASE("compare runs every policy and adds the bounds: a failed run is a row that says why", "[cli][compare]") {
   const Result r = run_mmusim("compare -j 2 --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
                               "/traces/synthetic/pressure.csv --out cmp");
-  REQUIRE(r.code == 0);
+  REQUIRE(r.code == 4);  // pinned fails: every row is written, then exit code 4
+  CHECK(r.err == "mmusim: 1 of 5 runs failed; their logs: cmp/pinned/log.txt\n");
   const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
   REQUIRE(rows.size() == 7);  // five policies, opt, lru-exact
   CHECK(rows.at("pinned").at("status").find("failed (exit 2): mmusim: ") == 0);
@@ -96,7 +97,18 @@ TEST_CASE("sweep runs the product of the varied keys, one row each, and resumes"
   CHECK(header.rfind("kvm.spte_lru_drop_every,host.mem_mb,mode,policy,", 0) == 0);
   std::vector<std::vector<std::string>> rows;
   while (std::getline(in, line)) rows.push_back(split(line));
-  REQUIRE(rows.size() == 4);  // the first --vary outermost
+  REQUIRE(rows.size() == 8);  // the first --vary outermost, then the bounds of each host size
+  // The bounds depend on host.mem_mb (and guest.vms, guest.vcpus), not on the drop interval: its
+  // column is empty. OPT needs no swap-in on either host (the hot set fits), so every run's
+  // swap_ins_vs_opt is inf.
+  const std::vector<std::string> bound_of = {"6", "6", "8", "8"}, kinds = {"opt", "lru-exact", "opt", "lru-exact"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(rows[4 + i][0].empty());
+    CHECK(rows[4 + i][1] == bound_of[i]);
+    CHECK(rows[4 + i][3] == kinds[i]);
+    CHECK(rows[4 + i].back() == "bound");
+    CHECK(rows[i][rows[i].size() - 2] == "inf");
+  }
   CHECK((rows[0][0] == "1" && rows[0][1] == "6"));
   CHECK((rows[1][0] == "1" && rows[1][1] == "8"));
   CHECK((rows[3][0] == "64" && rows[3][1] == "8"));

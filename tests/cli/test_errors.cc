@@ -59,7 +59,7 @@ TEST_CASE("bad configuration: file, line and key", "[cli][errors]") {
 TEST_CASE("a trace that does not fit in host memory is bad input, not a crash", "[cli][errors]") {
   // 1 MiB = 256 frames; 300 distinct pages plus their page tables do not fit.
   std::string csv = "op,gva\n";
-  for (int i = 0; i < 300; ++i) csv += "R," + std::to_string(i) + "000\n";
+  for (int i = 0; i < 300; ++i) csv += "R,0x" + std::to_string(i) + "000\n";
   const std::string t = write("big.csv", csv);
   CHECK(fails("run --trace " + t + " --set host.mem_mb=1").err ==
         "mmusim: --set: host.mem_mb: host memory exhausted: all 256 frames (1024 KiB) are in use; the trace needs "

@@ -290,6 +290,27 @@ TEST_CASE("vcd: figures over simulated time at the sampled times", "[cli][vcd]")
   CHECK(x.find("#7500000") == std::string::npos);
 }
 
+TEST_CASE("vcd: the VCD ends at the summary's simulated time, with a GTKWave save file beside it", "[cli][vcd]") {
+  // At 3,000 MHz SystemC's period is 333 ps, a third of a ps short of a cycle: the VCD's times are
+  // rewritten to cycles x 10^6 / 3000 ps, rounded, so its last time is sim_seconds exactly.
+  const std::string t = write_test_file("four.csv", kFour);
+  const Result r = run_mmusim("run -q --out out --trace " + t + " --set sim.cpu_mhz=3000 --vcd w.vcd --vcd-interval-cycles 100");
+  REQUIRE(r.code == 0);
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
+  const std::uint64_t cycles = u(s, "cycles");
+  const std::string vcd = slurp(test_dir() + "/w.vcd");
+  const std::string last = vcd.substr(vcd.rfind('#'));
+  CHECK(last == "#" + std::to_string((cycles * 1000000 + 1500) / 3000) + "\n");
+  CHECK(vcd.find("\n#100\n") == std::string::npos);   // the first sample after 0: 100 cycles = 33,333 ps
+  CHECK(vcd.find("\n#33333\n") != std::string::npos);
+  // Counts in decimal (flags 0x24), levels as analog steps (0x8024), the flag in binary (0x28).
+  const std::string gtkw = slurp(test_dir() + "/w.gtkw");
+  CHECK(gtkw.find("[dumpfile] \"w.vcd\"\n") != std::string::npos);
+  CHECK(gtkw.find("@8024\nSystemC.free_pages[63:0]\n@20000\n-\n-\n") != std::string::npos);
+  CHECK(gtkw.find("@24\nSystemC.vmexits[63:0]\n") != std::string::npos);
+  CHECK(gtkw.find("@28\nSystemC.kswapd_running\n") != std::string::npos);
+}
+
 TEST_CASE("vcd under memory pressure: kswapd_running rises once per kswapd wakeup", "[cli][vcd][pressure]") {
   // The pressure machine of the explain test above. Every kswapd run scans pages at 100 + 300
   // cycles each, so a sample every 100 cycles falls inside each run; the totals reach the

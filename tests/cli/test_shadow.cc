@@ -147,7 +147,7 @@ TEST_CASE("shadow mode costs more than native on the same trace and the quantum 
 
 TEST_CASE("shadow bad input: guest memory, host memory and the shadow page limit", "[cli][shadow][errors]") {
   std::string csv = "op,gva\n";
-  for (int i = 0; i < 300; ++i) csv += "R," + std::to_string(i) + "000\n";
+  for (int i = 0; i < 300; ++i) csv += "R,0x" + std::to_string(i) + "000\n";
   fs::create_directories(test_dir());
   std::ofstream(test_dir() + "/big.csv") << csv;
   Result r = run_mmusim("run --trace big.csv --out out --set sim.mode=shadow --set guest.mem_mb=1");

@@ -156,6 +156,7 @@ TEST_CASE("skip-bad-lines: compare and sweep pass it to every run", "[cli][skip]
   const auto scol = std::find(sh.begin(), sh.end(), "skipped_records") - sh.begin();
   rows = 0;
   while (std::getline(sw, line)) {
+    if (split(line).back() == "bound") continue;
     CHECK(split(line)[scol] == "7");
     ++rows;
   }

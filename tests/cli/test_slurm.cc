@@ -185,7 +185,7 @@ TEST_CASE("slurm sweep: failed and lost tasks are listed, a resubmission runs on
   const std::string slurm = sweep + " --engine slurm --poll-seconds 0.05 --gather-grace-seconds 0.2 --out sw";
   // Task 3 (8 MiB, 64 entries) is lost: no summary, no exit code.
   Result r = run_mmusim(slurm, "", fake_slurm("FAKE_SLURM_LOSE=3"));
-  REQUIRE(r.code == 0);
+  REQUIRE(r.code == 4);  // runs failed
   CHECK(r.out == "4 runs (0 already done, 3 failed); wrote sw/sweep.csv\n");
   CHECK(r.err.find("Slurm job 42: 4/4 runs done (3 failed, 0 running)\n") != std::string::npos);
   CHECK(r.err.find("mmusim: run sw/run0_host.mem_mb=2_tlb.l1d_entries=32 failed (exit 2); its log: "
@@ -194,20 +194,20 @@ TEST_CASE("slurm sweep: failed and lost tasks are listed, a resubmission runs on
                    "cancelled, preempted or timed out, or lost its output); its logs: "
                    "sw/run3_host.mem_mb=8_tlb.l1d_entries=64/log.txt, sw/slurm/42_3.out\n") != std::string::npos);
   auto rows = untimed(test_dir() + "/sw/sweep.csv");
-  REQUIRE(rows.size() == 5);
+  REQUIRE(rows.size() == 9);  // header, 4 runs, the bounds of the 2 and 8 MiB hosts
   CHECK(rows[1].find(",failed (exit 2): mmusim: --set: host.mem_mb: host memory exhausted") != std::string::npos);
   CHECK(rows[3].substr(rows[3].size() - 4) == ",ok,");
   CHECK(rows[4].rfind("8,64,,,,", 0) == 0);  // no half result: every summary cell empty
   CHECK(rows[4].substr(rows[4].size() - 20) == ",failed (exit -1): ,");  // an empty log
   // Resubmitted: run2 is done and skipped; the others run again (in a job of three tasks).
   r = run_mmusim(slurm, "", fake_slurm());
-  REQUIRE(r.code == 0);
+  REQUIRE(r.code == 4);
   CHECK(r.out == "4 runs (1 already done, 2 failed); wrote sw/sweep.csv\n");
   CHECK(slurp(test_dir() + "/sw/slurm/runs.tsv") ==
         "sw/run0_host.mem_mb=2_tlb.l1d_entries=32\thost.mem_mb=2\ttlb.l1d_entries=32\n"
         "sw/run1_host.mem_mb=2_tlb.l1d_entries=64\thost.mem_mb=2\ttlb.l1d_entries=64\n"
         "sw/run3_host.mem_mb=8_tlb.l1d_entries=64\thost.mem_mb=8\ttlb.l1d_entries=64\n");
-  REQUIRE(run_mmusim(sweep + " -j 2 --out local").code == 0);
+  REQUIRE(run_mmusim(sweep + " -j 2 --out local").code == 4);
   CHECK(untimed(test_dir() + "/sw/sweep.csv") == untimed(test_dir() + "/local/sweep.csv"));
 }
 
@@ -227,7 +227,7 @@ TEST_CASE("slurm sweep: a result that shows after the job left the queue (NFS) i
   std::filesystem::remove_all(test_dir() + "/sw");
   r = run_mmusim(sweep + " --engine slurm --poll-seconds 0.05 --gather-grace-seconds 0.1 --out sw", "",
                  fake_slurm("FAKE_SLURM_NFS_LATE=1 FAKE_SLURM_NFS_LATE_POLLS=5"));
-  CHECK(r.code == 0);
+  CHECK(r.code == 4);
   CHECK(r.out == "2 runs (0 already done, 1 failed); wrote sw/sweep.csv\n");
 }
 
@@ -238,7 +238,7 @@ TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission 
                               "/traces/synthetic/hotcold-small.csv --set host.mem_mb=2";
   Result r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --gather-grace-seconds 0.2 --out cs", "",
                         fake_slurm("FAKE_SLURM_LOSE=1"));
-  REQUIRE(r.code == 0);
+  REQUIRE(r.code == 4);
   CHECK(r.out.find("young           failed (exit -1): \n") != std::string::npos);
   r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm());
   REQUIRE(r.code == 0);
@@ -313,7 +313,7 @@ TEST_CASE("a compare that fails after its submission cancels the Slurm job", "[c
   std::filesystem::remove_all(test_dir() + "/cs");
   // The bounds read the trace while the job runs: its third line is malformed.
   std::filesystem::create_directories(test_dir());
-  std::ofstream(test_dir() + "/bad.csv") << "op,gva\nR,1000\nR,zz12\n";
+  std::ofstream(test_dir() + "/bad.csv") << "op,gva\nR,0x1000\nR,zz12\n";
   const Result r = run_mmusim("compare --policies notifier --trace bad.csv --engine slurm --poll-seconds 0.05 --out cs", "",
                               fake_slurm());
   CHECK(r.code == 2);

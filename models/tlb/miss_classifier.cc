@@ -1,0 +1,150 @@
+#include "tlb/miss_classifier.h"
+
+namespace mmusim {
+
+namespace {
+std::size_t hash(std::uint64_t key) { return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20); }
+}  // namespace
+
+// --- KeySet ------------------------------------------------------------------------------------
+
+std::size_t KeySet::slot(std::uint64_t key) const {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = hash(key) & mask;
+  while (slots_[i] != kEmpty && slots_[i] != key) i = (i + 1) & mask;
+  return i;
+}
+
+bool KeySet::contains(std::uint64_t key) const { return !slots_.empty() && slots_[slot(key)] == key; }
+
+void KeySet::grow() {
+  std::vector<std::uint64_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 64 : old.size() * 2, kEmpty);
+  for (std::uint64_t k : old)
+    if (k != kEmpty) slots_[slot(k)] = k;
+}
+
+void KeySet::insert(std::uint64_t key) {
+  if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // at most three quarters full
+  std::uint64_t& s = slots_[slot(key)];
+  if (s == key) return;
+  s = key;
+  ++size_;
+}
+
+// --- FaLru -------------------------------------------------------------------------------------
+
+FaLru::FaLru(std::size_t capacity) : capacity_(capacity), nodes_(capacity) {
+  std::size_t n = 16;
+  while (n < 2 * capacity) n *= 2;
+  index_.assign(n, kNone);
+  free_.reserve(capacity);
+  for (std::size_t i = capacity; i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
+}
+
+std::size_t FaLru::home(std::uint64_t key) const { return hash(key) & (index_.size() - 1); }
+
+std::uint32_t FaLru::find(std::uint64_t key) const {
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t i = home(key);; i = (i + 1) & mask) {
+    const std::uint32_t n = index_[i];
+    if (n == kNone || nodes_[n].key == key) return n;
+  }
+}
+
+void FaLru::index_erase(std::uint64_t key) {
+  const std::size_t mask = index_.size() - 1;
+  std::size_t i = home(key);
+  while (nodes_[index_[i]].key != key) i = (i + 1) & mask;
+  // Backward-shift deletion: move up every later entry of the run whose home is not between the
+  // hole and it, so that lookups never stop at a hole before their key.
+  for (std::size_t j = (i + 1) & mask; index_[j] != kNone; j = (j + 1) & mask) {
+    const std::size_t h = home(nodes_[index_[j]].key);
+    const bool between = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+    if (!between) {
+      index_[i] = index_[j];
+      i = j;
+    }
+  }
+  index_[i] = kNone;
+}
+
+void FaLru::unlink(std::uint32_t n) {
+  Node& x = nodes_[n];
+  (x.prev == kNone ? head_ : nodes_[x.prev].next) = x.next;
+  (x.next == kNone ? tail_ : nodes_[x.next].prev) = x.prev;
+}
+
+void FaLru::push_front(std::uint32_t n) {
+  nodes_[n].prev = kNone;
+  nodes_[n].next = head_;
+  (head_ == kNone ? tail_ : nodes_[head_].prev) = n;
+  head_ = n;
+}
+
+void FaLru::touch(std::uint64_t key) {
+  std::uint32_t n = find(key);
+  if (n != kNone) {
+    if (n != head_) unlink(n), push_front(n);
+    return;
+  }
+  if (used_ == capacity_) {  // evict the least recent
+    n = tail_;
+    index_erase(nodes_[n].key);
+    unlink(n);
+  } else {
+    n = free_.back();
+    free_.pop_back();
+    ++used_;
+  }
+  nodes_[n].key = key;
+  std::size_t i = home(key);
+  while (index_[i] != kNone) i = (i + 1) & (index_.size() - 1);
+  index_[i] = n;
+  push_front(n);
+}
+
+void FaLru::erase(std::uint64_t key) {
+  const std::uint32_t n = find(key);
+  if (n == kNone) return;
+  index_erase(key);
+  unlink(n);
+  free_.push_back(n);
+  --used_;
+}
+
+void FaLru::clear() {
+  if (used_ > capacity_ / 8) {  // many keys: start afresh
+    index_.assign(index_.size(), kNone);
+    free_.clear();
+    for (std::size_t i = capacity_; i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
+    head_ = tail_ = kNone;
+    used_ = 0;
+    return;
+  }
+  // Few keys, in proportion to them: flushes come often (every VM exit without VPID).
+  for (std::uint32_t n = head_; n != kNone;) {
+    const std::uint32_t next = nodes_[n].next;
+    index_erase(nodes_[n].key);
+    free_.push_back(n);
+    n = next;
+  }
+  head_ = tail_ = kNone;
+  used_ = 0;
+}
+
+std::vector<std::uint64_t> FaLru::order() const {
+  std::vector<std::uint64_t> v;
+  for (std::uint32_t n = head_; n != kNone; n = nodes_[n].next) v.push_back(nodes_[n].key);
+  return v;
+}
+
+// --- MissClassifier ----------------------------------------------------------------------------
+
+MissKind MissClassifier::classify(std::uint64_t key) {
+  if (!held_.contains(key)) return ++counts_.compulsory, MissKind::Compulsory;
+  if (shadow_.contains(key)) return ++counts_.conflict, MissKind::Conflict;
+  return ++counts_.capacity, MissKind::Capacity;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,69 @@
+#include "stats/waveform_files.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "input_error.h"
+
+namespace mmusim {
+
+std::uint64_t cycles_to_ps(std::uint64_t cycles, std::uint64_t cpu_mhz) {
+  const unsigned __int128 ps = (static_cast<unsigned __int128>(cycles) * 1000000u + cpu_mhz / 2) / cpu_mhz;
+  return static_cast<std::uint64_t>(ps);
+}
+
+void exact_vcd_times(const std::string& path, std::uint64_t period_ps, std::uint64_t cpu_mhz) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ifstream in(path);
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!in || !out) throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
+    for (std::string line; std::getline(in, line);) {
+      if (line.size() > 1 && line[0] == '#' && line.find_first_not_of("0123456789", 1) == std::string::npos)
+        line = "#" + std::to_string(cycles_to_ps(std::stoull(line.substr(1)) / period_ps, cpu_mhz));
+      out << line << '\n';
+    }
+    out.flush();
+    if (!out) throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
+}
+
+std::string gtkwave_save(const std::string& vcd_path, const std::vector<WaveSignal>& signals, std::uint64_t end_ps) {
+  // GTKWave's zoom z shows about 3.8 x 2^-z time units in the wave pane of a 1280 x 720 window
+  // (measured with GTKWave 3.3.118): the largest zoom that shows the whole run.
+  const double span = static_cast<double>(end_ps > 4 ? end_ps : 4) / 3.8;
+  const double zoom = -std::ceil(std::log2(span));
+  std::ostringstream s;
+  s << "[*] mmusim --vcd " << vcd_path << ": counts in decimal, levels as analog steps\n"
+    << "[dumpfile] \"" << vcd_path << "\"\n"
+    << "[timestart] 0\n"
+    << "[size] 1280 720\n"
+    << "[pos] -1 -1\n"
+    << "*" << std::fixed;
+  s.precision(6);
+  s << zoom << " -1";
+  for (int i = 0; i < 26; ++i) s << " -1";  // no markers
+  s << "\n[sst_width] 200\n[signals_width] 220\n[sst_expanded] 1\n[sst_vpaned_height] 150\n";
+  // Trace flags (GTKWave's analyzer.h): 0x20 right-justified, 0x4 decimal, 0x8 binary,
+  // 0x8000 analog steps, 0x20000 a blank row that makes the analog trace above it taller.
+  for (const WaveSignal& w : signals) {
+    const std::string name = "SystemC." + w.name + (w.bits > 1 ? "[" + std::to_string(w.bits - 1) + ":0]" : "");
+    if (w.bits == 1) {
+      s << "@28\n" << name << '\n';
+    } else if (w.level) {
+      s << "@8024\n" << name << "\n@20000\n-\n-\n";
+    } else {
+      s << "@24\n" << name << '\n';
+    }
+  }
+  s << "[pattern_trace] 1\n[pattern_trace] 0\n";
+  return s.str();
+}
+
+}  // namespace mmusim
