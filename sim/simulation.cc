@@ -172,7 +172,7 @@ class Top : public sc_core::sc_module {
     s.skipped_records = source_->skipped_records();
     memory_->fill_summary(s);
     if (reclaim_) {
-      const VmscanStats& r = reclaim_->vmscan().stats();
+      const ReclaimStats& r = reclaim_->reclaimer().stats();
       s.pages_scanned = r.pages_scanned, s.pages_activated = r.pages_activated;
       s.pages_deactivated = r.pages_deactivated;
       s.kswapd_wakeups = reclaim_->stats().wakeups, s.kswapd_cycles = reclaim_->stats().cycles;

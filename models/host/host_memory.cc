@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/errors.h"
+#include "host/split_lru.h"
 
 namespace mmusim {
 
@@ -26,8 +27,9 @@ std::string lru_words(const HostPage& p) {
 Pte swap_pte(std::uint64_t slot) { return Pte{HostMemory::kSwapEntry | ((slot << kPageShift) & pte_bits::kFrameMask)}; }
 }  // namespace
 
-HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg)
-    : cfg_(cfg), frames_(frames, "host"), lru_(frames) {
+HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg, std::unique_ptr<LruPolicy> lru)
+    : cfg_(cfg), frames_(frames, "host"),
+      lru_(lru ? std::move(lru) : std::make_unique<SplitLru>(frames, cfg.new_anon_active)) {
   pages_.reserve(frames);  // address space only: see cover()
   min_ = (cfg_.min_free_kb ? cfg_.min_free_kb : min_free_kbytes(frames)) / 4;
   if (cfg_.swap_slots)
@@ -92,14 +94,8 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
   return f;
 }
 
-void HostMemory::lru_add(std::uint64_t pfn) {
-  HostPage& p = pages_[pfn];
-  p.active = cfg_.new_anon_active;  // lru_cache_add_active (2.6.24, 2.6.28) or lru_cache_add_anon (6.x)
-  lru_.add_head(p.active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn);
-}
-
 void HostMemory::free_frame(std::uint64_t pfn) {
-  if (lru_.list_of(pfn) != LruList::None) lru_.del(pfn);
+  if (lru_->on_lru(pfn)) lru_->isolate(pfn);
   pages_[pfn] = HostPage{};
   frames_.free(pfn);
 }
@@ -141,7 +137,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     pg.vm = vm;
     pg.gfn = static_cast<std::uint32_t>(gfn.v);  // below guest_frames: fits (add_vm)
     pg.mapcount = 1;
-    if (!pg.writeback && lru_.list_of(f) == LruList::None) lru_add(f);
+    if (!pg.writeback && !lru_->on_lru(f)) lru_->add_new(f, pg);
     *p = Pte::make(f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
     if (write) pg.dirty = true;
   } else if (!p || !p->present()) {
@@ -158,7 +154,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       throw;
     }
     if (write) pages_[f].dirty = true;
-    lru_add(f);
+    lru_->add_new(f, pages_[f]);
     g.minor_fault = true;
     ++stats_.minor_faults;
     if (c) c->host_fault += cfg_.minor_fault_cycles;
@@ -176,18 +172,6 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   mark_page_accessed(g.pfn);
   if (ex() && before != lru_words(pg)) explain_->step("mark_page_accessed: " + before + " -> " + lru_words(pg));
   return g;
-}
-
-void HostMemory::mark_page_accessed(Pfn pfn) {
-  HostPage& p = pages_[pfn.v];
-  const bool on_lru = lru_.list_of(pfn.v) != LruList::None;
-  if (!p.active && p.referenced && on_lru) {  // activate_page
-    lru_.move_head(LruList::ActiveAnon, pfn.v);
-    p.active = true;
-    p.referenced = false;
-  } else if (!p.referenced) {
-    p.referenced = true;
-  }
 }
 
 void HostMemory::unpin(Pfn pfn) {
@@ -259,7 +243,7 @@ bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
 
 Cycles HostMemory::pageout(Pfn pfn, Cycles now) {
   HostPage& pg = pages_[pfn.v];
-  lru_.del(pfn.v);
+  lru_->isolate(pfn.v);
   pg.writeback = true;
   pg.dirty = false;
   ++stats_.swap_outs;
@@ -289,8 +273,8 @@ std::uint64_t HostMemory::complete_writeback(Cycles now) {
       swapcache_.erase(pg.slot);
       free_frame(f);
       ++freed;
-    } else if (lru_.list_of(f) == LruList::None) {  // refaulted while being written
-      lru_.add_head(pg.active ? LruList::ActiveAnon : LruList::InactiveAnon, f);
+    } else if (!lru_->on_lru(f)) {  // refaulted while being written
+      lru_->putback(f, pg);
     }
   }
   return freed;
@@ -341,10 +325,10 @@ std::vector<std::string> HostMemory::check() const {
     if (in_use && owners != 1)
       bad.push_back("host frame " + std::to_string(f) + " accounted for " + std::to_string(owners) + " times");
     if (!in_use && (seen[f] || pg.use != HostPage::Use::Free)) bad.push_back("free host frame " + std::to_string(f) + " still in use");
-    const bool on_lru = lru_.list_of(f) != LruList::None;
+    const bool on_lru = lru_->on_lru(f);
     if (pg.use == HostPage::Use::GuestMemory && on_lru == pg.writeback)
       bad.push_back("host page " + std::to_string(f) + (pg.writeback ? " in writeback but on the LRU" : " off the LRU"));
-    if (on_lru && (lru_.list_of(f) == LruList::ActiveAnon) != pg.active)
+    if (on_lru && (lru_->list_of(f) == LruList::ActiveAnon) != pg.active)
       bad.push_back("host page " + std::to_string(f) + ": PG_active disagrees with its list");
     if (pg.swapcache && (!swap_ || !swap_->slot_in_use(pg.slot) || swapcache_.count(pg.slot) == 0 ||
                          swapcache_.at(pg.slot) != f))

@@ -8,7 +8,8 @@
 // mark_page_accessed on the struct page instead, and the mmu notifier lets the host ask KVM.
 //
 // This class holds the kernel's per-page operations (mm/memory.c, mm/swap.c, mm/rmap.c,
-// mm/swap_state.c); the scanning policy that calls them is models/reclaim/vmscan.
+// mm/swap_state.c); the order of its pages on the LRU is an LruPolicy's (the 2.6.28 split LRU
+// unless another is given), and the reclaimer that scans them lives in models/reclaim.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -20,30 +21,12 @@
 #include "common/cycle_causes.h"
 #include "common/explain.h"
 #include "common/frame_allocator.h"
-#include "host/lru.h"
+#include "host/host_page.h"
+#include "host/lru_policy.h"
 #include "paging/page_table.h"
-#include "reclaim/swap_device.h"
+#include "swap/swap_device.h"
 
 namespace mmusim {
-
-// The struct page flags mmusim models (include/linux/page-flags.h), plus what the frame is for:
-// 24 bytes a host frame. The PG_ flags are bits of one byte, as in the kernel's page->flags; C++17
-// gives bit-fields no default member initializers, and every HostPage is value-initialized
-// (HostPage{}, the growth of HostMemory's array), which clears them.
-struct HostPage {
-  enum class Use : std::uint8_t { Free, GuestMemory, HostPageTable, ShadowPage };
-  Use use = Use::Free;
-  bool referenced : 1;  // PG_referenced
-  bool active : 1;      // PG_active (on the active list)
-  bool dirty : 1;       // PG_dirty
-  bool swapcache : 1;   // PG_swapcache: the page has a swap slot
-  bool writeback : 1;   // PG_writeback: a swap write is in flight
-  std::uint16_t vm = 0;        // GuestMemory: the VM and gfn it backs (the reverse map)
-  std::uint32_t mapcount = 0;  // host ptes mapping the page
-  std::uint32_t pinned = 0;    // references KVM holds (kvm.aging = pinned): the page cannot be freed
-  std::uint32_t gfn = 0;       // add_vm refuses a memslot of more than 2^32 gfns
-  std::uint64_t slot = SwapDevice::kNoSlot;
-};
 
 // The mmu notifier of a VM's host process (include/linux/mmu_notifier.h): what the host calls
 // and KVM implements. Costs (remote-flush IPIs) are added to `c`.
@@ -68,7 +51,7 @@ struct ReclaimHooks {
 };
 
 struct HostConfig {
-  bool new_anon_active = true;            // new (and swapped-in) anon pages start active (2.6.24, 2.6.28)
+  bool new_anon_active = true;            // the split LRU's: new (and swapped-in) anon pages start active (2.6.24, 2.6.28)
   Cycles minor_fault_cycles = 3200;       // cost.host_minor_fault_cycles
   std::uint64_t min_free_kb = 0;          // 0: sqrt(lowmem_kb * 16) clamped to [128 kB, 64 MB]
   std::uint64_t swap_slots = 0;           // 0: no swap device
@@ -89,7 +72,8 @@ class HostMemory {
  public:
   static constexpr std::uint64_t kMemslotBase = 0x7f0000000000ull;  // where the VMM maps guest RAM
 
-  explicit HostMemory(std::uint64_t frames, HostConfig cfg = HostConfig{});
+  // `lru`: the LRU policy; nullptr is the 2.6.28 split LRU (SplitLru with cfg.new_anon_active).
+  explicit HostMemory(std::uint64_t frames, HostConfig cfg = HostConfig{}, std::unique_ptr<LruPolicy> lru = nullptr);
   ~HostMemory();
 
   // A VM whose memslot covers gfns [0, guest_frames); VMs are numbered 0, 1, ... in order. Its
@@ -120,16 +104,15 @@ class HostMemory {
   std::uint64_t alloc_kernel_page(Cycles now = 0, CauseCycles* c = nullptr);
   void free_kernel_page(std::uint64_t pfn);
 
-  // mark_page_accessed (mm/swap.c): inactive,unreferenced -> inactive,referenced ->
-  // active,unreferenced (activate_page: to the active list) -> active,referenced.
-  void mark_page_accessed(Pfn pfn);
+  // mark_page_accessed (mm/swap.c), as the LRU policy keeps it.
+  void mark_page_accessed(Pfn pfn) { lru_->mark_accessed(pfn.v, pages_[pfn.v]); }
   void set_page_dirty(Pfn pfn) { pages_[pfn.v].dirty = true; }
   void pin(Pfn pfn) { ++pages_[pfn.v].pinned; }  // get_page by KVM
   void unpin(Pfn pfn);
 
-  // --- The per-page steps of reclaim (called by models/reclaim/vmscan) ---
-  // List moves: to the active head (SetPageActive), to the inactive head (ClearPageActive; also the
-  // putback of an inactive page that cannot go yet).
+  // --- The per-page steps of reclaim (called by a reclaimer in models/reclaim) ---
+  // Isolate, set or clear PG_active, put back: to the active head (SetPageActive), to the inactive
+  // head (ClearPageActive; also the putback of an inactive page that cannot go yet).
   void activate(Pfn pfn) { lru_move(pfn, true); }
   void deactivate(Pfn pfn) { lru_move(pfn, false); }
   // page_referenced (mm/rmap.c): TestClearPageReferenced counts 1, and the host pte is tested and
@@ -158,7 +141,8 @@ class HostMemory {
   std::uint64_t free_pages() const { return frames_.free_count(); }
 
   const HostPage& page(Pfn pfn) const { return pages_.at(pfn.v); }
-  const LruLists& lru() const { return lru_; }
+  const LruPolicy& lru() const { return *lru_; }
+  LruPolicy& lru_policy() { return *lru_; }
   const PageTable& host_table(std::uint16_t vm) const { return *vms_.at(vm).table; }
   const FrameAllocator& frames() const { return frames_; }
   const HostStats& stats() const { return stats_; }
@@ -182,10 +166,10 @@ class HostMemory {
     MmuNotifier* notifier = nullptr;
   };
   std::uint64_t take_frame(HostPage::Use use, Cycles now, CauseCycles* c);
-  void lru_add(std::uint64_t pfn);
   void lru_move(Pfn pfn, bool active) {
+    lru_->isolate(pfn.v);
     pages_[pfn.v].active = active;
-    lru_.move_head(active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn.v);
+    lru_->putback(pfn.v, pages_[pfn.v]);
   }
   void free_frame(std::uint64_t pfn);
   // Extends the per-frame arrays to frame `pfn`, which the allocator has just handed out. They
@@ -196,7 +180,7 @@ class HostMemory {
   HostConfig cfg_;
   FrameAllocator frames_;
   std::vector<HostPage> pages_;  // frames [0, size) ever handed out; capacity: every frame
-  LruLists lru_;
+  std::unique_ptr<LruPolicy> lru_;
   std::unique_ptr<SwapDevice> swap_;
   std::map<std::uint64_t, std::uint64_t> swapcache_;  // slot -> resident pfn
   std::multimap<Cycles, std::uint64_t> writeback_;   // completion time -> pfn

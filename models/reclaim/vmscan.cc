@@ -19,20 +19,21 @@ void decide(ExplainSink* sink, const char* what) {
 }
 }  // namespace
 
-Vmscan::Vmscan(HostMemory& host, VmscanConfig cfg) : host_(host), cfg_(cfg) {
+Vmscan::Vmscan(HostMemory& host, VmscanConfig cfg)
+    : host_(host), lru_(dynamic_cast<SplitLru&>(host.lru_policy())), cfg_(cfg) {
   const std::uint64_t gb = host_.frames().total() >> (30 - kPageShift);
   ratio_ = gb ? static_cast<std::uint64_t>(std::sqrt(10.0 * static_cast<double>(gb))) : 1;
 }
 
 bool Vmscan::inactive_anon_is_low() const {
-  return host_.lru().size(LruList::InactiveAnon) * ratio_ < host_.lru().size(LruList::ActiveAnon);
+  return lru_.size(LruList::InactiveAnon) * ratio_ < lru_.size(LruList::ActiveAnon);
 }
 
 // shrink_active_list (2.6.28): every scanned page goes to the inactive list; page_referenced clears
 // its referenced bits; the referenced ones count as rotated.
 void Vmscan::shrink_active_list(std::uint64_t n, CauseCycles& work) {
   for (; n > 0; --n) {
-    const std::uint64_t pfn = host_.lru().tail(LruList::ActiveAnon);
+    const std::uint64_t pfn = lru_.tail(LruList::ActiveAnon);
     if (pfn == LruLists::kNone) return;
     ++stats_.pages_scanned;
     work.reclaim += cfg_.scan_page_cycles + cfg_.rmap_walk_cycles;
@@ -51,7 +52,7 @@ void Vmscan::shrink_active_list(std::uint64_t n, CauseCycles& work) {
 std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCycles& work) {
   std::uint64_t progress = 0;
   for (; n > 0; --n) {
-    const std::uint64_t pfn = host_.lru().tail(LruList::InactiveAnon);
+    const std::uint64_t pfn = lru_.tail(LruList::InactiveAnon);
     if (pfn == LruLists::kNone) break;
     const Pfn p{pfn};
     ++stats_.pages_scanned;
@@ -101,48 +102,70 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
   return progress;
 }
 
-// shrink_zone (2.6.28): scan (list size >> priority) + 1 pages of each list in batches of 32; the
-// active quota ages the active list only while inactive_anon_is_low (else it goes to the inactive
-// list, as shrink_list does); a direct reclaimer stops once it has a cluster.
-std::uint64_t Vmscan::shrink_zone(int priority, Cycles now, CauseCycles& work, bool direct) {
-  std::uint64_t nr_active = (host_.lru().size(LruList::ActiveAnon) >> priority) + 1;
-  std::uint64_t nr_inactive = (host_.lru().size(LruList::InactiveAnon) >> priority) + 1;
-  std::uint64_t progress = 0;
-  while (nr_active || nr_inactive) {
-    if (nr_active) {
-      const std::uint64_t n = std::min<std::uint64_t>(nr_active, kSwapClusterMax);
-      nr_active -= n;
-      if (inactive_anon_is_low()) shrink_active_list(n, work);
-      else progress += shrink_inactive_list(n, now, work);
+// shrink_zone (2.6.28): scan (list size >> priority) + 1 pages of each list, a round of at most
+// 32 pages of each list at a time; the active quota ages the active list only while
+// inactive_anon_is_low (else it goes to the inactive list, as shrink_list does); a direct
+// reclaimer stops once it has a cluster; at the end the active list is aged if the inactive one
+// is low. Around it the priority loops of balance_pgdat (until the free pages are above the high
+// watermark or a cluster is reclaimed) and do_try_to_free_pages (until a cluster is reclaimed).
+// A batch ends after a round that leaves more to scan, or at the end of a shrink_zone.
+void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
+  bool worked = false;
+  for (;;) {
+    if (!sc.in_zone) {
+      if (sc.priority < 0 || (sc.direct ? sc.progress >= kSwapClusterMax : host_.free_pages() > host_.high_pages())) {
+        sc.done = true;
+        return;
+      }
+      sc.nr_active = (lru_.size(LruList::ActiveAnon) >> sc.priority) + 1;
+      sc.nr_inactive = (lru_.size(LruList::InactiveAnon) >> sc.priority) + 1;
+      sc.zone_progress = 0;
+      sc.in_zone = true;
     }
-    if (nr_inactive) {
-      const std::uint64_t n = std::min<std::uint64_t>(nr_inactive, kSwapClusterMax);
-      nr_inactive -= n;
-      progress += shrink_inactive_list(n, now, work);
+    if (sc.nr_active || sc.nr_inactive) {
+      worked = true;
+      if (sc.nr_active) {
+        const std::uint64_t n = std::min<std::uint64_t>(sc.nr_active, kSwapClusterMax);
+        sc.nr_active -= n;
+        if (inactive_anon_is_low()) shrink_active_list(n, work);
+        else sc.zone_progress += shrink_inactive_list(n, now, work);
+      }
+      if (sc.nr_inactive) {
+        const std::uint64_t n = std::min<std::uint64_t>(sc.nr_inactive, kSwapClusterMax);
+        sc.nr_inactive -= n;
+        sc.zone_progress += shrink_inactive_list(n, now, work);
+      }
+      if (sc.direct && sc.zone_progress >= kSwapClusterMax && sc.priority < kDefPriority) sc.nr_active = sc.nr_inactive = 0;
+      if (sc.nr_active || sc.nr_inactive) return;
     }
-    if (direct && progress >= kSwapClusterMax && priority < kDefPriority) break;
+    if (inactive_anon_is_low()) {
+      worked = true;
+      shrink_active_list(kSwapClusterMax, work);
+    }
+    sc.progress += sc.zone_progress;
+    sc.in_zone = false;
+    --sc.priority;
+    if (!sc.direct && sc.progress >= kSwapClusterMax) {
+      sc.done = true;
+      return;
+    }
+    if (worked) return;
   }
-  if (inactive_anon_is_low()) shrink_active_list(kSwapClusterMax, work);
-  return progress;
 }
 
-Vmscan::Pass Vmscan::kswapd_pass(Cycles now) {
-  Pass pass;
+void Vmscan::kswapd_begin() { kswapd_ = ScanControl{}; }
+
+Reclaimer::Batch Vmscan::kswapd_batch(Cycles now) {
   CauseCycles work;
-  for (int priority = kDefPriority; priority >= 0; --priority) {
-    if (host_.free_pages() > host_.high_pages()) break;
-    pass.progress += shrink_zone(priority, now, work, false);
-    if (pass.progress >= kSwapClusterMax) break;
-  }
-  pass.cycles = work.total();
-  return pass;
+  batch(kswapd_, now, work);
+  return Batch{work.total(), kswapd_.progress, kswapd_.done};
 }
 
 Cycles Vmscan::try_to_free_pages(Cycles now) {
   CauseCycles work;
-  std::uint64_t progress = 0;
-  for (int priority = kDefPriority; priority >= 0 && progress < kSwapClusterMax; --priority)
-    progress += shrink_zone(priority, now, work, true);
+  ScanControl sc;
+  sc.direct = true;
+  while (!sc.done) batch(sc, now, work);
   Cycles spent = work.total();
   // Throttle: with nothing free yet, wait for the first swap write to complete.
   if (host_.free_pages() <= host_.min_pages() && host_.writeback_pages()) {

@@ -1,4 +1,4 @@
-#include "reclaim/swap_device.h"
+#include "swap/swap_device.h"
 
 #include <algorithm>
 #include <stdexcept>
