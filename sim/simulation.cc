@@ -47,6 +47,7 @@ HostConfig host_config(const SimConfig& c) {
   h.swap_queue_depth = static_cast<unsigned>(c.swap.queue_depth);
   h.swap_read_cycles = us_to_cycles(c.swap.read_us, c);
   h.swap_write_cycles = us_to_cycles(c.swap.write_us, c);
+  h.writeback_rotate = c.reclaim.writeback_rotate;
   return h;
 }
 
@@ -54,6 +55,11 @@ VmscanConfig vmscan_config(const SimConfig& c) {
   VmscanConfig v;
   v.scan_page_cycles = c.reclaim.scan_page_cycles;
   v.rmap_walk_cycles = c.reclaim.rmap_walk_cycles;
+  v.timed_batches = c.reclaim.timed_batches;
+  v.progress_freed = c.reclaim.progress_freed;
+  v.zone_scan_accounting = c.reclaim.zone_scan_accounting;
+  v.congestion_timeout_cycles = c.reclaim.congestion_wait ? us_to_cycles(c.reclaim.congestion_timeout_ms * 1000, c) : 0;
+  v.writeback_rotate = c.reclaim.writeback_rotate;
   return v;
 }
 
@@ -176,6 +182,10 @@ class Top : public sc_core::sc_module {
       s.pages_scanned = r.pages_scanned, s.pages_activated = r.pages_activated;
       s.pages_deactivated = r.pages_deactivated;
       s.kswapd_wakeups = reclaim_->stats().wakeups, s.kswapd_cycles = reclaim_->stats().cycles;
+      s.kswapd_batches = reclaim_->stats().batches;
+      s.congestion_waits = r.congestion_waits, s.congestion_wait_cycles = r.congestion_wait_cycles;
+      s.pages_reactivated_swapcache = r.pages_reactivated_swapcache;
+      s.pages_rotated_writeback = host_->host_model().stats().pages_rotated_writeback;
     }
     return s;
   }

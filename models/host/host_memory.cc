@@ -246,10 +246,17 @@ Cycles HostMemory::pageout(Pfn pfn, Cycles now) {
   lru_->isolate(pfn.v);
   pg.writeback = true;
   pg.dirty = false;
+  if (cfg_.writeback_rotate) {  // SetPageReclaim, then putback_lru_page: the inactive head
+    pg.reclaim = true;
+    pg.active = false;
+    lru_->putback(pfn.v, pg);
+  }
   ++stats_.swap_outs;
   const Cycles done = swap_->write(now);
   writeback_.emplace(done, pfn.v);
-  if (ex()) explain_->step("pageout: dirty, swap write done at cycle " + grouped(done) + ", then freed");
+  if (ex())
+    explain_->step("pageout: dirty, swap write done at cycle " + grouped(done) +
+                   (cfg_.writeback_rotate ? ", PG_reclaim: stays on the inactive list" : ", then freed"));
   return done;
 }
 
@@ -269,7 +276,10 @@ std::uint64_t HostMemory::complete_writeback(Cycles now) {
     writeback_.erase(writeback_.begin());
     HostPage& pg = pages_[f];
     pg.writeback = false;
-    if (pg.mapcount == 0 && !pg.dirty && !pg.pinned) {  // end_page_writeback, then freed
+    if (cfg_.writeback_rotate) {  // end_page_writeback: TestClearPageReclaim, rotate_reclaimable_page
+      if (pg.reclaim && lru_->rotate_reclaimable(f, pg)) ++stats_.pages_rotated_writeback;
+      pg.reclaim = false;
+    } else if (pg.mapcount == 0 && !pg.dirty && !pg.pinned) {  // end_page_writeback, then freed
       swapcache_.erase(pg.slot);
       free_frame(f);
       ++freed;
@@ -326,8 +336,8 @@ std::vector<std::string> HostMemory::check() const {
       bad.push_back("host frame " + std::to_string(f) + " accounted for " + std::to_string(owners) + " times");
     if (!in_use && (seen[f] || pg.use != HostPage::Use::Free)) bad.push_back("free host frame " + std::to_string(f) + " still in use");
     const bool on_lru = lru_->on_lru(f);
-    if (pg.use == HostPage::Use::GuestMemory && on_lru == pg.writeback)
-      bad.push_back("host page " + std::to_string(f) + (pg.writeback ? " in writeback but on the LRU" : " off the LRU"));
+    if (pg.use == HostPage::Use::GuestMemory && on_lru != (cfg_.writeback_rotate || !pg.writeback))
+      bad.push_back("host page " + std::to_string(f) + (on_lru ? " in writeback but on the LRU" : " off the LRU"));
     if (on_lru && (lru_->list_of(f) == LruList::ActiveAnon) != pg.active)
       bad.push_back("host page " + std::to_string(f) + ": PG_active disagrees with its list");
     if (pg.swapcache && (!swap_ || !swap_->slot_in_use(pg.slot) || swapcache_.count(pg.slot) == 0 ||

@@ -57,6 +57,11 @@ struct HostConfig {
   std::uint64_t swap_slots = 0;           // 0: no swap device
   unsigned swap_queue_depth = 1;
   Cycles swap_read_cycles = 0, swap_write_cycles = 0;
+  // pageout and end_page_writeback as 2.6.28 (mm/vmscan.c, mm/filemap.c, mm/swap.c): a page
+  // written by reclaim gets PG_reclaim and stays on the inactive list; when the write completes
+  // rotate_reclaimable_page moves it to the inactive tail and the next scan frees or reactivates
+  // it. false: it leaves the LRU and is freed when the write completes.
+  bool writeback_rotate = false;
 };
 
 struct HostStats {
@@ -66,6 +71,7 @@ struct HostStats {
   std::uint64_t gup_calls = 0;     // gfn_to_pfn lookups (get_user_pages)
   std::uint64_t swap_ins = 0, swap_outs = 0;
   std::uint64_t direct_reclaims = 0;  // allocations that reclaimed directly (their cycles: the callers' CauseCycles)
+  std::uint64_t pages_rotated_writeback = 0;  // rotate_reclaimable_page: written pages moved to the inactive tail
 };
 
 class HostMemory {
@@ -123,16 +129,20 @@ class HostMemory {
   // try_to_unmap (try_to_unmap_one): young again -> false (SWAP_FAIL); else the host pte becomes
   // the swap entry and mmu_notifier_invalidate_page tells KVM to zap its sptes.
   bool try_to_unmap(Pfn pfn, CauseCycles& c);
-  // pageout: a swap write of the dirty page, complete at the returned time; the page leaves the
-  // LRU and is freed when the write completes (or goes back to the LRU if refaulted meanwhile).
+  // pageout: a swap write of the dirty page, complete at the returned time. With
+  // writeback_rotate the page gets PG_reclaim and goes back to the inactive head; without, it
+  // leaves the LRU and is freed when the write completes (or goes back to the LRU if refaulted
+  // meanwhile).
   Cycles pageout(Pfn pfn, Cycles now);
   // __remove_mapping for a clean, unmapped, swap-cached page: the frame is freed (the data lives
   // on in its swap slot).
   void remove_mapping(Pfn pfn);
-  // Ends the swap writes complete by `now` (end_page_writeback); returns the pages freed.
+  // Ends the swap writes complete by `now` (end_page_writeback); returns the pages freed (none
+  // with writeback_rotate: those pages are rotated instead).
   std::uint64_t complete_writeback(Cycles now);
   std::uint64_t writeback_pages() const { return writeback_.size(); }
   Cycles next_writeback_completion() const { return writeback_.empty() ? 0 : writeback_.begin()->first; }
+  bool writeback_rotate() const { return cfg_.writeback_rotate; }
 
   // Watermarks in pages (init_per_zone_pages_min, setup_per_zone_pages_min).
   std::uint64_t min_pages() const { return min_; }

@@ -20,6 +20,10 @@ class LruPolicy {
   virtual void isolate(std::uint64_t pfn) = 0;
   // putback_lru_page: back on the list its flags name (the page must be on none).
   virtual void putback(std::uint64_t pfn, const HostPage& pg) = 0;
+  // rotate_reclaimable_page (mm/swap.c): a page whose reclaim write completed goes where reclaim
+  // looks next (the inactive tail), if it is still an inactive, clean page on the lists. Returns
+  // whether it moved.
+  virtual bool rotate_reclaimable(std::uint64_t pfn, const HostPage& pg) = 0;
   // Where the page is, and how many pages each list holds (the figures lru_active_pages and
   // lru_inactive_pages).
   virtual LruList list_of(std::uint64_t pfn) const = 0;

@@ -25,6 +25,12 @@ class SplitLru : public LruPolicy {
   void putback(std::uint64_t pfn, const HostPage& pg) override {
     lists_.add_head(pg.active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn);
   }
+  bool rotate_reclaimable(std::uint64_t pfn, const HostPage& pg) override {
+    if (pg.active || pg.dirty || lists_.list_of(pfn) != LruList::InactiveAnon) return false;
+    lists_.del(pfn);
+    lists_.add_tail(LruList::InactiveAnon, pfn);
+    return true;
+  }
   LruList list_of(std::uint64_t pfn) const override { return lists_.list_of(pfn); }
   std::uint64_t size(LruList list) const override { return lists_.size(list); }
 

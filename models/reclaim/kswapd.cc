@@ -17,18 +17,29 @@ Kswapd::Action Kswapd::next(Cycles now) {
         state_ = State::InPass;
         break;
       case State::InPass: {
-        // The whole pass at `now`; its work is then spent before kswapd looks again.
+        // Timed: one batch, its work spent before the next. Else the pass at `now` up to its end
+        // (or a congestion_wait), its work then spent.
         Cycles work = 0;
-        for (Reclaimer::Batch b; !b.pass_done;) {
+        Reclaimer::Batch b;
+        do {
           b = reclaimer_.kswapd_batch(now);
           work += b.cycles;
           progress_ = b.progress;
-        }
+          if (b.cycles) ++stats_.batches;
+        } while (!timed_ && !b.pass_done && !b.congestion_wait);
         stats_.cycles += work;
-        state_ = State::AfterPass;
+        if (b.congestion_wait) {
+          state_ = State::Congested;
+          pass_done_ = b.pass_done;
+        } else if (b.pass_done) {
+          state_ = State::AfterPass;
+        }
         if (work) return Action{Action::Kind::Busy, now + work};
         break;
       }
+      case State::Congested:
+        state_ = pass_done_ ? State::AfterPass : State::InPass;
+        return Action{Action::Kind::Wait, reclaimer_.congestion_wait(now)};
       case State::AfterPass: {
         state_ = State::Balance;
         if (progress_) break;

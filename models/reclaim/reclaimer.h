@@ -15,6 +15,9 @@ struct ReclaimStats {
   std::uint64_t pages_activated = 0;    // inactive pages found referenced and moved to the active list
   std::uint64_t pages_deactivated = 0;  // active pages moved to the inactive list
   std::uint64_t pages_rotated = 0;      // of those, referenced (recent_rotated)
+  std::uint64_t pages_reactivated_swapcache = 0;  // unmapped swap-cache pages found referenced and activated
+  std::uint64_t congestion_waits = 0;             // congestion_wait calls (kswapd and direct reclaim)
+  Cycles congestion_wait_cycles = 0;              // time spent in them
 };
 
 class Reclaimer {
@@ -26,12 +29,16 @@ class Reclaimer {
     Cycles cycles = 0;           // the work (scanning, rmap walks, notifier calls, IPIs)
     std::uint64_t progress = 0;  // the pass's progress so far (pages reclaimed)
     bool pass_done = false;      // the pass ended (this batch may have done no work)
+    bool congestion_wait = false;  // the batch ended a priority after which the pass sleeps
   };
   // kswapd starts a pass of balance_pgdat.
   virtual void kswapd_begin() = 0;
   // The pass's next batch at `now`: one round of shrink_zone's loop, at most SWAP_CLUSTER_MAX
   // pages of each list.
   virtual Batch kswapd_batch(Cycles now) = 0;
+  // congestion_wait(WRITE, timeout) at `now`: when the sleep ends (the next swap write completes,
+  // or the timeout passes).
+  virtual Cycles congestion_wait(Cycles now) = 0;
   // try_to_free_pages at `now` in the allocating context; returns the cycles the task spent.
   virtual Cycles try_to_free_pages(Cycles now) = 0;
 

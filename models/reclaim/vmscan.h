@@ -15,6 +15,22 @@ namespace mmusim {
 struct VmscanConfig {
   Cycles scan_page_cycles = 100;  // isolating and looking at one page
   Cycles rmap_walk_cycles = 300;  // one rmap walk (page_referenced or try_to_unmap)
+  // The mechanisms of 2.6.28 (reclaim.* keys); each false is the simpler rule named.
+  // nr_reclaimed counts pages freed; false: swap writes started count as progress too.
+  bool progress_freed = false;
+  // shrink_zone's nr_scan += size >> priority, scanned once it reaches SWAP_CLUSTER_MAX, no
+  // direct-reclaim bail-out, balance_pgdat's background aging; false: (size >> priority) + 1 each
+  // call, direct reclaim stops at a cluster.
+  bool zone_scan_accounting = false;
+  // congestion_wait(WRITE, HZ/10) at priority below DEF_PRIORITY - 2: until the next swap write
+  // completes, or this long (0: no wait).
+  Cycles congestion_timeout_cycles = 0;
+  // A batch takes simulated time: writes complete between batches, and a direct reclaimer's
+  // batches run one after another (false: a pass at one instant).
+  bool timed_batches = false;
+  // page_mapping_inuse is true for a swap-cache page (a referenced one is reactivated), and a page
+  // under writeback is kept (HostConfig::writeback_rotate; set both together).
+  bool writeback_rotate = false;
 };
 
 class Vmscan : public Reclaimer {
@@ -27,8 +43,9 @@ class Vmscan : public Reclaimer {
 
   void kswapd_begin() override;
   Batch kswapd_batch(Cycles now) override;
-  // Priorities 12..0 until a cluster is reclaimed; if that is not enough and swap writes are in
-  // flight, it waits for the first to complete (throttling).
+  Cycles congestion_wait(Cycles now) override;
+  // Priorities 12..0 until a cluster is reclaimed, congestion waits included; if that is not
+  // enough and swap writes are in flight, it waits for the first to complete (throttling).
   Cycles try_to_free_pages(Cycles now) override;
 
   const ReclaimStats& stats() const override { return stats_; }
@@ -46,6 +63,8 @@ class Vmscan : public Reclaimer {
     std::uint64_t nr_active = 0, nr_inactive = 0;  // pages still to scan in this shrink_zone
     std::uint64_t zone_progress = 0;               // pages reclaimed in this shrink_zone
     std::uint64_t progress = 0;                    // pages reclaimed in the pass
+    std::uint64_t pass_start_scanned = 0, priority_start_scanned = 0;  // pages_scanned when the pass, the priority began
+    bool congestion_wait = false;  // the batch ended a priority that calls for congestion_wait
     bool done = false;
   };
   // Runs the pass up to the end of its next batch (or to its end); the work goes to `work`.
@@ -59,6 +78,7 @@ class Vmscan : public Reclaimer {
   std::uint64_t ratio_;
   ReclaimStats stats_;
   ScanControl kswapd_;
+  std::uint64_t nr_scan_active_ = 0, nr_scan_inactive_ = 0;  // zone->lru[l].nr_scan
   ExplainSink* explain_ = nullptr;
 };
 

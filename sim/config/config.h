@@ -47,6 +47,9 @@ struct SimConfig {
   struct {
     bool new_anon_active;
     std::uint64_t min_free_kb, scan_page_cycles, rmap_walk_cycles;
+    bool timed_batches, progress_freed, zone_scan_accounting, congestion_wait;
+    std::uint64_t congestion_timeout_ms;
+    bool writeback_rotate;
   } reclaim;
   struct {
     std::uint64_t mb, read_us, write_us, queue_depth;

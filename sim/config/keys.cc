@@ -117,6 +117,26 @@ const std::vector<KeySpec>& config_keys() {
                "reclaim: taking one page off an LRU list and looking at it (unverified: calibrate)"),
       UINT_KEY(reclaim, rmap_walk_cycles, "300", "cycles", 0, kMaxCycles,
                "reclaim: one rmap walk, page_referenced or try_to_unmap (unverified: calibrate)"),
+      BOOL_KEY(reclaim, timed_batches, "true",
+               "kswapd and direct reclaim spend each SWAP_CLUSTER_MAX batch's work before the next, the vCPUs "
+               "running meanwhile (balance_pgdat, do_try_to_free_pages, 2.6.28); false: a whole pass at one instant"),
+      BOOL_KEY(reclaim, progress_freed, "true",
+               "a reclaim pass's progress is the pages it freed (nr_reclaimed, shrink_page_list, 2.6.28); "
+               "false: swap writes started count too"),
+      BOOL_KEY(reclaim, zone_scan_accounting, "true",
+               "shrink_zone as 2.6.28: nr_scan += list size >> priority, a list scanned once it reaches 32, no "
+               "direct-reclaim bail-out (2.6.29), balance_pgdat's background aging; false: (size >> priority) + 1 "
+               "each call and direct reclaim stops at 32 pages"),
+      BOOL_KEY(reclaim, congestion_wait, "true",
+               "balance_pgdat and do_try_to_free_pages sleep in congestion_wait(WRITE, HZ/10) after a priority below "
+               "DEF_PRIORITY - 2, until a swap write completes or reclaim.congestion_timeout_ms pass (2.6.28)"),
+      UINT_KEY(reclaim, congestion_timeout_ms, "100", "ms", 1, 60000,
+               "congestion_wait's timeout: HZ/10 = 100 ms (2.6.28)"),
+      BOOL_KEY(reclaim, writeback_rotate, "true",
+               "a page reclaim writes to swap gets PG_reclaim and stays on the inactive list; at the write's end "
+               "rotate_reclaimable_page moves it to the tail, and the next scan frees it or, referenced, reactivates "
+               "it as a swap-cache page (pageout, end_page_writeback, page_mapping_inuse, 2.6.28); false: freed when "
+               "the write completes"),
 
       UINT_KEY(swap, mb, "1024", "MiB", 0, 1 << 24, "host swap device size; 0 = no swap"),
       UINT_KEY(swap, read_us, "100", "us", 0, 1 << 30, "one 4 KiB swap read (NVMe 80-200 us, HDD 5,000-10,000 us)"),

@@ -13,7 +13,8 @@ TimelineWriter::TimelineWriter(std::string path) : path_(std::move(path)), tmp_(
   out_.open(tmp_, std::ios::trunc);
   if (!out_) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
   out_ << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
-          "lru_active_pages,lru_inactive_pages,shadow_pages\n";
+          "lru_active_pages,lru_inactive_pages,shadow_pages,kswapd_batches,congestion_waits,pages_rotated_writeback,"
+          "pages_reactivated_swapcache\n";
 }
 
 TimelineWriter::~TimelineWriter() {
@@ -30,7 +31,9 @@ void TimelineWriter::add(const TimelineRow& r) {
        << (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults) << ','
        << s.vmexits - prev.vmexits << ',' << s.kswapd_cycles - prev.kswapd_cycles << ','
        << s.pages_scanned - prev.pages_scanned << ',' << s.free_frames << ',' << s.lru_active_pages << ','
-       << s.lru_inactive_pages << ',' << s.shadow_pages << '\n';
+       << s.lru_inactive_pages << ',' << s.shadow_pages << ',' << s.kswapd_batches - prev.kswapd_batches << ','
+       << s.congestion_waits - prev.congestion_waits << ',' << s.pages_rotated_writeback - prev.pages_rotated_writeback << ','
+       << s.pages_reactivated_swapcache - prev.pages_reactivated_swapcache << '\n';
   prev_ = s;
   last_time_ = r.time_cycles;
   ++rows_;

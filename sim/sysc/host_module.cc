@@ -9,7 +9,7 @@ ReclaimModule::ReclaimModule(const sc_core::sc_module_name& name, const VmscanCo
 
 void ReclaimModule::end_of_elaboration() {
   reclaimer_ = std::make_unique<Vmscan>(host->host_model(), cfg_);
-  kswapd_ = std::make_unique<Kswapd>(host->host_model(), *reclaimer_);
+  kswapd_ = std::make_unique<Kswapd>(host->host_model(), *reclaimer_, cfg_.timed_batches);
   host->host_model().set_reclaim(this);
 }
 
