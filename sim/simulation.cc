@@ -48,6 +48,10 @@ HostConfig host_config(const SimConfig& c) {
   h.swap_read_cycles = us_to_cycles(c.swap.read_us, c);
   h.swap_write_cycles = us_to_cycles(c.swap.write_us, c);
   h.writeback_rotate = c.reclaim.writeback_rotate;
+  // swap_setup (mm/swap.c, 2.6.28): page_cluster 2 below 16 MiB of memory, else 3.
+  h.page_cluster = c.swap.page_cluster == "auto" ? (c.host.mem_mb < 16 ? 2u : 3u)
+                                                   : static_cast<unsigned>(std::stoul(c.swap.page_cluster));
+  h.vm_swap_full = c.swap.vm_swap_full;
   return h;
 }
 
@@ -185,7 +189,11 @@ class Top : public sc_core::sc_module {
       s.kswapd_batches = reclaim_->stats().batches;
       s.congestion_waits = r.congestion_waits, s.congestion_wait_cycles = r.congestion_wait_cycles;
       s.pages_reactivated_swapcache = r.pages_reactivated_swapcache;
-      s.pages_rotated_writeback = host_->host_model().stats().pages_rotated_writeback;
+      const HostStats& hs = host_->host_model().stats();
+      s.pages_rotated_writeback = hs.pages_rotated_writeback;
+      s.swap_reads = host_->host_model().swap_reads();
+      s.swap_readahead_pages = hs.swap_readahead_pages, s.swap_readahead_hits = hs.swap_readahead_hits;
+      s.swap_slots_freed = hs.swap_slots_freed;
     }
     return s;
   }

@@ -35,6 +35,7 @@ HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg, std::unique_ptr<Lru
   if (cfg_.swap_slots)
     swap_ = std::make_unique<SwapDevice>(cfg_.swap_slots, cfg_.swap_queue_depth, cfg_.swap_read_cycles,
                                          cfg_.swap_write_cycles);
+  if (cfg_.page_cluster) slot_owner_.resize(cfg_.swap_slots);
 }
 
 HostMemory::~HostMemory() = default;
@@ -96,6 +97,7 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
 
 void HostMemory::free_frame(std::uint64_t pfn) {
   if (lru_->on_lru(pfn)) lru_->isolate(pfn);
+  if (!reading_.empty()) reading_.erase(pfn);
   pages_[pfn] = HostPage{};
   frames_.free(pfn);
 }
@@ -118,8 +120,19 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       if (c) c->host_fault += cfg_.minor_fault_cycles;
       g.minor_fault = true;
       ++stats_.minor_faults;
-      if (ex()) explain_->step(where + "host pte: swap slot " + std::to_string(slot) + ", still in the swap cache at pfn " + to_hex(f) + " (minor fault)");
+      if (pages_[f].readahead) {
+        pages_[f].readahead = false;
+        ++stats_.swap_readahead_hits;
+      }
+      const Cycles wait = wait_for_read(f, now);
+      if (c) c->major_fault += wait;
+      if (ex())
+        explain_->step(where + "host pte: swap slot " + std::to_string(slot) + ", still in the swap cache at pfn " + to_hex(f) + " (minor fault" +
+                       (wait ? ", waits " + grouped(wait) + " cycles for its read)" : ")"));
     } else {
+      // swapin_readahead: the window's reads go in slot order, the faulting slot's among them.
+      const auto [lo, hi] = readahead_window(slot);
+      read_ahead(lo, slot, now);
       f = take_frame(HostPage::Use::GuestMemory, now, c);
       pages_[f].swapcache = true;
       pages_[f].slot = slot;
@@ -132,6 +145,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
         explain_->step(where + "host pte: swap slot " + std::to_string(slot) + " -> major fault: swap-in to pfn " + to_hex(f) + ", read takes " +
                        grouped(stall) + " cycles");
       g.major_fault = true;
+      read_ahead(slot + 1, hi, now);
     }
     HostPage& pg = pages_[f];
     pg.vm = vm;
@@ -140,6 +154,17 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     if (!pg.writeback && !lru_->on_lru(f)) lru_->add_new(f, pg);
     *p = Pte::make(f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
     if (write) pg.dirty = true;
+    // do_swap_page: with swap more than half used (vm_swap_full: free slots * 2 < slots), the page
+    // leaves the swap cache unless its write is in flight (remove_exclusive_swap_page).
+    if (cfg_.vm_swap_full && !pg.writeback && (swap_->slots() - swap_->slots_used()) * 2 < swap_->slots()) {
+      swapcache_.erase(pg.slot);
+      swap_->free_slot(pg.slot);
+      pg.swapcache = false;
+      pg.slot = SwapDevice::kNoSlot;
+      pg.dirty = true;  // no copy on the device any more
+      ++stats_.swap_slots_freed;
+      if (ex()) explain_->step("vm_swap_full: slot freed");
+    }
   } else if (!p || !p->present()) {
     // do_anonymous_page: a new private page, its pte young (and dirty when written).
     const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, c);
@@ -206,6 +231,50 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c) {
   return referenced + young;
 }
 
+// valid_swaphandles (mm/swapfile.c, 2.6.28): the run of in-use slots around `target` within
+// its aligned window of 2^page_cluster slots (just the target without readahead).
+std::pair<std::uint64_t, std::uint64_t> HostMemory::readahead_window(std::uint64_t target) const {
+  if (!cfg_.page_cluster) return {target, target + 1};
+  const std::uint64_t base = target >> cfg_.page_cluster << cfg_.page_cluster;
+  const std::uint64_t end = std::min(base + (std::uint64_t{1} << cfg_.page_cluster), swap_->slots());
+  std::uint64_t lo = target, hi = target + 1;
+  while (lo > base && swap_->slot_in_use(lo - 1)) --lo;
+  while (hi < end && swap_->slot_in_use(hi)) ++hi;
+  return {lo, hi};
+}
+
+// read_swap_cache_async for each slot of [lo, hi) not in the swap cache yet: a new page on the
+// inactive list (lru_cache_add_anon) whose read is submitted now.
+void HostMemory::read_ahead(std::uint64_t lo, std::uint64_t hi, Cycles now) {
+  for (std::uint64_t s = lo; s < hi; ++s) {
+    if (swapcache_.count(s)) continue;
+    if (frames_.free_count() <= low_pages()) break;  // no reclaim for readahead (a deviation)
+    const std::uint64_t owner = slot_owner_[s];
+    const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, nullptr);
+    HostPage& pg = pages_[f];
+    pg.vm = static_cast<std::uint16_t>(owner >> 32);
+    pg.gfn = static_cast<std::uint32_t>(owner);
+    pg.swapcache = true;
+    pg.slot = s;
+    pg.readahead = true;
+    pg.active = false;
+    swapcache_[s] = f;
+    lru_->putback(f, pg);
+    reading_[f] = swap_->read(now);
+    ++stats_.swap_readahead_pages;
+    if (ex()) explain_->step("swapin_readahead: slot " + std::to_string(s) + " to pfn " + to_hex(f));
+  }
+}
+
+Cycles HostMemory::wait_for_read(std::uint64_t f, Cycles now) {
+  if (reading_.empty()) return 0;
+  const auto it = reading_.find(f);
+  if (it == reading_.end()) return 0;
+  const Cycles wait = it->second > now ? it->second - now : 0;
+  reading_.erase(it);
+  return wait;
+}
+
 bool HostMemory::add_to_swap(Pfn pfn) {
   HostPage& pg = pages_[pfn.v];
   if (pg.swapcache) return true;
@@ -217,6 +286,7 @@ bool HostMemory::add_to_swap(Pfn pfn) {
   pg.slot = slot;
   pg.dirty = true;  // a new swap-cache page has no copy on the device yet
   swapcache_[slot] = pfn.v;
+  if (!slot_owner_.empty()) slot_owner_[slot] = std::uint64_t{pg.vm} << 32 | pg.gfn;
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/addr.h"
@@ -62,6 +63,13 @@ struct HostConfig {
   // rotate_reclaimable_page moves it to the inactive tail and the next scan frees or reactivates
   // it. false: it leaves the LRU and is freed when the write completes.
   bool writeback_rotate = false;
+  // swapin_readahead (mm/swap_state.c, valid_swaphandles in mm/swapfile.c, 2.6.28): a major fault
+  // reads the run of in-use slots around the faulting one within its aligned window of
+  // 2^page_cluster slots; 0: no readahead.
+  unsigned page_cluster = 0;
+  // do_swap_page: a page swapped in leaves the swap cache (its slot freed) when more than half of
+  // swap is in use (vm_swap_full, 2.6.28).
+  bool vm_swap_full = false;
 };
 
 struct HostStats {
@@ -72,6 +80,9 @@ struct HostStats {
   std::uint64_t swap_ins = 0, swap_outs = 0;
   std::uint64_t direct_reclaims = 0;  // allocations that reclaimed directly (their cycles: the callers' CauseCycles)
   std::uint64_t pages_rotated_writeback = 0;  // rotate_reclaimable_page: written pages moved to the inactive tail
+  std::uint64_t swap_readahead_pages = 0;     // pages read by swapin_readahead besides the faulting one
+  std::uint64_t swap_readahead_hits = 0;      // of those, pages a later fault found in the swap cache
+  std::uint64_t swap_slots_freed = 0;         // slots freed at swap-in (vm_swap_full)
 };
 
 class HostMemory {
@@ -156,6 +167,14 @@ class HostMemory {
   const PageTable& host_table(std::uint16_t vm) const { return *vms_.at(vm).table; }
   const FrameAllocator& frames() const { return frames_; }
   const HostStats& stats() const { return stats_; }
+  // Pages read from swap (readahead included).
+  std::uint64_t swap_reads() const { return swap_ ? swap_->stats().reads : 0; }
+  // PG_locked of a page whose swap read is still in flight at `now`: reclaim leaves it alone.
+  bool read_in_flight(Pfn pfn, Cycles now) const {
+    if (reading_.empty()) return false;
+    const auto it = reading_.find(pfn.v);
+    return it != reading_.end() && it->second > now;
+  }
   // Swap requests (reads and writes) in flight at `now`.
   std::uint64_t swap_in_flight(Cycles now) const { return swap_ ? swap_->in_flight(now) : 0; }
   // Every frame in use is accounted for once (a host page-table page, a shadow page, or guest
@@ -182,6 +201,13 @@ class HostMemory {
     lru_->putback(pfn.v, pages_[pfn.v]);
   }
   void free_frame(std::uint64_t pfn);
+  // swapin_readahead around `target`, the slot of a major fault: the window [lo, hi) of slots
+  // to read, and the reads of those of [lo, hi) not cached yet at `now`, while free pages stay
+  // above the low watermark.
+  std::pair<std::uint64_t, std::uint64_t> readahead_window(std::uint64_t target) const;
+  void read_ahead(std::uint64_t lo, std::uint64_t hi, Cycles now);
+  // What a fault on swap-cache page `f` pays for a read still in flight (lock_page).
+  Cycles wait_for_read(std::uint64_t f, Cycles now);
   // Extends the per-frame arrays to frame `pfn`, which the allocator has just handed out. They
   // cover only frames ever used (the allocator hands out new frames in ascending order), so a
   // large host.mem_mb costs address space, not memory.
@@ -194,6 +220,8 @@ class HostMemory {
   std::unique_ptr<SwapDevice> swap_;
   std::map<std::uint64_t, std::uint64_t> swapcache_;  // slot -> resident pfn
   std::multimap<Cycles, std::uint64_t> writeback_;   // completion time -> pfn
+  std::unordered_map<std::uint64_t, Cycles> reading_;  // readahead pfn -> its read's completion time
+  std::vector<std::uint64_t> slot_owner_;            // slot -> (vm << 32 | gfn) of the page written to it
   std::vector<Vm> vms_;
   ReclaimHooks* reclaim_ = nullptr;
   std::uint64_t min_ = 0;

@@ -64,6 +64,11 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       if (ex) decide(explain_, "pinned by KVM: back to the inactive list");
       continue;
     }
+    if (host_.read_in_flight(p, now)) {  // !trylock_page: a swap read in flight
+      host_.deactivate(p);
+      if (ex) decide(explain_, "locked for a swap read: back to the inactive list");
+      continue;
+    }
     if (cfg_.writeback_rotate && host_.page(p).writeback) {  // PageWriteback: keep_locked
       host_.deactivate(p);
       if (ex) decide(explain_, "under writeback: back to the inactive list");

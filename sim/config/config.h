@@ -53,6 +53,8 @@ struct SimConfig {
   } reclaim;
   struct {
     std::uint64_t mb, read_us, write_us, queue_depth;
+    std::string page_cluster;
+    bool vm_swap_full;
   } swap;
 };
 

@@ -142,6 +142,15 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(swap, read_us, "100", "us", 0, 1 << 30, "one 4 KiB swap read (NVMe 80-200 us, HDD 5,000-10,000 us)"),
       UINT_KEY(swap, write_us, "100", "us", 0, 1 << 30, "one 4 KiB swap write"),
       UINT_KEY(swap, queue_depth, "32", "requests", 1, 4096, "swap requests served in parallel (HDD: 1)"),
+      CHOICE_KEY(swap, page_cluster, "auto",
+                 (std::vector<std::string>{"auto", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13",
+                                           "14", "15", "16"}),
+                 "swap readahead: a major fault reads the in-use slots around its own within an aligned window of "
+                 "2^page_cluster slots (swapin_readahead, valid_swaphandles, 2.6.28); auto: 2 below 16 MiB of host "
+                 "memory, else 3 (swap_setup); 0: no readahead"),
+      BOOL_KEY(swap, vm_swap_full, "true",
+               "a page swapped in leaves the swap cache, its slot freed, when more than half of swap is in use "
+               "(do_swap_page, vm_swap_full, 2.6.28)"),
 
       UINT_KEY(cost, host_minor_fault_cycles, "3200", "cycles", 0, kMaxCycles,
                "an anonymous minor page fault: allocate and map a frame (about 1 us, Linux 6.6)"),

@@ -36,7 +36,7 @@ TEST_CASE("compare runs every policy and adds the bounds: a failed run is a row 
     INFO(p);
     CHECK(rows.at(p).at("status") == "ok");
     // The same row as a run of its own (the study's figures, README).
-    CHECK(std::stoull(rows.at(p).at("swap_ins")) >= std::stoull(rows.at("opt").at("swap_ins")));
+    CHECK(std::stoull(rows.at(p).at("swap_reads")) >= std::stoull(rows.at("opt").at("swap_ins")));
   }
   // A row is the run of its own with the same settings.
   REQUIRE(run_mmusim("run -q --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
@@ -66,7 +66,10 @@ TEST_CASE("OPT is never beaten by any policy on any bundled workload", "[cli][co
     for (const char* p : {"notifier", "spte-lru", "young", "access-track"}) {
       INFO(p);
       REQUIRE(rows.at(p).at("status") == "ok");
-      CHECK(std::stoull(rows.at(p).at("swap_ins")) >= opt);
+      // Every page is fetched by a swap read, a fault's or readahead's (a fault on a page read
+      // ahead is no swap-in), and no prefetching can fetch fewer pages than OPT with the same
+      // frames (demand fetching is optimal): reads, not swap-ins, are bounded by OPT.
+      CHECK(std::stoull(rows.at(p).at("swap_reads")) >= opt);
     }
   }
 }

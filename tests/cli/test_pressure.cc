@@ -135,9 +135,10 @@ TEST_CASE("timeline.csv: the intervals add up to the run's figures and end at it
   std::getline(in, header);
   CHECK(header == "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
                   "lru_active_pages,lru_inactive_pages,shadow_pages,kswapd_batches,congestion_waits,"
-                  "pages_rotated_writeback,pages_reactivated_swapcache");
+                  "pages_rotated_writeback,pages_reactivated_swapcache,swap_reads,swap_readahead_pages,"
+                  "swap_readahead_hits");
   std::uint64_t rows = 0, accesses = 0, swap_ins = 0, swap_outs = 0, faults = 0, vmexits = 0, last = 0, prev = 0;
-  std::uint64_t batches = 0, waits = 0, rotated = 0, reactivated = 0;
+  std::uint64_t batches = 0, waits = 0, rotated = 0, reactivated = 0, reads = 0, ahead = 0, hits = 0;
   std::vector<std::string> f;
   while (std::getline(in, line)) {
     f = split(line);
@@ -149,6 +150,7 @@ TEST_CASE("timeline.csv: the intervals add up to the run's figures and end at it
     accesses += std::stoull(f[1]), swap_ins += std::stoull(f[2]), swap_outs += std::stoull(f[3]);
     faults += std::stoull(f[4]), vmexits += std::stoull(f[5]);
     batches += std::stoull(f[12]), waits += std::stoull(f[13]), rotated += std::stoull(f[14]), reactivated += std::stoull(f[15]);
+    reads += std::stoull(f[16]), ahead += std::stoull(f[17]), hits += std::stoull(f[18]);
   }
   CHECK(last == u(s, "cycles"));
   CHECK(rows == u(s, "cycles") / 10000000 + 1);
@@ -161,6 +163,11 @@ TEST_CASE("timeline.csv: the intervals add up to the run's figures and end at it
   CHECK(waits == u(s, "congestion_waits"));
   CHECK(rotated == u(s, "pages_rotated_writeback"));
   CHECK(reactivated == u(s, "pages_reactivated_swapcache"));
+  CHECK(reads == u(s, "swap_reads"));
+  CHECK(ahead == u(s, "swap_readahead_pages"));
+  CHECK(hits == u(s, "swap_readahead_hits"));
+  CHECK(u(s, "swap_reads") == u(s, "swap_ins") + u(s, "swap_readahead_pages"));  // every read is one or the other
+  CHECK(u(s, "swap_readahead_hits") <= u(s, "swap_readahead_pages"));
   CHECK(f[8] == s.at("free_frames"));  // levels at the end
   CHECK(f[9] == s.at("lru_active_pages"));
   // No timeline when the interval is 0.

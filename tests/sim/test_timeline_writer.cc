@@ -29,19 +29,22 @@ TEST_CASE("timeline rows are the changes over each interval and the file appears
   b.at.free_frames = 40;
   a.at.kswapd_batches = 4, b.at.kswapd_batches = 7, b.at.congestion_waits = 1;
   a.at.pages_rotated_writeback = 2, b.at.pages_rotated_writeback = 5, b.at.pages_reactivated_swapcache = 1;
+  a.at.swap_reads = 6, b.at.swap_reads = 8, a.at.swap_readahead_pages = 4, b.at.swap_readahead_pages = 6;
+  a.at.swap_readahead_hits = 1, b.at.swap_readahead_hits = 4;
   w.add(a);
   w.add(b);
   CHECK(w.last_time_cycles() == 200);
   CHECK_FALSE(std::filesystem::exists(path));  // not before the run ends
   w.finish();
   // accesses 10 then 25 - 10 = 15; swap-ins 2 then 0; faults 3 then (4 + 1) - 3 = 2; free frames a
-  // level; kswapd batches 4 then 3; congestion waits 0 then 1; rotated 2 then 3; reactivated 0 then 1.
+  // level; kswapd batches 4 then 3; congestion waits 0 then 1; rotated 2 then 3; reactivated 0 then 1;
+  // swap reads 6 then 2; readahead pages 4 then 2; readahead hits 1 then 3.
   CHECK(slurp(path) ==
         "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
         "lru_active_pages,lru_inactive_pages,shadow_pages,kswapd_batches,congestion_waits,pages_rotated_writeback,"
-        "pages_reactivated_swapcache\n"
-        "100,10,2,0,3,0,0,0,50,0,0,0,4,0,2,0\n"
-        "200,15,0,0,2,0,0,0,40,0,0,0,3,1,3,1\n");
+        "pages_reactivated_swapcache,swap_reads,swap_readahead_pages,swap_readahead_hits\n"
+        "100,10,2,0,3,0,0,0,50,0,0,0,4,0,2,0,6,4,1\n"
+        "200,15,0,0,2,0,0,0,40,0,0,0,3,1,3,1,2,2,3\n");
 }
 
 TEST_CASE("a timeline never finished leaves no file", "[stats]") {
