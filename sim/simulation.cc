@@ -52,6 +52,7 @@ HostConfig host_config(const SimConfig& c) {
   h.page_cluster = c.swap.page_cluster == "auto" ? (c.host.mem_mb < 16 ? 2u : 3u)
                                                    : static_cast<unsigned>(std::stoul(c.swap.page_cluster));
   h.vm_swap_full = c.swap.vm_swap_full;
+  h.gup_fast = c.kvm.gfn_to_pfn == "gup_fast";
   return h;
 }
 
@@ -90,6 +91,9 @@ ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   k.aging.flush_on_young = c.kvm.flush_on_young;
   k.aging.access_track_mark = c.kvm.access_track == "mark";
   k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
+  k.rmap_remove_accessed = c.kvm.rmap_remove_accessed == "always" ? KvmConfig::RmapAccessed::Always
+                           : c.kvm.rmap_remove_accessed == "none" ? KvmConfig::RmapAccessed::None
+                                                                  : KvmConfig::RmapAccessed::SpteA;
   s.period = period;
   return s;
 }

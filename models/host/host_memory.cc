@@ -193,6 +193,10 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   HostPage& pg = pages_[g.pfn.v];
   // follow_page, FOLL_TOUCH (mm/memory.c, 2.6.28).
   if (write && !p->dirty() && !pg.dirty) pg.dirty = true;
+  if (cfg_.gup_fast && !g.minor_fault && !g.major_fault) {  // gup_pte_range: present, writable
+    if (ex()) explain_->step("get_user_pages_fast: no mark_page_accessed");
+    return g;
+  }
   const std::string before = ex() ? lru_words(pg) : "";
   mark_page_accessed(g.pfn);
   if (ex() && before != lru_words(pg)) explain_->step("mark_page_accessed: " + before + " -> " + lru_words(pg));

@@ -70,6 +70,10 @@ struct HostConfig {
   // do_swap_page: a page swapped in leaves the swap cache (its slot freed) when more than half of
   // swap is in use (vm_swap_full, 2.6.28).
   bool vm_swap_full = false;
+  // gfn_to_pfn by get_user_pages_fast (2.6.28): a host pte present and writable gives the page
+  // without mark_page_accessed; false: get_user_pages with FOLL_TOUCH marks it every time
+  // (2.6.25 to 2.6.27).
+  bool gup_fast = false;
 };
 
 struct HostStats {
@@ -113,8 +117,9 @@ class HostMemory {
   // walk of the host page table; a missing page is a host minor fault (do_anonymous_page: the new
   // pte young, and dirty on a write); a swapped-out one is a refault (do_swap_page: from the swap
   // cache, or read from the device while the caller stalls); then follow_page's FOLL_TOUCH:
-  // set_page_dirty on a write to a clean page, mark_page_accessed. Costs go to `c`. Throws
-  // OutOfMemory when no frame can be had.
+  // set_page_dirty on a write to a clean page, mark_page_accessed. With gup_fast a page whose
+  // host pte was present and writable is taken without FOLL_TOUCH's mark. Costs go to `c`.
+  // Throws OutOfMemory when no frame can be had.
   Gup gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cycles now = 0, CauseCycles* c = nullptr);
 
   // Frames of kernel memory (KVM's shadow pages), subject to the watermarks like any allocation.

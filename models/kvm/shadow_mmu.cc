@@ -161,14 +161,17 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
 }
 
 // rmap_remove and the spte's end (2.6.28): an accessed spte refreshes the page's PG_referenced
-// (mark_page_accessed), a writable one marks it dirty; an upper spte unlinks its child.
+// (mark_page_accessed; kvm.rmap_remove_accessed: every spte, 2.6.25, or none), a writable one
+// marks it dirty; an upper spte unlinks its child.
 void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
   Pte& s = sp->spt.e[i];
   if (sp->level == 1 ? spte_mapped(s) : s.present()) {
     if (sp->level == 1) {
       policy_->spte_dropped(*this, &s);
       if (!rmap_.remove(sp->gfns[i], &s)) throw std::logic_error("spte missing from its rmap");
-      if (s.accessed()) host_.mark_page_accessed(Pfn{s.frame()});
+      if (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ||
+          (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA && s.accessed()))
+        host_.mark_page_accessed(Pfn{s.frame()});
       if (s.writable()) host_.set_page_dirty(Pfn{s.frame()});
       ++stats_.sptes_zapped;
       if (evicting) ++stats_.sptes_zapped_shadow_cache;
@@ -567,7 +570,9 @@ void ShadowMmu::invalidate_page(Gfn gfn, CauseCycles& c) {
     for (const Pte* s : sptes) young += s->accessed();
     explain_->step("invalidate_page(gfn " + to_hex(gfn.v) + "): " + std::to_string(sptes.size()) + " spte" +
                    (sptes.size() == 1 ? "" : "s") + " zapped" +
-                   (young ? " (A set -> mark_page_accessed)" : ""));
+                   (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ? " (-> mark_page_accessed)"
+                    : young && cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA ? " (A set -> mark_page_accessed)"
+                                                                                          : ""));
   }
   for (Pte* s : sptes) {
     KvmMmuPage* sp = sp_of(s);

@@ -36,6 +36,8 @@ struct KvmConfig {
   Cycles ipi_cycles = 1500;
   Cycles notifier_call_cycles = 200;  // one mmu-notifier call into KVM (charged to the reclaimer)
   AgingConfig aging;
+  // rmap_remove's mark_page_accessed: when the spte had A set (2.6.28), always (2.6.25), never.
+  enum class RmapAccessed { SpteA, Always, None } rmap_remove_accessed = RmapAccessed::SpteA;
 };
 
 enum class ExitReason { ShadowPageFault, PtWrite, Cr3Load, FlushIpi, AccessTrack, kCount };

@@ -43,6 +43,7 @@ struct SimConfig {
     std::uint64_t spte_lru_drop_every;
     bool flush_on_young;
     std::string access_track;
+    std::string gfn_to_pfn, rmap_remove_accessed;
   } kvm;
   struct {
     bool new_anon_active;

@@ -183,6 +183,14 @@ const std::vector<KeySpec>& config_keys() {
       BOOL_KEY(kvm, bypass_guest_pf, "true",
                "notrap sptes: a guest #PF on a pte KVM knows is absent goes to the guest without an exit (VMX)"),
       BOOL_KEY(kvm, vpid, "true", "VPID-tagged TLBs; false: every VM exit and entry flushes the vCPU's TLBs (pre-Nehalem)"),
+      CHOICE_KEY(kvm, gfn_to_pfn, "gup_fast", (std::vector<std::string>{"gup_fast", "foll_touch"}),
+                 "how KVM's gfn_to_pfn takes the host page: get_user_pages_fast, no mark_page_accessed when the host "
+                 "pte is present and writable (2.6.28, commit 4c2155ce81c); foll_touch: get_user_pages with FOLL_TOUCH "
+                 "marks it every time (2.6.25 to 2.6.27)"),
+      CHOICE_KEY(kvm, rmap_remove_accessed, "spte_a", (std::vector<std::string>{"spte_a", "always", "none"}),
+                 "what rmap_remove tells the host when an spte goes: mark_page_accessed if the spte had A set "
+                 "(kvm_set_pfn_accessed, 2.6.28); always (2.6.25, 448353caeab); none (sptes without accessed bits, EPT "
+                 "before Haswell)"),
   };
   return keys;
 }
