@@ -40,7 +40,8 @@ jobs_file=$out/jobs
     echo "run listwalk-$p traces/lackey/listwalk.lackey --set host.mem_mb=2 --set kvm.aging=$p"
     for off in reclaim.timed_batches=false reclaim.progress_freed=false reclaim.zone_scan_accounting=false \
       reclaim.congestion_wait=false reclaim.writeback_rotate=false swap.page_cluster=0 swap.vm_swap_full=false \
-      kvm.gfn_to_pfn=foll_touch kvm.rmap_remove_accessed=always kvm.rmap_remove_accessed=none; do
+      kvm.gfn_to_pfn=foll_touch kvm.rmap_remove_accessed=always kvm.rmap_remove_accessed=none \
+      kvm.flush_request_bit=false; do
       echo "run off-${off//[=.]/_}-$p traces/synthetic/pressure.csv --set kvm.aging=$p --set $off"
     done
   done
@@ -74,8 +75,8 @@ def mc(v):
 lines = []
 w = lines.append
 w("Made by `bench/study.sh` from runs of `configs/pressure.cfg` (Linux 2.6.28 reclaim and KVM; every")
-w("`reclaim.*`, `swap.page_cluster`, `swap.vm_swap_full`, `kvm.gfn_to_pfn` and `kvm.rmap_remove_accessed`")
-w("key at its default). Cycles in millions (M).")
+w("`reclaim.*`, `swap.page_cluster`, `swap.vm_swap_full`, `kvm.gfn_to_pfn`, `kvm.rmap_remove_accessed` and")
+w("`kvm.flush_request_bit` key at its default). Cycles in millions (M).")
 w("")
 w("**The policies.** `listwalk.lackey` (a real program under valgrind lackey) runs on a 2 MiB host.")
 w("")
@@ -102,7 +103,8 @@ offs = [("none (2.6.28)", None),
         ("no vm_swap_full", "swap_vm_swap_full_false"),
         ("FOLL_TOUCH gfn_to_pfn (2.6.25-27)", "kvm_gfn_to_pfn_foll_touch"),
         ("rmap_remove marks always (2.6.25)", "kvm_rmap_remove_accessed_always"),
-        ("rmap_remove marks nothing", "kvm_rmap_remove_accessed_none")]
+        ("rmap_remove marks nothing", "kvm_rmap_remove_accessed_none"),
+        ("an IPI at every remote flush", "kvm_flush_request_bit_false")]
 w("| turned off | " + " | ".join(policies) + " |")
 w("|---|" + "---:|" * len(policies))
 for label, key in offs:

@@ -91,6 +91,7 @@ ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   k.aging.flush_on_young = c.kvm.flush_on_young;
   k.aging.access_track_mark = c.kvm.access_track == "mark";
   k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
+  k.flush_request_bit = c.kvm.flush_request_bit;
   k.rmap_remove_accessed = c.kvm.rmap_remove_accessed == "always" ? KvmConfig::RmapAccessed::Always
                            : c.kvm.rmap_remove_accessed == "none" ? KvmConfig::RmapAccessed::None
                                                                   : KvmConfig::RmapAccessed::SpteA;

@@ -90,13 +90,22 @@ const TableNode* ShadowMmu::guest_table(std::uint64_t gfn) const {
   return t;
 }
 
-// kvm_flush_remote_tlbs: every vCPU of the VM flushes; the others get an IPI and exit for it.
+// kvm_flush_remote_tlbs (virt/kvm/kvm_main.c, 2.6.28): every vCPU of the VM flushes; each other one
+// gets KVM_REQ_TLB_FLUSH (test_and_set_bit) and an IPI, on which it exits, and flushes at its next
+// entry. With the request bit, no IPI goes to a vCPU whose request is still pending (an IPI sent
+// less than an exit and entry ago) or that is not in guest mode (asleep on a swap read): it
+// flushes when it enters. The model flushes every TLB at once either way.
 void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
   ++stats_.remote_tlb_flushes;
   std::string ipis;
+  const Cycles t = now_() + c.total();
   for (auto& [cpu, v] : vcpus_) {
     v.mmu->flush_all();
     if (cpu == current_cpu_ || v.finished) continue;  // a vCPU that has stopped running gets no IPI
+    ++stats_.remote_flush_requests;
+    if (cfg_.flush_request_bit && (v.sleeping || t < v.flush_request_until)) continue;
+    v.flush_request_until = t + cfg_.vmexit_cycles;
+    ++stats_.remote_flush_ipis;
     if (ex()) ipis += (ipis.empty() ? ", IPI to vCPU " : ", vCPU ") + std::to_string(v.index);
     c.ipi += cfg_.ipi_cycles;
     ++stats_.exits[static_cast<int>(ExitReason::FlushIpi)];

@@ -44,6 +44,7 @@ struct SimConfig {
     bool flush_on_young;
     std::string access_track;
     std::string gfn_to_pfn, rmap_remove_accessed;
+    bool flush_request_bit;
   } kvm;
   struct {
     bool new_anon_active;

@@ -187,6 +187,10 @@ const std::vector<KeySpec>& config_keys() {
                  "how KVM's gfn_to_pfn takes the host page: get_user_pages_fast, no mark_page_accessed when the host "
                  "pte is present and writable (2.6.28, commit 4c2155ce81c); foll_touch: get_user_pages with FOLL_TOUCH "
                  "marks it every time (2.6.25 to 2.6.27)"),
+      BOOL_KEY(kvm, flush_request_bit, "true",
+               "kvm_flush_remote_tlbs sets KVM_REQ_TLB_FLUSH: no second IPI while a vCPU's request is pending, none "
+               "to a vCPU out of guest mode (asleep on a swap read), the flush at its next entry (2.6.28); false: an "
+               "IPI to every other running vCPU at every flush"),
       CHOICE_KEY(kvm, rmap_remove_accessed, "spte_a", (std::vector<std::string>{"spte_a", "always", "none"}),
                  "what rmap_remove tells the host when an spte goes: mark_page_accessed if the spte had A set "
                  "(kvm_set_pfn_accessed, 2.6.28); always (2.6.25, 448353caeab); none (sptes without accessed bits, EPT "

@@ -14,7 +14,8 @@ TimelineWriter::TimelineWriter(std::string path) : path_(std::move(path)), tmp_(
   if (!out_) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
   out_ << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
           "lru_active_pages,lru_inactive_pages,shadow_pages,kswapd_batches,congestion_waits,pages_rotated_writeback,"
-          "pages_reactivated_swapcache,swap_reads,swap_readahead_pages,swap_readahead_hits\n";
+          "pages_reactivated_swapcache,swap_reads,swap_readahead_pages,swap_readahead_hits,remote_flush_requests,"
+          "remote_flush_ipis\n";
 }
 
 TimelineWriter::~TimelineWriter() {
@@ -34,7 +35,8 @@ void TimelineWriter::add(const TimelineRow& r) {
        << s.lru_inactive_pages << ',' << s.shadow_pages << ',' << s.kswapd_batches - prev.kswapd_batches << ','
        << s.congestion_waits - prev.congestion_waits << ',' << s.pages_rotated_writeback - prev.pages_rotated_writeback << ','
        << s.pages_reactivated_swapcache - prev.pages_reactivated_swapcache << ',' << s.swap_reads - prev.swap_reads << ','
-       << s.swap_readahead_pages - prev.swap_readahead_pages << ',' << s.swap_readahead_hits - prev.swap_readahead_hits << '\n';
+       << s.swap_readahead_pages - prev.swap_readahead_pages << ',' << s.swap_readahead_hits - prev.swap_readahead_hits << ','
+       << s.remote_flush_requests - prev.remote_flush_requests << ',' << s.remote_flush_ipis - prev.remote_flush_ipis << '\n';
   prev_ = s;
   last_time_ = r.time_cycles;
   ++rows_;

@@ -17,7 +17,7 @@ struct TimelineRow {
 // and native page faults), vmexits, kswapd_cycles, pages_scanned, and the levels free_frames,
 // lru_active_pages, lru_inactive_pages, shadow_pages, then the changes of kswapd_batches,
 // congestion_waits, pages_rotated_writeback, pages_reactivated_swapcache, swap_reads,
-// swap_readahead_pages and swap_readahead_hits. Written as the run goes, one row at a time,
+// swap_readahead_pages, swap_readahead_hits, remote_flush_requests and remote_flush_ipis. Written as the run goes, one row at a time,
 // so that memory does not grow with simulated time, and atomically: rows go to PATH.tmp, which
 // finish() renames to PATH (a run that fails leaves no timeline.csv). Throws InputError.
 class TimelineWriter {

@@ -136,9 +136,9 @@ TEST_CASE("timeline.csv: the intervals add up to the run's figures and end at it
   CHECK(header == "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
                   "lru_active_pages,lru_inactive_pages,shadow_pages,kswapd_batches,congestion_waits,"
                   "pages_rotated_writeback,pages_reactivated_swapcache,swap_reads,swap_readahead_pages,"
-                  "swap_readahead_hits");
+                  "swap_readahead_hits,remote_flush_requests,remote_flush_ipis");
   std::uint64_t rows = 0, accesses = 0, swap_ins = 0, swap_outs = 0, faults = 0, vmexits = 0, last = 0, prev = 0;
-  std::uint64_t batches = 0, waits = 0, rotated = 0, reactivated = 0, reads = 0, ahead = 0, hits = 0;
+  std::uint64_t batches = 0, waits = 0, rotated = 0, reactivated = 0, reads = 0, ahead = 0, hits = 0, requests = 0, ipis = 0;
   std::vector<std::string> f;
   while (std::getline(in, line)) {
     f = split(line);
@@ -151,6 +151,7 @@ TEST_CASE("timeline.csv: the intervals add up to the run's figures and end at it
     faults += std::stoull(f[4]), vmexits += std::stoull(f[5]);
     batches += std::stoull(f[12]), waits += std::stoull(f[13]), rotated += std::stoull(f[14]), reactivated += std::stoull(f[15]);
     reads += std::stoull(f[16]), ahead += std::stoull(f[17]), hits += std::stoull(f[18]);
+    requests += std::stoull(f[19]), ipis += std::stoull(f[20]);
   }
   CHECK(last == u(s, "cycles"));
   CHECK(rows == u(s, "cycles") / 10000000 + 1);
@@ -166,6 +167,10 @@ TEST_CASE("timeline.csv: the intervals add up to the run's figures and end at it
   CHECK(reads == u(s, "swap_reads"));
   CHECK(ahead == u(s, "swap_readahead_pages"));
   CHECK(hits == u(s, "swap_readahead_hits"));
+  CHECK(requests == u(s, "remote_flush_requests"));
+  CHECK(ipis == u(s, "remote_flush_ipis"));
+  CHECK(u(s, "remote_flush_ipis") == u(s, "vmexits_ipi"));  // each IPI is one exit
+  CHECK(u(s, "remote_flush_ipis") <= u(s, "remote_flush_requests"));
   CHECK(u(s, "swap_reads") == u(s, "swap_ins") + u(s, "swap_readahead_pages"));  // every read is one or the other
   CHECK(u(s, "swap_readahead_hits") <= u(s, "swap_readahead_pages"));
   CHECK(f[8] == s.at("free_frames"));  // levels at the end
