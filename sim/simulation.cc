@@ -64,7 +64,6 @@ VmscanConfig vmscan_config(const SimConfig& c) {
   v.progress_freed = c.reclaim.progress_freed;
   v.zone_scan_accounting = c.reclaim.zone_scan_accounting;
   v.congestion_timeout_cycles = c.reclaim.congestion_wait ? us_to_cycles(c.reclaim.congestion_timeout_ms * 1000, c) : 0;
-  v.writeback_rotate = c.reclaim.writeback_rotate;
   return v;
 }
 

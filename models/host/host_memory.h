@@ -158,6 +158,8 @@ class HostMemory {
   std::uint64_t complete_writeback(Cycles now);
   std::uint64_t writeback_pages() const { return writeback_.size(); }
   Cycles next_writeback_completion() const { return writeback_.empty() ? 0 : writeback_.begin()->first; }
+  // With writeback_rotate, reclaim keeps a page under writeback on the inactive list and
+  // page_mapping_inuse is true for a swap-cache page.
   bool writeback_rotate() const { return cfg_.writeback_rotate; }
 
   // Watermarks in pages (init_per_zone_pages_min, setup_per_zone_pages_min).

@@ -69,7 +69,7 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       if (ex) decide(explain_, "locked for a swap read: back to the inactive list");
       continue;
     }
-    if (cfg_.writeback_rotate && host_.page(p).writeback) {  // PageWriteback: keep_locked
+    if (host_.writeback_rotate() && host_.page(p).writeback) {  // PageWriteback: keep_locked
       host_.deactivate(p);
       if (ex) decide(explain_, "under writeback: back to the inactive list");
       continue;
@@ -77,7 +77,7 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
     work.reclaim += cfg_.rmap_walk_cycles;
     // page_mapping_inuse: mapped, or (2.6.28) a swap-cache page.
     const bool mapped = host_.page(p).mapcount > 0;
-    if (host_.page_referenced(p, work) && (mapped || (cfg_.writeback_rotate && host_.page(p).swapcache))) {
+    if (host_.page_referenced(p, work) && (mapped || (host_.writeback_rotate() && host_.page(p).swapcache))) {
       host_.activate(p);
       ++stats_.pages_activated;
       if (!mapped) ++stats_.pages_reactivated_swapcache;
@@ -129,7 +129,7 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
 // the inactive one is low. The priority loops: balance_pgdat until the free pages are above the
 // high watermark or a cluster is reclaimed, do_try_to_free_pages until a cluster is reclaimed;
 // both sleep in congestion_wait after a priority below DEF_PRIORITY - 2 that scanned pages
-// (kswapd: any page of the pass) and did not end the pass. A batch ends after a round that leaves
+// (kswapd: any page of the pass; direct reclaim: without a cluster yet). A batch ends after a round that leaves
 // more to scan, at the end of a shrink_zone, or before a congestion_wait.
 void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
   bool worked = false;
@@ -198,16 +198,17 @@ void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
     sc.progress += sc.zone_progress;
     sc.in_zone = false;
     const int priority = sc.priority--;
-    const bool pass_ends = sc.progress >= kSwapClusterMax || sc.priority < 0;
     // congestion_wait(WRITE, HZ/10): balance_pgdat when the pass has scanned, before its
-    // nr_reclaimed check; do_try_to_free_pages when this priority scanned, after it.
+    // nr_reclaimed check; do_try_to_free_pages when this priority scanned, after it (a reclaimer
+    // with a cluster leaves without sleeping).
     if (cfg_.congestion_timeout_cycles && priority < kDefPriority - 2 &&
-        (sc.direct ? priority_scanned && !pass_ends : stats_.pages_scanned > sc.pass_start_scanned))
+        (sc.direct ? priority_scanned && sc.progress < kSwapClusterMax : stats_.pages_scanned > sc.pass_start_scanned))
       sc.congestion_wait = true;
     if (!sc.direct && sc.progress >= kSwapClusterMax) sc.done = true;
     if (sc.done || sc.congestion_wait || worked) break;
   }
 }
+
 void Vmscan::kswapd_begin() {
   kswapd_ = ScanControl{};
   kswapd_.pass_start_scanned = stats_.pages_scanned;

@@ -28,9 +28,6 @@ struct VmscanConfig {
   // A batch takes simulated time: writes complete between batches, and a direct reclaimer's
   // batches run one after another (false: a pass at one instant).
   bool timed_batches = false;
-  // page_mapping_inuse is true for a swap-cache page (a referenced one is reactivated), and a page
-  // under writeback is kept (HostConfig::writeback_rotate; set both together).
-  bool writeback_rotate = false;
 };
 
 class Vmscan : public Reclaimer {

@@ -224,7 +224,6 @@ TEST_CASE("writeback: PG_reclaim keeps the page on the LRU, rotate_reclaimable_p
   HostMemory host(128, c);
   fill(host, 80);
   VmscanConfig cfg{100, 300};
-  cfg.writeback_rotate = true;
   cfg.progress_freed = true;
   Vmscan vm(host, cfg);
   // An earlier aging cleared every page's PG_referenced and young pte.
