@@ -40,6 +40,7 @@ std::vector<std::pair<std::string, std::string>> bound_row(const std::string& na
           {"accesses", std::to_string(m.records)},
           {"translations", std::to_string(m.references)},
           {"swap_ins", std::to_string(b.swap_ins)},
+          {"swap_reads", std::to_string(b.swap_ins)},
           {"swap_outs", std::to_string(b.evictions)}};
 }
 

@@ -49,6 +49,12 @@ HostConfig host_config(const SimConfig& c) {
   h.swap_queue_depth = static_cast<unsigned>(c.swap.queue_depth);
   h.swap_read_cycles = us_to_cycles(c.swap.read_us, c);
   h.swap_write_cycles = us_to_cycles(c.swap.write_us, c);
+  h.writeback_rotate = c.reclaim.writeback_rotate;
+  // swap_setup (mm/swap.c, 2.6.28): page_cluster 2 below 16 MiB of memory, else 3.
+  h.page_cluster = c.swap.page_cluster == "auto" ? (c.host.mem_mb < 16 ? 2u : 3u)
+                                                   : static_cast<unsigned>(std::stoul(c.swap.page_cluster));
+  h.vm_swap_full = c.swap.vm_swap_full;
+  h.gup_fast = c.kvm.gfn_to_pfn == "gup_fast";
   return h;
 }
 
@@ -56,6 +62,10 @@ VmscanConfig vmscan_config(const SimConfig& c) {
   VmscanConfig v;
   v.scan_page_cycles = c.reclaim.scan_page_cycles;
   v.rmap_walk_cycles = c.reclaim.rmap_walk_cycles;
+  v.timed_batches = c.reclaim.timed_batches;
+  v.progress_freed = c.reclaim.progress_freed;
+  v.zone_scan_accounting = c.reclaim.zone_scan_accounting;
+  v.congestion_timeout_cycles = c.reclaim.congestion_wait ? us_to_cycles(c.reclaim.congestion_timeout_ms * 1000, c) : 0;
   return v;
 }
 
@@ -82,6 +92,10 @@ ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   k.aging.flush_on_young = c.kvm.flush_on_young;
   k.aging.access_track_mark = c.kvm.access_track == "mark";
   k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
+  k.flush_request_bit = c.kvm.flush_request_bit;
+  k.rmap_remove_accessed = c.kvm.rmap_remove_accessed == "always" ? KvmConfig::RmapAccessed::Always
+                           : c.kvm.rmap_remove_accessed == "none" ? KvmConfig::RmapAccessed::None
+                                                                  : KvmConfig::RmapAccessed::SpteA;
   s.period = period;
   return s;
 }
@@ -202,10 +216,18 @@ class Top : public sc_core::sc_module {
     s.skipped_records = source_->skipped_records();
     memory_->fill_summary(s);
     if (reclaim_) {
-      const VmscanStats& r = reclaim_->vmscan().stats();
+      const ReclaimStats& r = reclaim_->reclaimer().stats();
       s.pages_scanned = r.pages_scanned, s.pages_activated = r.pages_activated;
       s.pages_deactivated = r.pages_deactivated;
       s.kswapd_wakeups = reclaim_->stats().wakeups, s.kswapd_cycles = reclaim_->stats().cycles;
+      s.kswapd_batches = reclaim_->stats().batches;
+      s.congestion_waits = r.congestion_waits, s.congestion_wait_cycles = r.congestion_wait_cycles;
+      s.pages_reactivated_swapcache = r.pages_reactivated_swapcache;
+      const HostStats& hs = host_->host_model().stats();
+      s.pages_rotated_writeback = hs.pages_rotated_writeback;
+      s.swap_reads = host_->host_model().swap_reads();
+      s.swap_readahead_pages = hs.swap_readahead_pages, s.swap_readahead_hits = hs.swap_readahead_hits;
+      s.swap_slots_freed = hs.swap_slots_freed;
     }
     return s;
   }

@@ -214,7 +214,8 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   }
   if (tty) std::fprintf(stderr, "\r\033[K");
 
-  // sweep.csv: the varied keys, then every summary column, swap_ins_vs_opt (against the OPT of
+  // sweep.csv: the varied keys, then every summary column, swap_reads_vs_opt (swap_reads, readahead
+  // included, against the OPT of
   // the row's machine and trace) and the run's status; after each trace's runs, the bounds of each
   // machine, with the varied keys that do not choose the machine left empty.
   std::vector<std::string> columns;
@@ -232,8 +233,8 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
         failed_logs.push_back(dirs[t][i] + "/log.txt");
       }
       for (const std::string& c : columns) row.emplace_back(c, values ? values->at(c) : "");
-      const std::string vs_opt = values ? ratio(std::stoull(values->at("swap_ins")), bounds[t][machine_of[i]].opt.swap_ins) : "";
-      row.emplace_back("swap_ins_vs_opt", vs_opt);
+      const std::string vs_opt = values ? ratio(std::stoull(values->at("swap_reads")), bounds[t][machine_of[i]].opt.swap_ins) : "";
+      row.emplace_back("swap_reads_vs_opt", vs_opt);
       row.emplace_back("status", status_of[t][i]);
       rows.push_back(row);
     }
@@ -252,7 +253,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
             if (n == c) x = v;
           row.emplace_back(c, x);
         }
-        row.emplace_back("swap_ins_vs_opt", ratio(result.swap_ins, b.opt.swap_ins));
+        row.emplace_back("swap_reads_vs_opt", ratio(result.swap_ins, b.opt.swap_ins));
         row.emplace_back("status", "bound");
         rows.push_back(row);
       }
@@ -271,7 +272,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   for (const Vary& v : vs) keys.push_back(v.key);
   keys.push_back("policy");  // tells the bounds' rows apart
   if (traces.size() > 1) {
-    columns.push_back("swap_ins_vs_opt");
+    columns.push_back("swap_reads_vs_opt");
     write_spread_csv(summary_csv, keys, columns, rows);
   }
   std::cout << total << " runs (" << skipped << " already done, " << failed_logs.size() << " failed); wrote " << csv

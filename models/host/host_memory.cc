@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/errors.h"
+#include "host/split_lru.h"
 
 namespace mmusim {
 
@@ -26,13 +27,15 @@ std::string lru_words(const HostPage& p) {
 Pte swap_pte(std::uint64_t slot) { return Pte{HostMemory::kSwapEntry | ((slot << kPageShift) & pte_bits::kFrameMask)}; }
 }  // namespace
 
-HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg)
-    : cfg_(cfg), frames_(frames, "host"), lru_(frames) {
+HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg, std::unique_ptr<LruPolicy> lru)
+    : cfg_(cfg), frames_(frames, "host"),
+      lru_(lru ? std::move(lru) : std::make_unique<SplitLru>(frames, cfg.new_anon_active)) {
   pages_.reserve(frames);  // address space only: see cover()
   min_ = (cfg_.min_free_kb ? cfg_.min_free_kb : min_free_kbytes(frames)) / 4;
   if (cfg_.swap_slots)
     swap_ = std::make_unique<SwapDevice>(cfg_.swap_slots, cfg_.swap_queue_depth, cfg_.swap_read_cycles,
                                          cfg_.swap_write_cycles);
+  if (cfg_.page_cluster) slot_owner_.resize(cfg_.swap_slots);
 }
 
 HostMemory::~HostMemory() = default;
@@ -92,14 +95,9 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
   return f;
 }
 
-void HostMemory::lru_add(std::uint64_t pfn) {
-  HostPage& p = pages_[pfn];
-  p.active = cfg_.new_anon_active;  // lru_cache_add_active (2.6.24, 2.6.28) or lru_cache_add_anon (6.x)
-  lru_.add_head(p.active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn);
-}
-
 void HostMemory::free_frame(std::uint64_t pfn) {
-  if (lru_.list_of(pfn) != LruList::None) lru_.del(pfn);
+  if (lru_->on_lru(pfn)) lru_->isolate(pfn);
+  if (!reading_.empty()) reading_.erase(pfn);
   pages_[pfn] = HostPage{};
   frames_.free(pfn);
 }
@@ -122,8 +120,19 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       if (c) c->host_fault += cfg_.minor_fault_cycles;
       g.minor_fault = true;
       ++stats_.minor_faults;
-      if (ex()) explain_->step(where + "host pte: swap slot " + std::to_string(slot) + ", still in the swap cache at pfn " + to_hex(f) + " (minor fault)");
+      if (pages_[f].readahead) {
+        pages_[f].readahead = false;
+        ++stats_.swap_readahead_hits;
+      }
+      const Cycles wait = wait_for_read(f, now);
+      if (c) c->major_fault += wait;
+      if (ex())
+        explain_->step(where + "host pte: swap slot " + std::to_string(slot) + ", still in the swap cache at pfn " + to_hex(f) + " (minor fault" +
+                       (wait ? ", waits " + grouped(wait) + " cycles for its read)" : ")"));
     } else {
+      // swapin_readahead: the window's reads go in slot order, the faulting slot's among them.
+      const auto [lo, hi] = readahead_window(slot);
+      read_ahead(lo, slot, now);
       f = take_frame(HostPage::Use::GuestMemory, now, c);
       pages_[f].swapcache = true;
       pages_[f].slot = slot;
@@ -136,14 +145,26 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
         explain_->step(where + "host pte: swap slot " + std::to_string(slot) + " -> major fault: swap-in to pfn " + to_hex(f) + ", read takes " +
                        grouped(stall) + " cycles");
       g.major_fault = true;
+      read_ahead(slot + 1, hi, now);
     }
     HostPage& pg = pages_[f];
     pg.vm = vm;
     pg.gfn = static_cast<std::uint32_t>(gfn.v);  // below guest_frames: fits (add_vm)
     pg.mapcount = 1;
-    if (!pg.writeback && lru_.list_of(f) == LruList::None) lru_add(f);
+    if (!pg.writeback && !lru_->on_lru(f)) lru_->add_new(f, pg);
     *p = Pte::make(f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
     if (write) pg.dirty = true;
+    // do_swap_page: with swap more than half used (vm_swap_full: free slots * 2 < slots), the page
+    // leaves the swap cache unless its write is in flight (remove_exclusive_swap_page).
+    if (cfg_.vm_swap_full && !pg.writeback && (swap_->slots() - swap_->slots_used()) * 2 < swap_->slots()) {
+      swapcache_.erase(pg.slot);
+      swap_->free_slot(pg.slot);
+      pg.swapcache = false;
+      pg.slot = SwapDevice::kNoSlot;
+      pg.dirty = true;  // no copy on the device any more
+      ++stats_.swap_slots_freed;
+      if (ex()) explain_->step("vm_swap_full: slot freed");
+    }
   } else if (!p || !p->present()) {
     // do_anonymous_page: a new private page, its pte young (and dirty when written).
     const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, c);
@@ -158,7 +179,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       throw;
     }
     if (write) pages_[f].dirty = true;
-    lru_add(f);
+    lru_->add_new(f, pages_[f]);
     g.minor_fault = true;
     ++stats_.minor_faults;
     if (c) c->host_fault += cfg_.minor_fault_cycles;
@@ -172,22 +193,14 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   HostPage& pg = pages_[g.pfn.v];
   // follow_page, FOLL_TOUCH (mm/memory.c, 2.6.28).
   if (write && !p->dirty() && !pg.dirty) pg.dirty = true;
+  if (cfg_.gup_fast && !g.minor_fault && !g.major_fault) {  // gup_pte_range: present, writable
+    if (ex()) explain_->step("get_user_pages_fast: no mark_page_accessed");
+    return g;
+  }
   const std::string before = ex() ? lru_words(pg) : "";
   mark_page_accessed(g.pfn);
   if (ex() && before != lru_words(pg)) explain_->step("mark_page_accessed: " + before + " -> " + lru_words(pg));
   return g;
-}
-
-void HostMemory::mark_page_accessed(Pfn pfn) {
-  HostPage& p = pages_[pfn.v];
-  const bool on_lru = lru_.list_of(pfn.v) != LruList::None;
-  if (!p.active && p.referenced && on_lru) {  // activate_page
-    lru_.move_head(LruList::ActiveAnon, pfn.v);
-    p.active = true;
-    p.referenced = false;
-  } else if (!p.referenced) {
-    p.referenced = true;
-  }
 }
 
 void HostMemory::unpin(Pfn pfn) {
@@ -222,6 +235,50 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c) {
   return referenced + young;
 }
 
+// valid_swaphandles (mm/swapfile.c, 2.6.28): the run of in-use slots around `target` within
+// its aligned window of 2^page_cluster slots (just the target without readahead).
+std::pair<std::uint64_t, std::uint64_t> HostMemory::readahead_window(std::uint64_t target) const {
+  if (!cfg_.page_cluster) return {target, target + 1};
+  const std::uint64_t base = target >> cfg_.page_cluster << cfg_.page_cluster;
+  const std::uint64_t end = std::min(base + (std::uint64_t{1} << cfg_.page_cluster), swap_->slots());
+  std::uint64_t lo = target, hi = target + 1;
+  while (lo > base && swap_->slot_in_use(lo - 1)) --lo;
+  while (hi < end && swap_->slot_in_use(hi)) ++hi;
+  return {lo, hi};
+}
+
+// read_swap_cache_async for each slot of [lo, hi) not in the swap cache yet: a new page on the
+// inactive list (lru_cache_add_anon) whose read is submitted now.
+void HostMemory::read_ahead(std::uint64_t lo, std::uint64_t hi, Cycles now) {
+  for (std::uint64_t s = lo; s < hi; ++s) {
+    if (swapcache_.count(s)) continue;
+    if (frames_.free_count() <= low_pages()) break;  // no reclaim for readahead (a deviation)
+    const std::uint64_t owner = slot_owner_[s];
+    const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, nullptr);
+    HostPage& pg = pages_[f];
+    pg.vm = static_cast<std::uint16_t>(owner >> 32);
+    pg.gfn = static_cast<std::uint32_t>(owner);
+    pg.swapcache = true;
+    pg.slot = s;
+    pg.readahead = true;
+    pg.active = false;
+    swapcache_[s] = f;
+    lru_->putback(f, pg);
+    reading_[f] = swap_->read(now);
+    ++stats_.swap_readahead_pages;
+    if (ex()) explain_->step("swapin_readahead: slot " + std::to_string(s) + " to pfn " + to_hex(f));
+  }
+}
+
+Cycles HostMemory::wait_for_read(std::uint64_t f, Cycles now) {
+  if (reading_.empty()) return 0;
+  const auto it = reading_.find(f);
+  if (it == reading_.end()) return 0;
+  const Cycles wait = it->second > now ? it->second - now : 0;
+  reading_.erase(it);
+  return wait;
+}
+
 bool HostMemory::add_to_swap(Pfn pfn) {
   HostPage& pg = pages_[pfn.v];
   if (pg.swapcache) return true;
@@ -233,6 +290,7 @@ bool HostMemory::add_to_swap(Pfn pfn) {
   pg.slot = slot;
   pg.dirty = true;  // a new swap-cache page has no copy on the device yet
   swapcache_[slot] = pfn.v;
+  if (!slot_owner_.empty()) slot_owner_[slot] = std::uint64_t{pg.vm} << 32 | pg.gfn;
   return true;
 }
 
@@ -259,13 +317,20 @@ bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
 
 Cycles HostMemory::pageout(Pfn pfn, Cycles now) {
   HostPage& pg = pages_[pfn.v];
-  lru_.del(pfn.v);
+  lru_->isolate(pfn.v);
   pg.writeback = true;
   pg.dirty = false;
+  if (cfg_.writeback_rotate) {  // SetPageReclaim, then putback_lru_page: the inactive head
+    pg.reclaim = true;
+    pg.active = false;
+    lru_->putback(pfn.v, pg);
+  }
   ++stats_.swap_outs;
   const Cycles done = swap_->write(now);
   writeback_.emplace(done, pfn.v);
-  if (ex()) explain_->step("pageout: dirty, swap write done at cycle " + grouped(done) + ", then freed");
+  if (ex())
+    explain_->step("pageout: dirty, swap write done at cycle " + grouped(done) +
+                   (cfg_.writeback_rotate ? ", PG_reclaim: stays on the inactive list" : ", then freed"));
   return done;
 }
 
@@ -285,12 +350,15 @@ std::uint64_t HostMemory::complete_writeback(Cycles now) {
     writeback_.erase(writeback_.begin());
     HostPage& pg = pages_[f];
     pg.writeback = false;
-    if (pg.mapcount == 0 && !pg.dirty && !pg.pinned) {  // end_page_writeback, then freed
+    if (cfg_.writeback_rotate) {  // end_page_writeback: TestClearPageReclaim, rotate_reclaimable_page
+      if (pg.reclaim && lru_->rotate_reclaimable(f, pg)) ++stats_.pages_rotated_writeback;
+      pg.reclaim = false;
+    } else if (pg.mapcount == 0 && !pg.dirty && !pg.pinned) {  // end_page_writeback, then freed
       swapcache_.erase(pg.slot);
       free_frame(f);
       ++freed;
-    } else if (lru_.list_of(f) == LruList::None) {  // refaulted while being written
-      lru_.add_head(pg.active ? LruList::ActiveAnon : LruList::InactiveAnon, f);
+    } else if (!lru_->on_lru(f)) {  // refaulted while being written
+      lru_->putback(f, pg);
     }
   }
   return freed;
@@ -341,10 +409,10 @@ std::vector<std::string> HostMemory::check() const {
     if (in_use && owners != 1)
       bad.push_back("host frame " + std::to_string(f) + " accounted for " + std::to_string(owners) + " times");
     if (!in_use && (seen[f] || pg.use != HostPage::Use::Free)) bad.push_back("free host frame " + std::to_string(f) + " still in use");
-    const bool on_lru = lru_.list_of(f) != LruList::None;
-    if (pg.use == HostPage::Use::GuestMemory && on_lru == pg.writeback)
-      bad.push_back("host page " + std::to_string(f) + (pg.writeback ? " in writeback but on the LRU" : " off the LRU"));
-    if (on_lru && (lru_.list_of(f) == LruList::ActiveAnon) != pg.active)
+    const bool on_lru = lru_->on_lru(f);
+    if (pg.use == HostPage::Use::GuestMemory && on_lru != (cfg_.writeback_rotate || !pg.writeback))
+      bad.push_back("host page " + std::to_string(f) + (on_lru ? " in writeback but on the LRU" : " off the LRU"));
+    if (on_lru && (lru_->list_of(f) == LruList::ActiveAnon) != pg.active)
       bad.push_back("host page " + std::to_string(f) + ": PG_active disagrees with its list");
     if (pg.swapcache && (!swap_ || !swap_->slot_in_use(pg.slot) || swapcache_.count(pg.slot) == 0 ||
                          swapcache_.at(pg.slot) != f))

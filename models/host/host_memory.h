@@ -8,42 +8,26 @@
 // mark_page_accessed on the struct page instead, and the mmu notifier lets the host ask KVM.
 //
 // This class holds the kernel's per-page operations (mm/memory.c, mm/swap.c, mm/rmap.c,
-// mm/swap_state.c); the scanning policy that calls them is models/reclaim/vmscan.
+// mm/swap_state.c); the order of its pages on the LRU is an LruPolicy's (the 2.6.28 split LRU
+// unless another is given), and the reclaimer that scans them lives in models/reclaim.
 #pragma once
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/addr.h"
 #include "common/cycle_causes.h"
 #include "common/explain.h"
 #include "common/frame_allocator.h"
-#include "host/lru.h"
+#include "host/host_page.h"
+#include "host/lru_policy.h"
 #include "paging/page_table.h"
-#include "reclaim/swap_device.h"
+#include "swap/swap_device.h"
 
 namespace mmusim {
-
-// The struct page flags mmusim models (include/linux/page-flags.h), plus what the frame is for:
-// 24 bytes a host frame. The PG_ flags are bits of one byte, as in the kernel's page->flags; C++17
-// gives bit-fields no default member initializers, and every HostPage is value-initialized
-// (HostPage{}, the growth of HostMemory's array), which clears them.
-struct HostPage {
-  enum class Use : std::uint8_t { Free, GuestMemory, HostPageTable, ShadowPage };
-  Use use = Use::Free;
-  bool referenced : 1;  // PG_referenced
-  bool active : 1;      // PG_active (on the active list)
-  bool dirty : 1;       // PG_dirty
-  bool swapcache : 1;   // PG_swapcache: the page has a swap slot
-  bool writeback : 1;   // PG_writeback: a swap write is in flight
-  std::uint16_t vm = 0;        // GuestMemory: the VM and gfn it backs (the reverse map)
-  std::uint32_t mapcount = 0;  // host ptes mapping the page
-  std::uint32_t pinned = 0;    // references KVM holds (kvm.aging = pinned): the page cannot be freed
-  std::uint32_t gfn = 0;       // add_vm refuses a memslot of more than 2^32 gfns
-  std::uint64_t slot = SwapDevice::kNoSlot;
-};
 
 // The mmu notifier of a VM's host process (include/linux/mmu_notifier.h): what the host calls
 // and KVM implements. Costs (remote-flush IPIs) are added to `c`.
@@ -68,12 +52,28 @@ struct ReclaimHooks {
 };
 
 struct HostConfig {
-  bool new_anon_active = true;            // new (and swapped-in) anon pages start active (2.6.24, 2.6.28)
+  bool new_anon_active = true;            // the split LRU's: new (and swapped-in) anon pages start active (2.6.24, 2.6.28)
   Cycles minor_fault_cycles = 3200;       // cost.host_minor_fault_cycles
   std::uint64_t min_free_kb = 0;          // 0: sqrt(lowmem_kb * 16) clamped to [128 kB, 64 MB]
   std::uint64_t swap_slots = 0;           // 0: no swap device
   unsigned swap_queue_depth = 1;
   Cycles swap_read_cycles = 0, swap_write_cycles = 0;
+  // pageout and end_page_writeback as 2.6.28 (mm/vmscan.c, mm/filemap.c, mm/swap.c): a page
+  // written by reclaim gets PG_reclaim and stays on the inactive list; when the write completes
+  // rotate_reclaimable_page moves it to the inactive tail and the next scan frees or reactivates
+  // it. false: it leaves the LRU and is freed when the write completes.
+  bool writeback_rotate = false;
+  // swapin_readahead (mm/swap_state.c, valid_swaphandles in mm/swapfile.c, 2.6.28): a major fault
+  // reads the run of in-use slots around the faulting one within its aligned window of
+  // 2^page_cluster slots; 0: no readahead.
+  unsigned page_cluster = 0;
+  // do_swap_page: a page swapped in leaves the swap cache (its slot freed) when more than half of
+  // swap is in use (vm_swap_full, 2.6.28).
+  bool vm_swap_full = false;
+  // gfn_to_pfn by get_user_pages_fast (2.6.28): a host pte present and writable gives the page
+  // without mark_page_accessed; false: get_user_pages with FOLL_TOUCH marks it every time
+  // (2.6.25 to 2.6.27).
+  bool gup_fast = false;
 };
 
 struct HostStats {
@@ -83,13 +83,18 @@ struct HostStats {
   std::uint64_t gup_calls = 0;     // gfn_to_pfn lookups (get_user_pages)
   std::uint64_t swap_ins = 0, swap_outs = 0;
   std::uint64_t direct_reclaims = 0;  // allocations that reclaimed directly (their cycles: the callers' CauseCycles)
+  std::uint64_t pages_rotated_writeback = 0;  // rotate_reclaimable_page: written pages moved to the inactive tail
+  std::uint64_t swap_readahead_pages = 0;     // pages read by swapin_readahead besides the faulting one
+  std::uint64_t swap_readahead_hits = 0;      // of those, pages a later fault found in the swap cache
+  std::uint64_t swap_slots_freed = 0;         // slots freed at swap-in (vm_swap_full)
 };
 
 class HostMemory {
  public:
   static constexpr std::uint64_t kMemslotBase = 0x7f0000000000ull;  // where the VMM maps guest RAM
 
-  explicit HostMemory(std::uint64_t frames, HostConfig cfg = HostConfig{});
+  // `lru`: the LRU policy; nullptr is the 2.6.28 split LRU (SplitLru with cfg.new_anon_active).
+  explicit HostMemory(std::uint64_t frames, HostConfig cfg = HostConfig{}, std::unique_ptr<LruPolicy> lru = nullptr);
   ~HostMemory();
 
   // A VM whose memslot covers gfns [0, guest_frames); VMs are numbered 0, 1, ... in order. Its
@@ -112,24 +117,24 @@ class HostMemory {
   // walk of the host page table; a missing page is a host minor fault (do_anonymous_page: the new
   // pte young, and dirty on a write); a swapped-out one is a refault (do_swap_page: from the swap
   // cache, or read from the device while the caller stalls); then follow_page's FOLL_TOUCH:
-  // set_page_dirty on a write to a clean page, mark_page_accessed. Costs go to `c`. Throws
-  // OutOfMemory when no frame can be had.
+  // set_page_dirty on a write to a clean page, mark_page_accessed. With gup_fast a page whose
+  // host pte was present and writable is taken without FOLL_TOUCH's mark. Costs go to `c`.
+  // Throws OutOfMemory when no frame can be had.
   Gup gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cycles now = 0, CauseCycles* c = nullptr);
 
   // Frames of kernel memory (KVM's shadow pages), subject to the watermarks like any allocation.
   std::uint64_t alloc_kernel_page(Cycles now = 0, CauseCycles* c = nullptr);
   void free_kernel_page(std::uint64_t pfn);
 
-  // mark_page_accessed (mm/swap.c): inactive,unreferenced -> inactive,referenced ->
-  // active,unreferenced (activate_page: to the active list) -> active,referenced.
-  void mark_page_accessed(Pfn pfn);
+  // mark_page_accessed (mm/swap.c), as the LRU policy keeps it.
+  void mark_page_accessed(Pfn pfn) { lru_->mark_accessed(pfn.v, pages_[pfn.v]); }
   void set_page_dirty(Pfn pfn) { pages_[pfn.v].dirty = true; }
   void pin(Pfn pfn) { ++pages_[pfn.v].pinned; }  // get_page by KVM
   void unpin(Pfn pfn);
 
-  // --- The per-page steps of reclaim (called by models/reclaim/vmscan) ---
-  // List moves: to the active head (SetPageActive), to the inactive head (ClearPageActive; also the
-  // putback of an inactive page that cannot go yet).
+  // --- The per-page steps of reclaim (called by a reclaimer in models/reclaim) ---
+  // Isolate, set or clear PG_active, put back: to the active head (SetPageActive), to the inactive
+  // head (ClearPageActive; also the putback of an inactive page that cannot go yet).
   void activate(Pfn pfn) { lru_move(pfn, true); }
   void deactivate(Pfn pfn) { lru_move(pfn, false); }
   // page_referenced (mm/rmap.c): TestClearPageReferenced counts 1, and the host pte is tested and
@@ -140,16 +145,22 @@ class HostMemory {
   // try_to_unmap (try_to_unmap_one): young again -> false (SWAP_FAIL); else the host pte becomes
   // the swap entry and mmu_notifier_invalidate_page tells KVM to zap its sptes.
   bool try_to_unmap(Pfn pfn, CauseCycles& c);
-  // pageout: a swap write of the dirty page, complete at the returned time; the page leaves the
-  // LRU and is freed when the write completes (or goes back to the LRU if refaulted meanwhile).
+  // pageout: a swap write of the dirty page, complete at the returned time. With
+  // writeback_rotate the page gets PG_reclaim and goes back to the inactive head; without, it
+  // leaves the LRU and is freed when the write completes (or goes back to the LRU if refaulted
+  // meanwhile).
   Cycles pageout(Pfn pfn, Cycles now);
   // __remove_mapping for a clean, unmapped, swap-cached page: the frame is freed (the data lives
   // on in its swap slot).
   void remove_mapping(Pfn pfn);
-  // Ends the swap writes complete by `now` (end_page_writeback); returns the pages freed.
+  // Ends the swap writes complete by `now` (end_page_writeback); returns the pages freed (none
+  // with writeback_rotate: those pages are rotated instead).
   std::uint64_t complete_writeback(Cycles now);
   std::uint64_t writeback_pages() const { return writeback_.size(); }
   Cycles next_writeback_completion() const { return writeback_.empty() ? 0 : writeback_.begin()->first; }
+  // With writeback_rotate, reclaim keeps a page under writeback on the inactive list and
+  // page_mapping_inuse is true for a swap-cache page.
+  bool writeback_rotate() const { return cfg_.writeback_rotate; }
 
   // Watermarks in pages (init_per_zone_pages_min, setup_per_zone_pages_min).
   std::uint64_t min_pages() const { return min_; }
@@ -158,10 +169,19 @@ class HostMemory {
   std::uint64_t free_pages() const { return frames_.free_count(); }
 
   const HostPage& page(Pfn pfn) const { return pages_.at(pfn.v); }
-  const LruLists& lru() const { return lru_; }
+  const LruPolicy& lru() const { return *lru_; }
+  LruPolicy& lru_policy() { return *lru_; }
   const PageTable& host_table(std::uint16_t vm) const { return *vms_.at(vm).table; }
   const FrameAllocator& frames() const { return frames_; }
   const HostStats& stats() const { return stats_; }
+  // Pages read from swap (readahead included).
+  std::uint64_t swap_reads() const { return swap_ ? swap_->stats().reads : 0; }
+  // PG_locked of a page whose swap read is still in flight at `now`: reclaim leaves it alone.
+  bool read_in_flight(Pfn pfn, Cycles now) const {
+    if (reading_.empty()) return false;
+    const auto it = reading_.find(pfn.v);
+    return it != reading_.end() && it->second > now;
+  }
   // Swap requests (reads and writes) in flight at `now`.
   std::uint64_t swap_in_flight(Cycles now) const { return swap_ ? swap_->in_flight(now) : 0; }
   // Every frame in use is accounted for once (a host page-table page, a shadow page, or guest
@@ -182,12 +202,19 @@ class HostMemory {
     MmuNotifier* notifier = nullptr;
   };
   std::uint64_t take_frame(HostPage::Use use, Cycles now, CauseCycles* c);
-  void lru_add(std::uint64_t pfn);
   void lru_move(Pfn pfn, bool active) {
+    lru_->isolate(pfn.v);
     pages_[pfn.v].active = active;
-    lru_.move_head(active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn.v);
+    lru_->putback(pfn.v, pages_[pfn.v]);
   }
   void free_frame(std::uint64_t pfn);
+  // swapin_readahead around `target`, the slot of a major fault: the window [lo, hi) of slots
+  // to read, and the reads of those of [lo, hi) not cached yet at `now`, while free pages stay
+  // above the low watermark.
+  std::pair<std::uint64_t, std::uint64_t> readahead_window(std::uint64_t target) const;
+  void read_ahead(std::uint64_t lo, std::uint64_t hi, Cycles now);
+  // What a fault on swap-cache page `f` pays for a read still in flight (lock_page).
+  Cycles wait_for_read(std::uint64_t f, Cycles now);
   // Extends the per-frame arrays to frame `pfn`, which the allocator has just handed out. They
   // cover only frames ever used (the allocator hands out new frames in ascending order), so a
   // large host.mem_mb costs address space, not memory.
@@ -196,10 +223,12 @@ class HostMemory {
   HostConfig cfg_;
   FrameAllocator frames_;
   std::vector<HostPage> pages_;  // frames [0, size) ever handed out; capacity: every frame
-  LruLists lru_;
+  std::unique_ptr<LruPolicy> lru_;
   std::unique_ptr<SwapDevice> swap_;
   std::map<std::uint64_t, std::uint64_t> swapcache_;  // slot -> resident pfn
   std::multimap<Cycles, std::uint64_t> writeback_;   // completion time -> pfn
+  std::unordered_map<std::uint64_t, Cycles> reading_;  // readahead pfn -> its read's completion time
+  std::vector<std::uint64_t> slot_owner_;            // slot -> (vm << 32 | gfn) of the page written to it
   std::vector<Vm> vms_;
   ReclaimHooks* reclaim_ = nullptr;
   std::uint64_t min_ = 0;

@@ -13,13 +13,30 @@ LruLists::LruLists(std::uint64_t frames) {
   on_.reserve(frames);
 }
 
-void LruLists::add_head(LruList list, std::uint64_t pfn) {
+void LruLists::grow_to(LruList list, std::uint64_t pfn) {
   if (pfn >= on_.size()) {  // first time on a list: the arrays grow to it
     prev_.resize(pfn + 1, kNone);
     next_.resize(pfn + 1, kNone);
     on_.resize(pfn + 1, LruList::None);
   }
   if (list == LruList::None || on_[pfn] != LruList::None) throw std::logic_error("lru add of a page already on a list");
+}
+
+void LruLists::add_tail(LruList list, std::uint64_t pfn) {
+  grow_to(list, pfn);
+  const int l = idx(list);
+  const Link link = static_cast<Link>(pfn);
+  next_[pfn] = kNone;
+  prev_[pfn] = tail_[l];
+  if (tail_[l] != kNone) next_[tail_[l]] = link;
+  tail_[l] = link;
+  if (head_[l] == kNone) head_[l] = link;
+  on_[pfn] = list;
+  ++size_[l];
+}
+
+void LruLists::add_head(LruList list, std::uint64_t pfn) {
+  grow_to(list, pfn);
   const int l = idx(list);
   const Link link = static_cast<Link>(pfn);  // below kNone: the constructor checked the frame count
   prev_[pfn] = kNone;

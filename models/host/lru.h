@@ -21,6 +21,7 @@ class LruLists {
   explicit LruLists(std::uint64_t frames);
 
   void add_head(LruList list, std::uint64_t pfn);  // the page must be on no list
+  void add_tail(LruList list, std::uint64_t pfn);  // the page must be on no list
   void del(std::uint64_t pfn);                      // the page must be on a list
   void move_head(LruList list, std::uint64_t pfn) {
     del(pfn);
@@ -35,6 +36,8 @@ class LruLists {
 
  private:
   static int idx(LruList l) { return static_cast<int>(l) - 1; }
+  // Grows the arrays to `pfn`; throws std::logic_error if the page is on a list already.
+  void grow_to(LruList list, std::uint64_t pfn);
   std::vector<Link> prev_, next_;  // prev: towards the head, next: towards the tail
   std::vector<LruList> on_;
   Link head_[2] = {kNone, kNone}, tail_[2] = {kNone, kNone};

@@ -90,13 +90,22 @@ const TableNode* ShadowMmu::guest_table(std::uint64_t gfn) const {
   return t;
 }
 
-// kvm_flush_remote_tlbs: every vCPU of the VM flushes; the others get an IPI and exit for it.
+// kvm_flush_remote_tlbs (virt/kvm/kvm_main.c, 2.6.28): every vCPU of the VM flushes; each other one
+// gets KVM_REQ_TLB_FLUSH (test_and_set_bit) and an IPI, on which it exits, and flushes at its next
+// entry. With the request bit, no IPI goes to a vCPU whose request is still pending (an IPI sent
+// less than an exit and entry ago) or that is not in guest mode (asleep on a swap read): it
+// flushes when it enters. The model flushes every TLB at once either way.
 void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
   ++stats_.remote_tlb_flushes;
   std::string ipis;
+  const Cycles t = now_() + c.total();
   for (auto& [cpu, v] : vcpus_) {
     v.mmu->flush_all();
     if (cpu == current_cpu_ || v.finished) continue;  // a vCPU that has stopped running gets no IPI
+    ++stats_.remote_flush_requests;
+    if (cfg_.flush_request_bit && (v.sleeping || t < v.flush_request_until)) continue;
+    v.flush_request_until = t + cfg_.vmexit_cycles;
+    ++stats_.remote_flush_ipis;
     if (ex()) ipis += (ipis.empty() ? ", IPI to vCPU " : ", vCPU ") + std::to_string(v.index);
     c.ipi += cfg_.ipi_cycles;
     ++stats_.exits[static_cast<int>(ExitReason::FlushIpi)];
@@ -161,14 +170,17 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
 }
 
 // rmap_remove and the spte's end (2.6.28): an accessed spte refreshes the page's PG_referenced
-// (mark_page_accessed), a writable one marks it dirty; an upper spte unlinks its child.
+// (mark_page_accessed; kvm.rmap_remove_accessed: every spte, 2.6.25, or none), a writable one
+// marks it dirty; an upper spte unlinks its child.
 void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
   Pte& s = sp->spt.e[i];
   if (sp->level == 1 ? spte_mapped(s) : s.present()) {
     if (sp->level == 1) {
       policy_->spte_dropped(*this, &s);
       if (!rmap_.remove(sp->gfns[i], &s)) throw std::logic_error("spte missing from its rmap");
-      if (s.accessed()) host_.mark_page_accessed(Pfn{s.frame()});
+      if (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ||
+          (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA && s.accessed()))
+        host_.mark_page_accessed(Pfn{s.frame()});
       if (s.writable()) host_.set_page_dirty(Pfn{s.frame()});
       ++stats_.sptes_zapped;
       if (evicting) ++stats_.sptes_zapped_shadow_cache;
@@ -567,7 +579,9 @@ void ShadowMmu::invalidate_page(Gfn gfn, CauseCycles& c) {
     for (const Pte* s : sptes) young += s->accessed();
     explain_->step("invalidate_page(gfn " + to_hex(gfn.v) + "): " + std::to_string(sptes.size()) + " spte" +
                    (sptes.size() == 1 ? "" : "s") + " zapped" +
-                   (young ? " (A set -> mark_page_accessed)" : ""));
+                   (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ? " (-> mark_page_accessed)"
+                    : young && cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA ? " (A set -> mark_page_accessed)"
+                                                                                          : ""));
   }
   for (Pte* s : sptes) {
     KvmMmuPage* sp = sp_of(s);

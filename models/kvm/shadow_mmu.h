@@ -36,6 +36,11 @@ struct KvmConfig {
   Cycles ipi_cycles = 1500;
   Cycles notifier_call_cycles = 200;  // one mmu-notifier call into KVM (charged to the reclaimer)
   AgingConfig aging;
+  // rmap_remove's mark_page_accessed: when the spte had A set (2.6.28), always (2.6.25), never.
+  enum class RmapAccessed { SpteA, Always, None } rmap_remove_accessed = RmapAccessed::SpteA;
+  // kvm_flush_remote_tlbs with KVM_REQ_TLB_FLUSH (virt/kvm/kvm_main.c, 2.6.28): no IPI to a vCPU
+  // whose request is still pending or that is not in guest mode; false: an IPI to every other vCPU.
+  bool flush_request_bit = false;
 };
 
 enum class ExitReason { ShadowPageFault, PtWrite, Cr3Load, FlushIpi, AccessTrack, kCount };
@@ -52,6 +57,8 @@ struct KvmStats {
   std::uint64_t sptes_zapped_shadow_cache = 0;  // of which because their shadow page was evicted
   std::uint64_t shadow_pages_created = 0, shadow_pages_zapped = 0, shadow_cache_evictions = 0;
   std::uint64_t remote_tlb_flushes = 0;  // kvm_flush_remote_tlbs calls
+  std::uint64_t remote_flush_requests = 0;  // KVM_REQ_TLB_FLUSH requests made of other vCPUs
+  std::uint64_t remote_flush_ipis = 0;      // of those, IPIs sent (the rest coalesced or not in guest mode)
   std::uint64_t unsyncs = 0, resyncs = 0, write_flood_zaps = 0;
   std::uint64_t notifier_invalidates = 0;  // invalidate_page calls (pages the host reclaimed)
   std::uint64_t notifier_young_calls = 0;  // clear_flush_young calls (the host's page_referenced)
@@ -136,6 +143,9 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
     unsigned last_pt_write_count = 0;
     Pte* last_pte_updated = nullptr;
     bool finished = false;  // replayed all its records: no longer in guest mode
+    // KVM_REQ_TLB_FLUSH set by an IPI at a time before this: pending (the vCPU has not yet taken
+    // the exit and entered again) until then.
+    Cycles flush_request_until = 0;
     // A fault asleep on a swap read (gfn_to_pfn): what it continues with once the vCPU has waited.
     bool sleeping = false;
     std::uint64_t seq = 0;  // mmu_notifier_seq when the fault began

@@ -19,20 +19,21 @@ void decide(ExplainSink* sink, const char* what) {
 }
 }  // namespace
 
-Vmscan::Vmscan(HostMemory& host, VmscanConfig cfg) : host_(host), cfg_(cfg) {
+Vmscan::Vmscan(HostMemory& host, VmscanConfig cfg)
+    : host_(host), lru_(dynamic_cast<SplitLru&>(host.lru_policy())), cfg_(cfg) {
   const std::uint64_t gb = host_.frames().total() >> (30 - kPageShift);
   ratio_ = gb ? static_cast<std::uint64_t>(std::sqrt(10.0 * static_cast<double>(gb))) : 1;
 }
 
 bool Vmscan::inactive_anon_is_low() const {
-  return host_.lru().size(LruList::InactiveAnon) * ratio_ < host_.lru().size(LruList::ActiveAnon);
+  return lru_.size(LruList::InactiveAnon) * ratio_ < lru_.size(LruList::ActiveAnon);
 }
 
 // shrink_active_list (2.6.28): every scanned page goes to the inactive list; page_referenced clears
 // its referenced bits; the referenced ones count as rotated.
 void Vmscan::shrink_active_list(std::uint64_t n, CauseCycles& work) {
   for (; n > 0; --n) {
-    const std::uint64_t pfn = host_.lru().tail(LruList::ActiveAnon);
+    const std::uint64_t pfn = lru_.tail(LruList::ActiveAnon);
     if (pfn == LruLists::kNone) return;
     ++stats_.pages_scanned;
     work.reclaim += cfg_.scan_page_cycles + cfg_.rmap_walk_cycles;
@@ -51,7 +52,7 @@ void Vmscan::shrink_active_list(std::uint64_t n, CauseCycles& work) {
 std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCycles& work) {
   std::uint64_t progress = 0;
   for (; n > 0; --n) {
-    const std::uint64_t pfn = host_.lru().tail(LruList::InactiveAnon);
+    const std::uint64_t pfn = lru_.tail(LruList::InactiveAnon);
     if (pfn == LruLists::kNone) break;
     const Pfn p{pfn};
     ++stats_.pages_scanned;
@@ -63,11 +64,24 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       if (ex) decide(explain_, "pinned by KVM: back to the inactive list");
       continue;
     }
+    if (host_.read_in_flight(p, now)) {  // !trylock_page: a swap read in flight
+      host_.deactivate(p);
+      if (ex) decide(explain_, "locked for a swap read: back to the inactive list");
+      continue;
+    }
+    if (host_.writeback_rotate() && host_.page(p).writeback) {  // PageWriteback: keep_locked
+      host_.deactivate(p);
+      if (ex) decide(explain_, "under writeback: back to the inactive list");
+      continue;
+    }
     work.reclaim += cfg_.rmap_walk_cycles;
-    if (host_.page_referenced(p, work) && host_.page(p).mapcount) {
+    // page_mapping_inuse: mapped, or (2.6.28) a swap-cache page.
+    const bool mapped = host_.page(p).mapcount > 0;
+    if (host_.page_referenced(p, work) && (mapped || (host_.writeback_rotate() && host_.page(p).swapcache))) {
       host_.activate(p);
       ++stats_.pages_activated;
-      if (ex) decide(explain_, "referenced: activate");
+      if (!mapped) ++stats_.pages_reactivated_swapcache;
+      if (ex) decide(explain_, mapped ? "referenced: activate" : "referenced swap-cache page: activate");
       continue;
     }
     if (!host_.add_to_swap(p)) {  // swap full, or none
@@ -92,58 +106,148 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
     }
     if (host_.page(p).dirty) {
       host_.pageout(p, now);  // counted in HostStats::swap_outs
-    } else {
-      host_.remove_mapping(p);
+      if (ex) explain_->close();
+      if (!cfg_.progress_freed) ++progress;
+      continue;
     }
+    host_.remove_mapping(p);
     if (ex) explain_->close();
     ++progress;
   }
   return progress;
 }
 
-// shrink_zone (2.6.28): scan (list size >> priority) + 1 pages of each list in batches of 32; the
-// active quota ages the active list only while inactive_anon_is_low (else it goes to the inactive
-// list, as shrink_list does); a direct reclaimer stops once it has a cluster.
-std::uint64_t Vmscan::shrink_zone(int priority, Cycles now, CauseCycles& work, bool direct) {
-  std::uint64_t nr_active = (host_.lru().size(LruList::ActiveAnon) >> priority) + 1;
-  std::uint64_t nr_inactive = (host_.lru().size(LruList::InactiveAnon) >> priority) + 1;
-  std::uint64_t progress = 0;
-  while (nr_active || nr_inactive) {
-    if (nr_active) {
-      const std::uint64_t n = std::min<std::uint64_t>(nr_active, kSwapClusterMax);
-      nr_active -= n;
+// shrink_zone (2.6.28) and the priority loops around it, up to the end of the next batch.
+// With zone_scan_accounting, as 2.6.28: each list's nr_scan grows by size >> priority (the whole
+// list at priority 0; anon is scanned at 100 per cent, get_scan_ratio with no page cache), and a
+// list is scanned once its count reaches SWAP_CLUSTER_MAX; the loop runs while the inactive list
+// has a quota, a round taking at most 32 pages of the inactive and then of the active list, the
+// active quota aging the active list only while inactive_anon_is_low (shrink_list); balance_pgdat
+// ages the active list at the start of each priority when the inactive one is low. Without it,
+// the simpler rule: (size >> priority) + 1 of each list, the active list first, and a direct
+// reclaimer stops once it has a cluster. Either way shrink_zone ends by aging the active list if
+// the inactive one is low. The priority loops: balance_pgdat until the free pages are above the
+// high watermark or a cluster is reclaimed, do_try_to_free_pages until a cluster is reclaimed;
+// both sleep in congestion_wait after a priority below DEF_PRIORITY - 2 that scanned pages
+// (kswapd: any page of the pass; direct reclaim: without a cluster yet). A batch ends after a round that leaves
+// more to scan, at the end of a shrink_zone, or before a congestion_wait.
+void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
+  bool worked = false;
+  sc.congestion_wait = false;
+  if (cfg_.timed_batches) host_.complete_writeback(now);
+  for (;;) {
+    if (!sc.in_zone) {
+      if (sc.priority < 0 || (sc.direct && sc.progress >= kSwapClusterMax)) {
+        sc.done = true;
+        break;
+      }
+      if (!sc.direct && cfg_.zone_scan_accounting && inactive_anon_is_low()) {  // background aging
+        worked = true;
+        shrink_active_list(kSwapClusterMax, work);
+      }
+      if (!sc.direct && host_.free_pages() > host_.high_pages()) {
+        sc.done = true;
+        break;
+      }
+      if (cfg_.zone_scan_accounting) {
+        const auto quota = [&](LruList l, std::uint64_t& nr_scan) {
+          nr_scan += sc.priority ? lru_.size(l) >> sc.priority : lru_.size(l);
+          if (nr_scan < kSwapClusterMax) return std::uint64_t{0};
+          const std::uint64_t nr = nr_scan;
+          nr_scan = 0;
+          return nr;
+        };
+        sc.nr_inactive = quota(LruList::InactiveAnon, nr_scan_inactive_);
+        sc.nr_active = quota(LruList::ActiveAnon, nr_scan_active_);
+      } else {
+        sc.nr_active = (lru_.size(LruList::ActiveAnon) >> sc.priority) + 1;
+        sc.nr_inactive = (lru_.size(LruList::InactiveAnon) >> sc.priority) + 1;
+      }
+      sc.zone_progress = 0;
+      sc.priority_start_scanned = stats_.pages_scanned;
+      sc.in_zone = true;
+    }
+    const auto active_quota = [&] {
+      const std::uint64_t n = std::min<std::uint64_t>(sc.nr_active, kSwapClusterMax);
+      sc.nr_active -= n;
       if (inactive_anon_is_low()) shrink_active_list(n, work);
-      else progress += shrink_inactive_list(n, now, work);
+      else sc.zone_progress += shrink_inactive_list(n, now, work);
+    };
+    const auto inactive_quota = [&] {
+      const std::uint64_t n = std::min<std::uint64_t>(sc.nr_inactive, kSwapClusterMax);
+      sc.nr_inactive -= n;
+      sc.zone_progress += shrink_inactive_list(n, now, work);
+    };
+    if (cfg_.zone_scan_accounting ? sc.nr_inactive > 0 : (sc.nr_active || sc.nr_inactive)) {
+      worked = true;
+      if (cfg_.zone_scan_accounting) {  // for_each_evictable_lru: inactive anon, then active anon
+        inactive_quota();
+        if (sc.nr_active) active_quota();
+      } else {
+        if (sc.nr_active) active_quota();
+        if (sc.nr_inactive) inactive_quota();
+        if (sc.direct && sc.zone_progress >= kSwapClusterMax && sc.priority < kDefPriority) sc.nr_active = sc.nr_inactive = 0;
+      }
+      if (cfg_.zone_scan_accounting ? sc.nr_inactive > 0 : (sc.nr_active || sc.nr_inactive)) break;
     }
-    if (nr_inactive) {
-      const std::uint64_t n = std::min<std::uint64_t>(nr_inactive, kSwapClusterMax);
-      nr_inactive -= n;
-      progress += shrink_inactive_list(n, now, work);
+    if (inactive_anon_is_low()) {
+      worked = true;
+      shrink_active_list(kSwapClusterMax, work);
     }
-    if (direct && progress >= kSwapClusterMax && priority < kDefPriority) break;
+    const bool priority_scanned = stats_.pages_scanned > sc.priority_start_scanned;
+    sc.progress += sc.zone_progress;
+    sc.in_zone = false;
+    const int priority = sc.priority--;
+    // congestion_wait(WRITE, HZ/10): balance_pgdat when the pass has scanned, before its
+    // nr_reclaimed check; do_try_to_free_pages when this priority scanned, after it (a reclaimer
+    // with a cluster leaves without sleeping).
+    if (cfg_.congestion_timeout_cycles && priority < kDefPriority - 2 &&
+        (sc.direct ? priority_scanned && sc.progress < kSwapClusterMax : stats_.pages_scanned > sc.pass_start_scanned))
+      sc.congestion_wait = true;
+    if (!sc.direct && sc.progress >= kSwapClusterMax) sc.done = true;
+    if (sc.done || sc.congestion_wait || worked) break;
   }
-  if (inactive_anon_is_low()) shrink_active_list(kSwapClusterMax, work);
-  return progress;
 }
 
-Vmscan::Pass Vmscan::kswapd_pass(Cycles now) {
-  Pass pass;
+void Vmscan::kswapd_begin() {
+  kswapd_ = ScanControl{};
+  kswapd_.pass_start_scanned = stats_.pages_scanned;
+}
+
+Reclaimer::Batch Vmscan::kswapd_batch(Cycles now) {
   CauseCycles work;
-  for (int priority = kDefPriority; priority >= 0; --priority) {
-    if (host_.free_pages() > host_.high_pages()) break;
-    pass.progress += shrink_zone(priority, now, work, false);
-    if (pass.progress >= kSwapClusterMax) break;
-  }
-  pass.cycles = work.total();
-  return pass;
+  batch(kswapd_, now, work);
+  return Batch{work.total(), kswapd_.progress, kswapd_.done, kswapd_.congestion_wait};
+}
+
+// congestion_wait (mm/backing-dev.c, 2.6.28): sleeps on the write congestion queue until a write
+// completes (clear_bdi_congested wakes it) or the timeout passes.
+Cycles Vmscan::congestion_wait(Cycles now) {
+  host_.complete_writeback(now);
+  Cycles until = now + cfg_.congestion_timeout_cycles;
+  const Cycles next = host_.next_writeback_completion();  // later than now, or 0: none in flight
+  if (next && next < until) until = next;
+  ++stats_.congestion_waits;
+  stats_.congestion_wait_cycles += until - now;
+  if (explaining(explain_))
+    explain_->step("congestion_wait: sleeps " + grouped(until - now) + " cycles" + (next && next == until ? ", until a swap write completes" : ", the whole timeout"));
+  return until;
 }
 
 Cycles Vmscan::try_to_free_pages(Cycles now) {
   CauseCycles work;
-  std::uint64_t progress = 0;
-  for (int priority = kDefPriority; priority >= 0 && progress < kSwapClusterMax; --priority)
-    progress += shrink_zone(priority, now, work, true);
-  Cycles spent = work.total();
+  ScanControl sc;
+  sc.direct = true;
+  sc.pass_start_scanned = stats_.pages_scanned;
+  Cycles waited = 0;
+  while (!sc.done) {
+    batch(sc, cfg_.timed_batches ? now + work.total() + waited : now, work);
+    if (sc.congestion_wait) {
+      const Cycles at = now + work.total() + waited;
+      waited += congestion_wait(at) - at;
+    }
+  }
+  Cycles spent = work.total() + waited;
   // Throttle: with nothing free yet, wait for the first swap write to complete.
   if (host_.free_pages() <= host_.min_pages() && host_.writeback_pages()) {
     const Cycles done = host_.next_writeback_completion();

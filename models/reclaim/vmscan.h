@@ -1,60 +1,81 @@
 // Host page reclaim (mm/vmscan.c, Linux 2.6.28 split LRU, anonymous pages): kswapd's
 // balance_pgdat and direct reclaim's try_to_free_pages, both through shrink_zone at priorities
 // 12..0, in batches of SWAP_CLUSTER_MAX = 32: shrink_active_list (aging) and
-// shrink_inactive_list / shrink_page_list (eviction). The per-page steps are HostMemory's.
+// shrink_inactive_list / shrink_page_list (eviction). The per-page steps are HostMemory's; the
+// lists are the split LRU's (host/split_lru.h).
 #pragma once
 #include <cstdint>
 
 #include "host/host_memory.h"
+#include "host/split_lru.h"
+#include "reclaim/reclaimer.h"
 
 namespace mmusim {
 
 struct VmscanConfig {
   Cycles scan_page_cycles = 100;  // isolating and looking at one page
   Cycles rmap_walk_cycles = 300;  // one rmap walk (page_referenced or try_to_unmap)
+  // The mechanisms of 2.6.28 (reclaim.* keys); each false is the simpler rule named.
+  // nr_reclaimed counts pages freed; false: swap writes started count as progress too.
+  bool progress_freed = false;
+  // shrink_zone's nr_scan += size >> priority, scanned once it reaches SWAP_CLUSTER_MAX, no
+  // direct-reclaim bail-out, balance_pgdat's background aging; false: (size >> priority) + 1 each
+  // call, direct reclaim stops at a cluster.
+  bool zone_scan_accounting = false;
+  // congestion_wait(WRITE, HZ/10) at priority below DEF_PRIORITY - 2: until the next swap write
+  // completes, or this long (0: no wait).
+  Cycles congestion_timeout_cycles = 0;
+  // A batch takes simulated time: writes complete between batches, and a direct reclaimer's
+  // batches run one after another (false: a pass at one instant).
+  bool timed_batches = false;
 };
 
-struct VmscanStats {
-  std::uint64_t pages_scanned = 0;      // pages taken off an LRU list and looked at
-  std::uint64_t pages_activated = 0;    // inactive pages found referenced and moved to the active list
-  std::uint64_t pages_deactivated = 0;  // active pages moved to the inactive list
-  std::uint64_t pages_rotated = 0;      // of those, referenced (recent_rotated)
-};
-
-class Vmscan {
+class Vmscan : public Reclaimer {
  public:
   static constexpr unsigned kSwapClusterMax = 32;
   static constexpr int kDefPriority = 12;
 
+  // The host's LRU policy must be the split LRU (std::bad_cast otherwise).
   Vmscan(HostMemory& host, VmscanConfig cfg);
 
-  struct Pass {
-    Cycles cycles = 0;           // the work (scanning, rmap walks, notifier calls, IPIs)
-    std::uint64_t progress = 0;  // pages freed or sent to swap
-  };
-  // One balance_pgdat pass of kswapd at `now`: priorities 12..0 until the free pages are above the
-  // high watermark or a cluster is reclaimed.
-  Pass kswapd_pass(Cycles now);
-  // try_to_free_pages at `now` in the allocating context: priorities 12..0 until a cluster is
-  // reclaimed; if that is not enough and swap writes are in flight, it waits for the first to
-  // complete (throttling). Returns the cycles the allocating task spent.
-  Cycles try_to_free_pages(Cycles now);
+  void kswapd_begin() override;
+  Batch kswapd_batch(Cycles now) override;
+  Cycles congestion_wait(Cycles now) override;
+  // Priorities 12..0 until a cluster is reclaimed, congestion waits included; if that is not
+  // enough and swap writes are in flight, it waits for the first to complete (throttling).
+  Cycles try_to_free_pages(Cycles now) override;
 
-  const VmscanStats& stats() const { return stats_; }
-  // Explain mode: one line per page scanned, with the decision taken.
-  void set_explain(ExplainSink* sink) { explain_ = sink; }
+  const ReclaimStats& stats() const override { return stats_; }
+  void set_explain(ExplainSink* sink) override { explain_ = sink; }
   // inactive_anon_is_low: inactive * ratio < active, ratio = int_sqrt(10 * memory in GB), 1 below 1 GB.
   bool inactive_anon_is_low() const;
 
  private:
-  std::uint64_t shrink_zone(int priority, Cycles now, CauseCycles& work, bool direct);
+  // Where a pass stands between batches (struct scan_control, and the locals of the priority
+  // loop and of shrink_zone that must survive a batch).
+  struct ScanControl {
+    bool direct = false;          // try_to_free_pages (else balance_pgdat)
+    int priority = kDefPriority;  // the priority being scanned
+    bool in_zone = false;         // shrink_zone's loop at `priority` is under way
+    std::uint64_t nr_active = 0, nr_inactive = 0;  // pages still to scan in this shrink_zone
+    std::uint64_t zone_progress = 0;               // pages reclaimed in this shrink_zone
+    std::uint64_t progress = 0;                    // pages reclaimed in the pass
+    std::uint64_t pass_start_scanned = 0, priority_start_scanned = 0;  // pages_scanned when the pass, the priority began
+    bool congestion_wait = false;  // the batch ended a priority that calls for congestion_wait
+    bool done = false;
+  };
+  // Runs the pass up to the end of its next batch (or to its end); the work goes to `work`.
+  void batch(ScanControl& sc, Cycles now, CauseCycles& work);
   void shrink_active_list(std::uint64_t n, CauseCycles& work);
   std::uint64_t shrink_inactive_list(std::uint64_t n, Cycles now, CauseCycles& work);
 
   HostMemory& host_;
+  SplitLru& lru_;
   VmscanConfig cfg_;
   std::uint64_t ratio_;
-  VmscanStats stats_;
+  ReclaimStats stats_;
+  ScanControl kswapd_;
+  std::uint64_t nr_scan_active_ = 0, nr_scan_inactive_ = 0;  // zone->lru[l].nr_scan
   ExplainSink* explain_ = nullptr;
 };
 

@@ -44,13 +44,20 @@ struct SimConfig {
     std::uint64_t spte_lru_drop_every;
     bool flush_on_young;
     std::string access_track;
+    std::string gfn_to_pfn, rmap_remove_accessed;
+    bool flush_request_bit;
   } kvm;
   struct {
     bool new_anon_active;
     std::uint64_t min_free_kb, scan_page_cycles, rmap_walk_cycles;
+    bool timed_batches, progress_freed, zone_scan_accounting, congestion_wait;
+    std::uint64_t congestion_timeout_ms;
+    bool writeback_rotate;
   } reclaim;
   struct {
     std::uint64_t mb, read_us, write_us, queue_depth;
+    std::string page_cluster;
+    bool vm_swap_full;
   } swap;
 };
 

@@ -122,11 +122,40 @@ const std::vector<KeySpec>& config_keys() {
                "reclaim: taking one page off an LRU list and looking at it (unverified: calibrate)"),
       UINT_KEY(reclaim, rmap_walk_cycles, "300", "cycles", 0, kMaxCycles,
                "reclaim: one rmap walk, page_referenced or try_to_unmap (unverified: calibrate)"),
+      BOOL_KEY(reclaim, timed_batches, "true",
+               "kswapd and direct reclaim spend each SWAP_CLUSTER_MAX batch's work before the next, the vCPUs "
+               "running meanwhile (balance_pgdat, do_try_to_free_pages, 2.6.28); false: a whole pass at one instant"),
+      BOOL_KEY(reclaim, progress_freed, "true",
+               "a reclaim pass's progress is the pages it freed (nr_reclaimed, shrink_page_list, 2.6.28); "
+               "false: swap writes started count too"),
+      BOOL_KEY(reclaim, zone_scan_accounting, "true",
+               "shrink_zone as 2.6.28: nr_scan += list size >> priority, a list scanned once it reaches 32, no "
+               "direct-reclaim bail-out (2.6.29), balance_pgdat's background aging; false: (size >> priority) + 1 "
+               "each call and direct reclaim stops at 32 pages"),
+      BOOL_KEY(reclaim, congestion_wait, "true",
+               "balance_pgdat and do_try_to_free_pages sleep in congestion_wait(WRITE, HZ/10) after a priority below "
+               "DEF_PRIORITY - 2, until a swap write completes or reclaim.congestion_timeout_ms pass (2.6.28)"),
+      UINT_KEY(reclaim, congestion_timeout_ms, "100", "ms", 1, 60000,
+               "congestion_wait's timeout: HZ/10 = 100 ms (2.6.28)"),
+      BOOL_KEY(reclaim, writeback_rotate, "true",
+               "a page reclaim writes to swap gets PG_reclaim and stays on the inactive list; at the write's end "
+               "rotate_reclaimable_page moves it to the tail, and the next scan frees it or, referenced, reactivates "
+               "it as a swap-cache page (pageout, end_page_writeback, page_mapping_inuse, 2.6.28); false: freed when "
+               "the write completes"),
 
       UINT_KEY(swap, mb, "1024", "MiB", 0, 1 << 24, "host swap device size; 0 = no swap"),
       UINT_KEY(swap, read_us, "100", "us", 0, 1 << 30, "one 4 KiB swap read (NVMe 80-200 us, HDD 5,000-10,000 us)"),
       UINT_KEY(swap, write_us, "100", "us", 0, 1 << 30, "one 4 KiB swap write"),
       UINT_KEY(swap, queue_depth, "32", "requests", 1, 4096, "swap requests served in parallel (HDD: 1)"),
+      CHOICE_KEY(swap, page_cluster, "auto",
+                 (std::vector<std::string>{"auto", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13",
+                                           "14", "15", "16"}),
+                 "swap readahead: a major fault reads the in-use slots around its own within an aligned window of "
+                 "2^page_cluster slots (swapin_readahead, valid_swaphandles, 2.6.28); auto: 2 below 16 MiB of host "
+                 "memory, else 3 (swap_setup); 0: no readahead"),
+      BOOL_KEY(swap, vm_swap_full, "true",
+               "a page swapped in leaves the swap cache, its slot freed, when more than half of swap is in use "
+               "(do_swap_page, vm_swap_full, 2.6.28)"),
 
       UINT_KEY(cost, host_minor_fault_cycles, "3200", "cycles", 0, kMaxCycles,
                "an anonymous minor page fault: allocate and map a frame (about 1 us, Linux 6.6)"),
@@ -159,6 +188,18 @@ const std::vector<KeySpec>& config_keys() {
       BOOL_KEY(kvm, bypass_guest_pf, "true",
                "notrap sptes: a guest #PF on a pte KVM knows is absent goes to the guest without an exit (VMX)"),
       BOOL_KEY(kvm, vpid, "true", "VPID-tagged TLBs; false: every VM exit and entry flushes the vCPU's TLBs (pre-Nehalem)"),
+      CHOICE_KEY(kvm, gfn_to_pfn, "gup_fast", (std::vector<std::string>{"gup_fast", "foll_touch"}),
+                 "how KVM's gfn_to_pfn takes the host page: get_user_pages_fast, no mark_page_accessed when the host "
+                 "pte is present and writable (2.6.28, commit 4c2155ce81c); foll_touch: get_user_pages with FOLL_TOUCH "
+                 "marks it every time (2.6.25 to 2.6.27)"),
+      BOOL_KEY(kvm, flush_request_bit, "true",
+               "kvm_flush_remote_tlbs sets KVM_REQ_TLB_FLUSH: no second IPI while a vCPU's request is pending, none "
+               "to a vCPU out of guest mode (asleep on a swap read), the flush at its next entry (2.6.28); false: an "
+               "IPI to every other running vCPU at every flush"),
+      CHOICE_KEY(kvm, rmap_remove_accessed, "spte_a", (std::vector<std::string>{"spte_a", "always", "none"}),
+                 "what rmap_remove tells the host when an spte goes: mark_page_accessed if the spte had A set "
+                 "(kvm_set_pfn_accessed, 2.6.28); always (2.6.25, 448353caeab); none (sptes without accessed bits, EPT "
+                 "before Haswell)"),
   };
   return keys;
 }

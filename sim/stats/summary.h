@@ -31,6 +31,9 @@ struct RunSummary {
                 notifier_young_calls = 0, young_hits = 0, sptes_zapped_invalidate = 0, sptes_zapped_aging = 0,
                 sptes_dropped_lru = 0, direct_reclaims = 0, direct_reclaim_cycles = 0, kswapd_wakeups = 0,
                 kswapd_cycles = 0, refaults = 0, major_fault_cycles = 0, vmexits_access_track = 0, notifier_retries = 0;
+  std::uint64_t kswapd_batches = 0, congestion_waits = 0, congestion_wait_cycles = 0, pages_rotated_writeback = 0,
+                pages_reactivated_swapcache = 0, swap_reads = 0, swap_readahead_pages = 0, swap_readahead_hits = 0,
+                swap_slots_freed = 0, remote_flush_requests = 0, remote_flush_ipis = 0;
   std::uint64_t vcpu_cycles = 0, gap_cycles = 0, tlb_cycles = 0, walk_cycles = 0, dirty_assist_cycles = 0;
   std::uint64_t vmexit_cycles = 0, guest_fault_cycles = 0, shadow_fault_cycles = 0, pt_write_cycles = 0,
                 host_fault_cycles = 0, ipi_cycles = 0, trace_stall_cycles = 0;

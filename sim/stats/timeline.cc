@@ -6,9 +6,9 @@
 namespace mmusim {
 
 namespace {
-// Columns 1 to 7 are changes over the interval (added when two rows merge); 0 is the time and
-// 8 to 11 are levels at the interval's end (the later row's are kept).
-constexpr std::size_t kFirstLevel = 8;
+// Column 0 is the time, 8 to 11 are levels at the interval's end (the later row's are kept when
+// two rows merge); the others are changes over the interval (added when two rows merge).
+constexpr bool is_level(std::size_t c) { return c >= 8 && c <= 11; }
 }  // namespace
 
 TimelineWriter::TimelineWriter(std::string path, std::uint64_t interval_cycles)
@@ -24,7 +24,12 @@ void TimelineWriter::add(const TimelineRow& r) {
   rows_.push_back({r.time_cycles, s.accesses - prev.accesses, s.swap_ins - prev.swap_ins, s.swap_outs - prev.swap_outs,
                    (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults),
                    s.vmexits - prev.vmexits, s.kswapd_cycles - prev.kswapd_cycles, s.pages_scanned - prev.pages_scanned,
-                   s.free_frames, s.lru_active_pages, s.lru_inactive_pages, s.shadow_pages});
+                   s.free_frames, s.lru_active_pages, s.lru_inactive_pages, s.shadow_pages,
+                   s.kswapd_batches - prev.kswapd_batches, s.congestion_waits - prev.congestion_waits,
+                   s.pages_rotated_writeback - prev.pages_rotated_writeback,
+                   s.pages_reactivated_swapcache - prev.pages_reactivated_swapcache, s.swap_reads - prev.swap_reads,
+                   s.swap_readahead_pages - prev.swap_readahead_pages, s.swap_readahead_hits - prev.swap_readahead_hits,
+                   s.remote_flush_requests - prev.remote_flush_requests, s.remote_flush_ipis - prev.remote_flush_ipis});
   prev_ = s;
   last_time_ = r.time_cycles;
   if (rows_.size() < kMaxRows) return;
@@ -32,7 +37,8 @@ void TimelineWriter::add(const TimelineRow& r) {
   const std::size_t half = rows_.size() / 2;
   for (std::size_t i = 0; i < half; ++i) {
     std::array<std::uint64_t, kColumns> merged = rows_[2 * i + 1];
-    for (std::size_t c = 1; c < kFirstLevel; ++c) merged[c] += rows_[2 * i][c];
+    for (std::size_t c = 1; c < kColumns; ++c)
+      if (!is_level(c)) merged[c] += rows_[2 * i][c];
     rows_[i] = merged;
   }
   rows_.resize(half);
@@ -42,7 +48,9 @@ void TimelineWriter::add(const TimelineRow& r) {
 void TimelineWriter::finish() {
   std::ostream& out = file_.out();
   out << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
-         "lru_active_pages,lru_inactive_pages,shadow_pages\n";
+         "lru_active_pages,lru_inactive_pages,shadow_pages,kswapd_batches,congestion_waits,pages_rotated_writeback,"
+         "pages_reactivated_swapcache,swap_reads,swap_readahead_pages,swap_readahead_hits,remote_flush_requests,"
+         "remote_flush_ipis\n";
   for (const auto& row : rows_) {
     for (std::size_t c = 0; c < kColumns; ++c) out << (c ? "," : "") << row[c];
     out << '\n';

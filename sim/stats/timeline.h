@@ -18,7 +18,9 @@ struct TimelineRow {
 
 // Columns: time_cycles, then per-interval changes of accesses, swap_ins, swap_outs, faults (guest
 // and native page faults), vmexits, kswapd_cycles, pages_scanned, and the levels free_frames,
-// lru_active_pages, lru_inactive_pages, shadow_pages.
+// lru_active_pages, lru_inactive_pages, shadow_pages, then the changes of kswapd_batches,
+// congestion_waits, pages_rotated_writeback, pages_reactivated_swapcache, swap_reads,
+// swap_readahead_pages, swap_readahead_hits, remote_flush_requests and remote_flush_ipis.
 // Bounded: at most kMaxRows rows, whatever the simulated time (a trace of long gaps, extreme
 // costs). When a row more would pass the limit, every two neighbouring rows are merged into one
 // (their changes added, the later levels kept) and the interval doubles: stride() tells the sampler
@@ -47,7 +49,7 @@ class TimelineWriter {
   void finish();
 
  private:
-  static constexpr std::size_t kColumns = 12;
+  static constexpr std::size_t kColumns = 21;
   AtomicFile file_;
   std::uint64_t interval_cycles_;
   std::vector<std::array<std::uint64_t, kColumns>> rows_;

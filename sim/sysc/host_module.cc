@@ -8,7 +8,8 @@ ReclaimModule::ReclaimModule(const sc_core::sc_module_name& name, const VmscanCo
 }
 
 void ReclaimModule::end_of_elaboration() {
-  vmscan_ = std::make_unique<Vmscan>(host->host_model(), cfg_);
+  reclaimer_ = std::make_unique<Vmscan>(host->host_model(), cfg_);
+  kswapd_ = std::make_unique<Kswapd>(host->host_model(), *reclaimer_, cfg_.timed_batches);
   host->host_model().set_reclaim(this);
 }
 
@@ -19,40 +20,30 @@ bool ReclaimModule::wakeup_kswapd() {
   return true;
 }
 
-// kswapd (mm/vmscan.c): sleep until woken; then balance_pgdat until the free pages are above the
-// high watermark, spending simulated time on its work and waiting for swap writes to complete
-// when nothing else can be reclaimed.
+// kswapd's thread: sleeps until woken, then does what Kswapd says, spending simulated time on its
+// work and on its waits for swap writes, until Kswapd sleeps again.
 void ReclaimModule::kswapd() {
   HostMemory& h = host->host_model();
   for (;;) {
     if (!wake_pending_) sc_core::wait(wake_);
     wake_pending_ = false;
     running_ = true;
-    ++stats_.wakeups;
-    const Cycles busy_before = stats_.cycles;
+    kswapd_->wake();
+    const Cycles busy_before = kswapd_->stats().cycles;
     if (explain_) {
       explain_->set_actor(Explainer::kKswapd);
       if (explaining(explain_))
         explain_->step("wakes: " + std::to_string(h.free_pages()) + " free pages, balancing to above the high watermark " +
                        std::to_string(h.high_pages()));
     }
-    for (;;) {
-      h.complete_writeback(now());
-      if (h.free_pages() > h.high_pages()) break;
-      const Vmscan::Pass pass = vmscan_->kswapd_pass(now());
-      stats_.cycles += pass.cycles;
-      if (pass.cycles) sc_core::wait(sc_core::sc_time::from_value(period_.value() * pass.cycles));
-      if (explain_) explain_->set_actor(Explainer::kKswapd);
-      if (pass.progress) continue;
-      if (!h.writeback_pages()) break;  // nothing reclaimable: allocations reclaim directly or fail
-      const Cycles done = h.next_writeback_completion();
-      if (done > now()) sc_core::wait(sc_core::sc_time::from_value(period_.value() * (done - now())));
+    for (Kswapd::Action a = kswapd_->next(now()); a.kind != Kswapd::Action::Kind::Sleep; a = kswapd_->next(now())) {
+      sc_core::wait(sc_core::sc_time::from_value(period_.value() * (a.until - now())));
       if (explain_) explain_->set_actor(Explainer::kKswapd);
     }
     running_ = false;
     if (explaining(explain_))
-      explain_->step("sleeps: " + std::to_string(h.free_pages()) + " free pages, after " + grouped(stats_.cycles - busy_before) +
-                     " cycles of work");
+      explain_->step("sleeps: " + std::to_string(h.free_pages()) + " free pages, after " +
+                     grouped(kswapd_->stats().cycles - busy_before) + " cycles of work");
   }
 }
 

@@ -1,12 +1,14 @@
 // The host as sc_modules: its memory (frames and struct page flags on the LRU lists, the VMs'
 // host page tables with young/dirty bits, the swap device) and its reclaim engine, whose kswapd
 // thread runs on its own host CPU when an allocation finds free memory below the low watermark,
-// and which reclaims directly in the allocating vCPU below min.
+// and which reclaims directly in the allocating vCPU below min. What kswapd does is
+// models/reclaim's (Kswapd, the reclaimer); the thread here only waits and wakes.
 #pragma once
 #include <systemc>
 
 #include "host/host_memory.h"
 #include "explain/explainer.h"
+#include "reclaim/kswapd.h"
 #include "reclaim/vmscan.h"
 
 namespace mmusim {
@@ -30,11 +32,6 @@ class HostModule : public sc_core::sc_module, public HostIf {
   HostMemory host_;
 };
 
-struct KswapdStats {
-  std::uint64_t wakeups = 0;  // times kswapd woke to balance
-  Cycles cycles = 0;          // kswapd's busy time
-};
-
 class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
  public:
   sc_core::sc_port<HostIf> host;
@@ -44,14 +41,14 @@ class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
 
   // ReclaimHooks (wakeup_kswapd in mm/page_alloc.c; try_to_free_pages for direct reclaim).
   bool wakeup_kswapd() override;
-  Cycles direct_reclaim(Cycles now) override { return vmscan_->try_to_free_pages(now); }
+  Cycles direct_reclaim(Cycles now) override { return reclaimer_->try_to_free_pages(now); }
 
-  const KswapdStats& stats() const { return stats_; }
-  const Vmscan& vmscan() const { return *vmscan_; }
-  // Explain mode (after elaboration): kswapd's waking and sleeping, and vmscan's decisions.
+  const KswapdStats& stats() const { return kswapd_->stats(); }
+  const Reclaimer& reclaimer() const { return *reclaimer_; }
+  // Explain mode (after elaboration): kswapd's waking and sleeping, and the reclaimer's decisions.
   void set_explain(Explainer* ex) {
     explain_ = ex;
-    vmscan_->set_explain(ex);
+    reclaimer_->set_explain(ex);
   }
   // kswapd is balancing (woken and not yet asleep again).
   bool kswapd_running() const { return running_; }
@@ -63,10 +60,10 @@ class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
 
   VmscanConfig cfg_;
   sc_core::sc_time period_;
-  std::unique_ptr<Vmscan> vmscan_;
+  std::unique_ptr<Reclaimer> reclaimer_;
+  std::unique_ptr<Kswapd> kswapd_;
   sc_core::sc_event wake_;
   bool wake_pending_ = false, running_ = false;
-  KswapdStats stats_;
   Explainer* explain_ = nullptr;
 };
 

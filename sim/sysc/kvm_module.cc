@@ -69,6 +69,7 @@ void KvmModule::fill_summary(RunSummary& s) const {
     k.young_hits += x.young_hits, k.sptes_zapped_invalidate += x.sptes_zapped_invalidate;
     k.sptes_zapped_aging += x.sptes_zapped_aging, k.sptes_dropped_lru += x.sptes_dropped_lru;
     k.notifier_retries += x.notifier_retries;
+    k.remote_flush_requests += x.remote_flush_requests, k.remote_flush_ipis += x.remote_flush_ipis;
     s.shadow_pages += m->shadow_pages();
   }
   s.vmexits = k.vmexits();
@@ -90,6 +91,7 @@ void KvmModule::fill_summary(RunSummary& s) const {
   s.young_hits = k.young_hits, s.sptes_zapped_invalidate = k.sptes_zapped_invalidate;
   s.sptes_zapped_aging = k.sptes_zapped_aging, s.sptes_dropped_lru = k.sptes_dropped_lru;
   s.notifier_retries = k.notifier_retries;
+  s.remote_flush_requests = k.remote_flush_requests, s.remote_flush_ipis = k.remote_flush_ipis;
   for (const auto& g : guests_) {
     s.guest_page_faults += g->stats().page_faults;
     s.processes += g->stats().processes;

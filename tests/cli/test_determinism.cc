@@ -60,7 +60,7 @@ TEST_CASE("determinism: the same run twice gives the same bytes except the wall-
   const auto a = without(test_dir() + "/a/summary.csv", wall);
   CHECK(a == without(test_dir() + "/b/summary.csv", wall));
   const auto s = read_summary(test_dir() + "/a/summary.csv");
-  CHECK(u(s, "swap_ins") > 1000);  // under pressure: the run exercises reclaim
+  CHECK(u(s, "swap_ins") > 500);  // under pressure: the run exercises reclaim
   CHECK(u(s, "kswapd_wakeups") > 0);
   CHECK(u(s, "vmexits_ipi") > 0);  // and the vCPUs interact
   const std::string ta = slurp(test_dir() + "/a/timeline.csv");

@@ -54,6 +54,14 @@ TEST_CASE("bad configuration: file, line and key", "[cli][errors]") {
         "a multiple of tlb.l1i_ways)\n");
   CHECK(fails("run --trace " + trace + " --set walk.ref_cycles=ten").err ==
         "mmusim: --set: walk.ref_cycles: 'ten' is not an unsigned integer\n");
+  // The reclaim mechanisms' keys: a congestion timeout of 0 would be a wait that never sleeps.
+  CHECK(fails("run --trace " + trace + " --set reclaim.congestion_timeout_ms=0").err ==
+        "mmusim: --set: reclaim.congestion_timeout_ms: '0' is out of range [1, 60000]\n");
+  CHECK(fails("run --trace " + trace + " --set swap.page_cluster=17").err ==
+        "mmusim: --set: swap.page_cluster: '17' is not one of: auto, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, "
+        "15, 16\n");
+  CHECK(fails("run --trace " + trace + " --set reclaim.writeback_rotate=maybe").err ==
+        "mmusim: --set: reclaim.writeback_rotate: 'maybe' is not a boolean (true or false)\n");
 }
 
 TEST_CASE("a trace that does not fit in host memory is bad input, not a crash", "[cli][errors]") {

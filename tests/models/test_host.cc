@@ -314,3 +314,22 @@ TEST_CASE("host: 2.6.28 puts a new anonymous page on the active list (lru_cache_
   CHECK(host.lru().size(LruList::ActiveAnon) == 1);
   CHECK(host.check().empty());
 }
+
+TEST_CASE("gfn_to_pfn: get_user_pages_fast marks nothing for a present, writable host pte; FOLL_TOUCH marks every time", "[host]") {
+  for (const bool fast : {true, false}) {
+    HostConfig c;
+    c.gup_fast = fast;
+    HostMemory host(1024, c);
+    host.add_vm(16);
+    // The first call faults the page in: get_user_pages_fast falls back to get_user_pages, whose
+    // FOLL_TOUCH marks the new (active) page: PG_referenced set either way.
+    const Pfn p = host.gfn_to_pfn(0, Gfn{3}, true).pfn;
+    CHECK(host.page(p).referenced);
+    CauseCycles work;
+    host.page_referenced(p, work);  // cleared, as a scan would
+    // The second finds the host pte present and writable: 2.6.28 takes the page without a mark,
+    // 2.6.25 to 2.6.27 mark it again.
+    host.gfn_to_pfn(0, Gfn{3}, true);
+    CHECK(host.page(p).referenced == !fast);
+  }
+}

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
+#include <tuple>
 
 #include "common/errors.h"
 #include "common/explain.h"
@@ -352,4 +353,66 @@ TEST_CASE("mmu notifier: invalidate_range_start zaps every spte of the range and
   // notifier: young is never reported; test_young and clear_young agree.
   CHECK_FALSE(m.kvm(0).test_young(Gfn{lo}));
   CHECK_FALSE(m.kvm(0).clear_young(Gfn{lo}));
+}
+
+TEST_CASE("rmap_remove's accessed transfer: if the spte had A set (2.6.28), always (2.6.25), or never", "[kvm]") {
+  // An invalidate_page zaps the page's spte; rmap_remove then calls mark_page_accessed (2.6.28:
+  // kvm_set_pfn_accessed only for an spte with A set; 2.6.25, 448353caeab: every spte), which
+  // sets PG_referenced on a page whose PG_referenced is clear.
+  using M = KvmConfig::RmapAccessed;
+  for (const auto& [mode, want_a, want_old] :
+       std::vector<std::tuple<M, bool, bool>>{{M::SpteA, true, false}, {M::Always, true, true}, {M::None, false, false}}) {
+    KvmConfig cfg;
+    cfg.rmap_remove_accessed = mode;
+    Machine m(cfg);
+    m.run(0, 1);
+    m.touch(0, 0);
+    m.touch(0, 1);
+    Pte* young = const_cast<Pte*>(leaf_entry(m.kvm(0).root_of_pid(1), Vpn{0}));
+    Pte* old = const_cast<Pte*>(leaf_entry(m.kvm(0).root_of_pid(1), Vpn{1}));
+    const Pfn py{young->frame()}, po{old->frame()};
+    CauseCycles c;
+    m.host.page_referenced(py, c);  // PG_referenced (and the host ptes' young bits) cleared
+    m.host.page_referenced(po, c);
+    young->raw |= pte_bits::A;  // the guest used page 0 since; page 1 not
+    old->raw &= ~pte_bits::A;
+    REQUIRE_FALSE(m.host.page(py).referenced);
+    REQUIRE_FALSE(m.host.page(po).referenced);
+    m.kvm(0).invalidate_page(Gfn{m.host.page(py).gfn}, c);
+    m.kvm(0).invalidate_page(Gfn{m.host.page(po).gfn}, c);
+    CHECK(m.host.page(py).referenced == want_a);
+    CHECK(m.host.page(po).referenced == want_old);
+  }
+}
+
+TEST_CASE("KVM_REQ_TLB_FLUSH: no second IPI while a vCPU's request is pending (kvm_flush_remote_tlbs)", "[kvm]") {
+  // Two vCPUs of one VM; the host's reclaim (no vCPU current) invalidates pages, so both vCPUs get
+  // a request. An invalidate_page at time 0 costs the notifier call (200 cycles): the flush is at
+  // 200, both vCPUs get an IPI, and their requests are pending until they have exited and entered
+  // again, 200 + 2,000 (cost.vmexit_cycles) = 2,200. A second invalidate at 200 finds both
+  // pending: two requests, no IPI. A third at 5,200 sends two IPIs again. 6 requests, 4 IPIs.
+  // Without the request bit, every flush sends both IPIs: 6 and 6.
+  for (const bool bit : {true, false}) {
+    KvmConfig cfg;
+    cfg.flush_request_bit = bit;
+    Machine m(cfg, 1, 2);
+    Cycles now = 0;
+    m.kvm(0).set_clock([&now] { return now; });
+    m.run(0, 1);
+    m.run(1, 1);
+    for (std::uint64_t vpn : {0, 1, 2}) m.touch(0, vpn);
+    std::vector<Gfn> gfns;
+    for (std::uint64_t vpn : {0, 1, 2})
+      gfns.push_back(Gfn{m.host.page(Pfn{leaf_entry(m.kvm(0).root_of_pid(1), Vpn{vpn})->frame()}).gfn});
+    const std::uint64_t ipis_before = m.kvm(0).stats().remote_flush_ipis;
+    const std::uint64_t requests_before = m.kvm(0).stats().remote_flush_requests;
+    for (int i = 0; i < 3; ++i) {
+      now = i == 2 ? 5000 : 0;
+      CauseCycles c;
+      m.kvm(0).invalidate_page(gfns[static_cast<std::size_t>(i)], c);
+    }
+    CHECK(m.kvm(0).stats().remote_flush_requests - requests_before == 6);
+    CHECK(m.kvm(0).stats().remote_flush_ipis - ipis_before == (bit ? 4u : 6u));
+    CHECK(m.check().empty());
+  }
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "host/lru.h"
+#include "host/split_lru.h"
 
 using namespace mmusim;
 
@@ -40,4 +41,30 @@ TEST_CASE("LRU lists link 32-bit frame numbers: the highest host frame fits, 2^3
   STATIC_REQUIRE(max_frames - 1 < LruLists::kNone);
   CHECK_NOTHROW(LruLists(max_frames));  // reserves address space only
   CHECK_THROWS_AS(LruLists(std::uint64_t{1} << 32), std::invalid_argument);
+}
+
+TEST_CASE("SplitLru: a new anon page starts active (2.6.28) or inactive (6.x); mark_accessed is the two-step promotion", "[lru]") {
+  SplitLru old_kernel(8, true), new_kernel(8, false);
+  HostPage a{}, b{};
+  old_kernel.add_new(1, a);
+  new_kernel.add_new(1, b);
+  CHECK(old_kernel.list_of(1) == LruList::ActiveAnon);
+  CHECK(a.active);
+  CHECK(new_kernel.list_of(1) == LruList::InactiveAnon);
+  // mark_page_accessed: inactive,unreferenced -> inactive,referenced -> active,unreferenced.
+  new_kernel.mark_accessed(1, b);
+  CHECK(b.referenced);
+  CHECK(new_kernel.list_of(1) == LruList::InactiveAnon);
+  new_kernel.mark_accessed(1, b);
+  CHECK(new_kernel.list_of(1) == LruList::ActiveAnon);
+  CHECK(b.active);
+  CHECK_FALSE(b.referenced);
+  // isolate and putback: off the lists, then back on the one PG_active names.
+  new_kernel.isolate(1);
+  CHECK_FALSE(new_kernel.on_lru(1));
+  b.active = false;
+  new_kernel.putback(1, b);
+  CHECK(new_kernel.list_of(1) == LruList::InactiveAnon);
+  CHECK(new_kernel.size(LruList::InactiveAnon) == 1);
+  CHECK(new_kernel.size(LruList::ActiveAnon) == 0);
 }

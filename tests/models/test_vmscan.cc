@@ -4,7 +4,7 @@
 #include <set>
 
 #include "host/host_memory.h"
-#include "reclaim/swap_device.h"
+#include "swap/swap_device.h"
 #include "reclaim/vmscan.h"
 
 using namespace mmusim;

@@ -27,17 +27,27 @@ TEST_CASE("timeline rows are the changes over each interval and the file appears
   a.time_cycles = 100, a.at.accesses = 10, a.at.swap_ins = 2, a.at.guest_page_faults = 3, a.at.free_frames = 50;
   b.time_cycles = 200, b.at.accesses = 25, b.at.swap_ins = 2, b.at.guest_page_faults = 4, b.at.page_faults = 1,
   b.at.free_frames = 40;
+  a.at.kswapd_batches = 4, b.at.kswapd_batches = 7, b.at.congestion_waits = 1;
+  a.at.pages_rotated_writeback = 2, b.at.pages_rotated_writeback = 5, b.at.pages_reactivated_swapcache = 1;
+  a.at.swap_reads = 6, b.at.swap_reads = 8, a.at.swap_readahead_pages = 4, b.at.swap_readahead_pages = 6;
+  a.at.swap_readahead_hits = 1, b.at.swap_readahead_hits = 4;
+  a.at.remote_flush_requests = 9, b.at.remote_flush_requests = 10, a.at.remote_flush_ipis = 5, b.at.remote_flush_ipis = 5;
   w.add(a);
   w.add(b);
   CHECK(w.last_time_cycles() == 200);
   CHECK_FALSE(std::filesystem::exists(path));  // not before the run ends
   w.finish();
-  // accesses 10 then 25 - 10 = 15; swap-ins 2 then 0; faults 3 then (4 + 1) - 3 = 2; free frames a level.
+  // accesses 10 then 25 - 10 = 15; swap-ins 2 then 0; faults 3 then (4 + 1) - 3 = 2; free frames a
+  // level; kswapd batches 4 then 3; congestion waits 0 then 1; rotated 2 then 3; reactivated 0 then 1;
+  // swap reads 6 then 2; readahead pages 4 then 2; readahead hits 1 then 3; flush requests 9 then
+  // 1; IPIs 5 then 0.
   CHECK(slurp(path) ==
         "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
-        "lru_active_pages,lru_inactive_pages,shadow_pages\n"
-        "100,10,2,0,3,0,0,0,50,0,0,0\n"
-        "200,15,0,0,2,0,0,0,40,0,0,0\n");
+        "lru_active_pages,lru_inactive_pages,shadow_pages,kswapd_batches,congestion_waits,pages_rotated_writeback,"
+        "pages_reactivated_swapcache,swap_reads,swap_readahead_pages,swap_readahead_hits,remote_flush_requests,"
+        "remote_flush_ipis\n"
+        "100,10,2,0,3,0,0,0,50,0,0,0,4,0,2,0,6,4,1,9,5\n"
+        "200,15,0,0,2,0,0,0,40,0,0,0,3,1,3,1,2,2,3,1,0\n");
 }
 
 TEST_CASE("a timeline never finished leaves no file", "[stats]") {

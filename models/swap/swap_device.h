@@ -23,8 +23,9 @@ class SwapDevice {
   SwapDevice(std::uint64_t slots, unsigned queue_depth, Cycles read_cycles, Cycles write_cycles);
 
   // get_swap_page: the lowest free slot, or kNoSlot when the device is full.
-  // Slots are never freed: a guest page keeps its slot once swapped (the guest never frees memory).
   std::uint64_t alloc_slot();
+  // swap_free of a slot in use (a swapped-in page leaves the swap cache: vm_swap_full).
+  void free_slot(std::uint64_t slot);
   std::uint64_t slots() const { return used_.size(); }
   std::uint64_t slots_used() const { return used_count_; }
   bool slot_in_use(std::uint64_t slot) const { return slot < used_.size() && used_[slot]; }

@@ -1,4 +1,4 @@
-#include "reclaim/swap_device.h"
+#include "swap/swap_device.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -20,6 +20,12 @@ std::uint64_t SwapDevice::alloc_slot() {
   return s;
 }
 
+void SwapDevice::free_slot(std::uint64_t slot) {
+  if (!slot_in_use(slot)) throw std::logic_error("free of a swap slot not in use");
+  used_[slot] = false;
+  --used_count_;
+  if (slot < next_hint_) next_hint_ = slot;  // every slot below the hint stays in use
+}
 
 Cycles SwapDevice::submit(Cycles now, Cycles latency, std::uint64_t& counter) {
   ++counter;

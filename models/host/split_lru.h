@@ -1,0 +1,45 @@
+// The 2.6.28 split LRU, anonymous half (mm/swap.c, mm/vmscan.c): an active and an inactive list;
+// PG_active says which one a page is on, PG_referenced is the second chance of mark_page_accessed.
+// models/reclaim/vmscan scans it from the tails.
+#pragma once
+#include <cstdint>
+
+#include "host/lru_policy.h"
+
+namespace mmusim {
+
+class SplitLru : public LruPolicy {
+ public:
+  // new_anon_active: new (and swapped-in) anonymous pages start on the active list
+  // (lru_cache_add_active, 2.6.24 and 2.6.28) or the inactive one (lru_cache_add_anon, 6.x).
+  SplitLru(std::uint64_t frames, bool new_anon_active) : lists_(frames), new_anon_active_(new_anon_active) {}
+
+  void add_new(std::uint64_t pfn, HostPage& pg) override {
+    pg.active = new_anon_active_;
+    lists_.add_head(pg.active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn);
+  }
+  // inactive,unreferenced -> inactive,referenced -> active,unreferenced (activate_page: to the
+  // active head) -> active,referenced. A page off the lists (in writeback) only gets PG_referenced.
+  void mark_accessed(std::uint64_t pfn, HostPage& pg) override;
+  void isolate(std::uint64_t pfn) override { lists_.del(pfn); }
+  void putback(std::uint64_t pfn, const HostPage& pg) override {
+    lists_.add_head(pg.active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn);
+  }
+  bool rotate_reclaimable(std::uint64_t pfn, const HostPage& pg) override {
+    if (pg.active || pg.dirty || lists_.list_of(pfn) != LruList::InactiveAnon) return false;
+    lists_.del(pfn);
+    lists_.add_tail(LruList::InactiveAnon, pfn);
+    return true;
+  }
+  LruList list_of(std::uint64_t pfn) const override { return lists_.list_of(pfn); }
+  std::uint64_t size(LruList list) const override { return lists_.size(list); }
+
+  // The oldest page of a list (reclaim scans from there), or LruLists::kNone.
+  std::uint64_t tail(LruList list) const { return lists_.tail(list); }
+
+ private:
+  LruLists lists_;
+  bool new_anon_active_;
+};
+
+}  // namespace mmusim

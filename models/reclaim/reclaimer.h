@@ -1,0 +1,50 @@
+// What the host's reclaim threads ask of a reclaim algorithm: kswapd's pass (balance_pgdat's
+// priority loop), run batch by batch so that simulated time can pass between batches, and the
+// allocating task's direct reclaim (try_to_free_pages). models/reclaim/vmscan (2.6.28) is one
+// implementation.
+#pragma once
+#include <cstdint>
+
+#include "common/addr.h"
+#include "common/explain.h"
+
+namespace mmusim {
+
+struct ReclaimStats {
+  std::uint64_t pages_scanned = 0;      // pages taken off an LRU list and looked at
+  std::uint64_t pages_activated = 0;    // inactive pages found referenced and moved to the active list
+  std::uint64_t pages_deactivated = 0;  // active pages moved to the inactive list
+  std::uint64_t pages_rotated = 0;      // of those, referenced (recent_rotated)
+  std::uint64_t pages_reactivated_swapcache = 0;  // unmapped swap-cache pages found referenced and activated
+  std::uint64_t congestion_waits = 0;             // congestion_wait calls (kswapd and direct reclaim)
+  Cycles congestion_wait_cycles = 0;              // time spent in them
+};
+
+class Reclaimer {
+ public:
+  virtual ~Reclaimer() = default;
+
+  // One batch of a pass: the work it did and whether the pass is over.
+  struct Batch {
+    Cycles cycles = 0;           // the work (scanning, rmap walks, notifier calls, IPIs)
+    std::uint64_t progress = 0;  // the pass's progress so far (pages reclaimed)
+    bool pass_done = false;      // the pass ended (this batch may have done no work)
+    bool congestion_wait = false;  // the batch ended a priority after which the pass sleeps
+  };
+  // kswapd starts a pass of balance_pgdat.
+  virtual void kswapd_begin() = 0;
+  // The pass's next batch at `now`: one round of shrink_zone's loop, at most SWAP_CLUSTER_MAX
+  // pages of each list.
+  virtual Batch kswapd_batch(Cycles now) = 0;
+  // congestion_wait(WRITE, timeout) at `now`: when the sleep ends (the next swap write completes,
+  // or the timeout passes).
+  virtual Cycles congestion_wait(Cycles now) = 0;
+  // try_to_free_pages at `now` in the allocating context; returns the cycles the task spent.
+  virtual Cycles try_to_free_pages(Cycles now) = 0;
+
+  virtual const ReclaimStats& stats() const = 0;
+  // Explain mode: one line per page scanned, with the decision taken.
+  virtual void set_explain(ExplainSink* sink) = 0;
+};
+
+}  // namespace mmusim
