@@ -14,7 +14,9 @@ The convention (docs/tutorial.md follows it):
   * Normalisation, and nothing else: trailing blanks of every line and trailing empty lines are
     ignored, and on the `speed` line of `mmusim run` (wall clock) every digit counts as equal.
 
-Usage: check_tutorial.py --mmusim PATH --root REPO DOC.md...
+Usage: check_tutorial.py --mmusim PATH --root REPO [--update] DOC.md...
+With --update, each command's output in the document is replaced by the real one (after a change
+that moves the outputs; read the diff, and the prose around the outputs, before committing it).
 Exit code 0 when every output matches, 1 when one does not (a diff per mismatch on stderr), 2 on
 bad usage or a document without any console block.
 """
@@ -55,7 +57,7 @@ def parse(path):
             while command.endswith(" \\") and i + 1 < len(lines):
                 i += 1
                 command = command[:-1] + lines[i].strip()
-            current = (start, command, [])
+            current = (start, command, [], i + 1)  # the index of its first output line
             steps.append(current)
         elif current is None:
             raise DocError(f"{path}:{i + 1}: output before any command in a console block")
@@ -99,7 +101,7 @@ def run(command, cwd, env, timeout=TIMEOUT_SECONDS):
     return lines
 
 
-def check(doc, mmusim, root, timeout=TIMEOUT_SECONDS):
+def check(doc, mmusim, root, timeout=TIMEOUT_SECONDS, update=False):
     try:
         steps = parse(doc)
     except DocError as e:
@@ -112,18 +114,30 @@ def check(doc, mmusim, root, timeout=TIMEOUT_SECONDS):
     env["PATH"] = os.path.dirname(os.path.abspath(mmusim)) + os.pathsep + env.get("PATH", "")
     env["LC_ALL"] = "C"
     failures = 0
+    replaced = []  # (first output line index, number of lines, new lines), for --update
     with tempfile.TemporaryDirectory(prefix="mmusim-tutorial-") as cwd:
         for name in ("configs", "traces"):
             os.symlink(os.path.join(os.path.abspath(root), name), os.path.join(cwd, name))
-        for line, command, expected in steps:
+        for line, command, expected, first in steps:
             actual = run(command, cwd, env, timeout)
             want, got = normalise(expected), normalise(actual)
             if want != got:
                 failures += 1
+                replaced.append((first, len(expected), [l.rstrip() for l in actual]))
                 print(f"{doc}:{line}: the output of `{command}` differs from the document:", file=sys.stderr)
                 sys.stderr.writelines(l + "\n" for l in difflib.unified_diff(
                     want, got, "shown in the document", "real output", lineterm=""))
     print(f"{doc}: {len(steps)} commands, {failures} with another output")
+    if update and replaced:
+        with open(doc, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        for first, count, new in sorted(replaced, reverse=True):
+            keep_blank = count and lines[first + count - 1] == "" and (not new or new[-1] != "")
+            lines[first:first + count] = new + ([""] if keep_blank else [])
+        with open(doc, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+        print(f"{doc}: {len(replaced)} outputs replaced")
+        return 0
     return 1 if failures else 0
 
 
@@ -134,12 +148,13 @@ def main():
     ap.add_argument("--timeout", type=float, default=TIMEOUT_SECONDS,
                     help="seconds a command may take; a command still running then is stopped and its output "
                          "ends with [timeout after N s] (default 600)")
+    ap.add_argument("--update", action="store_true", help="replace every output that differs by the real one")
     ap.add_argument("docs", nargs="+", help="markdown documents")
     a = ap.parse_args()
     if not os.access(a.mmusim, os.X_OK):
         print(f"{a.mmusim}: not an executable mmusim", file=sys.stderr)
         return 2
-    return max(check(d, a.mmusim, a.root, a.timeout) for d in a.docs)
+    return max(check(d, a.mmusim, a.root, a.timeout, a.update) for d in a.docs)
 
 
 if __name__ == "__main__":

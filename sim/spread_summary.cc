@@ -11,6 +11,7 @@
 #include <map>
 
 #include "input_error.h"
+#include "os/safe_file.h"
 
 namespace mmusim {
 
@@ -72,10 +73,9 @@ void write_spread_csv(const std::string& path, const std::vector<std::string>& k
     if (!members.count(k)) configs.push_back(k);
     members[k].push_back(&r);
   }
-  const std::string tmp = path + ".tmp";
+  AtomicFile file(path, "--out");  // os/safe_file.h: a new file under a temporary name, renamed
   {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+    std::ostream& out = file.out();
     for (const std::string& k : keys) out << k << ',';
     out << "column,n,mean,min,max,ci95_low,ci95_high\n";
     out << std::fixed << std::setprecision(3);
@@ -93,11 +93,8 @@ void write_spread_csv(const std::string& path, const std::vector<std::string>& k
             << s.mean + s.half << '\n';
       }
     }
-    out.flush();
-    if (!out) throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw InputError(path, 0, "", std::string("cannot write: ") + std::strerror(errno));
+  file.commit();
 }
 
 }  // namespace mmusim

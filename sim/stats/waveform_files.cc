@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "input_error.h"
+#include "os/safe_file.h"
 
 namespace mmusim {
 
@@ -17,21 +18,16 @@ std::uint64_t cycles_to_ps(std::uint64_t cycles, std::uint64_t cpu_mhz) {
 }
 
 void exact_vcd_times(const std::string& path, std::uint64_t period_ps, std::uint64_t cpu_mhz) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ifstream in(path);
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!in || !out) throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
-    for (std::string line; std::getline(in, line);) {
-      if (line.size() > 1 && line[0] == '#' && line.find_first_not_of("0123456789", 1) == std::string::npos)
-        line = "#" + std::to_string(cycles_to_ps(std::stoull(line.substr(1)) / period_ps, cpu_mhz));
-      out << line << '\n';
-    }
-    out.flush();
-    if (!out) throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
+  std::ifstream in(path);
+  if (!in) throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
+  AtomicFile file(path, "--vcd");  // os/safe_file.h: a new file under a temporary name, renamed
+  std::ostream& out = file.out();
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > 1 && line[0] == '#' && line.find_first_not_of("0123456789", 1) == std::string::npos)
+      line = "#" + std::to_string(cycles_to_ps(std::stoull(line.substr(1)) / period_ps, cpu_mhz));
+    out << line << '\n';
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
+  file.commit();
 }
 
 std::string gtkwave_save(const std::string& vcd_path, const std::vector<WaveSignal>& signals, std::uint64_t end_ps) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "input_error.h"
+#include "os/safe_file.h"
 #include "stats/waveform_files.h"
 
 namespace mmusim {
@@ -69,10 +70,9 @@ void VcdProbe::finish() {
       {"vmexits", 64, false},     {"tlb_misses", 64, false},      {"stlb_misses", 64, false},
       {"swap_ins", 64, false}};
   const std::string gtkw = save_file_name(opt_.path);
-  std::ofstream out(gtkw, std::ios::trunc);
-  out << gtkwave_save(opt_.path, signals, end_ps);
-  out.flush();
-  if (!out) throw InputError(gtkw, 0, "--vcd", "cannot write the GTKWave save file");
+  AtomicFile file(gtkw, "--vcd");  // os/safe_file.h: a new file under a temporary name, renamed
+  file.out() << gtkwave_save(opt_.path, signals, end_ps);
+  file.commit();
 }
 
 void VcdProbe::run() {
