@@ -92,6 +92,9 @@ class Recorder {
     return lines;
   }
   std::size_t processes() const { return next_pid_; }
+  // Stops the recording: kills valgrind and every process it traces (each has a log), also those
+  // forked meanwhile, and reaps valgrind.
+  void kill_all();
 
  private:
   struct Log {
@@ -141,6 +144,23 @@ void Recorder::discover() {
 }
 
 constexpr auto kBlocked = std::chrono::milliseconds(20);  // kBlockedMs above
+
+void Recorder::kill_all() {
+  ::kill(child_, SIGKILL);
+  for (int round = 0; round < 100; ++round) {  // until a round finds nothing left running (1 s at most)
+    try {
+      discover();
+    } catch (const InputError&) {  // a log that vanished: its process is gone
+    }
+    bool running = false;
+    for (const Log& l : logs_)
+      if (!process_ended(l.log->os_pid())) ::kill(l.log->os_pid(), SIGKILL), running = true;
+    if (!running && round > 0) break;
+    pollfd p{inotify_, POLLIN, 0};
+    ::poll(&p, 1, 10);
+  }
+  if (!child_done_) ::waitpid(child_, &status_, 0);
+}
 
 // Ctrl-C or a kill: the recording stops, and the unfinished trace is removed.
 volatile std::sig_atomic_t g_stop = 0;
@@ -284,8 +304,7 @@ int record_command(const std::vector<std::string>& args) {
     try {
       status = rec->run(writer, slice);
     } catch (...) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, nullptr, 0);
+      rec->kill_all();
       throw;
     }
     records = writer.records();

@@ -128,4 +128,7 @@ TEST_CASE("record: interrupted, it kills valgrind, says so and leaves no trace",
   CHECK(slurp(test_dir() + "/err.txt") == "mmusim: record: interrupted: no trace written\n");
   CHECK_FALSE(fs::exists(test_dir() + "/i.mtr.zst"));
   CHECK_FALSE(fs::exists(test_dir() + "/i.mtr.zst.tmp"));
+  // Every traced process was killed too: none is left to run on (and to complain, on stderr
+  // above, that its log folder is gone).
+  REQUIRE(std::system(("cd '" + test_dir() + "' && sleep 1 && ! pgrep -f 'lackey.*[s]eq 1 1000000' > /dev/null").c_str()) == 0);
 }
