@@ -17,6 +17,10 @@ void save_config(const std::string& path, const Config& c);
 // Text that goes into a CSV cell unquoted (a trace path, a varied value) must hold no comma, quote
 // or line break; throws InputError naming `option` otherwise.
 void check_csv_text(const std::string& text, const std::string& option);
+// --traces FILE: the traces FILE names, one a line (blank lines and lines starting with # are
+// skipped), after those of `traces`; throws InputError naming the file (and line) when it cannot be
+// read or names none.
+void add_trace_list(const std::string& file, std::vector<std::string>& traces);
 // compare and sweep on several traces: the folder of trace `i` (DIR/tI_NAME, NAME the file's name
 // made safe); with one trace, DIR itself.
 std::string trace_folder(const std::string& out_dir, const std::vector<std::string>& traces, std::size_t i);

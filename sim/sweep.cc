@@ -64,7 +64,7 @@ std::string run_name(std::size_t index, const std::vector<std::pair<std::string,
 }  // namespace
 
 int sweep_command(const std::string& self, const std::vector<std::string>& args) {
-  std::string config_file, out_dir = "out", format = "auto";
+  std::string config_file, out_dir = "out", format = "auto", trace_list;
   std::vector<std::string> traces, sets, varies;
   EngineOptions engine;
   unsigned& jobs = engine.jobs;
@@ -73,7 +73,9 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&traces)->composing(),
       "trace file; repeat it for several traces (sweep-summary.csv then gives each configuration's mean and 95% "
-      "confidence interval over them)")("format", po::value(&format), "auto, csv, lackey")(
+      "confidence interval over them)")("traces", po::value(&trace_list),
+                                         "a file naming traces, one a line, as --trace repeated")(
+      "format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key for every run (repeatable)")(
       "vary", po::value(&varies)->composing(), "key=v1,v2,...: one run per value (repeatable: the product)")(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
@@ -85,6 +87,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   check_engine_options(engine, vm);
 
   // Everything is checked before any run starts: keys, every value of every combination.
+  if (!trace_list.empty()) add_trace_list(trace_list, traces);
   if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (varies.empty()) throw InputError("", 0, "--vary", "at least one --vary key=v1,v2,... is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
@@ -133,9 +136,9 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   // Before anything in the folder changes: the runs of a Slurm job still queued there read it.
   refuse_if_job_still_runs(out_dir, engine);
   // Resuming is only safe for the same request: the folder remembers what it was made for.
-  std::string trace_list;
-  for (const std::string& t : traces) trace_list += (trace_list.empty() ? "" : "\n") + t;
-  claim_folder(out_dir, "sweep", run_request(trace_list, format, config_file, sets) + (skip_bad ? "skip-bad-lines\n" : ""));
+  std::string all_traces;
+  for (const std::string& t : traces) all_traces += (all_traces.empty() ? "" : "\n") + t;
+  claim_folder(out_dir, "sweep", run_request(all_traces, format, config_file, sets) + (skip_bad ? "skip-bad-lines\n" : ""));
   const std::string csv = out_dir + "/sweep.csv", summary_csv = out_dir + "/sweep-summary.csv";
   std::remove(csv.c_str());
   std::remove(summary_csv.c_str());
