@@ -112,4 +112,17 @@ std::string trace_folder(const std::string& out_dir, const std::vector<std::stri
   return out_dir + "/t" + std::to_string(i) + "_" + base;
 }
 
+void add_trace_list(const std::string& file, std::vector<std::string>& traces) {
+  std::ifstream in(file);
+  if (!in) throw InputError(file, 0, "--traces", std::string("cannot read: ") + std::strerror(errno));
+  std::size_t named = 0;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    traces.push_back(line);
+    ++named;
+  }
+  if (named == 0) throw InputError(file, 0, "--traces", "names no trace (one path a line)");
+}
+
 }  // namespace mmusim

@@ -22,6 +22,10 @@ bool is_regular_file(const std::string& path);
 // Commands that read the trace more than once (compare, sweep, explain) refuse stdin ("-") and a
 // FIFO, which can be read only once (InputError naming --trace and `command`).
 void refuse_read_once_trace(const std::string& trace, const std::string& command);
+// --traces FILE: the traces FILE names, one a line (blank lines and lines starting with # are
+// skipped), after those of `traces`; throws InputError naming the file (and line) when it cannot be
+// read or names none.
+void add_trace_list(const std::string& file, std::vector<std::string>& traces);
 // compare and sweep on several traces: the folder of trace `i` (DIR/tI_NAME, NAME the file's name
 // made safe); with one trace, DIR itself.
 std::string trace_folder(const std::string& out_dir, const std::vector<std::string>& traces, std::size_t i);

@@ -40,7 +40,7 @@ std::vector<std::string> split_list(const std::string& s) {
 }  // namespace
 
 int compare_command(const std::string& self, const std::vector<std::string>& args) {
-  std::string config_file, out_dir = "out", format = "auto", policies_arg;
+  std::string config_file, out_dir = "out", format = "auto", policies_arg, trace_list;
   std::vector<std::string> traces, sets;
   EngineOptions engine;
   unsigned& jobs = engine.jobs;
@@ -49,7 +49,9 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&traces)->composing(),
       "trace file; repeat it for several traces (compare-summary.csv then gives each policy's mean and 95% "
-      "confidence interval over them)")("format", po::value(&format), "auto, csv, lackey")(
+      "confidence interval over them)")("traces", po::value(&trace_list),
+                                         "a file naming traces, one a line, as --trace repeated")(
+      "format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key (repeatable)")(
       "policies,p", po::value(&policies_arg), "kvm.aging policies, comma-separated (default: all five)")(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
@@ -60,6 +62,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   check_engine_options(engine, vm);
 
   // Everything is checked before any run starts.
+  if (!trace_list.empty()) add_trace_list(trace_list, traces);
   if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
   std::vector<std::string> policies = vm.count("policies") ? split_list(policies_arg) : aging_policy_names();

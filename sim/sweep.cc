@@ -66,7 +66,7 @@ std::string run_name(std::size_t index, const std::vector<std::pair<std::string,
 }  // namespace
 
 int sweep_command(const std::string& self, const std::vector<std::string>& args) {
-  std::string config_file, out_dir = "out", format = "auto";
+  std::string config_file, out_dir = "out", format = "auto", trace_list;
   std::vector<std::string> traces, sets, varies;
   EngineOptions engine;
   unsigned& jobs = engine.jobs;
@@ -75,7 +75,9 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&traces)->composing(),
       "trace file; repeat it for several traces (sweep-summary.csv then gives each configuration's mean and 95% "
-      "confidence interval over them)")("format", po::value(&format), "auto, csv, lackey")(
+      "confidence interval over them)")("traces", po::value(&trace_list),
+                                         "a file naming traces, one a line, as --trace repeated")(
+      "format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key for every run (repeatable)")(
       "vary", po::value(&varies)->composing(), "key=v1,v2,...: one run per value (repeatable: the product)")(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
@@ -87,6 +89,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   check_engine_options(engine, vm);
 
   // Everything is checked before any run starts: keys, every value of every combination.
+  if (!trace_list.empty()) add_trace_list(trace_list, traces);
   if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (varies.empty()) throw InputError("", 0, "--vary", "at least one --vary key=v1,v2,... is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");

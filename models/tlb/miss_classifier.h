@@ -16,7 +16,6 @@ enum class MissKind { Compulsory, Capacity, Conflict };
 
 struct MissCounts {
   std::uint64_t compulsory = 0, capacity = 0, conflict = 0;
-  std::uint64_t total() const { return compulsory + capacity + conflict; }
 };
 
 // A set of 64-bit keys (never ~0) in one open-addressing table, at most three quarters full: 10.7
@@ -80,7 +79,6 @@ class MissClassifier {
   void invalidate(std::uint64_t key) { shadow_.erase(key); }
   void flush() { shadow_.clear(); }
   const MissCounts& counts() const { return counts_; }
-  const FaLru& shadow() const { return shadow_; }
 
  private:
   KeySet held_;

@@ -53,6 +53,21 @@ TEST_CASE("compare on three traces: a folder per trace, every row, and each poli
       CHECK(std::stod(s[7]) > mean);
     }
   CHECK(found);
+  // A list file names the same traces: the same rows (apart from the columns that time the runs).
+  write_test_file("list.txt", "# the three seeds\nhc1.csv\n\nhc2.csv\nhc3.csv\n");
+  std::filesystem::remove_all(test_dir() + "/listed");
+  const Result l = run_mmusim("compare -j 2 --config " + kSource + "/configs/teaching.cfg --policies notifier,young "
+                              "--traces list.txt --out listed");
+  REQUIRE(l.code == 0);
+  const auto listed = csv_rows(test_dir() + "/listed/compare.csv");
+  REQUIRE(listed.size() == rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (std::size_t c = 0; c < h.size(); ++c)
+      if (h[c] != "wall_seconds" && h[c] != "accesses_per_second") CHECK(listed[i][c] == rows[i][c]);
+  write_test_file("empty.txt", "# nothing\n");
+  const Result none = run_mmusim("compare --traces empty.txt --out t3");
+  CHECK(none.code == 2);
+  CHECK(none.err == "mmusim: empty.txt: --traces: names no trace (one path a line)\n");
   // The same trace twice is bad input.
   const Result twice = run_mmusim("compare --trace hc1.csv --trace hc1.csv --out t2");
   CHECK(twice.code == 2);
