@@ -188,7 +188,8 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
     out << status_of[i] << '\n';
   }
   file.commit();
-  failed = static_cast<std::size_t>(std::count_if(status_of.begin(), status_of.end(), [](const std::string& st) { return st != "ok"; }));
+  failed = static_cast<std::size_t>(
+      std::count_if(status_of.begin(), status_of.end(), [](const std::string& st) { return st != "ok"; }));
   std::cout << combos.size() << " runs (" << skipped << " already done, " << failed << " failed); wrote " << csv << '\n';
   return 0;
 }

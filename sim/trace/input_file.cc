@@ -52,8 +52,9 @@ std::size_t InputFile::raw_read(char* dst, std::size_t n) {
       // A file that ends before the size it had when opened was cut while being read (a copy
       // still being written, or rewritten): the records read so far are not the trace.
       if (size_ > 0 && offset_ < size_)
-        throw InputError(name_, 0, "", "the trace ended after " + std::to_string(offset_) + " bytes, before the " +
-                                           std::to_string(size_) + " bytes it had when opened (was it changed while being read?)");
+        throw InputError(name_, 0, "",
+                         "the trace ended after " + std::to_string(offset_) + " bytes, before the " + std::to_string(size_) +
+                             " bytes it had when opened (was it changed while being read?)");
       return 0;
     }
     if (errno == EINTR) continue;
