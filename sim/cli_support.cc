@@ -61,7 +61,8 @@ bool is_regular_file(const std::string& path) {
 
 void refuse_read_once_trace(const std::string& trace, const std::string& command) {
   struct stat st {};
-  const bool fifo = trace != "-" && stat(trace.c_str(), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+  const bool fifo = trace != "-" && stat(trace.c_str(), &st) == 0 &&
+                    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
   if (trace == "-" || fifo)
     throw InputError(trace == "-" ? "<stdin>" : trace, 0, "--trace",
                      std::string(trace == "-" ? "standard input" : "a FIFO or device") + " can be read only once, and " +

@@ -67,7 +67,8 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
   std::vector<std::string> policies = vm.count("policies") ? split_list(policies_arg) : aging_policy_names();
   if (policies.empty())
-    throw InputError("--policies", 0, "kvm.aging", "'" + printable(policies_arg, 200) + "' names no policy (leave --policies out for all five)");
+    throw InputError("--policies", 0, "kvm.aging",
+                     "'" + printable(policies_arg, 200) + "' names no policy (leave --policies out for all five)");
   for (std::size_t i = 0; i < policies.size(); ++i) {
     const auto& known = aging_policy_names();
     if (std::find(known.begin(), known.end(), policies[i]) == known.end())

@@ -112,7 +112,8 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   save_config(out_dir + "/config.cfg", cfg);
   RunSummary s;
   std::unique_ptr<TimelineWriter> timeline;
-  if (req.cfg.sim.timeline_interval_cycles) timeline = std::make_unique<TimelineWriter>(out_dir + "/timeline.csv", req.cfg.sim.timeline_interval_cycles);
+  if (req.cfg.sim.timeline_interval_cycles)
+    timeline = std::make_unique<TimelineWriter>(out_dir + "/timeline.csv", req.cfg.sim.timeline_interval_cycles);
   try {
     s = simulate(req, timeline.get());
   } catch (const OutOfMemory& e) {
@@ -330,7 +331,9 @@ int check_stdout(int code) {
   std::cout.flush();
   if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return code;
   // The failing write may have been long before (buffered): its reason may be gone.
-  std::cerr << "mmusim: <stdout>: cannot write" << (errno ? std::string(": ") + std::strerror(errno) : std::string(" (a full disk, or a reader that has gone)")) << '\n';
+  std::cerr << "mmusim: <stdout>: cannot write"
+            << (errno ? std::string(": ") + std::strerror(errno) : std::string(" (a full disk, or a reader that has gone)"))
+            << '\n';
   return 2;
 }
 

@@ -107,7 +107,8 @@ std::string submit(const std::string& script) {
   if (sub.code != 0 || id.empty())
     throw InputError("sbatch", 0, "", "refused " + script + " (exit " + std::to_string(sub.code) + "): " + one_line(sub.out));
   if (!is_slurm_job_id(id))
-    throw InputError("sbatch", 0, "", "answered '" + printable(id) + "', which is not a Slurm job id (digits, optionally _digits)");
+    throw InputError("sbatch", 0, "",
+                     "answered '" + printable(id) + "', which is not a Slurm job id (digits, optionally _digits)");
   return id;
 }
 

@@ -24,6 +24,11 @@ FolderLock::FolderLock(const std::string& dir, const std::string& command) {
   while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
     const int err = errno;
+    if (err == ENOLCK || err == EOPNOTSUPP) {  // a file system without locks (NFS without lockd): go on unlocked
+      close(fd_);
+      fd_ = -1;
+      return;
+    }
     char holder[256] = {};
     const ssize_t n = pread(fd_, holder, sizeof holder - 1, 0);
     std::string who = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
@@ -32,8 +37,9 @@ FolderLock::FolderLock(const std::string& dir, const std::string& command) {
     fd_ = -1;
     if (err != EWOULDBLOCK)
       throw InputError(path, 0, "--out", std::string("cannot lock the folder: ") + std::strerror(err));
-    throw InputError(dir, 0, "--out", "in use by another mmusim command (" + (who.empty() ? "process unknown" : printable(who, 200)) +
-                                          ", lock " + path + "); wait for it to end, or use another --out folder");
+    throw InputError(dir, 0, "--out",
+                     "in use by another mmusim command (" + (who.empty() ? "process unknown" : printable(who, 200)) +
+                         ", lock " + path + "); wait for it to end, or use another --out folder");
   }
   const std::string me = "process " + std::to_string(getpid()) + ": mmusim " + command + "\n";
   if (ftruncate(fd_, 0) != 0 || pwrite(fd_, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {

@@ -2,7 +2,9 @@
 // DIR/.mmusim-lock for their whole life (their child runs lock their own folders), so that two
 // commands never mix one run's files with another's. The file is left in place (removing it
 // would let a third command lock a new file while a second still holds the old one); it holds the
-// process id and command of the holder, for the message of the command refused.
+// process id and command of the holder, for the message of the command refused. On a file system
+// that has no locks (flock failing with ENOLCK or EOPNOTSUPP, as NFS without a lock daemon) the
+// command goes on unlocked.
 #pragma once
 #include <string>
 

@@ -26,11 +26,13 @@ void refuse_special_file(const std::string& path, const std::string& option) {
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) return;
   if (S_ISLNK(st.st_mode))
-    throw InputError(path, 0, option, "is a symbolic link; mmusim does not write through links (remove it, or use another folder)");
-  if (!S_ISREG(st.st_mode))
-    throw InputError(path, 0, option, std::string("exists and is not a regular file (") +
-                                          (S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket") +
-                                          "); mmusim writes only regular files");
+    throw InputError(path, 0, option,
+                     "is a symbolic link; mmusim does not write through links (remove it, or use another folder)");
+  if (!S_ISREG(st.st_mode)) {
+    const char* what = S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket";
+    throw InputError(path, 0, option,
+                     std::string("exists and is not a regular file (") + what + "); mmusim writes only regular files");
+  }
 }
 
 int create_fresh_file(const std::string& path, const std::string& option) {

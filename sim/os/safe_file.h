@@ -35,7 +35,6 @@ class AtomicFile {
   // Flushes, closes and renames; any write error throws InputError "cannot write: <reason>".
   void commit();
   const std::string& path() const { return path_; }
-  const std::string& temp_path() const { return tmp_; }
 
  private:
   [[noreturn]] void fail(int err);

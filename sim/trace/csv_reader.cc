@@ -74,7 +74,8 @@ class CountingSource final : public io::ByteSourceBase {
   [[noreturn]] void refuse_nul(const char* buffer, const char* nul) const {
     const std::uint64_t line = lines_ + 1 + static_cast<std::uint64_t>(std::count(buffer, nul, '\n'));
     const char* nl = static_cast<const char*>(memrchr(buffer, '\n', static_cast<std::size_t>(nul - buffer)));
-    const std::uint64_t column = 1 + (nl ? static_cast<std::uint64_t>(nul - nl - 1) : column_ + static_cast<std::uint64_t>(nul - buffer));
+    const std::uint64_t column =
+        1 + (nl ? static_cast<std::uint64_t>(nul - nl - 1) : column_ + static_cast<std::uint64_t>(nul - buffer));
     throw InputError(f_->name(), line, "", "'\\x00' at column " + std::to_string(column) +
                                                " (a NUL byte: a CSV trace is text)");
   }

@@ -30,10 +30,11 @@ class MtrReader : public TraceReader {
     // they come.
     const std::uint64_t size = file_->compression() == Compression::None ? file_->size() : 0;
     if (size > 0 && records_ > (size - sizeof h) / mtr::kRecordBytes)
-      throw InputError(file_->name(), 0, "", "bad .mtr header: it promises " + std::to_string(records_) + " records, but the file's " +
-                                           std::to_string(size) + " bytes hold at most " +
-                                           std::to_string((size - sizeof h) / mtr::kRecordBytes) +
-                                           " (the file is truncated, or the header is wrong)");
+      throw InputError(file_->name(), 0, "",
+                       "bad .mtr header: it promises " + std::to_string(records_) + " records, but the file's " +
+                           std::to_string(size) + " bytes hold at most " +
+                           std::to_string((size - sizeof h) / mtr::kRecordBytes) +
+                           " (the file is truncated, or the header is wrong)");
   }
 
   std::size_t read(TraceRecord* out, std::size_t n) override {

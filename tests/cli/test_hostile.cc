@@ -55,7 +55,8 @@ pid_t start_mmusim(const std::string& args) {
   const pid_t pid = fork();
   if (pid == 0) {
     if (chdir(dir.c_str()) != 0) _exit(126);
-    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(o, 1);
     dup2(e, 2);
     execv(argv[0], argv.data());
@@ -534,4 +535,45 @@ TEST_CASE("a sparse trace whose page tables pass the machine's memory stops with
         "kernels allocate, about 4 KiB each: a process needs 4 or more, a page far from the others up to 3 more); lower "
         "host.mem_mb, guest.mem_mb or guest.vms, or the trace's processes or the spread of its addresses\n");
   CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
+}
+
+TEST_CASE("compare shows a run whose summary.csv has no row as failed, never as a perfect policy of zeros",
+          "[cli][hostile][compare]") {
+  fs::remove_all(test_dir());
+  // A resumed Slurm compare takes a policy whose summary.csv exists as done: here one cut after its
+  // header (a run that never finished writing it, by another means than mmusim's rename).
+  fs::create_directories(test_dir() + "/cs/notifier");
+  std::ofstream(test_dir() + "/cs/notifier/summary.csv") << "mode,policy\n";
+  const Result r = run_mmusim("compare --policies notifier,young --trace " + kSource +
+                                  "/traces/synthetic/hotcold-small.csv --set host.mem_mb=2 --engine slurm --poll-seconds 0.05 "
+                                  "--out cs",
+                              "", fake_slurm());
+  REQUIRE(r.code == 0);
+  std::ifstream in(test_dir() + "/cs/compare.csv");
+  std::string header, notifier;
+  std::getline(in, header);
+  std::getline(in, notifier);
+  CHECK(notifier.find(",notifier,") != std::string::npos);
+  CHECK_THAT(notifier, Catch::EndsWith(",,failed (no summary.csv): "));  // no swap_ins_vs_opt either
+  CHECK(notifier.find(",0,") == std::string::npos);  // empty figures, not zeros
+  CHECK(r.out.find("notifier        failed (no summary.csv): \n") != std::string::npos);
+}
+
+TEST_CASE("request and Slurm files that are links are refused, their targets untouched", "[cli][hostile]") {
+  fs::remove_all(test_dir());
+  const std::string victim = write_test_file("victim.txt", "precious\n");
+  fs::create_directories(test_dir() + "/sw/slurm");
+  fs::create_symlink(victim, test_dir() + "/sw/sweep-request.txt");
+  Result r = run_mmusim("sweep --trace " + kSmall + " --vary tlb.l1d_entries=32 --out sw");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sw: --out: holds a sweep of another trace, config or --set, or of other contents of them "
+                 "(sw/sweep-request.txt: size and modification time); use another --out folder\n");
+  fs::remove(test_dir() + "/sw/sweep-request.txt");
+  fs::create_symlink(victim, test_dir() + "/sw/slurm/job.sh");
+  r = run_mmusim("sweep --engine slurm --dry-run --trace " + kSmall + " --vary tlb.l1d_entries=32 --out sw", "",
+                 "PATH=/nonexistent");
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: sw/slurm/job.sh: --out: is a symbolic link; mmusim does not write through links (remove it, or use "
+                 "another folder)\n");
+  CHECK(slurp(victim) == "precious\n");
 }
