@@ -84,7 +84,7 @@ int explain_command(const std::vector<std::string>& args) {
   }
   std::cout << "explained records " << w.from << " to " << w.to - 1 << " of " << trace << " (" << req.cfg.sim.mode
             << " mode" << (req.cfg.sim.mode == "shadow" ? ", kvm.aging = " + req.cfg.kvm.aging : std::string()) << "); "
-            << s.accesses << " records simulated in " << grouped(s.cycles) << " cycles\n";
+            << s["accesses"] << " records simulated in " << grouped(s["cycles"]) << " cycles\n";
   return 0;
 }
 

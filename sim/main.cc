@@ -125,15 +125,15 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   }
   // A trace of nothing (a header alone, a lackey log of no accesses, binary read as text, every
   // record skipped) gives figures that are all 0 and look like a result: refuse it.
-  if (s.accesses == 0)
-    throw InputError(trace, 0, "", s.skipped_records ? "no records to replay: all " + std::to_string(s.skipped_records) +
+  if (s["accesses"] == 0)
+    throw InputError(trace, 0, "", s["skipped_records"] ? "no records to replay: all " + std::to_string(s["skipped_records"]) +
                                                            " were malformed and skipped (--skip-bad-lines)"
                                                      : "no records to replay (a CSV trace needs rows after its header "
                                                        "row, a lackey trace 'I', ' L', ' S' or ' M' lines)");
   if (timeline) timeline->finish();
   write_summary_csv(summary, {s});
-  if (s.skipped_records)
-    std::cerr << "mmusim: skipped " << s.skipped_records << " malformed record" << (s.skipped_records == 1 ? "" : "s")
+  if (s["skipped_records"])
+    std::cerr << "mmusim: skipped " << s["skipped_records"] << " malformed record" << (s["skipped_records"] == 1 ? "" : "s")
               << " of " << trace << " (--skip-bad-lines; summary.csv skipped_records)\n";
   if (!quiet) {
     print_summary_table(std::cout, s);

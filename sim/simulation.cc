@@ -135,9 +135,6 @@ class Top : public sc_core::sc_module {
       vcd_ = std::make_unique<VcdProbe>("vcd", req.vcd, period, [this] { return vcd_sample(); });
   }
 
-  // Simulated time when the last vCPU finished: the run's length (kswapd's tail does not count).
-  Cycles end_cycles() const { return end_; }
-
   void rethrow_errors() const {
     for (const auto& v : vcpus_)
       if (v->error()) std::rethrow_exception(v->error());
@@ -145,37 +142,21 @@ class Top : public sc_core::sc_module {
 
   RunSummary summary() const {
     RunSummary s;
-    MmuStats m;
-    VcpuStats v;
-    for (const auto& t : tlbs_) m += t->mmu().stats();
-    for (const auto& x : vcpus_) v += x->stats();
     s.mode = cfg_.sim.mode;
     s.policy = cfg_.sim.mode == "native" ? "none" : cfg_.kvm.aging;
-    s.accesses = v.accesses;
-    s.l1i_lookups = m.l1i_lookups, s.l1i_misses = m.l1i_misses;
-    s.l1d_lookups = m.l1d_lookups, s.l1d_misses = m.l1d_misses;
-    s.stlb_lookups = m.stlb_lookups, s.stlb_misses = m.stlb_misses;
-    s.walks = m.walks, s.walk_refs = m.walk_refs;
-    s.invariant_violations = violations_;
-    s.vcpus = vcpus_.size();
-    s.translations = m.translations;
-    s.dirty_assists = m.dirty_assists;
-    s.pwc_lookups = m.pwc_lookups, s.pwc_hits = m.pwc_hits;
-    s.context_switches = v.context_switches;
-    s.vcpu_cycles = v.cycles, s.gap_cycles = v.gap_cycles;
-    s.tlb_cycles = m.tlb_cycles, s.walk_cycles = m.walk_cycles, s.dirty_assist_cycles = m.dirty_assist_cycles;
-    s.vmexit_cycles = v.causes.vmexit, s.guest_fault_cycles = v.causes.guest_fault;
-    s.shadow_fault_cycles = v.causes.shadow_fault, s.pt_write_cycles = v.causes.pt_write;
-    s.host_fault_cycles = v.causes.host_fault, s.ipi_cycles = v.causes.ipi;
-    s.major_fault_cycles = v.causes.major_fault, s.direct_reclaim_cycles = v.causes.direct_reclaim;
-    s.trace_stall_cycles = source_->stall_time().value() / period_.value();
-    s.skipped_records = source_->skipped_records();
+    RunStats run;
+    run.cycles = end_;  // when the last vCPU finished: the run's length (kswapd's tail does not count)
+    run.vcpus = vcpus_.size();
+    run.invariant_violations = violations_;
+    run.trace_stall_cycles = source_->stall_time().value() / period_.value();
+    run.skipped_records = source_->skipped_records();
+    s.add(run);
+    for (const auto& x : vcpus_) s.add(x->stats());
+    for (const auto& t : tlbs_) s.add(t->mmu());
     memory_->fill_summary(s);
     if (reclaim_) {
-      const VmscanStats& r = reclaim_->vmscan().stats();
-      s.pages_scanned = r.pages_scanned, s.pages_activated = r.pages_activated;
-      s.pages_deactivated = r.pages_deactivated;
-      s.kswapd_wakeups = reclaim_->stats().wakeups, s.kswapd_cycles = reclaim_->stats().cycles;
+      s.add(reclaim_->vmscan());
+      s.add(reclaim_->stats());
     }
     return s;
   }
@@ -194,13 +175,13 @@ class Top : public sc_core::sc_module {
   VcdSample vcd_sample() const {
     const RunSummary s = summary();
     VcdSample v;
-    v.free_pages = s.free_frames;
-    v.lru_active_pages = s.lru_active_pages, v.lru_inactive_pages = s.lru_inactive_pages;
-    v.vmexits = s.vmexits;
-    v.tlb_misses = s.l1i_misses + s.l1d_misses;
-    v.stlb_misses = s.stlb_misses;
-    v.shadow_pages = s.shadow_pages;
-    v.swap_ins = s.swap_ins;
+    v.free_pages = s["free_frames"];
+    v.lru_active_pages = s["lru_active_pages"], v.lru_inactive_pages = s["lru_inactive_pages"];
+    v.vmexits = s["vmexits"];
+    v.tlb_misses = s["l1i_misses"] + s["l1d_misses"];
+    v.stlb_misses = s["stlb_misses"];
+    v.shadow_pages = s["shadow_pages"];
+    v.swap_ins = s["swap_ins"];
     if (host_) v.swap_in_flight = host_->host_model().swap_in_flight(now());
     if (reclaim_) v.kswapd_running = reclaim_->kswapd_running();
     return v;
@@ -268,10 +249,9 @@ RunSummary simulate(const RunRequest& req, TimelineWriter* timeline) {
 
   RunSummary s = top.summary();
   s.trace = req.trace_path;
-  s.cycles = top.end_cycles();
-  s.sim_seconds = static_cast<double>(s.cycles) / (static_cast<double>(cfg.sim.cpu_mhz) * 1e6);
+  s.sim_seconds = static_cast<double>(s["cycles"]) / (static_cast<double>(cfg.sim.cpu_mhz) * 1e6);
   s.wall_seconds = wall;
-  s.accesses_per_second = wall > 0 ? s.accesses / wall : 0;
+  s.accesses_per_second = wall > 0 ? s["accesses"] / wall : 0;
   return s;
 }
 

@@ -52,6 +52,73 @@ std::uint64_t KvmStats::vmexits() const {
   return n;
 }
 
+const CounterTable<ShadowMmu>& ShadowMmu::counters() {
+  using K = CounterKind;
+  using M = ShadowMmu;
+  static constexpr auto exits = [](const M& m, ExitReason r) { return m.stats().exits[static_cast<int>(r)]; };
+  static const CounterTable<M> t = {
+      {{"vmexits", "exits", K::Count, "VM exits (shadow mode)"}, [](const M& m) { return m.stats().vmexits(); }},
+      {{"shadow_page_faults", "faults", K::Count, "KVM shadow page faults (shadow mode)"},
+       [](const M& m) { return m.stats().shadow_page_faults; }},
+      {{"pt_write_traps", "traps", K::Count, "trapped guest page-table writes (shadow mode)"},
+       [](const M& m) { return m.stats().pt_write_traps; }},
+      {{"shadow_pages", "pages", K::Level, "shadow pages at the end (shadow mode)"},
+       [](const M& m) { return static_cast<std::uint64_t>(m.shadow_pages()); }},
+      {{"sptes_created", "sptes", K::Count, "shadow PTEs installed (shadow mode)"},
+       [](const M& m) { return m.stats().sptes_created; }},
+      {{"sptes_zapped", "sptes", K::Count, "shadow PTEs zapped (shadow mode)"},
+       [](const M& m) { return m.stats().sptes_zapped; }},
+      {{"remote_tlb_flushes", "flushes", K::Count, "kvm_flush_remote_tlbs calls (shadow mode)"},
+       [](const M& m) { return m.stats().remote_tlb_flushes; }},
+      {{"vmexits_shadow_pf", "exits", K::Count, "VM exits for shadow page faults (#PF intercepts and unsync faults)"},
+       [](const M& m) { return exits(m, ExitReason::ShadowPageFault); }},
+      {{"vmexits_pt_write", "exits", K::Count, "VM exits for guest page-table writes that were emulated"},
+       [](const M& m) { return exits(m, ExitReason::PtWrite); }},
+      {{"vmexits_cr3", "exits", K::Count, "VM exits for guest CR3 loads (context switches)"},
+       [](const M& m) { return exits(m, ExitReason::Cr3Load); }},
+      {{"vmexits_ipi", "exits", K::Count, "VM exits of vCPUs interrupted by a remote TLB-flush IPI"},
+       [](const M& m) { return exits(m, ExitReason::FlushIpi); }},
+      {{"guest_pf_injected", "faults", K::Count, "guest #PF found by KVM's guest walk and injected"},
+       [](const M& m) { return m.stats().guest_pf_injected; }},
+      {{"guest_pf_direct", "faults", K::Count, "guest #PF delivered by the hardware without an exit (notrap spte)"},
+       [](const M& m) { return m.stats().guest_pf_direct; }},
+      {{"sptes_prefetched", "sptes", K::Count, "of sptes_created, installed by emulated guest pte writes"},
+       [](const M& m) { return m.stats().sptes_prefetched; }},
+      {{"sptes_zapped_shadow_cache", "sptes", K::Count, "of sptes_zapped, dropped with their shadow page by the FIFO limit"},
+       [](const M& m) { return m.stats().sptes_zapped_shadow_cache; }},
+      {{"shadow_pages_created", "pages", K::Count, "shadow pages allocated"},
+       [](const M& m) { return m.stats().shadow_pages_created; }},
+      {{"shadow_pages_zapped", "pages", K::Count,
+        "shadow pages freed (FIFO limit, write flooding, synced pages left empty, unsync children of zapped pages)"},
+       [](const M& m) { return m.stats().shadow_pages_zapped; }},
+      {{"shadow_cache_evictions", "pages", K::Count, "of those, zapped by the FIFO limit (kvm.max_mmu_pages)"},
+       [](const M& m) { return m.stats().shadow_cache_evictions; }},
+      {{"unsyncs", "pages", K::Count, "level-1 shadow pages left writable (unsync)"},
+       [](const M& m) { return m.stats().unsyncs; }},
+      {{"resyncs", "pages", K::Count, "unsync shadow pages resynced (at CR3 loads)"},
+       [](const M& m) { return m.stats().resyncs; }},
+      {{"write_flood_zaps", "pages", K::Count, "shadow pages zapped by write flooding"},
+       [](const M& m) { return m.stats().write_flood_zaps; }},
+      {{"notifier_invalidates", "calls", K::Count, "mmu-notifier invalidate_page calls: guest pages the host unmapped"},
+       [](const M& m) { return m.stats().notifier_invalidates; }},
+      {{"notifier_young_calls", "calls", K::Count, "mmu-notifier clear_flush_young calls (page_referenced, try_to_unmap)"},
+       [](const M& m) { return m.stats().notifier_young_calls; }},
+      {{"young_hits", "calls", K::Count, "of those, KVM answered young"}, [](const M& m) { return m.stats().young_hits; }},
+      {{"sptes_zapped_invalidate", "sptes", K::Count, "sptes zapped by invalidate_page"},
+       [](const M& m) { return m.stats().sptes_zapped_invalidate; }},
+      {{"sptes_zapped_aging", "sptes", K::Count, "sptes zapped by aging (access-track, zap)"},
+       [](const M& m) { return m.stats().sptes_zapped_aging; }},
+      {{"sptes_dropped_lru", "sptes", K::Count, "sptes dropped by spte-lru"},
+       [](const M& m) { return m.stats().sptes_dropped_lru; }},
+      {{"notifier_retries", "faults", K::Count,
+        "shadow faults dropped after sleeping on a swap read because an invalidation ran (mmu_notifier_retry)"},
+       [](const M& m) { return m.stats().notifier_retries; }},
+      {{"vmexits_access_track", "exits", K::Count, "VM exits restoring access-tracked sptes (kvm.aging = access-track, mark)"},
+       [](const M& m) { return exits(m, ExitReason::AccessTrack); }},
+  };
+  return t;
+}
+
 ShadowMmu::ShadowMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg)
     : vm_(vm), host_(host), guest_(guest), cfg_(cfg), policy_(make_aging_policy(cfg.aging)) {
   guest_.set_hooks(this);

@@ -123,6 +123,8 @@ class ShadowMmu : public GuestHooks, public MmuNotifier {
   const KvmStats& stats() const { return stats_; }
   void set_explain(ExplainSink* sink) { explain_ = sink; }
   std::size_t shadow_pages() const { return pages_.size(); }
+  // Its summary.csv figures (summed over VMs).
+  static const CounterTable<ShadowMmu>& counters();
 
  private:
   struct Vcpu {

@@ -19,6 +19,34 @@ std::string walk_words(const WalkResult& w, unsigned start_level, const char* en
 }
 }  // namespace
 
+const CounterTable<Mmu>& Mmu::counters() {
+  using K = CounterKind;
+  static const CounterTable<Mmu> t = {
+      {{"l1i_lookups", "lookups", K::Count, "L1 iTLB lookups (X), every attempt of a retried translation"},
+       [](const Mmu& m) { return m.stats().l1i_lookups; }},
+      {{"l1i_misses", "lookups", K::Count, "L1 iTLB misses"}, [](const Mmu& m) { return m.stats().l1i_misses; }},
+      {{"l1d_lookups", "lookups", K::Count, "L1 dTLB lookups (R, W, M)"}, [](const Mmu& m) { return m.stats().l1d_lookups; }},
+      {{"l1d_misses", "lookups", K::Count, "L1 dTLB misses"}, [](const Mmu& m) { return m.stats().l1d_misses; }},
+      {{"stlb_lookups", "lookups", K::Count, "STLB lookups (one per L1 miss)"}, [](const Mmu& m) { return m.stats().stlb_lookups; }},
+      {{"stlb_misses", "lookups", K::Count, "STLB misses (each starts a walk)"}, [](const Mmu& m) { return m.stats().stlb_misses; }},
+      {{"walks", "walks", K::Count, "hardware page walks, completed or faulting"}, [](const Mmu& m) { return m.stats().walks; }},
+      {{"walk_refs", "references", K::Count, "page-table entries read by walks"}, [](const Mmu& m) { return m.stats().walk_refs; }},
+      {{"translations", "translations", K::Count, "completed translations: one per 4 KiB page an access touches"},
+       [](const Mmu& m) { return m.stats().translations; }},
+      {{"dirty_assists", "assists", K::Count, "writes to a cached entry whose D bit was clear"},
+       [](const Mmu& m) { return m.stats().dirty_assists; }},
+      {{"pwc_lookups", "lookups", K::Count, "page-walk cache lookups (one per walk when enabled)"},
+       [](const Mmu& m) { return m.stats().pwc_lookups; }},
+      {{"pwc_hits", "hits", K::Count, "walks that started below the root thanks to the page-walk cache"},
+       [](const Mmu& m) { return m.stats().pwc_hits; }},
+      {{"tlb_cycles", "cycles", K::Count, "L1 and STLB lookups"}, [](const Mmu& m) { return m.stats().tlb_cycles; }},
+      {{"walk_cycles", "cycles", K::Count, "hardware page-walk references"}, [](const Mmu& m) { return m.stats().walk_cycles; }},
+      {{"dirty_assist_cycles", "cycles", K::Count, "dirty-bit assists"},
+       [](const Mmu& m) { return m.stats().dirty_assist_cycles; }},
+  };
+  return t;
+}
+
 MmuStats& MmuStats::operator+=(const MmuStats& o) {
   translations += o.translations;
   l1i_lookups += o.l1i_lookups;

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "common/counters.h"
 #include "common/explain.h"
 #include "paging/page_table.h"
 #include "paging/walker.h"
@@ -84,6 +85,8 @@ class Mmu {
   void flush_all();
 
   const MmuStats& stats() const { return stats_; }
+  // Its summary.csv figures (summed over CPUs).
+  static const CounterTable<Mmu>& counters();
   const Tlb& l1i() const { return l1i_; }
   const Tlb& l1d() const { return l1d_; }
   const Tlb& stlb() const { return stlb_; }

@@ -40,6 +40,10 @@ class NativeOs {
   void handle_page_fault(std::uint32_t ctx, Vpn vpn);
 
   const NativeOsStats& stats() const { return stats_; }
+  // Page-table pages of every process.
+  std::uint64_t table_pages() const;
+  // Its summary.csv figures.
+  static const CounterTable<NativeOs>& counters();
   void set_explain(ExplainSink* sink) { explain_ = sink; }
   // Frame accounting: every frame in use is a table page or mapped by exactly one leaf.
   // Returns a description of each violation.

@@ -41,6 +41,8 @@ class Vmscan {
   Cycles try_to_free_pages(Cycles now);
 
   const VmscanStats& stats() const { return stats_; }
+  // Its summary.csv figures (vmscan_counters.cc).
+  static const CounterTable<Vmscan>& counters();
   // Explain mode: one line per page scanned, with the decision taken.
   void set_explain(ExplainSink* sink) { explain_ = sink; }
   // inactive_anon_is_low: inactive * ratio < active, ratio = int_sqrt(10 * memory in GB), 1 below 1 GB.

@@ -4,16 +4,65 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 
 #include "input_error.h"
 
 namespace mmusim {
 
+namespace {
+
+// A column with its counters' slots and whether it is a count (shown as a change) or a level.
+struct Resolved {
+  std::vector<std::size_t> slots;
+  bool count = true;
+};
+
+const std::vector<Resolved>& resolved() {
+  static const std::vector<Resolved> r = [] {
+    std::vector<Resolved> out;
+    for (const TimelineColumn& c : timeline_columns()) {
+      Resolved x;
+      for (const std::string& name : c.counters) {
+        const ColumnSpec* col = find_column(name);
+        if (!col || col->type != ColumnType::Counter) throw std::logic_error("timeline.csv: no counter " + name);
+        if (!x.slots.empty() && x.count != (col->kind == CounterKind::Count))
+          throw std::logic_error("timeline.csv: column " + c.name + " mixes counts and levels");
+        x.count = col->kind == CounterKind::Count;
+        x.slots.push_back(col->slot);
+      }
+      out.push_back(x);
+    }
+    return out;
+  }();
+  return r;
+}
+
+}  // namespace
+
+const std::vector<TimelineColumn>& timeline_columns() {
+  static const std::vector<TimelineColumn> cols = {
+      {"accesses", {"accesses"}},
+      {"swap_ins", {"swap_ins"}},
+      {"swap_outs", {"swap_outs"}},
+      {"faults", {"guest_page_faults", "page_faults"}},  // the OS's page faults, whichever mode
+      {"vmexits", {"vmexits"}},
+      {"kswapd_cycles", {"kswapd_cycles"}},
+      {"pages_scanned", {"pages_scanned"}},
+      {"free_frames", {"free_frames"}},
+      {"lru_active_pages", {"lru_active_pages"}},
+      {"lru_inactive_pages", {"lru_inactive_pages"}},
+      {"shadow_pages", {"shadow_pages"}},
+  };
+  return cols;
+}
+
 TimelineWriter::TimelineWriter(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
   out_.open(tmp_, std::ios::trunc);
   if (!out_) throw InputError(path_, 0, "", std::string("cannot write: ") + std::strerror(errno));
-  out_ << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
-          "lru_active_pages,lru_inactive_pages,shadow_pages\n";
+  out_ << "time_cycles";
+  for (const TimelineColumn& c : timeline_columns()) out_ << ',' << c.name;
+  out_ << '\n';
 }
 
 TimelineWriter::~TimelineWriter() {
@@ -24,13 +73,13 @@ TimelineWriter::~TimelineWriter() {
 
 void TimelineWriter::add(const TimelineRow& r) {
   const RunSummary& s = r.at;
-  const RunSummary& prev = prev_;
-  out_ << r.time_cycles << ',' << s.accesses - prev.accesses << ',' << s.swap_ins - prev.swap_ins << ','
-       << s.swap_outs - prev.swap_outs << ','
-       << (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults) << ','
-       << s.vmexits - prev.vmexits << ',' << s.kswapd_cycles - prev.kswapd_cycles << ','
-       << s.pages_scanned - prev.pages_scanned << ',' << s.free_frames << ',' << s.lru_active_pages << ','
-       << s.lru_inactive_pages << ',' << s.shadow_pages << '\n';
+  out_ << r.time_cycles;
+  for (const Resolved& c : resolved()) {
+    std::uint64_t now = 0, before = 0;
+    for (std::size_t slot : c.slots) now += s.values[slot], before += prev_.values[slot];
+    out_ << ',' << (c.count ? now - before : now);
+  }
+  out_ << '\n';
   prev_ = s;
   last_time_ = r.time_cycles;
   ++rows_;

@@ -3,19 +3,27 @@
 #pragma once
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "stats/summary.h"
 
 namespace mmusim {
+
+// A column of timeline.csv: the sum of one or more summary.csv counters of the same kind.
+struct TimelineColumn {
+  std::string name;
+  std::vector<std::string> counters;
+};
+const std::vector<TimelineColumn>& timeline_columns();
 
 struct TimelineRow {
   std::uint64_t time_cycles = 0;  // end of the interval
   RunSummary at;                  // cumulative figures at that time
 };
 
-// Columns: time_cycles, then per-interval changes of accesses, swap_ins, swap_outs, faults (guest
-// and native page faults), vmexits, kswapd_cycles, pages_scanned, and the levels free_frames,
-// lru_active_pages, lru_inactive_pages, shadow_pages. Written as the run goes, one row at a time,
+// Columns: time_cycles, then a selection of summary.csv's counters (timeline_columns()): a counter
+// declared as a count shows its change over the interval, a level its value at the interval's
+// end. Written as the run goes, one row at a time,
 // so that memory does not grow with simulated time, and atomically: rows go to PATH.tmp, which
 // finish() renames to PATH (a run that fails leaves no timeline.csv). Throws InputError.
 class TimelineWriter {

@@ -8,6 +8,7 @@
 #include "host/host_memory.h"
 #include "explain/explainer.h"
 #include "reclaim/vmscan.h"
+#include "sysc/kswapd_stats.h"
 
 namespace mmusim {
 
@@ -28,11 +29,6 @@ class HostModule : public sc_core::sc_module, public HostIf {
 
  private:
   HostMemory host_;
-};
-
-struct KswapdStats {
-  std::uint64_t wakeups = 0;  // times kswapd woke to balance
-  Cycles cycles = 0;          // kswapd's busy time
 };
 
 class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {

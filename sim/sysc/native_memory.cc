@@ -25,11 +25,8 @@ CauseCycles NativeMemory::handle_fault(unsigned cpu, Vpn vpn, bool, bool, const 
 }
 
 void NativeMemory::fill_summary(RunSummary& s) const {
-  s.page_faults = os_.stats().page_faults;
-  s.processes = os_.stats().processes;
-  for (std::uint32_t ctx = 0; ctx < s.processes; ++ctx) s.page_table_pages += os_.table_or_null(ctx)->table_pages();
-  s.frames_used = frames_.used();
-  s.free_frames = frames_.free_count();
+  s.add(os_);
+  s.add(frames_);
 }
 
 std::vector<std::string> NativeMemory::check(const Mmu& mmu) const {

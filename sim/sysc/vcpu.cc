@@ -5,15 +5,6 @@
 
 namespace mmusim {
 
-VcpuStats& VcpuStats::operator+=(const VcpuStats& o) {
-  accesses += o.accesses;
-  context_switches += o.context_switches;
-  cycles += o.cycles;
-  gap_cycles += o.gap_cycles;
-  causes += o.causes;
-  return *this;
-}
-
 Vcpu::Vcpu(const sc_core::sc_module_name& name, unsigned cpu, Cycles quantum, sc_core::sc_time period,
            std::uint64_t check_every, std::function<void()> checker, std::function<void()> on_done)
     : sc_module(name), cpu_(cpu), quantum_(quantum), period_(period), check_every_(check_every),

@@ -24,9 +24,9 @@ TEST_CASE("timeline rows are the changes over each interval and the file appears
   std::filesystem::remove(path);
   TimelineWriter w(path);
   TimelineRow a, b;
-  a.time_cycles = 100, a.at.accesses = 10, a.at.swap_ins = 2, a.at.guest_page_faults = 3, a.at.free_frames = 50;
-  b.time_cycles = 200, b.at.accesses = 25, b.at.swap_ins = 2, b.at.guest_page_faults = 4, b.at.page_faults = 1,
-  b.at.free_frames = 40;
+  a.time_cycles = 100, a.at["accesses"] = 10, a.at["swap_ins"] = 2, a.at["guest_page_faults"] = 3, a.at["free_frames"] = 50;
+  b.time_cycles = 200, b.at["accesses"] = 25, b.at["swap_ins"] = 2, b.at["guest_page_faults"] = 4, b.at["page_faults"] = 1,
+  b.at["free_frames"] = 40;
   w.add(a);
   w.add(b);
   CHECK(w.last_time_cycles() == 200);

@@ -1,0 +1,28 @@
+// The host memory's summary.csv figures, declared once (common/counters.h).
+#include "host/host_memory.h"
+
+namespace mmusim {
+
+const CounterTable<HostMemory>& HostMemory::counters() {
+  using K = CounterKind;
+  using M = HostMemory;
+  static const CounterTable<M> t = {
+      {{"host_minor_faults", "faults", K::Count, "host page faults that allocated a frame (shadow mode)"},
+       [](const M& h) { return h.stats().minor_faults; }},
+      {{"host_major_faults", "faults", K::Count, "host page faults that read swap"},
+       [](const M& h) { return h.stats().major_faults; }},
+      {{"swap_ins", "pages", K::Count, "pages read from swap"}, [](const M& h) { return h.stats().swap_ins; }},
+      {{"swap_outs", "pages", K::Count, "pages written to swap"}, [](const M& h) { return h.stats().swap_outs; }},
+      {{"lru_active_pages", "pages", K::Level, "host pages on the active LRU list at the end (shadow mode)"},
+       [](const M& h) { return static_cast<std::uint64_t>(h.lru().size(LruList::ActiveAnon)); }},
+      {{"lru_inactive_pages", "pages", K::Level, "host pages on the inactive LRU list at the end (shadow mode)"},
+       [](const M& h) { return static_cast<std::uint64_t>(h.lru().size(LruList::InactiveAnon)); }},
+      {{"direct_reclaims", "calls", K::Count, "allocations below the min watermark that reclaimed directly"},
+       [](const M& h) { return h.stats().direct_reclaims; }},
+      {{"refaults", "faults", K::Count, "host faults on swapped-out guest pages (major, or found in the swap cache)"},
+       [](const M& h) { return h.stats().refaults; }},
+  };
+  return t;
+}
+
+}  // namespace mmusim
