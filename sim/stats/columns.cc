@@ -10,7 +10,7 @@
 #include "common/frame_allocator.h"
 #include "guest/guest_os.h"
 #include "host/host_memory.h"
-#include "kvm/shadow_mmu.h"
+#include "kvm/kvm.h"
 #include "mmu/mmu.h"
 #include "native/native_os.h"
 #include "reclaim/vmscan.h"
@@ -54,7 +54,7 @@ std::vector<CounterInfo> tables() {
   collect<Mmu>(all);
   collect<NativeOs>(all);
   collect<GuestOs>(all);
-  collect<ShadowMmu>(all);
+  collect<Kvm>(all);
   collect<HostMemory>(all);
   collect<FrameAllocator>(all);
   collect<Vmscan>(all);

@@ -38,7 +38,7 @@ Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) 
   auto [it, fresh] = ctx_of_.try_emplace({vm, pid}, static_cast<std::uint32_t>(who_.size()));
   if (fresh) who_.emplace_back(vm, pid);
   l.ctx = it->second;
-  l.root = kvms_.at(vm)->load_cr3(cpu, pid, !loaded_[cpu], l.cost);
+  l.root = kvms_.at(vm)->new_cr3(cpu, pid, !loaded_[cpu], l.cost);
   loaded_[cpu] = true;
   return l;
 }
@@ -54,7 +54,7 @@ void KvmModule::set_explain(ExplainSink* sink) {
 }
 
 void KvmModule::fill_summary(RunSummary& s) const {
-  for (const auto& k : kvms_) s.add(*k);
+  for (const auto& k : kvms_) s.add(static_cast<const Kvm&>(*k));
   for (const auto& g : guests_) s.add(*g);
   const HostMemory& h = const_cast<KvmModule*>(this)->host->host_model();
   s.add(h);

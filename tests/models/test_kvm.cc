@@ -47,7 +47,7 @@ struct Machine {
   ShadowMmu& kvm(unsigned cpu) { return *kvms[vm_of[cpu]]; }
   void run(unsigned cpu, std::uint32_t pid, bool first = true) {
     CauseCycles c;
-    cpus[cpu]->load_cr3(pid, kvm(cpu).load_cr3(cpu, pid, first, c));
+    cpus[cpu]->load_cr3(pid, kvm(cpu).new_cr3(cpu, pid, first, c));
   }
   // One translation, retried after each fault as the vCPU does; returns the faults taken.
   unsigned touch(unsigned cpu, std::uint64_t vpn, bool write = false) {
@@ -170,7 +170,7 @@ TEST_CASE("unsync: the first store to a shadowed PT unsyncs it and the CR3 load 
   CHECK(m.check().empty());
   // A CR3 load (a VM exit) resyncs the page and write-protects the gfn again (mmu_sync_roots).
   CauseCycles c;
-  m.kvm(0).load_cr3(0, 1, false, c);
+  m.kvm(0).new_cr3(0, 1, false, c);
   CHECK(m.kvm(0).stats().resyncs == 1);
   CHECK(m.kvm(0).stats().exits[static_cast<int>(ExitReason::Cr3Load)] == 1);
   CHECK(c.vmexit == KvmConfig{}.vmexit_cycles);
@@ -296,7 +296,7 @@ TEST_CASE("the invariant checker catches a policy that zaps sptes without the re
   // A deliberately broken aging policy: on every harvest it zaps the page's sptes but skips
   // kvm_flush_remote_tlbs, so the vCPU's TLB keeps translations to a page KVM no longer maps.
   struct Broken : AgingPolicy {
-    bool clear_flush_young(ShadowMmu& kvm, std::uint64_t gfn, CauseCycles& c) override {
+    bool clear_flush_young(Kvm& kvm, std::uint64_t gfn, CauseCycles& c) override {
       for (Pte* s : kvm.sptes_of(gfn)) kvm.drop_spte_for_aging(s, ShadowMmu::ZapReason::Aging, c, false);
       return false;
     }
@@ -352,4 +352,71 @@ TEST_CASE("mmu notifier: invalidate_range_start zaps every spte of the range and
   // notifier: young is never reported; test_young and clear_young agree.
   CHECK_FALSE(m.kvm(0).test_young(Gfn{lo}));
   CHECK_FALSE(m.kvm(0).clear_young(Gfn{lo}));
+}
+
+TEST_CASE("an aging policy is told the gfn and the page size of each spte (rmap_add, rmap_remove)", "[kvm][aging]") {
+  // A policy that records what the core tells it. It sees Kvm only, never the shadow MMU.
+  struct Recorder : AgingPolicy {
+    std::vector<std::pair<std::uint64_t, PageSize>> installed, dropped;
+    void spte_installed(Kvm&, Pte*, Gfn gfn, PageSize size) override { installed.emplace_back(gfn.v, size); }
+    void spte_dropped(Kvm&, Pte*, Gfn gfn, PageSize size) override { dropped.emplace_back(gfn.v, size); }
+  };
+  Machine m;
+  auto owned = std::make_unique<Recorder>();
+  Recorder* rec = owned.get();
+  m.kvm(0).replace_policy(std::move(owned));
+  m.run(0, 1);
+  m.touch(0, 7);
+  // One spte installed, for the gfn the guest pte of vpn 7 maps, 4 KiB (set_spte's largepage 0).
+  const Pte* spte = leaf_entry(m.kvm(0).root_of_pid(1), Vpn{7});
+  REQUIRE(spte);
+  const std::uint64_t gfn = m.host.page(Pfn{spte->frame()}).gfn;
+  REQUIRE(rec->installed.size() == 1);
+  CHECK(rec->installed[0].first == gfn);
+  CHECK(rec->installed[0].second == PageSize::k4K);
+  CHECK(rec->dropped.empty());
+  CauseCycles c;
+  m.kvm(0).invalidate_page(Gfn{gfn}, c);
+  REQUIRE(rec->dropped.size() == 1);
+  CHECK(rec->dropped[0].first == gfn);
+  CHECK(rec->dropped[0].second == PageSize::k4K);
+}
+
+TEST_CASE("a fault during invalidate_range_start..end retries (mmu_notifier_count, mmu_notifier_retry)", "[kvm]") {
+  // 2.6.28 kvm_mmu_notifier_invalidate_range_start raises mmu_notifier_count until range_end;
+  // a fault that finds it raised drops its pfn and the access faults again.
+  Machine m;
+  m.run(0, 1);
+  m.touch(0, 0);  // the guest tables and the shadow pages above vpn 1 exist now
+  CauseCycles c;
+  m.kvm(0).invalidate_range_start(Gfn{1000}, Gfn{1000}, c);  // a gfn the guest does not use
+  // vpn 1: first the #PF goes to the guest (notrap), then the shadow fault finds the count raised.
+  for (int i = 0; i < 4; ++i) {
+    const Translation t = m.cpus[0]->translate(Vpn{1}, false, false);
+    REQUIRE_FALSE(t.ok);
+    m.kvm(0).page_fault(0, Vpn{1}, false, false, t);
+  }
+  // The first fault is the guest's own #PF (notrap spte; its pte store unsyncs the PT's shadow
+  // page); the three after it are shadow faults that each drop their pfn: three retries, no spte
+  // for vpn 1. (vpn 0's first touch took one direct #PF too.)
+  CHECK(m.kvm(0).stats().guest_pf_direct == 2);
+  CHECK(m.kvm(0).stats().notifier_retries == 3);
+  CHECK(m.kvm(0).stats().sptes_created == 1);
+  m.kvm(0).invalidate_range_end(Gfn{1000}, Gfn{1000});
+  CHECK(m.touch(0, 1) == 1);  // now the fault installs the spte
+  CHECK(m.kvm(0).stats().sptes_created == 2);
+  CHECK(m.check().empty());
+}
+
+TEST_CASE("shadow pages are keyed by gfn and role, level first (kvm_mmu_page_role)", "[kvm]") {
+  // The shadow page hash orders keys by gfn, then role: level first, so a gfn's pages come in
+  // level order as they did when the key was (gfn, level).
+  CHECK(shadow_role(1) < shadow_role(2));
+  CHECK_FALSE(shadow_role(2) < shadow_role(1));
+  KvmMmuPageRole direct = shadow_role(1);
+  direct.direct = true;
+  CHECK(shadow_role(1) < direct);
+  CHECK(direct < shadow_role(2));
+  CHECK_FALSE(direct == shadow_role(1));
+  CHECK(shadow_role(3).access == (kAccExec | kAccWrite | kAccUser));
 }
