@@ -1,5 +1,6 @@
 #include "compare.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
@@ -59,11 +60,14 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   EngineOptions engine;
   unsigned& jobs = engine.jobs;
   bool skip_bad = false;
+  std::string every_policy;
+  for (const std::string& name : aging_policy_names()) every_policy += (every_policy.empty() ? "" : ", ") + name;
+  const std::string policies_help = "kvm.aging policies, comma-separated (default: every one, " + every_policy + ")";
   po::options_description desc("mmusim compare");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&trace), "trace file")("format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key (repeatable)")(
-      "policies,p", po::value(&policies_arg), "kvm.aging policies, comma-separated (default: all five)")(
+      "policies,p", po::value(&policies_arg), policies_help.c_str())(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
       "skip-bad-lines", po::bool_switch(&skip_bad), "skip and count malformed trace records (mmusim run --skip-bad-lines)");
   add_engine_options(desc, engine);
@@ -74,8 +78,25 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   // Everything is checked before any run starts.
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
-  std::vector<std::string> policies = policies_arg.empty() ? aging_policy_names() : split_list(policies_arg);
-  for (std::size_t i = 0; i < policies.size(); ++i) {
+  // Policies are about shadow paging: the mode is shadow unless a --set names another.
+  std::vector<std::string> run_sets = sets;
+  const bool mode_set = std::any_of(sets.begin(), sets.end(), [](const std::string& s) {
+    const auto eq = s.find('=');
+    std::string key = s.substr(0, eq);
+    key.erase(0, key.find_first_not_of(" \t"));
+    key.erase(key.find_last_not_of(" \t") + 1);
+    return key == "sim.mode";
+  });
+  if (!mode_set) run_sets.push_back("sim.mode=shadow");
+  const Config cfg = load_config(config_file, run_sets);
+  const SimModeSpec& mode = mode_spec(cfg.values().sim.mode);
+  // A mode without aging policies (native) is one run, its policy column "none".
+  if (!mode.has_aging_policy && !policies_arg.empty())
+    throw InputError("--policies", 0, "kvm.aging", std::string("sim.mode = ") + mode.name + " has no kvm.aging policies");
+  std::vector<std::string> policies = !mode.has_aging_policy ? std::vector<std::string>{"none"}
+                                      : policies_arg.empty() ? aging_policy_names()
+                                                             : split_list(policies_arg);
+  for (std::size_t i = 0; mode.has_aging_policy && i < policies.size(); ++i) {
     const auto& known = aging_policy_names();
     if (std::find(known.begin(), known.end(), policies[i]) == known.end())
       throw InputError("--policies", 0, "kvm.aging", "unknown policy '" + policies[i] + "'");
@@ -83,9 +104,6 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       throw InputError("--policies", 0, "kvm.aging", "'" + policies[i] + "' named twice");
   }
   check_csv_text(trace, "--trace");
-  std::vector<std::string> run_sets = sets;
-  run_sets.push_back("sim.mode=shadow");  // policies are about shadow paging
-  const Config cfg = load_config(config_file, run_sets);
   const TraceFormat fmt = parse_trace_format(format, "--format");
   open_trace(trace, fmt);  // opens it, tells its format, reads a CSV header: bad input stops before any run
   make_dir(out_dir);
@@ -111,7 +129,8 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     const std::string dir = out_dir + "/" + policies[i];
     if (resume && std::ifstream(dir + "/summary.csv")) continue;  // done by an earlier submission
     make_dir(dir);
-    runs.runs.push_back({dir, {"kvm.aging=" + policies[i]}});
+    runs.runs.push_back({dir, mode.has_aging_policy ? std::vector<std::string>{"kvm.aging=" + policies[i]}
+                                                    : std::vector<std::string>{}});
     which.push_back(i);
   }
   PageReferences refs;
@@ -149,7 +168,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   for (const std::string& p : policies)
     rows.push_back(outcome[p] == "ok" ? read_row(out_dir + "/" + p + "/summary.csv")
                                       : std::vector<std::pair<std::string, std::string>>{
-                                            {"mode", "shadow"}, {"policy", p}, {"trace", trace}});
+                                            {"mode", mode.name}, {"policy", p}, {"trace", trace}});
   auto value = [](const std::vector<std::pair<std::string, std::string>>& row, const std::string& k) {
     for (const auto& [name, v] : row)
       if (name == k) return v;
@@ -162,7 +181,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   }
   for (const auto& [name, b] : {std::pair<std::string, BoundResult>{"opt", opt}, {"lru-exact", lru}}) {
     std::vector<std::pair<std::string, std::string>> row = {
-        {"mode", "shadow"}, {"policy", name}, {"trace", trace}, {"accesses", std::to_string(refs.records)},
+        {"mode", mode.name}, {"policy", name}, {"trace", trace}, {"accesses", std::to_string(refs.records)},
         {"translations", std::to_string(refs.references)}, {"swap_ins", std::to_string(b.swap_ins)},
         {"swap_outs", std::to_string(b.evictions)}};
     for (const std::string& c : columns) out << value(row, c) << ',';

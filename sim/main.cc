@@ -110,13 +110,8 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     } else if (e.key == "swap.mb") {
       hint = "the guests need more than host.mem_mb + swap.mb = " +
              std::to_string(req.cfg.host.mem_mb + req.cfg.swap.mb) + " MiB: raise swap.mb";
-    } else if (req.cfg.sim.mode == "native") {
-      hint = "the trace needs more memory than host.mem_mb = " + std::to_string(req.cfg.host.mem_mb) +
-             " MiB (page tables included), and native mode has no swap";
     } else {
-      hint = "the guests need more memory than host.mem_mb = " + std::to_string(req.cfg.host.mem_mb) +
-             " MiB holds (host page tables and shadow pages included) and reclaim cannot free any" +
-             (req.cfg.kvm.aging == "pinned" ? " (kvm.aging = pinned: pages mapped by sptes cannot be reclaimed)" : "");
+      hint = mode_spec(req.cfg.sim.mode).out_of_memory_hint(req.cfg);
     }
     throw InputError(o.file, o.line, e.key, std::string(e.what()) + "; " + hint);
   } catch (const LimitExceeded& e) {

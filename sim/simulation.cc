@@ -11,8 +11,7 @@
 #include "common/errors.h"
 #include "explain/explainer.h"
 #include "sysc/host_module.h"
-#include "sysc/kvm_module.h"
-#include "sysc/native_memory.h"
+#include "sysc/memory_factory.h"
 #include "sysc/tlb_module.h"
 #include "sysc/trace_source.h"
 #include "sysc/vcd_probe.h"
@@ -36,54 +35,6 @@ MmuConfig mmu_config(const SimConfig& c) {
 
 namespace {
 
-Cycles us_to_cycles(std::uint64_t us, const SimConfig& c) { return us * c.sim.cpu_mhz; }
-
-HostConfig host_config(const SimConfig& c) {
-  HostConfig h;
-  h.new_anon_active = c.reclaim.new_anon_active;
-  h.minor_fault_cycles = c.cost.host_minor_fault_cycles;
-  h.min_free_kb = c.reclaim.min_free_kb;
-  h.swap_slots = c.swap.mb * 256;
-  h.swap_queue_depth = static_cast<unsigned>(c.swap.queue_depth);
-  h.swap_read_cycles = us_to_cycles(c.swap.read_us, c);
-  h.swap_write_cycles = us_to_cycles(c.swap.write_us, c);
-  return h;
-}
-
-VmscanConfig vmscan_config(const SimConfig& c) {
-  VmscanConfig v;
-  v.scan_page_cycles = c.reclaim.scan_page_cycles;
-  v.rmap_walk_cycles = c.reclaim.rmap_walk_cycles;
-  return v;
-}
-
-ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
-  ShadowConfig s;
-  s.vms = static_cast<unsigned>(c.guest.vms);
-  s.vcpus_per_vm = static_cast<unsigned>(c.guest.vcpus);
-  s.guest_frames = c.guest.mem_mb * 256;
-  s.guest_fault_cycles = c.cost.guest_fault_cycles;
-  s.guest_dirty_at_fault = c.guest.dirty_at_fault;
-  KvmConfig& k = s.kvm;
-  // kvm_mmu_calculate_mmu_pages (2.6.28): 20 per mille of guest pages, at least 64.
-  k.max_mmu_pages = c.kvm.max_mmu_pages ? c.kvm.max_mmu_pages : std::max<std::uint64_t>(64, s.guest_frames * 20 / 1000);
-  k.unsync = c.kvm.unsync;
-  k.bypass_guest_pf = c.kvm.bypass_guest_pf;
-  k.vpid = c.kvm.vpid;
-  k.vmexit_cycles = c.cost.vmexit_cycles;
-  k.shadow_fault_cycles = c.cost.shadow_fault_cycles;
-  k.pt_write_emulation_cycles = c.cost.pt_write_emulation_cycles;
-  k.ipi_cycles = c.cost.ipi_cycles;
-  k.notifier_call_cycles = c.cost.notifier_call_cycles;
-  k.aging.name = c.kvm.aging;
-  k.aging.spte_lru_drop_every = c.kvm.spte_lru_drop_every;
-  k.aging.flush_on_young = c.kvm.flush_on_young;
-  k.aging.access_track_mark = c.kvm.access_track == "mark";
-  k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
-  s.period = period;
-  return s;
-}
-
 // The machine: guest.vms x guest.vcpus vCPUs, each with its TLBs, on one memory system; the
 // trace split among them (record (vm, vcpu) runs on CPU vm * guest.vcpus + vcpu).
 class Top : public sc_core::sc_module {
@@ -105,16 +56,10 @@ class Top : public sc_core::sc_module {
     if (explain_) source = explain_->window_reader(std::move(source));
     source_ = std::make_unique<TraceSource>("trace", std::move(source), static_cast<unsigned>(cfg_.guest.vcpus), n,
                                             cfg_.sim.trace_queue_records);
-    if (cfg_.sim.mode == "native") {
-      memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
-    } else {
-      host_ = std::make_unique<HostModule>("host", cfg_.host.mem_mb * 256, host_config(cfg_));
-      reclaim_ = std::make_unique<ReclaimModule>("reclaim", vmscan_config(cfg_), period);
-      reclaim_->host.bind(host_->host_export);
-      auto kvm = std::make_unique<KvmModule>("kvm", shadow_config(cfg_, period));
-      kvm->host.bind(host_->host_export);
-      memory_ = std::move(kvm);
-    }
+    MemoryParts parts = make_memory_system(cfg_, period);
+    memory_ = std::move(parts.memory);
+    host_ = std::move(parts.host);
+    reclaim_ = std::move(parts.reclaim);
     for (unsigned i = 0; i < n; ++i) {
       const std::string id = std::to_string(i);
       tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + id).c_str(), mmu_config(cfg_)));
@@ -127,7 +72,7 @@ class Top : public sc_core::sc_module {
       vcpus_.back()->memory.bind(memory_->memory_port());
       if (explain_) {
         vcpus_.back()->set_explain(explain_);
-        tlbs_.back()->mmu_model().set_explain(explain_, cfg_.sim.mode == "native" ? "pte" : "spte");
+        tlbs_.back()->mmu_model().set_explain(explain_, mode_spec(cfg_.sim.mode).walk_entry);
       }
     }
     if (timeline_ && cfg_.sim.timeline_interval_cycles) SC_THREAD(sample);
@@ -143,7 +88,7 @@ class Top : public sc_core::sc_module {
   RunSummary summary() const {
     RunSummary s;
     s.mode = cfg_.sim.mode;
-    s.policy = cfg_.sim.mode == "native" ? "none" : cfg_.kvm.aging;
+    s.policy = mode_spec(cfg_.sim.mode).has_aging_policy ? cfg_.kvm.aging : "none";
     RunStats run;
     run.cycles = end_;  // when the last vCPU finished: the run's length (kswapd's tail does not count)
     run.vcpus = vcpus_.size();

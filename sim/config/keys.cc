@@ -33,6 +33,8 @@ void parse_into(bool& out, const KeySpec&, const std::string& v) {
   }
 }
 
+void parse_into(SimMode& out, const KeySpec&, const std::string& v) { out = parse_sim_mode(v); }
+
 void parse_into(std::string& out, const KeySpec& k, const std::string& v) {
   for (const std::string& c : k.choices) {
     if (c == v) {
@@ -43,6 +45,15 @@ void parse_into(std::string& out, const KeySpec& k, const std::string& v) {
   std::string list;
   for (const std::string& c : k.choices) list += (list.empty() ? "" : ", ") + c;
   throw std::invalid_argument("'" + v + "' is not one of: " + list);
+}
+
+// sim.mode's help line, from the mode registry: "translation mode: native (...) or shadow (...)".
+std::string sim_mode_help() {
+  std::string h = "translation mode: ";
+  const auto& modes = sim_modes();
+  for (std::size_t i = 0; i < modes.size(); ++i)
+    h += std::string(i == 0 ? "" : i + 1 == modes.size() ? " or " : ", ") + modes[i].name + " (" + modes[i].help + ")";
+  return h;
 }
 
 constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
@@ -62,8 +73,7 @@ constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
 
 const std::vector<KeySpec>& config_keys() {
   static const std::vector<KeySpec> keys = {
-      CHOICE_KEY(sim, mode, "native", (std::vector<std::string>{"native", "shadow"}),
-                 "translation mode: native (processes on bare metal) or shadow (guests under KVM shadow paging)"),
+      CHOICE_KEY(sim, mode, "native", sim_mode_names(), sim_mode_help()),
       UINT_KEY(sim, quantum_cycles, "10000", "cycles", 1, kMaxCycles,
                "how far a vCPU may run ahead of SystemC time before it synchronises"),
       BOOL_KEY(sim, check, "false",

@@ -100,7 +100,7 @@ std::string fixed(double v, int digits) {
 // The columns that are not counters: what the run was, and its times in seconds.
 const std::vector<ColumnSpec>& run_columns() {
   static const std::vector<ColumnSpec> cols = {
-      {"mode", "", "sim.mode of the run", ColumnType::Text, CounterKind::Level, 0, [](const RunSummary& s) { return s.mode; }},
+      {"mode", "", "sim.mode of the run", ColumnType::Text, CounterKind::Level, 0, [](const RunSummary& s) { return std::string(mode_name(s.mode)); }},
       {"policy", "", "kvm.aging policy (none in native mode)", ColumnType::Text, CounterKind::Level, 0,
        [](const RunSummary& s) { return s.policy; }},
       {"trace", "", "the trace file as given", ColumnType::Text, CounterKind::Level, 0,

@@ -48,36 +48,18 @@ void print_summary_table(std::ostream& out, const RunSummary& s) {
   auto row = [&](const std::string& name, const std::string& value) {
     out << "  " << std::left << std::setw(22) << name << value << '\n';
   };
-  out << "mmusim " << s.mode << " run of " << s.trace << '\n';
+  const SimModeSpec& mode = mode_spec(s.mode);
+  out << "mmusim " << mode.name << " run of " << s.trace << '\n';
   row("accesses", std::to_string(s["accesses"]) + " (" + std::to_string(s["translations"]) + " translations)");
   row("cycles", std::to_string(s["cycles"]) + " (" + fixed(s.sim_seconds * 1e3, 3) + " ms simulated)");
   row("L1 iTLB misses", std::to_string(s["l1i_misses"]) + " of " + std::to_string(s["l1i_lookups"]) + pct(s["l1i_misses"], s["l1i_lookups"]));
   row("L1 dTLB misses", std::to_string(s["l1d_misses"]) + " of " + std::to_string(s["l1d_lookups"]) + pct(s["l1d_misses"], s["l1d_lookups"]));
   row("STLB misses", std::to_string(s["stlb_misses"]) + " of " + std::to_string(s["stlb_lookups"]) + pct(s["stlb_misses"], s["stlb_lookups"]));
   row("walks", std::to_string(s["walks"]) + " (" + std::to_string(s["walk_refs"]) + " references)");
-  if (s.mode == "native") {
-    row("page faults", std::to_string(s["page_faults"]));
-  } else {
-    row("guest page faults", std::to_string(s["guest_page_faults"]) + " (" + std::to_string(s["guest_pf_injected"]) +
-                                 " injected by KVM, " + std::to_string(s["guest_pf_direct"]) + " direct)");
-    row("VM exits", std::to_string(s["vmexits"]) + " (shadow pf " + std::to_string(s["vmexits_shadow_pf"]) + ", pt write " +
-                        std::to_string(s["vmexits_pt_write"]) + ", cr3 " + std::to_string(s["vmexits_cr3"]) + ", ipi " +
-                        std::to_string(s["vmexits_ipi"]) + ")");
-    row("shadow pages", std::to_string(s["shadow_pages"]) + " (" + std::to_string(s["sptes_created"]) + " sptes created, " +
-                            std::to_string(s["sptes_zapped"]) + " zapped, " + std::to_string(s["remote_tlb_flushes"]) +
-                            " remote flushes)");
-    row("host minor faults", std::to_string(s["host_minor_faults"]));
-    if (s["swap_outs"] || s["swap_ins"]) {
-      row("reclaim (" + s.policy + ")", std::to_string(s["pages_scanned"]) + " pages scanned, " + std::to_string(s["swap_outs"]) +
-                                             " swapped out, " + std::to_string(s["swap_ins"]) + " swapped in, " +
-                                             std::to_string(s["young_hits"]) + " young answers");
-      row("kswapd", std::to_string(s["kswapd_wakeups"]) + " wakeups, " + std::to_string(s["kswapd_cycles"]) + " cycles; " +
-                        std::to_string(s["direct_reclaims"]) + " direct reclaims");
-    }
-  }
+  mode.summary_rows(s, row);
   row("dirty assists", std::to_string(s["dirty_assists"]));
-  row("frames used", std::to_string(s["frames_used"]) + " host (" + std::to_string(s["page_table_pages"]) + " page-table pages" +
-                         (s.mode == "native" ? ")" : ", " + std::to_string(s["guest_frames_used"]) + " guest frames)"));
+  row("frames used", std::to_string(s["frames_used"]) + " host (" + std::to_string(s["page_table_pages"]) +
+                         " page-table pages" + mode.frames_detail(s) + ")");
   std::string causes;
   for (const auto& [name, v] : {std::pair<const char*, std::uint64_t>{"tlb", s["tlb_cycles"]}, {"walk", s["walk_cycles"]},
                                 {"assist", s["dirty_assist_cycles"]}, {"vmexit", s["vmexit_cycles"]},

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/counters.h"
+#include "modes/sim_mode.h"
 
 namespace mmusim {
 
@@ -30,7 +31,8 @@ std::size_t counter_slot(std::string_view name);
 std::size_t counter_count();
 
 struct RunSummary {
-  std::string mode, policy, trace;
+  SimMode mode = SimMode::Native;
+  std::string policy, trace;
   std::vector<std::uint64_t> values = std::vector<std::uint64_t>(counter_count());  // by counter_slot
   double sim_seconds = 0, wall_seconds = 0, accesses_per_second = 0;
 

@@ -172,3 +172,36 @@ TEST_CASE("compare and sweep refuse duplicates, commas and a folder of another s
   r = run_mmusim("run --trace /tmp/a,b.csv --out o");
   CHECK(r.err == "mmusim: --trace: '/tmp/a,b.csv' holds a comma, quote or line break, which a CSV cell of the results cannot\n");
 }
+
+TEST_CASE("compare runs any mode: --set sim.mode=native is one run without a policy, beside the bounds", "[cli][compare]") {
+  // 64 MiB of host memory holds the whole trace: native mode has no swap, so the one run succeeds.
+  const std::string args = "compare --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                           "/traces/synthetic/pressure.csv --set host.mem_mb=64 --set sim.mode=native --out cmpn";
+  const Result r = run_mmusim(args);
+  REQUIRE(r.code == 0);
+  const auto rows = read_compare(test_dir() + "/cmpn/compare.csv");
+  REQUIRE(rows.size() == 3);  // none, opt, lru-exact
+  for (const char* p : {"none", "opt", "lru-exact"}) CHECK(rows.at(p).at("mode") == "native");
+  CHECK(rows.at("none").at("status") == "ok");
+  CHECK(rows.at("none").at("vmexits") == "0");
+  // The same figures as `mmusim run` of that configuration.
+  const Result run = run_mmusim("run --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                                "/traces/synthetic/pressure.csv --set host.mem_mb=64 --set sim.mode=native --out runn");
+  REQUIRE(run.code == 0);
+  const auto s = read_summary(test_dir() + "/runn/summary.csv");
+  CHECK(rows.at("none").at("cycles") == s.at("cycles"));
+  CHECK(rows.at("none").at("page_faults") == s.at("page_faults"));
+
+  const Result bad = run_mmusim(args + " --policies young");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--policies: kvm.aging: sim.mode = native has no kvm.aging policies") != std::string::npos);
+}
+
+TEST_CASE("compare defaults to shadow mode whatever the config file says", "[cli][compare]") {
+  const std::string cfg = write_test_file("native.cfg", "[sim]\nmode = native\n");
+  const Result r = run_mmusim("compare --config " + cfg + " --policies notifier --trace " + kSource +
+                              "/traces/teaching/loop.csv --out cmpd");
+  REQUIRE(r.code == 0);
+  const auto rows = read_compare(test_dir() + "/cmpd/compare.csv");
+  CHECK(rows.at("notifier").at("mode") == "shadow");
+}
