@@ -79,7 +79,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
     // A permission fault drops the page's entries (SDM 4.10.4.1) so that the retry walks.
     if (explaining(explain_))
       explain_->step(std::string(write && !e.writable ? "read-only" : "NX") + " entry -> protection fault, INVLPG");
-    invlpg(ctx_, vpn);
+    invlpg(tc_.ctx, vpn);
     t.ok = false;
     t.fault = WalkStatus::Protection;
     return false;
@@ -87,7 +87,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
   if (write && !e.dirty) {
     // Dirty-bit assist (semantics 5): PTE.D is set and the entry updated in place; it is not a
     // miss and not a walk.
-    Pte* p = leaf_entry(root_, vpn);
+    Pte* p = leaf_entry(tc_.root, vpn);
     if (!p || !p->present() || !p->writable() || p->frame() != e.frame)
       throw std::logic_error("dirty-bit assist on a TLB entry that no longer matches its PTE");
     p->raw |= pte_bits::A | pte_bits::D;
@@ -98,6 +98,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
     if (explaining(explain_)) explain_->step(std::string("dirty-bit assist: ") + entry_ + " D set");
   }
   t.frame = e.frame;
+  t.size = e.size;
   return true;
 }
 
@@ -120,7 +121,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   if (TlbEntry* e = stlb_.lookup(key)) {
     if (explaining(explain_)) explain_->step("STLB hit");
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
-    l1.fill(key, e->frame, e->writable, e->dirty, e->nx);
+    l1.fill(key, e->frame, e->writable, e->dirty, e->nx, e->size);
     if (explaining(explain_)) explain_->step(std::string("fill ") + tlb_name(fetch));
     ++stats_.translations;
     return t;
@@ -129,10 +130,10 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   if (explaining(explain_)) explain_->step("STLB miss");
 
   ++stats_.walks;
-  TableNode* start = root_;
+  TableNode* start = tc_.root;
   if (pwc_.enabled()) {
     ++stats_.pwc_lookups;
-    if (TableNode* n = pwc_.lookup(ctx_, vpn)) {
+    if (TableNode* n = pwc_.lookup(tc_.ctx, WalkDimension::Virtual, vpn)) {
       ++stats_.pwc_hits;
       start = n;
     }
@@ -142,22 +143,29 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   const Cycles walk_cycles = w.refs * cfg_.walk_ref_cycles;
   t.cycles += walk_cycles;
   stats_.walk_cycles += walk_cycles;
-  if (pwc_.enabled()) pwc_.fill(ctx_, vpn, w, start->level);
+  if (pwc_.enabled()) pwc_.fill(tc_.ctx, WalkDimension::Virtual, vpn, w, start->level);
   if (explaining(explain_)) explain_->step(walk_words(w, start->level, entry_, fetch));
   if (w.status != WalkStatus::Ok) {
     t.ok = false;
+    t.fault_dimension = WalkDimension::Virtual;
     t.fault = w.status;
     t.fault_level = w.level;
     ++stats_.faults;
     return t;
   }
   const Pte leaf = *w.leaf;
-  stlb_.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx());
-  l1.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx());
+  stlb_.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx(), w.size);
+  l1.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx(), w.size);
   if (explaining(explain_)) explain_->step(std::string("fill STLB and ") + tlb_name(fetch));
   t.frame = leaf.frame();
+  t.size = w.size;
   ++stats_.translations;
   return t;
+}
+
+void Mmu::load_context(const TranslationContext& tc) {
+  if (tc.nested_root) throw std::logic_error("a two-dimensional translation context: no nested-paging walker yet");
+  tc_ = tc;
 }
 
 void Mmu::invlpg(std::uint32_t ctx, Vpn vpn) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/addr.h"
+#include "common/page_size.h"
 
 namespace mmusim {
 
@@ -30,6 +31,7 @@ struct TlbEntry {
   bool writable = false;
   bool dirty = false;
   bool nx = false;
+  PageSize size = PageSize::k4K;  // what the entry maps (gem5's TlbEntry::logBytes)
   bool valid() const { return key != kInvalid; }
 };
 
@@ -61,7 +63,8 @@ class Tlb {
   }
 
   // Inserts `key` as the most recent entry of its set; the caller has just missed on it.
-  TlbEntry& fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx);
+  TlbEntry& fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx,
+                 PageSize size = PageSize::k4K);
 
   // Drops the entry for `key` if present; returns whether it was.
   bool invalidate(std::uint64_t key);

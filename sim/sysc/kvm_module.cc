@@ -37,8 +37,8 @@ Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) 
     throw LimitExceeded("more than " + std::to_string(kMaxContexts) + " processes", "pid");
   auto [it, fresh] = ctx_of_.try_emplace({vm, pid}, static_cast<std::uint32_t>(who_.size()));
   if (fresh) who_.emplace_back(vm, pid);
-  l.ctx = it->second;
-  l.root = kvms_.at(vm)->new_cr3(cpu, pid, !loaded_[cpu], l.cost);
+  l.context.ctx = it->second;
+  l.context.root = kvms_.at(vm)->new_cr3(cpu, pid, !loaded_[cpu], l.cost);
   loaded_[cpu] = true;
   return l;
 }

@@ -10,8 +10,8 @@ namespace mmusim {
 Cr3Load NativeMemory::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) {
   if (ctx_of_cpu_.size() <= cpu) ctx_of_cpu_.resize(cpu + 1);
   Cr3Load l;
-  l.ctx = ctx_of_cpu_[cpu] = os_.context(vm, pid);
-  l.root = os_.table(l.ctx).root();
+  l.context.ctx = ctx_of_cpu_[cpu] = os_.context(vm, pid);
+  l.context.root = os_.table(l.context.ctx).root();
   return l;
 }
 
