@@ -1,11 +1,5 @@
-// The mmusim program. Subcommands:
-//   mmusim                     the bundled default: configs/default.cfg on the bundled trace
-//   mmusim run ...             one simulation: summary.csv and a readable table
-//   mmusim explain ...         a small trace, or a window of one, with every event in words
-//   mmusim config --list       every configuration key with default, unit and help
-//   mmusim columns             every summary.csv column with unit and meaning
-//   mmusim parse ...           read a trace without simulating (the parse-only speed limit)
-//   mmusim gen ...             write a synthetic trace
+// The mmusim program: its subcommands are the table kCommands below, from which `mmusim --help`
+// and the dispatch are both derived.
 // Exit codes: 0 success, 2 bad input (one message naming file, line and key), 3 an invariant
 // violation with sim.check_abort, 1 internal error.
 #include <sys/stat.h>
@@ -40,22 +34,6 @@ namespace po = boost::program_options;
 using namespace mmusim;
 
 namespace {
-
-const char* kUsage =
-    "usage: mmusim [COMMAND] [OPTIONS]\n"
-    "  (no command)   run the bundled default (configs/default.cfg on traces/lackey/quicksort.lackey) into ./out\n"
-    "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--vcd FILE] [--skip-bad-lines]\n"
-    "  explain        --config F --trace T [--from I] [--to I] [--set key=value]... [--vcd FILE]: every event in words\n"
-    "  config         --list | [--config F] [--set key=value]... --show\n"
-    "  columns        list the columns of summary.csv\n"
-    "  parse          --trace T [--format F]: read the trace without simulating\n"
-    "  gen            write a synthetic trace (mmusim gen --help)\n"
-    "  compare        --config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  sweep          --config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  convert        IN OUT [--format F]: any trace to the binary .mtr format\n"
-    "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n"
-    "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
-    "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
@@ -245,26 +223,64 @@ int cmd_convert(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Every subcommand: its name, its usage line, and what runs it (args after the command; argv for
+// the two that start runs of this program, or that parse argv themselves).
+struct Command {
+  const char* name;
+  const char* usage;
+  int (*run)(const std::vector<std::string>& rest, int argc, char* argv[]);
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> c = {
+      {"run", "--config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--vcd FILE] [--skip-bad-lines]",
+       [](const std::vector<std::string>& r, int, char**) { return cmd_run(r, false); }},
+      {"explain", "--config F --trace T [--from I] [--to I] [--set key=value]... [--vcd FILE]: every event in words",
+       [](const std::vector<std::string>& r, int, char**) { return explain_command(r); }},
+      {"config", "--list | [--config F] [--set key=value]... --show",
+       [](const std::vector<std::string>& r, int, char**) { return cmd_config(r); }},
+      {"columns", "list the columns of summary.csv", [](const std::vector<std::string>&, int, char**) { return cmd_columns(); }},
+      {"parse", "--trace T [--format F]: read the trace without simulating",
+       [](const std::vector<std::string>& r, int, char**) { return cmd_parse(r); }},
+      {"gen", "write a synthetic trace (mmusim gen --help)",
+       [](const std::vector<std::string>&, int argc, char* argv[]) { return gen_command(argc - 1, argv + 1); }},
+      {"compare", "--config F --trace T [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]",
+       [](const std::vector<std::string>& r, int, char* argv[]) { return compare_command(self_path(argv[0]), r); }},
+      {"sweep", "--config F --trace T --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]",
+       [](const std::vector<std::string>& r, int, char* argv[]) { return sweep_command(self_path(argv[0]), r); }},
+      {"convert", "IN OUT [--format F]: any trace to the binary .mtr format",
+       [](const std::vector<std::string>& r, int, char**) { return cmd_convert(r); }},
+      {"textbook", "--frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table",
+       [](const std::vector<std::string>& r, int, char**) { return textbook_command(r); }},
+  };
+  return c;
+}
+
+std::string usage() {
+  std::string u = "usage: mmusim [COMMAND] [OPTIONS]\n"
+                  "  (no command)   run the bundled default (configs/default.cfg on traces/lackey/quicksort.lackey) into ./out\n";
+  for (const Command& c : commands()) {
+    std::string name = c.name;
+    name.resize(15, ' ');
+    u += "  " + name + c.usage + "\n";
+  }
+  u += "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
+       "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
+  return u;
+}
+
 int dispatch(int argc, char* argv[]) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return cmd_run({}, true);
   const std::string cmd = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (cmd == "run") return cmd_run(rest, false);
-  if (cmd == "explain") return explain_command(rest);
-  if (cmd == "config") return cmd_config(rest);
-  if (cmd == "columns") return cmd_columns();
-  if (cmd == "parse") return cmd_parse(rest);
-  if (cmd == "gen") return gen_command(argc - 1, argv + 1);
-  if (cmd == "compare") return compare_command(self_path(argv[0]), rest);
-  if (cmd == "sweep") return sweep_command(self_path(argv[0]), rest);
-  if (cmd == "convert") return cmd_convert(rest);
-  if (cmd == "textbook") return textbook_command(rest);
+  for (const Command& c : commands())
+    if (cmd == c.name) return c.run(rest, argc, argv);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    std::cout << kUsage;
+    std::cout << usage();
     return 0;
   }
-  std::cerr << "mmusim: unknown command '" << cmd << "'\n" << kUsage;
+  std::cerr << "mmusim: unknown command '" << cmd << "'\n" << usage();
   return 2;
 }
 

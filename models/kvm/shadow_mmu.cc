@@ -159,7 +159,7 @@ void ShadowMmu::zap_unsync_children(KvmMmuPage* sp, CauseCycles& c) {
 }
 
 // mmu_free_some_pages: fewer than 5 free shadow pages -> zap the oldest until 25 are free. Roots
-// in use are skipped, as FIDELITY.md says (2.6.28 zaps a root too, invalidating it and making
+// in use are skipped, a simplification docs/fidelity.md states (2.6.28 zaps a root too, invalidating it and making
 // the vCPU reload an empty one; the tree below it is torn down either way).
 void ShadowMmu::free_some_pages(CauseCycles& c) {
   const auto n_free = [&] { return static_cast<std::int64_t>(cfg_.max_mmu_pages) - static_cast<std::int64_t>(pages_.size()); };

@@ -1,4 +1,4 @@
-// The translation path of one CPU (DESIGN.md "Data path" and semantics 3-6): L1 iTLB or dTLB,
+// The translation path of one CPU (docs/architecture.md, "The path of one access" and "Semantics" 3-6): L1 iTLB or dTLB,
 // then the shared STLB, then the hardware walk of the active table (CR3), through an optional
 // page-walk cache. Plain C++ with exact cycle counts; faults are returned to the caller, which
 // owns time (the SystemC vCPU), handles them and retries the translation.

@@ -1,5 +1,5 @@
 // The native OS: one page table per process, demand paging with private writable frames (no zero
-// page, DESIGN.md semantics 5), and the numbering of address-space contexts (vm, pid) that tags
+// page, docs/architecture.md "Semantics" 5), and the numbering of address-space contexts (vm, pid) that tags
 // the TLBs. In native mode `vm` is only a namespace: (vm 0, pid 1) and (vm 1, pid 1) are two
 // processes.
 #pragma once

@@ -1,4 +1,4 @@
-// A set-associative TLB with true LRU (DESIGN.md, semantics 4): sets = entries / ways,
+// A set-associative TLB with true LRU (docs/architecture.md, "Semantics" 4): sets = entries / ways,
 // set = VPN mod sets; a hit makes the entry the most recent; a fill takes the lowest-numbered
 // invalid way, or evicts the least recent entry of the set.
 // Entries are tagged by an address-space context (a (vm, pid) pair, numbered by the OS) and the

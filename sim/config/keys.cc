@@ -1,6 +1,6 @@
 // Every configuration key, declared once: name, type, default, unit, range and help.
 // Presets in configs/ cite where their values come from; these defaults are the default machine
-// (a Skylake-class core with a 3,200-cycle minor fault, FIDELITY.md "Numbers").
+// (a Skylake-class core with a 3,200-cycle minor fault; docs/fidelity.md "Cost constants").
 #include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
@@ -53,6 +53,14 @@ std::string sim_mode_help() {
   const auto& modes = sim_modes();
   for (std::size_t i = 0; i < modes.size(); ++i)
     h += std::string(i == 0 ? "" : i + 1 == modes.size() ? " or " : ", ") + modes[i].name + " (" + modes[i].help + ")";
+  return h;
+}
+
+// kvm.aging's help line, its policies from the registry (docs/fidelity.md tells each one's kernel).
+std::string aging_help() {
+  std::string h = "how the host learns which guest pages are hot (docs/fidelity.md): ";
+  const auto& names = aging_policy_names();
+  for (std::size_t i = 0; i < names.size(); ++i) h += (i ? ", " : "") + names[i];
   return h;
 }
 
@@ -152,9 +160,7 @@ const std::vector<KeySpec>& config_keys() {
 
       UINT_KEY(kvm, max_mmu_pages, "0", "pages", 0, 1 << 24,
                "shadow page limit n_max_mmu_pages; 0 = 2% of guest pages, at least 64 (2.6.28); else at least 64"),
-      CHOICE_KEY(kvm, aging, "notifier", aging_policy_names(),
-                 "how the host learns which guest pages are hot (FIDELITY.md): pinned, notifier, spte-lru, young, "
-                 "access-track"),
+      CHOICE_KEY(kvm, aging, "notifier", aging_policy_names(), aging_help()),
       UINT_KEY(kvm, spte_lru_drop_every, "16", "pages", 1, 1 << 30,
                "spte-lru: drop the oldest spte every X guest pages the host reclaims (X)"),
       BOOL_KEY(kvm, flush_on_young, "true", "young: flush the VM's TLBs when the harvest found an A bit (2.6.28; 6.13 x86: false)"),
