@@ -30,9 +30,13 @@ TEST_CASE("compare runs every policy and adds the bounds: a failed run is a row 
                               "/traces/synthetic/pressure.csv --out cmp");
   REQUIRE(r.code == 0);
   const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
-  REQUIRE(rows.size() == 7);  // five policies, opt, lru-exact
+  const auto policies = config_choices("kvm.aging");
+  REQUIRE(rows.size() == policies.size() + 2);  // every policy, opt, lru-exact
+  // pinned cannot reclaim a page its sptes map, and the guest outgrows the 8 MiB host.
   CHECK(rows.at("pinned").at("status").find("failed (exit 2): mmusim: ") == 0);
-  for (const char* p : {"notifier", "spte-lru", "young", "access-track"}) {
+  CHECK(rows.at("pinned").at("status").find("host memory exhausted") != std::string::npos);
+  for (const std::string& p : policies) {
+    if (p == "pinned") continue;
     INFO(p);
     CHECK(rows.at(p).at("status") == "ok");
     // The same row as a run of its own (the study's figures, README).
@@ -47,25 +51,42 @@ TEST_CASE("compare runs every policy and adds the bounds: a failed run is a row 
   CHECK(r.out.find("young                139      inf") != std::string::npos);
 }
 
-TEST_CASE("OPT is never beaten by any policy on any bundled workload", "[cli][compare][traces]") {
+TEST_CASE("OPT is never beaten by any policy on any bundled one-vCPU workload", "[cli][compare][traces]") {
+  // The bounds replay the trace in file order; one vCPU replays it in that order too, so no
+  // policy can have fewer swap-ins than OPT. With several vCPUs the replay interleaves records by
+  // simulated time and the floor does not hold (README, "compare"): on a one-vCPU machine a trace
+  // that needs more (two-vms.csv, multi-vcpu.csv) is refused, and is no case of this test.
   std::vector<std::string> traces;
   for (const char* dir : {"traces/lackey", "traces/synthetic", "traces/teaching"})
     for (const auto& e : std::filesystem::directory_iterator(kSource + "/" + dir)) traces.push_back(e.path().string());
   std::sort(traces.begin(), traces.end());
+  std::size_t floors = 0, refused = 0;
   for (const std::string& t : traces) {
     INFO(t);
-    const Result r = run_mmusim("compare -j 2 --policies notifier,spte-lru,young,access-track --trace " + t +
-                                " --out cmp --set guest.vcpus=4 --set guest.vms=2 --set guest.mem_mb=64 --set host.mem_mb=2");
+    const Result r = run_mmusim("compare -j 2 --trace " + t +
+                                " --out cmp --set guest.vcpus=1 --set guest.vms=1 --set guest.mem_mb=64 --set host.mem_mb=2");
+    if (r.code == 2 && r.err.find(" is not below guest.v") != std::string::npos) {
+      ++refused;
+      continue;
+    }
     REQUIRE(r.code == 0);
+    ++floors;
     const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
     const std::uint64_t opt = std::stoull(rows.at("opt").at("swap_ins"));
     CHECK(opt <= std::stoull(rows.at("lru-exact").at("swap_ins")));
-    for (const char* p : {"notifier", "spte-lru", "young", "access-track"}) {
+    for (const std::string& p : config_choices("kvm.aging")) {
       INFO(p);
-      REQUIRE(rows.at(p).at("status") == "ok");
+      // A policy may fail only as pinned does, for lack of memory it cannot reclaim.
+      if (rows.at(p).at("status") != "ok") {
+        CHECK(p == "pinned");
+        CHECK(rows.at(p).at("status").find("host memory exhausted") != std::string::npos);
+        continue;
+      }
       CHECK(std::stoull(rows.at(p).at("swap_ins")) >= opt);
     }
   }
+  CHECK(refused == 2);  // two-vms.csv and multi-vcpu.csv
+  CHECK(floors == traces.size() - 2);
 }
 
 TEST_CASE("compare refuses bad input before any run starts", "[cli][compare][errors]") {
