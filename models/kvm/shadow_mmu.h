@@ -43,8 +43,6 @@ class ShadowMmu final : public Kvm, public GuestHooks {
   CauseCycles guest_frame_cleared(std::uint64_t gfn) override;
   CauseCycles guest_pte_write(TableNode* table, unsigned index, Pte old_value, Pte value) override;
 
-  std::size_t shadow_pages() const { return pages_.size(); }
-
  protected:
   void drop_leaf(Pte* spte) override;
   std::uint64_t gfn_of_leaf(const Pte* spte) const override;
@@ -67,8 +65,10 @@ class ShadowMmu final : public Kvm, public GuestHooks {
   };
   using Key = std::pair<std::uint64_t, KvmMmuPageRole>;  // (gfn, role)
 
+  // The shadow state of `cpu`, made at its first use; `cpu` must be one of this VM's vCPUs.
   ShadowVcpu& sv(unsigned cpu) {
-    vcpus_.at(cpu);  // one of this VM's vCPUs
+    if (const auto it = shadow_vcpus_.find(cpu); it != shadow_vcpus_.end()) return it->second;
+    vcpus_.at(cpu);
     return shadow_vcpus_[cpu];
   }
   KvmMmuPage* get_page(Gfn gfn, unsigned level, CauseCycles& c);

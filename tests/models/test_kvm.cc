@@ -70,7 +70,7 @@ TEST_CASE("first touch: #PF to the guest, its PML4 store emulated, spte installe
   m.run(0, 1);
   // The root (guest PML4) is shadowed at the first CR3 load (kvm_mmu_load -> kvm_mmu_get_page),
   // its absent entries notrap (FNAME(prefetch_page)).
-  CHECK(m.kvm(0).shadow_pages() == 1);
+  CHECK(m.kvm(0).mode_pages() == 1);
   // vpn 0 of a fresh process: the walk meets the notrap root entry, the #PF goes to the guest
   // with no exit; the guest links a new PDPT into its shadowed PML4 (an emulated store: exit 1;
   // the root is level 4, no unsync) and fills unshadowed PD/PT pages freely. The retry meets a
@@ -82,7 +82,7 @@ TEST_CASE("first touch: #PF to the guest, its PML4 store emulated, spte installe
   CHECK(s.exits[static_cast<int>(ExitReason::ShadowPageFault)] == 1);
   CHECK(s.exits[static_cast<int>(ExitReason::PtWrite)] == 1);
   CHECK(s.sptes_created == 1);
-  CHECK(m.kvm(0).shadow_pages() == 4);
+  CHECK(m.kvm(0).mode_pages() == 4);
   // The guest cleared the PML4, PDPT, PD, PT and data frames: the host faulted each in.
   CHECK(m.host.stats().minor_faults == 5);
   CHECK(m.check().empty());
@@ -105,7 +105,7 @@ TEST_CASE("one spte per page and one shadow page per guest page-table page, rmap
   CHECK(m.guests[0]->stats().page_faults == pages.size());  // guest_page_faults = distinct pages
   // Guest tables: PML4, PDPT, PD, 3 PTs = 6; each shadowed exactly once.
   CHECK(m.guests[0]->table_pages() == 6);
-  CHECK(m.kvm(0).shadow_pages() == 6);
+  CHECK(m.kvm(0).mode_pages() == 6);
   CHECK(s.shadow_pages_created == 6);
   CHECK(s.sptes_zapped == 0);
   CHECK(m.check().empty());
@@ -213,7 +213,7 @@ TEST_CASE("FIFO limit: fewer than 5 free pages zaps the oldest non-root pages un
   CHECK(k == 58);
   CHECK(m.kvm(0).stats().shadow_cache_evictions == 21);
   // ... and the fault then re-created the PDPT, PD and its PT: 60 - 21 + 3 = 42.
-  CHECK(m.kvm(0).shadow_pages() == 42);
+  CHECK(m.kvm(0).mode_pages() == 42);
   // One remote flush per zapped page (kvm_mmu_zap_page), and no other: the PTs were written by
   // the guest before KVM shadowed them (none is unsync), and the PD stores replace absent entries.
   CHECK(m.kvm(0).stats().remote_tlb_flushes == 21);
