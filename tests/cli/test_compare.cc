@@ -226,3 +226,32 @@ TEST_CASE("compare defaults to shadow mode whatever the config file says", "[cli
   const auto rows = read_compare(test_dir() + "/cmpd/compare.csv");
   CHECK(rows.at("notifier").at("mode") == "shadow");
 }
+
+TEST_CASE("sweep runs every sim.mode: one row per mode, each as `mmusim run` gives it", "[cli][sweep]") {
+  const auto modes = config_choices("sim.mode");
+  std::string list;
+  for (const std::string& m : modes) list += (list.empty() ? "" : ",") + m;
+  const std::string t = kSource + "/traces/teaching/loop.csv";
+  REQUIRE(run_mmusim("sweep --trace " + t + " --vary sim.mode=" + list + " --out sm").code == 0);
+  std::ifstream in(test_dir() + "/sm/sweep.csv");
+  std::string header, line;
+  std::getline(in, header);
+  const auto h = split(header);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    const auto r = split(line);
+    std::map<std::string, std::string> m;
+    for (std::size_t i = 0; i < h.size() && i < r.size(); ++i) m[h[i]] = r[i];
+    rows.push_back(m);
+  }
+  REQUIRE(rows.size() == modes.size());
+  for (std::size_t i = 0; i < modes.size(); ++i) {
+    INFO(modes[i]);
+    CHECK(rows[i].at("mode") == modes[i]);
+    CHECK(rows[i].at("status") == "ok");
+    REQUIRE(run_mmusim("run --trace " + t + " --set sim.mode=" + modes[i] + " --out one").code == 0);
+    const auto s = read_summary(test_dir() + "/one/summary.csv");
+    CHECK(rows[i].at("cycles") == s.at("cycles"));
+    CHECK(rows[i].at("vmexits") == s.at("vmexits"));
+  }
+}
