@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "input_error.h"
 #include "stats/waveform_files.h"
