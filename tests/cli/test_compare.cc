@@ -74,7 +74,8 @@ TEST_CASE("OPT is never beaten by any policy on any bundled one-vCPU workload", 
       ++refused;
       continue;
     }
-    REQUIRE(r.code == 0);
+    // 4: a run failed (pinned, for lack of memory it cannot reclaim: checked below).
+    REQUIRE((r.code == 0 || r.code == 4));
     ++floors;
     const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
     const std::uint64_t opt = std::stoull(rows.at("opt").at("swap_ins"));
@@ -263,6 +264,7 @@ TEST_CASE("sweep runs every sim.mode: one row per mode, each as `mmusim run` giv
     const auto r = split(line);
     std::map<std::string, std::string> m;
     for (std::size_t i = 0; i < h.size() && i < r.size(); ++i) m[h[i]] = r[i];
+    if (m["status"] == "bound") continue;  // the machine's opt and lru-exact rows
     rows.push_back(m);
   }
   REQUIRE(rows.size() == modes.size());
