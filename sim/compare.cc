@@ -1,5 +1,6 @@
 #include "compare.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
@@ -45,6 +46,9 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   EngineOptions engine;
   unsigned& jobs = engine.jobs;
   bool skip_bad = false;
+  std::string every_policy;
+  for (const std::string& name : aging_policy_names()) every_policy += (every_policy.empty() ? "" : ", ") + name;
+  const std::string policies_help = "kvm.aging policies, comma-separated (default: every one, " + every_policy + ")";
   po::options_description desc("mmusim compare");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&traces)->composing(),
@@ -53,7 +57,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
                                          "a file naming traces, one a line, as --trace repeated")(
       "format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key (repeatable)")(
-      "policies,p", po::value(&policies_arg), "kvm.aging policies, comma-separated (default: all five)")(
+      "policies,p", po::value(&policies_arg), policies_help.c_str())(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
       "skip-bad-lines", po::bool_switch(&skip_bad), "skip and count malformed trace records (mmusim run --skip-bad-lines)");
   add_engine_options(desc, engine);
@@ -65,20 +69,34 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   if (!trace_list.empty()) add_trace_list(trace_list, traces);
   if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
-  std::vector<std::string> policies = vm.count("policies") ? split_list(policies_arg) : aging_policy_names();
+  // Policies are about shadow paging: the mode is shadow unless a --set names another.
+  std::vector<std::string> run_sets = sets;
+  const bool mode_set = std::any_of(sets.begin(), sets.end(), [](const std::string& s) {
+    const auto eq = s.find('=');
+    std::string key = s.substr(0, eq);
+    key.erase(0, key.find_first_not_of(" \t"));
+    key.erase(key.find_last_not_of(" \t") + 1);
+    return key == "sim.mode";
+  });
+  if (!mode_set) run_sets.push_back("sim.mode=shadow");
+  const Config cfg = load_config(config_file, run_sets);
+  const SimModeSpec& mode = mode_spec(cfg.values().sim.mode);
+  // A mode without aging policies (native) is one run, its policy column "none".
+  if (!mode.has_aging_policy && vm.count("policies"))
+    throw InputError("--policies", 0, "kvm.aging", std::string("sim.mode = ") + mode.name + " has no kvm.aging policies");
+  std::vector<std::string> policies = !mode.has_aging_policy ? std::vector<std::string>{"none"}
+                                      : vm.count("policies")  ? split_list(policies_arg)
+                                                              : aging_policy_names();
   if (policies.empty())
     throw InputError("--policies", 0, "kvm.aging",
                      "'" + printable(policies_arg, 200) + "' names no policy (leave --policies out for all five)");
-  for (std::size_t i = 0; i < policies.size(); ++i) {
+  for (std::size_t i = 0; mode.has_aging_policy && i < policies.size(); ++i) {
     const auto& known = aging_policy_names();
     if (std::find(known.begin(), known.end(), policies[i]) == known.end())
       throw InputError("--policies", 0, "kvm.aging", "unknown policy '" + policies[i] + "'");
     if (std::find(policies.begin(), policies.begin() + i, policies[i]) != policies.begin() + i)
       throw InputError("--policies", 0, "kvm.aging", "'" + policies[i] + "' named twice");
   }
-  std::vector<std::string> run_sets = sets;
-  run_sets.push_back("sim.mode=shadow");  // policies are about shadow paging
-  const Config cfg = load_config(config_file, run_sets);
   const TraceFormat fmt = parse_trace_format(format, "--format");
   for (std::size_t i = 0; i < traces.size(); ++i) {
     check_csv_text(traces[i], "--trace");
@@ -123,7 +141,8 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       const std::string dir = tdir + "/" + policies[i];
       if (resume && std::ifstream(dir + "/summary.csv")) continue;  // done by an earlier submission
       make_dir(dir);
-      runs.runs.push_back({dir, {"kvm.aging=" + policies[i]}});
+      runs.runs.push_back({dir, mode.has_aging_policy ? std::vector<std::string>{"kvm.aging=" + policies[i]}
+                                                      : std::vector<std::string>{}});
       which.push_back(i);
     }
     MachineBounds b;
@@ -145,7 +164,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
                                          : "failed (" + run_status_text(status[i]) + "): " + first_log_line(log));
       if (!row) failed.push_back(log);
       // A failed run's row names it; its figures are empty, not zeros.
-      runs_rows.push_back(row ? CsvRow(row->begin(), row->end()) : CsvRow{{"mode", "shadow"}, {"policy", policies[i]}, {"trace", trace}});
+      runs_rows.push_back(row ? CsvRow(row->begin(), row->end()) : CsvRow{{"mode", mode.name}, {"policy", policies[i]}, {"trace", trace}});
     }
 
     // compare.csv: every summary column plus swap_reads_vs_opt (pages fetched from swap, readahead
@@ -168,7 +187,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       add(runs_rows[i], ok ? ratio(std::stoull(value(runs_rows[i], "swap_reads")), b.opt.swap_ins) : "", outcome[i]);
     }
     for (const auto& [name, r] : {std::pair<std::string, BoundResult>{"opt", b.opt}, {"lru-exact", b.lru}})
-      add(bound_row(name, r, b, trace), ratio(r.swap_ins, b.opt.swap_ins), "bound");
+      add(bound_row(name, r, b, trace, mode.name), ratio(r.swap_ins, b.opt.swap_ins), "bound");
 
     table << "mmusim compare on " << trace << " (host " << cfg.values().host.mem_mb << " MiB; bounds with " << b.capacity
           << " frames for " << b.opt.distinct_pages << " guest pages)\n";

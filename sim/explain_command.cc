@@ -83,9 +83,10 @@ int explain_command(const std::vector<std::string>& args) {
     const ValueOrigin& o = cfg.origin(e.key);
     throw InputError(o.file, o.line, e.key, e.what());
   }
-  std::cout << "explained records " << w.from << " to " << w.to - 1 << " of " << trace << " (" << req.cfg.sim.mode
-            << " mode" << (req.cfg.sim.mode == "shadow" ? ", kvm.aging = " + req.cfg.kvm.aging : std::string()) << "); "
-            << s.accesses << " records simulated in " << grouped(s.cycles) << " cycles\n";
+  const SimModeSpec& mode = mode_spec(req.cfg.sim.mode);
+  std::cout << "explained records " << w.from << " to " << w.to - 1 << " of " << trace << " (" << mode.name
+            << " mode" << (mode.has_aging_policy ? ", kvm.aging = " + req.cfg.kvm.aging : std::string()) << "); "
+            << s["accesses"] << " records simulated in " << grouped(s["cycles"]) << " cycles\n";
   return 0;
 }
 

@@ -33,8 +33,9 @@ std::string ratio(std::uint64_t a, std::uint64_t b) {
 }
 
 std::vector<std::pair<std::string, std::string>> bound_row(const std::string& name, const BoundResult& b,
-                                                           const MachineBounds& m, const std::string& trace) {
-  return {{"mode", "shadow"},
+                                                           const MachineBounds& m, const std::string& trace,
+                                                           const std::string& mode) {
+  return {{"mode", mode},
           {"policy", name},
           {"trace", trace},
           {"accesses", std::to_string(m.records)},

@@ -31,9 +31,10 @@ const std::vector<std::string>& bound_keys();
 std::string ratio(std::uint64_t a, std::uint64_t b);
 
 // The summary columns of the bound `name` (opt or lru-exact): mode, policy, trace, accesses,
-// translations, swap_ins, swap_outs; the other columns are 0.
+// translations, swap_ins, swap_outs; the other columns are 0. `mode`: the sim.mode of the runs.
 std::vector<std::pair<std::string, std::string>> bound_row(const std::string& name, const BoundResult& b,
-                                                           const MachineBounds& m, const std::string& trace);
+                                                           const MachineBounds& m, const std::string& trace,
+                                                           const std::string& mode = "shadow");
 
 // compare and sweep: some runs failed (after every row is written). 2 is bad input.
 constexpr int kExitRunsFailed = 4;

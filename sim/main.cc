@@ -1,12 +1,5 @@
-// The mmusim program. Subcommands:
-//   mmusim                     the bundled default: configs/default.cfg on the bundled trace
-//   mmusim run ...             one simulation: summary.csv and a readable table
-//   mmusim explain ...         a small trace, or a window of one, with every event in words
-//   mmusim config --list       every configuration key with default, unit and help
-//   mmusim columns             every summary.csv column with unit and meaning
-//   mmusim parse ...           read a trace without simulating (the parse-only speed limit)
-//   mmusim gen ...             write a synthetic trace
-//   mmusim plot DIR            figures of DIR's CSVs (plot/mmusim_plot.py, matplotlib)
+// The mmusim program: its subcommands are the table kCommands below, from which `mmusim --help`
+// and the dispatch are both derived.
 // Exit codes: 0 success, 2 bad input (one message naming file, line and key), 3 an invariant
 // violation with sim.check_abort, 4 compare or sweep: some of their runs failed (every row is
 // written), 1 internal error.
@@ -48,25 +41,6 @@ namespace po = boost::program_options;
 using namespace mmusim;
 
 namespace {
-
-const char* kUsage =
-    "usage: mmusim [COMMAND] [OPTIONS]\n"
-    "  (no command)   run the bundled default (configs/default.cfg on traces/lackey/quicksort.lackey) into ./out\n"
-    "  run            --config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--vcd FILE] [--skip-bad-lines]\n"
-    "  explain        --config F --trace T [--from I] [--to I] [--set key=value]... [--vcd FILE]: every event in words\n"
-    "  config         --list | [--config F] [--set key=value]... --show\n"
-    "  columns        list the columns of summary.csv\n"
-    "  parse          --trace T [--format F]: read the trace without simulating\n"
-    "  gen            write a synthetic trace (mmusim gen --help)\n"
-    "  compare        --config F --trace T [--trace T2 ...|--traces LIST] [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]\n"
-    "  sweep          --config F --trace T [--trace T2 ...|--traces LIST] --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
-    "                 (exit code 4 when a run failed, after writing every row)\n"
-    "  convert        IN OUT [--format F] [--compress none|zstd]: any trace to the binary .mtr format (.mtr.zst)\n"
-    "  record         [--out T.mtr.zst] [--slice-records N] -- PROGRAM ARGS...: a trace of a program and its children\n"
-    "  textbook       --frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table\n"
-    "  plot           DIR: figures (PNG, SVG, PDF) of DIR's compare.csv, sweep.csv and timeline.csv files\n"
-    "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
-    "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
 
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
@@ -126,13 +100,8 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     } else if (e.key == "swap.mb") {
       hint = "the guests need more than host.mem_mb + swap.mb = " +
              std::to_string(req.cfg.host.mem_mb + req.cfg.swap.mb) + " MiB: raise swap.mb";
-    } else if (req.cfg.sim.mode == "native") {
-      hint = "the trace needs more memory than host.mem_mb = " + std::to_string(req.cfg.host.mem_mb) +
-             " MiB (page tables included), and native mode has no swap";
     } else {
-      hint = "the guests need more memory than host.mem_mb = " + std::to_string(req.cfg.host.mem_mb) +
-             " MiB holds (host page tables and shadow pages included) and reclaim cannot free any" +
-             (req.cfg.kvm.aging == "pinned" ? " (kvm.aging = pinned: pages mapped by sptes cannot be reclaimed)" : "");
+      hint = mode_spec(req.cfg.sim.mode).out_of_memory_hint(req.cfg);
     }
     throw InputError(o.file, o.line, e.key, std::string(e.what()) + "; " + hint);
   } catch (const LimitExceeded& e) {
@@ -141,21 +110,21 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   }
   // A trace of nothing (a header alone, a lackey log of no accesses, binary read as text, every
   // record skipped) gives figures that are all 0 and look like a result: refuse it.
-  if (s.accesses == 0 && req.cfg.sim.warmup_records) {
+  if (s["accesses"] == 0 && req.cfg.sim.warmup_records) {
     const ValueOrigin& o = cfg.origin("sim.warmup_records");
     throw InputError(o.file, o.line, "sim.warmup_records",
                      std::to_string(req.cfg.sim.warmup_records) + " records of warm-up leave none to count: " + trace +
                          " is not longer than its warm-up");
   }
-  if (s.accesses == 0)
-    throw InputError(trace, 0, "", s.skipped_records ? "no records to replay: all " + std::to_string(s.skipped_records) +
+  if (s["accesses"] == 0)
+    throw InputError(trace, 0, "", s["skipped_records"] ? "no records to replay: all " + std::to_string(s["skipped_records"]) +
                                                            " were malformed and skipped (--skip-bad-lines)"
                                                      : "no records to replay (a CSV trace needs rows after its header "
                                                        "row, a lackey trace 'I', ' L', ' S' or ' M' lines)");
   if (timeline) timeline->finish();
   write_summary_csv(summary, {s});
-  if (s.skipped_records)
-    std::cerr << "mmusim: skipped " << s.skipped_records << " malformed record" << (s.skipped_records == 1 ? "" : "s")
+  if (s["skipped_records"])
+    std::cerr << "mmusim: skipped " << s["skipped_records"] << " malformed record" << (s["skipped_records"] == 1 ? "" : "s")
               << " of " << trace << " (--skip-bad-lines; summary.csv skipped_records)\n";
   if (!quiet) {
     if (bundled_default)
@@ -298,28 +267,70 @@ int cmd_plot(const std::string& self, const std::vector<std::string>& args) {
                                       " (apt-get install python3-matplotlib)");
 }
 
+// Every subcommand: its name, its usage line, and what runs it (args after the command; argv for
+// the two that start runs of this program, or that parse argv themselves).
+struct Command {
+  const char* name;
+  const char* usage;
+  int (*run)(const std::vector<std::string>& rest, int argc, char* argv[]);
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> c = {
+      {"run", "--config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--vcd FILE] [--skip-bad-lines]",
+       [](const std::vector<std::string>& r, int, char**) { return cmd_run(r, false); }},
+      {"explain", "--config F --trace T [--from I] [--to I] [--set key=value]... [--vcd FILE]: every event in words",
+       [](const std::vector<std::string>& r, int, char**) { return explain_command(r); }},
+      {"config", "--list | [--config F] [--set key=value]... --show",
+       [](const std::vector<std::string>& r, int, char**) { return cmd_config(r); }},
+      {"columns", "list the columns of summary.csv", [](const std::vector<std::string>&, int, char**) { return cmd_columns(); }},
+      {"parse", "--trace T [--format F]: read the trace without simulating",
+       [](const std::vector<std::string>& r, int, char**) { return cmd_parse(r); }},
+      {"gen", "write a synthetic trace (mmusim gen --help)",
+       [](const std::vector<std::string>&, int argc, char* argv[]) { return gen_command(argc - 1, argv + 1); }},
+      {"compare", "--config F --trace T [--trace T2 ...|--traces LIST] [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]",
+       [](const std::vector<std::string>& r, int, char* argv[]) { return compare_command(self_path(argv[0]), r); }},
+      {"sweep",
+       "--config F --trace T [--trace T2 ...|--traces LIST] --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
+       "                 (exit code 4 when a run failed, after writing every row)",
+       [](const std::vector<std::string>& r, int, char* argv[]) { return sweep_command(self_path(argv[0]), r); }},
+      {"convert", "IN OUT [--format F] [--compress none|zstd]: any trace to the binary .mtr format (.mtr.zst)",
+       [](const std::vector<std::string>& r, int, char**) { return cmd_convert(r); }},
+      {"record", "[--out T.mtr.zst] [--slice-records N] -- PROGRAM ARGS...: a trace of a program and its children",
+       [](const std::vector<std::string>& r, int, char**) { return record_command(r); }},
+      {"textbook", "--frames N --refs 7,0,1,... [--policies fifo,lru,...] [--csv]: the page-replacement frame table",
+       [](const std::vector<std::string>& r, int, char**) { return textbook_command(r); }},
+      {"plot", "DIR: figures (PNG, SVG, PDF) of DIR's compare.csv, sweep.csv and timeline.csv files",
+       [](const std::vector<std::string>& r, int, char* argv[]) { return cmd_plot(self_path(argv[0]), r); }},
+  };
+  return c;
+}
+
+std::string usage() {
+  std::string u = "usage: mmusim [COMMAND] [OPTIONS]\n"
+                  "  (no command)   run the bundled default (configs/default.cfg on traces/lackey/quicksort.lackey) into ./out\n";
+  for (const Command& c : commands()) {
+    std::string name = c.name;
+    name.resize(15, ' ');
+    u += "  " + name + c.usage + "\n";
+  }
+  u += "  compare and sweep take --engine slurm [--partition P] [--time T] [--mem M] [--cpus-per-task N]\n"
+       "                 [--max-parallel N] [--dry-run]: the runs as one Slurm job array instead of -j local processes\n";
+  return u;
+}
+
 int dispatch(int argc, char* argv[]) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return cmd_run({}, true);
   const std::string cmd = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (cmd == "run") return cmd_run(rest, false);
-  if (cmd == "explain") return explain_command(rest);
-  if (cmd == "config") return cmd_config(rest);
-  if (cmd == "columns") return cmd_columns();
-  if (cmd == "parse") return cmd_parse(rest);
-  if (cmd == "gen") return gen_command(argc - 1, argv + 1);
-  if (cmd == "compare") return compare_command(self_path(argv[0]), rest);
-  if (cmd == "sweep") return sweep_command(self_path(argv[0]), rest);
-  if (cmd == "convert") return cmd_convert(rest);
-  if (cmd == "record") return record_command(rest);
-  if (cmd == "textbook") return textbook_command(rest);
-  if (cmd == "plot") return cmd_plot(self_path(argv[0]), rest);
+  for (const Command& c : commands())
+    if (cmd == c.name) return c.run(rest, argc, argv);
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    std::cout << kUsage;
+    std::cout << usage();
     return 0;
   }
-  std::cerr << "mmusim: unknown command '" << cmd << "'\n" << kUsage;
+  std::cerr << "mmusim: unknown command '" << cmd << "'\n" << usage();
   return 2;
 }
 

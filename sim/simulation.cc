@@ -12,8 +12,7 @@
 #include "explain/explainer.h"
 #include "sysc/asan_stack.h"
 #include "sysc/host_module.h"
-#include "sysc/kvm_module.h"
-#include "sysc/native_memory.h"
+#include "sysc/memory_factory.h"
 #include "sysc/tlb_module.h"
 #include "sysc/trace_source.h"
 #include "sysc/vcd_probe.h"
@@ -37,68 +36,6 @@ MmuConfig mmu_config(const SimConfig& c) {
 }
 
 namespace {
-
-Cycles us_to_cycles(std::uint64_t us, const SimConfig& c) { return us * c.sim.cpu_mhz; }
-
-HostConfig host_config(const SimConfig& c) {
-  HostConfig h;
-  h.new_anon_active = c.reclaim.new_anon_active;
-  h.minor_fault_cycles = c.cost.host_minor_fault_cycles;
-  h.min_free_kb = c.reclaim.min_free_kb;
-  h.swap_slots = c.swap.mb * 256;
-  h.swap_queue_depth = static_cast<unsigned>(c.swap.queue_depth);
-  h.swap_read_cycles = us_to_cycles(c.swap.read_us, c);
-  h.swap_write_cycles = us_to_cycles(c.swap.write_us, c);
-  h.writeback_rotate = c.reclaim.writeback_rotate;
-  // swap_setup (mm/swap.c, 2.6.28): page_cluster 2 below 16 MiB of memory, else 3.
-  h.page_cluster = c.swap.page_cluster == "auto" ? (c.host.mem_mb < 16 ? 2u : 3u)
-                                                   : static_cast<unsigned>(std::stoul(c.swap.page_cluster));
-  h.vm_swap_full = c.swap.vm_swap_full;
-  h.gup_fast = c.kvm.gfn_to_pfn == "gup_fast";
-  return h;
-}
-
-VmscanConfig vmscan_config(const SimConfig& c) {
-  VmscanConfig v;
-  v.scan_page_cycles = c.reclaim.scan_page_cycles;
-  v.rmap_walk_cycles = c.reclaim.rmap_walk_cycles;
-  v.timed_batches = c.reclaim.timed_batches;
-  v.progress_freed = c.reclaim.progress_freed;
-  v.zone_scan_accounting = c.reclaim.zone_scan_accounting;
-  v.congestion_timeout_cycles = c.reclaim.congestion_wait ? us_to_cycles(c.reclaim.congestion_timeout_ms * 1000, c) : 0;
-  return v;
-}
-
-ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
-  ShadowConfig s;
-  s.vms = static_cast<unsigned>(c.guest.vms);
-  s.vcpus_per_vm = static_cast<unsigned>(c.guest.vcpus);
-  s.guest_frames = c.guest.mem_mb * 256;
-  s.guest_fault_cycles = c.cost.guest_fault_cycles;
-  s.guest_dirty_at_fault = c.guest.dirty_at_fault;
-  KvmConfig& k = s.kvm;
-  // kvm_mmu_calculate_mmu_pages (2.6.28): 20 per mille of guest pages, at least 64.
-  k.max_mmu_pages = c.kvm.max_mmu_pages ? c.kvm.max_mmu_pages : std::max<std::uint64_t>(64, s.guest_frames * 20 / 1000);
-  k.unsync = c.kvm.unsync;
-  k.bypass_guest_pf = c.kvm.bypass_guest_pf;
-  k.vpid = c.kvm.vpid;
-  k.vmexit_cycles = c.cost.vmexit_cycles;
-  k.shadow_fault_cycles = c.cost.shadow_fault_cycles;
-  k.pt_write_emulation_cycles = c.cost.pt_write_emulation_cycles;
-  k.ipi_cycles = c.cost.ipi_cycles;
-  k.notifier_call_cycles = c.cost.notifier_call_cycles;
-  k.aging.name = c.kvm.aging;
-  k.aging.spte_lru_drop_every = c.kvm.spte_lru_drop_every;
-  k.aging.flush_on_young = c.kvm.flush_on_young;
-  k.aging.access_track_mark = c.kvm.access_track == "mark";
-  k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
-  k.flush_request_bit = c.kvm.flush_request_bit;
-  k.rmap_remove_accessed = c.kvm.rmap_remove_accessed == "always" ? KvmConfig::RmapAccessed::Always
-                           : c.kvm.rmap_remove_accessed == "none" ? KvmConfig::RmapAccessed::None
-                                                                  : KvmConfig::RmapAccessed::SpteA;
-  s.period = period;
-  return s;
-}
 
 // The machine: guest.vms x guest.vcpus vCPUs, each with its TLBs, on one memory system; the
 // trace split among them (record (vm, vcpu) runs on CPU vm * guest.vcpus + vcpu).
@@ -127,16 +64,10 @@ class Top : public sc_core::sc_module {
     if (explain_) source = explain_->window_reader(std::move(source));
     source_ = std::make_unique<TraceSource>("trace", std::move(source), static_cast<unsigned>(cfg_.guest.vcpus), n,
                                             cfg_.sim.trace_queue_records);
-    if (cfg_.sim.mode == "native") {
-      memory_ = std::make_unique<NativeMemory>("memory", cfg_.host.mem_mb * 256, cfg_.cost.host_minor_fault_cycles);
-    } else {
-      host_ = std::make_unique<HostModule>("host", cfg_.host.mem_mb * 256, host_config(cfg_));
-      reclaim_ = std::make_unique<ReclaimModule>("reclaim", vmscan_config(cfg_), period);
-      reclaim_->host.bind(host_->host_export);
-      auto kvm = std::make_unique<KvmModule>("kvm", shadow_config(cfg_, period));
-      kvm->host.bind(host_->host_export);
-      memory_ = std::move(kvm);
-    }
+    MemoryParts parts = make_memory_system(cfg_, period);
+    memory_ = std::move(parts.memory);
+    host_ = std::move(parts.host);
+    reclaim_ = std::move(parts.reclaim);
     for (unsigned i = 0; i < n; ++i) {
       const std::string id = std::to_string(i);
       tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + id).c_str(), mmu_config(cfg_)));
@@ -150,7 +81,7 @@ class Top : public sc_core::sc_module {
       if (warmup_left_) vcpus_.back()->set_warmup(&warmup_left_, [this](Cycles t) { warmed(t); });
       if (explain_) {
         vcpus_.back()->set_explain(explain_);
-        tlbs_.back()->mmu_model().set_explain(explain_, cfg_.sim.mode == "native" ? "pte" : "spte");
+        tlbs_.back()->mmu_model().set_explain(explain_, mode_spec(cfg_.sim.mode).walk_entry);
       }
     }
     if (timeline_ && cfg_.sim.timeline_interval_cycles) SC_THREAD(sample);
@@ -177,57 +108,23 @@ class Top : public sc_core::sc_module {
 
   RunSummary summary() const {
     RunSummary s;
-    MmuStats m;
-    VcpuStats v;
-    MissCounts l1i, l1d, stlb;  // the three Cs, counted by each TLB
-    for (const auto& t : tlbs_) {
-      const Mmu& mmu = t->mmu();
-      m += mmu.stats();
-      for (auto [sum, tlb] : {std::pair<MissCounts*, const Tlb*>{&l1i, &mmu.l1i()}, {&l1d, &mmu.l1d()}, {&stlb, &mmu.stlb()}}) {
-        sum->compulsory += tlb->miss_counts().compulsory;
-        sum->capacity += tlb->miss_counts().capacity;
-        sum->conflict += tlb->miss_counts().conflict;
-      }
-    }
-    for (const auto& x : vcpus_) v += x->stats();
     s.mode = cfg_.sim.mode;
-    s.policy = cfg_.sim.mode == "native" ? "none" : cfg_.kvm.aging;
-    s.accesses = v.accesses;
-    s.l1i_lookups = m.l1i_lookups, s.l1i_misses = m.l1i_misses;
-    s.l1d_lookups = m.l1d_lookups, s.l1d_misses = m.l1d_misses;
-    s.stlb_lookups = m.stlb_lookups, s.stlb_misses = m.stlb_misses;
-    s.l1i_misses_compulsory = l1i.compulsory, s.l1i_misses_capacity = l1i.capacity, s.l1i_misses_conflict = l1i.conflict;
-    s.l1d_misses_compulsory = l1d.compulsory, s.l1d_misses_capacity = l1d.capacity, s.l1d_misses_conflict = l1d.conflict;
-    s.stlb_misses_compulsory = stlb.compulsory, s.stlb_misses_capacity = stlb.capacity, s.stlb_misses_conflict = stlb.conflict;
-    s.walks = m.walks, s.walk_refs = m.walk_refs;
-    s.invariant_violations = violations_;
-    s.vcpus = vcpus_.size();
-    s.translations = m.translations;
-    s.dirty_assists = m.dirty_assists;
-    s.pwc_lookups = m.pwc_lookups, s.pwc_hits = m.pwc_hits;
-    s.context_switches = v.context_switches;
-    s.vcpu_cycles = v.cycles, s.gap_cycles = v.gap_cycles;
-    s.tlb_cycles = m.tlb_cycles, s.walk_cycles = m.walk_cycles, s.dirty_assist_cycles = m.dirty_assist_cycles;
-    s.vmexit_cycles = v.causes.vmexit, s.guest_fault_cycles = v.causes.guest_fault;
-    s.shadow_fault_cycles = v.causes.shadow_fault, s.pt_write_cycles = v.causes.pt_write;
-    s.host_fault_cycles = v.causes.host_fault, s.ipi_cycles = v.causes.ipi;
-    s.major_fault_cycles = v.causes.major_fault, s.direct_reclaim_cycles = v.causes.direct_reclaim;
-    s.trace_stall_cycles = source_->stall_time().value() / period_.value();
-    s.skipped_records = source_->skipped_records();
+    s.policy = mode_spec(cfg_.sim.mode).has_aging_policy ? cfg_.kvm.aging : "none";
+    RunStats run;
+    run.cycles = end_;  // when the last vCPU finished: the run's length (kswapd's tail does not count)
+    run.vcpus = vcpus_.size();
+    run.invariant_violations = violations_;
+    run.trace_stall_cycles = source_->stall_time().value() / period_.value();
+    run.skipped_records = source_->skipped_records();
+    s.add(run);
+    VcpuStats v;  // summed first: the sums saturate instead of wrapping
+    for (const auto& x : vcpus_) v += x->stats();
+    s.add(v);
+    for (const auto& t : tlbs_) s.add(t->mmu());
     memory_->fill_summary(s);
     if (reclaim_) {
-      const ReclaimStats& r = reclaim_->reclaimer().stats();
-      s.pages_scanned = r.pages_scanned, s.pages_activated = r.pages_activated;
-      s.pages_deactivated = r.pages_deactivated;
-      s.kswapd_wakeups = reclaim_->stats().wakeups, s.kswapd_cycles = reclaim_->stats().cycles;
-      s.kswapd_batches = reclaim_->stats().batches;
-      s.congestion_waits = r.congestion_waits, s.congestion_wait_cycles = r.congestion_wait_cycles;
-      s.pages_reactivated_swapcache = r.pages_reactivated_swapcache;
-      const HostStats& hs = host_->host_model().stats();
-      s.pages_rotated_writeback = hs.pages_rotated_writeback;
-      s.swap_reads = host_->host_model().swap_reads();
-      s.swap_readahead_pages = hs.swap_readahead_pages, s.swap_readahead_hits = hs.swap_readahead_hits;
-      s.swap_slots_freed = hs.swap_slots_freed;
+      s.add(reclaim_->reclaimer().stats());
+      s.add(reclaim_->stats());
     }
     return s;
   }
@@ -246,13 +143,13 @@ class Top : public sc_core::sc_module {
   VcdSample vcd_sample() const {
     const RunSummary s = summary();
     VcdSample v;
-    v.free_pages = s.free_frames;
-    v.lru_active_pages = s.lru_active_pages, v.lru_inactive_pages = s.lru_inactive_pages;
-    v.vmexits = s.vmexits;
-    v.tlb_misses = s.l1i_misses + s.l1d_misses;
-    v.stlb_misses = s.stlb_misses;
-    v.shadow_pages = s.shadow_pages;
-    v.swap_ins = s.swap_ins;
+    v.free_pages = s["free_frames"];
+    v.lru_active_pages = s["lru_active_pages"], v.lru_inactive_pages = s["lru_inactive_pages"];
+    v.vmexits = s["vmexits"];
+    v.tlb_misses = s["l1i_misses"] + s["l1d_misses"];
+    v.stlb_misses = s["stlb_misses"];
+    v.shadow_pages = s["shadow_pages"];
+    v.swap_ins = s["swap_ins"];
     if (host_) v.swap_in_flight = host_->host_model().swap_in_flight(now());
     if (reclaim_) v.kswapd_running = reclaim_->kswapd_running();
     return v;
@@ -345,15 +242,14 @@ RunSummary simulate(const RunRequest& req, TimelineWriter* timeline) {
 
   RunSummary s = top.summary();
   s.trace = req.trace_path;
-  s.cycles = top.end_cycles();
   if (cfg.sim.warmup_records) {
     // A trace no longer than its warm-up leaves nothing to count: accesses 0, refused by the caller.
     s = top.warmed_up() ? counted_since(s, top.warm_summary()) : counted_since(s, s);
-    s.cycles = top.warmed_up() ? top.end_cycles() - top.warm_cycles() : 0;
+    s["cycles"] = top.warmed_up() ? top.end_cycles() - top.warm_cycles() : 0;
   }
-  s.sim_seconds = static_cast<double>(s.cycles) / (static_cast<double>(cfg.sim.cpu_mhz) * 1e6);
+  s.sim_seconds = static_cast<double>(s["cycles"]) / (static_cast<double>(cfg.sim.cpu_mhz) * 1e6);
   s.wall_seconds = wall;
-  s.accesses_per_second = wall > 0 ? s.accesses / wall : 0;
+  s.accesses_per_second = wall > 0 ? s["accesses"] / wall : 0;
   return s;
 }
 

@@ -101,7 +101,7 @@ int sc_main(int argc, char** argv) {
     config.load_file(argv[1]);
     config.validate();
     const SimConfig& c = config.values();
-    if (c.sim.mode != "native") throw InputError(argv[1], 0, "sim.mode", "the naive baseline models native mode only");
+    if (c.sim.mode != SimMode::Native) throw InputError(argv[1], 0, "sim.mode", "the naive baseline models native mode only");
     auto reader = open_trace(argv[2], TraceFormat::Auto);
     reader->set_limits(machine_limits(1, 1));
     const sc_core::sc_time period(std::round(1e6 / static_cast<double>(c.sim.cpu_mhz)), sc_core::SC_PS);

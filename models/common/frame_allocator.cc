@@ -32,4 +32,15 @@ void FrameAllocator::free(std::uint64_t frame) {
   freed_.push_back(frame);
 }
 
+const CounterTable<FrameAllocator>& FrameAllocator::counters() {
+  static const CounterTable<FrameAllocator> t = {
+      {{"frames_used", "frames", CounterKind::Level,
+        "host 4 KiB frames in use at the end (data, page tables, shadow pages)"},
+       [](const FrameAllocator& f) { return f.used(); }},
+      {{"free_frames", "frames", CounterKind::Level, "host frames free at the end"},
+       [](const FrameAllocator& f) { return f.free_count(); }},
+  };
+  return t;
+}
+
 }  // namespace mmusim

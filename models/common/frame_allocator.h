@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/counters.h"
+
 namespace mmusim {
 
 class FrameAllocator {
@@ -22,6 +24,9 @@ class FrameAllocator {
   std::uint64_t used() const { return used_count_; }
   std::uint64_t free_count() const { return total_ - used_count_; }
   const std::string& name() const { return name_; }
+  // The machine's frames as summary.csv shows them (only the host's, or native mode's, allocator
+  // reports these; a guest's frames are the guest OS's figure).
+  static const CounterTable<FrameAllocator>& counters();
 
  private:
   std::uint64_t total_;

@@ -67,4 +67,16 @@ std::size_t GuestOs::table_pages() const {
   return n;
 }
 
+const CounterTable<GuestOs>& GuestOs::counters() {
+  static const CounterTable<GuestOs> t = {
+      {{"guest_page_faults", "faults", CounterKind::Count, "guest OS page faults (shadow mode)"},
+       [](const GuestOs& g) { return g.stats().page_faults; }},
+      {kProcessesCounter, [](const GuestOs& g) { return g.stats().processes; }},
+      {kPageTablePagesCounter, [](const GuestOs& g) { return static_cast<std::uint64_t>(g.table_pages()); }},
+      {{"guest_frames_used", "frames", CounterKind::Level, "guest frames in use at the end, summed over VMs (shadow mode)"},
+       [](const GuestOs& g) { return g.frames().used(); }},
+  };
+  return t;
+}
+
 }  // namespace mmusim

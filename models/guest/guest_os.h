@@ -65,6 +65,8 @@ class GuestOs {
   const FrameAllocator& frames() const { return frames_; }
   const GuestOsStats& stats() const { return stats_; }
   std::size_t table_pages() const;
+  // Its summary.csv figures (summed over VMs).
+  static const CounterTable<GuestOs>& counters();
 
  private:
   // Writes a page-table entry and tells the hooks; `child` is the table an upper entry now points

@@ -182,6 +182,8 @@ class HostMemory {
     const auto it = reading_.find(pfn.v);
     return it != reading_.end() && it->second > now;
   }
+  // Its summary.csv figures (host_counters.cc); its frames are FrameAllocator's.
+  static const CounterTable<HostMemory>& counters();
   // Swap requests (reads and writes) in flight at `now`.
   std::uint64_t swap_in_flight(Cycles now) const { return swap_ ? swap_->in_flight(now) : 0; }
   // Every frame in use is accounted for once (a host page-table page, a shadow page, or guest

@@ -27,11 +27,31 @@ constexpr std::uint64_t AccessTracked = 1ull << 61;
 // A leaf spte that maps its gfn, present or access-tracked (is_shadow_present_pte).
 inline bool spte_mapped(const Pte& s) { return s.present() || (s.raw & spte_bits::AccessTracked); }
 
-struct KvmMmuPage {
-  KvmMmuPage(Gfn shadowed, unsigned role_level) : gfn(shadowed), level(role_level), spt(role_level) {}
+// ACC_* (2.6.28 mmu.c): the permissions the guest's upper levels grant a shadow page's sptes.
+constexpr std::uint8_t kAccExec = 1, kAccWrite = 2, kAccUser = 4, kAccAll = kAccExec | kAccWrite | kAccUser;
 
-  Gfn gfn;         // the guest page-table page this page shadows
-  unsigned level;  // role.level: the level of the guest table (4 = PML4 ... 1 = PT)
+// union kvm_mmu_page_role (2.6.28 include/asm-x86/kvm_host.h), the fields this model needs: with
+// the gfn, the key of a shadow page, so that one guest table shadowed two ways gets two pages.
+struct KvmMmuPageRole {
+  unsigned level = 0;           // the level of the guest table (4 = PML4 ... 1 = PT)
+  bool direct = false;          // no guest table behind it: maps a range of gfns (a guest large page; TDP)
+  std::uint8_t access = kAccAll;  // what the guest's upper levels allow
+
+  bool operator<(const KvmMmuPageRole& o) const {
+    return level != o.level ? level < o.level : direct != o.direct ? direct < o.direct : access < o.access;
+  }
+  bool operator==(const KvmMmuPageRole& o) const { return level == o.level && direct == o.direct && access == o.access; }
+};
+
+// The role of a shadow page of a guest table at `level`: the guest's upper entries here are
+// always P|W|U without NX (the guest OS model maps them so), so `access` is always ACC_ALL.
+inline KvmMmuPageRole shadow_role(unsigned level) { return KvmMmuPageRole{level, false, kAccAll}; }
+
+struct KvmMmuPage {
+  KvmMmuPage(Gfn shadowed, KvmMmuPageRole r) : gfn(shadowed), role(r), spt(r.level) {}
+
+  Gfn gfn;              // the guest page-table page this page shadows
+  KvmMmuPageRole role;  // with gfn, its key in the shadow page hash
   TableNode spt;   // the sptes; spt.frame is the host frame of this page
   // Level 1: the gfn each present spte maps (sp->gfns), for rmap removal.
   std::array<std::uint64_t, kEntriesPerTable> gfns{};

@@ -10,26 +10,9 @@
 namespace mmusim {
 
 namespace {
-// Marks the span of one vCPU's exit handling (RAII).
-struct InVcpu {
-  explicit InVcpu(bool& flag) : flag_(flag) { flag_ = true; }
-  ~InVcpu() { flag_ = false; }
-  bool& flag_;
-};
-
 constexpr std::int64_t kMinFreeMmuPages = 5;  // KVM_MIN_FREE_MMU_PAGES
 constexpr std::int64_t kRefillPages = 25;     // KVM_REFILL_PAGES
 constexpr unsigned kWriteFloodCount = 3;      // kvm_mmu_pte_write: the third write in a row floods
-
-const char* exit_name(ExitReason r) {
-  switch (r) {
-    case ExitReason::ShadowPageFault: return "shadow page fault";
-    case ExitReason::PtWrite: return "write to a write-protected guest page table";
-    case ExitReason::Cr3Load: return "CR3 load";
-    case ExitReason::FlushIpi: return "TLB-flush IPI";
-    default: return "access-tracked spte";
-  }
-}
 
 // Explain mode: an spte's bits as "(A, W)".
 std::string spte_words(Pte s) {
@@ -46,41 +29,17 @@ std::string hex(std::uint64_t v) {
 }
 }  // namespace
 
-std::uint64_t KvmStats::vmexits() const {
-  std::uint64_t n = 0;
-  for (std::uint64_t e : exits) n += e;
-  return n;
-}
-
 ShadowMmu::ShadowMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg)
-    : vm_(vm), host_(host), guest_(guest), cfg_(cfg), policy_(make_aging_policy(cfg.aging)) {
+    : Kvm(vm, host, cfg), guest_(guest) {
   guest_.set_hooks(this);
-  host_.register_notifier(vm_, this);
 }
 
-ShadowMmu::~ShadowMmu() {
-  guest_.set_hooks(nullptr);
-  host_.register_notifier(vm_, nullptr);
-}
-
-void ShadowMmu::add_vcpu(unsigned cpu, unsigned index, Mmu* mmu, std::function<void(const CauseCycles&)> charge) {
-  Vcpu& v = vcpus_[cpu];
-  v.index = index;
-  v.mmu = mmu;
-  v.charge = std::move(charge);
-}
-
-void ShadowMmu::vm_exit(Vcpu& v, ExitReason why, CauseCycles& c) {
-  ++stats_.exits[static_cast<int>(why)];
-  c.vmexit += cfg_.vmexit_cycles;
-  if (!cfg_.vpid) v.mmu->flush_all();  // without VPID, VM entry and exit flush the TLBs
-  if (ex()) explain_->step(std::string("VM exit (") + exit_name(why) + ")" + (cfg_.vpid ? "" : ", TLBs flushed (no VPID)"));
-}
+ShadowMmu::~ShadowMmu() { guest_.set_hooks(nullptr); }
 
 std::vector<KvmMmuPage*> ShadowMmu::pages_of(std::uint64_t gfn) const {
   std::vector<KvmMmuPage*> v;
   for (unsigned level = 1; level <= kLevels; ++level)
-    if (auto it = pages_.find({gfn, level}); it != pages_.end()) v.push_back(it->second.get());
+    if (auto it = pages_.find({gfn, shadow_role(level)}); it != pages_.end()) v.push_back(it->second.get());
   return v;
 }
 
@@ -90,41 +49,9 @@ const TableNode* ShadowMmu::guest_table(std::uint64_t gfn) const {
   return t;
 }
 
-// kvm_flush_remote_tlbs (virt/kvm/kvm_main.c, 2.6.28): every vCPU of the VM flushes; each other one
-// gets KVM_REQ_TLB_FLUSH (test_and_set_bit) and an IPI, on which it exits, and flushes at its next
-// entry. With the request bit, no IPI goes to a vCPU whose request is still pending (an IPI sent
-// less than an exit and entry ago) or that is not in guest mode (asleep on a swap read): it
-// flushes when it enters. The model flushes every TLB at once either way.
-void ShadowMmu::flush_remote_tlbs(CauseCycles& c) {
-  ++stats_.remote_tlb_flushes;
-  std::string ipis;
-  const Cycles t = now_() + c.total();
-  for (auto& [cpu, v] : vcpus_) {
-    v.mmu->flush_all();
-    if (cpu == current_cpu_ || v.finished) continue;  // a vCPU that has stopped running gets no IPI
-    ++stats_.remote_flush_requests;
-    if (cfg_.flush_request_bit && (v.sleeping || t < v.flush_request_until)) continue;
-    v.flush_request_until = t + cfg_.vmexit_cycles;
-    ++stats_.remote_flush_ipis;
-    if (ex()) ipis += (ipis.empty() ? ", IPI to vCPU " : ", vCPU ") + std::to_string(v.index);
-    c.ipi += cfg_.ipi_cycles;
-    ++stats_.exits[static_cast<int>(ExitReason::FlushIpi)];
-    CauseCycles target;
-    target.vmexit = cfg_.vmexit_cycles;
-    v.charge(target);
-  }
-  if (ex()) explain_->step("kvm_flush_remote_tlbs: TLBs of vm " + std::to_string(vm_) + " flushed" + ipis);
-}
-
-// gfn_to_pfn (2.6.28 asks get_user_pages for write access whatever the access): the host frame
-// backing `gfn`; returns the cycles of a host minor fault if it had to fault the page in.
-Pfn ShadowMmu::host_fault(std::uint64_t gfn, CauseCycles& c) {
-  return host_.gfn_to_pfn(vm_, Gfn{gfn}, true, now_() + c.total(), &c).pfn;
-}
-
 CauseCycles ShadowMmu::guest_frame_cleared(std::uint64_t gfn) {
   CauseCycles c;
-  host_fault(gfn, c);
+  gfn_to_pfn(gfn, c);
   return c;
 }
 
@@ -145,16 +72,16 @@ bool ShadowMmu::rmap_write_protect(std::uint64_t gfn) {
 KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
   for (KvmMmuPage* sp : pages_of(gfn.v))
     if (sp->unsync) sync_page(sp, c);  // may zap it
-  if (auto it = pages_.find({gfn.v, level}); it != pages_.end()) return it->second.get();
+  if (auto it = pages_.find({gfn.v, shadow_role(level)}); it != pages_.end()) return it->second.get();
 
-  auto owned = std::make_unique<KvmMmuPage>(gfn, level);
+  auto owned = std::make_unique<KvmMmuPage>(gfn, shadow_role(level));
   KvmMmuPage* sp = owned.get();
   sp->spt.frame = host_.alloc_kernel_page(now_() + c.total(), &c);
   active_.push_front(sp);
   sp->link = active_.begin();
   page_at_frame_[sp->spt.frame] = sp;
   page_at_spt_[&sp->spt.e[0]] = sp;
-  pages_.emplace(Key{gfn.v, level}, std::move(owned));
+  pages_.emplace(Key{gfn.v, sp->role}, std::move(owned));
   ++stats_.shadow_pages_created;
   if (ex())
     explain_->step("new shadow page for gfn " + to_hex(gfn.v) + " level " + std::to_string(level) + " (pfn " +
@@ -174,14 +101,9 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
 // marks it dirty; an upper spte unlinks its child.
 void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
   Pte& s = sp->spt.e[i];
-  if (sp->level == 1 ? spte_mapped(s) : s.present()) {
-    if (sp->level == 1) {
-      policy_->spte_dropped(*this, &s);
-      if (!rmap_.remove(sp->gfns[i], &s)) throw std::logic_error("spte missing from its rmap");
-      if (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ||
-          (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA && s.accessed()))
-        host_.mark_page_accessed(Pfn{s.frame()});
-      if (s.writable()) host_.set_page_dirty(Pfn{s.frame()});
+  if (sp->role.level == 1 ? spte_mapped(s) : s.present()) {
+    if (sp->role.level == 1) {
+      rmap_remove(sp->gfns[i], &s, PageSize::k4K);
       ++stats_.sptes_zapped;
       if (evicting) ++stats_.sptes_zapped_shadow_cache;
     } else {
@@ -193,7 +115,7 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
       sp->spt.set_child(i, nullptr);
     }
   }
-  for (auto& [cpu, v] : vcpus_)
+  for (auto& [cpu, v] : shadow_vcpus_)
     if (v.last_pte_updated == &s) v.last_pte_updated = nullptr;
   s = Pte{};
 }
@@ -202,7 +124,7 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
 // only emptied (the kernel marks it invalid and the vCPU reloads a fresh one, to the same effect).
 void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
   if (ex())
-    explain_->step("zap shadow page of gfn " + to_hex(sp->gfn.v) + " level " + std::to_string(sp->level) +
+    explain_->step("zap shadow page of gfn " + to_hex(sp->gfn.v) + " level " + std::to_string(sp->role.level) +
                    (evicting ? " (oldest in active_mmu_pages)" : ""));
   zap_unsync_children(sp, c);
   for (unsigned i = 0; i < kEntriesPerTable; ++i) drop_spte(sp, i, evicting);
@@ -216,7 +138,7 @@ void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
     page_at_frame_.erase(sp->spt.frame);
     page_at_spt_.erase(&sp->spt.e[0]);
     const std::uint64_t frame = sp->spt.frame;
-    pages_.erase(Key{sp->gfn.v, sp->level});
+    pages_.erase(Key{sp->gfn.v, sp->role});
     host_.free_kernel_page(frame);
     ++stats_.shadow_pages_zapped;
   }
@@ -225,11 +147,11 @@ void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
 
 // mmu_zap_unsync_children: unsync pages below a page being zapped go first.
 void ShadowMmu::zap_unsync_children(KvmMmuPage* sp, CauseCycles& c) {
-  if (sp->level == 1) return;
+  if (sp->role.level == 1) return;
   for (unsigned i = 0; i < kEntriesPerTable; ++i) {
     if (!sp->spt.e[i].present()) continue;
     KvmMmuPage* child = page_at_frame_.at(sp->spt.e[i].frame());
-    if (child->level == 1) {
+    if (child->role.level == 1) {
       if (child->unsync && child->root_count == 0) zap_page(child, c, false);
     } else {
       zap_unsync_children(child, c);
@@ -238,7 +160,7 @@ void ShadowMmu::zap_unsync_children(KvmMmuPage* sp, CauseCycles& c) {
 }
 
 // mmu_free_some_pages: fewer than 5 free shadow pages -> zap the oldest until 25 are free. Roots
-// in use are skipped, as FIDELITY.md says (2.6.28 zaps a root too, invalidating it and making
+// in use are skipped, a simplification docs/fidelity.md states (2.6.28 zaps a root too, invalidating it and making
 // the vCPU reload an empty one; the tree below it is torn down either way).
 void ShadowMmu::free_some_pages(CauseCycles& c) {
   const auto n_free = [&] { return static_cast<std::int64_t>(cfg_.max_mmu_pages) - static_cast<std::int64_t>(pages_.size()); };
@@ -267,7 +189,7 @@ bool ShadowMmu::need_write_protect(std::uint64_t gfn, bool can_unsync) {
   const auto shadows = pages_of(gfn);
   if (shadows.empty()) return false;
   for (KvmMmuPage* p : shadows)
-    if (p->level != 1) return true;
+    if (p->role.level != 1) return true;
   if (std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->unsync; })) return false;
   if (!can_unsync || !cfg_.unsync) return true;
   for (KvmMmuPage* p : shadows) unsync_page(p);
@@ -300,11 +222,10 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
   if (writable) v |= pte_bits::W | spte_bits::MmuWritable;
   s.raw = v;
   if (!was_present) {
-    rmap_.add(gfn, &s);
     sp->gfns[i] = gfn;
     ++stats_.sptes_created;
     if (speculative) ++stats_.sptes_prefetched;
-    policy_->spte_installed(*this, &s);
+    rmap_add(gfn, &s, PageSize::k4K);  // set_spte's largepage is 0: 4 KiB pages only
   }
   if (writable) host_.set_page_dirty(pfn);  // kvm_release_pfn_dirty
   if (ex())
@@ -342,7 +263,7 @@ bool ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
 
 // mmu_sync_roots: sync the unsync pages reachable from the root.
 void ShadowMmu::sync_roots(KvmMmuPage* sp, CauseCycles& c) {
-  if (sp->level == 1) {
+  if (sp->role.level == 1) {
     if (sp->unsync) sync_page(sp, c);
     return;
   }
@@ -352,11 +273,10 @@ void ShadowMmu::sync_roots(KvmMmuPage* sp, CauseCycles& c) {
 
 // kvm_mmu_new_cr3 -> kvm_mmu_load: the root of the new guest CR3, synced; vmx_set_cr3 flushes the
 // vCPU's TLBs (vmx_flush_tlb) on every load.
-TableNode* ShadowMmu::load_cr3(unsigned cpu, std::uint32_t pid, bool first, CauseCycles& c) {
-  current_cpu_ = cpu;
-  const InVcpu in(in_vcpu_);
-  Vcpu& v = vcpus_.at(cpu);
-  if (!first) vm_exit(v, ExitReason::Cr3Load, c);
+TableNode* ShadowMmu::new_cr3(unsigned cpu, std::uint32_t pid, bool first, CauseCycles& c) {
+  const InVcpu in(*this, cpu);
+  ShadowVcpu& v = sv(cpu);
+  if (!first) vm_exit(cpu, ExitReason::Cr3Load, c);
   if (ex()) explain_->step("guest CR3 <- PML4 of pid " + std::to_string(pid));
   PageTable& gpt = guest_.process(pid, &c);
   if (v.root) --v.root->root_count;
@@ -367,21 +287,20 @@ TableNode* ShadowMmu::load_cr3(unsigned cpu, std::uint32_t pid, bool first, Caus
   v.root = root;
   v.pid = pid;
   sync_roots(root, c);
-  v.mmu->flush_all();
+  vcpus_.at(cpu).mmu->flush_all();
   if (ex()) explain_->step("shadow root gfn " + to_hex(root->gfn.v) + " loaded, TLBs flushed");
   return &root->spt;
 }
 
 CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) {
-  current_cpu_ = cpu;
-  const InVcpu in(in_vcpu_);
-  Vcpu& v = vcpus_.at(cpu);
+  const InVcpu in(*this, cpu);
+  ShadowVcpu& v = sv(cpu);
   CauseCycles c;
   if (t.fault == WalkStatus::NotPresent && t.fault_level == 1) {
     // An spte the aging policy made non-present (access tracking): the fast page fault restores it.
     Pte* s = leaf_entry(&v.root->spt, vpn);
     if (s && policy_->restore(*this, s)) {
-      vm_exit(v, ExitReason::AccessTrack, c);
+      vm_exit(cpu, ExitReason::AccessTrack, c);
       c.shadow_fault += cfg_.aging.fast_fault_cycles;
       if (ex()) explain_->step("fast page fault: spte restored" + spte_words(*s));
       return c;
@@ -399,7 +318,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
       return c;
     }
   }
-  vm_exit(v, ExitReason::ShadowPageFault, c);
+  vm_exit(cpu, ExitReason::ShadowPageFault, c);
   ++stats_.shadow_page_faults;
   c.shadow_fault += cfg_.shadow_fault_cycles;
 
@@ -413,9 +332,9 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     c += guest_.handle_page_fault(v.pid, vpn, write);
     return c;
   }
-  const std::uint64_t seq = notifier_seq_;
+  const std::uint64_t seq = mmu_notifier_seq();
   if (ex()) explain_->step("guest walk: guest pte present, gfn " + to_hex(gw.leaf->frame()));
-  const Pfn pfn = host_fault(gw.leaf->frame(), c);
+  const Pfn pfn = gfn_to_pfn(gw.leaf->frame(), c);
   if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
     if (ex()) explain_->step("the fault sleeps until the read completes");
     v.sleeping = true;
@@ -423,18 +342,17 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     v.vpn = vpn, v.write = write, v.fetch = fetch, v.pfn = pfn;
     return c;
   }
-  fetch_sptes(v, vpn, write, gw, pfn, seq, c);
+  fetch_sptes(cpu, vpn, write, gw, pfn, seq, c);
   return c;
 }
 
 CauseCycles ShadowMmu::finish_fault(unsigned cpu) {
-  current_cpu_ = cpu;
-  const InVcpu in(in_vcpu_);
-  Vcpu& v = vcpus_.at(cpu);
+  const InVcpu in(*this, cpu);
+  ShadowVcpu& v = sv(cpu);
   CauseCycles c;
   if (!v.sleeping) return c;
   v.sleeping = false;
-  if (notifier_seq_ != v.seq) {  // mmu_notifier_retry: drop the pfn, let the access fault again
+  if (mmu_notifier_retry(v.seq)) {  // mmu_notifier_retry: drop the pfn, let the access fault again
     ++stats_.notifier_retries;
     if (ex()) explain_->step("swap read done; mmu_notifier_retry: an invalidation ran meanwhile -> drop, fault again");
     return c;
@@ -442,13 +360,14 @@ CauseCycles ShadowMmu::finish_fault(unsigned cpu) {
   if (ex()) explain_->step("swap read done");
   // The guest did not run meanwhile: its tables are as the first walk saw them.
   const WalkResult gw = hardware_walk(guest_.process(v.pid).root(), WalkRequest{v.vpn, v.write, v.fetch});
-  fetch_sptes(v, v.vpn, v.write, gw, v.pfn, v.seq, c);
+  fetch_sptes(cpu, v.vpn, v.write, gw, v.pfn, v.seq, c);
   return c;
 }
 
 // FNAME(fetch), under mmu_lock: shadow pages for the missing levels, then the leaf spte.
-void ShadowMmu::fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, Pfn pfn, std::uint64_t seq,
+void ShadowMmu::fetch_sptes(unsigned cpu, Vpn vpn, bool write, const WalkResult& gw, Pfn pfn, std::uint64_t seq,
                             CauseCycles& c) {
+  ShadowVcpu& v = sv(cpu);
   free_some_pages(c);
   KvmMmuPage* sp = v.root;
   for (unsigned level = kLevels; level > 1; --level) {
@@ -463,7 +382,7 @@ void ShadowMmu::fetch_sptes(Vcpu& v, Vpn vpn, bool write, const WalkResult& gw, 
   }
   // mmu_notifier_retry: allocating shadow pages may have reclaimed directly, and the page behind
   // `pfn` with it; then the access faults again.
-  if (notifier_seq_ != seq) {
+  if (mmu_notifier_retry(seq)) {
     ++stats_.notifier_retries;
     if (ex()) explain_->step("mmu_notifier_retry: an invalidation ran meanwhile -> fault again");
     return;
@@ -481,12 +400,13 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
   const std::vector<KvmMmuPage*> shadows = pages_of(gfn);
   if (std::all_of(shadows.begin(), shadows.end(), [](auto* p) { return p->unsync; })) return {};  // not write-protected
   CauseCycles c;
-  Vcpu& v = vcpus_.at(current_cpu_);
+  const unsigned cpu = current_cpu_;
+  ShadowVcpu& v = sv(cpu);
   if (!need_write_protect(gfn, true)) {
     // The store faulted on the write-protected page and FNAME(page_fault) unsynced it
     // (mmu_need_write_protect -> kvm_unsync_page); the store then completes without emulation.
     if (ex()) explain_->step("the guest's pte store hit write-protected gfn " + to_hex(gfn));
-    vm_exit(v, ExitReason::ShadowPageFault, c);
+    vm_exit(cpu, ExitReason::ShadowPageFault, c);
     ++stats_.shadow_page_faults;
     c.shadow_fault += cfg_.shadow_fault_cycles;
     v.last_pt_write_count = 0;
@@ -494,14 +414,14 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
     return c;
   }
   if (ex()) explain_->step("the guest's pte store hit write-protected gfn " + to_hex(gfn));
-  vm_exit(v, ExitReason::PtWrite, c);
+  vm_exit(cpu, ExitReason::PtWrite, c);
   ++stats_.pt_write_traps;
   c.pt_write += cfg_.pt_write_emulation_cycles;
   if (ex()) explain_->step("kvm_mmu_pte_write emulates the store");
 
   // mmu_guess_page_from_pte_write: the frame behind a present new guest pte, at any level.
   Pfn guessed;
-  if (value.present()) guessed = host_fault(value.frame(), c);
+  if (value.present()) guessed = gfn_to_pfn(value.frame(), c);
 
   // kvm_mmu_pte_write. Write flooding: the third emulated write in a row to one gfn, with no shadow
   // page fault between and without the guest using the spte last updated, zaps its shadow pages.
@@ -522,7 +442,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
     }
     const Pte old = sp->spt.e[index];
     drop_spte(sp, index, false);  // mmu_pte_write_zap_pte
-    if (sp->level == 1 && value.present() && value.accessed()) {
+    if (sp->role.level == 1 && value.present() && value.accessed()) {
       // mmu_pte_write_new_pte ("update spte on write"): install the new spte speculatively.
       set_spte(sp, index, value, guessed, true, false, c);
       v.last_pte_updated = &sp->spt.e[index];
@@ -536,7 +456,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
     if (remote) {
       flush_remote_tlbs(c);
     } else {
-      v.mmu->flush_all();
+      vcpus_.at(cpu).mmu->flush_all();
       if (ex()) explain_->step("this vCPU's TLBs flushed");
     }
   }
@@ -549,88 +469,19 @@ KvmMmuPage* ShadowMmu::sp_of(const Pte* spte) const {
   return std::prev(it)->second;
 }
 
-std::vector<Pte*> ShadowMmu::sptes_of(std::uint64_t gfn) const {
-  return rmap_.list(gfn);
-}
-
-void ShadowMmu::drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c, bool flush) {
+// The rmap_remove of a leaf the core drops (invalidation, aging).
+void ShadowMmu::drop_leaf(Pte* spte) {
   KvmMmuPage* sp = sp_of(spte);
-  if (ex())
-    explain_->step("spte of gfn " + to_hex(sp->gfns[spte - &sp->spt.e[0]]) + " dropped" +
-                   (why == ZapReason::LruDrop ? " (oldest in the spte LRU)" : " (aging)"));
   drop_spte(sp, static_cast<unsigned>(spte - &sp->spt.e[0]), false);
-  ++(why == ZapReason::Invalidate ? stats_.sptes_zapped_invalidate
-     : why == ZapReason::Aging  ? stats_.sptes_zapped_aging
-                                : stats_.sptes_dropped_lru);
-  if (flush) flush_remote_tlbs(c);
 }
 
-// kvm_mmu_notifier_invalidate_page -> kvm_unmap_hva: zap every spte of the page via the rmap and
-// flush the VM's TLBs; called in the host's reclaim context (no vCPU is the requester).
-void ShadowMmu::invalidate_page(Gfn gfn, CauseCycles& c) {
-  const unsigned cpu = current_cpu_;
-  if (!in_vcpu_) current_cpu_ = kNoCpu;  // kswapd, or another VM's vCPU: every vCPU gets the IPI
-  ++stats_.notifier_invalidates;
-  ++notifier_seq_;
-  c.reclaim += cfg_.notifier_call_cycles;
-  const std::vector<Pte*> sptes = sptes_of(gfn.v);
-  if (ex()) {
-    unsigned young = 0;
-    for (const Pte* s : sptes) young += s->accessed();
-    explain_->step("invalidate_page(gfn " + to_hex(gfn.v) + "): " + std::to_string(sptes.size()) + " spte" +
-                   (sptes.size() == 1 ? "" : "s") + " zapped" +
-                   (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ? " (-> mark_page_accessed)"
-                    : young && cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA ? " (A set -> mark_page_accessed)"
-                                                                                          : ""));
-  }
-  for (Pte* s : sptes) {
-    KvmMmuPage* sp = sp_of(s);
-    drop_spte(sp, static_cast<unsigned>(s - &sp->spt.e[0]), false);
-    ++stats_.sptes_zapped_invalidate;
-  }
-  if (!sptes.empty()) flush_remote_tlbs(c);
-  policy_->page_invalidated(*this, c);
-  current_cpu_ = cpu;
+std::uint64_t ShadowMmu::gfn_of_leaf(const Pte* spte) const {
+  const KvmMmuPage* sp = sp_of(spte);
+  return sp->gfns[spte - &sp->spt.e[0]];
 }
-
-void ShadowMmu::invalidate_range_start(Gfn first, Gfn last, CauseCycles& c) {
-  for (std::uint64_t g = first.v; g <= last.v; ++g) invalidate_page(Gfn{g}, c);
-}
-
-bool ShadowMmu::clear_flush_young(Gfn gfn, CauseCycles& c) {
-  const unsigned cpu = current_cpu_;
-  if (!in_vcpu_) current_cpu_ = kNoCpu;
-  ++stats_.notifier_young_calls;
-  c.reclaim += cfg_.notifier_call_cycles;
-  const auto present_sptes = [&] {
-    unsigned n = 0;
-    for (const Pte* s : sptes_of(gfn.v)) n += s->present();
-    return n;
-  };
-  const unsigned present_before = ex() ? present_sptes() : 0;
-  if (ex()) {  // what KVM finds, before the policy acts on it
-    const std::vector<Pte*> sptes = sptes_of(gfn.v);
-    unsigned a = 0, present = 0;
-    for (const Pte* s : sptes) a += s->accessed(), present += s->present();
-    std::string found = std::to_string(sptes.size()) + " spte" + (sptes.size() == 1 ? "" : "s");
-    if (present != sptes.size()) found += " (" + std::to_string(present) + " present)";
-    if (!sptes.empty()) found += a ? ", A set" : ", A clear";
-    explain_->step("clear_flush_young [" + cfg_.aging.name + "]: " + found);
-  }
-  const bool young = policy_->clear_flush_young(*this, gfn.v, c);
-  stats_.young_hits += young;
-  if (ex() && present_sptes() < present_before)
-    explain_->step(std::to_string(present_before - present_sptes()) + " spte(s) made non-present: the next access will tell");
-  if (ex()) explain_->step(young ? "KVM answers young" : "KVM answers old");
-  current_cpu_ = cpu;
-  return young;
-}
-
-bool ShadowMmu::clear_young(Gfn gfn) { return policy_->clear_young(*this, gfn.v); }
-bool ShadowMmu::test_young(Gfn gfn) { return policy_->test_young(*this, gfn.v); }
 
 TableNode* ShadowMmu::root_of_pid(std::uint32_t pid) const {
-  const auto it = pages_.find({guest_.process_root_frame(pid), kLevels});
+  const auto it = pages_.find({guest_.process_root_frame(pid), shadow_role(kLevels)});
   return it == pages_.end() ? nullptr : &it->second->spt;
 }
 
@@ -645,18 +496,18 @@ std::vector<std::string> ShadowMmu::check() const {
   for (const auto& [key, owned] : pages_) {
     const KvmMmuPage* sp = owned.get();
     const std::string who = "vm " + std::to_string(vm_) + " shadow page gfn " + hex(sp->gfn.v) + " level " +
-                            std::to_string(sp->level);
+                            std::to_string(sp->role.level);
     if (!host_.frames().in_use(sp->spt.frame)) bad.push_back(who + ": its frame is free");
     const TableNode* gt = guest_.table_at(sp->gfn.v);
-    if (!gt || gt->level != sp->level) {
+    if (!gt || gt->level != sp->role.level) {
       bad.push_back(who + ": no guest table of that level at the gfn");
       continue;
     }
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
       const Pte& s = sp->spt.e[i];
-      if (sp->level == 1 ? !spte_mapped(s) : !s.present()) continue;
+      if (sp->role.level == 1 ? !spte_mapped(s) : !s.present()) continue;
       const std::string at = who + " entry " + std::to_string(i);
-      if (sp->level > 1) {
+      if (sp->role.level > 1) {
         const auto it = page_at_frame_.find(s.frame());
         if (it == page_at_frame_.end() || sp->spt.child(i) != &it->second->spt) {
           bad.push_back(at + ": points at no shadow page");
@@ -666,7 +517,7 @@ std::vector<std::string> ShadowMmu::check() const {
         const auto& pp = child->parent_ptes;
         if (std::find(pp.begin(), pp.end(), std::make_pair(const_cast<KvmMmuPage*>(sp), i)) == pp.end())
           bad.push_back(at + ": child does not list this parent");
-        if (!gt->e[i].present() || gt->e[i].frame() != child->gfn.v || child->level != sp->level - 1)
+        if (!gt->e[i].present() || gt->e[i].frame() != child->gfn.v || child->role.level != sp->role.level - 1)
           bad.push_back(at + ": child does not shadow the guest's next table");
         continue;
       }

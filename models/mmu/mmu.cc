@@ -19,6 +19,56 @@ std::string walk_words(const WalkResult& w, unsigned start_level, const char* en
 }
 }  // namespace
 
+const CounterTable<Mmu>& Mmu::counters() {
+  using K = CounterKind;
+  static const CounterTable<Mmu> t = {
+      {{"l1i_lookups", "lookups", K::Count, "L1 iTLB lookups (X), every attempt of a retried translation"},
+       [](const Mmu& m) { return m.stats().l1i_lookups; }},
+      {{"l1i_misses", "lookups", K::Count, "L1 iTLB misses"}, [](const Mmu& m) { return m.stats().l1i_misses; }},
+      {{"l1d_lookups", "lookups", K::Count, "L1 dTLB lookups (R, W, M)"}, [](const Mmu& m) { return m.stats().l1d_lookups; }},
+      {{"l1d_misses", "lookups", K::Count, "L1 dTLB misses"}, [](const Mmu& m) { return m.stats().l1d_misses; }},
+      {{"stlb_lookups", "lookups", K::Count, "STLB lookups (one per L1 miss)"}, [](const Mmu& m) { return m.stats().stlb_lookups; }},
+      {{"stlb_misses", "lookups", K::Count, "STLB misses (each starts a walk)"}, [](const Mmu& m) { return m.stats().stlb_misses; }},
+      {{"walks", "walks", K::Count, "hardware page walks, completed or faulting"}, [](const Mmu& m) { return m.stats().walks; }},
+      {{"walk_refs", "references", K::Count, "page-table entries read by walks"}, [](const Mmu& m) { return m.stats().walk_refs; }},
+      {{"translations", "translations", K::Count, "completed translations: one per 4 KiB page an access touches"},
+       [](const Mmu& m) { return m.stats().translations; }},
+      {{"dirty_assists", "assists", K::Count, "writes to a cached entry whose D bit was clear"},
+       [](const Mmu& m) { return m.stats().dirty_assists; }},
+      {{"pwc_lookups", "lookups", K::Count, "page-walk cache lookups (one per walk when enabled)"},
+       [](const Mmu& m) { return m.stats().pwc_lookups; }},
+      {{"pwc_hits", "hits", K::Count, "walks that started below the root thanks to the page-walk cache"},
+       [](const Mmu& m) { return m.stats().pwc_hits; }},
+      {{"tlb_cycles", "cycles", K::Count, "L1 and STLB lookups"}, [](const Mmu& m) { return m.stats().tlb_cycles; }},
+      {{"walk_cycles", "cycles", K::Count, "hardware page-walk references"}, [](const Mmu& m) { return m.stats().walk_cycles; }},
+      {{"dirty_assist_cycles", "cycles", K::Count, "dirty-bit assists"},
+       [](const Mmu& m) { return m.stats().dirty_assist_cycles; }},
+      // The three Cs of each TLB's misses (tlb/miss_classifier.h).
+      {{"l1i_misses_compulsory", "lookups", K::Count, "of l1i_misses, on a page this iTLB never held (Dinero IV's three Cs)"},
+       [](const Mmu& m) { return m.l1i().miss_counts().compulsory; }},
+      {{"l1i_misses_capacity", "lookups", K::Count,
+        "of l1i_misses, neither compulsory nor held by a fully associative LRU TLB of the same size (also "
+        "misses after a flush or INVLPG)"},
+       [](const Mmu& m) { return m.l1i().miss_counts().capacity; }},
+      {{"l1i_misses_conflict", "lookups", K::Count,
+        "of l1i_misses, on a page a fully associative LRU TLB of the same size would hold (the set mapping's)"},
+       [](const Mmu& m) { return m.l1i().miss_counts().conflict; }},
+      {{"l1d_misses_compulsory", "lookups", K::Count, "of l1d_misses, compulsory (as l1i_misses_compulsory)"},
+       [](const Mmu& m) { return m.l1d().miss_counts().compulsory; }},
+      {{"l1d_misses_capacity", "lookups", K::Count, "of l1d_misses, capacity (as l1i_misses_capacity)"},
+       [](const Mmu& m) { return m.l1d().miss_counts().capacity; }},
+      {{"l1d_misses_conflict", "lookups", K::Count, "of l1d_misses, conflict (as l1i_misses_conflict)"},
+       [](const Mmu& m) { return m.l1d().miss_counts().conflict; }},
+      {{"stlb_misses_compulsory", "lookups", K::Count, "of stlb_misses, compulsory (as l1i_misses_compulsory)"},
+       [](const Mmu& m) { return m.stlb().miss_counts().compulsory; }},
+      {{"stlb_misses_capacity", "lookups", K::Count, "of stlb_misses, capacity (as l1i_misses_capacity)"},
+       [](const Mmu& m) { return m.stlb().miss_counts().capacity; }},
+      {{"stlb_misses_conflict", "lookups", K::Count, "of stlb_misses, conflict (as l1i_misses_conflict)"},
+       [](const Mmu& m) { return m.stlb().miss_counts().conflict; }},
+  };
+  return t;
+}
+
 MmuStats& MmuStats::operator+=(const MmuStats& o) {
   translations += o.translations;
   l1i_lookups += o.l1i_lookups;
@@ -51,7 +101,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
     // A permission fault drops the page's entries (SDM 4.10.4.1) so that the retry walks.
     if (explaining(explain_))
       explain_->step(std::string(write && !e.writable ? "read-only" : "NX") + " entry -> protection fault, INVLPG");
-    invlpg(ctx_, vpn);
+    invlpg(tc_.ctx, vpn);
     t.ok = false;
     t.fault = WalkStatus::Protection;
     return false;
@@ -59,7 +109,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
   if (write && !e.dirty) {
     // Dirty-bit assist (semantics 5): PTE.D is set and the entry updated in place; it is not a
     // miss and not a walk.
-    Pte* p = leaf_entry(root_, vpn);
+    Pte* p = leaf_entry(tc_.root, vpn);
     if (!p || !p->present() || !p->writable() || p->frame() != e.frame)
       throw std::logic_error("dirty-bit assist on a TLB entry that no longer matches its PTE");
     p->raw |= pte_bits::A | pte_bits::D;
@@ -70,6 +120,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
     if (explaining(explain_)) explain_->step(std::string("dirty-bit assist: ") + entry_ + " D set");
   }
   t.frame = e.frame;
+  t.size = e.size;
   return true;
 }
 
@@ -93,7 +144,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   if (TlbEntry* e = stlb_.lookup(key)) {
     if (explaining(explain_)) explain_->step("STLB hit");
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
-    l1.fill(key, e->frame, e->writable, e->dirty, e->nx);
+    l1.fill(key, e->frame, e->writable, e->dirty, e->nx, e->size);
     if (explaining(explain_)) explain_->step(std::string("fill ") + tlb_name(fetch));
     ++stats_.translations;
     return t;
@@ -103,10 +154,10 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   if (explaining(explain_)) explain_->step("STLB miss");
 
   ++stats_.walks;
-  TableNode* start = root_;
+  TableNode* start = tc_.root;
   if (pwc_.enabled()) {
     ++stats_.pwc_lookups;
-    if (TableNode* n = pwc_.lookup(ctx_, vpn)) {
+    if (TableNode* n = pwc_.lookup(tc_.ctx, WalkDimension::Virtual, vpn)) {
       ++stats_.pwc_hits;
       start = n;
     }
@@ -116,22 +167,29 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   const Cycles walk_cycles = w.refs * cfg_.walk_ref_cycles;
   t.cycles += walk_cycles;
   stats_.walk_cycles += walk_cycles;
-  if (pwc_.enabled()) pwc_.fill(ctx_, vpn, w, start->level);
+  if (pwc_.enabled()) pwc_.fill(tc_.ctx, WalkDimension::Virtual, vpn, w, start->level);
   if (explaining(explain_)) explain_->step(walk_words(w, start->level, entry_, fetch));
   if (w.status != WalkStatus::Ok) {
     t.ok = false;
+    t.fault_dimension = WalkDimension::Virtual;
     t.fault = w.status;
     t.fault_level = w.level;
     ++stats_.faults;
     return t;
   }
   const Pte leaf = *w.leaf;
-  stlb_.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx());
-  l1.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx());
+  stlb_.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx(), w.size);
+  l1.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx(), w.size);
   if (explaining(explain_)) explain_->step(std::string("fill STLB and ") + tlb_name(fetch));
   t.frame = leaf.frame();
+  t.size = w.size;
   ++stats_.translations;
   return t;
+}
+
+void Mmu::load_context(const TranslationContext& tc) {
+  if (tc.nested_root) throw std::logic_error("a two-dimensional translation context: no nested-paging walker yet");
+  tc_ = tc;
 }
 
 void Mmu::invlpg(std::uint32_t ctx, Vpn vpn) {

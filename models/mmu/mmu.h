@@ -1,10 +1,11 @@
-// The translation path of one CPU (DESIGN.md "Data path" and semantics 3-6): L1 iTLB or dTLB,
+// The translation path of one CPU (docs/architecture.md, "The path of one access" and "Semantics" 3-6): L1 iTLB or dTLB,
 // then the shared STLB, then the hardware walk of the active table (CR3), through an optional
 // page-walk cache. Plain C++ with exact cycle counts; faults are returned to the caller, which
 // owns time (the SystemC vCPU), handles them and retries the translation.
 #pragma once
 #include <cstdint>
 
+#include "common/counters.h"
 #include "common/explain.h"
 #include "paging/page_table.h"
 #include "paging/walker.h"
@@ -41,8 +42,20 @@ struct MmuStats {
   MmuStats& operator+=(const MmuStats& o);
 };
 
+// What a CR3 load (and, under nested paging, the EPT pointer) gives the hardware: the TLB tag of
+// the address space and the root of each dimension of its walk. One root: the one-dimensional walk
+// of native and shadow paging. Two roots: the two-dimensional walk of nested paging, whose walker
+// is the nested mode's (not modelled yet: load_context refuses a nested root).
+struct TranslationContext {
+  std::uint32_t ctx = 0;             // TLB tag (tlb_key)
+  TableNode* root = nullptr;         // WalkDimension::Virtual: the table CR3 points at
+  TableNode* nested_root = nullptr;  // WalkDimension::Nested (EPT); nullptr: one dimension
+};
+
 struct Translation {
   bool ok = true;
+  PageSize size = PageSize::k4K;      // what the translation maps (from the TLB entry or the walk's leaf)
+  WalkDimension fault_dimension = WalkDimension::Virtual;  // the dimension whose table faulted, when !ok
   WalkStatus fault = WalkStatus::Ok;  // NotPresent or Protection when !ok
   unsigned fault_level = 0;           // level of the entry that faulted (from a walk), 0 on a TLB hit
   Cycles cycles = 0;                  // lookups, walk and assist of this attempt
@@ -53,19 +66,18 @@ class Mmu {
  public:
   explicit Mmu(const MmuConfig& cfg);
 
-  // CR3 load: the context's top table (a process's PML4, or a shadow root) becomes the active
-  // one. TLBs are tagged by context: no flush.
-  void load_cr3(std::uint32_t ctx, TableNode* root) {
-    ctx_ = ctx;
-    root_ = root;
-  }
-  std::uint32_t ctx() const { return ctx_; }
+  // CR3 load: the context's roots become the active ones; the walker follows from their number
+  // (one root: the one-dimensional walk). TLBs are tagged by context: no flush.
+  void load_context(const TranslationContext& tc);
+  // The one-dimensional form: `root` is a process's PML4 or a shadow root.
+  void load_cr3(std::uint32_t ctx, TableNode* root) { load_context(TranslationContext{ctx, root, nullptr}); }
+  std::uint32_t ctx() const { return tc_.ctx; }
 
   // One attempt to translate `vpn` of the current context. On a fault nothing is filled; the
   // caller handles the fault and calls translate again (every lookup is counted again).
   // The common case, an L1 hit that needs no assist, is inline; the rest is translate_after_l1.
   Translation translate(Vpn vpn, bool write, bool fetch) {
-    const std::uint64_t key = tlb_key(ctx_, vpn);
+    const std::uint64_t key = tlb_key(tc_.ctx, vpn);
     ++(fetch ? stats_.l1i_lookups : stats_.l1d_lookups);
     stats_.tlb_cycles += cfg_.l1_hit_cycles;
     TlbEntry* e = (fetch ? l1i_ : l1d_).lookup(key);
@@ -74,6 +86,7 @@ class Mmu {
       Translation t;
       t.cycles = cfg_.l1_hit_cycles;
       t.frame = e->frame;
+      t.size = e->size;
       return t;
     }
     return translate_after_l1(key, vpn, write, fetch, e);
@@ -84,6 +97,8 @@ class Mmu {
   void flush_all();
 
   const MmuStats& stats() const { return stats_; }
+  // Its summary.csv figures (summed over CPUs).
+  static const CounterTable<Mmu>& counters();
   const Tlb& l1i() const { return l1i_; }
   const Tlb& l1d() const { return l1d_; }
   const Tlb& stlb() const { return stlb_; }
@@ -101,8 +116,7 @@ class Mmu {
   MmuConfig cfg_;
   Tlb l1i_, l1d_, stlb_;
   PageWalkCache pwc_;
-  std::uint32_t ctx_ = 0;
-  TableNode* root_ = nullptr;
+  TranslationContext tc_;
   MmuStats stats_;
   ExplainSink* explain_ = nullptr;
   const char* entry_ = "pte";

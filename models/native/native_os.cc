@@ -68,4 +68,20 @@ std::vector<std::string> NativeOs::check() const {
   return bad;
 }
 
+std::uint64_t NativeOs::table_pages() const {
+  std::uint64_t n = 0;
+  for (const Process& p : procs_) n += p.table->table_pages();
+  return n;
+}
+
+const CounterTable<NativeOs>& NativeOs::counters() {
+  static const CounterTable<NativeOs> t = {
+      {{"page_faults", "faults", CounterKind::Count, "native OS page faults (first touch of a page)"},
+       [](const NativeOs& os) { return os.stats().page_faults; }},
+      {kProcessesCounter, [](const NativeOs& os) { return os.stats().processes; }},
+      {kPageTablePagesCounter, [](const NativeOs& os) { return os.table_pages(); }},
+  };
+  return t;
+}
+
 }  // namespace mmusim

@@ -1,5 +1,5 @@
 // The native OS: one page table per process, demand paging with private writable frames (no zero
-// page, DESIGN.md semantics 5), and the numbering of address-space contexts (vm, pid) that tags
+// page, docs/architecture.md "Semantics" 5), and the numbering of address-space contexts (vm, pid) that tags
 // the TLBs. In native mode `vm` is only a namespace: (vm 0, pid 1) and (vm 1, pid 1) are two
 // processes.
 #pragma once
@@ -40,6 +40,10 @@ class NativeOs {
   void handle_page_fault(std::uint32_t ctx, Vpn vpn);
 
   const NativeOsStats& stats() const { return stats_; }
+  // Page-table pages of every process.
+  std::uint64_t table_pages() const;
+  // Its summary.csv figures.
+  static const CounterTable<NativeOs>& counters();
   void set_explain(ExplainSink* sink) { explain_ = sink; }
   // Frame accounting: every frame in use is a table page or mapped by exactly one leaf.
   // Returns a description of each violation.

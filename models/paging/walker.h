@@ -3,12 +3,20 @@
 // uses and D in the leaf on a write, and counts one memory reference per entry read.
 #pragma once
 #include <array>
+#include <cstdint>
 
+#include "common/page_size.h"
 #include "paging/page_table.h"
 
 namespace mmusim {
 
 enum class WalkStatus { Ok, NotPresent, Protection };
+
+// Which table a walk reads, in a walk of one or two dimensions: the table indexed by the virtual
+// address (a native process's table, a shadow table, or the guest's own table under nested
+// paging), or the nested table indexed by the guest-physical address (EPT). The one-dimensional
+// walk reads the first only; a fault in the nested dimension will be an EPT violation.
+enum class WalkDimension : std::uint8_t { Virtual, Nested };
 
 struct WalkRequest {
   Vpn vpn;
@@ -21,6 +29,7 @@ struct WalkResult {
   unsigned refs = 0;     // entries read = memory references
   unsigned level = 1;    // level of the last entry read (where a fault was found)
   Pte* leaf = nullptr;   // the leaf entry (Ok and Protection)
+  PageSize size = PageSize::k4K;  // what the leaf maps: a leaf at level 1 maps 4 KiB (the only leaves today)
   // tables[L] = the table of level L that the walk read (nullptr if it started below L or stopped
   // above it); the page-walk cache is filled from these.
   std::array<TableNode*, kLevels + 1> tables{};

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 
+#include "common/counters.h"
 #include "host/host_memory.h"
 #include "reclaim/reclaimer.h"
 
@@ -16,6 +17,9 @@ struct KswapdStats {
   std::uint64_t wakeups = 0;  // times kswapd woke to balance
   std::uint64_t batches = 0;  // batches of its passes that did work
   Cycles cycles = 0;          // kswapd's busy time
+
+  // Its summary.csv figures (sim/sysc/kswapd_stats.h).
+  static const CounterTable<KswapdStats>& counters();
 };
 
 class Kswapd {

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "common/addr.h"
+#include "common/counters.h"
 #include "common/explain.h"
 
 namespace mmusim {
@@ -18,6 +19,9 @@ struct ReclaimStats {
   std::uint64_t pages_reactivated_swapcache = 0;  // unmapped swap-cache pages found referenced and activated
   std::uint64_t congestion_waits = 0;             // congestion_wait calls (kswapd and direct reclaim)
   Cycles congestion_wait_cycles = 0;              // time spent in them
+
+  // Its summary.csv figures (vmscan_counters.cc), whichever reclaimer counts them.
+  static const CounterTable<ReclaimStats>& counters();
 };
 
 class Reclaimer {

@@ -14,17 +14,17 @@ std::uint64_t pwc_tag(std::uint32_t ctx, Vpn vpn, unsigned level) {
 
 PageWalkCache::PageWalkCache(unsigned entries) : e_(entries) {}
 
-TableNode* PageWalkCache::lookup(std::uint32_t ctx, Vpn vpn) {
+TableNode* PageWalkCache::lookup(std::uint32_t ctx, WalkDimension dim, Vpn vpn) {
   Entry* best = nullptr;
   for (Entry& x : e_) {
-    if (x.valid() && x.tag == pwc_tag(ctx, vpn, x.level) && (!best || x.level < best->level)) best = &x;
+    if (x.valid() && x.dim == dim && x.tag == pwc_tag(ctx, vpn, x.level) && (!best || x.level < best->level)) best = &x;
   }
   if (!best) return nullptr;
   best->stamp = ++clock_;
   return best->table;
 }
 
-void PageWalkCache::fill(std::uint32_t ctx, Vpn vpn, const WalkResult& walk, unsigned start_level) {
+void PageWalkCache::fill(std::uint32_t ctx, WalkDimension dim, Vpn vpn, const WalkResult& walk, unsigned start_level) {
   if (e_.empty()) return;
   for (unsigned level = std::min(start_level, kLevels) - 1; level >= 1; --level) {
     TableNode* t = walk.tables[level];
@@ -32,7 +32,7 @@ void PageWalkCache::fill(std::uint32_t ctx, Vpn vpn, const WalkResult& walk, uns
     const std::uint64_t tag = pwc_tag(ctx, vpn, level);
     Entry* slot = nullptr;
     for (Entry& x : e_) {
-      if (x.valid() && x.level == level && x.tag == tag) {
+      if (x.valid() && x.dim == dim && x.level == level && x.tag == tag) {
         slot = &x;
         break;
       }
@@ -42,7 +42,7 @@ void PageWalkCache::fill(std::uint32_t ctx, Vpn vpn, const WalkResult& walk, uns
         slot = &x;
       }
     }
-    *slot = Entry{tag, level, t, t->frame, ++clock_};
+    *slot = Entry{tag, dim, level, t, t->frame, ++clock_};
   }
 }
 

@@ -19,7 +19,7 @@ Tlb::Tlb(std::string name, unsigned entries, unsigned ways)
   filled_.reserve(filled_max(entries));
 }
 
-TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx) {
+TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx, PageSize size) {
   TlbEntry* set = &e_[set_of(key) * ways_];
   TlbEntry* victim = &set[0];
   for (unsigned w = 0; w < ways_; ++w) {
@@ -43,6 +43,7 @@ TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool 
   victim->writable = writable;
   victim->dirty = dirty;
   victim->nx = nx;
+  victim->size = size;
   return *victim;
 }
 

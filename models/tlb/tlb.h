@@ -1,4 +1,4 @@
-// A set-associative TLB with true LRU (DESIGN.md, semantics 4): sets = entries / ways,
+// A set-associative TLB with true LRU (docs/architecture.md, "Semantics" 4): sets = entries / ways,
 // set = VPN mod sets; a hit makes the entry the most recent; a fill takes the lowest-numbered
 // invalid way, or evicts the least recent entry of the set.
 // Entries are tagged by an address-space context (a (vm, pid) pair, numbered by the OS) and the
@@ -12,6 +12,7 @@
 
 #include "common/addr.h"
 #include "tlb/miss_classifier.h"
+#include "common/page_size.h"
 
 namespace mmusim {
 
@@ -33,6 +34,7 @@ struct TlbEntry {
   bool writable = false;
   bool dirty = false;
   bool nx = false;
+  PageSize size = PageSize::k4K;  // what the entry maps (gem5's TlbEntry::logBytes)
   bool valid() const { return key != kInvalid; }
 };
 
@@ -68,7 +70,8 @@ class Tlb {
   const MissCounts& miss_counts() const { return classes_.counts(); }
 
   // Inserts `key` as the most recent entry of its set; the caller has just missed on it.
-  TlbEntry& fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx);
+  TlbEntry& fill(std::uint64_t key, std::uint64_t frame, bool writable, bool dirty, bool nx,
+                 PageSize size = PageSize::k4K);
 
   // Drops the entry for `key` if present; returns whether it was.
   bool invalidate(std::uint64_t key);

@@ -117,17 +117,7 @@ void Config::validate_limits() const {
                      std::to_string(cfg_.reclaim.min_free_kb) + " KiB puts the high watermark (min * 3/2) at or above host.mem_mb = " +
                          std::to_string(cfg_.host.mem_mb) + " MiB");
   }
-  // Overcommit beyond memory + swap: the guests could not all be resident or swapped.
-  if (cfg_.sim.mode == "shadow") {
-    const std::uint64_t guests = cfg_.guest.vms * cfg_.guest.mem_mb;
-    if (guests > cfg_.host.mem_mb + cfg_.swap.mb) {
-      const ValueOrigin& o = origin("swap.mb");
-      throw InputError(o.file, o.line, "swap.mb",
-                       "the guests' memory (" + std::to_string(cfg_.guest.vms) + " x guest.mem_mb = " + std::to_string(guests) +
-                           " MiB) exceeds host.mem_mb + swap.mb = " + std::to_string(cfg_.host.mem_mb + cfg_.swap.mb) +
-                           " MiB: raise swap.mb");
-    }
-  }
+  mode_spec(cfg_.sim.mode).validate(*this);  // what only this mode needs (shadow: overcommit)
   if (cfg_.kvm.max_mmu_pages != 0 && cfg_.kvm.max_mmu_pages < 64) {  // KVM_MIN_ALLOC_MMU_PAGES
     const ValueOrigin& o = origin("kvm.max_mmu_pages");
     throw InputError(o.file, o.line, "kvm.max_mmu_pages",

@@ -8,11 +8,13 @@
 #include <utility>
 #include <vector>
 
+#include "modes/sim_mode.h"
+
 namespace mmusim {
 
 struct SimConfig {
   struct {
-    std::string mode;
+    SimMode mode;
     std::uint64_t quantum_cycles;
     bool check, check_abort;
     std::uint64_t check_every, timeline_interval_cycles, cpu_mhz;

@@ -1,6 +1,6 @@
 // Every configuration key, declared once: name, type, default, unit, range and help.
 // Presets in configs/ cite where their values come from; these defaults are the default machine
-// (a Skylake-class core with a 3,200-cycle minor fault, FIDELITY.md "Numbers").
+// (a Skylake-class core with a 3,200-cycle minor fault; docs/fidelity.md "Cost constants").
 #include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
@@ -33,6 +33,8 @@ void parse_into(bool& out, const KeySpec&, const std::string& v) {
   }
 }
 
+void parse_into(SimMode& out, const KeySpec&, const std::string& v) { out = parse_sim_mode(v); }
+
 void parse_into(std::string& out, const KeySpec& k, const std::string& v) {
   for (const std::string& c : k.choices) {
     if (c == v) {
@@ -43,6 +45,23 @@ void parse_into(std::string& out, const KeySpec& k, const std::string& v) {
   std::string list;
   for (const std::string& c : k.choices) list += (list.empty() ? "" : ", ") + c;
   throw std::invalid_argument("'" + v + "' is not one of: " + list);
+}
+
+// sim.mode's help line, from the mode registry: "translation mode: native (...) or shadow (...)".
+std::string sim_mode_help() {
+  std::string h = "translation mode: ";
+  const auto& modes = sim_modes();
+  for (std::size_t i = 0; i < modes.size(); ++i)
+    h += std::string(i == 0 ? "" : i + 1 == modes.size() ? " or " : ", ") + modes[i].name + " (" + modes[i].help + ")";
+  return h;
+}
+
+// kvm.aging's help line, its policies from the registry (docs/fidelity.md tells each one's kernel).
+std::string aging_help() {
+  std::string h = "how the host learns which guest pages are hot (docs/fidelity.md): ";
+  const auto& names = aging_policy_names();
+  for (std::size_t i = 0; i < names.size(); ++i) h += (i ? ", " : "") + names[i];
+  return h;
 }
 
 constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
@@ -62,8 +81,7 @@ constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
 
 const std::vector<KeySpec>& config_keys() {
   static const std::vector<KeySpec> keys = {
-      CHOICE_KEY(sim, mode, "native", (std::vector<std::string>{"native", "shadow"}),
-                 "translation mode: native (processes on bare metal) or shadow (guests under KVM shadow paging)"),
+      CHOICE_KEY(sim, mode, "native", sim_mode_names(), sim_mode_help()),
       UINT_KEY(sim, quantum_cycles, "10000", "cycles", 1, kMaxCycles,
                "how far a vCPU may run ahead of SystemC time before it synchronises"),
       BOOL_KEY(sim, check, "false",
@@ -176,9 +194,7 @@ const std::vector<KeySpec>& config_keys() {
 
       UINT_KEY(kvm, max_mmu_pages, "0", "pages", 0, 1 << 24,
                "shadow page limit n_max_mmu_pages; 0 = 2% of guest pages, at least 64 (2.6.28); else at least 64"),
-      CHOICE_KEY(kvm, aging, "notifier", aging_policy_names(),
-                 "how the host learns which guest pages are hot (FIDELITY.md): pinned, notifier, spte-lru, young, "
-                 "access-track"),
+      CHOICE_KEY(kvm, aging, "notifier", aging_policy_names(), aging_help()),
       UINT_KEY(kvm, spte_lru_drop_every, "16", "pages", 1, 1 << 30,
                "spte-lru: drop the oldest spte every X guest pages the host reclaims (X)"),
       BOOL_KEY(kvm, flush_on_young, "true", "young: flush the VM's TLBs when the harvest found an A bit (2.6.28; 6.13 x86: false)"),

@@ -1,56 +1,78 @@
 // One run's figures: summary.csv has one column per figure, with stable names (units in the
-// names or in `mmusim columns`). Figures of features that do not exist yet stay 0.
+// names or in `mmusim columns`). The figures are the counters the models declare
+// (common/counters.h), gathered by the column registry (columns.cc); figures of features that do
+// not exist in a mode stay 0.
 #pragma once
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/counters.h"
+#include "modes/sim_mode.h"
 
 namespace mmusim {
 
-struct RunSummary {
-  std::string mode, policy, trace;
-  std::uint64_t accesses = 0, cycles = 0;
-  std::uint64_t l1i_lookups = 0, l1i_misses = 0, l1d_lookups = 0, l1d_misses = 0;
-  std::uint64_t stlb_lookups = 0, stlb_misses = 0, walks = 0, walk_refs = 0;
-  std::uint64_t l1i_misses_compulsory = 0, l1i_misses_capacity = 0, l1i_misses_conflict = 0;
-  std::uint64_t l1d_misses_compulsory = 0, l1d_misses_capacity = 0, l1d_misses_conflict = 0;
-  std::uint64_t stlb_misses_compulsory = 0, stlb_misses_capacity = 0, stlb_misses_conflict = 0;
-  std::uint64_t page_faults = 0, guest_page_faults = 0, vmexits = 0, shadow_page_faults = 0;
-  std::uint64_t pt_write_traps = 0, shadow_pages = 0, sptes_created = 0, sptes_zapped = 0;
-  std::uint64_t remote_tlb_flushes = 0, host_minor_faults = 0, host_major_faults = 0;
-  std::uint64_t swap_ins = 0, swap_outs = 0, invariant_violations = 0;
-  // Beyond the list.
-  std::uint64_t vcpus = 0, translations = 0, dirty_assists = 0, pwc_lookups = 0, pwc_hits = 0;
-  std::uint64_t context_switches = 0, processes = 0, page_table_pages = 0, frames_used = 0, guest_frames_used = 0;
-  std::uint64_t free_frames = 0, lru_active_pages = 0, lru_inactive_pages = 0;
-  std::uint64_t vmexits_shadow_pf = 0, vmexits_pt_write = 0, vmexits_cr3 = 0, vmexits_ipi = 0;
-  std::uint64_t guest_pf_injected = 0, guest_pf_direct = 0, sptes_prefetched = 0, sptes_zapped_shadow_cache = 0;
-  std::uint64_t shadow_pages_created = 0, shadow_pages_zapped = 0, shadow_cache_evictions = 0, unsyncs = 0, resyncs = 0, write_flood_zaps = 0;
-  std::uint64_t pages_scanned = 0, pages_activated = 0, pages_deactivated = 0, notifier_invalidates = 0,
-                notifier_young_calls = 0, young_hits = 0, sptes_zapped_invalidate = 0, sptes_zapped_aging = 0,
-                sptes_dropped_lru = 0, direct_reclaims = 0, direct_reclaim_cycles = 0, kswapd_wakeups = 0,
-                kswapd_cycles = 0, refaults = 0, major_fault_cycles = 0, vmexits_access_track = 0, notifier_retries = 0;
-  std::uint64_t kswapd_batches = 0, congestion_waits = 0, congestion_wait_cycles = 0, pages_rotated_writeback = 0,
-                pages_reactivated_swapcache = 0, swap_reads = 0, swap_readahead_pages = 0, swap_readahead_hits = 0,
-                swap_slots_freed = 0, remote_flush_requests = 0, remote_flush_ipis = 0;
-  std::uint64_t vcpu_cycles = 0, gap_cycles = 0, tlb_cycles = 0, walk_cycles = 0, dirty_assist_cycles = 0;
-  std::uint64_t vmexit_cycles = 0, guest_fault_cycles = 0, shadow_fault_cycles = 0, pt_write_cycles = 0,
-                host_fault_cycles = 0, ipi_cycles = 0, trace_stall_cycles = 0;
+// The figures the top level counts itself, for the run as a whole.
+struct RunStats {
+  std::uint64_t cycles = 0;                // simulated time at the end (set when the run ends)
+  std::uint64_t vcpus = 0;
+  std::uint64_t invariant_violations = 0;
+  std::uint64_t trace_stall_cycles = 0;
   std::uint64_t skipped_records = 0;
-  double sim_seconds = 0, wall_seconds = 0, accesses_per_second = 0;
+
+  static const CounterTable<RunStats>& counters();
 };
+
+// The slot of counter `name` in RunSummary::values; throws std::logic_error if no model declares it.
+std::size_t counter_slot(std::string_view name);
+// How many counters the models declare.
+std::size_t counter_count();
+
+struct RunSummary {
+  SimMode mode = SimMode::Native;
+  std::string policy, trace;
+  std::vector<std::uint64_t> values = std::vector<std::uint64_t>(counter_count());  // by counter_slot
+  double sim_seconds = 0, wall_seconds = 0, accesses_per_second = 0;
+
+  // The figure of counter `name` (a declared column name; anything else is std::logic_error).
+  std::uint64_t operator[](std::string_view name) const { return values[counter_slot(name)]; }
+  std::uint64_t& operator[](std::string_view name) { return values[counter_slot(name)]; }
+
+  // Adds the declared figures of model `m` (instances of one model add up: vCPUs, VMs).
+  template <class M>
+  void add(const M& m) {
+    const CounterTable<M>& table = M::counters();
+    static const std::vector<std::size_t> slots = [&] {
+      std::vector<std::size_t> s;
+      for (const Counter<M>& c : table) s.push_back(counter_slot(c.info.name));
+      return s;
+    }();
+    for (std::size_t i = 0; i < table.size(); ++i) values[slots[i]] += table[i].get(m);
+  }
+};
+
+enum class ColumnType { Text, Counter, Real };
 
 struct ColumnSpec {
   std::string name;
   std::string unit;
   std::string help;
-  std::string (*get)(const RunSummary&);
-  std::uint64_t RunSummary::*count = nullptr;  // a count since the start (not a level at the end, not text)
+  ColumnType type = ColumnType::Counter;
+  CounterKind kind = CounterKind::Count;     // counters: an event count or a level
+  std::size_t slot = 0;                      // counters: index into RunSummary::values
+  std::string (*text)(const RunSummary&) = nullptr;  // text and real columns
+
+  // The cell of this column in the row of `s`.
+  std::string value(const RunSummary& s) const;
 };
 
-// Every column of summary.csv, in file order.
+// Every column of summary.csv, in file order: the columns of earlier releases in their order,
+// then every counter declared since, in the registry's order (columns.cc).
 const std::vector<ColumnSpec>& summary_columns();
+// The column called `name`, or nullptr.
+const ColumnSpec* find_column(std::string_view name);
 
 // The figures of the part of a run after `warm` (a snapshot at the end of sim.warmup_records):
 // every count less its value then; levels (frames free or used at the end, list lengths, shadow

@@ -1,15 +1,65 @@
 #include "stats/timeline.h"
 
 #include <iostream>
-
+#include <stdexcept>
 
 namespace mmusim {
 
 namespace {
-// Column 0 is the time, 8 to 11 are levels at the interval's end (the later row's are kept when
-// two rows merge); the others are changes over the interval (added when two rows merge).
-constexpr bool is_level(std::size_t c) { return c >= 8 && c <= 11; }
+
+// A column with its counters' slots and whether it is a count (shown as a change) or a level.
+struct Resolved {
+  std::vector<std::size_t> slots;
+  bool count = true;
+};
+
+const std::vector<Resolved>& resolved() {
+  static const std::vector<Resolved> r = [] {
+    std::vector<Resolved> out;
+    for (const TimelineColumn& c : timeline_columns()) {
+      Resolved x;
+      for (const std::string& name : c.counters) {
+        const ColumnSpec* col = find_column(name);
+        if (!col || col->type != ColumnType::Counter) throw std::logic_error("timeline.csv: no counter " + name);
+        if (!x.slots.empty() && x.count != (col->kind == CounterKind::Count))
+          throw std::logic_error("timeline.csv: column " + c.name + " mixes counts and levels");
+        x.count = col->kind == CounterKind::Count;
+        x.slots.push_back(col->slot);
+      }
+      out.push_back(x);
+    }
+    return out;
+  }();
+  return r;
+}
+
 }  // namespace
+
+const std::vector<TimelineColumn>& timeline_columns() {
+  static const std::vector<TimelineColumn> cols = {
+      {"accesses", {"accesses"}},
+      {"swap_ins", {"swap_ins"}},
+      {"swap_outs", {"swap_outs"}},
+      {"faults", {"guest_page_faults", "page_faults"}},  // the OS's page faults, whichever mode
+      {"vmexits", {"vmexits"}},
+      {"kswapd_cycles", {"kswapd_cycles"}},
+      {"pages_scanned", {"pages_scanned"}},
+      {"free_frames", {"free_frames"}},
+      {"lru_active_pages", {"lru_active_pages"}},
+      {"lru_inactive_pages", {"lru_inactive_pages"}},
+      {"shadow_pages", {"shadow_pages"}},
+      {"kswapd_batches", {"kswapd_batches"}},
+      {"congestion_waits", {"congestion_waits"}},
+      {"pages_rotated_writeback", {"pages_rotated_writeback"}},
+      {"pages_reactivated_swapcache", {"pages_reactivated_swapcache"}},
+      {"swap_reads", {"swap_reads"}},
+      {"swap_readahead_pages", {"swap_readahead_pages"}},
+      {"swap_readahead_hits", {"swap_readahead_hits"}},
+      {"remote_flush_requests", {"remote_flush_requests"}},
+      {"remote_flush_ipis", {"remote_flush_ipis"}},
+  };
+  return cols;
+}
 
 TimelineWriter::TimelineWriter(std::string path, std::uint64_t interval_cycles)
     : file_(std::move(path), "--out"), interval_cycles_(interval_cycles) {
@@ -20,26 +70,26 @@ TimelineWriter::~TimelineWriter() = default;
 
 void TimelineWriter::add(const TimelineRow& r) {
   const RunSummary& s = r.at;
-  const RunSummary& prev = prev_;
-  rows_.push_back({r.time_cycles, s.accesses - prev.accesses, s.swap_ins - prev.swap_ins, s.swap_outs - prev.swap_outs,
-                   (s.guest_page_faults + s.page_faults) - (prev.guest_page_faults + prev.page_faults),
-                   s.vmexits - prev.vmexits, s.kswapd_cycles - prev.kswapd_cycles, s.pages_scanned - prev.pages_scanned,
-                   s.free_frames, s.lru_active_pages, s.lru_inactive_pages, s.shadow_pages,
-                   s.kswapd_batches - prev.kswapd_batches, s.congestion_waits - prev.congestion_waits,
-                   s.pages_rotated_writeback - prev.pages_rotated_writeback,
-                   s.pages_reactivated_swapcache - prev.pages_reactivated_swapcache, s.swap_reads - prev.swap_reads,
-                   s.swap_readahead_pages - prev.swap_readahead_pages, s.swap_readahead_hits - prev.swap_readahead_hits,
-                   s.remote_flush_requests - prev.remote_flush_requests, s.remote_flush_ipis - prev.remote_flush_ipis});
+  std::vector<std::uint64_t> row;
+  row.reserve(resolved().size() + 1);
+  row.push_back(r.time_cycles);
+  for (const Resolved& c : resolved()) {
+    std::uint64_t now = 0, before = 0;
+    for (std::size_t slot : c.slots) now += s.values[slot], before += prev_.values[slot];
+    row.push_back(c.count ? now - before : now);
+  }
+  rows_.push_back(std::move(row));
   prev_ = s;
   last_time_ = r.time_cycles;
   if (rows_.size() < kMaxRows) return;
-  // Merge neighbours: kMaxRows is even, so the rows stay aligned on the doubled interval.
+  // Merge neighbours: kMaxRows is even, so the rows stay aligned on the doubled interval. Levels:
+  // the later row's; changes: added.
   const std::size_t half = rows_.size() / 2;
   for (std::size_t i = 0; i < half; ++i) {
-    std::array<std::uint64_t, kColumns> merged = rows_[2 * i + 1];
-    for (std::size_t c = 1; c < kColumns; ++c)
-      if (!is_level(c)) merged[c] += rows_[2 * i][c];
-    rows_[i] = merged;
+    std::vector<std::uint64_t> merged = rows_[2 * i + 1];
+    for (std::size_t c = 1; c < merged.size(); ++c)
+      if (resolved()[c - 1].count) merged[c] += rows_[2 * i][c];
+    rows_[i] = std::move(merged);
   }
   rows_.resize(half);
   stride_ *= 2;
@@ -47,12 +97,11 @@ void TimelineWriter::add(const TimelineRow& r) {
 
 void TimelineWriter::finish() {
   std::ostream& out = file_.out();
-  out << "time_cycles,accesses,swap_ins,swap_outs,faults,vmexits,kswapd_cycles,pages_scanned,free_frames,"
-         "lru_active_pages,lru_inactive_pages,shadow_pages,kswapd_batches,congestion_waits,pages_rotated_writeback,"
-         "pages_reactivated_swapcache,swap_reads,swap_readahead_pages,swap_readahead_hits,remote_flush_requests,"
-         "remote_flush_ipis\n";
+  out << "time_cycles";
+  for (const TimelineColumn& c : timeline_columns()) out << ',' << c.name;
+  out << '\n';
   for (const auto& row : rows_) {
-    for (std::size_t c = 0; c < kColumns; ++c) out << (c ? "," : "") << row[c];
+    for (std::size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << row[c];
     out << '\n';
   }
   file_.commit();

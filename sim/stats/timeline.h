@@ -1,7 +1,6 @@
 // timeline.csv: the run's figures per interval of simulated time (sim.timeline_interval_cycles),
 // for plots: counters as the change over the interval, sizes as their level at its end.
 #pragma once
-#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,16 +10,25 @@
 
 namespace mmusim {
 
+// A column of timeline.csv: the sum of one or more summary.csv counters of the same kind.
+struct TimelineColumn {
+  std::string name;
+  std::vector<std::string> counters;
+};
+const std::vector<TimelineColumn>& timeline_columns();
+
 struct TimelineRow {
   std::uint64_t time_cycles = 0;  // end of the interval
   RunSummary at;                  // cumulative figures at that time
 };
 
-// Columns: time_cycles, then per-interval changes of accesses, swap_ins, swap_outs, faults (guest
-// and native page faults), vmexits, kswapd_cycles, pages_scanned, and the levels free_frames,
-// lru_active_pages, lru_inactive_pages, shadow_pages, then the changes of kswapd_batches,
-// congestion_waits, pages_rotated_writeback, pages_reactivated_swapcache, swap_reads,
-// swap_readahead_pages, swap_readahead_hits, remote_flush_requests and remote_flush_ipis.
+// Columns: time_cycles, then a selection of summary.csv's counters (timeline_columns()): a counter
+// declared as a count shows its change over the interval, a level its value at the interval's end.
+// Today: the changes of accesses, swap_ins, swap_outs, faults (guest and native page faults),
+// vmexits, kswapd_cycles, pages_scanned, the levels free_frames, lru_active_pages,
+// lru_inactive_pages, shadow_pages, then the changes of kswapd_batches, congestion_waits,
+// pages_rotated_writeback, pages_reactivated_swapcache, swap_reads, swap_readahead_pages,
+// swap_readahead_hits, remote_flush_requests and remote_flush_ipis.
 // Bounded: at most kMaxRows rows, whatever the simulated time (a trace of long gaps, extreme
 // costs). When a row more would pass the limit, every two neighbouring rows are merged into one
 // (their changes added, the later levels kept) and the interval doubles: stride() tells the sampler
@@ -49,10 +57,9 @@ class TimelineWriter {
   void finish();
 
  private:
-  static constexpr std::size_t kColumns = 21;
   AtomicFile file_;
   std::uint64_t interval_cycles_;
-  std::vector<std::array<std::uint64_t, kColumns>> rows_;
+  std::vector<std::vector<std::uint64_t>> rows_;  // time_cycles, then one value per timeline column
   RunSummary prev_;
   std::uint64_t last_time_ = 0, stride_ = 1;
 };

@@ -10,6 +10,7 @@
 #include "explain/explainer.h"
 #include "reclaim/kswapd.h"
 #include "reclaim/vmscan.h"
+#include "sysc/kswapd_stats.h"
 
 namespace mmusim {
 

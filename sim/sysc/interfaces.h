@@ -28,9 +28,10 @@ struct PendingWork {
 
 // The result of a change of address space on a vCPU.
 struct Cr3Load {
-  std::uint32_t ctx = 0;      // TLB tag of the new address space
-  TableNode* root = nullptr;  // the table the hardware walks (native: the PML4; shadow: the shadow root)
-  CauseCycles cost;           // shadow mode: the exit of the guest's CR3 write
+  // The TLB tag and the roots the hardware walks (native: the PML4; shadow: the shadow root; a
+  // nested mode: the guest's PML4 and the EPT root).
+  TranslationContext context;
+  CauseCycles cost;  // shadow mode: the exit of the guest's CR3 write
 };
 
 // The memory system the vCPUs run on (native: the OS; shadow: KVM, the guests and the host).

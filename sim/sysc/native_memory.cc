@@ -10,8 +10,8 @@ namespace mmusim {
 Cr3Load NativeMemory::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) {
   if (ctx_of_cpu_.size() <= cpu) ctx_of_cpu_.resize(cpu + 1);
   Cr3Load l;
-  l.ctx = ctx_of_cpu_[cpu] = os_.context(vm, pid);
-  l.root = os_.table(l.ctx).root();
+  l.context.ctx = ctx_of_cpu_[cpu] = os_.context(vm, pid);
+  l.context.root = os_.table(l.context.ctx).root();
   return l;
 }
 
@@ -25,11 +25,8 @@ CauseCycles NativeMemory::handle_fault(unsigned cpu, Vpn vpn, bool, bool, const 
 }
 
 void NativeMemory::fill_summary(RunSummary& s) const {
-  s.page_faults = os_.stats().page_faults;
-  s.processes = os_.stats().processes;
-  for (std::uint32_t ctx = 0; ctx < s.processes; ++ctx) s.page_table_pages += os_.table_or_null(ctx)->table_pages();
-  s.frames_used = frames_.used();
-  s.free_frames = frames_.free_count();
+  s.add(os_);
+  s.add(frames_);
 }
 
 std::vector<std::string> NativeMemory::check(const Mmu& mmu) const {

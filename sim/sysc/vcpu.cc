@@ -86,7 +86,7 @@ Cycles Vcpu::switch_to(std::uint16_t vm, std::uint32_t pid) {
   vm_ = vm;
   pid_ = pid;
   const Cr3Load l = memory->switch_to(cpu_, vm, pid);
-  mmu_->load_cr3(l.ctx, l.root);
+  mmu_->load_context(l.context);
   Cycles c = 0;
   charge(l.cost, c);
   return c;

@@ -11,18 +11,9 @@
 
 #include "explain/explainer.h"
 #include "sysc/interfaces.h"
+#include "sysc/vcpu_stats.h"
 
 namespace mmusim {
-
-struct VcpuStats {
-  std::uint64_t accesses = 0;          // trace records replayed
-  std::uint64_t context_switches = 0;  // CR3 loads after the first, on a change of (vm, pid)
-  Cycles cycles = 0;                   // busy cycles: gap + translation + causes
-  Cycles gap_cycles = 0;               // non-memory work given by the trace
-  CauseCycles causes;                  // cycles outside the TLBs and walks, by cause
-
-  VcpuStats& operator+=(const VcpuStats& o);
-};
 
 class Vcpu : public sc_core::sc_module {
  public:

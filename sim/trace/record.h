@@ -4,7 +4,7 @@
 
 namespace mmusim {
 
-// DESIGN.md: R read, W write, X instruction fetch, M modify (one translation with write intent).
+// docs/architecture.md, "Semantics" 2: R read, W write, X instruction fetch, M modify (one translation with write intent).
 enum class Op : std::uint8_t { Read = 0, Write = 1, Fetch = 2, Modify = 3 };
 
 inline char op_char(Op op) { return "RWXM"[static_cast<int>(op)]; }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -83,5 +84,20 @@ inline std::uint64_t u(const std::map<std::string, std::string>& m, const std::s
 }
 
 inline const std::string kSource = MMUSIM_SOURCE_DIR;
+
+// The choices of configuration key `key` as `mmusim config --list` prints them ("[a|b|c]"): a
+// test that runs "every policy" or "every mode" takes them from the program's registry, so that a
+// new one is never left out.
+inline std::vector<std::string> config_choices(const std::string& key) {
+  const Result r = run_mmusim("config --list");
+  std::stringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.compare(0, key.size() + 1, key + " ") != 0) continue;
+    const auto open = line.rfind('['), close = line.rfind(']');
+    if (open == std::string::npos || close < open) break;
+    return split(line.substr(open + 1, close - open - 1), '|');
+  }
+  throw std::runtime_error("mmusim config --list has no choices for " + key);
+}
 
 }  // namespace mmusim::test

@@ -31,9 +31,13 @@ TEST_CASE("compare runs every policy and adds the bounds: a failed run is a row 
   REQUIRE(r.code == 4);  // pinned fails: every row is written, then exit code 4
   CHECK(r.err == "mmusim: 1 of 5 runs failed; their logs: cmp/pinned/log.txt\n");
   const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
-  REQUIRE(rows.size() == 7);  // five policies, opt, lru-exact
+  const auto policies = config_choices("kvm.aging");
+  REQUIRE(rows.size() == policies.size() + 2);  // every policy, opt, lru-exact
+  // pinned cannot reclaim a page its sptes map, and the guest outgrows the 8 MiB host.
   CHECK(rows.at("pinned").at("status").find("failed (exit 2): mmusim: ") == 0);
-  for (const char* p : {"notifier", "spte-lru", "young", "access-track"}) {
+  CHECK(rows.at("pinned").at("status").find("host memory exhausted") != std::string::npos);
+  for (const std::string& p : policies) {
+    if (p == "pinned") continue;
     INFO(p);
     CHECK(rows.at(p).at("status") == "ok");
     // The same row as a run of its own (the study's figures, README).
@@ -52,28 +56,46 @@ TEST_CASE("compare runs every policy and adds the bounds: a failed run is a row 
   CHECK(r.out.find("young" + std::string(19 - reads.size(), ' ') + reads + "      inf") != std::string::npos);
 }
 
-TEST_CASE("OPT is never beaten by any policy on any bundled workload", "[cli][compare][traces]") {
+TEST_CASE("OPT is never beaten by any policy on any bundled one-vCPU workload", "[cli][compare][traces]") {
+  // The bounds replay the trace in file order; one vCPU replays it in that order too, so no
+  // policy can have fewer swap-ins than OPT. With several vCPUs the replay interleaves records by
+  // simulated time and the floor does not hold (README, "compare"): on a one-vCPU machine a trace
+  // that needs more (two-vms.csv, multi-vcpu.csv) is refused, and is no case of this test.
   std::vector<std::string> traces;
   for (const char* dir : {"traces/lackey", "traces/synthetic", "traces/teaching"})
     for (const auto& e : std::filesystem::directory_iterator(kSource + "/" + dir)) traces.push_back(e.path().string());
   std::sort(traces.begin(), traces.end());
+  std::size_t floors = 0, refused = 0;
   for (const std::string& t : traces) {
     INFO(t);
-    const Result r = run_mmusim("compare -j 2 --policies notifier,spte-lru,young,access-track --trace " + t +
-                                " --out cmp --set guest.vcpus=4 --set guest.vms=2 --set guest.mem_mb=64 --set host.mem_mb=2");
-    REQUIRE(r.code == 0);
+    const Result r = run_mmusim("compare -j 2 --trace " + t +
+                                " --out cmp --set guest.vcpus=1 --set guest.vms=1 --set guest.mem_mb=64 --set host.mem_mb=2");
+    if (r.code == 2 && r.err.find(" is not below guest.v") != std::string::npos) {
+      ++refused;
+      continue;
+    }
+    // 4: a run failed (pinned, for lack of memory it cannot reclaim: checked below).
+    REQUIRE((r.code == 0 || r.code == 4));
+    ++floors;
     const auto rows = read_compare(test_dir() + "/cmp/compare.csv");
     const std::uint64_t opt = std::stoull(rows.at("opt").at("swap_ins"));
     CHECK(opt <= std::stoull(rows.at("lru-exact").at("swap_ins")));
-    for (const char* p : {"notifier", "spte-lru", "young", "access-track"}) {
+    for (const std::string& p : config_choices("kvm.aging")) {
       INFO(p);
-      REQUIRE(rows.at(p).at("status") == "ok");
+      // A policy may fail only as pinned does, for lack of memory it cannot reclaim.
+      if (rows.at(p).at("status") != "ok") {
+        CHECK(p == "pinned");
+        CHECK(rows.at(p).at("status").find("host memory exhausted") != std::string::npos);
+        continue;
+      }
       // Every page is fetched by a swap read, a fault's or readahead's (a fault on a page read
       // ahead is no swap-in), and no prefetching can fetch fewer pages than OPT with the same
       // frames (demand fetching is optimal): reads, not swap-ins, are bounded by OPT.
       CHECK(std::stoull(rows.at(p).at("swap_reads")) >= opt);
     }
   }
+  CHECK(refused == 2);  // two-vms.csv and multi-vcpu.csv
+  CHECK(floors == traces.size() - 2);
 }
 
 TEST_CASE("compare refuses bad input before any run starts", "[cli][compare][errors]") {
@@ -192,4 +214,67 @@ TEST_CASE("compare and sweep refuse duplicates, commas and a folder of another s
   CHECK(r.err.find("s2: --out: holds a sweep of another trace, config or --set") != std::string::npos);
   r = run_mmusim("run --trace /tmp/a,b.csv --out o");
   CHECK(r.err == "mmusim: --trace: '/tmp/a,b.csv' holds a comma, quote or line break, which a CSV cell of the results cannot\n");
+}
+
+TEST_CASE("compare runs any mode: --set sim.mode=native is one run without a policy, beside the bounds", "[cli][compare]") {
+  // 64 MiB of host memory holds the whole trace: native mode has no swap, so the one run succeeds.
+  const std::string args = "compare --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                           "/traces/synthetic/pressure.csv --set host.mem_mb=64 --set sim.mode=native --out cmpn";
+  const Result r = run_mmusim(args);
+  REQUIRE(r.code == 0);
+  const auto rows = read_compare(test_dir() + "/cmpn/compare.csv");
+  REQUIRE(rows.size() == 3);  // none, opt, lru-exact
+  for (const char* p : {"none", "opt", "lru-exact"}) CHECK(rows.at(p).at("mode") == "native");
+  CHECK(rows.at("none").at("status") == "ok");
+  CHECK(rows.at("none").at("vmexits") == "0");
+  // The same figures as `mmusim run` of that configuration.
+  const Result run = run_mmusim("run --config " + kSource + "/configs/pressure.cfg --trace " + kSource +
+                                "/traces/synthetic/pressure.csv --set host.mem_mb=64 --set sim.mode=native --out runn");
+  REQUIRE(run.code == 0);
+  const auto s = read_summary(test_dir() + "/runn/summary.csv");
+  CHECK(rows.at("none").at("cycles") == s.at("cycles"));
+  CHECK(rows.at("none").at("page_faults") == s.at("page_faults"));
+
+  const Result bad = run_mmusim(args + " --policies young");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--policies: kvm.aging: sim.mode = native has no kvm.aging policies") != std::string::npos);
+}
+
+TEST_CASE("compare defaults to shadow mode whatever the config file says", "[cli][compare]") {
+  const std::string cfg = write_test_file("native.cfg", "[sim]\nmode = native\n");
+  const Result r = run_mmusim("compare --config " + cfg + " --policies notifier --trace " + kSource +
+                              "/traces/teaching/loop.csv --out cmpd");
+  REQUIRE(r.code == 0);
+  const auto rows = read_compare(test_dir() + "/cmpd/compare.csv");
+  CHECK(rows.at("notifier").at("mode") == "shadow");
+}
+
+TEST_CASE("sweep runs every sim.mode: one row per mode, each as `mmusim run` gives it", "[cli][sweep]") {
+  const auto modes = config_choices("sim.mode");
+  std::string list;
+  for (const std::string& m : modes) list += (list.empty() ? "" : ",") + m;
+  const std::string t = kSource + "/traces/teaching/loop.csv";
+  REQUIRE(run_mmusim("sweep --trace " + t + " --vary sim.mode=" + list + " --out sm").code == 0);
+  std::ifstream in(test_dir() + "/sm/sweep.csv");
+  std::string header, line;
+  std::getline(in, header);
+  const auto h = split(header);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    const auto r = split(line);
+    std::map<std::string, std::string> m;
+    for (std::size_t i = 0; i < h.size() && i < r.size(); ++i) m[h[i]] = r[i];
+    if (m["status"] == "bound") continue;  // the machine's opt and lru-exact rows
+    rows.push_back(m);
+  }
+  REQUIRE(rows.size() == modes.size());
+  for (std::size_t i = 0; i < modes.size(); ++i) {
+    INFO(modes[i]);
+    CHECK(rows[i].at("mode") == modes[i]);
+    CHECK(rows[i].at("status") == "ok");
+    REQUIRE(run_mmusim("run --trace " + t + " --set sim.mode=" + modes[i] + " --out one").code == 0);
+    const auto s = read_summary(test_dir() + "/one/summary.csv");
+    CHECK(rows[i].at("cycles") == s.at("cycles"));
+    CHECK(rows[i].at("vmexits") == s.at("vmexits"));
+  }
 }

@@ -101,16 +101,16 @@ TEST_CASE("the invariant checker is clean on every bundled trace under every pol
     for (const auto& e : std::filesystem::directory_iterator(kSource + "/" + dir)) traces.push_back(e.path().string());
   std::sort(traces.begin(), traces.end());
   for (const std::string& t : traces) {
-    for (const char* policy : {"pinned", "notifier", "spte-lru", "young", "access-track"}) {
+    for (const std::string& policy : config_choices("kvm.aging")) {
       INFO(t << " " << policy);
-      const std::string host = std::string(policy) == "pinned" ? "128" : "2";
+      const std::string host = policy == "pinned" ? "128" : "2";
       const Result r = run_mmusim("run -q --trace " + t + " --out out --set sim.mode=shadow --set sim.check=true "
                                   "--set sim.check_abort=true --set guest.vcpus=4 --set guest.vms=2 --set guest.mem_mb=64 "
                                   "--set host.mem_mb=" + host + " --set kvm.aging=" + policy);
       REQUIRE(r.code == 0);
       const auto s = read_summary(test_dir() + "/out/summary.csv");
       CHECK(u(s, "invariant_violations") == 0);
-      if (std::string(policy) == "pinned") CHECK(u(s, "swap_outs") == 0);
+      if (policy == "pinned") CHECK(u(s, "swap_outs") == 0);
     }
   }
 }

@@ -177,7 +177,7 @@ TEST_CASE("shadow bad input: guest memory, host memory and the shadow page limit
 }
 
 TEST_CASE("2008 KVM without notrap sptes takes two exits per guest demand fault", "[cli][shadow]") {
-  // KVM commit 0028425f647b ("update spte on write", FIDELITY.md): a guest demand fault costs 3
+  // KVM commit 0028425f647b ("update spte on write"; docs/fidelity.md): a guest demand fault costs 3
   // exits, 2 once the emulated pte store installs the spte. Here: the #PF exit that injects the
   // fault and the emulated store; the few more are the first faults under a new PDPT/PD/PT, whose
   // shadow pages do not exist yet when the guest stores into its fresh (unshadowed) tables.

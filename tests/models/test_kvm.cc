@@ -48,7 +48,7 @@ struct Machine {
   ShadowMmu& kvm(unsigned cpu) { return *kvms[vm_of[cpu]]; }
   void run(unsigned cpu, std::uint32_t pid, bool first = true) {
     CauseCycles c;
-    cpus[cpu]->load_cr3(pid, kvm(cpu).load_cr3(cpu, pid, first, c));
+    cpus[cpu]->load_cr3(pid, kvm(cpu).new_cr3(cpu, pid, first, c));
   }
   // One translation, retried after each fault as the vCPU does; returns the faults taken.
   unsigned touch(unsigned cpu, std::uint64_t vpn, bool write = false) {
@@ -71,7 +71,7 @@ TEST_CASE("first touch: #PF to the guest, its PML4 store emulated, spte installe
   m.run(0, 1);
   // The root (guest PML4) is shadowed at the first CR3 load (kvm_mmu_load -> kvm_mmu_get_page),
   // its absent entries notrap (FNAME(prefetch_page)).
-  CHECK(m.kvm(0).shadow_pages() == 1);
+  CHECK(m.kvm(0).mode_pages() == 1);
   // vpn 0 of a fresh process: the walk meets the notrap root entry, the #PF goes to the guest
   // with no exit; the guest links a new PDPT into its shadowed PML4 (an emulated store: exit 1;
   // the root is level 4, no unsync) and fills unshadowed PD/PT pages freely. The retry meets a
@@ -83,7 +83,7 @@ TEST_CASE("first touch: #PF to the guest, its PML4 store emulated, spte installe
   CHECK(s.exits[static_cast<int>(ExitReason::ShadowPageFault)] == 1);
   CHECK(s.exits[static_cast<int>(ExitReason::PtWrite)] == 1);
   CHECK(s.sptes_created == 1);
-  CHECK(m.kvm(0).shadow_pages() == 4);
+  CHECK(m.kvm(0).mode_pages() == 4);
   // The guest cleared the PML4, PDPT, PD, PT and data frames: the host faulted each in.
   CHECK(m.host.stats().minor_faults == 5);
   CHECK(m.check().empty());
@@ -106,7 +106,7 @@ TEST_CASE("one spte per page and one shadow page per guest page-table page, rmap
   CHECK(m.guests[0]->stats().page_faults == pages.size());  // guest_page_faults = distinct pages
   // Guest tables: PML4, PDPT, PD, 3 PTs = 6; each shadowed exactly once.
   CHECK(m.guests[0]->table_pages() == 6);
-  CHECK(m.kvm(0).shadow_pages() == 6);
+  CHECK(m.kvm(0).mode_pages() == 6);
   CHECK(s.shadow_pages_created == 6);
   CHECK(s.sptes_zapped == 0);
   CHECK(m.check().empty());
@@ -171,7 +171,7 @@ TEST_CASE("unsync: the first store to a shadowed PT unsyncs it and the CR3 load 
   CHECK(m.check().empty());
   // A CR3 load (a VM exit) resyncs the page and write-protects the gfn again (mmu_sync_roots).
   CauseCycles c;
-  m.kvm(0).load_cr3(0, 1, false, c);
+  m.kvm(0).new_cr3(0, 1, false, c);
   CHECK(m.kvm(0).stats().resyncs == 1);
   CHECK(m.kvm(0).stats().exits[static_cast<int>(ExitReason::Cr3Load)] == 1);
   CHECK(c.vmexit == KvmConfig{}.vmexit_cycles);
@@ -193,7 +193,10 @@ TEST_CASE("write flooding: the third emulated write in a row to one gfn zaps its
   }
   CHECK(m.kvm(0).stats().write_flood_zaps == 1);
   CHECK(m.kvm(0).stats().shadow_pages_zapped == 1);
-  CHECK(m.kvm(0).stats().remote_tlb_flushes >= 1);
+  // The first two emulated stores replace absent ptes: mmu_pte_write_flush_tlb flushes only this
+  // vCPU. The zap of the flooded page is the one remote flush (kvm_mmu_zap_page); nothing before
+  // it mapped a guest page table writably, so no rmap_write_protect flushed either.
+  CHECK(m.kvm(0).stats().remote_tlb_flushes == 1);
   CHECK(m.check().empty());
 }
 
@@ -211,8 +214,10 @@ TEST_CASE("FIFO limit: fewer than 5 free pages zaps the oldest non-root pages un
   CHECK(k == 58);
   CHECK(m.kvm(0).stats().shadow_cache_evictions == 21);
   // ... and the fault then re-created the PDPT, PD and its PT: 60 - 21 + 3 = 42.
-  CHECK(m.kvm(0).shadow_pages() == 42);
-  CHECK(m.kvm(0).stats().remote_tlb_flushes >= 21);
+  CHECK(m.kvm(0).mode_pages() == 42);
+  // One remote flush per zapped page (kvm_mmu_zap_page), and no other: the PTs were written by
+  // the guest before KVM shadowed them (none is unsync), and the PD stores replace absent entries.
+  CHECK(m.kvm(0).stats().remote_tlb_flushes == 21);
   CHECK(m.check().empty());
   // vpn 0's PT was evicted with its spte: one fault rebuilds it (the guest pte is still there).
   CHECK(m.touch(0, 0) == 1);
@@ -230,9 +235,13 @@ TEST_CASE("remote flushes: the other vCPU of the VM flushes and pays an exit (kv
     const Translation t = m.cpus[0]->translate(Vpn{vpn}, false, false);
     m.kvm(0).page_fault(0, Vpn{vpn}, false, false, t);
   }
-  CHECK(m.charged[1].vmexit > 0);
-  CHECK(m.kvm(0).stats().exits[static_cast<int>(ExitReason::FlushIpi)] >= 1);
-  CHECK(m.touch(1, 7) > 0);  // CPU 1's TLB was flushed and the spte zapped with its page
+  // One remote flush (the zap of the flooded PT): CPU 1 takes one IPI exit, charged at the
+  // default vmexit_cycles.
+  CHECK(m.kvm(0).stats().exits[static_cast<int>(ExitReason::FlushIpi)] == 1);
+  CHECK(m.charged[1].vmexit == KvmConfig{}.vmexit_cycles);
+  // CPU 1's TLB was flushed and vpn 7's PT zapped: its walk stops at the cleared PD entry (not a
+  // notrap one), one shadow fault rebuilds the PT and the spte.
+  CHECK(m.touch(1, 7) == 1);
   CHECK(m.check().empty());
 }
 
@@ -297,7 +306,7 @@ TEST_CASE("the invariant checker catches a policy that zaps sptes without the re
   // A deliberately broken aging policy: on every harvest it zaps the page's sptes but skips
   // kvm_flush_remote_tlbs, so the vCPU's TLB keeps translations to a page KVM no longer maps.
   struct Broken : AgingPolicy {
-    bool clear_flush_young(ShadowMmu& kvm, std::uint64_t gfn, CauseCycles& c) override {
+    bool clear_flush_young(Kvm& kvm, std::uint64_t gfn, CauseCycles& c) override {
       for (Pte* s : kvm.sptes_of(gfn)) kvm.drop_spte_for_aging(s, ShadowMmu::ZapReason::Aging, c, false);
       return false;
     }
@@ -415,4 +424,71 @@ TEST_CASE("KVM_REQ_TLB_FLUSH: no second IPI while a vCPU's request is pending (k
     CHECK(m.kvm(0).stats().remote_flush_ipis - ipis_before == (bit ? 4u : 6u));
     CHECK(m.check().empty());
   }
+}
+
+TEST_CASE("an aging policy is told the gfn and the page size of each spte (rmap_add, rmap_remove)", "[kvm][aging]") {
+  // A policy that records what the core tells it. It sees Kvm only, never the shadow MMU.
+  struct Recorder : AgingPolicy {
+    std::vector<std::pair<std::uint64_t, PageSize>> installed, dropped;
+    void spte_installed(Kvm&, Pte*, Gfn gfn, PageSize size) override { installed.emplace_back(gfn.v, size); }
+    void spte_dropped(Kvm&, Pte*, Gfn gfn, PageSize size) override { dropped.emplace_back(gfn.v, size); }
+  };
+  Machine m;
+  auto owned = std::make_unique<Recorder>();
+  Recorder* rec = owned.get();
+  m.kvm(0).replace_policy(std::move(owned));
+  m.run(0, 1);
+  m.touch(0, 7);
+  // One spte installed, for the gfn the guest pte of vpn 7 maps, 4 KiB (set_spte's largepage 0).
+  const Pte* spte = leaf_entry(m.kvm(0).root_of_pid(1), Vpn{7});
+  REQUIRE(spte);
+  const std::uint64_t gfn = m.host.page(Pfn{spte->frame()}).gfn;
+  REQUIRE(rec->installed.size() == 1);
+  CHECK(rec->installed[0].first == gfn);
+  CHECK(rec->installed[0].second == PageSize::k4K);
+  CHECK(rec->dropped.empty());
+  CauseCycles c;
+  m.kvm(0).invalidate_page(Gfn{gfn}, c);
+  REQUIRE(rec->dropped.size() == 1);
+  CHECK(rec->dropped[0].first == gfn);
+  CHECK(rec->dropped[0].second == PageSize::k4K);
+}
+
+TEST_CASE("a fault during invalidate_range_start..end retries (mmu_notifier_count, mmu_notifier_retry)", "[kvm]") {
+  // 2.6.28 kvm_mmu_notifier_invalidate_range_start raises mmu_notifier_count until range_end;
+  // a fault that finds it raised drops its pfn and the access faults again.
+  Machine m;
+  m.run(0, 1);
+  m.touch(0, 0);  // the guest tables and the shadow pages above vpn 1 exist now
+  CauseCycles c;
+  m.kvm(0).invalidate_range_start(Gfn{1000}, Gfn{1000}, c);  // a gfn the guest does not use
+  // vpn 1: first the #PF goes to the guest (notrap), then the shadow fault finds the count raised.
+  for (int i = 0; i < 4; ++i) {
+    const Translation t = m.cpus[0]->translate(Vpn{1}, false, false);
+    REQUIRE_FALSE(t.ok);
+    m.kvm(0).page_fault(0, Vpn{1}, false, false, t);
+  }
+  // The first fault is the guest's own #PF (notrap spte; its pte store unsyncs the PT's shadow
+  // page); the three after it are shadow faults that each drop their pfn: three retries, no spte
+  // for vpn 1. (vpn 0's first touch took one direct #PF too.)
+  CHECK(m.kvm(0).stats().guest_pf_direct == 2);
+  CHECK(m.kvm(0).stats().notifier_retries == 3);
+  CHECK(m.kvm(0).stats().sptes_created == 1);
+  m.kvm(0).invalidate_range_end(Gfn{1000}, Gfn{1000});
+  CHECK(m.touch(0, 1) == 1);  // now the fault installs the spte
+  CHECK(m.kvm(0).stats().sptes_created == 2);
+  CHECK(m.check().empty());
+}
+
+TEST_CASE("shadow pages are keyed by gfn and role, level first (kvm_mmu_page_role)", "[kvm]") {
+  // The shadow page hash orders keys by gfn, then role: level first, so a gfn's pages come in
+  // level order as they did when the key was (gfn, level).
+  CHECK(shadow_role(1) < shadow_role(2));
+  CHECK_FALSE(shadow_role(2) < shadow_role(1));
+  KvmMmuPageRole direct = shadow_role(1);
+  direct.direct = true;
+  CHECK(shadow_role(1) < direct);
+  CHECK(direct < shadow_role(2));
+  CHECK_FALSE(direct == shadow_role(1));
+  CHECK(shadow_role(3).access == (kAccExec | kAccWrite | kAccUser));
 }

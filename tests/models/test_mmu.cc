@@ -157,3 +157,42 @@ TEST_CASE("translation-cache checker: clean, then a stale entry is reported", "[
   CHECK(bad.size() == 2);  // the L1 dTLB and STLB copies
   CHECK(os.check().empty());
 }
+
+TEST_CASE("a translation and its TLB entries carry the page size; a fault names its dimension and level", "[mmu]") {
+  FrameAllocator frames(64, "host");
+  NativeOs os(frames);
+  Mmu mmu(small_config());
+  const auto ctx = os.context(0, 1);
+  mmu.load_context(TranslationContext{ctx, os.table(ctx).root(), nullptr});
+  // A fresh process: the walk stops at the empty PML4 entry, level 4 of the virtual dimension.
+  Translation t = mmu.translate(Vpn{5}, false, false);
+  REQUIRE_FALSE(t.ok);
+  CHECK(t.fault == WalkStatus::NotPresent);
+  CHECK(t.fault_dimension == WalkDimension::Virtual);
+  CHECK(t.fault_level == 4);
+  os.handle_page_fault(ctx, Vpn{5});
+  t = mmu.translate(Vpn{5}, false, false);  // the walk fills the STLB and the L1 dTLB
+  REQUIRE(t.ok);
+  CHECK(t.size == PageSize::k4K);
+  for (const Tlb* tlb : {&mmu.l1d(), &mmu.stlb()}) {
+    bool found = false;
+    for (const TlbEntry& e : tlb->all_entries())
+      if (e.key == tlb_key(ctx, Vpn{5})) {
+        found = true;
+        CHECK(e.size == PageSize::k4K);
+      }
+    CHECK(found);
+  }
+  t = mmu.translate(Vpn{5}, false, false);  // the L1 hit carries the entry's size
+  REQUIRE(t.ok);
+  CHECK(t.size == PageSize::k4K);
+}
+
+TEST_CASE("a two-dimensional context is refused until a nested-paging walker exists", "[mmu]") {
+  FrameAllocator frames(64, "host");
+  NativeOs os(frames);
+  Mmu mmu(small_config());
+  const auto ctx = os.context(0, 1);
+  TableNode* root = os.table(ctx).root();
+  CHECK_THROWS_AS(mmu.load_context(TranslationContext{ctx, root, root}), std::logic_error);
+}

@@ -117,20 +117,37 @@ TEST_CASE("page-walk cache: a cached PD entry makes the walk read only the PT", 
   pt.map(Vpn{1}, 4, pte_bits::W);
   pt.map(Vpn{512}, 5, pte_bits::W);  // another PT, same PD
   PageWalkCache pwc(4);
-  CHECK(pwc.lookup(0, Vpn{0}) == nullptr);
+  CHECK(pwc.lookup(0, WalkDimension::Virtual, Vpn{0}) == nullptr);
   const WalkResult first = hardware_walk(pt.root(), WalkRequest{Vpn{0}, false, false});
-  pwc.fill(0, Vpn{0}, first, 4);  // caches the PDPT, PD and PT of vpn 0
-  TableNode* start = pwc.lookup(0, Vpn{1});
+  pwc.fill(0, WalkDimension::Virtual, Vpn{0}, first, 4);  // caches the PDPT, PD and PT of vpn 0
+  TableNode* start = pwc.lookup(0, WalkDimension::Virtual, Vpn{1});
   REQUIRE(start != nullptr);
   CHECK(start->level == 1);
   CHECK(hardware_walk(start, WalkRequest{Vpn{1}, false, false}).refs == 1);
-  start = pwc.lookup(0, Vpn{512});  // the PT differs; the PD is cached: 2 references
+  start = pwc.lookup(0, WalkDimension::Virtual, Vpn{512});  // the PT differs; the PD is cached: 2 references
   REQUIRE(start != nullptr);
   CHECK(start->level == 2);
   CHECK(hardware_walk(start, WalkRequest{Vpn{512}, false, false}).refs == 2);
-  CHECK(pwc.lookup(1, Vpn{1}) == nullptr);  // another context
+  CHECK(pwc.lookup(1, WalkDimension::Virtual, Vpn{1}) == nullptr);  // another context
+  // The nested dimension (EPT, indexed by guest-physical page) has entries of its own: the
+  // tables cached for the virtual dimension never start a nested walk.
+  CHECK(pwc.lookup(0, WalkDimension::Nested, Vpn{1}) == nullptr);
   pwc.flush_all();
-  CHECK(pwc.lookup(0, Vpn{1}) == nullptr);
+  CHECK(pwc.lookup(0, WalkDimension::Virtual, Vpn{1}) == nullptr);
+}
+
+TEST_CASE("a walk's leaf at level 1 maps 4 KiB", "[paging]") {
+  FrameAllocator frames(100, "test");
+  PageTable pt(frames);
+  pt.map(Vpn{7}, 3, pte_bits::W);
+  const WalkResult r = hardware_walk(pt.root(), WalkRequest{Vpn{7}, false, false});
+  REQUIRE(r.status == WalkStatus::Ok);
+  CHECK(r.level == 1);
+  CHECK(r.size == PageSize::k4K);
+  CHECK(bytes(r.size) == 4096);
+  // 2 MiB and 1 GiB pages span 512 and 512 * 512 frames of 4 KiB.
+  CHECK(mmusim::frames(PageSize::k2M) == 512);
+  CHECK(mmusim::frames(PageSize::k1G) == 512 * 512);
 }
 
 TEST_CASE("frame allocator: ascending, LIFO reuse, out of memory", "[paging]") {

@@ -24,14 +24,14 @@ TEST_CASE("timeline rows are the changes over each interval and the file appears
   std::filesystem::remove(path);
   TimelineWriter w(path);
   TimelineRow a, b;
-  a.time_cycles = 100, a.at.accesses = 10, a.at.swap_ins = 2, a.at.guest_page_faults = 3, a.at.free_frames = 50;
-  b.time_cycles = 200, b.at.accesses = 25, b.at.swap_ins = 2, b.at.guest_page_faults = 4, b.at.page_faults = 1,
-  b.at.free_frames = 40;
-  a.at.kswapd_batches = 4, b.at.kswapd_batches = 7, b.at.congestion_waits = 1;
-  a.at.pages_rotated_writeback = 2, b.at.pages_rotated_writeback = 5, b.at.pages_reactivated_swapcache = 1;
-  a.at.swap_reads = 6, b.at.swap_reads = 8, a.at.swap_readahead_pages = 4, b.at.swap_readahead_pages = 6;
-  a.at.swap_readahead_hits = 1, b.at.swap_readahead_hits = 4;
-  a.at.remote_flush_requests = 9, b.at.remote_flush_requests = 10, a.at.remote_flush_ipis = 5, b.at.remote_flush_ipis = 5;
+  a.time_cycles = 100, a.at["accesses"] = 10, a.at["swap_ins"] = 2, a.at["guest_page_faults"] = 3, a.at["free_frames"] = 50;
+  b.time_cycles = 200, b.at["accesses"] = 25, b.at["swap_ins"] = 2, b.at["guest_page_faults"] = 4, b.at["page_faults"] = 1,
+  b.at["free_frames"] = 40;
+  a.at["kswapd_batches"] = 4, b.at["kswapd_batches"] = 7, b.at["congestion_waits"] = 1;
+  a.at["pages_rotated_writeback"] = 2, b.at["pages_rotated_writeback"] = 5, b.at["pages_reactivated_swapcache"] = 1;
+  a.at["swap_reads"] = 6, b.at["swap_reads"] = 8, a.at["swap_readahead_pages"] = 4, b.at["swap_readahead_pages"] = 6;
+  a.at["swap_readahead_hits"] = 1, b.at["swap_readahead_hits"] = 4;
+  a.at["remote_flush_requests"] = 9, b.at["remote_flush_requests"] = 10, a.at["remote_flush_ipis"] = 5, b.at["remote_flush_ipis"] = 5;
   w.add(a);
   w.add(b);
   CHECK(w.last_time_cycles() == 200);
@@ -68,7 +68,7 @@ TEST_CASE("a timeline stays within kMaxRows rows: neighbours merge and the inter
   const std::uint64_t intervals = 3 * TimelineWriter::kMaxRows;  // one access and one swap-in each
   TimelineRow r;
   for (std::uint64_t i = 1; i <= intervals;) {
-    r.time_cycles = i * 10, r.at.accesses = i, r.at.swap_ins = i, r.at.free_frames = 1000 - i % 1000;
+    r.time_cycles = i * 10, r.at["accesses"] = i, r.at["swap_ins"] = i, r.at["free_frames"] = 1000 - i % 1000;
     w.add(r);
     i += w.stride();  // as the sampler waits
   }

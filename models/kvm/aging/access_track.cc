@@ -5,7 +5,7 @@
 // (kvm.access_track = mark).
 #include "kvm/aging/policies.h"
 #include "kvm/kvm_mmu_page.h"
-#include "kvm/shadow_mmu.h"
+#include "kvm/kvm.h"
 
 namespace mmusim {
 
@@ -15,7 +15,7 @@ constexpr std::uint64_t kTracked = spte_bits::AccessTracked;
 class AccessTrack : public AgingPolicy {
  public:
   explicit AccessTrack(bool mark) : mark_(mark) {}
-  bool clear_flush_young(ShadowMmu& kvm, std::uint64_t gfn, CauseCycles& c) override {
+  bool clear_flush_young(Kvm& kvm, std::uint64_t gfn, CauseCycles& c) override {
     bool young = false, changed = false;
     for (Pte* s : kvm.sptes_of(gfn)) {
       if (!s->present()) continue;  // already marked: not touched since
@@ -27,18 +27,18 @@ class AccessTrack : public AgingPolicy {
         s->raw = (s->raw & ~pte_bits::P) | kTracked;
         changed = true;
       } else {
-        kvm.drop_spte_for_aging(s, ShadowMmu::ZapReason::Aging, c);
+        kvm.drop_spte_for_aging(s, Kvm::ZapReason::Aging, c);
       }
     }
     if (changed) kvm.flush_remote_tlbs(c);
     return young;
   }
-  bool test_young(ShadowMmu& kvm, std::uint64_t gfn) override {
+  bool test_young(Kvm& kvm, std::uint64_t gfn) override {
     for (Pte* s : kvm.sptes_of(gfn))
       if (s->present()) return true;
     return false;
   }
-  bool restore(ShadowMmu&, Pte* spte) override {
+  bool restore(Kvm&, Pte* spte) override {
     if (!(spte->raw & kTracked)) return false;
     spte->raw = (spte->raw & ~kTracked) | pte_bits::P | pte_bits::A;
     return true;

@@ -3,15 +3,15 @@
 // free a page any spte maps; the reference goes with the spte (shadow page eviction, zaps).
 #include "host/host_memory.h"
 #include "kvm/aging/policies.h"
-#include "kvm/shadow_mmu.h"
+#include "kvm/kvm.h"
 
 namespace mmusim {
 
 namespace {
 class Pinned : public AgingPolicy {
  public:
-  void spte_installed(ShadowMmu& kvm, Pte* spte) override { kvm.host().pin(Pfn{spte->frame()}); }
-  void spte_dropped(ShadowMmu& kvm, Pte* spte) override { kvm.host().unpin(Pfn{spte->frame()}); }
+  void spte_installed(Kvm& kvm, Pte* spte, Gfn, PageSize) override { kvm.host().pin(Pfn{spte->frame()}); }
+  void spte_dropped(Kvm& kvm, Pte* spte, Gfn, PageSize) override { kvm.host().unpin(Pfn{spte->frame()}); }
 };
 }  // namespace
 

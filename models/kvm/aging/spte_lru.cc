@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include "kvm/aging/policies.h"
-#include "kvm/shadow_mmu.h"
+#include "kvm/kvm.h"
 
 namespace mmusim {
 
@@ -15,18 +15,18 @@ namespace {
 class SpteLru : public AgingPolicy {
  public:
   explicit SpteLru(std::uint64_t every) : every_(every) {}
-  void spte_installed(ShadowMmu&, Pte* spte) override {
+  void spte_installed(Kvm&, Pte* spte, Gfn, PageSize) override {
     chain_.push_back(spte);
     where_[spte] = std::prev(chain_.end());
   }
-  void spte_dropped(ShadowMmu&, Pte* spte) override {
+  void spte_dropped(Kvm&, Pte* spte, Gfn, PageSize) override {
     const auto it = where_.find(spte);
     chain_.erase(it->second);
     where_.erase(it);
   }
-  void page_invalidated(ShadowMmu& kvm, CauseCycles& c) override {
+  void page_invalidated(Kvm& kvm, CauseCycles& c) override {
     if (++reclaimed_ % every_ != 0 || chain_.empty()) return;
-    kvm.drop_spte_for_aging(chain_.front(), ShadowMmu::ZapReason::LruDrop, c);
+    kvm.drop_spte_for_aging(chain_.front(), Kvm::ZapReason::LruDrop, c);
   }
 
  private:

@@ -3,7 +3,7 @@
 // if any was set. 2.6.28 then flushes the VM's TLBs (kvm.flush_on_young); 6.13 x86 does not,
 // so a page that stays in a TLB sets no A bit and can look cold.
 #include "kvm/aging/policies.h"
-#include "kvm/shadow_mmu.h"
+#include "kvm/kvm.h"
 
 namespace mmusim {
 
@@ -11,12 +11,12 @@ namespace {
 class Young : public AgingPolicy {
  public:
   explicit Young(bool flush) : flush_(flush) {}
-  bool clear_flush_young(ShadowMmu& kvm, std::uint64_t gfn, CauseCycles& c) override {
+  bool clear_flush_young(Kvm& kvm, std::uint64_t gfn, CauseCycles& c) override {
     bool young = clear_young(kvm, gfn);
     if (young && flush_) kvm.flush_remote_tlbs(c);
     return young;
   }
-  bool clear_young(ShadowMmu& kvm, std::uint64_t gfn) override {
+  bool clear_young(Kvm& kvm, std::uint64_t gfn) override {
     bool young = false;
     for (Pte* s : kvm.sptes_of(gfn)) {
       young |= s->accessed();
@@ -24,7 +24,7 @@ class Young : public AgingPolicy {
     }
     return young;
   }
-  bool test_young(ShadowMmu& kvm, std::uint64_t gfn) override {
+  bool test_young(Kvm& kvm, std::uint64_t gfn) override {
     for (Pte* s : kvm.sptes_of(gfn))
       if (s->accessed()) return true;
     return false;

@@ -1,0 +1,41 @@
+// Counters declared once, next to the model that counts them: each figure's summary.csv column
+// name, its unit and a one-line meaning, with how to read it from the model. summary.csv,
+// timeline.csv, `mmusim columns`, compare and sweep are all derived from these declarations, so a
+// new figure is one line in its model's table (and the code that counts it).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace mmusim {
+
+enum class CounterKind {
+  Count,  // events since the start of the run (timeline.csv shows the change over each interval)
+  Level,  // a state at a moment: pages in use, list lengths (timeline.csv shows it at the interval's end)
+};
+
+struct CounterInfo {
+  const char* name;     // the column name: stable, lower case, unit-bearing where it helps (`_cycles`)
+  const char* unit;     // what one unit counts: "faults", "cycles", "pages"
+  CounterKind kind;
+  const char* meaning;  // one line, shown by `mmusim columns`
+};
+
+// One declared figure of a model of type M. Instances of one model (vCPUs, VMs) add up.
+template <class M>
+struct Counter {
+  CounterInfo info;
+  std::uint64_t (*get)(const M&);
+};
+
+template <class M>
+using CounterTable = std::vector<Counter<M>>;
+
+// Figures that both operating-system models count (the native OS, each guest OS): one
+// declaration, used by both tables.
+inline constexpr CounterInfo kProcessesCounter{"processes", "processes", CounterKind::Level,
+                                               "address spaces (vm, pid) created"};
+inline constexpr CounterInfo kPageTablePagesCounter{
+    "page_table_pages", "pages", CounterKind::Level,
+    "page-table pages of the processes (guest page tables in shadow mode)"};
+
+}  // namespace mmusim

@@ -1,0 +1,39 @@
+// The host memory's summary.csv figures, declared once (common/counters.h).
+#include "host/host_memory.h"
+
+namespace mmusim {
+
+const CounterTable<HostMemory>& HostMemory::counters() {
+  using K = CounterKind;
+  using M = HostMemory;
+  static const CounterTable<M> t = {
+      {{"host_minor_faults", "faults", K::Count, "host page faults that allocated a frame (shadow mode)"},
+       [](const M& h) { return h.stats().minor_faults; }},
+      {{"host_major_faults", "faults", K::Count, "host page faults that read swap"},
+       [](const M& h) { return h.stats().major_faults; }},
+      {{"swap_ins", "pages", K::Count, "pages read from swap"}, [](const M& h) { return h.stats().swap_ins; }},
+      {{"swap_outs", "pages", K::Count, "pages written to swap"}, [](const M& h) { return h.stats().swap_outs; }},
+      {{"lru_active_pages", "pages", K::Level, "host pages on the active LRU list at the end (shadow mode)"},
+       [](const M& h) { return static_cast<std::uint64_t>(h.lru().size(LruList::ActiveAnon)); }},
+      {{"lru_inactive_pages", "pages", K::Level, "host pages on the inactive LRU list at the end (shadow mode)"},
+       [](const M& h) { return static_cast<std::uint64_t>(h.lru().size(LruList::InactiveAnon)); }},
+      {{"direct_reclaims", "calls", K::Count, "allocations below the min watermark that reclaimed directly"},
+       [](const M& h) { return h.stats().direct_reclaims; }},
+      {{"refaults", "faults", K::Count, "host faults on swapped-out guest pages (major, or found in the swap cache)"},
+       [](const M& h) { return h.stats().refaults; }},
+      {{"pages_rotated_writeback", "pages", K::Count,
+        "pages whose reclaim write completed moved to the inactive tail (rotate_reclaimable_page)"},
+       [](const M& h) { return h.stats().pages_rotated_writeback; }},
+      {{"swap_reads", "pages", K::Count, "pages read from swap: swap_ins plus swap_readahead_pages"},
+       [](const M& h) { return h.swap_reads(); }},
+      {{"swap_readahead_pages", "pages", K::Count, "pages swapin_readahead read besides the faulting one (swap.page_cluster)"},
+       [](const M& h) { return h.stats().swap_readahead_pages; }},
+      {{"swap_readahead_hits", "pages", K::Count, "of those, pages a later fault found in the swap cache (a minor fault)"},
+       [](const M& h) { return h.stats().swap_readahead_hits; }},
+      {{"swap_slots_freed", "slots", K::Count, "swap slots freed at swap-in because swap was more than half full (vm_swap_full)"},
+       [](const M& h) { return h.stats().swap_slots_freed; }},
+  };
+  return t;
+}
+
+}  // namespace mmusim

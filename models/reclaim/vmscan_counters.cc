@@ -1,0 +1,27 @@
+// The reclaimer's summary.csv figures, declared once (common/counters.h).
+#include "reclaim/reclaimer.h"
+
+namespace mmusim {
+
+const CounterTable<ReclaimStats>& ReclaimStats::counters() {
+  using K = CounterKind;
+  using S = ReclaimStats;
+  static const CounterTable<S> t = {
+      {{"pages_scanned", "pages", K::Count, "host pages taken off an LRU list by reclaim and looked at"},
+       [](const S& s) { return s.pages_scanned; }},
+      {{"pages_activated", "pages", K::Count, "inactive pages reclaim found referenced (or could not evict) and activated"},
+       [](const S& s) { return s.pages_activated; }},
+      {{"pages_deactivated", "pages", K::Count, "active pages moved to the inactive list (shrink_active_list)"},
+       [](const S& s) { return s.pages_deactivated; }},
+      {{"congestion_waits", "waits", K::Count, "congestion_wait sleeps of kswapd and of direct reclaim"},
+       [](const S& s) { return s.congestion_waits; }},
+      {{"congestion_wait_cycles", "cycles", K::Count, "time spent in them (until a swap write completed, or the timeout)"},
+       [](const S& s) { return s.congestion_wait_cycles; }},
+      {{"pages_reactivated_swapcache", "pages", K::Count,
+        "unmapped swap-cache pages a scan found referenced and activated instead of freeing"},
+       [](const S& s) { return s.pages_reactivated_swapcache; }},
+  };
+  return t;
+}
+
+}  // namespace mmusim

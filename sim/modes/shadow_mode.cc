@@ -1,0 +1,66 @@
+// sim.mode = shadow: guests under KVM shadow paging (ShadowMmu), on a host that reclaims.
+#include <string>
+
+#include "config/config.h"
+#include "input_error.h"
+#include "modes/sim_mode.h"
+#include "stats/summary.h"
+
+namespace mmusim {
+
+namespace {
+
+void rows(const RunSummary& s, const SummaryRow& row) {
+  auto n = [&](const char* name) { return std::to_string(s[name]); };
+  row("guest page faults",
+      n("guest_page_faults") + " (" + n("guest_pf_injected") + " injected by KVM, " + n("guest_pf_direct") + " direct)");
+  row("VM exits", n("vmexits") + " (shadow pf " + n("vmexits_shadow_pf") + ", pt write " + n("vmexits_pt_write") +
+                      ", cr3 " + n("vmexits_cr3") + ", ipi " + n("vmexits_ipi") + ")");
+  row("shadow pages", n("shadow_pages") + " (" + n("sptes_created") + " sptes created, " + n("sptes_zapped") +
+                          " zapped, " + n("remote_tlb_flushes") + " remote flushes)");
+  row("host minor faults", n("host_minor_faults"));
+  if (s["swap_outs"] || s["swap_ins"]) {
+    row("reclaim (" + s.policy + ")", n("pages_scanned") + " pages scanned, " + n("swap_outs") + " swapped out, " +
+                                           n("swap_ins") + " swapped in, " + n("young_hits") + " young answers");
+    row("kswapd", n("kswapd_wakeups") + " wakeups, " + n("kswapd_cycles") + " cycles; " + n("direct_reclaims") +
+                      " direct reclaims");
+  }
+}
+
+// Overcommit beyond memory + swap: the guests could not all be resident or swapped.
+void validate(const Config& config) {
+  const SimConfig& cfg = config.values();
+  const std::uint64_t guests = cfg.guest.vms * cfg.guest.mem_mb;
+  if (guests > cfg.host.mem_mb + cfg.swap.mb) {
+    const ValueOrigin& o = config.origin("swap.mb");
+    throw InputError(o.file, o.line, "swap.mb",
+                     "the guests' memory (" + std::to_string(cfg.guest.vms) + " x guest.mem_mb = " + std::to_string(guests) +
+                         " MiB) exceeds host.mem_mb + swap.mb = " + std::to_string(cfg.host.mem_mb + cfg.swap.mb) +
+                         " MiB: raise swap.mb");
+  }
+}
+
+std::string out_of_memory_hint(const SimConfig& cfg) {
+  return "the guests need more memory than host.mem_mb = " + std::to_string(cfg.host.mem_mb) +
+         " MiB holds (host page tables and shadow pages included) and reclaim cannot free any" +
+         (cfg.kvm.aging == "pinned" ? " (kvm.aging = pinned: pages mapped by sptes cannot be reclaimed)" : "");
+}
+
+}  // namespace
+
+const SimModeSpec& shadow_mode() {
+  static const SimModeSpec spec = {
+      SimMode::Shadow,
+      "shadow",
+      "guests under KVM shadow paging",
+      "spte",
+      true,
+      rows,
+      [](const RunSummary& s) { return ", " + std::to_string(s["guest_frames_used"]) + " guest frames"; },
+      validate,
+      out_of_memory_hint,
+  };
+  return spec;
+}
+
+}  // namespace mmusim

@@ -1,0 +1,97 @@
+#include "sysc/memory_factory.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "sysc/kvm_module.h"
+#include "sysc/native_memory.h"
+
+namespace mmusim {
+
+namespace {
+
+Cycles us_to_cycles(std::uint64_t us, const SimConfig& c) { return us * c.sim.cpu_mhz; }
+
+HostConfig host_config(const SimConfig& c) {
+  HostConfig h;
+  h.new_anon_active = c.reclaim.new_anon_active;
+  h.minor_fault_cycles = c.cost.host_minor_fault_cycles;
+  h.min_free_kb = c.reclaim.min_free_kb;
+  h.swap_slots = c.swap.mb * 256;
+  h.swap_queue_depth = static_cast<unsigned>(c.swap.queue_depth);
+  h.swap_read_cycles = us_to_cycles(c.swap.read_us, c);
+  h.swap_write_cycles = us_to_cycles(c.swap.write_us, c);
+  h.writeback_rotate = c.reclaim.writeback_rotate;
+  // swap_setup (mm/swap.c, 2.6.28): page_cluster 2 below 16 MiB of memory, else 3.
+  h.page_cluster = c.swap.page_cluster == "auto" ? (c.host.mem_mb < 16 ? 2u : 3u)
+                                                   : static_cast<unsigned>(std::stoul(c.swap.page_cluster));
+  h.vm_swap_full = c.swap.vm_swap_full;
+  h.gup_fast = c.kvm.gfn_to_pfn == "gup_fast";
+  return h;
+}
+
+VmscanConfig vmscan_config(const SimConfig& c) {
+  VmscanConfig v;
+  v.scan_page_cycles = c.reclaim.scan_page_cycles;
+  v.rmap_walk_cycles = c.reclaim.rmap_walk_cycles;
+  v.timed_batches = c.reclaim.timed_batches;
+  v.progress_freed = c.reclaim.progress_freed;
+  v.zone_scan_accounting = c.reclaim.zone_scan_accounting;
+  v.congestion_timeout_cycles = c.reclaim.congestion_wait ? us_to_cycles(c.reclaim.congestion_timeout_ms * 1000, c) : 0;
+  return v;
+}
+
+ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
+  ShadowConfig s;
+  s.vms = static_cast<unsigned>(c.guest.vms);
+  s.vcpus_per_vm = static_cast<unsigned>(c.guest.vcpus);
+  s.guest_frames = c.guest.mem_mb * 256;
+  s.guest_fault_cycles = c.cost.guest_fault_cycles;
+  s.guest_dirty_at_fault = c.guest.dirty_at_fault;
+  KvmConfig& k = s.kvm;
+  // kvm_mmu_calculate_mmu_pages (2.6.28): 20 per mille of guest pages, at least 64.
+  k.max_mmu_pages = c.kvm.max_mmu_pages ? c.kvm.max_mmu_pages : std::max<std::uint64_t>(64, s.guest_frames * 20 / 1000);
+  k.unsync = c.kvm.unsync;
+  k.bypass_guest_pf = c.kvm.bypass_guest_pf;
+  k.vpid = c.kvm.vpid;
+  k.vmexit_cycles = c.cost.vmexit_cycles;
+  k.shadow_fault_cycles = c.cost.shadow_fault_cycles;
+  k.pt_write_emulation_cycles = c.cost.pt_write_emulation_cycles;
+  k.ipi_cycles = c.cost.ipi_cycles;
+  k.notifier_call_cycles = c.cost.notifier_call_cycles;
+  k.aging.name = c.kvm.aging;
+  k.aging.spte_lru_drop_every = c.kvm.spte_lru_drop_every;
+  k.aging.flush_on_young = c.kvm.flush_on_young;
+  k.aging.access_track_mark = c.kvm.access_track == "mark";
+  k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
+  k.flush_request_bit = c.kvm.flush_request_bit;
+  k.rmap_remove_accessed = c.kvm.rmap_remove_accessed == "always" ? KvmConfig::RmapAccessed::Always
+                           : c.kvm.rmap_remove_accessed == "none" ? KvmConfig::RmapAccessed::None
+                                                                  : KvmConfig::RmapAccessed::SpteA;
+  s.period = period;
+  return s;
+}
+
+}  // namespace
+
+MemoryParts make_memory_system(const SimConfig& cfg, sc_core::sc_time period) {
+  MemoryParts p;
+  switch (cfg.sim.mode) {
+    case SimMode::Native:
+      p.memory = std::make_unique<NativeMemory>("memory", cfg.host.mem_mb * 256, cfg.cost.host_minor_fault_cycles);
+      return p;
+    case SimMode::Shadow: {
+      p.host = std::make_unique<HostModule>("host", cfg.host.mem_mb * 256, host_config(cfg));
+      p.reclaim = std::make_unique<ReclaimModule>("reclaim", vmscan_config(cfg), period);
+      p.reclaim->host.bind(p.host->host_export);
+      auto shadow = std::make_unique<KvmModule>("kvm", shadow_config(cfg, period));
+      shadow->host.bind(p.host->host_export);
+      p.memory = std::move(shadow);
+      return p;
+    }
+  }
+  throw std::logic_error("make_memory_system: a sim.mode without a memory system");
+}
+
+}  // namespace mmusim
