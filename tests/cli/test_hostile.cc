@@ -344,9 +344,11 @@ TEST_CASE("a run killed by a signal is the row 'failed (killed by SIGKILL)'", "[
   std::ifstream in(test_dir() + "/sw/sweep.csv");
   std::vector<std::string> rows;
   for (std::string line; std::getline(in, line);) rows.push_back(line);
-  REQUIRE(rows.size() == 3);
+  REQUIRE(rows.size() == 5);  // the header, the two runs, the machine's opt and lru-exact bounds
   CHECK(rows[1].substr(rows[1].rfind(",failed")) == ",failed (killed by SIGKILL): ");
   CHECK(rows[2].substr(rows[2].size() - 3) == ",ok");
+  CHECK(rows[3].substr(rows[3].size() - 6) == ",bound");
+  CHECK(rows[4].substr(rows[4].size() - 6) == ",bound");
 }
 
 TEST_CASE("run and convert remove their temporary files on SIGINT and SIGTERM", "[cli][hostile][signals]") {
