@@ -170,6 +170,8 @@ int Recorder::run(MtrWriter& out, std::uint64_t slice) {
   std::vector<TraceRecord> buf(static_cast<std::size_t>(std::min<std::uint64_t>(slice, 1 << 16)));
   const bool tty = ::isatty(2);
   auto last = std::chrono::steady_clock::now();
+  unsigned shown_pids = 0;      // the processes and logs the progress line last showed
+  std::size_t shown_logs = 0;
   std::size_t cur = 0;
   std::uint64_t in_slice = 0;
   auto idle_since = std::chrono::steady_clock::time_point::max();  // the current process has written nothing new since
@@ -180,8 +182,11 @@ int Recorder::run(MtrWriter& out, std::uint64_t slice) {
       const pid_t w = ::waitpid(child_, &status_, WNOHANG);
       if (w == child_ || (w < 0 && errno == ECHILD)) child_done_ = true;
     }
-    if (tty && std::chrono::steady_clock::now() - last > std::chrono::milliseconds(500)) {
+    // The line is drawn when a process starts or ends and every 500 ms in between.
+    if (tty && (next_pid_ != shown_pids || logs_.size() != shown_logs ||
+                std::chrono::steady_clock::now() - last > std::chrono::milliseconds(500))) {
       last = std::chrono::steady_clock::now();
+      shown_pids = next_pid_, shown_logs = logs_.size();
       std::fprintf(stderr, "\rrecording: %llu records of %u processes (%zu running)   ",
                    static_cast<unsigned long long>(out.records()), next_pid_, logs_.size());
     }

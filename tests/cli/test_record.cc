@@ -103,8 +103,8 @@ TEST_CASE("record: no program, a program that cannot start, valgrind missing: on
 
 TEST_CASE("record: a progress line on a terminal, none otherwise", "[cli][record][progress]") {
   std::filesystem::create_directories(test_dir());
-  // `script` gives mmusim a terminal; /bin/true under valgrind takes over a second, progress is
-  // redrawn every 500 ms.
+  // `script` gives mmusim a terminal; the progress line is drawn when a process's log appears
+  // (its process then counts as running) and ends, and every 500 ms in between.
   const std::string cmd = "cd '" + test_dir() + "' && script -qec \"" + std::string(MMUSIM_BIN) +
                           " record --out tty.mtr.zst -- /bin/true\" /dev/null > tty.txt";
   REQUIRE(std::system(cmd.c_str()) == 0);
