@@ -35,6 +35,8 @@ class AtomicFile {
   // Flushes, closes and renames; any write error throws InputError "cannot write: <reason>".
   void commit();
   const std::string& path() const { return path_; }
+  // The temporary file, for reading back what was written (after flushing out()).
+  const std::string& temp_path() const { return tmp_; }
 
  private:
   [[noreturn]] void fail(int err);

@@ -1,7 +1,11 @@
 #include "stats/timeline.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
+
+#include "input_error.h"
 
 namespace mmusim {
 
@@ -62,51 +66,72 @@ const std::vector<TimelineColumn>& timeline_columns() {
 }
 
 TimelineWriter::TimelineWriter(std::string path, std::uint64_t interval_cycles)
-    : file_(std::move(path), "--out"), interval_cycles_(interval_cycles) {
-  rows_.reserve(kMaxRows);
+    : path_(std::move(path)), file_(std::make_unique<AtomicFile>(path_, "--out")), interval_cycles_(interval_cycles) {
+  write_header();
+}
+
+void TimelineWriter::write_header() {
+  std::ostream& out = file_->out();
+  out << "time_cycles";
+  for (const TimelineColumn& c : timeline_columns()) out << ',' << c.name;
+  out << '\n';
 }
 
 TimelineWriter::~TimelineWriter() = default;
 
 void TimelineWriter::add(const TimelineRow& r) {
   const RunSummary& s = r.at;
-  std::vector<std::uint64_t> row;
-  row.reserve(resolved().size() + 1);
-  row.push_back(r.time_cycles);
+  std::ostream& out = file_->out();
+  out << r.time_cycles;
   for (const Resolved& c : resolved()) {
     std::uint64_t now = 0, before = 0;
     for (std::size_t slot : c.slots) now += s.values[slot], before += prev_.values[slot];
-    row.push_back(c.count ? now - before : now);
+    out << ',' << (c.count ? now - before : now);
   }
-  rows_.push_back(std::move(row));
+  out << '\n';
+  ++rows_;
   prev_ = s;
   last_time_ = r.time_cycles;
-  if (rows_.size() < kMaxRows) return;
-  // Merge neighbours: kMaxRows is even, so the rows stay aligned on the doubled interval. Levels:
-  // the later row's; changes: added.
-  const std::size_t half = rows_.size() / 2;
-  for (std::size_t i = 0; i < half; ++i) {
-    std::vector<std::uint64_t> merged = rows_[2 * i + 1];
-    for (std::size_t c = 1; c < merged.size(); ++c)
-      if (resolved()[c - 1].count) merged[c] += rows_[2 * i][c];
-    rows_[i] = std::move(merged);
+  if (rows_ == kMaxRows) merge_rows();
+}
+
+// Merges neighbours: kMaxRows is even, so the rows stay aligned on the doubled interval. Levels:
+// the later row's; changes: added. The rows are read back from the temporary file and the merged
+// ones written to a new one; the old one is removed with its AtomicFile.
+void TimelineWriter::merge_rows() {
+  std::ostream& old_out = file_->out();
+  old_out.flush();
+  if (!old_out) throw InputError(path_, 0, "", "cannot write the timeline's rows");
+  std::ifstream in(file_->temp_path());
+  std::string line;
+  std::getline(in, line);  // the header
+  auto next_file = std::make_unique<AtomicFile>(path_, "--out");
+  file_.swap(next_file);
+  write_header();
+  std::ostream& out = file_->out();
+  std::vector<std::uint64_t> first, second;
+  auto read_row = [&](std::vector<std::uint64_t>& row) {
+    if (!std::getline(in, line)) throw InputError(path_, 0, "", "cannot read back the timeline's rows");
+    row.clear();
+    std::istringstream fields(line);
+    for (std::string f; std::getline(fields, f, ',');) row.push_back(std::stoull(f));
+  };
+  for (std::size_t i = 0; i < rows_ / 2; ++i) {
+    read_row(first);
+    read_row(second);
+    for (std::size_t c = 1; c < second.size(); ++c)
+      if (resolved()[c - 1].count) second[c] += first[c];
+    for (std::size_t c = 0; c < second.size(); ++c) out << (c ? "," : "") << second[c];
+    out << '\n';
   }
-  rows_.resize(half);
+  rows_ /= 2;
   stride_ *= 2;
 }
 
 void TimelineWriter::finish() {
-  std::ostream& out = file_.out();
-  out << "time_cycles";
-  for (const TimelineColumn& c : timeline_columns()) out << ',' << c.name;
-  out << '\n';
-  for (const auto& row : rows_) {
-    for (std::size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << row[c];
-    out << '\n';
-  }
-  file_.commit();
+  file_->commit();
   if (stride_ > 1)
-    std::cerr << "mmusim: " << file_.path() << ": rows every " << stride_ * interval_cycles_ << " cycles ("
+    std::cerr << "mmusim: " << file_->path() << ": rows every " << stride_ * interval_cycles_ << " cycles ("
               << stride_ << " x sim.timeline_interval_cycles = " << interval_cycles_ << "), to stay within "
               << kMaxRows << " rows\n";
 }

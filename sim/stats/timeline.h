@@ -2,6 +2,7 @@
 // for plots: counters as the change over the interval, sizes as their level at its end.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,10 @@ struct TimelineRow {
 // costs). When a row more would pass the limit, every two neighbouring rows are merged into one
 // (their changes added, the later levels kept) and the interval doubles: stride() tells the sampler
 // how many intervals to wait between two rows now, and finish() says on stderr that the rows are
-// wider than sim.timeline_interval_cycles. Memory is bounded the same way (kMaxRows rows).
-// Written atomically at finish(): to a temporary file (os/safe_file.h) renamed to PATH (a run that
-// fails leaves no timeline.csv). Throws InputError.
+// wider than sim.timeline_interval_cycles. Rows are written as they come, to a temporary file
+// (os/safe_file.h), so memory does not grow with simulated time; merging reads that file back and
+// writes the merged rows to a new one (at most log2 of the run's intervals / kMaxRows times).
+// finish() renames the file to PATH (a run that fails leaves no timeline.csv). Throws InputError.
 class TimelineWriter {
  public:
   static constexpr std::size_t kMaxRows = 20000;
@@ -49,17 +51,21 @@ class TimelineWriter {
   void add(const TimelineRow& row);
   // sim.warmup_records: the next row's changes count from these figures (the end of the warm-up).
   void set_baseline(const RunSummary& at) { prev_ = at; }
-  bool empty() const { return rows_.empty(); }
+  bool empty() const { return rows_ == 0; }
   std::uint64_t last_time_cycles() const { return last_time_; }
   // Intervals of sim.timeline_interval_cycles per row now: 1, then 2, 4, ... once rows merge.
   std::uint64_t stride() const { return stride_; }
-  std::size_t rows() const { return rows_.size(); }
+  std::size_t rows() const { return rows_; }
   void finish();
 
  private:
-  AtomicFile file_;
+  void write_header();
+  void merge_rows();  // every two neighbouring rows of the file into one, in a new file
+
+  std::string path_;
+  std::unique_ptr<AtomicFile> file_;
   std::uint64_t interval_cycles_;
-  std::vector<std::vector<std::uint64_t>> rows_;  // time_cycles, then one value per timeline column
+  std::size_t rows_ = 0;  // rows in the file
   RunSummary prev_;
   std::uint64_t last_time_ = 0, stride_ = 1;
 };
