@@ -4,7 +4,7 @@
 # every summary.csv, timeline.csv and compare.csv byte for byte, apart from the wall-clock columns
 # (wall_seconds, accesses_per_second, and compare's wall-clock columns).
 #
-#   bench/same_results.sh BASE [BUILD_DIR]
+#   [NEW_COLUMNS=REGEX] bench/same_results.sh BASE [BUILD_DIR]
 #
 # The matrix: every bundled trace (traces/synthetic, traces/teaching, traces/lackey) in native mode
 # and in shadow mode under every kvm.aging policy with configs/default.cfg; the pressure traces
@@ -65,9 +65,10 @@ run_all() {
     echo "exit $?" >"$dir/compare.failed"
 }
 
-# strip FILE: the file without its wall-clock columns (named in its header).
+# strip FILE: the file without its wall-clock columns (named in its header), nor the columns that
+# NEW_COLUMNS (a regular expression) names: the figures a change adds, absent from BASE.
 strip() {
-  awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i ~ /^(wall_seconds|accesses_per_second|wall_.*)$/) drop[i] = 1 }
+  awk -F, -v new="^(${NEW_COLUMNS:-})$" 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i ~ /^(wall_seconds|accesses_per_second|wall_.*)$/ || (new != "^()$" && $i ~ new)) drop[i] = 1 }
            { line = ""; for (i = 1; i <= NF; ++i) if (!(i in drop)) line = line (line == "" ? "" : ",") $i; print line }' "$1"
 }
 

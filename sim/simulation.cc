@@ -32,6 +32,12 @@ MmuConfig mmu_config(const SimConfig& c) {
   m.stlb_hit_cycles = c.tlb.stlb_hit_cycles;
   m.walk_ref_cycles = c.walk.ref_cycles;
   m.dirty_assist_cycles = c.walk.dirty_assist_cycles;
+  if (c.sim.mode == SimMode::Nested) {  // the EPT dimension's caches exist under nested paging only
+    m.ept_pwc_entries = static_cast<unsigned>(c.ept.pwc_entries);
+    m.ntlb_entries = static_cast<unsigned>(c.ept.ntlb_entries);
+    m.ntlb_ways = static_cast<unsigned>(c.ept.ntlb_ways);
+    m.ept_ad_bits = c.ept.ad_bits;
+  }
   return m;
 }
 

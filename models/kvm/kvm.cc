@@ -10,6 +10,7 @@ const char* exit_name(ExitReason r) {
     case ExitReason::PtWrite: return "write to a write-protected guest page table";
     case ExitReason::Cr3Load: return "CR3 load";
     case ExitReason::FlushIpi: return "TLB-flush IPI";
+    case ExitReason::EptViolation: return "EPT violation";
     default: return "access-tracked spte";
   }
 }
@@ -25,18 +26,18 @@ const CounterTable<Kvm>& Kvm::counters() {
   using M = Kvm;
   static constexpr auto exits = [](const M& m, ExitReason r) { return m.stats().exits[static_cast<int>(r)]; };
   static const CounterTable<M> t = {
-      {{"vmexits", "exits", K::Count, "VM exits (shadow mode)"}, [](const M& m) { return m.stats().vmexits(); }},
+      {{"vmexits", "exits", K::Count, "VM exits (shadow and nested mode)"}, [](const M& m) { return m.stats().vmexits(); }},
       {{"shadow_page_faults", "faults", K::Count, "KVM shadow page faults (shadow mode)"},
        [](const M& m) { return m.stats().shadow_page_faults; }},
       {{"pt_write_traps", "traps", K::Count, "trapped guest page-table writes (shadow mode)"},
        [](const M& m) { return m.stats().pt_write_traps; }},
-      {{"shadow_pages", "pages", K::Level, "shadow pages at the end (shadow mode)"},
+      {{"shadow_pages", "pages", K::Level, "KVM MMU pages at the end: shadow pages (shadow mode), EPT table pages (nested mode)"},
        [](const M& m) { return static_cast<std::uint64_t>(m.mode_pages()); }},
-      {{"sptes_created", "sptes", K::Count, "shadow PTEs installed (shadow mode)"},
+      {{"sptes_created", "sptes", K::Count, "leaf sptes installed: shadow PTEs (shadow mode), EPT entries (nested mode)"},
        [](const M& m) { return m.stats().sptes_created; }},
-      {{"sptes_zapped", "sptes", K::Count, "shadow PTEs zapped (shadow mode)"},
+      {{"sptes_zapped", "sptes", K::Count, "leaf sptes zapped: shadow PTEs (shadow mode), EPT entries (nested mode)"},
        [](const M& m) { return m.stats().sptes_zapped; }},
-      {{"remote_tlb_flushes", "flushes", K::Count, "kvm_flush_remote_tlbs calls (shadow mode)"},
+      {{"remote_tlb_flushes", "flushes", K::Count, "kvm_flush_remote_tlbs calls"},
        [](const M& m) { return m.stats().remote_tlb_flushes; }},
       {{"vmexits_shadow_pf", "exits", K::Count, "VM exits for shadow page faults (#PF intercepts and unsync faults)"},
        [](const M& m) { return exits(m, ExitReason::ShadowPageFault); }},
@@ -48,7 +49,7 @@ const CounterTable<Kvm>& Kvm::counters() {
        [](const M& m) { return exits(m, ExitReason::FlushIpi); }},
       {{"guest_pf_injected", "faults", K::Count, "guest #PF found by KVM's guest walk and injected"},
        [](const M& m) { return m.stats().guest_pf_injected; }},
-      {{"guest_pf_direct", "faults", K::Count, "guest #PF delivered by the hardware without an exit (notrap spte)"},
+      {{"guest_pf_direct", "faults", K::Count, "guest #PF delivered by the hardware without an exit (a notrap spte; every guest #PF under nested paging)"},
        [](const M& m) { return m.stats().guest_pf_direct; }},
       {{"sptes_prefetched", "sptes", K::Count, "of sptes_created, installed by emulated guest pte writes"},
        [](const M& m) { return m.stats().sptes_prefetched; }},
@@ -83,6 +84,10 @@ const CounterTable<Kvm>& Kvm::counters() {
        [](const M& m) { return m.stats().notifier_retries; }},
       {{"vmexits_access_track", "exits", K::Count, "VM exits restoring access-tracked sptes (kvm.aging = access-track, mark)"},
        [](const M& m) { return exits(m, ExitReason::AccessTrack); }},
+      {{"ept_violations", "exits", K::Count, "VM exits for EPT violations: a guest-physical page the EPT did not map (nested mode)"},
+       [](const M& m) { return exits(m, ExitReason::EptViolation); }},
+      {{"ept_entries", "entries", K::Level, "EPT leaf entries mapping a guest page at the end (nested mode)"},
+       [](const M& m) { return static_cast<std::uint64_t>(m.ept_entries()); }},
       {{"remote_flush_requests", "requests", K::Count, "KVM_REQ_TLB_FLUSH requests kvm_flush_remote_tlbs made of other vCPUs"},
        [](const M& m) { return m.stats().remote_flush_requests; }},
       {{"remote_flush_ipis", "IPIs", K::Count,

@@ -41,9 +41,13 @@ struct KvmConfig {
   // kvm_flush_remote_tlbs with KVM_REQ_TLB_FLUSH (virt/kvm/kvm_main.c, 2.6.28): no IPI to a vCPU
   // whose request is still pending or that is not in guest mode; false: an IPI to every other vCPU.
   bool flush_request_bit = false;
+  // Nested paging (TdpMmu): the hardware sets A/D bits in EPT entries (Haswell and later;
+  // KVM's enable_ept_ad_bits), and KVM's handling of an EPT violation beyond the exit.
+  bool ept_ad_bits = false;
+  Cycles tdp_fault_cycles = 1000;
 };
 
-enum class ExitReason { ShadowPageFault, PtWrite, Cr3Load, FlushIpi, AccessTrack, kCount };
+enum class ExitReason { ShadowPageFault, PtWrite, Cr3Load, FlushIpi, AccessTrack, EptViolation, kCount };
 const char* exit_name(ExitReason r);
 
 struct KvmStats {
@@ -51,8 +55,8 @@ struct KvmStats {
   std::uint64_t shadow_page_faults = 0;  // FNAME(page_fault) runs (a fault exit, or an unsync fault)
   std::uint64_t pt_write_traps = 0;      // guest pte stores emulated (kvm_mmu_pte_write)
   std::uint64_t guest_pf_injected = 0;   // guest #PF found by KVM's guest walk and injected
-  std::uint64_t guest_pf_direct = 0;     // guest #PF delivered by the hardware without an exit
-  std::uint64_t sptes_created = 0;       // leaf sptes made present (faults and pte-write prefetch)
+  std::uint64_t guest_pf_direct = 0;     // guest #PF delivered by the hardware without an exit (notrap spte; nested paging)
+  std::uint64_t sptes_created = 0;       // leaf sptes (EPT entries under nested paging) made present
   std::uint64_t sptes_prefetched = 0;    // of which by kvm_mmu_pte_write (update spte on write)
   std::uint64_t sptes_zapped = 0;        // leaf sptes dropped
   std::uint64_t sptes_zapped_shadow_cache = 0;  // of which because their shadow page was evicted
@@ -98,6 +102,11 @@ class Kvm : public MmuNotifier, public PagingMode {
 
   // For the aging policies and the modes.
   HostMemory& host() { return host_; }
+  // Whether the hardware sets accessed bits in this mode's leaf sptes (shadow_accessed_mask != 0):
+  // sptes do; EPT entries only with EPT A/D bits.
+  virtual bool accessed_bits() const { return true; }
+  // Nested paging: the EPT leaf entries mapping a gfn at the end (0 in other modes).
+  virtual std::size_t ept_entries() const { return 0; }
   // The leaf sptes mapping `gfn`, in the order they were added (the rmap).
   std::vector<Pte*> sptes_of(std::uint64_t gfn) const { return rmap_.list(gfn); }
   // Drops one leaf spte for aging and flushes the VM's TLBs (`flush` = false only to show the

@@ -1,6 +1,6 @@
 // How a KVM paging mode builds the tables the hardware walks (struct kvm_mmu, Linux 2.6.28, whose
 // operations init_kvm_mmu picks: nonpaging, paging32/64 with shadow pages, or tdp). Shadow paging
-// (shadow_mmu.h) is the first mode; a nested (TDP/EPT) mode is the next. The KVM core (kvm.h)
+// (shadow_mmu.h) is the first mode; nested paging (tdp_mmu.h, TDP/EPT) the second. The KVM core (kvm.h)
 // holds what the modes share; a mode is a Kvm subclass that implements this interface.
 #pragma once
 #include <cstdint>
@@ -36,6 +36,11 @@ class PagingMode {
   // whether `node` at host frame `frame` is one of the mode's live tables.
   virtual TableNode* root_of_pid(std::uint32_t pid) const = 0;
   virtual bool table_live(std::uint64_t frame, const TableNode* node) const = 0;
+  // A two-dimensional mode (nested paging): the root of the table the hardware walks for
+  // guest-physical addresses (the EPT), once a vCPU has loaded a CR3; nullptr in other modes.
+  // ept_table_live: whether `node` at host frame `frame` is one of its tables.
+  virtual TableNode* nested_root() const { return nullptr; }
+  virtual bool ept_table_live(std::uint64_t frame, const TableNode* node) const { (void)frame, (void)node; return false; }
 };
 
 }  // namespace mmusim

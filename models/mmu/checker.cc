@@ -26,9 +26,20 @@ std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTar
         bad.push_back(who + ": no present PTE");
         continue;
       }
-      if (p->frame() != e.frame) bad.push_back(who + ": frame " + hex(e.frame) + " but PTE says " + hex(p->frame()));
-      if (e.writable && !p->writable()) bad.push_back(who + ": writable but the PTE is not");
-      if (e.dirty && !p->dirty()) bad.push_back(who + ": dirty but the PTE is clean");
+      Pte leaf = *p;  // what the tables grant together
+      if (target.ept_root) {
+        TableNode* ept = target.ept_root(ctx);
+        const Pte* ep = ept ? leaf_entry(ept, Vpn{p->frame()}) : nullptr;
+        if (!ep || !ep->present()) {
+          bad.push_back(who + ": gfn " + hex(p->frame()) + " has no present EPT entry");
+          continue;
+        }
+        const bool dirty = p->dirty() && (!mmu.config().ept_ad_bits || ep->dirty());
+        leaf = Pte::make(ep->frame(), (p->writable() && ep->writable() ? pte_bits::W : 0) | (dirty ? pte_bits::D : 0));
+      }
+      if (leaf.frame() != e.frame) bad.push_back(who + ": frame " + hex(e.frame) + " but PTE says " + hex(leaf.frame()));
+      if (e.writable && !leaf.writable()) bad.push_back(who + ": writable but the PTE is not");
+      if (e.dirty && !leaf.dirty()) bad.push_back(who + ": dirty but the PTE is clean");
       if (!target.frames->in_use(e.frame)) bad.push_back(who + ": maps free frame " + hex(e.frame));
     }
   }
@@ -38,6 +49,31 @@ std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTar
     if (!target.table_live(ctx, e.table_frame, e.table) || e.table->level != e.level)
       bad.push_back("pwc entry ctx " + std::to_string(ctx) + " level " + std::to_string(e.level) +
                     ": table frame " + hex(e.table_frame) + " is gone");
+  }
+  if (!target.ept_root_of_vm) return bad;
+  for (const PageWalkCache::Entry& e : mmu.ept_pwc().entries()) {
+    if (!e.valid()) continue;
+    const std::uint32_t vm = key_ctx(e.tag);
+    if (!target.ept_table_live(vm, e.table_frame, e.table) || e.table->level != e.level)
+      bad.push_back("EPT pwc entry vm " + std::to_string(vm) + " level " + std::to_string(e.level) + ": EPT table " +
+                    hex(e.table_frame) + " is gone");
+  }
+  if (const Tlb* ntlb = mmu.ntlb()) {
+    for (const TlbEntry& e : ntlb->all_entries()) {
+      if (!e.valid()) continue;
+      const std::uint32_t vm = key_ctx(e.key);
+      const std::uint64_t gfn = key_vpn(e.key).v;
+      const std::string who = "nested TLB entry vm " + std::to_string(vm) + " gfn " + hex(gfn);
+      TableNode* ept = target.ept_root_of_vm(vm);
+      const Pte* ep = ept ? leaf_entry(ept, Vpn{gfn}) : nullptr;
+      if (!ep || !ep->present()) {
+        bad.push_back(who + ": no present EPT entry");
+        continue;
+      }
+      if (ep->frame() != e.frame) bad.push_back(who + ": pfn " + hex(e.frame) + " but the EPT says " + hex(ep->frame()));
+      if (e.writable && !ep->writable()) bad.push_back(who + ": writable but the EPT entry is not");
+      if (!target.frames->in_use(e.frame)) bad.push_back(who + ": maps free frame " + hex(e.frame));
+    }
   }
   return bad;
 }

@@ -39,6 +39,18 @@ const CounterTable<Mmu>& Mmu::counters() {
        [](const Mmu& m) { return m.stats().pwc_lookups; }},
       {{"pwc_hits", "hits", K::Count, "walks that started below the root thanks to the page-walk cache"},
        [](const Mmu& m) { return m.stats().pwc_hits; }},
+      {{"walk_refs_guest", "references", K::Count, "of walk_refs, guest page-table entries read by 2D walks (nested mode)"},
+       [](const Mmu& m) { return m.stats().walk_refs_guest; }},
+      {{"walk_refs_ept", "references", K::Count, "of walk_refs, EPT entries read by 2D walks (nested mode)"},
+       [](const Mmu& m) { return m.stats().walk_refs_ept; }},
+      {{"ept_pwc_lookups", "lookups", K::Count, "EPT paging-structure cache lookups (nested mode, ept.pwc_entries)"},
+       [](const Mmu& m) { return m.stats().ept_pwc_lookups; }},
+      {{"ept_pwc_hits", "hits", K::Count, "EPT walks that started below the EPT root thanks to that cache"},
+       [](const Mmu& m) { return m.stats().ept_pwc_hits; }},
+      {{"ntlb_lookups", "lookups", K::Count, "nested TLB lookups: gfn -> pfn (nested mode, ept.ntlb_entries)"},
+       [](const Mmu& m) { return m.stats().ntlb_lookups; }},
+      {{"ntlb_hits", "hits", K::Count, "of those, hits: the EPT dimension read no entry"},
+       [](const Mmu& m) { return m.stats().ntlb_hits; }},
       {{"tlb_cycles", "cycles", K::Count, "L1 and STLB lookups"}, [](const Mmu& m) { return m.stats().tlb_cycles; }},
       {{"walk_cycles", "cycles", K::Count, "hardware page-walk references"}, [](const Mmu& m) { return m.stats().walk_cycles; }},
       {{"dirty_assist_cycles", "cycles", K::Count, "dirty-bit assists"},
@@ -79,6 +91,12 @@ MmuStats& MmuStats::operator+=(const MmuStats& o) {
   stlb_misses += o.stlb_misses;
   walks += o.walks;
   walk_refs += o.walk_refs;
+  walk_refs_guest += o.walk_refs_guest;
+  walk_refs_ept += o.walk_refs_ept;
+  ept_pwc_lookups += o.ept_pwc_lookups;
+  ept_pwc_hits += o.ept_pwc_hits;
+  ntlb_lookups += o.ntlb_lookups;
+  ntlb_hits += o.ntlb_hits;
   pwc_lookups += o.pwc_lookups;
   pwc_hits += o.pwc_hits;
   dirty_assists += o.dirty_assists;
@@ -94,7 +112,9 @@ Mmu::Mmu(const MmuConfig& cfg)
       l1i_("l1i", cfg.l1i_entries, cfg.l1i_ways),
       l1d_("l1d", cfg.l1d_entries, cfg.l1d_ways),
       stlb_("stlb", cfg.stlb_entries, cfg.stlb_ways),
-      pwc_(cfg.pwc_entries) {}
+      pwc_(cfg.pwc_entries),
+      ept_pwc_(cfg.ept_pwc_entries),
+      ntlb_(cfg.ntlb_entries ? std::make_unique<Tlb>("ntlb", cfg.ntlb_entries, cfg.ntlb_ways) : nullptr) {}
 
 bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t) {
   if ((write && !e.writable) || (fetch && e.nx)) {
@@ -109,10 +129,14 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
   if (write && !e.dirty) {
     // Dirty-bit assist (semantics 5): PTE.D is set and the entry updated in place; it is not a
     // miss and not a walk.
+    // Under nested paging the guest pte and, with EPT A/D bits, the EPT entry of its gfn.
     Pte* p = leaf_entry(tc_.root, vpn);
-    if (!p || !p->present() || !p->writable() || p->frame() != e.frame)
+    Pte* ep = p && tc_.nested_root ? leaf_entry(tc_.nested_root, Vpn{p->frame()}) : nullptr;
+    const Pte* last = tc_.nested_root ? ep : p;
+    if (!p || !p->present() || !p->writable() || !last || !last->present() || !last->writable() || last->frame() != e.frame)
       throw std::logic_error("dirty-bit assist on a TLB entry that no longer matches its PTE");
     p->raw |= pte_bits::A | pte_bits::D;
+    if (ep && cfg_.ept_ad_bits) ep->raw |= pte_bits::A | pte_bits::D;
     e.dirty = true;
     ++stats_.dirty_assists;
     stats_.dirty_assist_cycles += cfg_.dirty_assist_cycles;
@@ -152,7 +176,15 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   ++stats_.stlb_misses;
   stlb_.classify_miss(key);
   if (explaining(explain_)) explain_->step("STLB miss");
+  if (tc_.nested_root) {
+    walk_2d(key, vpn, write, fetch, l1, t);
+  } else {
+    walk_1d(key, vpn, write, fetch, l1, t);
+  }
+  return t;
+}
 
+void Mmu::walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, Translation& t) {
   ++stats_.walks;
   TableNode* start = tc_.root;
   if (pwc_.enabled()) {
@@ -175,7 +207,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
     t.fault = w.status;
     t.fault_level = w.level;
     ++stats_.faults;
-    return t;
+    return;
   }
   const Pte leaf = *w.leaf;
   stlb_.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx(), w.size);
@@ -184,13 +216,154 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   t.frame = leaf.frame();
   t.size = w.size;
   ++stats_.translations;
-  return t;
 }
 
-void Mmu::load_context(const TranslationContext& tc) {
-  if (tc.nested_root) throw std::logic_error("a two-dimensional translation context: no nested-paging walker yet");
-  tc_ = tc;
+// The EPT dimension (SDM vol. 3C, 28.2 and 28.3): the nested TLB (gfn -> pfn) first, then the EPT
+// walk from the deepest table the EPT paging-structure cache holds. With EPT A/D bits the walk
+// sets A in every EPT entry it uses and D in the leaf of a write.
+Mmu::NestedStep Mmu::nested_translate(std::uint64_t gfn, bool write) {
+  NestedStep n;
+  const std::uint64_t key = tlb_key(tc_.nested_ctx, Vpn{gfn});
+  if (ntlb_) {
+    ++stats_.ntlb_lookups;
+    if (TlbEntry* e = ntlb_->lookup(key); e && (!write || (e->writable && e->dirty))) {
+      ++stats_.ntlb_hits;
+      n.frame = e->frame, n.writable = e->writable, n.dirty = e->dirty, n.nx = e->nx;
+      n.via = "nested TLB";
+      return n;
+    }
+  }
+  TableNode* start = tc_.nested_root;
+  if (ept_pwc_.enabled()) {
+    ++stats_.ept_pwc_lookups;
+    if (TableNode* x = ept_pwc_.lookup(tc_.nested_ctx, WalkDimension::Nested, Vpn{gfn})) {
+      ++stats_.ept_pwc_hits;
+      start = x;
+      n.via = "EPT walk from the EPT PWC";
+    }
+  }
+  WalkRequest req{Vpn{gfn}, write, false};
+  req.set_ad = cfg_.ept_ad_bits;
+  const WalkResult w = hardware_walk(start, req);
+  n.refs = w.refs;
+  if (ept_pwc_.enabled()) ept_pwc_.fill(tc_.nested_ctx, WalkDimension::Nested, Vpn{gfn}, w, start->level);
+  if (w.status != WalkStatus::Ok) {
+    n.ok = false;
+    n.level = w.level;
+    return n;
+  }
+  const Pte leaf = *w.leaf;
+  n.frame = leaf.frame(), n.writable = leaf.writable(), n.nx = leaf.nx();
+  n.dirty = !cfg_.ept_ad_bits || leaf.dirty();
+  if (ntlb_) ntlb_->fill(key, n.frame, n.writable, n.dirty, n.nx);
+  return n;
 }
+
+// The two-dimensional walk of nested paging (Bhargava et al., ASPLOS 2008, figure 2): the guest
+// table of each level is at a guest-physical address that the EPT dimension translates first,
+// then its entry is read; the guest-physical address of the page itself is translated last:
+// (4 + 1)(4 + 1) - 1 = 24 references with every cache off. A guest page-walk-cache hit on a
+// level-L table gives that table's host address as well (Intel's combined paging-structure
+// caches): the walk reads its entry at once, 5L references in all when the other caches miss.
+// Guest A/D bits are set as in a native walk; with EPT A/D bits the EPT dimension treats the
+// guest's table accesses as writes (SDM 28.3.5: the processor may write A/D bits there).
+void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, Translation& t) {
+  ++stats_.walks;
+  const bool ex = explaining(explain_);
+  TableNode* table = tc_.root;
+  bool table_translated = false;  // its host address known from the guest page-walk cache
+  if (pwc_.enabled()) {
+    ++stats_.pwc_lookups;
+    if (TableNode* x = pwc_.lookup(tc_.ctx, WalkDimension::Virtual, vpn)) {
+      ++stats_.pwc_hits;
+      table = x;
+      table_translated = true;
+      if (ex) explain_->step("guest PWC hit: level-" + std::to_string(x->level) + " guest table at gfn " + to_hex(x->frame));
+    }
+  }
+  const unsigned start_level = table->level;
+  WalkResult gw;  // the guest tables read, for the page-walk cache
+  unsigned guest_refs = 0, ept_refs = 0;
+  const auto account = [&] {
+    stats_.walk_refs_guest += guest_refs;
+    stats_.walk_refs_ept += ept_refs;
+    stats_.walk_refs += guest_refs + ept_refs;
+    const Cycles cycles = (guest_refs + ept_refs) * cfg_.walk_ref_cycles;
+    t.cycles += cycles;
+    stats_.walk_cycles += cycles;
+    if (pwc_.enabled()) pwc_.fill(tc_.ctx, WalkDimension::Virtual, vpn, gw, start_level);
+  };
+  const auto ept_violation = [&](std::uint64_t gfn, const NestedStep& n, const char* what) {
+    if (ex)
+      explain_->step(std::string("  ") + what + " gfn " + to_hex(gfn) + ": EPT walk, " + std::to_string(n.refs) +
+                     " ref(s), EPT entry absent at level " + std::to_string(n.level) + " -> EPT violation");
+    account();
+    t.ok = false;
+    t.fault_dimension = WalkDimension::Nested;
+    t.fault = WalkStatus::NotPresent;
+    t.fault_level = n.level;
+    t.fault_gfn = gfn;
+    ++stats_.faults;
+  };
+  const auto nested_words = [&](const NestedStep& n) {
+    return std::string(n.via) + (n.refs ? ", " + std::to_string(n.refs) + " ref(s)" : std::string()) + " -> pfn " +
+           to_hex(n.frame);
+  };
+  if (ex) explain_->step("2D walk (guest tables through EPT):");
+  for (unsigned level = start_level;; --level) {
+    if (!table_translated) {
+      const NestedStep n = nested_translate(table->frame, cfg_.ept_ad_bits);
+      ept_refs += n.refs;
+      if (!n.ok) return ept_violation(table->frame, n, ("level-" + std::to_string(level) + " guest table at").c_str());
+      if (ex)
+        explain_->step("  level-" + std::to_string(level) + " guest table at gfn " + to_hex(table->frame) + ": " +
+                       nested_words(n));
+    }
+    table_translated = false;
+    gw.tables[level] = table;
+    ++guest_refs;
+    Pte& e = table->e[pt_index(vpn, level)];
+    if (!e.present() || (write && !e.writable()) || (fetch && e.nx())) {
+      if (ex)
+        explain_->step("  guest entry at level " + std::to_string(level) + ": " +
+                       (e.present() ? std::string(fetch ? "NX" : "read-only") + " -> protection fault"
+                                    : std::string("absent -> #PF to the guest (no VM exit)")));
+      account();
+      t.ok = false;
+      t.fault_dimension = WalkDimension::Virtual;
+      t.fault = e.present() ? WalkStatus::Protection : WalkStatus::NotPresent;
+      t.fault_level = level;
+      ++stats_.faults;
+      return;
+    }
+    if (level == 1) {
+      e.raw |= pte_bits::A | (write ? pte_bits::D : 0);
+      if (ex) explain_->step("  guest pte read (1 ref) -> gfn " + to_hex(e.frame()));
+      break;
+    }
+    e.raw |= pte_bits::A;
+    table = table->child(pt_index(vpn, level));
+  }
+  const Pte gpte = table->e[pt_index(vpn, 1)];
+  const NestedStep n = nested_translate(gpte.frame(), write);
+  ept_refs += n.refs;
+  if (!n.ok) return ept_violation(gpte.frame(), n, "the page at");
+  if (ex) explain_->step("  the page at gfn " + to_hex(gpte.frame()) + ": " + nested_words(n));
+  account();
+  if (ex)
+    explain_->step("2D walk: " + std::to_string(guest_refs + ept_refs) + " refs (" + std::to_string(guest_refs) +
+                   " guest, " + std::to_string(ept_refs) + " EPT)");
+  // The translation grants what both dimensions grant; it is dirty when both leaves are.
+  const bool writable = gpte.writable() && n.writable, dirty = gpte.dirty() && n.dirty, nx = gpte.nx() || n.nx;
+  stlb_.fill(key, n.frame, writable, dirty, nx, PageSize::k4K);
+  l1.fill(key, n.frame, writable, dirty, nx, PageSize::k4K);
+  if (ex) explain_->step(std::string("fill STLB and ") + tlb_name(fetch) + " (gva -> hpa)");
+  t.frame = n.frame;
+  t.size = PageSize::k4K;
+  ++stats_.translations;
+}
+
+void Mmu::load_context(const TranslationContext& tc) { tc_ = tc; }
 
 void Mmu::invlpg(std::uint32_t ctx, Vpn vpn) {
   const std::uint64_t key = tlb_key(ctx, vpn);
@@ -204,6 +377,8 @@ void Mmu::flush_all() {
   l1d_.flush_all();
   stlb_.flush_all();
   pwc_.flush_all();
+  ept_pwc_.flush_all();
+  if (ntlb_) ntlb_->flush_all();
 }
 
 }  // namespace mmusim

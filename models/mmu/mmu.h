@@ -4,6 +4,7 @@
 // owns time (the SystemC vCPU), handles them and retries the translation.
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include "common/counters.h"
 #include "common/explain.h"
@@ -18,7 +19,12 @@ struct MmuConfig {
   unsigned l1i_entries = 64, l1i_ways = 4;
   unsigned l1d_entries = 64, l1d_ways = 4;
   unsigned stlb_entries = 1536, stlb_ways = 12;
-  unsigned pwc_entries = 0;  // 0 = no page-walk cache
+  unsigned pwc_entries = 0;  // 0 = no page-walk cache (nested paging: the guest's tables)
+  // Nested paging only (a context with a nested root): the caches of the EPT dimension, 0 = off,
+  // and whether the hardware sets accessed and dirty bits in EPT entries (Haswell and later).
+  unsigned ept_pwc_entries = 0;                  // EPT paging-structure cache (SDM 28.3)
+  unsigned ntlb_entries = 0, ntlb_ways = 4;      // nested TLB: gfn -> pfn (AMD's NTLB)
+  bool ept_ad_bits = false;
   Cycles l1_hit_cycles = 1;        // every L1 lookup, hit or miss
   Cycles stlb_hit_cycles = 9;      // every STLB lookup, hit or miss
   Cycles walk_ref_cycles = 20;     // every entry a walk reads
@@ -32,7 +38,10 @@ struct MmuStats {
   std::uint64_t l1d_lookups = 0, l1d_misses = 0;
   std::uint64_t stlb_lookups = 0, stlb_misses = 0;
   std::uint64_t walks = 0, walk_refs = 0;
+  std::uint64_t walk_refs_guest = 0, walk_refs_ept = 0;  // of walk_refs, by dimension of a 2D walk
   std::uint64_t pwc_lookups = 0, pwc_hits = 0;
+  std::uint64_t ept_pwc_lookups = 0, ept_pwc_hits = 0;  // EPT paging-structure cache
+  std::uint64_t ntlb_lookups = 0, ntlb_hits = 0;        // nested TLB
   std::uint64_t dirty_assists = 0;
   std::uint64_t faults = 0;           // translations that ended in a fault (and were retried)
   Cycles tlb_cycles = 0;              // L1 and STLB lookups
@@ -44,12 +53,12 @@ struct MmuStats {
 
 // What a CR3 load (and, under nested paging, the EPT pointer) gives the hardware: the TLB tag of
 // the address space and the root of each dimension of its walk. One root: the one-dimensional walk
-// of native and shadow paging. Two roots: the two-dimensional walk of nested paging, whose walker
-// is the nested mode's (not modelled yet: load_context refuses a nested root).
+// of native and shadow paging. Two roots: the two-dimensional walk of nested paging (walk_2d).
 struct TranslationContext {
   std::uint32_t ctx = 0;             // TLB tag (tlb_key)
   TableNode* root = nullptr;         // WalkDimension::Virtual: the table CR3 points at
   TableNode* nested_root = nullptr;  // WalkDimension::Nested (EPT); nullptr: one dimension
+  std::uint32_t nested_ctx = 0;      // tag of the EPT caches' entries (the VM: one EPT pointer each)
 };
 
 struct Translation {
@@ -58,6 +67,7 @@ struct Translation {
   WalkDimension fault_dimension = WalkDimension::Virtual;  // the dimension whose table faulted, when !ok
   WalkStatus fault = WalkStatus::Ok;  // NotPresent or Protection when !ok
   unsigned fault_level = 0;           // level of the entry that faulted (from a walk), 0 on a TLB hit
+  std::uint64_t fault_gfn = 0;        // WalkDimension::Nested: the guest frame the EPT does not map
   Cycles cycles = 0;                  // lookups, walk and assist of this attempt
   std::uint64_t frame = 0;            // on success
 };
@@ -97,12 +107,16 @@ class Mmu {
   void flush_all();
 
   const MmuStats& stats() const { return stats_; }
+  const MmuConfig& config() const { return cfg_; }
   // Its summary.csv figures (summed over CPUs).
   static const CounterTable<Mmu>& counters();
   const Tlb& l1i() const { return l1i_; }
   const Tlb& l1d() const { return l1d_; }
   const Tlb& stlb() const { return stlb_; }
   const PageWalkCache& pwc() const { return pwc_; }
+  const PageWalkCache& ept_pwc() const { return ept_pwc_; }
+  const Tlb* ntlb() const { return ntlb_.get(); }
+  const TranslationContext& context() const { return tc_; }
   // Explain mode: the slow path reports its steps; `entry` names what the walker reads ("pte",
   // "spte").
   void set_explain(ExplainSink* sink, const char* entry) { explain_ = sink, entry_ = entry; }
@@ -112,10 +126,26 @@ class Mmu {
   Translation translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool fetch, TlbEntry* l1_hit);
   // A hit in `e` (L1 or STLB): checks permissions and the dirty-bit assist.
   bool hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t);
+  // The page walk after an STLB miss: one dimension, or two under nested paging. On success it
+  // fills the STLB and `l1`.
+  void walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, Translation& t);
+  void walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, Translation& t);
+  // The EPT dimension of a 2D walk: the host frame of guest frame `gfn`, through the nested TLB,
+  // the EPT paging-structure cache and the EPT walk; its references are added to `refs`.
+  struct NestedStep {
+    bool ok = true;
+    unsigned refs = 0, level = 0;  // entries read; level of the one that faulted
+    std::uint64_t frame = 0;
+    bool writable = true, dirty = true, nx = false;
+    const char* via = "EPT walk";  // for explain: "nested TLB", "EPT walk", "EPT walk from the EPT PWC"
+  };
+  NestedStep nested_translate(std::uint64_t gfn, bool write);
 
   MmuConfig cfg_;
   Tlb l1i_, l1d_, stlb_;
   PageWalkCache pwc_;
+  PageWalkCache ept_pwc_;
+  std::unique_ptr<Tlb> ntlb_;  // nullptr: no nested TLB
   TranslationContext tc_;
   MmuStats stats_;
   ExplainSink* explain_ = nullptr;

@@ -23,10 +23,10 @@ WalkResult hardware_walk(TableNode* start, const WalkRequest& req) {
     }
     if (level == 1) {
       r.leaf = &e;
-      e.raw |= pte_bits::A | (req.write ? pte_bits::D : 0);
+      if (req.set_ad) e.raw |= pte_bits::A | (req.write ? pte_bits::D : 0);
       return r;
     }
-    e.raw |= pte_bits::A;
+    if (req.set_ad) e.raw |= pte_bits::A;
     t = t->child(pt_index(req.vpn, level));
   }
 }

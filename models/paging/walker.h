@@ -22,6 +22,7 @@ struct WalkRequest {
   Vpn vpn;
   bool write = false;  // write intent (W or M)
   bool fetch = false;  // instruction fetch (X)
+  bool set_ad = true;  // the walker sets A (and D) bits: false for EPT tables without A/D (before Haswell)
 };
 
 struct WalkResult {

@@ -33,11 +33,15 @@ struct SimConfig {
     bool dirty_at_fault;
   } guest;
   struct {
+    bool ad_bits;
+    std::uint64_t pwc_entries, ntlb_entries, ntlb_ways;
+  } ept;
+  struct {
     std::uint64_t mem_mb;
   } host;
   struct {
     std::uint64_t host_minor_fault_cycles, vmexit_cycles, shadow_fault_cycles, guest_fault_cycles,
-        pt_write_emulation_cycles, ipi_cycles, notifier_call_cycles, fast_fault_cycles;
+        pt_write_emulation_cycles, ipi_cycles, notifier_call_cycles, fast_fault_cycles, tdp_fault_cycles;
   } cost;
   struct {
     std::uint64_t max_mmu_pages;

@@ -129,6 +129,17 @@ const std::vector<KeySpec>& config_keys() {
                "shadow mode: the guest marks a new anonymous pte dirty on any fault (do_anonymous_page, "
                "Linux 2.6.24-2.6.31); false: only on a write fault"),
 
+      BOOL_KEY(ept, ad_bits, "false",
+               "nested mode: the hardware sets accessed and dirty bits in EPT entries (Haswell and later, KVM's "
+               "enable_ept_ad_bits); false: EPT without them (Nehalem to Ivy Bridge), so KVM's aging sees no access"),
+      UINT_KEY(ept, pwc_entries, "0", "entries", 0, 4096,
+               "nested mode: EPT paging-structure cache entries (Intel SDM 28.3; fully associative, LRU): an EPT walk "
+               "starts at the deepest EPT table cached; 0 = none"),
+      UINT_KEY(ept, ntlb_entries, "0", "entries", 0, 1 << 16,
+               "nested mode: nested TLB entries, guest-physical to host-physical (AMD's NTLB, Bhargava et al. ASPLOS "
+               "2008): a hit reads no EPT entry; 0 = none"),
+      UINT_KEY(ept, ntlb_ways, "4", "ways", 1, 1 << 16, "nested mode: nested TLB associativity"),
+
       UINT_KEY(host, mem_mb, "4096", "MiB", 1, 1 << 16,
                "host physical memory (native mode: the machine's memory, page tables included)"),
 
@@ -191,6 +202,10 @@ const std::vector<KeySpec>& config_keys() {
                "one mmu-notifier call into KVM from host reclaim (unverified: calibrate)"),
       UINT_KEY(cost, fast_fault_cycles, "300", "cycles", 0, kMaxCycles,
                "kvm.aging = access-track, mark: restoring a marked spte beyond the exit (unverified: calibrate)"),
+
+      UINT_KEY(cost, tdp_fault_cycles, "1000", "cycles", 0, kMaxCycles,
+               "nested mode: KVM handling an EPT violation beyond the exit and host faults (tdp_page_fault, "
+               "__direct_map; no guest walk; unverified: calibrate)"),
 
       UINT_KEY(kvm, max_mmu_pages, "0", "pages", 0, 1 << 24,
                "shadow page limit n_max_mmu_pages; 0 = 2% of guest pages, at least 64 (2.6.28); else at least 64"),

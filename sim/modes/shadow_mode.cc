@@ -27,8 +27,11 @@ void rows(const RunSummary& s, const SummaryRow& row) {
   }
 }
 
-// Overcommit beyond memory + swap: the guests could not all be resident or swapped.
-void validate(const Config& config) {
+}  // namespace
+
+// Overcommit beyond memory + swap: the guests could not all be resident or swapped (shadow and
+// nested mode).
+void validate_guests_fit(const Config& config) {
   const SimConfig& cfg = config.values();
   const std::uint64_t guests = cfg.guest.vms * cfg.guest.mem_mb;
   if (guests > cfg.host.mem_mb + cfg.swap.mb) {
@@ -40,13 +43,12 @@ void validate(const Config& config) {
   }
 }
 
-std::string out_of_memory_hint(const SimConfig& cfg) {
+// `kvm_pages`: what KVM's own pages are in this mode ("shadow pages", "EPT tables").
+std::string guests_out_of_memory_hint(const SimConfig& cfg, const char* kvm_pages) {
   return "the guests need more memory than host.mem_mb = " + std::to_string(cfg.host.mem_mb) +
-         " MiB holds (host page tables and shadow pages included) and reclaim cannot free any" +
+         " MiB holds (host page tables and " + kvm_pages + " included) and reclaim cannot free any" +
          (cfg.kvm.aging == "pinned" ? " (kvm.aging = pinned: pages mapped by sptes cannot be reclaimed)" : "");
 }
-
-}  // namespace
 
 const SimModeSpec& shadow_mode() {
   static const SimModeSpec spec = {
@@ -57,8 +59,8 @@ const SimModeSpec& shadow_mode() {
       true,
       rows,
       [](const RunSummary& s) { return ", " + std::to_string(s["guest_frames_used"]) + " guest frames"; },
-      validate,
-      out_of_memory_hint,
+      validate_guests_fit,
+      [](const SimConfig& cfg) { return guests_out_of_memory_hint(cfg, "shadow pages"); },
   };
   return spec;
 }

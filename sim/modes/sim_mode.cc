@@ -6,9 +6,10 @@ namespace mmusim {
 
 const SimModeSpec& native_mode();
 const SimModeSpec& shadow_mode();
+const SimModeSpec& nested_mode();
 
 const std::vector<SimModeSpec>& sim_modes() {
-  static const std::vector<SimModeSpec> modes = {native_mode(), shadow_mode()};
+  static const std::vector<SimModeSpec> modes = {native_mode(), shadow_mode(), nested_mode()};
   return modes;
 }
 

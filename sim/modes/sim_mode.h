@@ -10,7 +10,7 @@
 
 namespace mmusim {
 
-enum class SimMode { Native, Shadow };
+enum class SimMode { Native, Shadow, Nested };
 
 class Config;
 struct RunSummary;

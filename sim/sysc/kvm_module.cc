@@ -17,7 +17,12 @@ void KvmModule::end_of_elaboration() {
     h.add_vm(cfg_.guest_frames);
     guests_.push_back(std::make_unique<GuestOs>(cfg_.guest_frames, "guest " + std::to_string(vm), cfg_.guest_fault_cycles,
                                                        cfg_.guest_dirty_at_fault));
-    kvms_.push_back(std::make_unique<ShadowMmu>(static_cast<std::uint16_t>(vm), h, *guests_.back(), cfg_.kvm));
+    const auto id = static_cast<std::uint16_t>(vm);
+    if (cfg_.nested) {
+      kvms_.push_back(std::make_unique<TdpMmu>(id, h, *guests_.back(), cfg_.kvm));
+    } else {
+      kvms_.push_back(std::make_unique<ShadowMmu>(id, h, *guests_.back(), cfg_.kvm));
+    }
     kvms_.back()->set_clock([p = cfg_.period] { return sc_core::sc_time_stamp().value() / p.value(); });
   }
 }
@@ -38,7 +43,10 @@ Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) 
   auto [it, fresh] = ctx_of_.try_emplace({vm, pid}, static_cast<std::uint32_t>(who_.size()));
   if (fresh) who_.emplace_back(vm, pid);
   l.context.ctx = it->second;
-  l.context.root = kvms_.at(vm)->new_cr3(cpu, pid, !loaded_[cpu], l.cost);
+  Kvm& kvm = *kvms_.at(vm);
+  l.context.root = kvm.new_cr3(cpu, pid, !loaded_[cpu], l.cost);
+  l.context.nested_root = kvm.nested_root();
+  l.context.nested_ctx = vm;
   loaded_[cpu] = true;
   return l;
 }
@@ -54,7 +62,7 @@ void KvmModule::set_explain(ExplainSink* sink) {
 }
 
 void KvmModule::fill_summary(RunSummary& s) const {
-  for (const auto& k : kvms_) s.add(static_cast<const Kvm&>(*k));
+  for (const auto& k : kvms_) s.add(*k);
   for (const auto& g : guests_) s.add(*g);
   const HostMemory& h = const_cast<KvmModule*>(this)->host->host_model();
   s.add(h);
@@ -72,6 +80,17 @@ std::vector<std::string> KvmModule::check(const Mmu& mmu) const {
     return ctx < who_.size() && kvms_.at(who_[ctx].first)->table_live(frame, node);
   };
   t.frames = &h.frames();
+  if (cfg_.nested) {
+    t.ept_root = [this](std::uint32_t ctx) -> TableNode* {
+      return ctx < who_.size() ? kvms_.at(who_[ctx].first)->nested_root() : nullptr;
+    };
+    t.ept_root_of_vm = [this](std::uint32_t vm) -> TableNode* {
+      return vm < kvms_.size() ? kvms_[vm]->nested_root() : nullptr;
+    };
+    t.ept_table_live = [this](std::uint32_t vm, std::uint64_t frame, const TableNode* node) {
+      return vm < kvms_.size() && kvms_[vm]->ept_table_live(frame, node);
+    };
+  }
   auto bad = check_translation_caches(mmu, t);
   for (const auto& k : kvms_)
     for (std::string& b : k->check()) bad.push_back(std::move(b));

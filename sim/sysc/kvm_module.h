@@ -1,5 +1,6 @@
-// Shadow mode's memory system as an sc_module: KVM's shadow MMU and the guest OS of each VM,
-// bound through a port to the host module. Shared by every vCPU.
+// The memory system of the modes with guests, as an sc_module: per VM the guest OS and KVM in the
+// paging mode chosen (shadow: ShadowMmu; nested: TdpMmu), bound through a port to the host module.
+// Shared by every vCPU.
 #pragma once
 #include <map>
 #include <memory>
@@ -9,12 +10,14 @@
 
 #include "guest/guest_os.h"
 #include "kvm/shadow_mmu.h"
+#include "kvm/tdp_mmu.h"
 #include "sysc/host_module.h"
 #include "sysc/interfaces.h"
 
 namespace mmusim {
 
 struct ShadowConfig {
+  bool nested = false;  // TdpMmu (two-dimensional paging) rather than ShadowMmu
   unsigned vms = 1, vcpus_per_vm = 1;
   std::uint64_t guest_frames = 0;
   Cycles guest_fault_cycles = 0;
@@ -47,7 +50,7 @@ class KvmModule : public sc_core::sc_module, public MemorySystem {
 
   ShadowConfig cfg_;
   std::vector<std::unique_ptr<GuestOs>> guests_;
-  std::vector<std::unique_ptr<ShadowMmu>> kvms_;
+  std::vector<std::unique_ptr<Kvm>> kvms_;
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::uint32_t> ctx_of_;
   std::vector<std::pair<std::uint16_t, std::uint32_t>> who_;  // ctx -> (vm, pid)
   std::vector<bool> loaded_;                                  // per CPU: has it loaded a CR3 yet

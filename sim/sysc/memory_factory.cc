@@ -44,6 +44,7 @@ VmscanConfig vmscan_config(const SimConfig& c) {
 
 ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   ShadowConfig s;
+  s.nested = c.sim.mode == SimMode::Nested;
   s.vms = static_cast<unsigned>(c.guest.vms);
   s.vcpus_per_vm = static_cast<unsigned>(c.guest.vcpus);
   s.guest_frames = c.guest.mem_mb * 256;
@@ -65,6 +66,8 @@ ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   k.aging.flush_on_young = c.kvm.flush_on_young;
   k.aging.access_track_mark = c.kvm.access_track == "mark";
   k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
+  k.ept_ad_bits = c.ept.ad_bits;
+  k.tdp_fault_cycles = c.cost.tdp_fault_cycles;
   k.flush_request_bit = c.kvm.flush_request_bit;
   k.rmap_remove_accessed = c.kvm.rmap_remove_accessed == "always" ? KvmConfig::RmapAccessed::Always
                            : c.kvm.rmap_remove_accessed == "none" ? KvmConfig::RmapAccessed::None
@@ -81,7 +84,8 @@ MemoryParts make_memory_system(const SimConfig& cfg, sc_core::sc_time period) {
     case SimMode::Native:
       p.memory = std::make_unique<NativeMemory>("memory", cfg.host.mem_mb * 256, cfg.cost.host_minor_fault_cycles);
       return p;
-    case SimMode::Shadow: {
+    case SimMode::Shadow:
+    case SimMode::Nested: {  // guests under KVM: the paging mode is the KvmModule's choice
       p.host = std::make_unique<HostModule>("host", cfg.host.mem_mb * 256, host_config(cfg));
       p.reclaim = std::make_unique<ReclaimModule>("reclaim", vmscan_config(cfg), period);
       p.reclaim->host.bind(p.host->host_export);

@@ -187,12 +187,3 @@ TEST_CASE("a translation and its TLB entries carry the page size; a fault names 
   REQUIRE(t.ok);
   CHECK(t.size == PageSize::k4K);
 }
-
-TEST_CASE("a two-dimensional context is refused until a nested-paging walker exists", "[mmu]") {
-  FrameAllocator frames(64, "host");
-  NativeOs os(frames);
-  Mmu mmu(small_config());
-  const auto ctx = os.context(0, 1);
-  TableNode* root = os.table(ctx).root();
-  CHECK_THROWS_AS(mmu.load_context(TranslationContext{ctx, root, root}), std::logic_error);
-}

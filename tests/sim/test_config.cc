@@ -80,8 +80,8 @@ TEST_CASE("config: bad input names the file, the line and the key", "[config]") 
         kDir + "syntax.cfg:2: expected 'key = value' or '[section]', got 'l1d_ways 4'");
   CHECK(error_of([&] { c.load_file(write_tmp("bool", "[sim]\ncheck = maybe\n")); }) ==
         kDir + "bool.cfg:2: sim.check: 'maybe' is not a boolean (true or false)");
-  CHECK(error_of([&] { c.load_file(write_tmp("choice", "[sim]\nmode = nested\n")); }) ==
-        kDir + "choice.cfg:2: sim.mode: 'nested' is not one of: native, shadow");
+  CHECK(error_of([&] { c.load_file(write_tmp("choice", "[sim]\nmode = hybrid\n")); }) ==
+        kDir + "choice.cfg:2: sim.mode: 'hybrid' is not one of: native, shadow, nested");
   CHECK(error_of([&] { c.load_file("/nonexistent/x.cfg"); }) ==
         "/nonexistent/x.cfg: cannot open config file: No such file or directory");
   CHECK(error_of([&] { c.set("nosuch.key=1"); }) ==

@@ -27,12 +27,12 @@ TEST_CASE("every sim.mode parses from its name and back", "[config][modes]") {
 
 TEST_CASE("a sim.mode outside the registry lists the known ones", "[config][modes]") {
   try {
-    parse_sim_mode("nested");
+    parse_sim_mode("hybrid");
     FAIL("no error");
   } catch (const std::invalid_argument& e) {
     std::string list;
     for (const std::string& n : sim_mode_names()) list += (list.empty() ? "" : ", ") + n;
-    CHECK(std::string(e.what()) == "'nested' is not one of: " + list);
+    CHECK(std::string(e.what()) == "'hybrid' is not one of: " + list);
   }
 }
 

@@ -38,9 +38,9 @@ class AccessTrack : public AgingPolicy {
       if (s->present()) return true;
     return false;
   }
-  bool restore(Kvm&, Pte* spte) override {
+  bool restore(Kvm& kvm, Pte* spte) override {
     if (!(spte->raw & kTracked)) return false;
-    spte->raw = (spte->raw & ~kTracked) | pte_bits::P | pte_bits::A;
+    spte->raw = (spte->raw & ~kTracked) | pte_bits::P | (kvm.accessed_bits() ? pte_bits::A : 0);
     return true;
   }
 

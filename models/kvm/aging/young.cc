@@ -17,6 +17,8 @@ class Young : public AgingPolicy {
     return young;
   }
   bool clear_young(Kvm& kvm, std::uint64_t gfn) override {
+    // kvm_age_rmapp (2.6.27 to 2.6.33): "always return old for EPT" when entries have no A bit.
+    if (!kvm.accessed_bits()) return false;
     bool young = false;
     for (Pte* s : kvm.sptes_of(gfn)) {
       young |= s->accessed();
@@ -25,6 +27,7 @@ class Young : public AgingPolicy {
     return young;
   }
   bool test_young(Kvm& kvm, std::uint64_t gfn) override {
+    if (!kvm.accessed_bits()) return false;
     for (Pte* s : kvm.sptes_of(gfn))
       if (s->accessed()) return true;
     return false;

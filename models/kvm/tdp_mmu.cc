@@ -1,0 +1,209 @@
+#include "kvm/tdp_mmu.h"
+
+#include <stdexcept>
+
+#include "kvm/kvm_mmu_page.h"
+
+namespace mmusim {
+
+namespace {
+// EPT entries as Pte bits: P = readable, W = writable, NX clear = executable (EPT's R/W/X); A and
+// D (EPT bits 8 and 9) are kept at the x86 positions, as the walker sets them.
+constexpr std::uint64_t kEptRwx = pte_bits::W;  // P is added by Pte::make
+
+// The gfn that the entry `index` of a table of `level` starting at `first` covers first.
+std::uint64_t child_first_gfn(std::uint64_t first, unsigned level, unsigned index) {
+  return first + (std::uint64_t{index} << (9 * (level - 1)));
+}
+}  // namespace
+
+TdpMmu::TdpMmu(std::uint16_t vm, HostMemory& host, GuestOs& guest, const KvmConfig& cfg)
+    : Kvm(vm, host, cfg), guest_(guest) {
+  guest_.set_hooks(this);
+}
+
+TdpMmu::~TdpMmu() { guest_.set_hooks(nullptr); }
+
+CauseCycles TdpMmu::guest_frame_cleared(std::uint64_t gfn) {
+  CauseCycles c;
+  gfn_to_pfn(gfn, c);
+  return c;
+}
+
+TdpMmu::EptTable* TdpMmu::new_table(unsigned level, std::uint64_t first_gfn, CauseCycles& c) {
+  const std::uint64_t frame = host_.alloc_kernel_page(now_() + c.total(), &c);
+  auto owned = std::make_unique<EptTable>(level, first_gfn);
+  EptTable* t = owned.get();
+  t->node.frame = frame;
+  table_at_entry_[&t->node.e[0]] = t;
+  tables_.emplace(frame, std::move(owned));
+  ++stats_.shadow_pages_created;
+  if (ex()) explain_->step("new EPT table, level " + std::to_string(level) + " (pfn " + to_hex(frame) + ")");
+  return t;
+}
+
+Pte* TdpMmu::ept_entry(std::uint64_t gfn) const { return root_ ? leaf_entry(&root_->node, Vpn{gfn}) : nullptr; }
+
+// kvm_mmu_new_cr3 under TDP does nothing the hardware needs: the guest's CR3 write does not exit
+// (VMX's CR3-load exiting is off with EPT) and the TLBs are tagged, as in native mode.
+TableNode* TdpMmu::new_cr3(unsigned cpu, std::uint32_t pid, bool, CauseCycles& c) {
+  const InVcpu in(*this, cpu);
+  vcpus_.at(cpu);
+  if (!root_) root_ = new_table(kLevels, 0, c);  // mmu_alloc_roots: the EPT root, at the first load
+  PageTable& gpt = guest_.process(pid, &c);
+  pid_of_[cpu] = pid;
+  if (ex()) explain_->step("guest CR3 <- PML4 of pid " + std::to_string(pid) + " (gfn " + to_hex(gpt.root_frame()) + "), no VM exit");
+  return gpt.root();
+}
+
+CauseCycles TdpMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool, const Translation& t) {
+  const InVcpu in(*this, cpu);
+  CauseCycles c;
+  if (t.fault_dimension == WalkDimension::Virtual) {
+    // The guest's own #PF: the hardware delivers it to the guest without an exit.
+    if (t.fault == WalkStatus::Protection) throw std::logic_error("guest protection fault: guest ptes are writable");
+    ++stats_.guest_pf_direct;
+    if (ex()) explain_->step("#PF delivered to the guest without a VM exit (nested paging)");
+    c += guest_.handle_page_fault(pid_of_.at(cpu), vpn, write);
+    return c;
+  }
+  const std::uint64_t gfn = t.fault_gfn;
+  if (Pte* e = ept_entry(gfn); e && policy_->restore(*this, e)) {
+    // An entry the aging policy made non-present (access tracking): the fast page fault restores it.
+    vm_exit(cpu, ExitReason::AccessTrack, c);
+    c.shadow_fault += cfg_.aging.fast_fault_cycles;
+    if (ex()) explain_->step("fast page fault: EPT entry of gfn " + to_hex(gfn) + " restored");
+    return c;
+  }
+  // tdp_page_fault (2.6.28): mmu_topup_memory_caches, read mmu_notifier_seq, gfn_to_pfn, then
+  // under mmu_lock the retry check and __direct_map.
+  vm_exit(cpu, ExitReason::EptViolation, c);
+  c.shadow_fault += cfg_.tdp_fault_cycles;
+  // The EPT tables the mapping needs come from the caches topped up before the seq is read.
+  TableNode* table = &root_->node;
+  for (unsigned level = kLevels; level > 1; --level) {
+    const unsigned i = pt_index(Vpn{gfn}, level);
+    if (!table->e[i].present()) {
+      const EptTable* first = table_of(&table->e[0]);
+      EptTable* child = new_table(level - 1, child_first_gfn(first->first_gfn, level, i), c);
+      table->e[i] = Pte::make(child->node.frame, kEptRwx);
+      table->set_child(i, &child->node);
+    }
+    table = table->child(i);
+  }
+  const std::uint64_t seq = mmu_notifier_seq();
+  const Pfn pfn = gfn_to_pfn(gfn, c);
+  if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
+    if (ex()) explain_->step("the fault sleeps until the read completes");
+    sleeping_[cpu] = Sleeping{true, write, seq, gfn, pfn};
+    return c;
+  }
+  direct_map(gfn, pfn, write, seq, c);
+  return c;
+}
+
+CauseCycles TdpMmu::finish_fault(unsigned cpu) {
+  const InVcpu in(*this, cpu);
+  CauseCycles c;
+  Sleeping& s = sleeping_[cpu];
+  if (!s.asleep) return c;
+  s.asleep = false;
+  if (ex()) explain_->step("swap read done");
+  direct_map(s.gfn, s.pfn, s.write, s.seq, c);
+  return c;
+}
+
+// __direct_map's leaf (mmu_set_spte with ACC_ALL): the entry maps `pfn` readable, writable and
+// executable. With EPT A/D bits it is made accessed, and dirty on a write fault (later kernels'
+// make_spte); 2.6.28's EPT has neither bit (shadow_accessed_mask = 0).
+void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq, CauseCycles& c) {
+  if (mmu_notifier_retry(seq)) {
+    ++stats_.notifier_retries;
+    if (ex()) explain_->step("mmu_notifier_retry: an invalidation ran meanwhile -> fault again");
+    return;
+  }
+  Pte* e = ept_entry(gfn);
+  if (!e) throw std::logic_error("EPT tables missing under a fault that made them");
+  if (spte_mapped(*e)) {  // another vCPU mapped it while this one slept
+    if (e->frame() == pfn.v) return;
+    drop_leaf(e);
+  }
+  std::uint64_t bits = kEptRwx;
+  if (cfg_.ept_ad_bits) bits |= pte_bits::A | (write ? pte_bits::D : 0);
+  *e = Pte::make(pfn.v, bits);
+  ++stats_.sptes_created;
+  rmap_add(gfn, e, PageSize::k4K);
+  if (ex()) explain_->step("EPT entry installed for gfn " + to_hex(gfn) + " -> pfn " + to_hex(pfn.v));
+  (void)c;
+}
+
+const TdpMmu::EptTable* TdpMmu::table_of(const Pte* e) const {
+  auto it = table_at_entry_.upper_bound(e);
+  if (it == table_at_entry_.begin()) throw std::logic_error("EPT entry outside every EPT table");
+  return std::prev(it)->second;
+}
+
+std::uint64_t TdpMmu::gfn_of_leaf(const Pte* spte) const {
+  const EptTable* t = table_of(spte);
+  return t->first_gfn + static_cast<std::uint64_t>(spte - &t->node.e[0]);
+}
+
+// rmap_remove of an EPT leaf (invalidation, aging): its A bit refreshes the host page, a writable
+// one dirties it (Kvm::rmap_remove); the entry is cleared. The tables stay.
+void TdpMmu::drop_leaf(Pte* spte) {
+  rmap_remove(gfn_of_leaf(spte), spte, PageSize::k4K);
+  ++stats_.sptes_zapped;
+  *spte = Pte{};
+}
+
+TableNode* TdpMmu::root_of_pid(std::uint32_t pid) const {
+  const std::uint64_t gfn = guest_.process_root_frame(pid);
+  return gfn == ~std::uint64_t{0} ? nullptr : guest_.table_at(gfn);
+}
+
+bool TdpMmu::table_live(std::uint64_t gfn, const TableNode* node) const {
+  if (guest_.table_at(gfn) != node) return false;
+  const Pte* e = ept_entry(gfn);
+  return e && e->present();
+}
+
+bool TdpMmu::ept_table_live(std::uint64_t frame, const TableNode* node) const {
+  const auto it = tables_.find(frame);
+  return it != tables_.end() && &it->second->node == node;
+}
+
+std::vector<std::string> TdpMmu::check() const {
+  std::vector<std::string> bad;
+  const std::string vm = "vm " + std::to_string(vm_);
+  std::size_t leaves = 0;
+  for (const auto& [frame, t] : tables_) {
+    const std::string who = vm + " EPT table level " + std::to_string(t->node.level) + " at pfn " + to_hex(frame);
+    if (!host_.frames().in_use(frame)) bad.push_back(who + ": its frame is free");
+    for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+      const Pte& e = t->node.e[i];
+      if (t->node.level > 1) {
+        if (!e.present()) continue;
+        const auto it = tables_.find(e.frame());
+        if (it == tables_.end() || t->node.child(i) != &it->second->node ||
+            it->second->first_gfn != child_first_gfn(t->first_gfn, t->node.level, i))
+          bad.push_back(who + " entry " + std::to_string(i) + ": points at no EPT table of its range");
+        continue;
+      }
+      if (!spte_mapped(e)) continue;
+      ++leaves;
+      const std::uint64_t gfn = t->first_gfn + i;
+      const std::string at = vm + " EPT entry of gfn " + to_hex(gfn);
+      if (!rmap_.contains(gfn, &e)) bad.push_back(at + ": not in the rmap");
+      const Pte* hp = host_.host_pte(vm_, Gfn{gfn});
+      if (!hp || !hp->present() || hp->frame() != e.frame())
+        bad.push_back(at + ": maps pfn " + to_hex(e.frame()) + " but the host maps the gfn elsewhere");
+      if (!host_.frames().in_use(e.frame())) bad.push_back(at + ": maps a free frame");
+      if (!cfg_.ept_ad_bits && (e.accessed() || e.dirty())) bad.push_back(at + ": A or D set without EPT A/D bits");
+    }
+  }
+  if (rmap_.size() != leaves)
+    bad.push_back(vm + ": rmap holds " + std::to_string(rmap_.size()) + " entries, the EPT " + std::to_string(leaves));
+  return bad;
+}
+
+}  // namespace mmusim

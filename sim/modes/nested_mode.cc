@@ -1,0 +1,65 @@
+// sim.mode = nested: guests under KVM with two-dimensional paging (TdpMmu: EPT/NPT), on the same
+// host, reclaim and swap as shadow mode.
+#include <string>
+
+#include "config/config.h"
+#include "input_error.h"
+#include "modes/sim_mode.h"
+#include "stats/summary.h"
+
+namespace mmusim {
+
+void validate_guests_fit(const Config& config);     // shadow_mode.cc
+std::string guests_out_of_memory_hint(const SimConfig& cfg, const char* kvm_pages);
+
+namespace {
+
+void rows(const RunSummary& s, const SummaryRow& row) {
+  auto n = [&](const char* name) { return std::to_string(s[name]); };
+  row("guest page faults", n("guest_page_faults") + " (delivered without a VM exit)");
+  row("2D walks", n("walks") + " (" + n("walk_refs") + " refs: " + n("walk_refs_guest") + " guest, " + n("walk_refs_ept") +
+                      " EPT)");
+  row("VM exits", n("vmexits") + " (EPT violation " + n("ept_violations") + ", ipi " + n("vmexits_ipi") +
+                      ", access-track " + n("vmexits_access_track") + ")");
+  row("EPT", n("ept_entries") + " entries in " + n("shadow_pages") + " table pages (" + n("sptes_created") +
+                 " installed, " + n("sptes_zapped") + " zapped, " + n("remote_tlb_flushes") + " remote flushes)");
+  row("host minor faults", n("host_minor_faults"));
+  if (s["swap_outs"] || s["swap_ins"]) {
+    row("reclaim (" + s.policy + ")", n("pages_scanned") + " pages scanned, " + n("swap_outs") + " swapped out, " +
+                                           n("swap_ins") + " swapped in, " + n("young_hits") + " young answers");
+    row("kswapd", n("kswapd_wakeups") + " wakeups, " + n("kswapd_cycles") + " cycles; " + n("direct_reclaims") +
+                      " direct reclaims");
+  }
+}
+
+void validate(const Config& config) {
+  validate_guests_fit(config);
+  const SimConfig& cfg = config.values();
+  if (cfg.ept.ntlb_entries && cfg.ept.ntlb_entries % cfg.ept.ntlb_ways) {
+    const bool blame_ways = config.origin("ept.ntlb_entries").file.empty() && !config.origin("ept.ntlb_ways").file.empty();
+    const std::string key = blame_ways ? "ept.ntlb_ways" : "ept.ntlb_entries";
+    const ValueOrigin& o = config.origin(key);
+    throw InputError(o.file, o.line, key,
+                     std::to_string(cfg.ept.ntlb_entries) + " entries is not a multiple of " +
+                         std::to_string(cfg.ept.ntlb_ways) + " ways (ept.ntlb_entries must be a multiple of ept.ntlb_ways)");
+  }
+}
+
+}  // namespace
+
+const SimModeSpec& nested_mode() {
+  static const SimModeSpec spec = {
+      SimMode::Nested,
+      "nested",
+      "guests under KVM nested paging, EPT/NPT",
+      "guest pte",
+      true,
+      rows,
+      [](const RunSummary& s) { return ", " + std::to_string(s["guest_frames_used"]) + " guest frames"; },
+      validate,
+      [](const SimConfig& cfg) { return guests_out_of_memory_hint(cfg, "EPT tables"); },
+  };
+  return spec;
+}
+
+}  // namespace mmusim
