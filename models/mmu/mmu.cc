@@ -295,7 +295,7 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
   };
   const auto ept_violation = [&](std::uint64_t gfn, const NestedStep& n, const char* what) {
     if (ex)
-      explain_->step(std::string("  ") + what + " gfn " + to_hex(gfn) + ": EPT walk, " + std::to_string(n.refs) +
+      explain_->step(std::string(what) + " gfn " + to_hex(gfn) + ": EPT walk, " + std::to_string(n.refs) +
                      " ref(s), EPT entry absent at level " + std::to_string(n.level) + " -> EPT violation");
     account();
     t.ok = false;
@@ -309,14 +309,14 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     return std::string(n.via) + (n.refs ? ", " + std::to_string(n.refs) + " ref(s)" : std::string()) + " -> pfn " +
            to_hex(n.frame);
   };
-  if (ex) explain_->step("2D walk (guest tables through EPT):");
+  if (ex) explain_->step("2D walk (guest tables through the EPT)");
   for (unsigned level = start_level;; --level) {
     if (!table_translated) {
       const NestedStep n = nested_translate(table->frame, cfg_.ept_ad_bits);
       ept_refs += n.refs;
       if (!n.ok) return ept_violation(table->frame, n, ("level-" + std::to_string(level) + " guest table at").c_str());
       if (ex)
-        explain_->step("  level-" + std::to_string(level) + " guest table at gfn " + to_hex(table->frame) + ": " +
+        explain_->step("level-" + std::to_string(level) + " guest table at gfn " + to_hex(table->frame) + ": " +
                        nested_words(n));
     }
     table_translated = false;
@@ -325,9 +325,8 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     Pte& e = table->e[pt_index(vpn, level)];
     if (!e.present() || (write && !e.writable()) || (fetch && e.nx())) {
       if (ex)
-        explain_->step("  guest entry at level " + std::to_string(level) + ": " +
-                       (e.present() ? std::string(fetch ? "NX" : "read-only") + " -> protection fault"
-                                    : std::string("absent -> #PF to the guest (no VM exit)")));
+        explain_->step("guest entry at level " + std::to_string(level) + ": " +
+                       (e.present() ? std::string(fetch ? "NX" : "read-only") + " -> protection fault" : std::string("absent")));
       account();
       t.ok = false;
       t.fault_dimension = WalkDimension::Virtual;
@@ -338,7 +337,7 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     }
     if (level == 1) {
       e.raw |= pte_bits::A | (write ? pte_bits::D : 0);
-      if (ex) explain_->step("  guest pte read (1 ref) -> gfn " + to_hex(e.frame()));
+      if (ex) explain_->step("guest pte read (1 ref) -> gfn " + to_hex(e.frame()));
       break;
     }
     e.raw |= pte_bits::A;
@@ -348,7 +347,7 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
   const NestedStep n = nested_translate(gpte.frame(), write);
   ept_refs += n.refs;
   if (!n.ok) return ept_violation(gpte.frame(), n, "the page at");
-  if (ex) explain_->step("  the page at gfn " + to_hex(gpte.frame()) + ": " + nested_words(n));
+  if (ex) explain_->step("the page at gfn " + to_hex(gpte.frame()) + ": " + nested_words(n));
   account();
   if (ex)
     explain_->step("2D walk: " + std::to_string(guest_refs + ept_refs) + " refs (" + std::to_string(guest_refs) +
