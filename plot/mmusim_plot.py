@@ -4,7 +4,9 @@
 Usage: mmusim plot DIR   (or: python3 plot/mmusim_plot.py DIR, or bash bench/plot.sh DIR)
 
   DIR/compare.csv  -> DIR/compare.{png,svg,pdf}: swap-ins, VM exits and simulated time per
-                      policy, the OPT and exact-LRU bounds as lines across the swap-ins
+                      policy, the OPT and exact-LRU bounds as lines across the swap-ins; after
+                      compare --modes, simulated time, walk references, VM exits and swap-ins per
+                      mode and policy
   DIR/sweep.csv    -> DIR/sweep.{png,svg,pdf}: swap-ins and simulated time against the first
                       varied key, one line per combination of the values of the other varied
                       keys, each line's OPT and exact-LRU bounds dashed in its colour
@@ -162,40 +164,51 @@ COMPARE_PANELS = [("swap_ins", "swap-ins (pages read from swap)", 1), ("vmexits"
                   ("sim_seconds", "simulated time (ms)", 1e3)]
 
 
+# compare --modes: the same trace in several sim.modes; the walks and exits explain the times.
+MODES_PANELS = [("sim_seconds", "simulated time (ms)", 1e3), ("walk_refs", "page-walk references (entries read)", 1),
+                ("vmexits", "VM exits (exits)", 1), ("swap_ins", "swap-ins (pages read from swap)", 1)]
+
+
 def compare_figure(rows, path="compare.csv"):
-    """Bars per policy (mean over traces, 95% CI as error bars), bounds as lines across."""
+    """Bars per policy, or per mode and policy after compare --modes (mean over traces, 95% CI as
+    error bars), bounds as lines across."""
+    runs = [r for r in rows if r["status"] != "bound"]
+    several_modes = len({r.get("mode", "") for r in runs}) > 1
+    key = (lambda r: r["mode"] + " / " + r["policy"]) if several_modes else (lambda r: r["policy"])
     policies = []
-    for r in rows:
-        if r["status"] != "bound" and r["policy"] not in policies:
-            policies.append(r["policy"])
+    for r in runs:
+        if key(r) not in policies:
+            policies.append(key(r))
     traces = sorted({r["trace"] for r in rows})
+    panels = MODES_PANELS if several_modes else COMPARE_PANELS
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(COMPARE_PANELS), figsize=(10, 3.4), layout="constrained")
+        fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 3.4), layout="constrained")
         title = "mmusim compare: " + (traces[0] if len(traces) == 1 else f"mean of {len(traces)} traces, 95% CI")
         fig.suptitle(title)
         handles, labels = [], []
-        for ax, (col, label, factor) in zip(axes, COMPARE_PANELS):
+        for ax, (col, label, factor) in zip(axes, panels):
             xs = list(range(len(policies)))
             means, errs = [], []
             for p in policies:
-                vals = [number(r, col, path) * factor for r in rows if r["policy"] == p and ok(r)]
+                vals = [number(r, col, path) * factor for r in runs if key(r) == p and ok(r)]
                 m, _, _, h = spread(vals) if vals else (0.0, 0, 0, 0.0)
                 means.append(m)
                 errs.append(h)
             bars = ax.bar(xs, means, yerr=errs if len(traces) > 1 else None, capsize=3,
                           color=COLOURS[0], width=0.7)
             for x, p in zip(xs, policies):
-                if not any(r["policy"] == p and ok(r) for r in rows):
+                if not any(key(r) == p and ok(r) for r in runs):
                     ax.annotate("failed", (x, 0), ha="center", va="bottom", rotation=90, color="#BB0000")
             if col == "swap_ins":
-                handles.append(bars), labels.append("aging policy" + (" (mean, 95% CI)" if len(traces) > 1 else ""))
+                handles.append(bars), labels.append(("mode and policy" if several_modes else "aging policy") +
+                                                    (" (mean, 95% CI)" if len(traces) > 1 else ""))
                 for name, (blabel, style) in BOUNDS.items():
                     vals = [number(r, col, path) for r in rows if r["policy"] == name and r["status"] == "bound"]
                     if vals:
                         line = ax.axhline(spread(vals)[0], color="black", linestyle=style, linewidth=1.2)
                         handles.append(line), labels.append(blabel)
             ax.set_xticks(xs, policies, rotation=30, ha="right")
-            ax.set_xlabel("kvm.aging")
+            ax.set_xlabel("sim.mode / kvm.aging" if several_modes else "kvm.aging")
             ax.set_ylabel(label)
             ax.set_ylim(bottom=0)
         outside_legend(fig, handles, labels)

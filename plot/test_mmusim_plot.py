@@ -172,6 +172,31 @@ class CompareFigure(unittest.TestCase):
         self.assertTrue(legend_outside(fig))
 
 
+    def test_modes_side_by_side(self):
+        # compare --modes native,shadow,nested under notifier: one bar per mode and policy, and the
+        # walk references beside the times and exits.
+        rows = [dict(mode="native", policy="none", trace="t", status="ok", swap_ins="0", vmexits="0", walk_refs="10",
+                     sim_seconds="0.001"),
+                dict(mode="shadow", policy="notifier", trace="t", status="ok", swap_ins="0", vmexits="20", walk_refs="12",
+                     sim_seconds="0.004"),
+                dict(mode="nested", policy="notifier", trace="t", status="ok", swap_ins="0", vmexits="8", walk_refs="60",
+                     sim_seconds="0.003"),
+                dict(mode="any", policy="opt", trace="t", status="bound", swap_ins="0", vmexits="0", walk_refs="0",
+                     sim_seconds="0")]
+        for n, r in enumerate(rows):
+            r["_line"] = n + 2
+        fig = mp.compare_figure(rows)
+        time, refs, exits, swap = fig.axes
+        self.assertEqual([t.get_text() for t in refs.get_xticklabels()],
+                         ["native / none", "shadow / notifier", "nested / notifier"])
+        heights = lambda ax: [b.get_height() for b in next(c for c in ax.containers if isinstance(c, BarContainer))]
+        self.assertEqual(heights(refs), [10, 12, 60])
+        self.assertEqual(heights(exits), [0, 20, 8])
+        self.assertEqual(heights(time), [1.0, 4.0, 3.0])
+        self.assertIn("entries", refs.get_ylabel())
+        self.assertEqual(refs.get_xlabel(), "sim.mode / kvm.aging")
+
+
 class TimelineFigure(unittest.TestCase):
     def test_counts_over_their_interval_levels_at_its_end(self):
         # Rows at 1 and 3 million cycles: 4 swap-ins in (0, 1], 6 in (1, 3]; 200 then 150 free frames.

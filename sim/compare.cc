@@ -41,7 +41,7 @@ std::vector<std::string> split_list(const std::string& s) {
 }  // namespace
 
 int compare_command(const std::string& self, const std::vector<std::string>& args) {
-  std::string config_file, out_dir = "out", format = "auto", policies_arg, trace_list;
+  std::string config_file, out_dir = "out", format = "auto", policies_arg, trace_list, modes_arg;
   std::vector<std::string> traces, sets;
   EngineOptions engine;
   unsigned& jobs = engine.jobs;
@@ -49,6 +49,11 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   std::string every_policy;
   for (const std::string& name : aging_policy_names()) every_policy += (every_policy.empty() ? "" : ", ") + name;
   const std::string policies_help = "kvm.aging policies, comma-separated (default: every one, " + every_policy + ")";
+  std::string every_mode;
+  for (const std::string& name : sim_mode_names()) every_mode += (every_mode.empty() ? "" : ",") + name;
+  const std::string modes_help = "sim.mode values, comma-separated (" + every_mode +
+                                 "): the trace in each mode side by side, under the policies of --policies (default: "
+                                 "the configuration's kvm.aging); a mode without policies runs once";
   po::options_description desc("mmusim compare");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
       "trace,t", po::value(&traces)->composing(),
@@ -58,6 +63,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       "format", po::value(&format), "auto, csv, lackey")(
       "set", po::value(&sets)->composing(), "override a key (repeatable)")(
       "policies,p", po::value(&policies_arg), policies_help.c_str())(
+      "modes,m", po::value(&modes_arg), modes_help.c_str())(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
       "skip-bad-lines", po::bool_switch(&skip_bad), "skip and count malformed trace records (mmusim run --skip-bad-lines)");
   add_engine_options(desc, engine);
@@ -69,7 +75,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   if (!trace_list.empty()) add_trace_list(trace_list, traces);
   if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
-  // Policies are about shadow paging: the mode is shadow unless a --set names another.
+  // Policies are about the guests' paging: the mode is shadow unless a --set or --modes names others.
   std::vector<std::string> run_sets = sets;
   const bool mode_set = std::any_of(sets.begin(), sets.end(), [](const std::string& s) {
     const auto eq = s.find('=');
@@ -78,24 +84,62 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     key.erase(key.find_last_not_of(" \t") + 1);
     return key == "sim.mode";
   });
-  if (!mode_set) run_sets.push_back("sim.mode=shadow");
+  const bool several_modes = vm.count("modes") > 0;
+  if (several_modes && mode_set) throw InputError("--modes", 0, "sim.mode", "--modes and --set sim.mode both name the mode: give one");
+  std::vector<std::string> modes;
+  for (const std::string& m : split_list(modes_arg)) {
+    try {
+      parse_sim_mode(m);
+    } catch (const std::invalid_argument& e) {
+      throw InputError("--modes", 0, "sim.mode", e.what());
+    }
+    if (std::find(modes.begin(), modes.end(), m) != modes.end()) throw InputError("--modes", 0, "sim.mode", "'" + m + "' named twice");
+    modes.push_back(m);
+  }
+  if (several_modes && modes.empty()) throw InputError("--modes", 0, "sim.mode", "'" + printable(modes_arg, 200) + "' names no mode");
+  if (!mode_set && !several_modes) run_sets.push_back("sim.mode=shadow");
   const Config cfg = load_config(config_file, run_sets);
-  const SimModeSpec& mode = mode_spec(cfg.values().sim.mode);
+  if (!several_modes) modes = {mode_name(cfg.values().sim.mode)};
+  for (const std::string& m : several_modes ? modes : std::vector<std::string>{}) {  // each mode's checks, before any run
+    std::vector<std::string> with_mode = run_sets;
+    with_mode.push_back("sim.mode=" + m);
+    load_config(config_file, with_mode);
+  }
+  const bool any_aging = std::any_of(modes.begin(), modes.end(), [](const std::string& m) {
+    return mode_spec(parse_sim_mode(m)).has_aging_policy;
+  });
   // A mode without aging policies (native) is one run, its policy column "none".
-  if (!mode.has_aging_policy && vm.count("policies"))
-    throw InputError("--policies", 0, "kvm.aging", std::string("sim.mode = ") + mode.name + " has no kvm.aging policies");
-  std::vector<std::string> policies = !mode.has_aging_policy ? std::vector<std::string>{"none"}
-                                      : vm.count("policies")  ? split_list(policies_arg)
-                                                              : aging_policy_names();
+  if (!any_aging && vm.count("policies"))
+    throw InputError("--policies", 0, "kvm.aging", "sim.mode = " + modes.front() + " has no kvm.aging policies");
+  std::vector<std::string> policies = !any_aging             ? std::vector<std::string>{"none"}
+                                      : vm.count("policies") ? split_list(policies_arg)
+                                      : several_modes        ? std::vector<std::string>{cfg.values().kvm.aging}
+                                                             : aging_policy_names();
   if (policies.empty())
     throw InputError("--policies", 0, "kvm.aging",
                      "'" + printable(policies_arg, 200) + "' names no policy (leave --policies out for all five)");
-  for (std::size_t i = 0; mode.has_aging_policy && i < policies.size(); ++i) {
+  for (std::size_t i = 0; any_aging && i < policies.size(); ++i) {
     const auto& known = aging_policy_names();
     if (std::find(known.begin(), known.end(), policies[i]) == known.end())
       throw InputError("--policies", 0, "kvm.aging", "unknown policy '" + policies[i] + "'");
     if (std::find(policies.begin(), policies.begin() + i, policies[i]) != policies.begin() + i)
       throw InputError("--policies", 0, "kvm.aging", "'" + policies[i] + "' named twice");
+  }
+  // The runs of each trace: every mode, and in a mode with aging policies every policy. One mode:
+  // a run's folder is its policy; several: mode-policy (native: native-none).
+  struct Case {
+    std::string mode, policy, folder;
+    std::vector<std::string> sets;
+  };
+  std::vector<Case> cases;
+  for (const std::string& m : modes) {
+    const bool aging = mode_spec(parse_sim_mode(m)).has_aging_policy;
+    for (const std::string& p : aging ? policies : std::vector<std::string>{"none"}) {
+      Case c{m, p, several_modes ? m + "-" + p : p, {}};
+      if (several_modes) c.sets.push_back("sim.mode=" + m);
+      if (aging) c.sets.push_back("kvm.aging=" + p);
+      cases.push_back(c);
+    }
   }
   const TraceFormat fmt = parse_trace_format(format, "--format");
   for (std::size_t i = 0; i < traces.size(); ++i) {
@@ -127,7 +171,8 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     // the same request.
     // The local engine redoes every policy, so the folder becomes this request's whatever it held.
     const bool resume = engine.engine == "slurm";
-    const std::string request = run_request(trace, format, config_file, run_sets) + (skip_bad ? "skip-bad-lines\n" : "");
+    const std::string request = run_request(trace, format, config_file, run_sets) + (skip_bad ? "skip-bad-lines\n" : "") +
+                                (several_modes ? "modes " + modes_arg + "\n" : "");
     if (resume) claim_folder(tdir, "compare", request);
     else record_request(tdir, "compare", request);
 
@@ -136,35 +181,35 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     if (!config_file.empty()) runs.tail.insert(runs.tail.end(), {"--config", config_file});
     for (const std::string& s : run_sets) runs.tail.insert(runs.tail.end(), {"--set", s});
     if (skip_bad) runs.tail.push_back("--skip-bad-lines");
-    std::vector<std::size_t> which;  // policy of each run
-    for (std::size_t i = 0; i < policies.size(); ++i) {
-      const std::string dir = tdir + "/" + policies[i];
+    std::vector<std::size_t> which;  // case of each run
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const std::string dir = tdir + "/" + cases[i].folder;
       if (resume && std::ifstream(dir + "/summary.csv")) continue;  // done by an earlier submission
       make_dir(dir);
-      runs.runs.push_back({dir, mode.has_aging_policy ? std::vector<std::string>{"kvm.aging=" + policies[i]}
-                                                      : std::vector<std::string>{}});
+      runs.runs.push_back({dir, cases[i].sets});
       which.push_back(i);
     }
     MachineBounds b;
     const std::optional<std::vector<int>> ran =
         run_engine(self, runs, engine, tdir, {}, [&] { b = machine_bounds(trace, fmt, cfg.values(), skip_bad); });
     if (!ran) return 0;  // a dry run
-    std::vector<int> status(policies.size(), 0);
+    std::vector<int> status(cases.size(), 0);
     for (std::size_t r = 0; r < which.size(); ++r) status[which[r]] = (*ran)[r];
     // A run that fails (pinned out of memory, say) is a result too: its row says why. A run that
     // exited 0 without a summary.csv did not complete: failed too, never a row of zeros. Figures
     // are taken by header name (a summary of other columns is refused by name).
     std::vector<std::string> outcome;
     std::vector<CsvRow> runs_rows;
-    for (std::size_t i = 0; i < policies.size(); ++i) {
-      const std::string dir = tdir + "/" + policies[i], log = dir + "/log.txt";
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const std::string dir = tdir + "/" + cases[i].folder, log = dir + "/log.txt";
       const auto row = status[i] == 0 ? read_run_summary(dir + "/summary.csv") : std::nullopt;
       outcome.push_back(row              ? "ok"
                         : status[i] == 0 ? "failed (no summary.csv): " + first_log_line(log)
                                          : "failed (" + run_status_text(status[i]) + "): " + first_log_line(log));
       if (!row) failed.push_back(log);
       // A failed run's row names it; its figures are empty, not zeros.
-      runs_rows.push_back(row ? CsvRow(row->begin(), row->end()) : CsvRow{{"mode", mode.name}, {"policy", policies[i]}, {"trace", trace}});
+      runs_rows.push_back(row ? CsvRow(row->begin(), row->end())
+                              : CsvRow{{"mode", cases[i].mode}, {"policy", cases[i].policy}, {"trace", trace}});
     }
 
     // compare.csv: every summary column plus swap_reads_vs_opt (pages fetched from swap, readahead
@@ -182,30 +227,35 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       row.emplace_back("status", st);
       rows.push_back(row);
     };
-    for (std::size_t i = 0; i < policies.size(); ++i) {
+    for (std::size_t i = 0; i < cases.size(); ++i) {
       const bool ok = outcome[i] == "ok";
       add(runs_rows[i], ok ? ratio(std::stoull(value(runs_rows[i], "swap_reads")), b.opt.swap_ins) : "", outcome[i]);
     }
     for (const auto& [name, r] : {std::pair<std::string, BoundResult>{"opt", b.opt}, {"lru-exact", b.lru}})
-      add(bound_row(name, r, b, trace, mode.name), ratio(r.swap_ins, b.opt.swap_ins), "bound");
+      add(bound_row(name, r, b, trace, several_modes ? "any" : modes.front()), ratio(r.swap_ins, b.opt.swap_ins), "bound");
 
     table << "mmusim compare on " << trace << " (host " << cfg.values().host.mem_mb << " MiB; bounds with " << b.capacity
           << " frames for " << b.opt.distinct_pages << " guest pages)\n";
-    table << std::left << std::setw(14) << "policy" << std::right << std::setw(10) << "swap_reads" << std::setw(9)
-          << "vs OPT" << std::setw(10) << "vmexits" << std::setw(16) << "cycles" << '\n';
-    for (std::size_t i = 0; i < policies.size(); ++i) {
-      table << std::left << std::setw(14) << policies[i] << std::right;
+    const int label = several_modes ? 28 : 14;  // "mode-policy" with several modes
+    table << std::left << std::setw(label) << (several_modes ? "mode-policy" : "policy") << std::right << std::setw(10)
+          << "swap_reads" << std::setw(9) << "vs OPT" << std::setw(10) << "vmexits" << std::setw(16) << "cycles";
+    if (several_modes) table << std::setw(12) << "walk_refs";
+    table << '\n';
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      table << std::left << std::setw(label) << cases[i].folder << std::right;
       if (outcome[i] != "ok") {
         table << "  " << outcome[i] << '\n';
         continue;
       }
       table << std::setw(10) << value(runs_rows[i], "swap_reads") << std::setw(9)
             << ratio(std::stoull(value(runs_rows[i], "swap_reads")), b.opt.swap_ins) << std::setw(10)
-            << value(runs_rows[i], "vmexits") << std::setw(16) << value(runs_rows[i], "cycles") << '\n';
+            << value(runs_rows[i], "vmexits") << std::setw(16) << value(runs_rows[i], "cycles");
+      if (several_modes) table << std::setw(12) << value(runs_rows[i], "walk_refs");
+      table << '\n';
     }
-    table << std::left << std::setw(14) << "opt" << std::right << std::setw(10) << b.opt.swap_ins << std::setw(9) << "1.000"
-          << '\n';
-    table << std::left << std::setw(14) << "lru-exact" << std::right << std::setw(10) << b.lru.swap_ins << std::setw(9)
+    table << std::left << std::setw(label) << "opt" << std::right << std::setw(10) << b.opt.swap_ins << std::setw(9)
+          << "1.000" << '\n';
+    table << std::left << std::setw(label) << "lru-exact" << std::right << std::setw(10) << b.lru.swap_ins << std::setw(9)
           << ratio(b.lru.swap_ins, b.opt.swap_ins) << '\n';
   }
 
@@ -217,12 +267,13 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   file.commit();
   if (traces.size() > 1) {
     columns.push_back("swap_reads_vs_opt");
-    write_spread_csv(summary_csv, {"policy"}, columns, rows);
+    write_spread_csv(summary_csv, several_modes ? std::vector<std::string>{"mode", "policy"} : std::vector<std::string>{"policy"},
+                     columns, rows);
   }
   std::cout << table.str() << "  wrote " << csv << (traces.size() > 1 ? " and " + summary_csv : "") << '\n';
   if (failed.empty()) return 0;
   std::cout.flush();
-  std::cerr << "mmusim: " << failed.size() << " of " << policies.size() * traces.size() << " runs failed; their logs:";
+  std::cerr << "mmusim: " << failed.size() << " of " << cases.size() * traces.size() << " runs failed; their logs:";
   for (const std::string& l : failed) std::cerr << ' ' << l;
   std::cerr << '\n';
   return kExitRunsFailed;

@@ -278,3 +278,46 @@ TEST_CASE("sweep runs every sim.mode: one row per mode, each as `mmusim run` giv
     CHECK(rows[i].at("vmexits") == s.at("vmexits"));
   }
 }
+
+TEST_CASE("compare --modes: the trace in each mode side by side, each row as `mmusim run` gives it", "[cli][compare]") {
+  const std::string t = kSource + "/tests/data/golden_small.csv";
+  const Result r = run_mmusim("compare -j 2 --modes native,shadow,nested --policies young --trace " + t + " --out cm");
+  REQUIRE(r.code == 0);
+  std::ifstream in(test_dir() + "/cm/compare.csv");
+  std::string header, line;
+  std::getline(in, header);
+  const auto h = split(header);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    std::map<std::string, std::string> m;
+    for (std::size_t i = 0; i < h.size() && i < cells.size(); ++i) m[h[i]] = cells[i];
+    rows.push_back(m);
+  }
+  REQUIRE(rows.size() == 5);  // native, shadow, nested; opt, lru-exact
+  const std::vector<std::pair<std::string, std::string>> want = {{"native", "none"}, {"shadow", "young"}, {"nested", "young"}};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO(want[i].first);
+    CHECK(rows[i].at("mode") == want[i].first);
+    CHECK(rows[i].at("policy") == want[i].second);
+    CHECK(rows[i].at("status") == "ok");
+    std::string sets = " --set sim.mode=" + want[i].first;
+    if (want[i].second != "none") sets += " --set kvm.aging=" + want[i].second;
+    REQUIRE(run_mmusim("run --trace " + t + sets + " --out one").code == 0);
+    const auto s = read_summary(test_dir() + "/one/summary.csv");
+    for (const char* k : {"cycles", "walk_refs", "vmexits", "walk_refs_ept"}) CHECK(rows[i].at(k) == s.at(k));
+  }
+  // The golden figures of test_shadow.cc and test_nested.cc.
+  CHECK(rows[1].at("cycles") == "56202");
+  CHECK(rows[2].at("cycles") == "57782");
+  CHECK(r.out.find("nested-young") != std::string::npos);
+
+  // Bad input, before any run.
+  Result bad = run_mmusim("compare --modes native,hybrid --trace " + t + " --out cmb");
+  CHECK(bad.code == 2);
+  CHECK(bad.err == "mmusim: --modes: sim.mode: 'hybrid' is not one of: native, shadow, nested\n");
+  bad = run_mmusim("compare --modes shadow,shadow --trace " + t + " --out cmb");
+  CHECK(bad.err == "mmusim: --modes: sim.mode: 'shadow' named twice\n");
+  bad = run_mmusim("compare --modes shadow --set sim.mode=nested --trace " + t + " --out cmb");
+  CHECK(bad.err == "mmusim: --modes: sim.mode: --modes and --set sim.mode both name the mode: give one\n");
+}
