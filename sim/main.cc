@@ -151,10 +151,12 @@ int cmd_config(const std::vector<std::string>& args) {
   if (!parse_args(args, desc, vm)) return 0;
   if (vm.count("show")) {
     const Config c = load_config(config_file, sets);
+    const SimModeSpec& mode = mode_spec(c.values().sim.mode);
     for (const auto& [k, v] : c.effective()) {
       const ValueOrigin& o = c.origin(k);
       std::cout << k << " = " << v << "  # "
-                << (o.file.empty() ? "default" : o.file + (o.line ? ":" + std::to_string(o.line) : "")) << '\n';
+                << (o.file.empty() ? "default" : o.file + (o.line ? ":" + std::to_string(o.line) : ""))
+                << (mode.uses_key(k) ? "" : std::string(", unused in sim.mode = ") + mode.name) << '\n';
     }
     return 0;
   }

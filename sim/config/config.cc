@@ -91,12 +91,15 @@ void Config::validate() const {
   validate_limits();
   const auto& t = cfg_.tlb;
   const struct {
-    const char* name;
+    const char *section, *name;
     std::uint64_t entries, ways;
-  } tlbs[] = {{"l1i", t.l1i_entries, t.l1i_ways}, {"l1d", t.l1d_entries, t.l1d_ways}, {"stlb", t.stlb_entries, t.stlb_ways}};
+  } tlbs[] = {{"tlb", "l1i", t.l1i_entries, t.l1i_ways},
+              {"tlb", "l1d", t.l1d_entries, t.l1d_ways},
+              {"tlb", "stlb", t.stlb_entries, t.stlb_ways},
+              {"ept", "ntlb", cfg_.ept.ntlb_entries, cfg_.ept.ntlb_ways}};  // 0 entries: no nested TLB
   for (const auto& x : tlbs) {
-    const std::string entries_key = std::string("tlb.") + x.name + "_entries";
-    const std::string ways_key = std::string("tlb.") + x.name + "_ways";
+    const std::string entries_key = std::string(x.section) + "." + x.name + "_entries";
+    const std::string ways_key = std::string(x.section) + "." + x.name + "_ways";
     if (x.entries % x.ways == 0) continue;
     // Blame the key the user set: entries unless only the ways came from a file or --set.
     const bool blame_ways = origin(entries_key).file.empty() && !origin(ways_key).file.empty();

@@ -8,6 +8,17 @@
 
 namespace mmusim {
 
+namespace {
+// Native mode has no guests under a hypervisor, no host reclaim and no swap: guest.vms and
+// guest.vcpus only number the namespaces and CPUs of the trace's records.
+bool uses_key(const std::string& key) {
+  for (const char* prefix : {"kvm.", "ept.", "reclaim.", "swap."})
+    if (key.rfind(prefix, 0) == 0) return false;
+  if (key.rfind("cost.", 0) == 0) return key == "cost.host_minor_fault_cycles";
+  return key != "guest.mem_mb" && key != "guest.dirty_at_fault";
+}
+}  // namespace
+
 const SimModeSpec& native_mode() {
   static const SimModeSpec spec = {
       SimMode::Native,
@@ -22,6 +33,7 @@ const SimModeSpec& native_mode() {
         return "the trace needs more memory than host.mem_mb = " + std::to_string(cfg.host.mem_mb) +
                " MiB (page tables included), and native mode has no swap";
       },
+      uses_key,
   };
   return spec;
 }

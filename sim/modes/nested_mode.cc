@@ -3,7 +3,6 @@
 #include <string>
 
 #include "config/config.h"
-#include "input_error.h"
 #include "modes/sim_mode.h"
 #include "stats/summary.h"
 
@@ -32,17 +31,13 @@ void rows(const RunSummary& s, const SummaryRow& row) {
   }
 }
 
-void validate(const Config& config) {
-  validate_guests_fit(config);
-  const SimConfig& cfg = config.values();
-  if (cfg.ept.ntlb_entries && cfg.ept.ntlb_entries % cfg.ept.ntlb_ways) {
-    const bool blame_ways = config.origin("ept.ntlb_entries").file.empty() && !config.origin("ept.ntlb_ways").file.empty();
-    const std::string key = blame_ways ? "ept.ntlb_ways" : "ept.ntlb_entries";
-    const ValueOrigin& o = config.origin(key);
-    throw InputError(o.file, o.line, key,
-                     std::to_string(cfg.ept.ntlb_entries) + " entries is not a multiple of " +
-                         std::to_string(cfg.ept.ntlb_ways) + " ways (ept.ntlb_entries must be a multiple of ept.ntlb_ways)");
-  }
+// What only the shadow MMU has: its page cache, unsync pages, notrap sptes and the costs of shadow
+// faults and emulated guest pte writes.
+bool uses_key(const std::string& key) {
+  for (const char* k : {"kvm.max_mmu_pages", "kvm.unsync", "kvm.bypass_guest_pf", "cost.shadow_fault_cycles",
+                        "cost.pt_write_emulation_cycles"})
+    if (key == k) return false;
+  return true;
 }
 
 }  // namespace
@@ -56,8 +51,9 @@ const SimModeSpec& nested_mode() {
       true,
       rows,
       [](const RunSummary& s) { return ", " + std::to_string(s["guest_frames_used"]) + " guest frames"; },
-      validate,
+      validate_guests_fit,
       [](const SimConfig& cfg) { return guests_out_of_memory_hint(cfg, "EPT tables"); },
+      uses_key,
   };
   return spec;
 }

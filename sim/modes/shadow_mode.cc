@@ -61,6 +61,7 @@ const SimModeSpec& shadow_mode() {
       [](const RunSummary& s) { return ", " + std::to_string(s["guest_frames_used"]) + " guest frames"; },
       validate_guests_fit,
       [](const SimConfig& cfg) { return guests_out_of_memory_hint(cfg, "shadow pages"); },
+      [](const std::string& key) { return key.rfind("ept.", 0) != 0 && key != "cost.tdp_fault_cycles"; },
   };
   return spec;
 }

@@ -31,6 +31,9 @@ struct SimModeSpec {
   void (*validate)(const Config& cfg);
   // Why host memory ran out (OutOfMemory on host.mem_mb), for the message of `mmusim run`.
   std::string (*out_of_memory_hint)(const SimConfig& cfg);
+  // Whether the configuration key `key` (section.name) changes a run of this mode (`mmusim
+  // config --show` marks the others unused).
+  bool (*uses_key)(const std::string& key);
 };
 
 // Every mode, in the order the documentation lists them.

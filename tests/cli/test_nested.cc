@@ -139,3 +139,17 @@ TEST_CASE("explain narrates a 2D walk level by level", "[cli][nested][explain]")
                            "fill STLB and dTLB (gva -> hpa)", "VM exit (EPT violation)"})
     CHECK(r.out.find(step) != std::string::npos);
 }
+
+TEST_CASE("config --show marks the keys the chosen mode does not use", "[cli][nested][config]") {
+  Result r = run_mmusim("config --show --set sim.mode=nested --set kvm.unsync=false --set ept.ad_bits=true");
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("kvm.unsync = false  # --set, unused in sim.mode = nested\n") != std::string::npos);
+  CHECK(r.out.find("ept.ad_bits = true  # --set\n") != std::string::npos);
+  CHECK(r.out.find("cost.shadow_fault_cycles = 2000  # default, unused in sim.mode = nested\n") != std::string::npos);
+  r = run_mmusim("config --show --set sim.mode=shadow --set ept.ad_bits=true");
+  CHECK(r.out.find("ept.ad_bits = true  # --set, unused in sim.mode = shadow\n") != std::string::npos);
+  CHECK(r.out.find("kvm.unsync = true  # default\n") != std::string::npos);
+  r = run_mmusim("config --show");  // native
+  CHECK(r.out.find("swap.mb = 1024  # default, unused in sim.mode = native\n") != std::string::npos);
+  CHECK(r.out.find("tlb.stlb_entries = 1536  # default\n") != std::string::npos);
+}

@@ -105,7 +105,7 @@ TEST_CASE("config: TLB entries must be a multiple of ways, blaming the key that 
 }
 
 TEST_CASE("config: the bundled presets load and validate", "[config]") {
-  for (const char* f : {"default.cfg", "skylake.cfg", "core2-2008.cfg", "pressure.cfg"}) {
+  for (const char* f : {"default.cfg", "skylake.cfg", "core2-2008.cfg", "pressure.cfg", "nehalem-2009.cfg"}) {
     INFO(f);
     Config c;
     c.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/" + f);
@@ -118,4 +118,23 @@ TEST_CASE("config: the bundled presets load and validate", "[config]") {
   CHECK(core2.values().tlb.stlb_hit_cycles == 2);
   CHECK_FALSE(core2.values().kvm.vpid);    // Penryn: no VPID
   CHECK_FALSE(core2.values().kvm.unsync);  // January 2008: no unsync shadow pages yet
+  Config nehalem;
+  nehalem.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/nehalem-2009.cfg");
+  CHECK(nehalem.values().sim.mode == SimMode::Nested);
+  CHECK(nehalem.values().tlb.stlb_entries == 512);
+  CHECK_FALSE(nehalem.values().ept.ad_bits);  // EPT A/D bits came with Haswell
+  Config skylake;
+  skylake.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/skylake.cfg");
+  CHECK(skylake.values().ept.ad_bits);
+}
+
+TEST_CASE("config: a nested TLB that is not a multiple of its ways names the key", "[config]") {
+  Config c;
+  c.set("ept.ntlb_entries=10");
+  CHECK(error_of([&] { c.validate(); }) ==
+        "--set: ept.ntlb_entries: 10 entries is not a multiple of 4 ways (ept.ntlb_entries must be a multiple of "
+        "ept.ntlb_ways)");
+  Config off;
+  off.set("ept.ntlb_ways=3");  // 0 entries: no nested TLB, any ways
+  CHECK(error_of([&] { off.validate(); }) == "no error");
 }

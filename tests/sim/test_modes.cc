@@ -42,3 +42,17 @@ TEST_CASE("only the modes with KVM have aging policies and guests' frames in the
   CHECK(std::string(mode_spec(SimMode::Native).walk_entry) == "pte");
   CHECK(std::string(mode_spec(SimMode::Shadow).walk_entry) == "spte");
 }
+
+TEST_CASE("every configuration key changes the runs of at least one mode", "[config][modes]") {
+  // uses_key lists what a mode leaves out; a key no mode uses would be a key nothing reads.
+  for (const KeySpec& k : config_keys()) {
+    INFO(k.name);
+    bool used = false;
+    for (const SimModeSpec& m : sim_modes()) used |= m.uses_key(k.name);
+    CHECK(used);
+  }
+  CHECK_FALSE(mode_spec(SimMode::Native).uses_key("kvm.aging"));
+  CHECK_FALSE(mode_spec(SimMode::Shadow).uses_key("ept.ntlb_entries"));
+  CHECK(mode_spec(SimMode::Nested).uses_key("ept.ntlb_entries"));
+  CHECK_FALSE(mode_spec(SimMode::Nested).uses_key("kvm.max_mmu_pages"));
+}
