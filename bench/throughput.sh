@@ -31,7 +31,7 @@ printf '%-26s %-7s %12s %14s %14s %7s\n' trace mode records parse_only/s simulat
 for t in tlbhit.csv tlbhit.mtr quicksort-repeated.lackey; do
   runs=$repeat
   if [ "$t" = quicksort-repeated.lackey ] && [ "$runs" -lt 5 ]; then runs=5; fi
-  for mode in native shadow; do
+  for mode in native shadow nested; do
     best=''
     for _ in $(seq "$runs"); do
       parse=$("$bin" parse --trace "$work/$t" | awk -F, '$1=="records_per_second"{print $2}')
