@@ -156,7 +156,8 @@ int cmd_config(const std::vector<std::string>& args) {
       const ValueOrigin& o = c.origin(k);
       std::cout << k << " = " << v << "  # "
                 << (o.file.empty() ? "default" : o.file + (o.line ? ":" + std::to_string(o.line) : ""))
-                << (mode.uses_key(k) ? "" : std::string(", unused in sim.mode = ") + mode.name) << '\n';
+                << (mode.uses_key(k) ? "" : std::string(", unused in sim.mode = ") + mode.name)
+                << (c.era_value(k) ? ", departs from " + c.era_file() + " (" + *c.era_value(k) + ")" : std::string()) << '\n';
     }
     return 0;
   }

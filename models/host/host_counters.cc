@@ -32,6 +32,11 @@ const CounterTable<HostMemory>& HostMemory::counters() {
        [](const M& h) { return h.stats().swap_readahead_hits; }},
       {{"swap_slots_freed", "slots", K::Count, "swap slots freed at swap-in because swap was more than half full (vm_swap_full)"},
        [](const M& h) { return h.stats().swap_slots_freed; }},
+      {{"swap_token_references", "references", K::Count,
+        "page_referenced counts from the swap token: a page of the holder's mm while that mm was in a fault (reclaim.swap_token)"},
+       [](const M& h) { return h.stats().swap_token_references; }},
+      {{"swap_token_grabs", "grabs", K::Count, "grab_swap_token calls that gave the token to a new holder"},
+       [](const M& h) { return h.stats().swap_token_grabs; }},
   };
   return t;
 }

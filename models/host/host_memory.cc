@@ -106,6 +106,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   Vm& v = vms_.at(vm);
   if (gfn.v >= v.guest_frames) throw std::logic_error("gfn outside the VM's memslot");
   ++stats_.gup_calls;
+  const CurrentMm in_mm(*this, vm);
   const Vpn hvpn{gfn_to_hva(vm, gfn).v >> kPageShift};
   Gup g;
   Pte* p = v.table->leaf(hvpn);
@@ -126,10 +127,12 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       }
       const Cycles wait = wait_for_read(f, now);
       if (c) c->major_fault += wait;
+      v.mmap_sem_until = std::max(v.mmap_sem_until, now + wait);  // lock_page under mmap_sem
       if (ex())
         explain_->step(where + "host pte: swap slot " + std::to_string(slot) + ", still in the swap cache at pfn " + to_hex(f) + " (minor fault" +
                        (wait ? ", waits " + grouped(wait) + " cycles for its read)" : ")"));
     } else {
+      if (cfg_.swap_token) grab_swap_token(vm);  // "Contend for token _before_ read-in"
       // swapin_readahead: the window's reads go in slot order, the faulting slot's among them.
       const auto [lo, hi] = readahead_window(slot);
       read_ahead(lo, slot, now);
@@ -138,6 +141,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       pages_[f].slot = slot;
       swapcache_[slot] = f;
       const Cycles stall = swap_->read(now) - now;
+      v.mmap_sem_until = std::max(v.mmap_sem_until, now + stall);
       ++stats_.swap_ins;
       ++stats_.major_faults;
       if (c) c->major_fault += stall;
@@ -150,7 +154,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     HostPage& pg = pages_[f];
     pg.vm = vm;
     pg.gfn = static_cast<std::uint32_t>(gfn.v);  // below guest_frames: fits (add_vm)
-    pg.mapcount = 1;
+    set_mapcount(pg, 1);
     if (!pg.writeback && !lru_->on_lru(f)) lru_->add_new(f, pg);
     *p = Pte::make(f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
     if (write) pg.dirty = true;
@@ -170,10 +174,11 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, c);
     pages_[f].vm = vm;
     pages_[f].gfn = static_cast<std::uint32_t>(gfn.v);
-    pages_[f].mapcount = 1;
+    set_mapcount(pages_[f], 1);
     try {
       p = &v.table->map(hvpn, f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
     } catch (...) {  // no frame left for a host page table: give the data frame back
+      set_mapcount(pages_[f], 0);
       pages_[f] = HostPage{};
       frames_.free(f);
       throw;
@@ -208,8 +213,37 @@ void HostMemory::unpin(Pfn pfn) {
   --pages_[pfn.v].pinned;
 }
 
-std::uint64_t HostMemory::alloc_kernel_page(Cycles now, CauseCycles* c) {
+std::uint64_t HostMemory::alloc_kernel_page(Cycles now, CauseCycles* c, int vm) {
+  const CurrentMm in_mm(*this, vm);
   return take_frame(HostPage::Use::ShadowPage, now, c);
+}
+
+// grab_swap_token (mm/thrash.c, 2.6.24 to 2.6.28), for the mm of VM `vm`: first come first
+// served; another mm's priority rises when its faults come faster than last time and falls
+// otherwise, and it takes the token once its priority exceeds the holder's; the holder faulting
+// again raises its own.
+void HostMemory::grab_swap_token(std::uint16_t vm) {
+  Vm& m = vms_[vm];
+  ++global_faults_;
+  const std::uint64_t interval = global_faults_ - m.faultstamp;
+  if (token_vm_ < 0) {
+    m.token_priority += 2;
+    token_vm_ = vm;
+    ++stats_.swap_token_grabs;
+  } else if (token_vm_ != vm) {
+    if (interval < m.last_interval) ++m.token_priority;
+    else if (m.token_priority > 0) --m.token_priority;
+    if (m.token_priority > vms_[token_vm_].token_priority) {
+      m.token_priority += 2;
+      token_vm_ = vm;
+      ++stats_.swap_token_grabs;
+    }
+  } else {
+    m.token_priority += 2;
+  }
+  m.faultstamp = global_faults_;
+  m.last_interval = interval;
+  if (ex()) explain_->step("grab_swap_token: held by vm " + std::to_string(token_vm_));
 }
 
 void HostMemory::free_kernel_page(std::uint64_t pfn) {
@@ -218,7 +252,7 @@ void HostMemory::free_kernel_page(std::uint64_t pfn) {
   frames_.free(pfn);
 }
 
-unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c) {
+unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c, Cycles now) {
   HostPage& pg = pages_[pfn.v];
   unsigned referenced = 0;
   if (pg.referenced) {  // TestClearPageReferenced
@@ -232,6 +266,13 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c) {
   p->raw &= ~pte_bits::A;
   if (ex()) explain_->step(std::string("host pte ") + (young ? "young (cleared)" : "old"));
   if (MmuNotifier* n = vms_[pg.vm].notifier) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
+  // page_referenced_one: "Pretend the page is referenced if the task has the swap token and is
+  // in the middle of a page fault" (mm != current->mm && has_swap_token && rwsem_is_locked).
+  if (token_vm_ == pg.vm && current_vm_ != pg.vm && now < vms_[pg.vm].mmap_sem_until) {
+    ++referenced;
+    ++stats_.swap_token_references;
+    if (ex()) explain_->step("vm " + std::to_string(pg.vm) + " holds the swap token and is in a fault: referenced");
+  }
   return referenced + young;
 }
 
@@ -310,7 +351,7 @@ bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
   if (ex()) explain_->step("host pte -> swap entry");
   if (p->dirty()) pg.dirty = true;
   *p = swap_pte(pg.slot);  // ptep_clear_flush_notify, then the swap entry
-  pg.mapcount = 0;
+  set_mapcount(pg, 0);
   if (n) n->invalidate_page(Gfn{pg.gfn}, c);
   return true;
 }
@@ -398,11 +439,12 @@ std::vector<std::string> HostMemory::check() const {
       }
     }
   }
-  std::uint64_t used = 0;
+  std::uint64_t used = 0, mapped = 0;
   for (std::size_t f = 0; f < pages_.size(); ++f) {
     const HostPage& pg = pages_[f];
     const bool in_use = frames_.in_use(f);
     used += in_use;
+    mapped += in_use && pg.mapcount > 0;
     // An unmapped guest page is accounted for by the swap cache (in writeback or about to be freed).
     const bool unmapped_cached = pg.use == HostPage::Use::GuestMemory && pg.mapcount == 0 && pg.swapcache;
     const unsigned owners = seen[f] + (pg.use == HostPage::Use::ShadowPage) + unmapped_cached;
@@ -419,6 +461,7 @@ std::vector<std::string> HostMemory::check() const {
       bad.push_back("host page " + std::to_string(f) + ": swap cache entry broken");
   }
   if (used != frames_.used()) bad.push_back("host frame count mismatch");
+  if (mapped != mapped_) bad.push_back("mapped pages counted " + std::to_string(mapped_) + ", found " + std::to_string(mapped));
   return bad;
 }
 

@@ -24,6 +24,7 @@
 #include "common/frame_allocator.h"
 #include "host/host_page.h"
 #include "host/lru_policy.h"
+#include "host/shrinker.h"
 #include "paging/page_table.h"
 #include "swap/swap_device.h"
 
@@ -74,6 +75,11 @@ struct HostConfig {
   // without mark_page_accessed; false: get_user_pages with FOLL_TOUCH marks it every time
   // (2.6.25 to 2.6.27).
   bool gup_fast = false;
+  // The swap token (mm/thrash.c, 2.6.24 to 2.6.28): a task about to read a page from swap
+  // contends for the token (grab_swap_token); while the holder's mm has a fault in progress (its
+  // mmap_sem held), page_referenced counts each of its pages referenced for any other task (kswapd
+  // included). Reclaim disables it at priority 0.
+  bool swap_token = false;
 };
 
 struct HostStats {
@@ -87,6 +93,8 @@ struct HostStats {
   std::uint64_t swap_readahead_pages = 0;     // pages read by swapin_readahead besides the faulting one
   std::uint64_t swap_readahead_hits = 0;      // of those, pages a later fault found in the swap cache
   std::uint64_t swap_slots_freed = 0;         // slots freed at swap-in (vm_swap_full)
+  std::uint64_t swap_token_references = 0;    // page_referenced counts from the swap token
+  std::uint64_t swap_token_grabs = 0;         // grab_swap_token calls that left the token with a new holder
 };
 
 class HostMemory {
@@ -104,6 +112,9 @@ class HostMemory {
   std::size_t vms() const { return vms_.size(); }
   void register_notifier(std::uint16_t vm, MmuNotifier* n) { vms_.at(vm).notifier = n; }
   void set_reclaim(ReclaimHooks* r) { reclaim_ = r; }
+  // register_shrinker: a cache reclaim shrinks through shrink_slab.
+  void register_shrinker(Shrinker* s) { shrinkers_.push_back(s); }
+  const std::vector<Shrinker*>& shrinkers() const { return shrinkers_; }
   void set_explain(ExplainSink* sink) { explain_ = sink; }
 
   Hva gfn_to_hva(std::uint16_t vm, Gfn gfn) const { return Hva{kMemslotBase + (gfn.v << kPageShift)}; }
@@ -122,8 +133,9 @@ class HostMemory {
   // Throws OutOfMemory when no frame can be had.
   Gup gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cycles now = 0, CauseCycles* c = nullptr);
 
-  // Frames of kernel memory (KVM's shadow pages), subject to the watermarks like any allocation.
-  std::uint64_t alloc_kernel_page(Cycles now = 0, CauseCycles* c = nullptr);
+  // Frames of kernel memory (KVM's shadow pages), subject to the watermarks like any allocation;
+  // `vm`: the VM whose vCPU allocates (its mm is current->mm for the reclaim it may do), -1 none.
+  std::uint64_t alloc_kernel_page(Cycles now = 0, CauseCycles* c = nullptr, int vm = -1);
   void free_kernel_page(std::uint64_t pfn);
 
   // mark_page_accessed (mm/swap.c), as the LRU policy keeps it.
@@ -138,8 +150,18 @@ class HostMemory {
   void activate(Pfn pfn) { lru_move(pfn, true); }
   void deactivate(Pfn pfn) { lru_move(pfn, false); }
   // page_referenced (mm/rmap.c): TestClearPageReferenced counts 1, and the host pte is tested and
-  // cleared with ptep_clear_flush_young_notify: pte young | mmu_notifier_clear_flush_young.
-  unsigned page_referenced(Pfn pfn, CauseCycles& c);
+  // cleared with ptep_clear_flush_young_notify: pte young | mmu_notifier_clear_flush_young; at
+  // `now`, the swap token counts 1 more (page_referenced_one) for a page of the holder's mm while
+  // that mm is in a fault, unless the reclaimer runs in that mm.
+  unsigned page_referenced(Pfn pfn, CauseCycles& c, Cycles now = 0);
+  // disable_swap_token (put_swap_token of the holder): reclaim at priority 0.
+  void disable_swap_token() { token_vm_ = -1; }
+  // The VM whose mm holds the swap token, or -1.
+  int swap_token_holder() const { return token_vm_; }
+  // A swap device exists (total_swap_pages > 0).
+  bool has_swap() const { return swap_ != nullptr; }
+  // Guest pages mapped by a host pte (NR_ANON_PAGES).
+  std::uint64_t mapped_pages() const { return mapped_; }
   // add_to_swap: a slot for the page; false when the device is full (or there is none).
   bool add_to_swap(Pfn pfn);
   // try_to_unmap (try_to_unmap_one): young again -> false (SWAP_FAIL); else the host pte becomes
@@ -202,7 +224,25 @@ class HostMemory {
     std::uint64_t guest_frames;
     std::unique_ptr<PageTable> table;
     MmuNotifier* notifier = nullptr;
+    // The swap token's per-mm state (mm_struct: token_priority, faultstamp, last_interval), and
+    // until when a fault of this mm holds its mmap_sem (a swap read it waits for).
+    unsigned token_priority = 0;
+    std::uint64_t faultstamp = 0, last_interval = 0;
+    Cycles mmap_sem_until = 0;
   };
+  // grab_swap_token (mm/thrash.c) by a task of VM `vm`.
+  void grab_swap_token(std::uint16_t vm);
+  // The task reclaiming now runs in VM `vm`'s mm (a vCPU's allocation), -1: kswapd or none.
+  struct CurrentMm {
+    CurrentMm(HostMemory& h, int vm) : h_(h), was_(h.current_vm_) { h.current_vm_ = vm; }
+    ~CurrentMm() { h_.current_vm_ = was_; }
+    HostMemory& h_;
+    int was_;
+  };
+  void set_mapcount(HostPage& pg, std::uint32_t n) {
+    mapped_ += (n > 0) - (pg.mapcount > 0);
+    pg.mapcount = n;
+  }
   std::uint64_t take_frame(HostPage::Use use, Cycles now, CauseCycles* c);
   void lru_move(Pfn pfn, bool active) {
     lru_->isolate(pfn.v);
@@ -233,7 +273,11 @@ class HostMemory {
   std::vector<std::uint64_t> slot_owner_;            // slot -> (vm << 32 | gfn) of the page written to it
   std::vector<Vm> vms_;
   ReclaimHooks* reclaim_ = nullptr;
+  std::vector<Shrinker*> shrinkers_;
   std::uint64_t min_ = 0;
+  std::uint64_t mapped_ = 0;
+  int token_vm_ = -1, current_vm_ = -1;
+  std::uint64_t global_faults_ = 0;
   HostStats stats_;
   ExplainSink* explain_ = nullptr;
   bool ex() const { return explaining(explain_); }

@@ -84,6 +84,8 @@ const CounterTable<Kvm>& Kvm::counters() {
        [](const M& m) { return m.stats().notifier_retries; }},
       {{"vmexits_access_track", "exits", K::Count, "VM exits restoring access-tracked sptes (kvm.aging = access-track, mark)"},
        [](const M& m) { return exits(m, ExitReason::AccessTrack); }},
+      {{"mmu_shrink_zaps", "pages", K::Count, "shadow pages zapped by KVM's shrinker mmu_shrink under host memory pressure (kvm.mmu_shrink)"},
+       [](const M& m) { return m.stats().mmu_shrink_zaps; }},
       {{"ept_violations", "exits", K::Count, "VM exits for EPT violations: a guest-physical page the EPT did not map (nested mode)"},
        [](const M& m) { return exits(m, ExitReason::EptViolation); }},
       {{"ept_entries", "entries", K::Level, "EPT leaf entries mapping a guest page at the end (nested mode)"},

@@ -70,6 +70,7 @@ struct KvmStats {
   std::uint64_t young_hits = 0;            // of which KVM answered young
   std::uint64_t sptes_zapped_invalidate = 0, sptes_zapped_aging = 0, sptes_dropped_lru = 0;
   std::uint64_t notifier_retries = 0;      // faults dropped by mmu_notifier_retry after sleeping
+  std::uint64_t mmu_shrink_zaps = 0;       // shadow pages zapped by mmu_shrink
   std::uint64_t vmexits() const;
 };
 
@@ -107,6 +108,11 @@ class Kvm : public MmuNotifier, public PagingMode {
   virtual bool accessed_bits() const { return true; }
   // Nested paging: the EPT leaf entries mapping a gfn at the end (0 in other modes).
   virtual std::size_t ept_entries() const { return 0; }
+  // For mmu_shrink (mmu_shrink.h): the pages the mode could free (n_alloc_mmu_pages -
+  // n_free_mmu_pages), and kvm_mmu_remove_one_alloc_mmu_page: zap the oldest one; false if none
+  // can go. Modes whose pages the shrinker cannot free answer 0 and false.
+  virtual std::size_t shrinkable_pages() const { return 0; }
+  virtual bool remove_one_mmu_page(CauseCycles& c) { (void)c; return false; }
   // The leaf sptes mapping `gfn`, in the order they were added (the rmap).
   std::vector<Pte*> sptes_of(std::uint64_t gfn) const { return rmap_.list(gfn); }
   // Drops one leaf spte for aging and flushes the VM's TLBs (`flush` = false only to show the

@@ -76,7 +76,7 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
 
   auto owned = std::make_unique<KvmMmuPage>(gfn, shadow_role(level));
   KvmMmuPage* sp = owned.get();
-  sp->spt.frame = host_.alloc_kernel_page(now_() + c.total(), &c);
+  sp->spt.frame = host_.alloc_kernel_page(now_() + c.total(), &c, vm_);
   active_.push_front(sp);
   sp->link = active_.begin();
   page_at_frame_[sp->spt.frame] = sp;
@@ -181,6 +181,23 @@ void ShadowMmu::free_some_pages(CauseCycles& c) {
     ++stats_.shadow_cache_evictions;
     zap_page(victim, c, true);
   }
+}
+
+bool ShadowMmu::remove_one_mmu_page(CauseCycles& c) {
+  // A VM whose vCPU is in KVM's fault path (its allocation reclaimed) is left alone: 2.6.28 takes
+  // its pages from caches filled before mmu_lock, so a shrink never frees one under the fault.
+  if (in_vcpu_) return false;
+  for (auto it = active_.rbegin(); it != active_.rend(); ++it) {
+    if ((*it)->root_count) continue;
+    const unsigned cpu = current_cpu_;
+    current_cpu_ = kNoCpu;  // shrink_slab in kswapd, or in another VM's reclaim: every vCPU gets the IPI
+    if (ex()) explain_->step("mmu_shrink: zap the oldest shadow page");
+    ++stats_.mmu_shrink_zaps;
+    zap_page(*it, c, false);
+    current_cpu_ = cpu;
+    return true;
+  }
+  return false;
 }
 
 // mmu_need_write_protect: may `gfn` be mapped writable? Not if KVM shadows it as a guest page

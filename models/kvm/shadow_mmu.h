@@ -37,6 +37,10 @@ class ShadowMmu final : public Kvm, public GuestHooks {
   std::vector<std::string> check() const override;
   TableNode* root_of_pid(std::uint32_t pid) const override;
   bool table_live(std::uint64_t frame, const TableNode* node) const override;
+  // mmu_shrink: the shadow pages, and the oldest that is no root in use (a simplification, as in
+  // free_some_pages: 2.6.28 would zap a root too, making its vCPUs reload it) zapped.
+  std::size_t shrinkable_pages() const override { return pages_.size(); }
+  bool remove_one_mmu_page(CauseCycles& c) override;
 
   // GuestHooks: the guest cleared a new frame (the host backs the gfn), or stored into one of its
   // page-table pages.

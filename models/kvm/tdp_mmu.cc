@@ -31,7 +31,7 @@ CauseCycles TdpMmu::guest_frame_cleared(std::uint64_t gfn) {
 }
 
 TdpMmu::EptTable* TdpMmu::new_table(unsigned level, std::uint64_t first_gfn, CauseCycles& c) {
-  const std::uint64_t frame = host_.alloc_kernel_page(now_() + c.total(), &c);
+  const std::uint64_t frame = host_.alloc_kernel_page(now_() + c.total(), &c, vm_);
   auto owned = std::make_unique<EptTable>(level, first_gfn);
   EptTable* t = owned.get();
   t->node.frame = frame;

@@ -19,6 +19,8 @@ struct ReclaimStats {
   std::uint64_t pages_reactivated_swapcache = 0;  // unmapped swap-cache pages found referenced and activated
   std::uint64_t congestion_waits = 0;             // congestion_wait calls (kswapd and direct reclaim)
   Cycles congestion_wait_cycles = 0;              // time spent in them
+  std::uint64_t slab_shrink_calls = 0;            // shrinker calls of shrink_slab (SHRINK_BATCH objects each)
+  std::uint64_t reclaim_mapped_refusals = 0;      // 2.6.24: active mapped pages kept because reclaim_mapped was off
 
   // Its summary.csv figures (vmscan_counters.cc), whichever reclaimer counts them.
   static const CounterTable<ReclaimStats>& counters();

@@ -31,7 +31,7 @@ bool Vmscan::inactive_anon_is_low() const {
 
 // shrink_active_list (2.6.28): every scanned page goes to the inactive list; page_referenced clears
 // its referenced bits; the referenced ones count as rotated.
-void Vmscan::shrink_active_list(std::uint64_t n, CauseCycles& work) {
+void Vmscan::shrink_active_list(std::uint64_t n, Cycles now, CauseCycles& work) {
   for (; n > 0; --n) {
     const std::uint64_t pfn = lru_.tail(LruList::ActiveAnon);
     if (pfn == LruLists::kNone) return;
@@ -39,11 +39,80 @@ void Vmscan::shrink_active_list(std::uint64_t n, CauseCycles& work) {
     work.reclaim += cfg_.scan_page_cycles + cfg_.rmap_walk_cycles;
     const bool ex = explaining(explain_);
     if (ex) open_page(explain_, "shrink_active_list", host_, pfn);
-    if (host_.page_referenced(Pfn{pfn}, work) && host_.page(Pfn{pfn}).mapcount) ++stats_.pages_rotated;
+    if (host_.page_referenced(Pfn{pfn}, work, now) && host_.page(Pfn{pfn}).mapcount) ++stats_.pages_rotated;
     host_.deactivate(Pfn{pfn});
     ++stats_.pages_deactivated;
     if (ex) decide(explain_, "deactivate");
   }
+}
+
+// shrink_active_list (2.6.24): reclaim_mapped is decided once per call from swap_tendency =
+// mapped_ratio / 2 + distress + vm_swappiness (60) + imbalance (active / (inactive + 1), scaled by
+// (swappiness + 1) / 100 and mapped_ratio / 100), distress = 100 >> min(prev_priority, priority);
+// a mapped page stays active unless reclaim_mapped, swap exists and page_referenced finds it old;
+// an unmapped one is deactivated. (zone_is_near_oom, which forces reclaim_mapped after scanning
+// three times the lists without freeing a page, is left out: on a host of mapped guest memory
+// swap_tendency is above 100 already.)
+void Vmscan::shrink_active_list_2624(std::uint64_t n, int priority, Cycles now, CauseCycles& work) {
+  constexpr std::uint64_t kSwappiness = 60;  // vm_swappiness
+  const std::uint64_t total = host_.frames().total();
+  const std::uint64_t mapped_ratio = host_.mapped_pages() * 100 / total;
+  const std::uint64_t distress = 100 >> std::min(prev_priority_, priority);
+  std::uint64_t imbalance = lru_.size(LruList::ActiveAnon) / (lru_.size(LruList::InactiveAnon) + 1);
+  imbalance = imbalance * (kSwappiness + 1) / 100 * mapped_ratio / 100;
+  const bool reclaim_mapped = mapped_ratio / 2 + distress + kSwappiness + imbalance >= 100;
+  const bool have_swap = host_.has_swap();
+  for (; n > 0; --n) {
+    const std::uint64_t pfn = lru_.tail(LruList::ActiveAnon);
+    if (pfn == LruLists::kNone) return;
+    const Pfn p{pfn};
+    ++stats_.pages_scanned;
+    work.reclaim += cfg_.scan_page_cycles;
+    const bool ex = explaining(explain_);
+    if (ex) open_page(explain_, "shrink_active_list", host_, pfn);
+    if (host_.page(p).mapcount) {
+      bool keep = !reclaim_mapped || !have_swap;
+      if (!keep) {
+        work.reclaim += cfg_.rmap_walk_cycles;
+        keep = host_.page_referenced(p, work, now) > 0;
+      } else if (!reclaim_mapped) {
+        ++stats_.reclaim_mapped_refusals;
+      }
+      if (keep) {
+        host_.activate(p);
+        ++stats_.pages_rotated;
+        if (ex) decide(explain_, reclaim_mapped ? "mapped and referenced: stays active" : "mapped, reclaim_mapped off: stays active");
+        continue;
+      }
+    }
+    host_.deactivate(p);
+    ++stats_.pages_deactivated;
+    if (ex) decide(explain_, "deactivate");
+  }
+}
+
+// shrink_slab (mm/vmscan.c, 2.6.24 and 2.6.28) after a priority that scanned `scanned` LRU pages.
+void Vmscan::shrink_slab(std::uint64_t scanned, CauseCycles& work) {
+  constexpr std::uint64_t kShrinkBatch = 128;  // SHRINK_BATCH
+  const std::uint64_t lru_pages = lru_.size(LruList::ActiveAnon) + lru_.size(LruList::InactiveAnon);
+  for (Shrinker* s : host_.shrinkers()) {
+    const std::uint64_t max_pass = s->shrink(0, work);
+    const std::uint64_t delta = 4 * scanned / s->seeks() * max_pass / (lru_pages + 1);
+    s->nr += static_cast<std::int64_t>(delta);
+    if (s->nr > static_cast<std::int64_t>(max_pass * 2)) s->nr = static_cast<std::int64_t>(max_pass * 2);
+    std::uint64_t total_scan = static_cast<std::uint64_t>(s->nr);
+    s->nr = 0;
+    while (total_scan >= kShrinkBatch) {
+      s->shrink(kShrinkBatch, work);
+      ++stats_.slab_shrink_calls;
+      total_scan -= kShrinkBatch;
+    }
+    s->nr += static_cast<std::int64_t>(total_scan);
+  }
+}
+
+void Vmscan::end_pass(const ScanControl& sc) {
+  prev_priority_ = std::clamp(sc.priority + 1, 0, static_cast<int>(kDefPriority));
 }
 
 // shrink_inactive_list -> shrink_page_list (2.6.28): referenced and mapped -> activate; otherwise
@@ -77,7 +146,7 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
     work.reclaim += cfg_.rmap_walk_cycles;
     // page_mapping_inuse: mapped, or (2.6.28) a swap-cache page.
     const bool mapped = host_.page(p).mapcount > 0;
-    if (host_.page_referenced(p, work) && (mapped || (host_.writeback_rotate() && host_.page(p).swapcache))) {
+    if (host_.page_referenced(p, work, now) && (mapped || (host_.writeback_rotate() && host_.page(p).swapcache))) {
       host_.activate(p);
       ++stats_.pages_activated;
       if (!mapped) ++stats_.pages_reactivated_swapcache;
@@ -141,15 +210,28 @@ void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
         sc.done = true;
         break;
       }
-      if (!sc.direct && cfg_.zone_scan_accounting && inactive_anon_is_low()) {  // background aging
+      if (sc.priority == 0) host_.disable_swap_token();  // "The swap token gets in the way of swapout..."
+      const bool split = !cfg_.classic_2624;
+      if (!sc.direct && split && cfg_.zone_scan_accounting && inactive_anon_is_low()) {  // background aging
         worked = true;
-        shrink_active_list(kSwapClusterMax, work);
+        shrink_active_list(kSwapClusterMax, now, work);
       }
       if (!sc.direct && host_.free_pages() > host_.high_pages()) {
         sc.done = true;
         break;
       }
-      if (cfg_.zone_scan_accounting) {
+      prev_priority_ = std::min(prev_priority_, sc.priority);  // note_zone_scanning_priority
+      if (!split) {  // 2.6.24: (size >> priority) + 1, accumulated until it reaches a cluster
+        const auto quota = [&](LruList l, std::uint64_t& nr_scan) {
+          nr_scan += (lru_.size(l) >> sc.priority) + 1;
+          if (nr_scan < kSwapClusterMax) return std::uint64_t{0};
+          const std::uint64_t nr = nr_scan;
+          nr_scan = 0;
+          return nr;
+        };
+        sc.nr_active = quota(LruList::ActiveAnon, nr_scan_active_);
+        sc.nr_inactive = quota(LruList::InactiveAnon, nr_scan_inactive_);
+      } else if (cfg_.zone_scan_accounting) {
         const auto quota = [&](LruList l, std::uint64_t& nr_scan) {
           nr_scan += sc.priority ? lru_.size(l) >> sc.priority : lru_.size(l);
           if (nr_scan < kSwapClusterMax) return std::uint64_t{0};
@@ -170,7 +252,8 @@ void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
     const auto active_quota = [&] {
       const std::uint64_t n = std::min<std::uint64_t>(sc.nr_active, kSwapClusterMax);
       sc.nr_active -= n;
-      if (inactive_anon_is_low()) shrink_active_list(n, work);
+      if (cfg_.classic_2624) shrink_active_list_2624(n, sc.priority, now, work);
+      else if (inactive_anon_is_low()) shrink_active_list(n, now, work);
       else sc.zone_progress += shrink_inactive_list(n, now, work);
     };
     const auto inactive_quota = [&] {
@@ -178,23 +261,26 @@ void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
       sc.nr_inactive -= n;
       sc.zone_progress += shrink_inactive_list(n, now, work);
     };
-    if (cfg_.zone_scan_accounting ? sc.nr_inactive > 0 : (sc.nr_active || sc.nr_inactive)) {
+    const bool split_accounting = !cfg_.classic_2624 && cfg_.zone_scan_accounting;
+    if (split_accounting ? sc.nr_inactive > 0 : (sc.nr_active || sc.nr_inactive)) {
       worked = true;
-      if (cfg_.zone_scan_accounting) {  // for_each_evictable_lru: inactive anon, then active anon
+      if (split_accounting) {  // for_each_evictable_lru: inactive anon, then active anon
         inactive_quota();
         if (sc.nr_active) active_quota();
-      } else {
+      } else {  // 2.6.24, and the simpler rule: the active list first
         if (sc.nr_active) active_quota();
         if (sc.nr_inactive) inactive_quota();
-        if (sc.direct && sc.zone_progress >= kSwapClusterMax && sc.priority < kDefPriority) sc.nr_active = sc.nr_inactive = 0;
+        if (!cfg_.classic_2624 && sc.direct && sc.zone_progress >= kSwapClusterMax && sc.priority < kDefPriority)
+          sc.nr_active = sc.nr_inactive = 0;
       }
-      if (cfg_.zone_scan_accounting ? sc.nr_inactive > 0 : (sc.nr_active || sc.nr_inactive)) break;
+      if (split_accounting ? sc.nr_inactive > 0 : (sc.nr_active || sc.nr_inactive)) break;
     }
-    if (inactive_anon_is_low()) {
+    if (!cfg_.classic_2624 && inactive_anon_is_low()) {
       worked = true;
-      shrink_active_list(kSwapClusterMax, work);
+      shrink_active_list(kSwapClusterMax, now, work);
     }
     const bool priority_scanned = stats_.pages_scanned > sc.priority_start_scanned;
+    if (cfg_.shrink_slab && !host_.shrinkers().empty()) shrink_slab(stats_.pages_scanned - sc.priority_start_scanned, work);
     sc.progress += sc.zone_progress;
     sc.in_zone = false;
     const int priority = sc.priority--;
@@ -207,6 +293,7 @@ void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
     if (!sc.direct && sc.progress >= kSwapClusterMax) sc.done = true;
     if (sc.done || sc.congestion_wait || worked) break;
   }
+  if (sc.done) end_pass(sc);
 }
 
 void Vmscan::kswapd_begin() {

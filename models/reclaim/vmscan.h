@@ -1,8 +1,10 @@
-// Host page reclaim (mm/vmscan.c, Linux 2.6.28 split LRU, anonymous pages): kswapd's
-// balance_pgdat and direct reclaim's try_to_free_pages, both through shrink_zone at priorities
-// 12..0, in batches of SWAP_CLUSTER_MAX = 32: shrink_active_list (aging) and
-// shrink_inactive_list / shrink_page_list (eviction). The per-page steps are HostMemory's; the
-// lists are the split LRU's (host/split_lru.h).
+// Host page reclaim (mm/vmscan.c, anonymous pages): kswapd's balance_pgdat and direct reclaim's
+// try_to_free_pages, both through shrink_zone at priorities 12..0, in batches of
+// SWAP_CLUSTER_MAX = 32: shrink_active_list (aging) and shrink_inactive_list / shrink_page_list
+// (eviction), then shrink_slab. Two kernels: 2.6.28's split LRU (the default) and 2.6.24's one
+// active/inactive pair (VmscanConfig::classic_2624), which for a host of anonymous memory are the
+// same two lists, scanned by different rules. The per-page steps are HostMemory's; the lists are
+// the split LRU's (host/split_lru.h).
 #pragma once
 #include <cstdint>
 
@@ -28,6 +30,14 @@ struct VmscanConfig {
   // A batch takes simulated time: writes complete between batches, and a direct reclaimer's
   // batches run one after another (false: a pass at one instant).
   bool timed_batches = false;
+  // 2.6.24's shrink_zone and shrink_active_list: (size >> priority) + 1 added to each list's
+  // nr_scan, scanned once it reaches SWAP_CLUSTER_MAX, the active list first in each round and
+  // aged by its own quota; an active mapped page is deactivated only when reclaim_mapped
+  // (swap_tendency = mapped_ratio / 2 + distress + swappiness + imbalance >= 100) and it is not
+  // referenced. zone_scan_accounting does not apply.
+  bool classic_2624 = false;
+  // shrink_slab after each priority's scan (2.6.24, 2.6.28): the host's shrinkers.
+  bool shrink_slab = true;
 };
 
 class Vmscan : public Reclaimer {
@@ -66,7 +76,14 @@ class Vmscan : public Reclaimer {
   };
   // Runs the pass up to the end of its next batch (or to its end); the work goes to `work`.
   void batch(ScanControl& sc, Cycles now, CauseCycles& work);
-  void shrink_active_list(std::uint64_t n, CauseCycles& work);
+  void shrink_active_list(std::uint64_t n, Cycles now, CauseCycles& work);
+  // 2.6.24's shrink_active_list at `priority`.
+  void shrink_active_list_2624(std::uint64_t n, int priority, Cycles now, CauseCycles& work);
+  // shrink_slab (2.6.28): each shrinker's nr grows by 4 * scanned / seeks * objects / (lru + 1),
+  // at most twice its objects, and is spent in calls of SHRINK_BATCH = 128.
+  void shrink_slab(std::uint64_t scanned, CauseCycles& work);
+  // A pass ends: zone->prev_priority becomes the last priority it scanned (2.6.24).
+  void end_pass(const ScanControl& sc);
   std::uint64_t shrink_inactive_list(std::uint64_t n, Cycles now, CauseCycles& work);
 
   HostMemory& host_;
@@ -76,6 +93,7 @@ class Vmscan : public Reclaimer {
   ReclaimStats stats_;
   ScanControl kswapd_;
   std::uint64_t nr_scan_active_ = 0, nr_scan_inactive_ = 0;  // zone->lru[l].nr_scan
+  int prev_priority_ = kDefPriority;                          // zone->prev_priority (2.6.24's distress)
   ExplainSink* explain_ = nullptr;
 };
 

@@ -20,6 +20,12 @@ const CounterTable<ReclaimStats>& ReclaimStats::counters() {
       {{"pages_reactivated_swapcache", "pages", K::Count,
         "unmapped swap-cache pages a scan found referenced and activated instead of freeing"},
        [](const S& s) { return s.pages_reactivated_swapcache; }},
+      {{"slab_shrink_calls", "calls", K::Count,
+        "shrinker calls of shrink_slab, SHRINK_BATCH = 128 objects each (KVM's mmu_shrink, kvm.mmu_shrink)"},
+       [](const S& s) { return s.slab_shrink_calls; }},
+      {{"reclaim_mapped_refusals", "pages", K::Count,
+        "2.6.24 (reclaim.lru = classic-2.6.24): active mapped pages left active because reclaim_mapped was off"},
+       [](const S& s) { return s.reclaim_mapped_refusals; }},
   };
   return t;
 }

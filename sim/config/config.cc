@@ -2,8 +2,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <algorithm>
 
 #include "input_error.h"
 #include "printable.h"
@@ -22,6 +25,7 @@ std::string trim(const std::string& s) {
 // The assignments of an INI file, each with its line, its syntax checked line by line so that
 // every error names its line. Comments start at '#'; a UTF-8 byte order mark at the start is
 // passed over (as in a trace); a section name may have blanks inside its brackets ("[ tlb ]").
+// `include = FILE` lines, before any section or key, come back as the key "include".
 struct IniValue {
   std::string key, value;
   std::uint64_t line;
@@ -45,6 +49,12 @@ std::vector<IniValue> scan_ini(const std::string& path, std::istream& in) {
     if (eq == std::string::npos || trim(s.substr(0, eq)).empty())
       throw InputError(path, n, "", "expected 'key = value' or '[section]', got '" + printable(s, 60) + "'");
     const std::string key = (section.empty() ? "" : section + ".") + trim(s.substr(0, eq));
+    if (key == "include") {
+      if (!values.empty() && values.back().key != "include")
+        throw InputError(path, n, key, "an include must come before every section and key of the file");
+      values.push_back({key, trim(s.substr(eq + 1)), n});
+      continue;
+    }
     if (!find_key(key)) throw InputError(path, n, printable(key, 60), "unknown key (`mmusim config --list` shows every key)");
     if (auto [it, fresh] = line_of.emplace(key, n); !fresh)
       throw InputError(path, n, key, "set twice (first on line " + std::to_string(it->second) + ")");
@@ -71,10 +81,44 @@ void Config::assign(const KeySpec& k, const std::string& value, const ValueOrigi
   origin_[k.name] = from;
 }
 
-void Config::load_file(const std::string& path) {
+void Config::load_file(const std::string& path) { load_file(path, {}); }
+
+// The file's includes first (each path relative to the including file's folder), then its own
+// keys, which override what the includes set. The file that sets sim.era is the era preset:
+// its values are kept to tell which keys depart from it.
+void Config::load_file(const std::string& path, std::vector<std::string> chain) {
+  namespace fs = std::filesystem;
+  const std::string canonical = fs::weakly_canonical(fs::path(path)).string();
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end())
+    throw InputError(path, 0, "include", "includes itself (through " + std::to_string(chain.size()) + " file(s))");
+  if (chain.size() >= 8) throw InputError(path, 0, "include", "includes nested more than 8 deep");
+  chain.push_back(canonical);
   std::ifstream in(path);
   if (!in) throw InputError(path, 0, "", std::string("cannot open config file: ") + std::strerror(errno));
-  for (const IniValue& v : scan_ini(path, in)) assign(*find_key(v.key), v.value, ValueOrigin{path, v.line});
+  bool sets_era = false;
+  for (const IniValue& v : scan_ini(path, in)) {
+    if (v.key == "include") {
+      const fs::path inc = fs::path(v.value).is_absolute() ? fs::path(v.value) : fs::path(path).parent_path() / v.value;
+      if (!fs::is_regular_file(inc))
+        throw InputError(path, v.line, "include", "'" + printable(v.value, 200) + "' is no file (" + inc.lexically_normal().string() + ")");
+      load_file(inc.lexically_normal().string(), chain);
+      continue;
+    }
+    assign(*find_key(v.key), v.value, ValueOrigin{path, v.line});
+    sets_era |= v.key == "sim.era";
+  }
+  if (sets_era) {
+    era_file_ = path;
+    era_text_.clear();
+    for (const auto& [k, o] : origin_)
+      if (o.file == path) era_text_[k] = text_.at(k);
+  }
+}
+
+std::optional<std::string> Config::era_value(const std::string& key) const {
+  const auto it = era_text_.find(key);
+  if (it == era_text_.end() || it->second == text_.at(key)) return std::nullopt;
+  return it->second;
 }
 
 void Config::set(const std::string& assignment) {
@@ -121,6 +165,17 @@ void Config::validate_limits() const {
                          std::to_string(cfg_.host.mem_mb) + " MiB");
   }
   mode_spec(cfg_.sim.mode).validate(*this);  // what only this mode needs (shadow: overcommit)
+  // What the era's KVM could not do: EPT came with 2.6.26, KVM's use of EPT A/D bits long after
+  // 2.6.34.
+  const std::string& era = cfg_.sim.era;
+  if (era == "kvm-2008-01" && cfg_.sim.mode == SimMode::Nested) {
+    const ValueOrigin& o = origin("sim.mode");
+    throw InputError(o.file, o.line, "sim.mode", "sim.era = kvm-2008-01 had no nested paging (KVM's EPT support came with Linux 2.6.26)");
+  }
+  if (era != "none" && cfg_.ept.ad_bits) {
+    const ValueOrigin& o = origin("ept.ad_bits");
+    throw InputError(o.file, o.line, "ept.ad_bits", "sim.era = " + era + ": that KVM used no EPT accessed and dirty bits (they came with Haswell, 2013, and a later KVM)");
+  }
   if (cfg_.kvm.max_mmu_pages != 0 && cfg_.kvm.max_mmu_pages < 64) {  // KVM_MIN_ALLOC_MMU_PAGES
     const ValueOrigin& o = origin("kvm.max_mmu_pages");
     throw InputError(o.file, o.line, "kvm.max_mmu_pages",

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@ namespace mmusim {
 struct SimConfig {
   struct {
     SimMode mode;
+    std::string era;
     std::uint64_t quantum_cycles;
     bool check, check_abort;
     std::uint64_t check_every, timeline_interval_cycles, cpu_mhz;
@@ -52,6 +54,7 @@ struct SimConfig {
     std::string access_track;
     std::string gfn_to_pfn, rmap_remove_accessed;
     bool flush_request_bit;
+    bool mmu_shrink;
   } kvm;
   struct {
     bool new_anon_active;
@@ -59,6 +62,8 @@ struct SimConfig {
     bool timed_batches, progress_freed, zone_scan_accounting, congestion_wait;
     std::uint64_t congestion_timeout_ms;
     bool writeback_rotate;
+    std::string lru;
+    bool swap_token;
   } reclaim;
   struct {
     std::uint64_t mb, read_us, write_us, queue_depth;
@@ -95,8 +100,9 @@ class Config {
  public:
   Config();  // all defaults
 
-  // Reads an INI file; unknown keys, duplicated keys, bad syntax and bad values throw InputError
-  // naming the file, the line and the key.
+  // Reads an INI file and, first, the files it includes (`include = FILE` before its sections);
+  // unknown keys, duplicated keys, bad syntax and bad values throw InputError naming the file, the
+  // line and the key.
   void load_file(const std::string& path);
   // "key=value" from the command line; throws InputError naming --set and the key.
   void set(const std::string& assignment);
@@ -107,14 +113,21 @@ class Config {
   // Every key = its value as given, in declaration order (for the run's saved config).
   std::vector<std::pair<std::string, std::string>> effective() const;
   const ValueOrigin& origin(const std::string& key) const { return origin_.at(key); }
+  // The era preset (the file that set sim.era) and, for a key whose value departs from the one
+  // that preset gave it, that value; nullopt if the key keeps it or the preset did not set it.
+  const std::string& era_file() const { return era_file_; }
+  std::optional<std::string> era_value(const std::string& key) const;
 
  private:
+  void load_file(const std::string& path, std::vector<std::string> chain);
   void validate_limits() const;
   void assign(const KeySpec& k, const std::string& value, const ValueOrigin& from);
 
   SimConfig cfg_{};
   std::map<std::string, std::string> text_;
   std::map<std::string, ValueOrigin> origin_;
+  std::string era_file_;
+  std::map<std::string, std::string> era_text_;
 };
 
 }  // namespace mmusim

@@ -82,6 +82,11 @@ constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
 const std::vector<KeySpec>& config_keys() {
   static const std::vector<KeySpec> keys = {
       CHOICE_KEY(sim, mode, "native", sim_mode_names(), sim_mode_help()),
+      CHOICE_KEY(sim, era, "none", (std::vector<std::string>{"none", "kvm-2008-01", "linux-2.6.28"}),
+                 "the kernel era the configuration follows, named by the era preset that sets it (configs/kvm-2008-01.cfg: "
+                 "a 2.6.24 host with the KVM of January 2008; configs/linux-2.6.28.cfg); it changes no value by itself: "
+                 "`mmusim config --show` marks the keys that depart from the preset, and what the era's KVM lacked "
+                 "(nested paging before 2.6.26, EPT A/D bits) is bad input"),
       UINT_KEY(sim, quantum_cycles, "10000", "cycles", 1, kMaxCycles,
                "how far a vCPU may run ahead of SystemC time before it synchronises"),
       BOOL_KEY(sim, check, "false",
@@ -172,6 +177,17 @@ const std::vector<KeySpec>& config_keys() {
                "it as a swap-cache page (pageout, end_page_writeback, page_mapping_inuse, 2.6.28); false: freed when "
                "the write completes"),
 
+      CHOICE_KEY(reclaim, lru, "split-2.6.28", (std::vector<std::string>{"split-2.6.28", "classic-2.6.24"}),
+                 "how reclaim scans the active and inactive lists (for a host of anonymous memory the same two lists): "
+                 "split-2.6.28, shrink_zone and shrink_active_list of the split LRU (2.6.28: every scanned active page "
+                 "deactivated, the active list aged while the inactive one is low); classic-2.6.24, their 2.6.24 rules "
+                 "((size >> priority) + 1 of each list, a mapped page kept active when referenced or while swap_tendency "
+                 "says not to reclaim mapped memory); reclaim.zone_scan_accounting applies to split-2.6.28 only"),
+      BOOL_KEY(reclaim, swap_token, "false",
+               "the swap token (mm/thrash.c, 2.6.24 to 2.6.28): a VM reading a page from swap contends for the token, and "
+               "while the holder is in a fault page_referenced counts its pages referenced; reclaim drops it at "
+               "priority 0"),
+
       UINT_KEY(swap, mb, "1024", "MiB", 0, 1 << 24, "host swap device size; 0 = no swap"),
       UINT_KEY(swap, read_us, "100", "us", 0, 1 << 30, "one 4 KiB swap read (NVMe 80-200 us, HDD 5,000-10,000 us)"),
       UINT_KEY(swap, write_us, "100", "us", 0, 1 << 30, "one 4 KiB swap write"),
@@ -227,6 +243,9 @@ const std::vector<KeySpec>& config_keys() {
                "kvm_flush_remote_tlbs sets KVM_REQ_TLB_FLUSH: no second IPI while a vCPU's request is pending, none "
                "to a vCPU out of guest mode (asleep on a swap read), the flush at its next entry (2.6.28); false: an "
                "IPI to every other running vCPU at every flush"),
+      BOOL_KEY(kvm, mmu_shrink, "false",
+               "KVM's shrinker (mmu_shrink, 2.6.26 and later): shrink_slab after each reclaim priority zaps shadow pages, "
+               "one per SHRINK_BATCH call, oldest first; false: no shrinker (2.6.24, 2.6.25)"),
       CHOICE_KEY(kvm, rmap_remove_accessed, "spte_a", (std::vector<std::string>{"spte_a", "always", "none"}),
                  "what rmap_remove tells the host when an spte goes: mark_page_accessed if the spte had A set "
                  "(kvm_set_pfn_accessed, 2.6.28); always (2.6.25, 448353caeab); none (sptes without accessed bits, EPT "

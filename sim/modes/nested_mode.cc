@@ -34,7 +34,7 @@ void rows(const RunSummary& s, const SummaryRow& row) {
 // What only the shadow MMU has: its page cache, unsync pages, notrap sptes and the costs of shadow
 // faults and emulated guest pte writes.
 bool uses_key(const std::string& key) {
-  for (const char* k : {"kvm.max_mmu_pages", "kvm.unsync", "kvm.bypass_guest_pf", "cost.shadow_fault_cycles",
+  for (const char* k : {"kvm.max_mmu_pages", "kvm.unsync", "kvm.bypass_guest_pf", "kvm.mmu_shrink", "cost.shadow_fault_cycles",
                         "cost.pt_write_emulation_cycles"})
     if (key == k) return false;
   return true;

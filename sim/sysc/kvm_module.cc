@@ -24,7 +24,9 @@ void KvmModule::end_of_elaboration() {
       kvms_.push_back(std::make_unique<ShadowMmu>(id, h, *guests_.back(), cfg_.kvm));
     }
     kvms_.back()->set_clock([p = cfg_.period] { return sc_core::sc_time_stamp().value() / p.value(); });
+    mmu_shrink_.add(kvms_.back().get());
   }
+  if (cfg_.mmu_shrink) h.register_shrinker(&mmu_shrink_);
 }
 
 void KvmModule::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {

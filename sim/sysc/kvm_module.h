@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "guest/guest_os.h"
+#include "kvm/mmu_shrink.h"
 #include "kvm/shadow_mmu.h"
 #include "kvm/tdp_mmu.h"
 #include "sysc/host_module.h"
@@ -18,6 +19,7 @@ namespace mmusim {
 
 struct ShadowConfig {
   bool nested = false;  // TdpMmu (two-dimensional paging) rather than ShadowMmu
+  bool mmu_shrink = false;  // register KVM's shrinker with the host (kvm.mmu_shrink)
   unsigned vms = 1, vcpus_per_vm = 1;
   std::uint64_t guest_frames = 0;
   Cycles guest_fault_cycles = 0;
@@ -51,6 +53,7 @@ class KvmModule : public sc_core::sc_module, public MemorySystem {
   ShadowConfig cfg_;
   std::vector<std::unique_ptr<GuestOs>> guests_;
   std::vector<std::unique_ptr<Kvm>> kvms_;
+  MmuShrink mmu_shrink_;
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::uint32_t> ctx_of_;
   std::vector<std::pair<std::uint16_t, std::uint32_t>> who_;  // ctx -> (vm, pid)
   std::vector<bool> loaded_;                                  // per CPU: has it loaded a CR3 yet

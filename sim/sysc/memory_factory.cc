@@ -28,6 +28,7 @@ HostConfig host_config(const SimConfig& c) {
                                                    : static_cast<unsigned>(std::stoul(c.swap.page_cluster));
   h.vm_swap_full = c.swap.vm_swap_full;
   h.gup_fast = c.kvm.gfn_to_pfn == "gup_fast";
+  h.swap_token = c.reclaim.swap_token;
   return h;
 }
 
@@ -38,6 +39,7 @@ VmscanConfig vmscan_config(const SimConfig& c) {
   v.timed_batches = c.reclaim.timed_batches;
   v.progress_freed = c.reclaim.progress_freed;
   v.zone_scan_accounting = c.reclaim.zone_scan_accounting;
+  v.classic_2624 = c.reclaim.lru == "classic-2.6.24";
   v.congestion_timeout_cycles = c.reclaim.congestion_wait ? us_to_cycles(c.reclaim.congestion_timeout_ms * 1000, c) : 0;
   return v;
 }
@@ -45,6 +47,7 @@ VmscanConfig vmscan_config(const SimConfig& c) {
 ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   ShadowConfig s;
   s.nested = c.sim.mode == SimMode::Nested;
+  s.mmu_shrink = c.kvm.mmu_shrink;
   s.vms = static_cast<unsigned>(c.guest.vms);
   s.vcpus_per_vm = static_cast<unsigned>(c.guest.vcpus);
   s.guest_frames = c.guest.mem_mb * 256;
