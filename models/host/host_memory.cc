@@ -127,7 +127,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       }
       const Cycles wait = wait_for_read(f, now);
       if (c) c->major_fault += wait;
-      v.mmap_sem_until = std::max(v.mmap_sem_until, now + wait);  // lock_page under mmap_sem
+      v.hold_mmap_sem(now, now + wait);  // lock_page under mmap_sem
       if (ex())
         explain_->step(where + "host pte: swap slot " + std::to_string(slot) + ", still in the swap cache at pfn " + to_hex(f) + " (minor fault" +
                        (wait ? ", waits " + grouped(wait) + " cycles for its read)" : ")"));
@@ -141,7 +141,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       pages_[f].slot = slot;
       swapcache_[slot] = f;
       const Cycles stall = swap_->read(now) - now;
-      v.mmap_sem_until = std::max(v.mmap_sem_until, now + stall);
+      v.hold_mmap_sem(now, now + stall);
       ++stats_.swap_ins;
       ++stats_.major_faults;
       if (c) c->major_fault += stall;
@@ -268,7 +268,7 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c, Cycles now) {
   if (MmuNotifier* n = vms_[pg.vm].notifier) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
   // page_referenced_one: "Pretend the page is referenced if the task has the swap token and is
   // in the middle of a page fault" (mm != current->mm && has_swap_token && rwsem_is_locked).
-  if (token_vm_ == pg.vm && current_vm_ != pg.vm && now < vms_[pg.vm].mmap_sem_until) {
+  if (token_vm_ == pg.vm && current_vm_ != pg.vm && vms_[pg.vm].in_fault(now)) {
     ++referenced;
     ++stats_.swap_token_references;
     if (ex()) explain_->step("vm " + std::to_string(pg.vm) + " holds the swap token and is in a fault: referenced");

@@ -225,10 +225,16 @@ class HostMemory {
     std::unique_ptr<PageTable> table;
     MmuNotifier* notifier = nullptr;
     // The swap token's per-mm state (mm_struct: token_priority, faultstamp, last_interval), and
-    // until when a fault of this mm holds its mmap_sem (a swap read it waits for).
+    // when the last fault of this mm that waited (for a swap read) held its mmap_sem: [from, until).
     unsigned token_priority = 0;
     std::uint64_t faultstamp = 0, last_interval = 0;
-    Cycles mmap_sem_until = 0;
+    Cycles mmap_sem_from = 0, mmap_sem_until = 0;
+    void hold_mmap_sem(Cycles from, Cycles until) {
+      if (until <= from) return;
+      if (from >= mmap_sem_until) mmap_sem_from = from;  // a new fault; else one overlapping the last
+      if (until > mmap_sem_until) mmap_sem_until = until;
+    }
+    bool in_fault(Cycles now) const { return now >= mmap_sem_from && now < mmap_sem_until; }
   };
   // grab_swap_token (mm/thrash.c) by a task of VM `vm`.
   void grab_swap_token(std::uint16_t vm);

@@ -1,0 +1,192 @@
+// The reclaim mechanisms the eras differ by (models/host, models/reclaim, models/kvm/mmu_shrink):
+// the swap token (mm/thrash.c, mm/rmap.c page_referenced_one, 2.6.24 to 2.6.28), 2.6.24's
+// shrink_zone and shrink_active_list (reclaim_mapped), shrink_slab and KVM's mmu_shrink (2.6.26
+// and later). Each expected value is derived in its comment from the kernel rule.
+#include <catch2/catch.hpp>
+#include <memory>
+#include <vector>
+
+#include "guest/guest_os.h"
+#include "host/host_memory.h"
+#include "kvm/mmu_shrink.h"
+#include "kvm/shadow_mmu.h"
+#include "reclaim/vmscan.h"
+
+using namespace mmusim;
+
+namespace {
+HostConfig token_host() {
+  HostConfig c;
+  c.swap_slots = 64;
+  c.swap_queue_depth = 4;
+  c.swap_read_cycles = 1000;
+  c.swap_write_cycles = 500;
+  c.swap_token = true;
+  return c;
+}
+
+// Swaps gfn `g` of `vm` out: unmap it, write it, let the write complete, free it.
+void swap_out(HostMemory& h, std::uint16_t vm, std::uint64_t g, Cycles now) {
+  const Pfn p{h.host_pte(vm, Gfn{g})->frame()};
+  CauseCycles c;
+  h.page_referenced(p, c);  // the young pte cleared, as the scan before the unmap does
+  REQUIRE(h.add_to_swap(p));
+  REQUIRE(h.try_to_unmap(p, c));
+  h.pageout(p, now);
+  h.complete_writeback(now + 10000);
+}
+
+// A shrinker that frees nothing and records its calls.
+struct CountingShrinker : Shrinker {
+  std::uint64_t objects = 0;
+  std::vector<std::uint64_t> calls;  // nr_to_scan of each call that asked for work
+  std::uint64_t shrink(std::uint64_t n, CauseCycles&) override {
+    if (n) calls.push_back(n);
+    return objects;
+  }
+};
+}  // namespace
+
+TEST_CASE("swap token: the holder's pages count referenced while it waits for a swap read (page_referenced_one)",
+          "[reclaim][eras]") {
+  HostMemory h(1024, token_host());
+  h.add_vm(64);
+  h.gfn_to_pfn(0, Gfn{1}, true);
+  h.gfn_to_pfn(0, Gfn{2}, true);
+  swap_out(h, 0, 1, 0);
+  CHECK(h.swap_token_holder() == -1);
+  // A refault of gfn 1 at t = 20,000 reads the device (1,000 cycles): grab_swap_token first, and
+  // the mm's fault holds mmap_sem until 21,000.
+  const auto g = h.gfn_to_pfn(0, Gfn{1}, false, 20000);
+  REQUIRE(g.major_fault);
+  CHECK(h.swap_token_holder() == 0);
+  const Pfn p2{h.host_pte(0, Gfn{2})->frame()};
+  CauseCycles c;
+  h.page_referenced(p2, c, 19000);  // clears PG_referenced and the young pte (before the fault: no token reference)
+  CHECK(h.stats().swap_token_references == 0);
+  // kswapd (no mm) at 20,500: old pte, PG_referenced clear, but the holder is in its fault: 1.
+  CHECK(h.page_referenced(p2, c, 20500) == 1);
+  CHECK(h.stats().swap_token_references == 1);
+  // At 21,000 the read is done and mmap_sem released: 0.
+  CHECK(h.page_referenced(p2, c, 21000) == 0);
+  // disable_swap_token (reclaim at priority 0): none even during a fault.
+  h.disable_swap_token();
+  CHECK(h.page_referenced(p2, c, 20500) == 0);
+}
+
+TEST_CASE("swap token: first come first served, then priorities decide (grab_swap_token)", "[reclaim][eras]") {
+  HostMemory h(1024, token_host());
+  h.add_vm(64);
+  h.add_vm(64);
+  for (std::uint16_t vm : {0, 1})
+    for (std::uint64_t g = 0; g < 4; ++g) h.gfn_to_pfn(vm, Gfn{g}, true);
+  for (std::uint16_t vm : {0, 1})
+    for (std::uint64_t g = 0; g < 4; ++g) swap_out(h, vm, g, 0);
+  // Fault 1 (global_faults 1), vm 0: no holder -> vm 0, priority 2; its last_interval = 1 - 0 = 1.
+  h.gfn_to_pfn(0, Gfn{0}, false, 100000);
+  CHECK(h.swap_token_holder() == 0);
+  // Fault 2, vm 1: interval 2 - 0 = 2, not below its last_interval 0: priority stays 0 (not above
+  // 0 to decrease); 0 > 2 is false: vm 0 keeps the token. vm 1: faultstamp 2, last_interval 2.
+  h.gfn_to_pfn(1, Gfn{0}, false, 200000);
+  CHECK(h.swap_token_holder() == 0);
+  // Fault 3, vm 1: interval 3 - 2 = 1 < 2: priority 1; 1 > 2 false. Fault 4, vm 1: interval 1,
+  // not below 1: priority 0. Fault 5, vm 0 (the holder): priority 4.
+  h.gfn_to_pfn(1, Gfn{1}, false, 300000);
+  h.gfn_to_pfn(1, Gfn{2}, false, 400000);
+  h.gfn_to_pfn(0, Gfn{1}, false, 500000);
+  CHECK(h.swap_token_holder() == 0);
+  CHECK(h.stats().swap_token_grabs == 1);
+}
+
+TEST_CASE("2.6.24 shrink_active_list: a mapped page stays active when referenced; reclaim_mapped from swap_tendency",
+          "[reclaim][eras]") {
+  // 1,024 frames, min 32 (256 KiB clamped to 128 KiB... sqrt(4096 * 16) = 256 KiB -> 64 pages).
+  HostConfig hc;
+  hc.swap_slots = 256;
+  hc.swap_read_cycles = 1000;
+  hc.swap_write_cycles = 500;
+  HostMemory h(1024, hc);
+  h.add_vm(1024);
+  VmscanConfig vc;
+  vc.classic_2624 = true;
+  Vmscan v(h, vc);
+  // 900 guest pages, all mapped and active (lru_cache_add_active), PG_referenced set by the
+  // fault's mark_page_accessed... then aged once so that PG_referenced and the young bits are clear.
+  for (std::uint64_t g = 0; g < 900; ++g) h.gfn_to_pfn(0, Gfn{g}, true);
+  CauseCycles c;
+  for (std::uint64_t g = 0; g < 900; ++g) h.page_referenced(Pfn{h.host_pte(0, Gfn{g})->frame()}, c);
+  // mapped_ratio = 900 * 100 / 1024 = 87; distress = 100 >> 12 = 0; imbalance = 900 / 1 = 900,
+  // * 61 / 100 = 549, * 87 / 100 = 477; swap_tendency = 43 + 0 + 60 + 477 >= 100: reclaim_mapped.
+  // Make the 10 oldest active pages (gfns 0-9, the list's tail) young again but for gfns 0-4.
+  for (std::uint64_t g = 5; g < 10; ++g) h.host_pte(0, Gfn{g})->raw |= pte_bits::A;
+  // A direct reclaim: 2.6.24's shrink_zone at priority 12 adds (900 >> 12) + 1 = 1 to nr_scan_active
+  // and 1 to nr_scan_inactive: below 32, nothing scanned; ... the quota reaches 32 at priority 5
+  // ((900 >> 5) + 1 = 29, accumulated 1 * 7 + 29 = 36): 32 active pages then 4 more, the oldest first.
+  v.try_to_free_pages(0);
+  // Of the 10 oldest, gfns 5-9 were referenced: still active; gfns 0-4 deactivated.
+  for (std::uint64_t g = 0; g < 10; ++g) {
+    INFO("gfn " << g);
+    const bool active = h.lru().list_of(h.host_pte(0, Gfn{g}) ? h.host_pte(0, Gfn{g})->frame() : 0) == LruList::ActiveAnon;
+    if (h.host_pte(0, Gfn{g}) && h.host_pte(0, Gfn{g})->present()) CHECK(active == (g >= 5));
+  }
+  CHECK(v.stats().pages_rotated >= 5);
+  CHECK(v.stats().reclaim_mapped_refusals == 0);
+}
+
+TEST_CASE("shrink_slab: nr grows by 4 * scanned / seeks * objects / (lru + 1) and is spent 128 at a time", "[reclaim][eras]") {
+  HostConfig hc;
+  hc.swap_slots = 256;
+  hc.swap_read_cycles = 1000;
+  hc.swap_write_cycles = 500;
+  HostMemory h(1024, hc);
+  h.add_vm(1024);
+  CountingShrinker s;
+  s.objects = 1000;
+  h.register_shrinker(&s);
+  Vmscan v(h, VmscanConfig{});
+  for (std::uint64_t g = 0; g < 960; ++g) h.gfn_to_pfn(0, Gfn{g}, true);  // free: 1024 - 960 - 2 tables <= min 64
+  v.try_to_free_pages(0);
+  // Each priority that scanned S pages adds 4 * S / 2 * 1000 / (lru + 1) to nr (at most 2,000);
+  // every 128 of it is one call of shrink(128). Whatever the scans, the calls ask for 128 each,
+  // and their number is what the direct reclaim counted.
+  CHECK(!s.calls.empty());
+  for (std::uint64_t n : s.calls) CHECK(n == 128);
+  CHECK(v.stats().slab_shrink_calls == s.calls.size());
+  CHECK(s.nr < 128);  // what is left below a batch is carried
+}
+
+TEST_CASE("mmu_shrink: one shadow page per call, the oldest of the first VM, which then goes to the tail", "[kvm][eras]") {
+  HostMemory h(4096);
+  std::vector<std::unique_ptr<GuestOs>> guests;
+  std::vector<std::unique_ptr<ShadowMmu>> kvms;
+  std::vector<std::unique_ptr<Mmu>> mmus;
+  MmuShrink shrink;
+  for (std::uint16_t vm = 0; vm < 2; ++vm) {
+    h.add_vm(1024);
+    guests.push_back(std::make_unique<GuestOs>(1024, "guest", 3200));
+    kvms.push_back(std::make_unique<ShadowMmu>(vm, h, *guests.back(), KvmConfig{}));
+    mmus.push_back(std::make_unique<Mmu>(MmuConfig{}));
+    kvms.back()->add_vcpu(vm, 0, mmus.back().get(), [](const CauseCycles&) {});
+    shrink.add(kvms.back().get());
+    CauseCycles c;
+    mmus.back()->load_cr3(vm, kvms.back()->new_cr3(vm, 1, true, c));
+    // One page touched: the root and the PDPT, PD and PT shadow pages (4).
+    for (int tries = 0; tries < 5; ++tries) {
+      const Translation t = mmus.back()->translate(Vpn{0}, false, false);
+      if (t.ok) break;
+      kvms.back()->page_fault(vm, Vpn{0}, false, false, t);
+    }
+    REQUIRE(kvms.back()->mode_pages() == 4);
+  }
+  CauseCycles c;
+  CHECK(shrink.shrink(0, c) == 8);  // counts only
+  // shrink(128): VM 0 first; its oldest page that is no root: the PDPT (created before PD and PT).
+  CHECK(shrink.shrink(128, c) == 7);
+  CHECK(kvms[0]->stats().mmu_shrink_zaps == 1);
+  CHECK(kvms[1]->stats().mmu_shrink_zaps == 0);
+  // VM 0 went to the tail of vm_list: the next call takes VM 1's.
+  CHECK(shrink.shrink(128, c) == 6);
+  CHECK(kvms[1]->stats().mmu_shrink_zaps == 1);
+  CHECK(kvms[0]->check().empty());
+  CHECK(kvms[1]->check().empty());
+}
