@@ -445,6 +445,33 @@ TEST_CASE("a write error on stdout is exit 2 with a message, for every command t
   }
 }
 
+TEST_CASE("a write error on the VCD (a file size limit, as a full disk) is exit 2 naming it, no cut file left",
+          "[cli][hostile][vcd]") {
+  // The same run under file size limits of 6 to 44 blocks of 512 bytes (the whole VCD is about
+  // 22,600 bytes, every other file fits from 4): SystemC's writes stop at the limit, at a line's
+  // end or inside one. SIGXFSZ is ignored so that the writes fail with EFBIG, as they fail with
+  // ENOSPC on a full disk. Before the check, limits 23 and 25 gave exit 0 and a cut VCD.
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  const std::string t = kSource + "/traces/teaching/loop.csv";
+  for (int blocks = 6; blocks <= 44; ++blocks) {
+    INFO("ulimit -f " << blocks);
+    const std::string err = test_dir() + "/.stderr";
+    const std::string cmd = "cd '" + test_dir() + "' && sh -c \"trap '' XFSZ; ulimit -f " + std::to_string(blocks) +
+                            "; exec " + MMUSIM_BIN + " run -q --out out --trace " + t +
+                            " --set sim.cpu_mhz=1000 --vcd w.vcd --vcd-interval-cycles 10\" 2>'" + err + "'";
+    const int st = std::system(cmd.c_str());
+    REQUIRE(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 2);
+    const std::string message = slurp(err);
+    CHECK_THAT(message, Catch::StartsWith("mmusim: w.vcd: --vcd: cannot write: "));
+    CHECK(std::count(message.begin(), message.end(), '\n') == 1);
+    CHECK_FALSE(fs::exists(test_dir() + "/w.vcd"));
+    CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
+    CHECK(temp_files(test_dir()).empty());
+  }
+}
+
 TEST_CASE("messages: extra arguments, negative counts, an empty policy list, long values", "[cli][hostile][messages]") {
   fs::remove_all(test_dir());
   const std::vector<std::pair<std::string, std::string>> cases = {
