@@ -10,7 +10,8 @@ Usage: mmusim plot DIR   (or: python3 plot/mmusim_plot.py DIR, or bash bench/plo
   DIR/sweep.csv    -> DIR/sweep.{png,svg,pdf}: swap-ins and simulated time against the first
                       varied key, one line per combination of the values of the other varied
                       keys, each line's OPT and exact-LRU bounds dashed in its colour
-  DIR/timeline.csv and DIR/*/timeline.csv -> timeline.{png,svg,pdf} beside each
+  DIR/timeline.csv and DIR/*/timeline.csv -> timeline.{png,svg,pdf} beside each (the note
+                      of widened rows, a '#' line before the header, under the title)
 
 Rows of the same configuration from several traces or seeds (the `trace` column) are drawn as
 their mean with a 95% confidence interval (Student's t) as error bars. Failed runs are left out
@@ -89,23 +90,38 @@ def spread(values):
 
 
 def read_csv(path, need):
-    """The rows of `path` as dicts (with their line number under "_line"), checking `need`."""
+    """The rows of `path` as dicts (with their line number under "_line"), checking `need`. Lines
+    starting with '#' before the header row are notes (csv_notes), passed over."""
     with open(path, newline="", encoding="utf-8") as f:
         r = csv.reader(f)
         header = next(r, None)
+        while header and header[0].startswith("#"):
+            header = next(r, None)
         if not header:
-            raise BadInput(f"{path}:1: empty file, expected a header row")
+            raise BadInput(f"{path}:{r.line_num or 1}: empty file, expected a header row")
         for c in need:
             if c not in header:
-                raise BadInput(f"{path}:1: no column '{c}'")
+                raise BadInput(f"{path}:{r.line_num}: no column '{c}'")
         rows = []
-        for line, cells in enumerate(r, start=2):
+        for line, cells in enumerate(r, start=r.line_num + 1):
             if not cells:
                 continue
             row = dict(zip(header, cells))
             row["_line"] = line
             rows.append(row)
     return header, rows
+
+
+def csv_notes(path):
+    """The notes before the header row of `path`, without their '#': timeline.csv says so when its
+    rows are wider than sim.timeline_interval_cycles ("rows every N cycles (F x ...)")."""
+    notes = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#"):
+                break
+            notes.append(line[1:].strip())
+    return notes
 
 
 def number(row, col, path):
@@ -317,14 +333,15 @@ def sweep_figure(header, rows, units=None, path="sweep.csv"):
 
 # --- timeline.csv ------------------------------------------------------------------------------
 
-def timeline_figure(rows, title, path="timeline.csv"):
-    """Per-interval events and host frames over simulated time."""
+def timeline_figure(rows, title, path="timeline.csv", notes=()):
+    """Per-interval events and host frames over simulated time; `notes` (csv_notes: rows widened)
+    under the title."""
     # Each row ends an interval: counts are drawn over the interval they happened in (from the
     # previous row's time, or 0), levels at the interval's end.
     t = [number(r, "time_cycles", path) / 1e6 for r in rows]
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
-        fig.suptitle(f"mmusim timeline: {title}")
+        fig.suptitle("\n".join([f"mmusim timeline: {title}", *notes]))
         handles, labels = [], []
         panels = [("events in the interval (count)", [("swap_ins", "swap-ins"), ("swap_outs", "swap-outs"),
                                                       ("faults", "guest or OS page faults")]),
@@ -386,7 +403,8 @@ def draw(folder, mmusim=None):
             _, rows = read_csv(t, ["time_cycles", "swap_ins", "swap_outs", "faults", "free_frames",
                                    "lru_active_pages", "lru_inactive_pages"])
             if rows:
-                written += save(timeline_figure(rows, os.path.dirname(t), t), os.path.join(os.path.dirname(t), "timeline"))
+                written += save(timeline_figure(rows, os.path.dirname(t), t, csv_notes(t)),
+                                os.path.join(os.path.dirname(t), "timeline"))
     if not written:
         raise BadInput(f"{folder}: holds no compare.csv, sweep.csv or timeline.csv")
     me = os.path.abspath(__file__)

@@ -217,6 +217,27 @@ class TimelineFigure(unittest.TestCase):
 
 
 class Files(unittest.TestCase):
+    def test_a_timeline_of_widened_rows_is_read_past_its_note_which_the_title_shows(self):
+        # mmusim writes this first line when rows merged past 20,000 (sim/stats/timeline.cc).
+        note = "rows every 400 cycles (4 x sim.timeline_interval_cycles = 100), to stay within 20000 rows"
+        head = f"# {note}\ntime_cycles,swap_ins,swap_outs,faults,free_frames,lru_active_pages,lru_inactive_pages\n"
+        with tempfile.TemporaryDirectory() as d:
+            t = write(d, "timeline.csv", head + "400,4,0,9,200,5,1\n800,x,2,3,150,7,2\n")
+            err = io.StringIO()
+            with redirect_stderr(err):
+                self.assertEqual(mp.main(["plot", d]), 2)
+            self.assertEqual(err.getvalue(), f"mmusim plot: {t}:4: swap_ins: 'x' is not a number\n")  # the note counts
+            write(d, "timeline.csv", head + "400,4,0,9,200,5,1\n800,6,2,3,150,7,2\n")
+            self.assertEqual(mp.csv_notes(t), [note])
+            header, rows = mp.read_csv(t, ["time_cycles", "swap_ins"])
+            self.assertEqual((header[0], [r["_line"] for r in rows]), ("time_cycles", [3, 4]))
+            fig = mp.timeline_figure(rows, "t", t, mp.csv_notes(t))
+            self.assertEqual(fig._suptitle.get_text(), f"mmusim timeline: t\n{note}")
+            out = io.StringIO()
+            with redirect_stdout(out):
+                self.assertEqual(mp.main(["plot", d]), 0)
+            self.assertIn(f"wrote {d}/timeline.png", out.getvalue())
+
     def test_draw_writes_png_svg_pdf_and_the_script(self):
         with tempfile.TemporaryDirectory() as d:
             write(d, "sweep.csv", sweep_csv(["host.mem_mb", "kvm.aging"], SweepFigure.ROWS))

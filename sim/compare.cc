@@ -22,6 +22,7 @@
 #include "run_pool.h"
 #include "run_results.h"
 #include "stats/summary.h"
+#include "trace/format_options.h"
 #include "trace/reader.h"
 
 namespace po = boost::program_options;
@@ -41,7 +42,8 @@ std::vector<std::string> split_list(const std::string& s) {
 }  // namespace
 
 int compare_command(const std::string& self, const std::vector<std::string>& args) {
-  std::string config_file, out_dir = "out", format = "auto", policies_arg, trace_list, modes_arg;
+  std::string config_file, out_dir = "out", policies_arg, trace_list, modes_arg;
+  TraceFormatArgs format;
   std::vector<std::string> traces, sets;
   EngineOptions engine;
   unsigned& jobs = engine.jobs;
@@ -59,8 +61,9 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       "trace,t", po::value(&traces)->composing(),
       "trace file; repeat it for several traces (compare-summary.csv then gives each policy's mean and 95% "
       "confidence interval over them)")("traces", po::value(&trace_list),
-                                         "a file naming traces, one a line, as --trace repeated")(
-      "format", po::value(&format), "auto, csv, lackey")(
+                                         "a file naming traces, one a line, as --trace repeated");
+  add_trace_format_options(desc, format);
+  desc.add_options()(
       "set", po::value(&sets)->composing(), "override a key (repeatable)")(
       "policies,p", po::value(&policies_arg), policies_help.c_str())(
       "modes,m", po::value(&modes_arg), modes_help.c_str())(
@@ -141,11 +144,11 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       cases.push_back(c);
     }
   }
-  const TraceFormat fmt = parse_trace_format(format, "--format");
+  const TraceOptions how = format.options();
   for (std::size_t i = 0; i < traces.size(); ++i) {
     check_csv_text(traces[i], "--trace");
     refuse_read_once_trace(traces[i], "compare");  // every run reads it, and the bounds
-    open_trace(traces[i], fmt);  // opens it, tells its format, reads a CSV header: bad input stops before any run
+    open_trace(traces[i], how);  // opens it, tells its format, reads a CSV header: bad input stops before any run
     for (std::size_t j = 0; j < i; ++j)
       if (traces[j] == traces[i]) throw InputError("--trace", 0, "", "'" + traces[i] + "' named twice");
   }
@@ -171,13 +174,14 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     // the same request.
     // The local engine redoes every policy, so the folder becomes this request's whatever it held.
     const bool resume = engine.engine == "slurm";
-    const std::string request = run_request(trace, format, config_file, run_sets) + (skip_bad ? "skip-bad-lines\n" : "") +
-                                (several_modes ? "modes " + modes_arg + "\n" : "");
+    const std::string request = run_request(trace, format.format, config_file, run_sets) + format.request_lines() +
+                                (skip_bad ? "skip-bad-lines\n" : "") + (several_modes ? "modes " + modes_arg + "\n" : "");
     if (resume) claim_folder(tdir, "compare", request);
     else record_request(tdir, "compare", request);
 
     // The runs, -j at a time; the bounds are computed meanwhile.
-    RunList runs{{"run", "-q", "--trace", trace, "--format", format}, {}, {}};
+    RunList runs{{"run", "-q", "--trace", trace}, {}, {}};
+    for (const std::string& a : format.run_args()) runs.head.push_back(a);
     if (!config_file.empty()) runs.tail.insert(runs.tail.end(), {"--config", config_file});
     for (const std::string& s : run_sets) runs.tail.insert(runs.tail.end(), {"--set", s});
     if (skip_bad) runs.tail.push_back("--skip-bad-lines");
@@ -191,7 +195,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     }
     MachineBounds b;
     const std::optional<std::vector<int>> ran =
-        run_engine(self, runs, engine, tdir, {}, [&] { b = machine_bounds(trace, fmt, cfg.values(), skip_bad); });
+        run_engine(self, runs, engine, tdir, {}, [&] { b = machine_bounds(trace, how, cfg.values(), skip_bad); });
     if (!ran) return 0;  // a dry run
     std::vector<int> status(cases.size(), 0);
     for (std::size_t r = 0; r < which.size(); ++r) status[which[r]] = (*ran)[r];

@@ -10,6 +10,7 @@
 #include "explain/window.h"
 #include "input_error.h"
 #include "simulation.h"
+#include "trace/format_options.h"
 #include "vcd_cli.h"
 
 namespace po = boost::program_options;
@@ -18,8 +19,8 @@ namespace mmusim {
 
 namespace {
 // Records in `trace`, counted up to `cap` (a trace longer than that reports cap).
-std::uint64_t count_records(const std::string& trace, TraceFormat format, std::uint64_t cap) {
-  auto reader = open_trace(trace, format);
+std::uint64_t count_records(const std::string& trace, const TraceOptions& how, std::uint64_t cap) {
+  auto reader = open_trace(trace, how);
   std::vector<TraceRecord> buf(4096);
   std::uint64_t n = 0;
   while (n < cap) {
@@ -32,7 +33,8 @@ std::uint64_t count_records(const std::string& trace, TraceFormat format, std::u
 }  // namespace
 
 int explain_command(const std::vector<std::string>& args) {
-  std::string config_file, trace, format = "auto", layout = "line";
+  std::string config_file, trace, layout = "line";
+  TraceFormatArgs format;
   std::vector<std::string> sets;
   std::uint64_t from = 0, to = 0;
   VcdOptions vcd;
@@ -40,8 +42,9 @@ int explain_command(const std::vector<std::string>& args) {
       "mmusim explain: replay a small trace with every event in words (a TLB miss, a walk, a VM exit, a shadow page\n"
       "fault, a host fault, a reclaim decision), each record's line ending with the cycles it was charged");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
-      "trace,t", po::value(&trace), "trace file (CSV, valgrind lackey or .mtr)")(
-      "format", po::value(&format), "trace format: auto (default), csv, lackey, mtr")(
+      "trace,t", po::value(&trace), "trace file, of any --format");
+  add_trace_format_options(desc, format);
+  desc.add_options()(
       "set", po::value(&sets)->composing(), "override a key: --set tlb.l1d_entries=4 (repeatable)")(
       "from", po::value(&from), "first record to explain: its index in the trace, counting from 0 (the records before "
                                 "it are simulated silently)")(
@@ -59,12 +62,12 @@ int explain_command(const std::vector<std::string>& args) {
   RunRequest req;
   req.cfg = cfg.values();
   req.trace_path = trace;
-  req.format = parse_trace_format(format, "--format");
+  req.trace_options = format.options();
   req.vcd = vcd;
   const bool has_from = vm.count("from"), has_to = vm.count("to");
   const std::uint64_t cap = saturating_add(has_from ? from : 0, kExplainMaxRecords + 1);
   const ExplainWindow w =
-      explain_window(trace, count_records(trace, req.format, has_to ? std::min(to, cap) : cap), has_from, from, has_to, to);
+      explain_window(trace, count_records(trace, req.trace_options, has_to ? std::min(to, cap) : cap), has_from, from, has_to, to);
   Explainer ex(std::cout, w.from, w.to, static_cast<unsigned>(req.cfg.guest.vms), static_cast<unsigned>(req.cfg.guest.vcpus));
   ex.set_one_step_per_line(layout == "steps");
   req.explain = &ex;

@@ -7,9 +7,9 @@
 
 namespace mmusim {
 
-MachineBounds machine_bounds(const std::string& trace, TraceFormat format, const SimConfig& c, bool skip_bad) {
+MachineBounds machine_bounds(const std::string& trace, const TraceOptions& how, const SimConfig& c, bool skip_bad) {
   const RecordLimits limits = machine_limits(static_cast<std::uint32_t>(c.guest.vms), static_cast<std::uint32_t>(c.guest.vcpus));
-  PageReferences refs = page_references(trace, format, limits, skip_bad);
+  PageReferences refs = page_references(trace, how, limits, skip_bad);
   MachineBounds m;
   m.records = refs.records;
   m.references = refs.references;

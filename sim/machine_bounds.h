@@ -22,7 +22,7 @@ struct MachineBounds {
 // bounds with host.mem_mb less the guest page tables the trace needs: host page tables, shadow
 // pages and the free reserve are left in, so the bounds are never above what a policy could do
 // with the same host.
-MachineBounds machine_bounds(const std::string& trace, TraceFormat format, const SimConfig& c, bool skip_bad);
+MachineBounds machine_bounds(const std::string& trace, const TraceOptions& how, const SimConfig& c, bool skip_bad);
 
 // The bounds depend on these keys alone (and on the trace).
 const std::vector<std::string>& bound_keys();

@@ -30,6 +30,7 @@
 #include "sweep.h"
 #include "textbook.h"
 #include "simulation.h"
+#include "trace/format_options.h"
 #include "trace/generator.h"
 #include "trace/mtr_writer.h"
 #include "vcd_cli.h"
@@ -45,13 +46,15 @@ namespace {
 const std::string kSourceDir = MMUSIM_SOURCE_DIR;
 
 int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
-  std::string config_file, trace, out_dir = "out", format = "auto";
+  std::string config_file, trace, out_dir = "out";
+  TraceFormatArgs format;
   std::vector<std::string> sets;
   bool quiet = false, skip_bad = false;
   po::options_description desc("mmusim run");
   desc.add_options()("help,h", "this help")("config,c", po::value(&config_file), "INI configuration file")(
-      "trace,t", po::value(&trace), "trace file (CSV, valgrind lackey, .mtr or ChampSim; gzip, xz or zstd compressed or not)")(
-      "format", po::value(&format), "trace format: auto (default), csv, lackey, mtr, champsim")(
+      "trace,t", po::value(&trace), "trace file, of any --format");
+  add_trace_format_options(desc, format);
+  desc.add_options()(
       "set", po::value(&sets)->composing(), "override a key: --set tlb.l1d_entries=32 (repeatable)")(
       "out,o", po::value(&out_dir), "output directory (default ./out)")("quiet,q", po::bool_switch(&quiet),
                                                                        "no table on stdout")(
@@ -74,9 +77,9 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
   req.cfg = cfg.values();
   req.trace_path = trace;
   req.vcd = vcd;
-  req.format = parse_trace_format(format, "--format");
+  req.trace_options = format.options();
   req.skip_bad_lines = skip_bad;
-  if (is_regular_file(trace)) open_trace(trace, req.format);  // its format and header (stdin and FIFOs: read once)
+  if (is_regular_file(trace)) open_trace(trace, req.trace_options);  // its format and header (stdin and FIFOs: read once)
   make_dir(out_dir);
   const FolderLock lock(out_dir, "run");  // one command per folder
   const std::string summary = out_dir + "/summary.csv";
@@ -190,15 +193,16 @@ int cmd_columns() {
 }
 
 int cmd_parse(const std::vector<std::string>& args) {
-  std::string trace, format = "auto";
+  std::string trace;
+  TraceFormatArgs format;
   po::options_description desc("mmusim parse");
-  desc.add_options()("help,h", "this help")("trace,t", po::value(&trace), "trace file")(
-      "format", po::value(&format), "auto, csv, lackey, mtr, champsim");
+  desc.add_options()("help,h", "this help")("trace,t", po::value(&trace), "trace file");
+  add_trace_format_options(desc, format);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
   if (trace.empty()) throw InputError("", 0, "--trace", "a trace file is required");
   const auto t0 = std::chrono::steady_clock::now();
-  auto reader = open_trace(trace, parse_trace_format(format, "--format"));
+  auto reader = open_trace(trace, format.options());
   std::vector<TraceRecord> buf(4096);
   std::uint64_t n = 0, check = 0;
   while (std::size_t got = reader->read(buf.data(), buf.size())) {
@@ -221,10 +225,13 @@ std::string self_path(const char* argv0) {
 
 // mmusim convert IN OUT: any trace to the binary .mtr format, zstd-compressed if asked.
 int cmd_convert(const std::vector<std::string>& args) {
-  std::string in, out, format = "auto", compress = "none";
+  std::string in, out, compress = "none";
+  TraceFormatArgs format;
   po::options_description desc("mmusim convert IN OUT");
-  desc.add_options()("help,h", "this help")("in", po::value(&in), "input trace (CSV, lackey, .mtr or ChampSim; gzip, xz or zstd compressed or not)")(
-      "out", po::value(&out), "output .mtr file (.mtr.zst with --compress zstd)")("format", po::value(&format), "input format: auto, csv, lackey, mtr, champsim")(
+  desc.add_options()("help,h", "this help")("in", po::value(&in), "input trace, of any --format")(
+      "out", po::value(&out), "output .mtr file (.mtr.zst with --compress zstd)");
+  add_trace_format_options(desc, format);
+  desc.add_options()(
       "compress", po::value(&compress), "none (default) or zstd: the output compressed by zstd, which every command reads");
   po::positional_options_description pos;
   pos.add("in", 1).add("out", 1);
@@ -237,11 +244,12 @@ int cmd_convert(const std::vector<std::string>& args) {
   }
   if (in.empty() || out.empty()) throw InputError("", 0, "convert", "usage: mmusim convert IN OUT [--format F] [--compress none|zstd]");
   if (compress != "none" && compress != "zstd") throw InputError("--compress", 0, "", "'" + compress + "' is not none or zstd");
+  const TraceOptions how = format.options();
   // Written under a temporary name beside OUT and renamed: no half-written copy is left behind on
   // any failure (the temporary file is removed by AtomicFile, or on SIGINT/SIGTERM). An OUT that
   // is a link, a device (/dev/null), a FIFO or a folder is refused before anything is read.
   AtomicFile file(out, "convert");
-  auto reader = open_trace(in, parse_trace_format(format, "--format"));
+  auto reader = open_trace(in, how);
   MtrWriter writer(file.file(), out, compress == "zstd" ? Compression::Zstd : Compression::None);
   std::vector<TraceRecord> buf(4096);
   while (std::size_t n = reader->read(buf.data(), buf.size()))
@@ -274,13 +282,15 @@ int cmd_plot(const std::string& self, const std::vector<std::string>& args) {
 // the two that start runs of this program, or that parse argv themselves).
 struct Command {
   const char* name;
-  const char* usage;
+  std::string usage;
   int (*run)(const std::vector<std::string>& rest, int argc, char* argv[]);
 };
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> c = {
-      {"run", "--config F --trace T [--format auto|csv|lackey] [--set key=value]... [--out DIR] [--vcd FILE] [--skip-bad-lines]",
+      {"run",
+       "--config F --trace T [--format " + trace_format_names("|") +
+           "] [--set key=value]... [--out DIR] [--vcd FILE] [--skip-bad-lines]",
        [](const std::vector<std::string>& r, int, char**) { return cmd_run(r, false); }},
       {"explain", "--config F --trace T [--from I] [--to I] [--set key=value]... [--vcd FILE]: every event in words",
        [](const std::vector<std::string>& r, int, char**) { return explain_command(r); }},

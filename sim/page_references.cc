@@ -53,9 +53,9 @@ void advise_huge_pages(void* data, std::size_t bytes) {
 
 }  // namespace
 
-PageReferences page_references(const std::string& trace, TraceFormat format, const RecordLimits& limits, bool skip_bad) {
+PageReferences page_references(const std::string& trace, const TraceOptions& how, const RecordLimits& limits, bool skip_bad) {
   if (!limits.canonical) throw std::invalid_argument("page_references needs canonical addresses");
-  auto reader = open_trace(trace, format);
+  auto reader = open_trace(trace, how);
   reader->set_skip_bad(skip_bad);  // names the first skipped records on stderr, once for all the runs
   reader->set_limits(limits);
   PageReferences r;

@@ -23,6 +23,6 @@ struct PageReferences {
 // Reads `trace` with the checks of `limits`, which must include the canonical address check
 // (machine_limits), and numbers the pages of every record, each (vm, pid) its own space.
 // --skip-bad-lines: `skip_bad`, the first skipped records named on stderr.
-PageReferences page_references(const std::string& trace, TraceFormat format, const RecordLimits& limits, bool skip_bad);
+PageReferences page_references(const std::string& trace, const TraceOptions& how, const RecordLimits& limits, bool skip_bad);
 
 }  // namespace mmusim

@@ -53,7 +53,7 @@ class Top : public sc_core::sc_module {
       : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline), explain_(req.explain),
         warmup_left_(req.cfg.sim.warmup_records) {
     const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
-    auto reader = open_trace(req.trace_path, req.format);
+    auto reader = open_trace(req.trace_path, req.trace_options);
     reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
     reader->set_skip_bad(req.skip_bad_lines);
     // Text is parsed on a second thread, ahead of the simulation; binary .mtr records decode at

@@ -17,7 +17,7 @@ class Explainer;
 struct RunRequest {
   SimConfig cfg;
   std::string trace_path;
-  TraceFormat format = TraceFormat::Auto;
+  TraceOptions trace_options;  // format, and the ids of ChampSim's records
   bool skip_bad_lines = false;  // --skip-bad-lines: skip and count malformed records (TraceReader::set_skip_bad)
   Explainer* explain = nullptr;  // explain mode: the models narrate into it
   VcdOptions vcd;                // waveforms, when vcd.path is set

@@ -23,6 +23,7 @@
 #include "run_pool.h"
 #include "run_results.h"
 #include "stats/summary.h"
+#include "trace/format_options.h"
 #include "trace/reader.h"
 
 namespace po = boost::program_options;
@@ -66,7 +67,8 @@ std::string run_name(std::size_t index, const std::vector<std::pair<std::string,
 }  // namespace
 
 int sweep_command(const std::string& self, const std::vector<std::string>& args) {
-  std::string config_file, out_dir = "out", format = "auto", trace_list;
+  std::string config_file, out_dir = "out", trace_list;
+  TraceFormatArgs format;
   std::vector<std::string> traces, sets, varies;
   EngineOptions engine;
   unsigned& jobs = engine.jobs;
@@ -76,8 +78,9 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
       "trace,t", po::value(&traces)->composing(),
       "trace file; repeat it for several traces (sweep-summary.csv then gives each configuration's mean and 95% "
       "confidence interval over them)")("traces", po::value(&trace_list),
-                                         "a file naming traces, one a line, as --trace repeated")(
-      "format", po::value(&format), "auto, csv, lackey")(
+                                         "a file naming traces, one a line, as --trace repeated");
+  add_trace_format_options(desc, format);
+  desc.add_options()(
       "set", po::value(&sets)->composing(), "override a key for every run (repeatable)")(
       "vary", po::value(&varies)->composing(), "key=v1,v2,...: one run per value (repeatable: the product)")(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
@@ -100,11 +103,11 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
       if (vs[i].key == vs.back().key) throw InputError("--vary", 0, vs.back().key, "varied twice");
     for (const std::string& x : vs.back().values) check_csv_text(x, "--vary");
   }
-  const TraceFormat fmt = parse_trace_format(format, "--format");
+  const TraceOptions how = format.options();
   for (std::size_t i = 0; i < traces.size(); ++i) {
     check_csv_text(traces[i], "--trace");
     refuse_read_once_trace(traces[i], "sweep");  // every run reads it
-    open_trace(traces[i], fmt);  // opens it, tells its format, reads a CSV header
+    open_trace(traces[i], how);  // opens it, tells its format, reads a CSV header
     for (std::size_t j = 0; j < i; ++j)
       if (traces[j] == traces[i]) throw InputError("--trace", 0, "", "'" + traces[i] + "' named twice");
   }
@@ -154,8 +157,8 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   refuse_if_job_still_runs(out_dir, engine);
   // Resuming is only safe for the same request: the folder remembers what it was made for.
   std::string request;
-  for (const std::string& t : traces) request += run_request(t, format, config_file, sets);
-  claim_folder(out_dir, "sweep", request + (skip_bad ? "skip-bad-lines\n" : ""));
+  for (const std::string& t : traces) request += run_request(t, format.format, config_file, sets);
+  claim_folder(out_dir, "sweep", request + format.request_lines() + (skip_bad ? "skip-bad-lines\n" : ""));
   const std::string csv = out_dir + "/sweep.csv", summary_csv = out_dir + "/sweep-summary.csv";
   std::remove(csv.c_str());
   std::remove(summary_csv.c_str());
@@ -174,7 +177,8 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   for (std::size_t t = 0; t < traces.size(); ++t) {
     const std::string tdir = trace_folder(out_dir, traces, t);
     make_dir(tdir);
-    RunList runs{{"run", "-q", "--trace", traces[t], "--format", format}, {}, {}};
+    RunList runs{{"run", "-q", "--trace", traces[t]}, {}, {}};
+    for (const std::string& a : format.run_args()) runs.head.push_back(a);
     if (!config_file.empty()) runs.tail.insert(runs.tail.end(), {"--config", config_file});
     for (const std::string& s : sets) runs.tail.insert(runs.tail.end(), {"--set", s});
     if (skip_bad) runs.tail.push_back("--skip-bad-lines");
@@ -202,7 +206,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
           show();
         },
         [&] {
-          for (const auto& m : machines) bounds[t].push_back(machine_bounds(traces[t], fmt, m.second, skip_bad));
+          for (const auto& m : machines) bounds[t].push_back(machine_bounds(traces[t], how, m.second, skip_bad));
         });
     if (!ran) {  // a dry run
       if (tty) std::fprintf(stderr, "\r\033[K");

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli_support.h"
+#include "os/interrupt.h"
 #include "os/process.h"
 #include "os/safe_file.h"
 #include "input_error.h"
@@ -111,6 +112,26 @@ std::string submit(const std::string& script) {
                      "answered '" + printable(id) + "', which is not a Slurm job id (digits, optionally _digits)");
   return id;
 }
+
+// While it lives, SIGINT, SIGTERM or SIGHUP to the command cancel Slurm job `id` (os/interrupt.h:
+// the handler runs `scancel ID` with an argument vector, as a user would by hand) instead of
+// leaving its runs to go on for a command that is gone; the runs a rerun finds without a
+// summary.csv are submitted again.
+class CancelOnInterrupt {
+ public:
+  explicit CancelOnInterrupt(const std::string& id) {
+    const std::string scancel = find_on_path("scancel");
+    if (scancel.empty())
+      set_interrupt_command({}, "mmusim: interrupted: Slurm job " + id + " goes on (no scancel on PATH to cancel it)\n");
+    else
+      set_interrupt_command({scancel, id}, "mmusim: interrupted: scancel " + id +
+                                               " (the Slurm job of this command); the same command again submits "
+                                               "the runs that have no result\n");
+  }
+  ~CancelOnInterrupt() { forget_interrupt_command(); }
+  CancelOnInterrupt(const CancelOnInterrupt&) = delete;
+  CancelOnInterrupt& operator=(const CancelOnInterrupt&) = delete;
+};
 
 // Polls squeue until job `id` has left the queue, showing progress on stderr and calling
 // `done` as each run's outcome appears in its folder; lists the runs that failed.
@@ -312,7 +333,14 @@ std::optional<std::vector<int>> run_on_slurm(const std::string& self, const RunL
     return std::nullopt;
   }
 
-  const std::string id = submit(script);
+  std::string id;
+  std::optional<CancelOnInterrupt> cancel;
+  {
+    // An interruption while sbatch runs waits for its answer: the job it made is cancelled then.
+    const InterruptsBlocked blocked;
+    id = submit(script);
+    cancel.emplace(id);
+  }
   write_file(job_file, id + "\n");
   if (meanwhile) {
     try {

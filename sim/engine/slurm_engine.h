@@ -3,7 +3,8 @@
 // `mmusim run` for line i+1; one `sbatch` of the array, `squeue` polls until it leaves the queue,
 // then each run's outcome is read from its folder: summary.csv (written by rename, so only a
 // complete run has one), else exit-code (written by the task when mmusim ends), else none (the
-// task was cancelled, preempted or timed out, or Slurm lost its output).
+// task was cancelled, preempted or timed out, or Slurm lost its output). SIGINT, SIGTERM or
+// SIGHUP to the command while the job is in the queue cancel it (`scancel ID`, os/interrupt.h).
 #pragma once
 #include <functional>
 #include <optional>

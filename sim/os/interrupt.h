@@ -1,11 +1,13 @@
 // What SIGINT, SIGTERM and SIGHUP do to an mmusim command: stop the child runs it started (the
-// same signal, then wait for them), remove its temporary files, and exit with 128 + the signal.
+// same signal, then wait for them), cancel the Slurm job it submitted (set_interrupt_command),
+// remove its temporary files, and exit with 128 + the signal.
 // Everything the handler touches is registered here beforehand in fixed arrays, so that it calls
-// only async-signal-safe functions (kill, waitpid, unlink, _exit).
+// only async-signal-safe functions (kill, waitpid, unlink, write, _Fork, execve, _exit).
 #pragma once
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace mmusim {
 
@@ -24,6 +26,14 @@ void forget_temp_file(int slot);
 // A child process to pass the signal to, and to wait for, before exiting.
 void remember_child(pid_t pid);
 void forget_child(pid_t pid);
+
+// A program for the handler to run once the children have stopped, before it exits: the Slurm
+// engine's `scancel JOB` of the job the command submitted. `argv[0]` is the program's path
+// (os/process.h's find_on_path), started with this argument vector (no shell) and waited for;
+// `note` is written to stderr first. An empty `argv`: the note alone. One at a time; more than 16
+// arguments or 8 KiB in all (the handler's table) are not registered.
+void set_interrupt_command(const std::vector<std::string>& argv, const std::string& note);
+void forget_interrupt_command();
 
 // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread while alive (a thread started meanwhile
 // inherits the mask: the handler then runs only on threads that did not block them).

@@ -1,6 +1,7 @@
 #include "os/process.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +27,15 @@ Captured run_capture(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;
-  const int err = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  const int err = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   close(fds[1]);
   if (err != 0) {
@@ -49,12 +57,16 @@ Captured run_capture(const std::vector<std::string>& argv) {
   return c;
 }
 
-bool on_path(const std::string& name) {
+std::string find_on_path(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::stringstream in(path ? path : "");
-  for (std::string d; std::getline(in, d, ':');)
-    if (access(((d.empty() ? "." : d) + "/" + name).c_str(), X_OK) == 0) return true;
-  return false;
+  for (std::string d; std::getline(in, d, ':');) {
+    const std::string file = (d.empty() ? "." : d) + "/" + name;
+    if (access(file.c_str(), X_OK) == 0) return file;
+  }
+  return "";
 }
+
+bool on_path(const std::string& name) { return !find_on_path(name).empty(); }
 
 }  // namespace mmusim

@@ -12,9 +12,13 @@ struct Captured {
 };
 
 // Runs argv[0] (looked up on PATH) with the arguments argv[1..], stdin /dev/null, and returns
-// its exit code and output. No shell is involved: every argument reaches the program as is.
+// its exit code and output. No shell is involved: every argument reaches the program as is. The
+// program starts with no signal blocked, even when called with interrupts blocked (os/interrupt.h).
 Captured run_capture(const std::vector<std::string>& argv);
 
+// The path of the executable file `name` in the first folder of PATH that has one, as execvp
+// would find it; "" if none.
+std::string find_on_path(const std::string& name);
 // True if `name` is an executable file in a folder of PATH.
 bool on_path(const std::string& name);
 

@@ -70,8 +70,18 @@ TimelineWriter::TimelineWriter(std::string path, std::uint64_t interval_cycles)
   write_header();
 }
 
+std::string TimelineWriter::widened() const {
+  return "rows every " + std::to_string(stride_ * interval_cycles_) + " cycles (" + std::to_string(stride_) +
+         " x sim.timeline_interval_cycles = " + std::to_string(interval_cycles_) + "), to stay within " +
+         std::to_string(kMaxRows) + " rows";
+}
+
 void TimelineWriter::write_header() {
   std::ostream& out = file_->out();
+  // Rows wider than sim.timeline_interval_cycles are said in the file itself, on a first line
+  // starting with '#', as comments are in CSV files read by numpy.loadtxt, pandas.read_csv(...,
+  // comment="#") and mmusim plot.
+  if (stride_ > 1) out << "# " << widened() << '\n';
   out << "time_cycles";
   for (const TimelineColumn& c : timeline_columns()) out << ',' << c.name;
   out << '\n';
@@ -104,9 +114,11 @@ void TimelineWriter::merge_rows() {
   if (!old_out) throw InputError(path_, 0, "", "cannot write the timeline's rows");
   std::ifstream in(file_->temp_path());
   std::string line;
-  std::getline(in, line);  // the header
+  std::getline(in, line);  // the header, or the note of an earlier merge before it
+  if (line.compare(0, 1, "#") == 0) std::getline(in, line);
   auto next_file = std::make_unique<AtomicFile>(path_, "--out");
   file_.swap(next_file);
+  stride_ *= 2;
   write_header();
   std::ostream& out = file_->out();
   std::vector<std::uint64_t> first, second;
@@ -125,15 +137,11 @@ void TimelineWriter::merge_rows() {
     out << '\n';
   }
   rows_ /= 2;
-  stride_ *= 2;
 }
 
 void TimelineWriter::finish() {
   file_->commit();
-  if (stride_ > 1)
-    std::cerr << "mmusim: " << file_->path() << ": rows every " << stride_ * interval_cycles_ << " cycles ("
-              << stride_ << " x sim.timeline_interval_cycles = " << interval_cycles_ << "), to stay within "
-              << kMaxRows << " rows\n";
+  if (stride_ > 1) std::cerr << "mmusim: " << file_->path() << ": " << widened() << '\n';
 }
 
 }  // namespace mmusim

@@ -33,8 +33,10 @@ struct TimelineRow {
 // Bounded: at most kMaxRows rows, whatever the simulated time (a trace of long gaps, extreme
 // costs). When a row more would pass the limit, every two neighbouring rows are merged into one
 // (their changes added, the later levels kept) and the interval doubles: stride() tells the sampler
-// how many intervals to wait between two rows now, and finish() says on stderr that the rows are
-// wider than sim.timeline_interval_cycles. Rows are written as they come, to a temporary file
+// how many intervals to wait between two rows now. The file says that its rows are wider than
+// sim.timeline_interval_cycles, and by what factor, on a first line before the column names ("#
+// rows every N cycles (F x sim.timeline_interval_cycles = I), to stay within 20000 rows"), and
+// finish() says the same on stderr. Rows are written as they come, to a temporary file
 // (os/safe_file.h), so memory does not grow with simulated time; merging reads that file back and
 // writes the merged rows to a new one (at most log2 of the run's intervals / kMaxRows times).
 // finish() renames the file to PATH (a run that fails leaves no timeline.csv). Throws InputError.
@@ -59,7 +61,8 @@ class TimelineWriter {
   void finish();
 
  private:
-  void write_header();
+  void write_header();  // the note of widened rows (stride() > 1), then the column names
+  std::string widened() const;  // "rows every N cycles (F x sim.timeline_interval_cycles = I), ..."
   void merge_rows();  // every two neighbouring rows of the file into one, in a new file
 
   std::string path_;

@@ -1,5 +1,7 @@
 #include "stats/waveform_files.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -17,17 +19,42 @@ std::uint64_t cycles_to_ps(std::uint64_t cycles, std::uint64_t cpu_mhz) {
   return static_cast<std::uint64_t>(ps);
 }
 
-void exact_vcd_times(const std::string& path, std::uint64_t period_ps, std::uint64_t cpu_mhz) {
-  std::ifstream in(path);
+namespace {
+// SystemC 2.3.4 writes its VCD through a FILE* whose errors it never checks, and when the file
+// closes (~vcd_trace_file, sc_vcd_trace.cpp) its last line is the time of the close if that is
+// past the first time written (0). The rewrite copies the file and checks that it ends so.
+void rewrite_vcd_times(const std::string& path, std::uint64_t period_ps, std::uint64_t cpu_mhz, std::uint64_t end_ps) {
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
   AtomicFile file(path, "--vcd");  // os/safe_file.h: a new file under a temporary name, renamed
   std::ostream& out = file.out();
+  std::string last;
+  bool whole_line = true;
+  std::uint64_t bytes = 0;
   for (std::string line; std::getline(in, line);) {
+    bytes += line.size() + (in.eof() ? 0 : 1);
+    whole_line = !in.eof();
+    last = line;
     if (line.size() > 1 && line[0] == '#' && line.find_first_not_of("0123456789", 1) == std::string::npos)
       line = "#" + std::to_string(cycles_to_ps(std::stoull(line.substr(1)) / period_ps, cpu_mhz));
     out << line << '\n';
   }
+  if (in.bad()) throw InputError(path, 0, "--vcd", std::string("cannot rewrite: ") + std::strerror(errno));
+  if (end_ps > 0 && !(whole_line && last == "#" + std::to_string(end_ps)))
+    throw InputError(path, 0, "--vcd",
+                     "cannot write: the waveforms stop after " + std::to_string(bytes) +
+                         " bytes, before the end of the run (a full disk, or a file size limit); the partial file is removed");
   file.commit();
+}
+}  // namespace
+
+void exact_vcd_times(const std::string& path, std::uint64_t period_ps, std::uint64_t cpu_mhz, std::uint64_t end_ps) {
+  try {
+    rewrite_vcd_times(path, period_ps, cpu_mhz, end_ps);
+  } catch (const InputError&) {
+    unlink(path.c_str());
+    throw;
+  }
 }
 
 std::string gtkwave_save(const std::string& vcd_path, const std::vector<WaveSignal>& signals, std::uint64_t end_ps) {

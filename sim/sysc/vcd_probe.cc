@@ -62,8 +62,9 @@ std::string VcdProbe::save_file_name(const std::string& vcd_path) {
 void VcdProbe::finish() {
   sc_core::sc_close_vcd_trace_file(file_);
   file_ = nullptr;
-  const std::uint64_t period_ps = period_.value() / sc_core::sc_time(1, sc_core::SC_PS).value();
-  exact_vcd_times(opt_.path, period_ps, cpu_mhz_);
+  const std::uint64_t ps = sc_core::sc_time(1, sc_core::SC_PS).value();
+  const std::uint64_t period_ps = period_.value() / ps;
+  exact_vcd_times(opt_.path, period_ps, cpu_mhz_, sc_core::sc_time_stamp().value() / ps);
   const std::uint64_t end_ps = cycles_to_ps(sc_core::sc_time_stamp().value() / period_.value(), cpu_mhz_);
   const std::vector<WaveSignal> signals = {
       {"free_pages", 64, true},  {"lru_active_pages", 64, true}, {"lru_inactive_pages", 64, true},

@@ -9,8 +9,9 @@
 //   32  u64[4]  source_memory
 // Each record becomes, in this order: an X access of the ip; an R access of each nonzero
 // source_memory, in order; a W access of each nonzero destination_memory, in order. Every access
-// has size 1 (ChampSim keeps no access size), gap 0, vm 0, vcpu 0 and pid 0. Errors name the
-// record (the instruction, from 1) where the text formats name the line.
+// has size 1 (ChampSim keeps no access size), gap 0 and vcpu 0, and runs in the vm and pid the
+// command gives (--champsim-vm, --champsim-pid; 0 and 0), as the records carry neither. Errors
+// name the record (the instruction, from 1) where the text formats name the line.
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -28,7 +29,8 @@ constexpr std::size_t kMaxAccesses = 7;  // 1 fetch + 4 sources + 2 destinations
 
 class ChampsimReader final : public TraceReader {
  public:
-  explicit ChampsimReader(std::unique_ptr<InputFile> file) : file_(std::move(file)), buf_(kChunk * kInstrBytes) {}
+  ChampsimReader(std::unique_ptr<InputFile> file, std::uint16_t vm, std::uint32_t pid)
+      : file_(std::move(file)), buf_(kChunk * kInstrBytes), vm_(vm), pid_(pid) {}
 
   std::size_t read(TraceRecord* out, std::size_t n) override {
     std::size_t k = 0;
@@ -73,6 +75,8 @@ class ChampsimReader final : public TraceReader {
       r = TraceRecord{};
       r.gva = gva;
       r.op = op;
+      r.vm = vm_;
+      r.pid = pid_;
     };
     add(mtr::get64(p), Op::Fetch);
     for (int i = 0; i < 4; ++i)
@@ -89,8 +93,10 @@ class ChampsimReader final : public TraceReader {
     std::string why;
     const char* key = record_problem(r, limits_, why);
     const int field = r.op == Op::Fetch ? 0 : r.op == Op::Read ? 1 : 2;
-    bad_record(InputError(file_->name(), index_, key, why + " (" + kField[field] + ", access " + std::to_string(access + 1) +
-                                                         " of the instruction)"));
+    bad_record(InputError(file_->name(), index_, key,
+                          why + " (" + kField[field] + ", access " + std::to_string(access + 1) + " of the instruction" +
+                              (std::string(key) == "vm" ? "; a ChampSim trace runs in the vm --champsim-vm gives" : "") +
+                              ")"));
     return 0;
   }
 
@@ -131,14 +137,16 @@ class ChampsimReader final : public TraceReader {
   std::size_t pos_ = 0, len_ = 0;  // the next instruction in buf_, the end of the whole ones
   TraceRecord pend_[kMaxAccesses];
   std::size_t pend_pos_ = 0, pend_n_ = 0;
+  std::uint16_t vm_;
+  std::uint32_t pid_;
   std::uint64_t index_ = 0;  // instructions decoded
   std::optional<InputError> cut_;  // the file ends inside an instruction: said after the whole ones
 };
 
 }  // namespace
 
-std::unique_ptr<TraceReader> make_champsim_reader(std::unique_ptr<InputFile> file) {
-  return std::make_unique<ChampsimReader>(std::move(file));
+std::unique_ptr<TraceReader> make_champsim_reader(std::unique_ptr<InputFile> file, std::uint16_t vm, std::uint32_t pid) {
+  return std::make_unique<ChampsimReader>(std::move(file), vm, pid);
 }
 
 }  // namespace trace_detail

@@ -43,23 +43,34 @@ const char* record_problem_found(const TraceRecord& r, const RecordLimits& limit
   return "gva";
 }
 
+const std::vector<TraceFormatSpec>& trace_formats() {
+  static const std::vector<TraceFormatSpec> formats = {
+      {"auto", TraceFormat::Auto, "told by the content; ChampSim by a name ending in .champsimtrace[.gz|.xz|.zst]"},
+      {"csv", TraceFormat::Csv, "CSV with a header row naming op and gva"},
+      {"lackey", TraceFormat::Lackey, "valgrind lackey --trace-mem=yes output"},
+      {"mtr", TraceFormat::Mtr, "mmusim's binary .mtr"},
+      {"champsim", TraceFormat::Champsim, "ChampSim's 64-byte input_instr records"},
+  };
+  return formats;
+}
+
+std::string trace_format_names(const std::string& separator, const std::string& last_separator) {
+  const auto& formats = trace_formats();
+  std::string s;
+  for (std::size_t i = 0; i < formats.size(); ++i)
+    s += (i == 0 ? "" : i + 1 == formats.size() && !last_separator.empty() ? last_separator : separator) + formats[i].name;
+  return s;
+}
+
 TraceFormat parse_trace_format(const std::string& s, const std::string& option) {
-  if (s == "auto") return TraceFormat::Auto;
-  if (s == "csv") return TraceFormat::Csv;
-  if (s == "lackey") return TraceFormat::Lackey;
-  if (s == "mtr") return TraceFormat::Mtr;
-  if (s == "champsim") return TraceFormat::Champsim;
-  throw InputError(option, 0, "", "'" + s + "' is not a trace format (auto, csv, lackey, mtr or champsim)");
+  for (const TraceFormatSpec& f : trace_formats())
+    if (s == f.name) return f.format;
+  throw InputError(option, 0, "", "'" + s + "' is not a trace format (" + trace_format_names(", ", " or ") + ")");
 }
 
 const char* trace_format_name(TraceFormat f) {
-  switch (f) {
-    case TraceFormat::Auto: return "auto";
-    case TraceFormat::Csv: return "csv";
-    case TraceFormat::Lackey: return "lackey";
-    case TraceFormat::Mtr: return "mtr";
-    case TraceFormat::Champsim: return "champsim";
-  }
+  for (const TraceFormatSpec& spec : trace_formats())
+    if (spec.format == f) return spec.name;
   return "?";
 }
 
@@ -106,7 +117,8 @@ bool is_champsim_name(std::string path) {
 
 }  // namespace
 
-std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat format) {
+std::unique_ptr<TraceReader> open_trace(const std::string& path, const TraceOptions& options) {
+  TraceFormat format = options.format;
   auto file = std::make_unique<trace_detail::InputFile>(path);
   const std::string& head = file->peek(kPeekBytes);
   std::size_t start = head.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // UTF-8 BOM
@@ -115,7 +127,8 @@ std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat for
   if (blank && file->peek_has_all()) throw InputError(file->name(), 0, "", "empty trace file");
 
   if (format == TraceFormat::Auto && is_champsim_name(path)) format = TraceFormat::Champsim;
-  if (format == TraceFormat::Champsim) return trace_detail::make_champsim_reader(std::move(file));
+  if (format == TraceFormat::Champsim)
+    return trace_detail::make_champsim_reader(std::move(file), options.champsim_vm, options.champsim_pid);
   if (format == TraceFormat::Auto && head.compare(0, 8, std::string(mtr::kMagic, 8)) == 0) format = TraceFormat::Mtr;
   if (format == TraceFormat::Auto) {
     std::string first;

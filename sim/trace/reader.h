@@ -14,9 +14,31 @@ namespace mmusim {
 
 enum class TraceFormat { Auto, Csv, Lackey, Mtr, Champsim };
 
-// "auto", "csv", "lackey", "mtr", "champsim" -> TraceFormat; throws InputError naming `option` otherwise.
+// Every format the readers accept, "auto" first: the one list that --format's parsing and its
+// refusal, its help in every command (trace/format_options.h) and run's usage line name.
+struct TraceFormatSpec {
+  const char* name;  // as --format names it
+  TraceFormat format;
+  const char* help;  // what it reads
+};
+const std::vector<TraceFormatSpec>& trace_formats();
+// Their names joined: trace_format_names("|") is "auto|csv|lackey|mtr|champsim";
+// trace_format_names(", ", " or ") is "auto, csv, lackey, mtr or champsim".
+std::string trace_format_names(const std::string& separator, const std::string& last_separator = "");
+
+// A name of trace_formats() -> TraceFormat; throws InputError naming `option` otherwise.
 TraceFormat parse_trace_format(const std::string& s, const std::string& option);
 const char* trace_format_name(TraceFormat f);
+
+// How to read a trace: its format (Auto: told by the file), and the vm and pid that ChampSim's
+// records run in, as they carry neither (--champsim-vm, --champsim-pid; 0 and 0). The records of
+// other formats carry their own.
+struct TraceOptions {
+  TraceFormat format = TraceFormat::Auto;
+  std::uint16_t champsim_vm = 0;
+  std::uint32_t champsim_pid = 0;
+  TraceOptions(TraceFormat f = TraceFormat::Auto) : format(f) {}  // a format alone: the ids 0
+};
 
 // What a record must satisfy to be replayed on the configured machine; readers check every record
 // against it and name the file, line and column of the first that does not. The defaults check
@@ -101,6 +123,6 @@ class TraceReader {
 // ` S`, ` M` lines are lackey), or from a name ending in .champsimtrace (then .gz, .xz or .zst
 // may follow): ChampSim's format has no magic.
 // A missing, unreadable or empty file, or one of no known format, throws InputError.
-std::unique_ptr<TraceReader> open_trace(const std::string& path, TraceFormat format);
+std::unique_ptr<TraceReader> open_trace(const std::string& path, const TraceOptions& options);
 
 }  // namespace mmusim

@@ -15,8 +15,8 @@ std::unique_ptr<TraceReader> make_csv_reader(std::unique_ptr<InputFile> file);
 std::unique_ptr<TraceReader> make_lackey_reader(std::unique_ptr<InputFile> file);
 // The binary .mtr format (mtr_format.h, mtr_reader.cc).
 std::unique_ptr<TraceReader> make_mtr_reader(std::unique_ptr<InputFile> file);
-// ChampSim's 64-byte instruction records (champsim_reader.cc).
-std::unique_ptr<TraceReader> make_champsim_reader(std::unique_ptr<InputFile> file);
+// ChampSim's 64-byte instruction records (champsim_reader.cc), every access in `vm` and `pid`.
+std::unique_ptr<TraceReader> make_champsim_reader(std::unique_ptr<InputFile> file, std::uint16_t vm, std::uint32_t pid);
 
 // `e`, an error of the file as a whole (a compressed stream that is corrupt or cut short), as the
 // error of `where` (the line or record the reader was reading when the stream broke).

@@ -84,6 +84,61 @@ TEST_CASE("a ChampSim trace runs as the same accesses written as CSV", "[cli][ch
   }
 }
 
+TEST_CASE("a ChampSim trace runs in the vm and pid --champsim-vm and --champsim-pid give, in every command",
+          "[cli][champsim]") {
+  fs::remove_all(test_dir());
+  // The trace of the test above, and the same accesses as CSV in vm 1, pid 3.
+  std::string bytes;
+  put64(bytes, 0x401000);
+  bytes += std::string(8, '\0');
+  put64(bytes, 0x602000), put64(bytes, 0);
+  put64(bytes, 0x7ffd1000), put64(bytes, 0), put64(bytes, 0), put64(bytes, 0);
+  put64(bytes, 0x401004);
+  bytes += std::string(56, '\0');
+  write_test_file("two.champsimtrace", bytes);
+  write_test_file("two13.csv", "vm,pid,op,gva,size\n1,3,X,0x401000,1\n1,3,R,0x7ffd1000,1\n1,3,W,0x602000,1\n"
+                               "1,3,X,0x401004,1\n");
+  const std::string ids = " --champsim-vm 1 --champsim-pid 3 --set guest.vms=2";
+  for (const char* mode : {"native", "shadow"}) {
+    const std::string set = std::string(" --set guest.vms=2 --set sim.mode=") + mode;
+    CHECK(summary_of("--trace two.champsimtrace --champsim-vm 1 --champsim-pid 3" + set, "cs13") ==
+          summary_of("--trace two13.csv" + set, "csv13"));
+  }
+  // explain narrates the ids: the same lines as the CSV's but for the last, which names the file.
+  auto explained = [](const std::string& args) {
+    const Result r = run_mmusim("explain " + args);
+    INFO(args << ": " << r.err);
+    REQUIRE(r.code == 0);
+    return r.out.substr(0, r.out.rfind("explained records"));
+  };
+  const std::string want = explained("--trace two13.csv --set guest.vms=2");
+  CHECK(want.find("#0 @0 vm1 vCPU0 X 0x401000: switch to pid 3 -> ") == 0);
+  CHECK(explained("--trace two.champsimtrace" + ids) == want);
+  // convert writes them into the .mtr file.
+  REQUIRE(run_mmusim("convert two.champsimtrace two13.mtr --champsim-vm 1 --champsim-pid 3").code == 0);
+  CHECK(explained("--trace two13.mtr --set guest.vms=2") == want);
+  // compare and sweep read the trace for their bounds with them, and pass them to their runs.
+  const Result c = run_mmusim("compare --policies young --trace two.champsimtrace --out c" + ids);
+  CHECK(c.code == 0);
+  REQUIRE(run_mmusim("sweep --engine slurm --dry-run --trace two.champsimtrace --vary tlb.l1d_entries=32,64 --out s" + ids,
+                     "", "PATH=" + kSource + "/tests/cli/fake_slurm:/usr/bin:/bin")
+              .code == 0);
+  CHECK(slurp(test_dir() + "/s/slurm/job.sh").find(" '--format' 'auto' '--champsim-vm' '1' '--champsim-pid' '3' ") !=
+        std::string::npos);
+  // A vm the machine lacks is named with the option that gave it, for a run and for the bounds.
+  const std::string lacks = "mmusim: two.champsimtrace:1: vm: 1 is not below guest.vms = 1 (ip, access 1 of the instruction; "
+                            "a ChampSim trace runs in the vm --champsim-vm gives)\n";
+  const Result run = run_mmusim("run -q --trace two.champsimtrace --champsim-vm 1 --out r");
+  CHECK(run.code == 2);
+  CHECK(run.err == lacks);
+  const Result bounds = run_mmusim("compare --policies young --trace two.champsimtrace --champsim-vm 1 --out c1");
+  CHECK(bounds.code == 2);
+  CHECK(bounds.err == lacks);
+  const Result big = run_mmusim("run -q --trace two.champsimtrace --champsim-vm 65536 --out r");
+  CHECK(big.code == 2);
+  CHECK(big.err == "mmusim: --champsim-vm: 65536 is above the largest vm, 65535\n");
+}
+
 TEST_CASE("a damaged compressed or ChampSim file: one line naming it, exit 2, no summary", "[cli][compressed][bad-input]") {
   fs::create_directories(test_dir() + "/out");
   auto fails_with = [](const std::string& args, const std::string& message) {

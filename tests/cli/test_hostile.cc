@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -42,9 +43,9 @@ std::vector<std::string> temp_files(const std::string& dir) {
   return v;
 }
 
-// Starts `mmusim ARGS` (split at spaces) in the test's folder, stdout and stderr to files there;
-// returns its process id.
-pid_t start_mmusim(const std::string& args) {
+// Starts `mmusim ARGS` (split at spaces) in the test's folder, stdout and stderr to files there,
+// with the environment variables `env` set; returns its process id.
+pid_t start_mmusim(const std::string& args, const std::vector<std::pair<std::string, std::string>>& env = {}) {
   std::vector<std::string> v = {MMUSIM_BIN};
   for (const std::string& a : split(args, ' '))
     if (!a.empty()) v.push_back(a);
@@ -55,6 +56,7 @@ pid_t start_mmusim(const std::string& args) {
   const pid_t pid = fork();
   if (pid == 0) {
     if (chdir(dir.c_str()) != 0) _exit(126);
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(o, 1);
@@ -309,6 +311,44 @@ TEST_CASE("SIGTERM to a sweep stops its runs, waits for them, leaves no temporar
   CHECK_FALSE(fs::exists(test_dir() + "/sw/run1_tlb.l1d_entries=64/summary.csv"));
 }
 
+TEST_CASE("SIGTERM or SIGINT to a slurm sweep or compare cancels the job it submitted (scancel), exits 128 + N",
+          "[cli][hostile][signals][slurm]") {
+  // The fake Slurm (tests/cli/fake_slurm) runs the job's tasks here in a process group of their
+  // own; its scancel records the request and stops them, as Slurm would.
+  const std::vector<std::pair<int, std::string>> cases = {
+      {SIGTERM, "sweep " + kSlowRuns + " --vary tlb.l1d_entries=32,64"},
+      {SIGINT, "compare " + kSlowRuns + " --policies notifier,young"}};
+  for (const auto& [sig, command] : cases) {
+    INFO(command);
+    fs::remove_all(test_dir());
+    const std::string state = test_dir() + "/fake-slurm";
+    fs::create_directories(state);
+    const pid_t cmd = start_mmusim(command + " --engine slurm --poll-seconds 0.05 --out sw",
+                                   {{"PATH", kSource + "/tests/cli/fake_slurm:/usr/bin:/bin"}, {"FAKE_SLURM", state}});
+    // The job's first run is simulating: its timeline.csv is there under a temporary name.
+    const bool running = wait_until([&] {
+      return fs::exists(test_dir() + "/sw/slurm/job-id") && fs::exists(test_dir() + "/sw") &&
+             !temp_files(test_dir() + "/sw").empty();
+    });
+    CHECK(running);
+    REQUIRE(kill(cmd, sig) == 0);
+    int st = 0;
+    REQUIRE(waitpid(cmd, &st, 0) == cmd);
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 128 + sig);
+    CHECK(slurp(state + "/scancel") == "42\n");
+    CHECK(slurp(test_dir() + "/.stderr").find("mmusim: interrupted: scancel 42 (the Slurm job of this command); the same "
+                                              "command again submits the runs that have no result\n") != std::string::npos);
+    // The job's tasks have stopped (SIGTERM: the run removes its temporary files), and no result.
+    const pid_t job = static_cast<pid_t>(std::stol(slurp(state + "/42.pgid")));
+    CHECK(wait_until([&] { return kill(-job, 0) != 0 && errno == ESRCH; }, 30));
+    kill(-job, SIGKILL);  // without the cancel the job would go on for minutes
+    CHECK(temp_files(test_dir() + "/sw").empty());
+    CHECK_FALSE(fs::exists(test_dir() + "/sw/sweep.csv"));
+    CHECK_FALSE(fs::exists(test_dir() + "/sw/compare.csv"));
+  }
+}
+
 TEST_CASE("the runs of a sweep killed outright (SIGKILL) die with it and remove their temporary files",
           "[cli][hostile][signals]") {
   fs::remove_all(test_dir());
@@ -388,17 +428,24 @@ TEST_CASE("a trace of long gaps keeps a small timeline: rows merge past the limi
   write_test_file("gaps.csv", t);
   const Result r = run_mmusim("run -q --trace gaps.csv --set sim.timeline_interval_cycles=100000 --out out");
   REQUIRE(r.code == 0);
-  CHECK(r.err == "mmusim: out/timeline.csv: rows every 1600000 cycles (16 x sim.timeline_interval_cycles = 100000), to stay "
-                 "within 20000 rows\n");
+  const std::string widened = "rows every 1600000 cycles (16 x sim.timeline_interval_cycles = 100000), to stay within 20000 rows";
+  CHECK(r.err == "mmusim: out/timeline.csv: " + widened + "\n");
+  // The file says it too, on a first line that CSV readers and mmusim plot take as a comment.
   std::ifstream in(test_dir() + "/out/timeline.csv");
   std::string line;
   std::getline(in, line);
+  CHECK(line == "# " + widened);
+  std::getline(in, line);
+  CHECK(line.rfind("time_cycles,", 0) == 0);
   std::uint64_t rows = 0, accesses = 0;
   for (; std::getline(in, line); ++rows) accesses += std::stoull(split(line)[1]);
   CHECK(rows <= 20000);
   CHECK(rows > 10000);
   CHECK(accesses == 6);
   CHECK(fs::file_size(test_dir() + "/out/timeline.csv") < 1000000);
+  const Result plot = run_mmusim("plot out");
+  CHECK(plot.code == 0);
+  CHECK(plot.out.find("wrote out/timeline.png\n") != std::string::npos);
 }
 
 TEST_CASE("a sweep of too many combinations is refused before anything is built, naming the product", "[cli][hostile][bounds]") {
@@ -442,6 +489,33 @@ TEST_CASE("a write error on stdout is exit 2 with a message, for every command t
     const std::string message = slurp(err);
     CHECK_THAT(message, Catch::StartsWith("mmusim: <stdout>: cannot write"));
     CHECK(std::count(message.begin(), message.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("a write error on the VCD (a file size limit, as a full disk) is exit 2 naming it, no cut file left",
+          "[cli][hostile][vcd]") {
+  // The same run under file size limits of 6 to 44 blocks of 512 bytes (the whole VCD is about
+  // 22,600 bytes, every other file fits from 4): SystemC's writes stop at the limit, at a line's
+  // end or inside one. SIGXFSZ is ignored so that the writes fail with EFBIG, as they fail with
+  // ENOSPC on a full disk. Before the check, limits 23 and 25 gave exit 0 and a cut VCD.
+  fs::remove_all(test_dir());
+  fs::create_directories(test_dir());
+  const std::string t = kSource + "/traces/teaching/loop.csv";
+  for (int blocks = 6; blocks <= 44; ++blocks) {
+    INFO("ulimit -f " << blocks);
+    const std::string err = test_dir() + "/.stderr";
+    const std::string cmd = "cd '" + test_dir() + "' && sh -c \"trap '' XFSZ; ulimit -f " + std::to_string(blocks) +
+                            "; exec " + MMUSIM_BIN + " run -q --out out --trace " + t +
+                            " --set sim.cpu_mhz=1000 --vcd w.vcd --vcd-interval-cycles 10\" 2>'" + err + "'";
+    const int st = std::system(cmd.c_str());
+    REQUIRE(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 2);
+    const std::string message = slurp(err);
+    CHECK_THAT(message, Catch::StartsWith("mmusim: w.vcd: --vcd: cannot write: "));
+    CHECK(std::count(message.begin(), message.end(), '\n') == 1);
+    CHECK_FALSE(fs::exists(test_dir() + "/w.vcd"));
+    CHECK_FALSE(fs::exists(test_dir() + "/out/summary.csv"));
+    CHECK(temp_files(test_dir()).empty());
   }
 }
 

@@ -320,8 +320,8 @@ TEST_CASE("a compare that fails after its submission cancels the Slurm job", "[c
   CHECK(r.err == "mmusim: bad.csv:3: gva: 'zz12' is not a hex address\n");
   CHECK(slurp(test_dir() + "/fake-slurm/scancel") == "42\n");
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/cs/compare.csv"));
-  // The fake scancel only records the request: let the fake job's task end (at most 20 s) so that
-  // nothing writes into this test's folder after it, or into its next run.
+  // The fake scancel stops the fake job's tasks (SIGTERM to their process group) and squeue no
+  // longer lists the job.
   for (int i = 0; i < 400 && std::filesystem::exists(test_dir() + "/fake-slurm/42.running"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/fake-slurm/42.running"));

@@ -24,7 +24,7 @@ inline std::string temp_file(const std::string& name, const std::string& content
 
 // Reads the whole trace in batches of `batch` records (small and odd: exercises the batch
 // boundaries), and checks that it stays at the end.
-inline std::vector<TraceRecord> read_all(const std::string& path, TraceFormat f = TraceFormat::Auto,
+inline std::vector<TraceRecord> read_all(const std::string& path, const TraceOptions& f = TraceFormat::Auto,
                                          std::size_t batch = 7) {
   auto r = open_trace(path, f);
   std::vector<TraceRecord> v, buf(batch);

@@ -77,7 +77,11 @@ TEST_CASE("a timeline stays within kMaxRows rows: neighbours merge and the inter
   w.finish();
   std::ifstream in(path);
   std::string line;
+  // The file says that its rows widened, and by what factor, before the column names.
   std::getline(in, line);
+  CHECK(line == "# rows every 40 cycles (4 x sim.timeline_interval_cycles = 10), to stay within 20000 rows");
+  std::getline(in, line);
+  CHECK(line.rfind("time_cycles,accesses,", 0) == 0);
   std::uint64_t rows = 0, accesses = 0, last = 0;
   bool aligned = true;
   for (; std::getline(in, line); ++rows) {

@@ -99,6 +99,19 @@ TEST_CASE("champsim: a trace built byte by byte reads as the same accesses writt
   CHECK(std::string(trace_format_name(TraceFormat::Champsim)) == "champsim");
 }
 
+TEST_CASE("champsim: the records run in the vm and pid the trace options give, other formats keep theirs",
+          "[trace][champsim]") {
+  std::string csv = "vm,pid," + std::string(kCsv);
+  for (std::size_t at = csv.find('\n'); at + 1 < csv.size(); at = csv.find('\n', at + 1)) csv.insert(at + 1, "2,7,");
+  const auto want = read_all(temp_file("ids.csv", csv));
+  REQUIRE(want.size() == 14);
+  CHECK((want.front().vm == 2 && want.front().pid == 7));
+  TraceOptions how(TraceFormat::Auto);
+  how.champsim_vm = 2, how.champsim_pid = 7;
+  CHECK(same(read_all(temp_file("t.champsimtrace", trace_bytes()), how), want));
+  CHECK(same(read_all(temp_file("plain.csv", kCsv), how), read_all(temp_file("plain.csv", kCsv))));
+}
+
 TEST_CASE("champsim: many instructions across the reader's blocks", "[trace][champsim]") {
   std::string bytes, csv = "op,gva,size\n";
   char line[64];

@@ -1,9 +1,11 @@
 // The files beside a VCD: exact times and the GTKWave save file.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "input_error.h"
 #include "stats/waveform_files.h"
 #include "temp_file.h"
 
@@ -22,11 +24,29 @@ TEST_CASE("cycles to exact picoseconds, rounded to the nearest", "[vcd]") {
 TEST_CASE("a VCD's times are rewritten from SystemC's rounded period to exact times", "[vcd]") {
   // Period 333 ps at 3,000 MHz: #666 is cycle 2 (667 ps), #21756517704 cycle 65,334,888.
   const std::string path = temp_file("w.vcd", "$timescale\n     1 ps\n$end\n#0\nb1 aa\n#666\nb10 aa\n\n#21756517704\n");
-  exact_vcd_times(path, 333, 3000);
+  exact_vcd_times(path, 333, 3000, 21756517704);
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   CHECK(s.str() == "$timescale\n     1 ps\n$end\n#0\nb1 aa\n#667\nb10 aa\n\n#21778296000\n");
+}
+
+TEST_CASE("a VCD that SystemC's failed writes cut short is an error, and is removed", "[vcd][errors]") {
+  // SystemC ends a whole file with the time it closed it (#21756517704); a write that failed
+  // (a full disk) leaves it shorter, at a line's end or inside one.
+  for (const std::string& cut : {std::string("$timescale\n     1 ps\n$end\n#0\nb1 aa\n#666\nb10 aa\n\n"),
+                                 std::string("$timescale\n     1 ps\n$end\n#0\nb1 aa\n#666\nb10 aa\n\n#2175651")}) {
+    const std::string path = temp_file("cut.vcd", cut);
+    try {
+      exact_vcd_times(path, 333, 3000, 21756517704);
+      FAIL("no error");
+    } catch (const InputError& e) {
+      CHECK(std::string(e.what()) == path + ": --vcd: cannot write: the waveforms stop after " + std::to_string(cut.size()) +
+                                         " bytes, before the end of the run (a full disk, or a file size limit); the "
+                                         "partial file is removed");
+    }
+    CHECK_FALSE(std::filesystem::exists(path));
+  }
 }
 
 TEST_CASE("the GTKWave save file: dump file, zoom to the whole run, each signal's format", "[vcd]") {

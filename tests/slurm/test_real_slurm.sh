@@ -2,7 +2,7 @@
 # The Slurm engine on a real one-node Slurm (slurm_cluster.sh, on loopback, as root): a sweep with
 # two failing runs and a compare through `--engine slurm` must gather the same CSV as the local
 # engine (apart from wall_seconds and accesses_per_second, which time the run); a resubmission
-# runs only the failed runs again. Usage: test_real_slurm.sh MMUSIM SOURCE_DIR
+# runs only the failed runs again; an interrupted sweep cancels its job. Usage: test_real_slurm.sh MMUSIM SOURCE_DIR
 # Exit 77 (skipped) when Slurm is not installed or we are not root, except in CI (CI=true), where
 # that is a failure. The daemons are stopped by PID on exit, whatever happened.
 set -euo pipefail
@@ -77,5 +77,22 @@ mmusim "${compare[@]}" --out clocal >/dev/null
 mmusim "${compare[@]}" --engine slurm --poll-seconds 0.2 --out 'c%slurm' >cslurm.txt 2>&1 || fail cslurm.txt
 same clocal/compare.csv 'c%slurm/compare.csv'
 [ "$(ls 'c%slurm/slurm/'*.out | wc -l)" -eq 2 ] || { echo "FAIL: expected 2 Slurm task logs in c%slurm/slurm" >&2; exit 1; }
+
+# SIGTERM to a sweep while its job runs cancels the job (scancel), and the command exits 143.
+slow=(sweep --config "$src/configs/pressure.cfg" --trace "$src/traces/synthetic/pressure.csv" --set sim.check=true
+      --set sim.check_every=1 --vary tlb.l1d_entries=32,64)
+"$mmusim" "${slow[@]}" --engine slurm --poll-seconds 0.2 --out int >int.txt 2>int.err &
+pid=$!
+for _ in $(seq 600); do [ -s int/slurm/job-id ] && squeue -h -j "$(cat int/slurm/job-id)" -o %T | grep -q RUNNING && break; sleep 0.1; done
+job=$(cat int/slurm/job-id)
+kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+[ "$rc" -eq 143 ] || { cat int.err >&2; echo "FAIL: the interrupted sweep exited $rc, not 143" >&2; exit 1; }
+grep -q "^mmusim: interrupted: scancel $job " int.err || { cat int.err >&2; echo "FAIL: no scancel said" >&2; exit 1; }
+for _ in $(seq 600); do squeue -h -j "$job" -o %T 2>/dev/null | grep -qE 'PENDING|RUNNING|COMPLETING|CONFIGURING' || break; sleep 0.1; done
+if squeue -h -j "$job" -o %T 2>/dev/null | grep -qE 'PENDING|RUNNING|COMPLETING|CONFIGURING'; then
+  echo "FAIL: Slurm job $job of the interrupted sweep is still in the queue" >&2
+  exit 1
+fi
 
 echo "real Slurm: sweep and compare gather the same CSV as the local engine ($(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s from the cluster's start)"
