@@ -38,10 +38,20 @@ jobs_file=$out/jobs
     echo "run shift-$p traces/synthetic/shift.csv --set kvm.aging=$p"
     echo "run two-vms-$p traces/synthetic/two-vms.csv --set guest.vms=2 --set kvm.aging=$p"
     echo "run listwalk-$p traces/lackey/listwalk.lackey --set host.mem_mb=2 --set kvm.aging=$p"
+    era08=configs/pressure-kvm-2008-01.cfg
+    echo "cfg=$era08 run e08-pressure-$p traces/synthetic/pressure.csv --set kvm.aging=$p"
+    echo "cfg=$era08 run e08-shift-$p traces/synthetic/shift.csv --set kvm.aging=$p"
+    echo "cfg=$era08 run e08-two-vms-$p traces/synthetic/two-vms.csv --set guest.vms=2 --set kvm.aging=$p"
+    echo "cfg=$era08 run e08-listwalk-$p traces/lackey/listwalk.lackey --set host.mem_mb=2 --set kvm.aging=$p"
+    # The 2008-01 era with each of its differences from 2.6.28 taken back in turn.
+    echo "cfg=$era08 run e08back-lru-$p traces/synthetic/pressure.csv --set kvm.aging=$p --set reclaim.lru=split-2.6.28 --set reclaim.zone_scan_accounting=true"
+    for back in kvm.gfn_to_pfn=gup_fast kvm.rmap_remove_accessed=spte_a kvm.unsync=true kvm.mmu_shrink=true; do
+      echo "cfg=$era08 run e08back-${back//[=.]/_}-$p traces/synthetic/pressure.csv --set kvm.aging=$p --set $back"
+    done
     for off in reclaim.timed_batches=false reclaim.progress_freed=false reclaim.zone_scan_accounting=false \
       reclaim.congestion_wait=false reclaim.writeback_rotate=false swap.page_cluster=0 swap.vm_swap_full=false \
       kvm.gfn_to_pfn=foll_touch kvm.rmap_remove_accessed=always kvm.rmap_remove_accessed=none \
-      kvm.flush_request_bit=false; do
+      kvm.flush_request_bit=false reclaim.swap_token=false kvm.mmu_shrink=false; do
       echo "run off-${off//[=.]/_}-$p traces/synthetic/pressure.csv --set kvm.aging=$p --set $off"
     done
   done
@@ -74,9 +84,10 @@ def mc(v):
 
 lines = []
 w = lines.append
-w("Made by `bench/study.sh` from runs of `configs/pressure.cfg` (Linux 2.6.28 reclaim and KVM; every")
-w("`reclaim.*`, `swap.page_cluster`, `swap.vm_swap_full`, `kvm.gfn_to_pfn`, `kvm.rmap_remove_accessed` and")
-w("`kvm.flush_request_bit` key at its default). Cycles in millions (M).")
+w("Made by `bench/study.sh` from runs of `configs/pressure.cfg` (the Linux 2.6.28 era preset,")
+w("`configs/linux-2.6.28.cfg`: every reclaim, swap and KVM mechanism as that kernel has it) and of")
+w("`configs/pressure-kvm-2008-01.cfg` (the same machine under `configs/kvm-2008-01.cfg`: a 2.6.24 host and")
+w("the KVM of January 2008). Cycles in millions (M).")
 w("")
 w("**The policies.** `listwalk.lackey` (a real program under valgrind lackey) runs on a 2 MiB host.")
 w("")
@@ -91,7 +102,56 @@ for trace in ["pressure", "shift", "two-vms", "listwalk"]:
         w(f"| {trace} | {p} | {n(s['swap_ins'])} | {n(s['swap_reads'])} | {n(s['vmexits'])} | "
           f"{mc(s['direct_reclaim_cycles'])} | {n(s['congestion_waits'])} | {mc(s['cycles'])} |")
 w("")
-w("**Ablation** on `pressure.csv`: each mechanism turned off in turn (swap-ins / M cycles).")
+w("**The two eras side by side** (swap-ins / M cycles; 2008-01: 2.6.24's active list, FOLL_TOUCH faults, every")
+w("zapped spte marking its page accessed, no out-of-sync shadow pages, no KVM shrinker):")
+w("")
+w("| trace | era | " + " | ".join(policies) + " | fewest swap-ins |")
+w("|---|---|" + "---:|" * len(policies) + "---|")
+same_order = []
+for trace in ["pressure", "shift", "two-vms", "listwalk"]:
+    orders = []
+    for era, prefix in (("2.6.28", ""), ("2008-01", "e08-")):
+        cells, ins = [], {}
+        for p in policies:
+            s = summary(f"{prefix}{trace}-{p}")
+            if s is None:
+                cells.append("failed")
+                continue
+            cells.append(f"{n(s['swap_ins'])} / {mc(s['cycles'])}")
+            ins[p] = int(s["swap_ins"])
+        best = min(ins.values()) if ins else None
+        orders.append(sorted(ins, key=lambda p: (ins[p], policies.index(p))))
+        w(f"| {trace} | {era} | " + " | ".join(cells) + " | " +
+          (", ".join(p for p in policies if ins.get(p) == best) if ins else "") + " |")
+    same_order.append((trace, orders[0] == orders[1], orders))
+w("")
+held = [t for t, same, _ in same_order if same]
+moved = [t for t, same, _ in same_order if not same]
+w("Across the two eras the ranking of the policies by swap-ins " +
+  (f"is the same on {', '.join(held)}" if held else "is the same on no trace") +
+  (f" and changes on {', '.join(moved)} (" + "; ".join(
+      f"{t}: {' < '.join(o[0])} under 2.6.28, {' < '.join(o[1])} under 2008-01" for t, same, o in same_order if not same) + ")"
+   if moved else "") + ".")
+w("")
+w("**Which difference of the 2008-01 era matters**, on `pressure.csv`: its preset with each difference from")
+w("2.6.28 taken back in turn (swap-ins / M cycles):")
+w("")
+backs = [("none (2008-01)", None),
+         ("2.6.28's split-LRU scanning", "lru"),
+         ("get_user_pages_fast", "kvm_gfn_to_pfn_gup_fast"),
+         ("rmap_remove marks only an spte with A", "kvm_rmap_remove_accessed_spte_a"),
+         ("out-of-sync shadow pages", "kvm_unsync_true"),
+         ("KVM's shrinker", "kvm_mmu_shrink_true")]
+w("| taken back | " + " | ".join(policies) + " |")
+w("|---|" + "---:|" * len(policies))
+for label, key in backs:
+    cells = []
+    for p in policies:
+        s = summary(f"e08-pressure-{p}" if key is None else f"e08back-{key}-{p}")
+        cells.append("failed" if s is None else f"{n(s['swap_ins'])} / {mc(s['cycles'])}")
+    w(f"| {label} | " + " | ".join(cells) + " |")
+w("")
+w("**Ablation** on `pressure.csv` under 2.6.28: each mechanism turned off in turn (swap-ins / M cycles).")
 w("")
 offs = [("none (2.6.28)", None),
         ("batches at one instant", "reclaim_timed_batches_false"),
@@ -104,7 +164,9 @@ offs = [("none (2.6.28)", None),
         ("FOLL_TOUCH gfn_to_pfn (2.6.25-27)", "kvm_gfn_to_pfn_foll_touch"),
         ("rmap_remove marks always (2.6.25)", "kvm_rmap_remove_accessed_always"),
         ("rmap_remove marks nothing", "kvm_rmap_remove_accessed_none"),
-        ("an IPI at every remote flush", "kvm_flush_request_bit_false")]
+        ("an IPI at every remote flush", "kvm_flush_request_bit_false"),
+        ("no swap token", "reclaim_swap_token_false"),
+        ("no KVM shrinker (mmu_shrink)", "kvm_mmu_shrink_false")]
 w("| turned off | " + " | ".join(policies) + " |")
 w("|---|" + "---:|" * len(policies))
 for label, key in offs:

@@ -17,6 +17,8 @@ class MmuShrink : public Shrinker {
   // kvm_create_vm: the VM joins vm_list at its tail.
   void add(Kvm* kvm) { vm_list_.push_back(kvm); }
   std::uint64_t shrink(std::uint64_t nr_to_scan, CauseCycles& c) override;
+  // mmu_shrinker.seeks = DEFAULT_SEEKS * 10 (2.6.28): shadow pages are costly to rebuild.
+  unsigned seeks() const override { return 20; }
 
  private:
   std::list<Kvm*> vm_list_;

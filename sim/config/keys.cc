@@ -183,7 +183,7 @@ const std::vector<KeySpec>& config_keys() {
                  "deactivated, the active list aged while the inactive one is low); classic-2.6.24, their 2.6.24 rules "
                  "((size >> priority) + 1 of each list, a mapped page kept active when referenced or while swap_tendency "
                  "says not to reclaim mapped memory); reclaim.zone_scan_accounting applies to split-2.6.28 only"),
-      BOOL_KEY(reclaim, swap_token, "false",
+      BOOL_KEY(reclaim, swap_token, "true",
                "the swap token (mm/thrash.c, 2.6.24 to 2.6.28): a VM reading a page from swap contends for the token, and "
                "while the holder is in a fault page_referenced counts its pages referenced; reclaim drops it at "
                "priority 0"),
@@ -243,7 +243,7 @@ const std::vector<KeySpec>& config_keys() {
                "kvm_flush_remote_tlbs sets KVM_REQ_TLB_FLUSH: no second IPI while a vCPU's request is pending, none "
                "to a vCPU out of guest mode (asleep on a swap read), the flush at its next entry (2.6.28); false: an "
                "IPI to every other running vCPU at every flush"),
-      BOOL_KEY(kvm, mmu_shrink, "false",
+      BOOL_KEY(kvm, mmu_shrink, "true",
                "KVM's shrinker (mmu_shrink, 2.6.26 and later): shrink_slab after each reclaim priority zaps shadow pages, "
                "one per SHRINK_BATCH call, oldest first; false: no shrinker (2.6.24, 2.6.25)"),
       CHOICE_KEY(kvm, rmap_remove_accessed, "spte_a", (std::vector<std::string>{"spte_a", "always", "none"}),

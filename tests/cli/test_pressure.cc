@@ -74,7 +74,7 @@ TEST_CASE("pinned never reclaims a page an spte maps and ends in a clear out-of-
                               "/traces/synthetic/pressure.csv --set kvm.aging=pinned --out oom --set sim.check=true "
                               "--set sim.check_abort=true --set sim.check_every=256");
   CHECK(r.code == 2);
-  CHECK(r.err.find(kSource + "/configs/pressure.cfg:14: host.mem_mb: host memory exhausted") != std::string::npos);
+  CHECK(r.err.find(kSource + "/configs/pressure.cfg:16: host.mem_mb: host memory exhausted") != std::string::npos);
   CHECK(r.err.find("kvm.aging = pinned: pages mapped by sptes cannot be reclaimed") != std::string::npos);
 }
 

@@ -138,3 +138,79 @@ TEST_CASE("config: a nested TLB that is not a multiple of its ways names the key
   off.set("ept.ntlb_ways=3");  // 0 entries: no nested TLB, any ways
   CHECK(error_of([&] { off.validate(); }) == "no error");
 }
+
+TEST_CASE("config: include = FILE loads the file first, relative to the including one; the includer's keys win", "[config]") {
+  write_tmp("era_base", "[sim]\nera = linux-2.6.28\n[kvm]\nunsync = true\naging = young\n");
+  Config c;
+  c.load_file(write_tmp("inc", "include = era_base.cfg\n[kvm]\nunsync = false\n"));
+  CHECK_FALSE(c.values().kvm.unsync);             // the including file overrides
+  CHECK(c.values().kvm.aging == "young");         // from the include
+  CHECK(c.origin("kvm.aging").file == kDir + "era_base.cfg");
+  CHECK(c.origin("kvm.aging").line == 5);
+  // The era preset is the file that set sim.era; kvm.unsync departs from it, kvm.aging does not.
+  CHECK(c.era_file() == kDir + "era_base.cfg");
+  REQUIRE(c.era_value("kvm.unsync"));
+  CHECK(*c.era_value("kvm.unsync") == "true");
+  CHECK_FALSE(c.era_value("kvm.aging"));
+  CHECK_FALSE(c.era_value("tlb.l1d_entries"));  // the era does not set it
+  c.set("kvm.aging=notifier");
+  CHECK(*c.era_value("kvm.aging") == "young");
+}
+
+TEST_CASE("config: a bad include names the file, the line and the key", "[config]") {
+  Config c;
+  CHECK(error_of([&] { c.load_file(write_tmp("late", "[tlb]\nl1d_entries = 8\ninclude = x.cfg\n")); }) ==
+        kDir + "late.cfg:3: tlb.include: unknown key (`mmusim config --list` shows every key)");
+  CHECK(error_of([&] { c.load_file(write_tmp("late2", "[tlb]\nl1d_entries = 8\n")); }) == "no error");
+  CHECK(error_of([&] { c.load_file(write_tmp("after", "sim.mode = native\ninclude = late2.cfg\n")); }).find(
+            "after.cfg:2: include: an include must come before every section and key of the file") != std::string::npos);
+  CHECK(error_of([&] { c.load_file(write_tmp("nofile", "include = nothere.cfg\n")); }) ==
+        kDir + "nofile.cfg:1: include: 'nothere.cfg' is no file (" + kDir + "nothere.cfg)");
+  write_tmp("loop_a", "include = loop_b.cfg\n");
+  write_tmp("loop_b", "include = loop_a.cfg\n");
+  CHECK(error_of([&] { c.load_file(kDir + "loop_a.cfg"); }).find("includes itself") != std::string::npos);
+}
+
+TEST_CASE("config: what an era's KVM could not do is bad input (EPT A/D bits, nested paging before 2.6.26)", "[config]") {
+  Config c;
+  c.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-2.6.28.cfg");
+  c.set("ept.ad_bits=true");
+  CHECK(error_of([&] { c.validate(); }) ==
+        "--set: ept.ad_bits: sim.era = linux-2.6.28: that KVM used no EPT accessed and dirty bits (they came with "
+        "Haswell, 2013, and a later KVM)");
+  Config old;
+  old.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/kvm-2008-01.cfg");
+  old.set("sim.mode=nested");
+  CHECK(error_of([&] { old.validate(); }) ==
+        "--set: sim.mode: sim.era = kvm-2008-01 had no nested paging (KVM's EPT support came with Linux 2.6.26)");
+  Config none;  // no era: any combination
+  none.set("sim.mode=nested");
+  none.set("ept.ad_bits=true");
+  CHECK(error_of([&] { none.validate(); }) == "no error");
+}
+
+TEST_CASE("config: the era presets set what their kernels decide", "[config]") {
+  Config e28, e24;
+  e28.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-2.6.28.cfg");
+  e24.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/kvm-2008-01.cfg");
+  CHECK(e28.values().sim.era == "linux-2.6.28");
+  CHECK(e28.values().reclaim.lru == "split-2.6.28");
+  CHECK(e28.values().kvm.gfn_to_pfn == "gup_fast");
+  CHECK(e28.values().kvm.mmu_shrink);
+  CHECK(e24.values().reclaim.lru == "classic-2.6.24");
+  CHECK(e24.values().kvm.gfn_to_pfn == "foll_touch");
+  CHECK(e24.values().kvm.rmap_remove_accessed == "always");
+  CHECK_FALSE(e24.values().kvm.unsync);
+  CHECK_FALSE(e24.values().kvm.mmu_shrink);
+  // Every value of the 2.6.28 preset is its key's default.
+  const Config defaults;
+  for (const auto& kv : e28.effective()) {
+    const auto& [k, v] = kv;
+    if (k == "sim.era") continue;
+    for (const auto& [dk, dv] : defaults.effective())
+      if (dk == k) {
+        INFO(k);
+        CHECK(v == dv);
+      }
+  }
+}
