@@ -180,3 +180,26 @@ TEST_CASE("timeline.csv: the intervals add up to the run's figures and end at it
                      "--set sim.timeline_interval_cycles=0").code == 0);
   CHECK_FALSE(std::filesystem::exists(test_dir() + "/none/timeline.csv"));
 }
+
+TEST_CASE("every bundled trace runs clean under the invariant checker in both eras, under memory pressure",
+          "[cli][pressure][eras][traces]") {
+  // The pressure machine (8 MiB host) under each era preset, every bundled trace, a policy that
+  // lets reclaim take any page (notifier) and one that harvests A bits (young): reclaim, swap and
+  // the shadow MMU run together, and the checker looks every 4,096 records and at the end.
+  for (const char* cfg : {"pressure.cfg", "pressure-kvm-2008-01.cfg"}) {
+    for (const char* dir : {"traces/lackey", "traces/synthetic", "traces/teaching"}) {
+      for (const auto& e : std::filesystem::directory_iterator(kSource + "/" + dir)) {
+        const std::string t = e.path().string(), name = e.path().filename().string();
+        std::string shape = name == "two-vms.csv" ? " --set guest.vms=2" : name == "multi-vcpu.csv" ? " --set guest.vcpus=2" : "";
+        for (const char* policy : {"notifier", "young"}) {
+          INFO(cfg << " " << t << " " << policy);
+          const Result r = run_mmusim("run -q --config " + kSource + "/configs/" + cfg + " --trace " + t + shape +
+                                      " --set sim.check=true --set kvm.aging=" + policy + " --out out");
+          REQUIRE(r.code == 0);
+          const auto s = read_summary(test_dir() + "/out/summary.csv");
+          CHECK(u(s, "invariant_violations") == 0);
+        }
+      }
+    }
+  }
+}
