@@ -8,6 +8,12 @@
 
 namespace mmusim {
 
+// a += b, saturating at 2^64 - 1 instead of wrapping to a small number: sums of counters over
+// vCPUs, VMs and runs stay honest when a single count is already near the limit.
+inline void add_saturating(std::uint64_t& a, std::uint64_t b) {
+  if (__builtin_add_overflow(a, b, &a)) a = ~std::uint64_t{0};
+}
+
 enum class CounterKind {
   Count,  // events since the start of the run (timeline.csv shows the change over each interval)
   Level,  // a state at a moment: pages in use, list lengths (timeline.csv shows it at the interval's end)

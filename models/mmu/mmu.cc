@@ -1,6 +1,7 @@
 #include "mmu/mmu.h"
 
 #include <stdexcept>
+#include <utility>
 
 namespace mmusim {
 
@@ -82,28 +83,17 @@ const CounterTable<Mmu>& Mmu::counters() {
 }
 
 MmuStats& MmuStats::operator+=(const MmuStats& o) {
-  translations += o.translations;
-  l1i_lookups += o.l1i_lookups;
-  l1i_misses += o.l1i_misses;
-  l1d_lookups += o.l1d_lookups;
-  l1d_misses += o.l1d_misses;
-  stlb_lookups += o.stlb_lookups;
-  stlb_misses += o.stlb_misses;
-  walks += o.walks;
-  walk_refs += o.walk_refs;
-  walk_refs_guest += o.walk_refs_guest;
-  walk_refs_ept += o.walk_refs_ept;
-  ept_pwc_lookups += o.ept_pwc_lookups;
-  ept_pwc_hits += o.ept_pwc_hits;
-  ntlb_lookups += o.ntlb_lookups;
-  ntlb_hits += o.ntlb_hits;
-  pwc_lookups += o.pwc_lookups;
-  pwc_hits += o.pwc_hits;
-  dirty_assists += o.dirty_assists;
-  faults += o.faults;
-  tlb_cycles += o.tlb_cycles;
-  walk_cycles += o.walk_cycles;
-  dirty_assist_cycles += o.dirty_assist_cycles;
+  // Summed over CPUs: saturating (common/counters.h).
+  for (auto [x, y] : {std::pair{&translations, o.translations}, {&l1i_lookups, o.l1i_lookups}, {&l1i_misses, o.l1i_misses},
+                      {&l1d_lookups, o.l1d_lookups}, {&l1d_misses, o.l1d_misses}, {&stlb_lookups, o.stlb_lookups},
+                      {&stlb_misses, o.stlb_misses}, {&walks, o.walks}, {&walk_refs, o.walk_refs},
+                      {&walk_refs_guest, o.walk_refs_guest}, {&walk_refs_ept, o.walk_refs_ept},
+                      {&ept_pwc_lookups, o.ept_pwc_lookups}, {&ept_pwc_hits, o.ept_pwc_hits},
+                      {&ntlb_lookups, o.ntlb_lookups}, {&ntlb_hits, o.ntlb_hits}, {&pwc_lookups, o.pwc_lookups},
+                      {&pwc_hits, o.pwc_hits}, {&dirty_assists, o.dirty_assists}, {&faults, o.faults},
+                      {&tlb_cycles, o.tlb_cycles}, {&walk_cycles, o.walk_cycles},
+                      {&dirty_assist_cycles, o.dirty_assist_cycles}})
+    add_saturating(*x, y);
   return *this;
 }
 

@@ -40,7 +40,8 @@ struct RunSummary {
   std::uint64_t operator[](std::string_view name) const { return values[counter_slot(name)]; }
   std::uint64_t& operator[](std::string_view name) { return values[counter_slot(name)]; }
 
-  // Adds the declared figures of model `m` (instances of one model add up: vCPUs, VMs).
+  // Adds the declared figures of model `m` (instances of one model add up: vCPUs, VMs), saturating
+  // at 2^64 - 1 rather than wrapping.
   template <class M>
   void add(const M& m) {
     const CounterTable<M>& table = M::counters();
@@ -49,7 +50,7 @@ struct RunSummary {
       for (const Counter<M>& c : table) s.push_back(counter_slot(c.info.name));
       return s;
     }();
-    for (std::size_t i = 0; i < table.size(); ++i) values[slots[i]] += table[i].get(m);
+    for (std::size_t i = 0; i < table.size(); ++i) add_saturating(values[slots[i]], table[i].get(m));
   }
 };
 

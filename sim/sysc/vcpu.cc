@@ -6,14 +6,8 @@
 
 namespace mmusim {
 
-namespace {
-// Sums over many vCPUs saturate at 2^64 - 1 instead of wrapping to a small number (each vCPU's
-// own count is bounded by simulated time, 2^64 ps).
-void add_saturating(std::uint64_t& a, std::uint64_t b) {
-  if (__builtin_add_overflow(a, b, &a)) a = ~std::uint64_t{0};
-}
-}  // namespace
-
+// Sums over many vCPUs saturate (add_saturating, common/counters.h): each vCPU's own count is
+// bounded by simulated time, 2^64 ps, their sum is not.
 VcpuStats& VcpuStats::operator+=(const VcpuStats& o) {
   add_saturating(accesses, o.accesses);
   add_saturating(context_switches, o.context_switches);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/frame_allocator.h"
+#include "mmu/mmu.h"
 #include "stats/summary.h"
 #include "stats/timeline.h"
 #include "sysc/vcpu_stats.h"
@@ -99,4 +100,23 @@ TEST_CASE("timeline.csv's columns are declared counters, counts and levels apart
       CHECK(col->kind == find_column(t.counters.front())->kind);
     }
   }
+}
+
+TEST_CASE("summed figures saturate at 2^64 - 1 instead of wrapping (vCPUs, MMUs, models)", "[stats]") {
+  constexpr std::uint64_t kMax = ~std::uint64_t{0};
+  // Two MMUs whose walk counts add past 2^64: the sum stays at the maximum.
+  MmuStats a, b;
+  a.walk_refs = kMax - 5;
+  b.walk_refs = 10;
+  a.walks = 3, b.walks = 4;
+  a += b;
+  CHECK(a.walk_refs == kMax);
+  CHECK(a.walks == 7);
+  // RunSummary::add of two models' figures, likewise.
+  RunSummary s;
+  RunStats r;
+  r.cycles = kMax - 1;
+  s.add(r);
+  s.add(r);
+  CHECK(s["cycles"] == kMax);
 }
