@@ -8,7 +8,8 @@
 namespace mmusim {
 
 MachineBounds machine_bounds(const std::string& trace, const TraceOptions& how, const SimConfig& c, bool skip_bad) {
-  const RecordLimits limits = machine_limits(static_cast<std::uint32_t>(c.guest.vms), static_cast<std::uint32_t>(c.guest.vcpus));
+  const RecordLimits limits = machine_limits(static_cast<std::uint32_t>(c.guest.vms), static_cast<std::uint32_t>(c.guest.vcpus),
+                                             static_cast<std::uint32_t>(c.host.cpus), mode_spec(c.sim.mode).has_host);
   PageReferences refs = page_references(trace, how, limits, skip_bad);
   MachineBounds m;
   m.records = refs.records;

@@ -52,9 +52,14 @@ class Top : public sc_core::sc_module {
       TimelineWriter* timeline)
       : sc_module(name), cfg_(req.cfg), period_(period), timeline_(timeline), explain_(req.explain),
         warmup_left_(req.cfg.sim.warmup_records) {
-    const unsigned n = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
+    // CPUs 0 .. guests - 1 run the VMs' vCPUs; the host CPUs (host.cpus, in a mode with a host)
+    // come after them and run the host's processes.
+    const unsigned guests = static_cast<unsigned>(cfg_.guest.vms * cfg_.guest.vcpus);
+    const unsigned host_cpus = mode_spec(cfg_.sim.mode).has_host ? static_cast<unsigned>(cfg_.host.cpus) : 0;
+    const unsigned n = guests + host_cpus;
     auto reader = open_trace(req.trace_path, req.trace_options);
-    reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus)));
+    reader->set_limits(machine_limits(static_cast<std::uint32_t>(cfg_.guest.vms), static_cast<std::uint32_t>(cfg_.guest.vcpus),
+                                      host_cpus, mode_spec(cfg_.sim.mode).has_host));
     reader->set_skip_bad(req.skip_bad_lines);
     // Text is parsed on a second thread, ahead of the simulation; binary .mtr records decode at
     // hundreds of millions a second, cheaper than handing batches between threads, so they are
@@ -69,7 +74,7 @@ class Top : public sc_core::sc_module {
     }
     if (explain_) source = explain_->window_reader(std::move(source));
     source_ = std::make_unique<TraceSource>("trace", std::move(source), static_cast<unsigned>(cfg_.guest.vcpus), n,
-                                            cfg_.sim.trace_queue_records);
+                                            cfg_.sim.trace_queue_records, guests);
     MemoryParts parts = make_memory_system(cfg_, period);
     memory_ = std::move(parts.memory);
     host_ = std::move(parts.host);

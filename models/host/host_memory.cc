@@ -55,6 +55,14 @@ void HostMemory::add_vm(std::uint64_t guest_frames) {
   vms_.push_back(Vm{guest_frames, std::move(table), nullptr});
 }
 
+std::uint16_t HostMemory::add_process(std::uint32_t pid, std::function<void(Vpn)> flush) {
+  (void)pid;
+  add_vm(std::uint64_t{1} << 32);
+  vms_.back().process = true;
+  vms_.back().flush = std::move(flush);
+  return static_cast<std::uint16_t>(vms_.size() - 1);
+}
+
 Pte* HostMemory::host_pte(std::uint16_t vm, Gfn gfn) const {
   return vms_.at(vm).table->leaf(Vpn{gfn_to_hva(vm, gfn).v >> kPageShift});
 }
@@ -97,6 +105,7 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
 
 void HostMemory::free_frame(std::uint64_t pfn) {
   if (lru_->on_lru(pfn)) lru_->isolate(pfn);
+  if (pages_[pfn].use == HostPage::Use::GuestMemory) --resident_[vms_[pages_[pfn].vm].process];
   if (!reading_.empty()) reading_.erase(pfn);
   pages_[pfn] = HostPage{};
   frames_.free(pfn);
@@ -105,6 +114,7 @@ void HostMemory::free_frame(std::uint64_t pfn) {
 HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cycles now, CauseCycles* c) {
   Vm& v = vms_.at(vm);
   if (gfn.v >= v.guest_frames) throw std::logic_error("gfn outside the VM's memslot");
+  const bool process = v.process;
   ++stats_.gup_calls;
   const CurrentMm in_mm(*this, vm);
   const Vpn hvpn{gfn_to_hva(vm, gfn).v >> kPageShift};
@@ -114,6 +124,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   if (p && is_swap_entry(*p)) {
     // do_swap_page: the page is in the swap cache (its write may still be in flight), or is read.
     ++stats_.refaults;
+    stats_.refaults_procs += process;
     const std::uint64_t slot = p->frame();
     std::uint64_t f;
     if (auto it = swapcache_.find(slot); it != swapcache_.end()) {
@@ -137,12 +148,14 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       const auto [lo, hi] = readahead_window(slot);
       read_ahead(lo, slot, now);
       f = take_frame(HostPage::Use::GuestMemory, now, c);
+      own(f, vm, gfn.v);
       pages_[f].swapcache = true;
       pages_[f].slot = slot;
       swapcache_[slot] = f;
       const Cycles stall = swap_->read(now) - now;
       v.hold_mmap_sem(now, now + stall);
       ++stats_.swap_ins;
+      stats_.swap_ins_procs += process;
       ++stats_.major_faults;
       if (c) c->major_fault += stall;
       if (ex())
@@ -172,13 +185,13 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   } else if (!p || !p->present()) {
     // do_anonymous_page: a new private page, its pte young (and dirty when written).
     const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, c);
-    pages_[f].vm = vm;
-    pages_[f].gfn = static_cast<std::uint32_t>(gfn.v);
+    own(f, vm, gfn.v);
     set_mapcount(pages_[f], 1);
     try {
       p = &v.table->map(hvpn, f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
     } catch (...) {  // no frame left for a host page table: give the data frame back
       set_mapcount(pages_[f], 0);
+      --resident_[process];
       pages_[f] = HostPage{};
       frames_.free(f);
       throw;
@@ -196,6 +209,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   }
   g.pfn = Pfn{p->frame()};
   HostPage& pg = pages_[g.pfn.v];
+  if (process) return g;  // a process's own page fault: no get_user_pages, no FOLL_TOUCH
   // follow_page, FOLL_TOUCH (mm/memory.c, 2.6.28).
   if (write && !p->dirty() && !pg.dirty) pg.dirty = true;
   if (cfg_.gup_fast && !g.minor_fault && !g.major_fault) {  // gup_pte_range: present, writable
@@ -265,6 +279,7 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c, Cycles now) {
   bool young = p->accessed();
   p->raw &= ~pte_bits::A;
   if (ex()) explain_->step(std::string("host pte ") + (young ? "young (cleared)" : "old"));
+  if (young && vms_[pg.vm].flush) vms_[pg.vm].flush(Vpn{pg.gfn});  // ptep_clear_flush_young
   if (MmuNotifier* n = vms_[pg.vm].notifier) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
   // page_referenced_one: "Pretend the page is referenced if the task has the swap token and is
   // in the middle of a page fault" (mm != current->mm && has_swap_token && rwsem_is_locked).
@@ -296,9 +311,8 @@ void HostMemory::read_ahead(std::uint64_t lo, std::uint64_t hi, Cycles now) {
     if (frames_.free_count() <= low_pages()) break;  // no reclaim for readahead (a deviation)
     const std::uint64_t owner = slot_owner_[s];
     const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, nullptr);
+    own(f, static_cast<std::uint16_t>(owner >> 32), static_cast<std::uint32_t>(owner));
     HostPage& pg = pages_[f];
-    pg.vm = static_cast<std::uint16_t>(owner >> 32);
-    pg.gfn = static_cast<std::uint32_t>(owner);
     pg.swapcache = true;
     pg.slot = s;
     pg.readahead = true;
@@ -343,6 +357,7 @@ bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
   bool young = p->accessed();
   p->raw &= ~pte_bits::A;
   if (ex()) explain_->step(std::string("try_to_unmap: host pte ") + (young ? "young (cleared)" : "old"));
+  if (young && vms_[pg.vm].flush) vms_[pg.vm].flush(Vpn{pg.gfn});
   if (n) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
   if (young) {
     if (ex()) explain_->step("young again: SWAP_FAIL");
@@ -351,6 +366,7 @@ bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
   if (ex()) explain_->step("host pte -> swap entry");
   if (p->dirty()) pg.dirty = true;
   *p = swap_pte(pg.slot);  // ptep_clear_flush_notify, then the swap entry
+  if (vms_[pg.vm].flush) vms_[pg.vm].flush(Vpn{pg.gfn});
   set_mapcount(pg, 0);
   if (n) n->invalidate_page(Gfn{pg.gfn}, c);
   return true;
@@ -367,6 +383,7 @@ Cycles HostMemory::pageout(Pfn pfn, Cycles now) {
     lru_->putback(pfn.v, pg);
   }
   ++stats_.swap_outs;
+  stats_.swap_outs_procs += vms_[pg.vm].process;
   const Cycles done = swap_->write(now);
   writeback_.emplace(done, pfn.v);
   if (ex())
@@ -439,12 +456,13 @@ std::vector<std::string> HostMemory::check() const {
       }
     }
   }
-  std::uint64_t used = 0, mapped = 0;
+  std::uint64_t used = 0, mapped = 0, resident[2] = {0, 0};
   for (std::size_t f = 0; f < pages_.size(); ++f) {
     const HostPage& pg = pages_[f];
     const bool in_use = frames_.in_use(f);
     used += in_use;
     mapped += in_use && pg.mapcount > 0;
+    if (in_use && pg.use == HostPage::Use::GuestMemory) ++resident[vms_[pg.vm].process];
     // An unmapped guest page is accounted for by the swap cache (in writeback or about to be freed).
     const bool unmapped_cached = pg.use == HostPage::Use::GuestMemory && pg.mapcount == 0 && pg.swapcache;
     const unsigned owners = seen[f] + (pg.use == HostPage::Use::ShadowPage) + unmapped_cached;
@@ -462,6 +480,9 @@ std::vector<std::string> HostMemory::check() const {
   }
   if (used != frames_.used()) bad.push_back("host frame count mismatch");
   if (mapped != mapped_) bad.push_back("mapped pages counted " + std::to_string(mapped_) + ", found " + std::to_string(mapped));
+  if (resident[0] != resident_[0] || resident[1] != resident_[1])
+    bad.push_back("resident pages of guests and host processes counted " + std::to_string(resident_[0]) + " and " +
+                  std::to_string(resident_[1]) + ", found " + std::to_string(resident[0]) + " and " + std::to_string(resident[1]));
   return bad;
 }
 

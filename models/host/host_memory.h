@@ -12,6 +12,7 @@
 // unless another is given), and the reclaimer that scans them lives in models/reclaim.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -95,6 +96,8 @@ struct HostStats {
   std::uint64_t swap_slots_freed = 0;         // slots freed at swap-in (vm_swap_full)
   std::uint64_t swap_token_references = 0;    // page_referenced counts from the swap token
   std::uint64_t swap_token_grabs = 0;         // grab_swap_token calls that left the token with a new holder
+  // Of swap_ins, swap_outs and refaults, those of host processes' pages (the rest are guests').
+  std::uint64_t swap_ins_procs = 0, swap_outs_procs = 0, refaults_procs = 0;
 };
 
 class HostMemory {
@@ -109,6 +112,14 @@ class HostMemory {
   // gfns must fit HostPage::gfn (guest.mem_mb is at most 2^16 MiB, 2^24 gfns): more than 2^32
   // is std::invalid_argument.
   void add_vm(std::uint64_t guest_frames);
+  // A process of the host itself (an mm without KVM): numbered after the VMs, in the order added;
+  // its pages are indexed by virtual page number (below 2^32, as gfns). `flush` drops one of its
+  // pages from the TLBs of the host CPUs (flush_tlb_page: reclaim unmapping or aging a pte).
+  std::uint16_t add_process(std::uint32_t pid, std::function<void(Vpn)> flush);
+  bool is_process(std::uint16_t mm) const { return vms_.at(mm).process; }
+  // Guest memory and host processes' memory in frames (resident: mapped, or in the swap cache).
+  std::uint64_t resident_guest_pages() const { return resident_[0]; }
+  std::uint64_t resident_process_pages() const { return resident_[1]; }
   std::size_t vms() const { return vms_.size(); }
   void register_notifier(std::uint16_t vm, MmuNotifier* n) { vms_.at(vm).notifier = n; }
   void set_reclaim(ReclaimHooks* r) { reclaim_ = r; }
@@ -117,7 +128,10 @@ class HostMemory {
   const std::vector<Shrinker*>& shrinkers() const { return shrinkers_; }
   void set_explain(ExplainSink* sink) { explain_ = sink; }
 
-  Hva gfn_to_hva(std::uint16_t vm, Gfn gfn) const { return Hva{kMemslotBase + (gfn.v << kPageShift)}; }
+  // A VM's guest frame in its VMM's memslot; a host process's page is its own address.
+  Hva gfn_to_hva(std::uint16_t vm, Gfn gfn) const {
+    return Hva{(vms_[vm].process ? 0 : kMemslotBase) + (gfn.v << kPageShift)};
+  }
 
   struct Gup {
     Pfn pfn;
@@ -220,10 +234,13 @@ class HostMemory {
   static bool is_swap_entry(Pte p) { return !p.present() && (p.raw & kSwapEntry); }
 
  private:
+  // An mm whose memory the host backs: a VM's VMM (its memslot of guest frames) or a host process.
   struct Vm {
     std::uint64_t guest_frames;
     std::unique_ptr<PageTable> table;
     MmuNotifier* notifier = nullptr;
+    bool process = false;                  // a host process: its TLB entries are the host CPUs'
+    std::function<void(Vpn)> flush;        // host process: ptep_clear_flush's TLB flush
     // The swap token's per-mm state (mm_struct: token_priority, faultstamp, last_interval), and
     // when the last fault of this mm that waited (for a swap read) held its mmap_sem: [from, until).
     unsigned token_priority = 0;
@@ -256,6 +273,12 @@ class HostMemory {
     lru_->putback(pfn.v, pages_[pfn.v]);
   }
   void free_frame(std::uint64_t pfn);
+  // The frame `f` holds page `index` of mm `mm` (counted resident until freed).
+  void own(std::uint64_t f, std::uint16_t mm, std::uint64_t index) {
+    pages_[f].vm = mm;
+    pages_[f].gfn = static_cast<std::uint32_t>(index);
+    ++resident_[vms_[mm].process];
+  }
   // swapin_readahead around `target`, the slot of a major fault: the window [lo, hi) of slots
   // to read, and the reads of those of [lo, hi) not cached yet at `now`, while free pages stay
   // above the low watermark.
@@ -282,6 +305,7 @@ class HostMemory {
   std::vector<Shrinker*> shrinkers_;
   std::uint64_t min_ = 0;
   std::uint64_t mapped_ = 0;
+  std::uint64_t resident_[2] = {0, 0};  // GuestMemory frames of VMs, of host processes
   int token_vm_ = -1, current_vm_ = -1;
   std::uint64_t global_faults_ = 0;
   HostStats stats_;

@@ -27,9 +27,8 @@ std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTar
         continue;
       }
       Pte leaf = *p;  // what the tables grant together
-      if (target.ept_root) {
-        TableNode* ept = target.ept_root(ctx);
-        const Pte* ep = ept ? leaf_entry(ept, Vpn{p->frame()}) : nullptr;
+      if (TableNode* ept = target.ept_root ? target.ept_root(ctx) : nullptr) {
+        const Pte* ep = leaf_entry(ept, Vpn{p->frame()});
         if (!ep || !ep->present()) {
           bad.push_back(who + ": gfn " + hex(p->frame()) + " has no present EPT entry");
           continue;

@@ -39,7 +39,7 @@ struct SimConfig {
     std::uint64_t pwc_entries, ntlb_entries, ntlb_ways;
   } ept;
   struct {
-    std::uint64_t mem_mb;
+    std::uint64_t mem_mb, cpus;
   } host;
   struct {
     std::uint64_t host_minor_fault_cycles, vmexit_cycles, shadow_fault_cycles, guest_fault_cycles,

@@ -148,6 +148,10 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(host, mem_mb, "4096", "MiB", 1, 1 << 16,
                "host physical memory (native mode: the machine's memory, page tables included)"),
 
+      UINT_KEY(host, cpus, "0", "CPUs", 0, 64,
+               "shadow and nested mode: host CPUs for the host's own processes (trace records whose vm is host; their vcpu "
+               "is the host CPU); 0 = no host processes"),
+
       BOOL_KEY(reclaim, new_anon_active, "true",
                "new and swapped-in anonymous pages start on the active list (2.6.24, 2.6.28); false: inactive (6.x)"),
       UINT_KEY(reclaim, min_free_kb, "0", "KiB", 0, 1ull << 30,

@@ -15,7 +15,7 @@ bool uses_key(const std::string& key) {
   for (const char* prefix : {"kvm.", "ept.", "reclaim.", "swap."})
     if (key.rfind(prefix, 0) == 0) return false;
   if (key.rfind("cost.", 0) == 0) return key == "cost.host_minor_fault_cycles";
-  return key != "guest.mem_mb" && key != "guest.dirty_at_fault";
+  return key != "guest.mem_mb" && key != "guest.dirty_at_fault" && key != "host.cpus";
 }
 }  // namespace
 
@@ -25,6 +25,7 @@ const SimModeSpec& native_mode() {
       "native",
       "processes on bare metal",
       "pte",
+      false,
       false,
       [](const RunSummary& s, const SummaryRow& row) { row("page faults", std::to_string(s["page_faults"])); },
       [](const RunSummary&) { return std::string(); },

@@ -49,6 +49,7 @@ const SimModeSpec& nested_mode() {
       "guests under KVM nested paging, EPT/NPT",
       "guest pte",
       true,
+      true,
       rows,
       [](const RunSummary& s) { return ", " + std::to_string(s["guest_frames_used"]) + " guest frames"; },
       validate_guests_fit,

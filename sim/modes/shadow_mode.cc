@@ -57,6 +57,7 @@ const SimModeSpec& shadow_mode() {
       "guests under KVM shadow paging",
       "spte",
       true,
+      true,
       rows,
       [](const RunSummary& s) { return ", " + std::to_string(s["guest_frames_used"]) + " guest frames"; },
       validate_guests_fit,

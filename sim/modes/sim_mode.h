@@ -23,6 +23,7 @@ struct SimModeSpec {
   const char* help;         // one line for `mmusim config --list`
   const char* walk_entry;   // what the hardware walker reads, for explain mode ("pte", "spte")
   bool has_aging_policy;    // kvm.aging applies (the summary's policy column, compare's runs)
+  bool has_host;            // a host beside the guests, whose own processes (vm host) may run (host.cpus)
   // The mode's lines of the readable summary table (print_summary_table): row(label, value) for each.
   void (*summary_rows)(const RunSummary& s, const SummaryRow& row);
   // What the "frames used" line adds after the page-table pages (the guests' frames).

@@ -30,6 +30,10 @@ void KvmModule::end_of_elaboration() {
 }
 
 void KvmModule::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {
+  if (is_host_cpu(cpu)) {
+    host_cpus_[cpu] = mmu;
+    return;
+  }
   kvms_.at(vm_of(cpu))->add_vcpu(cpu, cpu % cfg_.vcpus_per_vm, mmu, [pending](const CauseCycles& c) {
     pending->causes += c;
     pending->any = true;
@@ -45,6 +49,12 @@ Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) 
   auto [it, fresh] = ctx_of_.try_emplace({vm, pid}, static_cast<std::uint32_t>(who_.size()));
   if (fresh) who_.emplace_back(vm, pid);
   l.context.ctx = it->second;
+  if (vm == kHostVm) {  // a host process: its own page table, no VM exit
+    const std::uint16_t mm = process_mm(pid, it->second);
+    running_mm_[cpu] = mm;
+    l.context.root = host->host_model().host_table(mm).root();
+    return l;
+  }
   Kvm& kvm = *kvms_.at(vm);
   l.context.root = kvm.new_cr3(cpu, pid, !loaded_[cpu], l.cost);
   l.context.nested_root = kvm.nested_root();
@@ -54,7 +64,24 @@ Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) 
 }
 
 CauseCycles KvmModule::handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) {
-  return kvms_.at(vm_of(cpu))->page_fault(cpu, vpn, write, fetch, t);
+  if (!is_host_cpu(cpu)) return kvms_.at(vm_of(cpu))->page_fault(cpu, vpn, write, fetch, t);
+  // The host process's own page fault (handle_mm_fault): do_anonymous_page or do_swap_page on
+  // its page table; its cost and any swap read (the CPU stalls, as a guest's does) go to `c`.
+  if (vpn.v >> 32) throw LimitExceeded("a host process page at " + to_hex(vpn.v << kPageShift) +
+                                          ": host processes' pages are numbered in 32 bits (below 16 TiB)", "gva");
+  CauseCycles c;
+  host->host_model().gfn_to_pfn(running_mm_.at(cpu), Gfn{vpn.v}, write, now(), &c);
+  return c;
+}
+
+std::uint16_t KvmModule::process_mm(std::uint32_t pid, std::uint32_t ctx) {
+  if (const auto it = process_mm_.find(pid); it != process_mm_.end()) return it->second;
+  // flush_tlb_page: reclaim unmapped or aged one of its ptes; every host CPU drops the entry.
+  const std::uint16_t mm = host->host_model().add_process(pid, [this, ctx](Vpn v) {
+    for (auto& [cpu, mmu] : host_cpus_) mmu->invlpg(ctx, v);
+  });
+  process_mm_[pid] = mm;
+  return mm;
 }
 
 void KvmModule::set_explain(ExplainSink* sink) {
@@ -74,17 +101,30 @@ void KvmModule::fill_summary(RunSummary& s) const {
 std::vector<std::string> KvmModule::check(const Mmu& mmu) const {
   const HostMemory& h = const_cast<KvmModule*>(this)->host->host_model();
   CheckTarget t;
-  t.root = [this](std::uint32_t ctx) -> TableNode* {
+  const auto host_table = [this, &h](std::uint32_t ctx) -> const PageTable* {
+    const auto it = process_mm_.find(who_[ctx].second);
+    return it == process_mm_.end() ? nullptr : &h.host_table(it->second);
+  };
+  t.root = [this, host_table](std::uint32_t ctx) -> TableNode* {
     if (ctx >= who_.size()) return nullptr;
+    if (who_[ctx].first == kHostVm) {
+      const PageTable* pt = host_table(ctx);
+      return pt ? pt->root() : nullptr;
+    }
     return kvms_.at(who_[ctx].first)->root_of_pid(who_[ctx].second);
   };
-  t.table_live = [this](std::uint32_t ctx, std::uint64_t frame, const TableNode* node) {
-    return ctx < who_.size() && kvms_.at(who_[ctx].first)->table_live(frame, node);
+  t.table_live = [this, host_table](std::uint32_t ctx, std::uint64_t frame, const TableNode* node) {
+    if (ctx >= who_.size()) return false;
+    if (who_[ctx].first == kHostVm) {
+      const PageTable* pt = host_table(ctx);
+      return pt && pt->table_at(frame) == node;
+    }
+    return kvms_.at(who_[ctx].first)->table_live(frame, node);
   };
   t.frames = &h.frames();
   if (cfg_.nested) {
-    t.ept_root = [this](std::uint32_t ctx) -> TableNode* {
-      return ctx < who_.size() ? kvms_.at(who_[ctx].first)->nested_root() : nullptr;
+    t.ept_root = [this](std::uint32_t ctx) -> TableNode* {  // nullptr for a host process: one dimension
+      return ctx < who_.size() && who_[ctx].first != kHostVm ? kvms_.at(who_[ctx].first)->nested_root() : nullptr;
     };
     t.ept_root_of_vm = [this](std::uint32_t vm) -> TableNode* {
       return vm < kvms_.size() ? kvms_[vm]->nested_root() : nullptr;

@@ -8,8 +8,9 @@ constexpr std::size_t kBatch = TraceSource::kBatchRecords;
 }  // namespace
 
 TraceSource::TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader,
-                         unsigned vcpus_per_vm, unsigned cpus, std::size_t max_queued)
-    : sc_module(name), reader_(std::move(reader)), vcpus_per_vm_(vcpus_per_vm), queues_(cpus), max_queued_(max_queued) {
+                         unsigned vcpus_per_vm, unsigned cpus, std::size_t max_queued, unsigned guest_cpus)
+    : sc_module(name), reader_(std::move(reader)), vcpus_per_vm_(vcpus_per_vm), guest_cpus_(guest_cpus ? guest_cpus : cpus),
+      queues_(cpus), max_queued_(max_queued) {
   source_export.bind(*this);
 }
 
@@ -23,7 +24,8 @@ void TraceSource::refill() {
     progress_.finish();
     return;
   }
-  for (const TraceRecord& r : batch_) queues_[r.vm * vcpus_per_vm_ + r.vcpu].push_back(r);
+  for (const TraceRecord& r : batch_)
+    queues_[r.vm == kHostVm ? guest_cpus_ + r.vcpu : r.vm * vcpus_per_vm_ + r.vcpu].push_back(r);
   records_ += n;
   queued_ += n;
   progress_.update(records_, reader_->bytes_done(), reader_->bytes_total());

@@ -25,11 +25,12 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
   // of this size, so that the vCPU synchronises at the same records as with several.
   static constexpr std::size_t kBatchRecords = 4096;
 
-  // The reader has checked every record against the machine (RecordLimits).
+  // The reader has checked every record against the machine (RecordLimits). `guest_cpus`: the
+  // CPUs of the VMs (0: all `cpus`); a host record (vm kHostVm) goes to CPU guest_cpus + vcpu.
   TraceSource(const sc_core::sc_module_name& name, std::unique_ptr<TraceReader> reader, unsigned vcpus_per_vm,
-              unsigned cpus, std::size_t max_queued);
+              unsigned cpus, std::size_t max_queued, unsigned guest_cpus = 0);
 
-  // `cpu` = vm * vcpus_per_vm + vcpu.
+  // `cpu` = vm * vcpus_per_vm + vcpu, or guest_cpus + vcpu for a host record.
   bool take(unsigned cpu, std::vector<TraceRecord>& out) override;
 
   // Simulated time vCPUs spent waiting for the queues to drain.
@@ -42,6 +43,7 @@ class TraceSource : public sc_core::sc_module, public TraceSourceIf {
 
   std::unique_ptr<TraceReader> reader_;
   unsigned vcpus_per_vm_;
+  unsigned guest_cpus_;
   std::vector<std::vector<TraceRecord>> queues_;  // one per CPU
   std::vector<TraceRecord> batch_;
   std::size_t queued_ = 0, max_queued_;

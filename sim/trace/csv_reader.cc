@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <strings.h>
 #include <iostream>
 #include <limits>
 #include <string>
@@ -245,7 +246,7 @@ std::size_t CsvReader::read(TraceRecord* out, std::size_t n) {
     }
     try {
       TraceRecord& r = out[k];
-      r.vm = vm ? static_cast<std::uint16_t>(parse_uint(vm, "vm", 0xffff)) : 0;
+      r.vm = !vm ? 0 : strcasecmp(vm, "host") == 0 ? kHostVm : static_cast<std::uint16_t>(parse_uint(vm, "vm", 0xffff));
       r.vcpu = vcpu ? static_cast<std::uint16_t>(parse_uint(vcpu, "vcpu", 0xffff)) : 0;
       r.pid = pid ? static_cast<std::uint32_t>(parse_uint(pid, "pid", 0xffffffffu)) : 0;
       r.size = size ? static_cast<std::uint32_t>(parse_uint(size, "size", 0xffffffffu)) : 1;

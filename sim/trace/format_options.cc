@@ -23,7 +23,9 @@ void add_trace_format_options(po::options_description& desc, TraceFormatArgs& ar
   static const std::string help = format_help();
   desc.add_options()("format", po::value(&args.format), help.c_str())(
       "champsim-vm", po::value(&args.champsim_vm), "the vm a ChampSim trace runs in (default 0; other formats name their own)")(
-      "champsim-pid", po::value(&args.champsim_pid), "the pid a ChampSim trace runs as (default 0)");
+      "champsim-pid", po::value(&args.champsim_pid), "the pid a ChampSim trace runs as (default 0)")(
+      "as-host", po::bool_switch(&args.as_host),
+      "a lackey or ChampSim trace is a process of the host itself (vm host: shadow and nested mode), not of VM 0");
 }
 
 TraceOptions TraceFormatArgs::options() const {
@@ -34,6 +36,7 @@ TraceOptions TraceFormatArgs::options() const {
     throw InputError("--champsim-pid", 0, "", std::to_string(champsim_pid) + " is above the largest pid, 4294967295");
   o.champsim_vm = static_cast<std::uint16_t>(champsim_vm);
   o.champsim_pid = static_cast<std::uint32_t>(champsim_pid);
+  o.as_host = as_host;
   return o;
 }
 
@@ -41,6 +44,7 @@ std::vector<std::string> TraceFormatArgs::run_args() const {
   std::vector<std::string> a = {"--format", format};
   if (champsim_vm) a.insert(a.end(), {"--champsim-vm", std::to_string(champsim_vm)});
   if (champsim_pid) a.insert(a.end(), {"--champsim-pid", std::to_string(champsim_pid)});
+  if (as_host) a.push_back("--as-host");
   return a;
 }
 
@@ -48,6 +52,7 @@ std::string TraceFormatArgs::request_lines() const {
   std::string s;
   if (champsim_vm) s += "champsim-vm " + std::to_string(champsim_vm) + "\n";
   if (champsim_pid) s += "champsim-pid " + std::to_string(champsim_pid) + "\n";
+  if (as_host) s += "as-host\n";
   return s;
 }
 

@@ -15,6 +15,7 @@ namespace mmusim {
 struct TraceFormatArgs {
   std::string format = "auto";
   std::uint64_t champsim_vm = 0, champsim_pid = 0;
+  bool as_host = false;  // --as-host: a lackey or ChampSim trace is a process of the host
 
   // Checked: the format's name and the ids' ranges (InputError naming the option).
   TraceOptions options() const;

@@ -195,15 +195,16 @@ void write_synthetic_trace(const GenSpec& s, std::ostream& os) {
   const std::uint64_t stride = s.stride_bytes % fp_bytes;
   const std::uint64_t cold_pages = s.footprint_pages > s.hot_pages ? s.footprint_pages - s.hot_pages : 1;
   const std::uint64_t slice = s.slice ? s.slice : default_slice(s);
-  std::vector<Stream> streams(std::size_t(s.vms) * s.pids);
+  std::vector<Stream> streams(std::size_t(s.vms) * s.pids + s.host_procs);
 
   Out out(os);
   out.str("vm,vcpu,pid,op,gva,size,gap\n");
   std::uint32_t vm = 0, vcpu = 0;
   std::uint64_t slice_no = 0, in_slice = 0;  // rounds done in this slice
   for (std::uint64_t i = 0; i < s.accesses; ++i) {
-    std::uint32_t pid = static_cast<std::uint32_t>((vcpu + slice_no) % s.pids);
-    Stream& st = streams[std::size_t(vm) * s.pids + pid];
+    const bool host = vm >= s.vms;  // a host process's context: process vm - vms on host CPU vm - vms
+    const std::uint32_t pid = host ? vm - s.vms : static_cast<std::uint32_t>((vcpu + slice_no) % s.pids);
+    Stream& st = streams[host ? std::size_t(s.vms) * s.pids + pid : std::size_t(vm) * s.pids + pid];
     std::uint64_t off = 0;
     switch (s.pattern) {
       case GenPattern::Seq:
@@ -241,9 +242,10 @@ void write_synthetic_trace(const GenSpec& s, std::ostream& os) {
       }
     }
     ++st.count;
-    out.dec(vm);
+    if (host) out.str("host");
+    else out.dec(vm);
     out.ch(',');
-    out.dec(vcpu);
+    out.dec(host ? pid : vcpu);
     out.ch(',');
     out.dec(pid);
     out.ch(',');
@@ -254,10 +256,11 @@ void write_synthetic_trace(const GenSpec& s, std::ostream& os) {
     out.dec(s.gap);
     out.ch('\n');
     out.maybe_flush();
-    // Next context: vCPUs of a VM, then the next VM; after the last, the next round.
-    if (++vcpu == s.vcpus) {
+    // Next context: vCPUs of a VM, then the next VM, then the host processes; after the last, the
+    // next round.
+    if (++vcpu == (host ? 1u : s.vcpus)) {
       vcpu = 0;
-      if (++vm == s.vms) {
+      if (++vm == std::uint32_t{s.vms} + s.host_procs) {
         vm = 0;
         if (++in_slice == slice) {
           in_slice = 0;
@@ -327,6 +330,9 @@ int gen_command(int argc, char** argv) {
       ("pids", po::value<std::string>(), "processes per VM (default 1)")
       ("vcpus", po::value<std::string>(), "vCPUs per VM (default 1)")
       ("vms", po::value<std::string>(), "VMs (default 1)")
+      ("host-procs", po::value<std::string>(),
+       "processes of the host beside the VMs, each the same pattern over the same footprint (vm host, vcpu = its host "
+       "CPU; run with host.cpus at least this; default 0)")
       ("slice", po::value<std::string>(), "accesses of a vCPU between process switches (default: each vCPU runs each pid once)")
       ("gap", po::value<std::string>(), "gap column: cycles of work before each access (default 0)")
       ("base", po::value<std::string>(), "first address of each stream, 0x hex or decimal (default 0x10000000)")
@@ -363,6 +369,7 @@ int gen_command(int argc, char** argv) {
   if (has("pids")) s.pids = static_cast<std::uint32_t>(parse_u64("--pids", str("pids"), 0xffffffffu));
   if (has("vcpus")) s.vcpus = static_cast<std::uint16_t>(parse_u64("--vcpus", str("vcpus"), 0xffff));
   if (has("vms")) s.vms = static_cast<std::uint16_t>(parse_u64("--vms", str("vms"), 0xffff));
+  if (has("host-procs")) s.host_procs = static_cast<std::uint16_t>(parse_u64("--host-procs", str("host-procs"), 64));
   if (has("slice")) {
     s.slice = parse_u64("--slice", str("slice"), ~std::uint64_t(0));
     if (s.slice == 0) throw InputError("--slice", 0, "", "must be at least 1");

@@ -20,6 +20,9 @@
 // pids), so each vCPU runs each process once, and vCPUs start on different processes).
 // op: W with probability write_fraction, else R; drawn from a second PRNG so that the addresses
 // do not depend on write_fraction.
+// host_procs = H > 0 adds H processes of the host itself, each its own stream of the same pattern
+// over the same footprint: after the VMs' contexts of a round come H host contexts, host process
+// h (pid h) on host CPU h (vm column `host`, vcpu h).
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -45,6 +48,7 @@ struct GenSpec {
   std::uint32_t pids = 1;                 // processes per VM
   std::uint16_t vcpus = 1;                // vCPUs per VM
   std::uint16_t vms = 1;
+  std::uint16_t host_procs = 0;           // processes of the host beside the VMs (vm host)
   std::uint64_t slice = 0;                // accesses of a vCPU between process switches; 0 = default
   std::uint64_t gap = 0;                  // gap column of every record (cycles)
   std::uint64_t base = 0x10000000;        // first address of every stream's footprint

@@ -45,8 +45,8 @@ inline bool starts_like_record(const char* p, Op* op) {
 
 class LackeyReader final : public TraceReader {
  public:
-  explicit LackeyReader(std::unique_ptr<InputFile> file)
-      : file_(std::move(file)), buf_(new char[kBlock + kPad]) {
+  LackeyReader(std::unique_ptr<InputFile> file, std::uint16_t vm)
+      : file_(std::move(file)), buf_(new char[kBlock + kPad]), vm_(vm) {
     pos_ = lim_ = end_ = buf_.get();
   }
 
@@ -87,6 +87,7 @@ class LackeyReader final : public TraceReader {
   std::uint64_t bad_line_ = 0;
   bool eof_ = false;
   bool done_ = false;
+  std::uint16_t vm_;  // of every record
 };
 
 void LackeyReader::fail(std::uint64_t line, const char* b, const char* key, const std::string& what) {
@@ -223,7 +224,7 @@ std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
       r.gap = 0;
       r.pid = 0;
       r.size = static_cast<std::uint32_t>(size);
-      r.vm = 0;
+      r.vm = vm_;
       r.vcpu = 0;
       r.op = op;
       if (const char* key = record_problem(r, limits_, why)) fail(line, b, key, why);
@@ -243,8 +244,8 @@ std::size_t LackeyReader::read(TraceRecord* out, std::size_t n) {
 
 }  // namespace
 
-std::unique_ptr<TraceReader> make_lackey_reader(std::unique_ptr<InputFile> file) {
-  return std::make_unique<LackeyReader>(std::move(file));
+std::unique_ptr<TraceReader> make_lackey_reader(std::unique_ptr<InputFile> file, std::uint16_t vm) {
+  return std::make_unique<LackeyReader>(std::move(file), vm);
 }
 
 }  // namespace trace_detail

@@ -24,11 +24,22 @@ namespace mmusim {
 
 // The rest of record_problem, for a record that does not fit: which key, and why.
 const char* record_problem_found(const TraceRecord& r, const RecordLimits& limits, std::string& why) {
-  if (r.vm >= limits.vms) {
-    why = std::to_string(r.vm) + " is not below guest.vms = " + std::to_string(limits.vms);
+  if (r.vm == kHostVm) {
+    if (limits.host_cpus == 0) {
+      why = limits.host_cpus_possible
+                ? "host (a process of the host) needs host.cpus of at least 1 (the host CPUs its processes run on)"
+                : "host (a process of the host) runs only in shadow or nested mode (in native mode every record is one)";
+      return "vm";
+    }
+    if (r.vcpu >= limits.host_cpus) {
+      why = std::to_string(r.vcpu) + " is not below host.cpus = " + std::to_string(limits.host_cpus) + " (a host record's vcpu is its host CPU)";
+      return "vcpu";
+    }
+  } else if (r.vm >= limits.vms) {
+    why = std::to_string(r.vm) + " is not below guest.vms = " + std::to_string(limits.vms) +
+          (limits.host_cpus_possible && limits.vms != ~0u ? " (and is not host)" : "");
     return "vm";
-  }
-  if (r.vcpu >= limits.vcpus) {
+  } else if (r.vcpu >= limits.vcpus) {
     why = std::to_string(r.vcpu) + " is not below guest.vcpus = " + std::to_string(limits.vcpus);
     return "vcpu";
   }
@@ -128,7 +139,8 @@ std::unique_ptr<TraceReader> open_trace(const std::string& path, const TraceOpti
 
   if (format == TraceFormat::Auto && is_champsim_name(path)) format = TraceFormat::Champsim;
   if (format == TraceFormat::Champsim)
-    return trace_detail::make_champsim_reader(std::move(file), options.champsim_vm, options.champsim_pid);
+    return trace_detail::make_champsim_reader(std::move(file), options.as_host ? kHostVm : options.champsim_vm,
+                                              options.champsim_pid);
   if (format == TraceFormat::Auto && head.compare(0, 8, std::string(mtr::kMagic, 8)) == 0) format = TraceFormat::Mtr;
   if (format == TraceFormat::Auto) {
     std::string first;
@@ -163,7 +175,7 @@ std::unique_ptr<TraceReader> open_trace(const std::string& path, const TraceOpti
   }
   if (format == TraceFormat::Mtr) return trace_detail::make_mtr_reader(std::move(file));
   if (format == TraceFormat::Csv) return trace_detail::make_csv_reader(std::move(file));
-  return trace_detail::make_lackey_reader(std::move(file));
+  return trace_detail::make_lackey_reader(std::move(file), options.as_host ? kHostVm : 0);
 }
 
 }  // namespace mmusim

@@ -37,6 +37,7 @@ struct TraceOptions {
   TraceFormat format = TraceFormat::Auto;
   std::uint16_t champsim_vm = 0;
   std::uint32_t champsim_pid = 0;
+  bool as_host = false;  // lackey and ChampSim traces: a process of the host (vm kHostVm), not of VM 0
   TraceOptions(TraceFormat f = TraceFormat::Auto) : format(f) {}  // a format alone: the ids 0
 };
 
@@ -45,14 +46,18 @@ struct TraceOptions {
 // nothing (a reader alone parses any well-formed record); the simulator sets machine_limits().
 struct RecordLimits {
   std::uint32_t vms = ~0u, vcpus = ~0u;           // record vm < vms, vcpu < vcpus
+  std::uint32_t host_cpus = ~0u;                  // a host record (vm kHostVm): vcpu < host_cpus; 0: none allowed
+  bool host_cpus_possible = true;                 // host_cpus could be set (the mode has a host): for the message
   std::uint64_t max_gap = ~std::uint64_t{0};      // cycles of work before one access
   bool canonical = false;                         // [gva, gva + size) in the canonical 48-bit space
 };
 
 // The limits of a machine of `vms` VMs with `vcpus` vCPUs each: gaps up to 2^32 cycles (a second
 // and more of work between two accesses; larger ones would overflow simulated time).
-inline RecordLimits machine_limits(std::uint32_t vms, std::uint32_t vcpus) {
-  return RecordLimits{vms, vcpus, std::uint64_t{1} << 32, true};
+// `host_cpus`: the host CPUs host processes run on; `has_host`: whether the mode has a host beside
+// the VMs at all (native mode has none: host_cpus is then 0).
+inline RecordLimits machine_limits(std::uint32_t vms, std::uint32_t vcpus, std::uint32_t host_cpus = 0, bool has_host = false) {
+  return RecordLimits{vms, vcpus, has_host ? host_cpus : 0, has_host, std::uint64_t{1} << 32, true};
 }
 
 // Whether `r` can be replayed: its vm and vcpu exist, its gap is within the limit, and with
@@ -65,7 +70,8 @@ inline bool record_fits(const TraceRecord& r, const RecordLimits& limits) {
   // leaves it only by wrapping around, to a last byte below the first.
   const auto canonical = [](std::uint64_t a) { return ((a + (std::uint64_t{1} << 47)) >> 48) == 0; };
   const bool in_space = !limits.canonical || (canonical(r.gva) && canonical(last) && last >= r.gva);
-  return r.vm < limits.vms && r.vcpu < limits.vcpus && r.gap <= limits.max_gap && in_space;
+  const bool cpu = r.vm == kHostVm ? r.vcpu < limits.host_cpus : r.vm < limits.vms && r.vcpu < limits.vcpus;
+  return cpu && r.gap <= limits.max_gap && in_space;
 }
 
 // The key and reason why `r` cannot be replayed, or nullptr: a vm or vcpu the machine lacks, a gap

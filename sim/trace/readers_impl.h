@@ -12,7 +12,8 @@ namespace trace_detail {
 // CSV with a header row (csv_reader.cc). Throws InputError on a bad header.
 std::unique_ptr<TraceReader> make_csv_reader(std::unique_ptr<InputFile> file);
 // valgrind --tool=lackey --trace-mem=yes output (lackey_reader.cc).
-std::unique_ptr<TraceReader> make_lackey_reader(std::unique_ptr<InputFile> file);
+// `vm`: the vm of every record (0, or kHostVm with --as-host).
+std::unique_ptr<TraceReader> make_lackey_reader(std::unique_ptr<InputFile> file, std::uint16_t vm = 0);
 // The binary .mtr format (mtr_format.h, mtr_reader.cc).
 std::unique_ptr<TraceReader> make_mtr_reader(std::unique_ptr<InputFile> file);
 // ChampSim's 64-byte instruction records (champsim_reader.cc), every access in `vm` and `pid`.

@@ -10,6 +10,10 @@ enum class Op : std::uint8_t { Read = 0, Write = 1, Fetch = 2, Modify = 3 };
 inline char op_char(Op op) { return "RWXM"[static_cast<int>(op)]; }
 inline bool op_writes(Op op) { return op == Op::Write || op == Op::Modify; }
 
+// The vm of a record of a process of the host itself (CSV: `host`; .mtr: 255): it runs natively on
+// a host CPU (its vcpu numbers the host CPU), on the host's page tables, beside the VMs.
+constexpr std::uint16_t kHostVm = 255;
+
 struct TraceRecord {
   std::uint64_t gva = 0;   // virtual address of the first byte
   std::uint64_t gap = 0;   // cycles of non-memory work on this vCPU before the access

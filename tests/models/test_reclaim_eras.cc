@@ -190,3 +190,34 @@ TEST_CASE("mmu_shrink: one shadow page per call, the oldest of the first VM, whi
   CHECK(kvms[0]->check().empty());
   CHECK(kvms[1]->check().empty());
 }
+
+TEST_CASE("a host process's page: reclaim unmaps it with a TLB flush and no notifier, counted as the host's",
+          "[reclaim][host]") {
+  // try_to_unmap_one's ptep_clear_flush: the pte becomes the swap entry and the CPUs running the mm
+  // drop the page's TLB entry; page_referenced's ptep_clear_flush_young flushes only a young pte.
+  HostMemory h(1024, token_host());
+  h.add_vm(64);
+  std::vector<std::uint64_t> flushed;
+  const std::uint16_t mm = h.add_process(7, [&](Vpn v) { flushed.push_back(v.v); });
+  CHECK(mm == 1);  // after the VM
+  CHECK(h.is_process(mm));
+  h.gfn_to_pfn(0, Gfn{3}, true);                     // a guest page
+  const auto g = h.gfn_to_pfn(mm, Gfn{0x10000}, true);  // the process's page at 0x10000000
+  CHECK(h.host_pte(mm, Gfn{0x10000})->frame() == g.pfn.v);
+  CHECK(h.resident_guest_pages() == 1);
+  CHECK(h.resident_process_pages() == 1);
+  CHECK_FALSE(h.page(g.pfn).referenced);  // a process's own fault: no FOLL_TOUCH mark
+  CauseCycles c;
+  CHECK(h.page_referenced(g.pfn, c) == 1);  // the young pte, cleared and flushed
+  CHECK(flushed == std::vector<std::uint64_t>{0x10000});
+  CHECK(h.page_referenced(g.pfn, c) == 0);  // old now: no flush
+  CHECK(flushed.size() == 1);
+  REQUIRE(h.add_to_swap(g.pfn));
+  REQUIRE(h.try_to_unmap(g.pfn, c));
+  CHECK(flushed.size() == 2);
+  h.pageout(g.pfn, 0);
+  CHECK(h.stats().swap_outs == 1);
+  CHECK(h.stats().swap_outs_procs == 1);
+  h.complete_writeback(100000);
+  CHECK(h.check().empty());
+}
