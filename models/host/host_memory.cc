@@ -52,11 +52,13 @@ void HostMemory::add_vm(std::uint64_t guest_frames) {
     cover(f);
     pages_[f].use = HostPage::Use::HostPageTable;
   });
-  vms_.push_back(Vm{guest_frames, std::move(table), nullptr});
+  Vm v;
+  v.guest_frames = guest_frames;
+  v.table = std::move(table);
+  vms_.push_back(std::move(v));
 }
 
-std::uint16_t HostMemory::add_process(std::uint32_t pid, std::function<void(Vpn)> flush) {
-  (void)pid;
+std::uint16_t HostMemory::add_process(std::function<void(Vpn)> flush) {
   add_vm(std::uint64_t{1} << 32);
   vms_.back().process = true;
   vms_.back().flush = std::move(flush);

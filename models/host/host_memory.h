@@ -115,7 +115,7 @@ class HostMemory {
   // A process of the host itself (an mm without KVM): numbered after the VMs, in the order added;
   // its pages are indexed by virtual page number (below 2^32, as gfns). `flush` drops one of its
   // pages from the TLBs of the host CPUs (flush_tlb_page: reclaim unmapping or aging a pte).
-  std::uint16_t add_process(std::uint32_t pid, std::function<void(Vpn)> flush);
+  std::uint16_t add_process(std::function<void(Vpn)> flush);
   bool is_process(std::uint16_t mm) const { return vms_.at(mm).process; }
   // Guest memory and host processes' memory in frames (resident: mapped, or in the swap cache).
   std::uint64_t resident_guest_pages() const { return resident_[0]; }
@@ -236,7 +236,7 @@ class HostMemory {
  private:
   // An mm whose memory the host backs: a VM's VMM (its memslot of guest frames) or a host process.
   struct Vm {
-    std::uint64_t guest_frames;
+    std::uint64_t guest_frames = 0;
     std::unique_ptr<PageTable> table;
     MmuNotifier* notifier = nullptr;
     bool process = false;                  // a host process: its TLB entries are the host CPUs'

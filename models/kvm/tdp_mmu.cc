@@ -98,7 +98,7 @@ CauseCycles TdpMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool, const Tr
     sleeping_[cpu] = Sleeping{true, write, seq, gfn, pfn};
     return c;
   }
-  direct_map(gfn, pfn, write, seq, c);
+  direct_map(gfn, pfn, write, seq);
   return c;
 }
 
@@ -109,14 +109,14 @@ CauseCycles TdpMmu::finish_fault(unsigned cpu) {
   if (!s.asleep) return c;
   s.asleep = false;
   if (ex()) explain_->step("swap read done");
-  direct_map(s.gfn, s.pfn, s.write, s.seq, c);
+  direct_map(s.gfn, s.pfn, s.write, s.seq);
   return c;
 }
 
 // __direct_map's leaf (mmu_set_spte with ACC_ALL): the entry maps `pfn` readable, writable and
 // executable. With EPT A/D bits it is made accessed, and dirty on a write fault (later kernels'
 // make_spte); 2.6.28's EPT has neither bit (shadow_accessed_mask = 0).
-void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq, CauseCycles& c) {
+void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq) {
   if (mmu_notifier_retry(seq)) {
     ++stats_.notifier_retries;
     if (ex()) explain_->step("mmu_notifier_retry: an invalidation ran meanwhile -> fault again");
@@ -124,9 +124,9 @@ void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t se
   }
   Pte* e = ept_entry(gfn);
   if (!e) throw std::logic_error("EPT tables missing under a fault that made them");
-  if (spte_mapped(*e)) {  // another vCPU mapped it while this one slept
-    if (e->frame() == pfn.v) return;
-    drop_leaf(e);
+  if (spte_mapped(*e)) {  // another vCPU mapped it while this one slept (the same page: no invalidation ran)
+    if (e->frame() != pfn.v) throw std::logic_error("an EPT entry mapped elsewhere with no invalidation since");
+    return;
   }
   std::uint64_t bits = kEptRwx;
   if (cfg_.ept_ad_bits) bits |= pte_bits::A | (write ? pte_bits::D : 0);
@@ -134,7 +134,6 @@ void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t se
   ++stats_.sptes_created;
   rmap_add(gfn, e, PageSize::k4K);
   if (ex()) explain_->step("EPT entry installed for gfn " + to_hex(gfn) + " -> pfn " + to_hex(pfn.v));
-  (void)c;
 }
 
 const TdpMmu::EptTable* TdpMmu::table_of(const Pte* e) const {

@@ -86,7 +86,7 @@ class TdpMmu final : public Kvm, public GuestHooks {
   EptTable* new_table(unsigned level, std::uint64_t first_gfn, CauseCycles& c);
   // __direct_map: the EPT tables missing on the path of `gfn`, then its leaf entry -> `pfn`,
   // unless an invalidation ran since `seq` (mmu_notifier_retry: the access faults again).
-  void direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq, CauseCycles& c);
+  void direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq);
   const EptTable* table_of(const Pte* e) const;
 
   GuestOs& guest_;

@@ -77,7 +77,7 @@ CauseCycles KvmModule::handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetc
 std::uint16_t KvmModule::process_mm(std::uint32_t pid, std::uint32_t ctx) {
   if (const auto it = process_mm_.find(pid); it != process_mm_.end()) return it->second;
   // flush_tlb_page: reclaim unmapped or aged one of its ptes; every host CPU drops the entry.
-  const std::uint16_t mm = host->host_model().add_process(pid, [this, ctx](Vpn v) {
+  const std::uint16_t mm = host->host_model().add_process([this, ctx](Vpn v) {
     for (auto& [cpu, mmu] : host_cpus_) mmu->invlpg(ctx, v);
   });
   process_mm_[pid] = mm;

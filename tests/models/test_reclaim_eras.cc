@@ -198,7 +198,7 @@ TEST_CASE("a host process's page: reclaim unmaps it with a TLB flush and no noti
   HostMemory h(1024, token_host());
   h.add_vm(64);
   std::vector<std::uint64_t> flushed;
-  const std::uint16_t mm = h.add_process(7, [&](Vpn v) { flushed.push_back(v.v); });
+  const std::uint16_t mm = h.add_process([&](Vpn v) { flushed.push_back(v.v); });
   CHECK(mm == 1);  // after the VM
   CHECK(h.is_process(mm));
   h.gfn_to_pfn(0, Gfn{3}, true);                     // a guest page
