@@ -1,5 +1,7 @@
 #include "tlb/miss_classifier.h"
 
+#include <algorithm>
+
 namespace mmusim {
 
 namespace {
@@ -34,12 +36,13 @@ void KeySet::insert(std::uint64_t key) {
 
 // --- FaLru -------------------------------------------------------------------------------------
 
-FaLru::FaLru(std::size_t capacity) : capacity_(capacity), nodes_(capacity) {
+FaLru::FaLru(std::size_t capacity) : capacity_(capacity), nodes_(capacity, Node{kNoKey, 0, kNone, kNone}) {
   std::size_t n = 16;
   while (n < 2 * capacity) n *= 2;
   index_.assign(n, kNone);
   free_.reserve(capacity);
   for (std::size_t i = capacity; i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
+  pending_.reserve(capacity);
 }
 
 std::size_t FaLru::home(std::uint64_t key) const { return hash(key) & (index_.size() - 1); }
@@ -82,40 +85,66 @@ void FaLru::push_front(std::uint32_t n) {
   head_ = n;
 }
 
-void FaLru::touch(std::uint64_t key) {
+// A freed node holds no key, so that a caller's hint to it is seen to be stale.
+void FaLru::free_node(std::uint32_t n) {
+  nodes_[n].key = kNoKey;
+  free_.push_back(n);
+}
+
+void FaLru::put_in_order() {
+  if (!pending_.empty()) {
+    // Each key's last touch decides: moved to the front from the oldest stamp to the newest, the
+    // list is what moving every key at each of its touches would have made it.
+    std::sort(pending_.begin(), pending_.end(),
+              [this](std::uint32_t a, std::uint32_t b) { return nodes_[a].stamp < nodes_[b].stamp; });
+    for (std::uint32_t n : pending_)
+      if (n != head_) unlink(n), push_front(n);
+    pending_.clear();
+  }
+  ordered_ = clock_;
+}
+
+std::uint32_t FaLru::touch(std::uint64_t key) {
+  put_in_order();
   std::uint32_t n = find(key);
-  if (n != kNone) {
-    if (n != head_) unlink(n), push_front(n);
-    return;
+  if (n == kNone) {
+    if (used_ == capacity_) {  // evict the least recent
+      n = tail_;
+      index_erase(nodes_[n].key);
+      unlink(n);
+    } else {
+      n = free_.back();
+      free_.pop_back();
+      ++used_;
+    }
+    nodes_[n].key = key;
+    std::size_t i = home(key);
+    while (index_[i] != kNone) i = (i + 1) & (index_.size() - 1);
+    index_[i] = n;
+    push_front(n);
+  } else if (n != head_) {
+    unlink(n), push_front(n);
   }
-  if (used_ == capacity_) {  // evict the least recent
-    n = tail_;
-    index_erase(nodes_[n].key);
-    unlink(n);
-  } else {
-    n = free_.back();
-    free_.pop_back();
-    ++used_;
-  }
-  nodes_[n].key = key;
-  std::size_t i = home(key);
-  while (index_[i] != kNone) i = (i + 1) & (index_.size() - 1);
-  index_[i] = n;
-  push_front(n);
+  nodes_[n].stamp = ordered_ = ++clock_;
+  return n;
 }
 
 void FaLru::erase(std::uint64_t key) {
   const std::uint32_t n = find(key);
   if (n == kNone) return;
+  put_in_order();
   index_erase(key);
   unlink(n);
-  free_.push_back(n);
+  free_node(n);
   --used_;
 }
 
 void FaLru::clear() {
+  pending_.clear();  // every key goes: no order to restore
+  ordered_ = clock_;
   if (used_ > capacity_ / 8) {  // many keys: start afresh
     index_.assign(index_.size(), kNone);
+    for (Node& x : nodes_) x.key = kNoKey;
     free_.clear();
     for (std::size_t i = capacity_; i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
     head_ = tail_ = kNone;
@@ -126,14 +155,15 @@ void FaLru::clear() {
   for (std::uint32_t n = head_; n != kNone;) {
     const std::uint32_t next = nodes_[n].next;
     index_erase(nodes_[n].key);
-    free_.push_back(n);
+    free_node(n);
     n = next;
   }
   head_ = tail_ = kNone;
   used_ = 0;
 }
 
-std::vector<std::uint64_t> FaLru::order() const {
+std::vector<std::uint64_t> FaLru::order() {
+  put_in_order();
   std::vector<std::uint64_t> v;
   for (std::uint32_t n = head_; n != kNone; n = nodes_[n].next) v.push_back(nodes_[n].key);
   return v;

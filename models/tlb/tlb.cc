@@ -36,7 +36,7 @@ TlbEntry& Tlb::fill(std::uint64_t key, std::uint64_t frame, bool writable, bool 
       filled_overflow_ = true;
   }
   victim->key = key;
-  classes_.fill(key);
+  victim->shadow = classes_.fill(key);
   mru_ = static_cast<std::uint32_t>(victim - e_.data());
   victim->frame = frame;
   victim->stamp = ++clock_;

@@ -35,6 +35,7 @@ struct TlbEntry {
   bool dirty = false;
   bool nx = false;
   PageSize size = PageSize::k4K;  // what the entry maps (gem5's TlbEntry::logBytes)
+  std::uint32_t shadow = FaLru::kNoNode;  // the miss classifier's node of the key (speed only)
   bool valid() const { return key != kInvalid; }
 };
 
@@ -61,7 +62,7 @@ class Tlb {
     } else {
       for (unsigned w = 0; w < ways_; ++w) hit = set[w].key == key ? &set[w] : hit;
     }
-    if (hit) hit->stamp = ++clock_, mru_ = static_cast<std::uint32_t>(hit - e_.data()), classes_.hit(key);
+    if (hit) hit->stamp = ++clock_, mru_ = static_cast<std::uint32_t>(hit - e_.data()), classes_.hit(key, hit->shadow);
     return hit;
   }
 

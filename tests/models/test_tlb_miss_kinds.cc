@@ -1,5 +1,7 @@
 // The three Cs of TLB misses (tlb/miss_classifier.h) on hand-derived sequences.
 #include <catch2/catch.hpp>
+#include <list>
+#include <random>
 
 #include "tlb/tlb.h"
 
@@ -41,6 +43,42 @@ TEST_CASE("FA LRU shadow: most recent first, evicts the least recent, erase and 
   for (std::uint64_t x = 0; x < 1000; ++x) all = all && big.contains(x * 4096) == (x % 2 == 1);
   CHECK(all);
   CHECK(big.size() == 500);
+}
+
+TEST_CASE("FA LRU shadow put in order lazily: the order and the keys of moving each key at its touch",
+          "[tlb][3c]") {
+  // Random touches (through hints, as the TLB's hits give them, and without), erases and clears
+  // of 40 keys in a shadow of 16, against a plain list that moves every touched key to the front.
+  // contains() (which does not order the list) is checked after every operation, order() (which
+  // does) only every 97th, so that long runs of out-of-place touches are put in order at once.
+  FaLru f(16);
+  std::list<std::uint64_t> ref;
+  std::vector<std::uint32_t> hint(40, FaLru::kNoNode);
+  std::mt19937_64 rng(7);
+  bool same_keys = true, same_order = true;
+  for (int op = 0; op < 200000; ++op) {
+    const std::uint64_t key = rng() % 40;
+    const unsigned what = rng() % 100;
+    if (what < 3) {
+      f.erase(key);
+      ref.remove(key);
+    } else if (what < 4) {
+      f.clear();
+      ref.clear();
+    } else {
+      if (what < 70) f.touch(key, hint[key]);
+      else hint[key] = f.touch(key);
+      ref.remove(key);
+      ref.push_front(key);
+      if (ref.size() > 16) ref.pop_back();
+    }
+    for (std::uint64_t k = 0; k < 40; ++k)
+      same_keys = same_keys && f.contains(k) == (std::find(ref.begin(), ref.end(), k) != ref.end());
+    if (op % 97 == 0) same_order = same_order && f.order() == std::vector<std::uint64_t>(ref.begin(), ref.end());
+  }
+  CHECK(same_keys);
+  CHECK(same_order);
+  CHECK(f.order() == std::vector<std::uint64_t>(ref.begin(), ref.end()));
 }
 
 TEST_CASE("TLB misses: compulsory, capacity and conflict as a fully associative LRU shadow decides", "[tlb][3c]") {
