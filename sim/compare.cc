@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/request.h"
 #include "machine_bounds.h"
+#include "seeded_traces.h"
 #include "spread_summary.h"
 #include "printable.h"
 #include "run_pool.h"
@@ -46,6 +47,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   TraceFormatArgs format;
   std::vector<std::string> traces, sets;
   EngineOptions engine;
+  SeedOptions seed_options;
   unsigned& jobs = engine.jobs;
   bool skip_bad = false;
   std::string every_policy;
@@ -69,6 +71,7 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
       "modes,m", po::value(&modes_arg), modes_help.c_str())(
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
       "skip-bad-lines", po::bool_switch(&skip_bad), "skip and count malformed trace records (mmusim run --skip-bad-lines)");
+  add_seed_options(desc, seed_options);
   add_engine_options(desc, engine);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
@@ -76,7 +79,9 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
 
   // Everything is checked before any run starts.
   if (!trace_list.empty()) add_trace_list(trace_list, traces);
-  if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required");
+  const std::optional<SeededTraces> seeded = plan_seeded_traces(seed_options, vm, out_dir, !traces.empty());
+  if (seeded) traces = seeded->paths;  // written once the folder is this command's
+  if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required (or --gen and --seeds)");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
   // Policies are about the guests' paging: the mode is shadow unless a --set or --modes names others.
   std::vector<std::string> run_sets = sets;
@@ -145,7 +150,8 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
     }
   }
   const TraceOptions how = format.options();
-  for (std::size_t i = 0; i < traces.size(); ++i) {
+  check_seeded_format(seeded, how.format);
+  for (std::size_t i = 0; !seeded && i < traces.size(); ++i) {
     check_csv_text(traces[i], "--trace");
     refuse_read_once_trace(traces[i], "compare");  // every run reads it, and the bounds
     open_trace(traces[i], how);  // opens it, tells its format, reads a CSV header: bad input stops before any run
@@ -157,6 +163,8 @@ int compare_command(const std::string& self, const std::vector<std::string>& arg
   exit_on_interrupt();  // SIGINT, SIGTERM, SIGHUP: the runs are stopped and waited for, then exit 128+N
   // Before anything in the folder changes: the runs of a Slurm job still queued there read it.
   refuse_if_job_still_runs(out_dir, engine);
+  // On Slurm a rerun resumes (below): the folder's traces must be of the same workload.
+  if (seeded) write_seeded_traces(*seeded, engine.engine == "slurm");
   const std::string csv = out_dir + "/compare.csv", summary_csv = out_dir + "/compare-summary.csv";
   std::remove(csv.c_str());
   std::remove(summary_csv.c_str());

@@ -301,10 +301,13 @@ const std::vector<Command>& commands() {
        [](const std::vector<std::string>& r, int, char**) { return cmd_parse(r); }},
       {"gen", "write a synthetic trace (mmusim gen --help)",
        [](const std::vector<std::string>&, int argc, char* argv[]) { return gen_command(argc - 1, argv + 1); }},
-      {"compare", "--config F --trace T [--trace T2 ...|--traces LIST] [--policies a,b,...] [-j N] [--set k=v]... [--out DIR]",
+      {"compare",
+       "--config F --trace T [--trace T2 ...|--traces LIST|--gen \"PATTERN OPTIONS\" --seeds LIST] [--policies a,b,...]\n"
+       "                 [--modes m1,m2,...] [-j N] [--set k=v]... [--out DIR]",
        [](const std::vector<std::string>& r, int, char* argv[]) { return compare_command(self_path(argv[0]), r); }},
       {"sweep",
-       "--config F --trace T [--trace T2 ...|--traces LIST] --vary key=v1,v2,... [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
+       "--config F --trace T [--trace T2 ...|--traces LIST|--gen \"PATTERN OPTIONS\" --seeds LIST] --vary key=v1,v2,...\n"
+       "                 [--vary ...] [-j N] [--set k=v]... [--out DIR]\n"
        "                 (exit code 4 when a run failed, after writing every row)",
        [](const std::vector<std::string>& r, int, char* argv[]) { return sweep_command(self_path(argv[0]), r); }},
       {"convert", "IN OUT [--format F] [--compress none|zstd]: any trace to the binary .mtr format (.mtr.zst)",

@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "engine/request.h"
 #include "machine_bounds.h"
+#include "seeded_traces.h"
 #include "spread_summary.h"
 #include "run_pool.h"
 #include "run_results.h"
@@ -71,6 +72,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   TraceFormatArgs format;
   std::vector<std::string> traces, sets, varies;
   EngineOptions engine;
+  SeedOptions seed_options;
   unsigned& jobs = engine.jobs;
   bool skip_bad = false;
   po::options_description desc("mmusim sweep");
@@ -86,6 +88,7 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
       "jobs,j", po::value(&jobs), "runs in parallel (default 1)")("out,o", po::value(&out_dir), "output directory")(
       "skip-bad-lines", po::bool_switch(&skip_bad),
       "skip and count malformed trace records (mmusim run --skip-bad-lines; each run's log.txt names the first)");
+  add_seed_options(desc, seed_options);
   add_engine_options(desc, engine);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
@@ -93,7 +96,9 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
 
   // Everything is checked before any run starts: keys, every value of every combination.
   if (!trace_list.empty()) add_trace_list(trace_list, traces);
-  if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required");
+  const std::optional<SeededTraces> seeded = plan_seeded_traces(seed_options, vm, out_dir, !traces.empty());
+  if (seeded) traces = seeded->paths;  // written once the folder is this command's
+  if (traces.empty()) throw InputError("", 0, "--trace", "a trace file is required (or --gen and --seeds)");
   if (varies.empty()) throw InputError("", 0, "--vary", "at least one --vary key=v1,v2,... is required");
   if (jobs == 0) throw InputError("--jobs", 0, "", "must be at least 1");
   std::vector<Vary> vs;
@@ -104,7 +109,8 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
     for (const std::string& x : vs.back().values) check_csv_text(x, "--vary");
   }
   const TraceOptions how = format.options();
-  for (std::size_t i = 0; i < traces.size(); ++i) {
+  check_seeded_format(seeded, how.format);
+  for (std::size_t i = 0; !seeded && i < traces.size(); ++i) {
     check_csv_text(traces[i], "--trace");
     refuse_read_once_trace(traces[i], "sweep");  // every run reads it
     open_trace(traces[i], how);  // opens it, tells its format, reads a CSV header
@@ -155,6 +161,9 @@ int sweep_command(const std::string& self, const std::vector<std::string>& args)
   exit_on_interrupt();  // SIGINT, SIGTERM, SIGHUP: the runs are stopped and waited for, then exit 128+N
   // Before anything in the folder changes: the runs of a Slurm job still queued there read it.
   refuse_if_job_still_runs(out_dir, engine);
+  // A sweep resumes: the folder's traces must be of the same workload (before the request, which
+  // names the traces' sizes and modification times).
+  if (seeded) write_seeded_traces(*seeded, true);
   // Resuming is only safe for the same request: the folder remembers what it was made for.
   std::string request;
   for (const std::string& t : traces) request += run_request(t, format.format, config_file, sets);

@@ -312,9 +312,7 @@ const char* kUsage =
     "Writes a synthetic CSV trace (vm,vcpu,pid,op,gva,size,gap; 8-byte accesses).\n"
     "Patterns: seq, uniform, hotcold, stride, tlbhit, shift (see traces/README.md).\n";
 
-}  // namespace
-
-int gen_command(int argc, char** argv) {
+po::options_description gen_options() {
   po::options_description desc("Options");
   // Values are taken as strings and parsed here: Boost's lexical_cast accepts "-1" for unsigned.
   desc.add_options()
@@ -337,25 +335,31 @@ int gen_command(int argc, char** argv) {
       ("gap", po::value<std::string>(), "gap column: cycles of work before each access (default 0)")
       ("base", po::value<std::string>(), "first address of each stream, 0x hex or decimal (default 0x10000000)")
       ("out,o", po::value<std::string>(), "output file, - for stdout (default -)");
+  return desc;
+}
+}  // namespace
 
+GenOptions parse_gen_options(const std::vector<std::string>& args) {
+  const po::options_description desc = gen_options();
   po::variables_map vm;
   try {
     po::positional_options_description none;  // no positional arguments: any is an error
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(none).run(), vm);
+    po::store(po::command_line_parser(args).options(desc).positional(none).run(), vm);
   } catch (const po::error_with_option_name& e) {
     std::string name = e.get_option_name();
     throw InputError(name.empty() ? "gen" : name, 0, "", e.what());
   } catch (const po::error& e) {
     throw InputError("gen", 0, "", e.what());
   }
+  GenOptions o;
   if (vm.count("help")) {
-    std::cout << kUsage << desc;
-    return 0;
+    o.help = true;
+    return o;
   }
   auto str = [&](const char* name) { return vm[name].as<std::string>(); };
   auto has = [&](const char* name) { return vm.count(name) > 0; };
 
-  GenSpec s;
+  GenSpec& s = o.spec;
   if (!has("pattern")) throw InputError("--pattern", 0, "", "missing (seq, uniform, hotcold, stride, tlbhit or shift)");
   if (!has("accesses")) throw InputError("--accesses", 0, "", "missing (number of records to write)");
   s.pattern = parse_gen_pattern(str("pattern"), "--pattern");
@@ -390,7 +394,20 @@ int gen_command(int argc, char** argv) {
   only_for("stride-bytes", {GenPattern::Stride});
   validate_gen_spec(s);
 
-  std::string out_name = has("out") ? str("out") : "-";
+  o.seed_given = has("seed");
+  o.out_given = has("out");
+  if (o.out_given) o.out = str("out");
+  return o;
+}
+
+int gen_command(int argc, char** argv) {
+  const GenOptions o = parse_gen_options(std::vector<std::string>(argv + 1, argv + argc));
+  if (o.help) {
+    std::cout << kUsage << gen_options();
+    return 0;
+  }
+  const GenSpec& s = o.spec;
+  const std::string& out_name = o.out;
   // A file is written under a temporary name and renamed (an OUT that is a link, a device, a FIFO
   // or a folder is refused; nothing is left behind on failure); stdout is checked when flushed.
   std::unique_ptr<AtomicFile> file;

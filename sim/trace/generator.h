@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace mmusim {
 
@@ -60,6 +61,16 @@ void validate_gen_spec(const GenSpec& spec);
 // Validates `spec`, then writes the header and spec.accesses records. A write error throws
 // InputError("", 0, "", "cannot write the trace").
 void write_synthetic_trace(const GenSpec& spec, std::ostream& out);
+
+// The options of `mmusim gen` (the words after "gen"): the spec, validated, and --out. Throws
+// InputError naming the first bad option; with --help nothing else is read (help is true).
+struct GenOptions {
+  GenSpec spec;
+  std::string out = "-";
+  bool seed_given = false, out_given = false;
+  bool help = false;
+};
+GenOptions parse_gen_options(const std::vector<std::string>& args);
 
 // `mmusim gen ...`: argv[0] is "gen". Returns 0 (also for --help, which prints the usage to
 // stdout). Bad options throw InputError naming the option; the caller maps it to exit code 2.
