@@ -39,6 +39,16 @@ std::vector<std::string> untimed(const std::string& path) {
   return lines;
 }
 
+// compare-summary.csv's lines without those of the columns that time the runs.
+std::vector<std::string> summary_untimed(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (line.find(",wall_seconds,") == std::string::npos && line.find(",accesses_per_second,") == std::string::npos)
+      lines.push_back(line);
+  return lines;
+}
+
 std::string canonical(const std::string& p) { return std::filesystem::canonical(p).string(); }
 
 const std::string kSmall = kSource + "/tests/data/golden_small.csv";
@@ -259,6 +269,64 @@ TEST_CASE("slurm compare gathers the local engine's compare.csv, a resubmission 
   r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --out cs", "", fake_slurm());
   CHECK(r.code == 2);
   CHECK(r.err.find("cs: --out: holds a compare of another trace, config or --set") != std::string::npos);
+}
+
+TEST_CASE("slurm compare over two traces: a job array per trace, both traces' rows and the summary gathered",
+          "[cli][slurm][compare]") {
+  // Two traces, two policies: each trace's runs are one job array (jobs 42 and 43, each of two
+  // tasks, in the trace's folder); compare.csv and compare-summary.csv are the local engine's.
+  std::filesystem::remove_all(test_dir() + "/cs");
+  std::filesystem::remove_all(test_dir() + "/cl");
+  const std::string compare = "compare --policies notifier,young --trace " + kSource +
+                              "/traces/synthetic/hotcold-small.csv --trace " + kSource +
+                              "/traces/synthetic/seq-small.csv --set host.mem_mb=2";
+  const Result r = run_mmusim(compare + " --engine slurm --poll-seconds 0.05 --gather-grace-seconds 0.2 --out cs", "",
+                              fake_slurm());
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("  wrote cs/compare.csv and cs/compare-summary.csv\n") != std::string::npos);
+  CHECK(slurp(test_dir() + "/fake-slurm/last-id") == "43\n");
+  CHECK(slurp(test_dir() + "/cs/t0_hotcold-small.csv/slurm/job.sh").find("\n#SBATCH --array=0-1\n") != std::string::npos);
+  CHECK(slurp(test_dir() + "/cs/t1_seq-small.csv/slurm/runs.tsv") ==
+        "cs/t1_seq-small.csv/notifier\tkvm.aging=notifier\ncs/t1_seq-small.csv/young\tkvm.aging=young\n");
+  const auto rows = untimed(test_dir() + "/cs/compare.csv");
+  REQUIRE(rows.size() == 1 + 2 * 4);  // header; per trace two policies and two bounds
+  const auto header = split(rows[0]);
+  const std::size_t trace = std::find(header.begin(), header.end(), "trace") - header.begin();
+  const std::size_t status = std::find(header.begin(), header.end(), "status") - header.begin();
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto cells = split(rows[i]);
+    CHECK(cells[trace] == kSource + (i <= 4 ? "/traces/synthetic/hotcold-small.csv" : "/traces/synthetic/seq-small.csv"));
+    CHECK(cells[status] == (i % 4 == 1 || i % 4 == 2 ? "ok" : "bound"));
+  }
+  REQUIRE(run_mmusim(compare + " --out cl").code == 0);
+  CHECK(rows == untimed(test_dir() + "/cl/compare.csv"));
+  CHECK(summary_untimed(test_dir() + "/cs/compare-summary.csv").size() > 1);
+  CHECK(summary_untimed(test_dir() + "/cs/compare-summary.csv") == summary_untimed(test_dir() + "/cl/compare-summary.csv"));
+}
+
+TEST_CASE("slurm compare over --gen seeds: the traces are written once, a rerun submits nothing", "[cli][slurm][compare]") {
+  std::filesystem::remove_all(test_dir() + "/cs");
+  const std::string env = fake_slurm();
+  const std::string compare = "compare --policies notifier,young --set host.mem_mb=2 --gen 'hotcold --accesses 2000 "
+                              "--footprint-pages 600 --hot-pages 64' --seeds 1,2 --engine slurm --poll-seconds 0.05 --out cs";
+  Result r = run_mmusim(compare, "", env);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("  wrote cs/compare.csv and cs/compare-summary.csv\n") != std::string::npos);
+  CHECK(slurp(test_dir() + "/fake-slurm/last-id") == "43\n");  // a job array per seed's trace
+  const auto written = std::filesystem::last_write_time(test_dir() + "/cs/gen/hotcold-seed2.csv");
+  const auto rows = untimed(test_dir() + "/cs/compare.csv");
+  REQUIRE(rows.size() == 1 + 2 * 4);
+  r = run_mmusim(compare, "", env);
+  REQUIRE(r.code == 0);
+  CHECK(slurp(test_dir() + "/fake-slurm/last-id") == "43\n");  // every run done: nothing submitted
+  CHECK(std::filesystem::last_write_time(test_dir() + "/cs/gen/hotcold-seed2.csv") == written);
+  CHECK(untimed(test_dir() + "/cs/compare.csv") == rows);
+  // Another workload in the folder would mix with these runs on resuming: refused.
+  r = run_mmusim("compare --policies notifier,young --set host.mem_mb=2 --gen 'hotcold --accesses 2000' --seeds 1,2 "
+                 "--engine slurm --out cs", "", env);
+  CHECK(r.code == 2);
+  CHECK(r.err == "mmusim: cs/gen: --out: holds the traces of another --gen workload (cs/gen/workload.txt); use another "
+                 "--out folder\n");
 }
 
 TEST_CASE("a folder whose Slurm job is still queued is not submitted again nor run locally, a failing squeue is one message",
