@@ -3,13 +3,14 @@
 
 Usage: mmusim plot DIR   (or: python3 plot/mmusim_plot.py DIR, or bash bench/plot.sh DIR)
 
-  DIR/compare.csv  -> DIR/compare.{png,svg,pdf}: swap-ins, VM exits and simulated time per
-                      policy, the OPT and exact-LRU bounds as lines across the swap-ins; after
-                      compare --modes, simulated time, walk references, VM exits and swap-ins per
-                      mode and policy
-  DIR/sweep.csv    -> DIR/sweep.{png,svg,pdf}: swap-ins and simulated time against the first
-                      varied key, one line per combination of the values of the other varied
-                      keys, each line's OPT and exact-LRU bounds dashed in its colour
+  DIR/compare.csv  -> DIR/compare.{png,svg,pdf}: pages read from swap (swap_reads: the faults'
+                      and readahead's), VM exits and simulated time per policy, the OPT and
+                      exact-LRU bounds (their misses) as lines across the pages read; after
+                      compare --modes, simulated time, walk references, VM exits and pages read
+                      per mode and policy
+  DIR/sweep.csv    -> DIR/sweep.{png,svg,pdf}: pages read from swap and simulated time against
+                      the first varied key, one line per combination of the values of the other
+                      varied keys, each line's OPT and exact-LRU bounds dashed in its colour
   DIR/timeline.csv and DIR/*/timeline.csv -> timeline.{png,svg,pdf} beside each (the note
                       of widened rows, a '#' line before the header, under the title)
 
@@ -175,14 +176,19 @@ def axis_label(key, units):
 
 # --- compare.csv -------------------------------------------------------------------------------
 
+# The pages a policy read from swap (its faults' and readahead's: swap_reads), the column the bounds
+# are drawn on: OPT's and exact LRU's misses are the pages they fetch, and no policy fetches fewer
+# than OPT. (swap_ins, the major faults, can be fewer when readahead brings pages in.)
+READS = "swap_reads"
+READS_PANEL = (READS, "pages read from swap (pages)", 1)
+
 # (column, axis label, factor): simulated time in ms from sim_seconds.
-COMPARE_PANELS = [("swap_ins", "swap-ins (pages read from swap)", 1), ("vmexits", "VM exits (exits)", 1),
-                  ("sim_seconds", "simulated time (ms)", 1e3)]
+COMPARE_PANELS = [READS_PANEL, ("vmexits", "VM exits (exits)", 1), ("sim_seconds", "simulated time (ms)", 1e3)]
 
 
 # compare --modes: the same trace in several sim.modes; the walks and exits explain the times.
 MODES_PANELS = [("sim_seconds", "simulated time (ms)", 1e3), ("walk_refs", "page-walk references (entries read)", 1),
-                ("vmexits", "VM exits (exits)", 1), ("swap_ins", "swap-ins (pages read from swap)", 1)]
+                ("vmexits", "VM exits (exits)", 1), READS_PANEL]
 
 
 def compare_figure(rows, path="compare.csv"):
@@ -215,7 +221,7 @@ def compare_figure(rows, path="compare.csv"):
             for x, p in zip(xs, policies):
                 if not any(key(r) == p and ok(r) for r in runs):
                     ax.annotate("failed", (x, 0), ha="center", va="bottom", rotation=90, color="#BB0000")
-            if col == "swap_ins":
+            if col == READS:
                 handles.append(bars), labels.append(("mode and policy" if several_modes else "aging policy") +
                                                     (" (mean, 95% CI)" if len(traces) > 1 else ""))
                 for name, (blabel, style) in BOUNDS.items():
@@ -290,11 +296,11 @@ def sweep_figure(header, rows, units=None, path="sweep.csv"):
                 line = ax.errorbar([p[0] for p in pts], [p[1] for p in pts],
                                    yerr=[p[2] for p in pts] if len(traces) > 1 else None,
                                    color=colour, marker="o", markersize=4, capsize=3, label=name)
-                if col == "swap_ins":
+                if col == READS:
                     handles.append(line), labels.append(name)
             # Each line's bounds, in its colour; bounds that do not depend on the lines' keys
             # (the same for every line: they depend on host memory alone) once, in black.
-            for bname, (_, style) in BOUNDS.items() if col == "swap_ins" else ():
+            for bname, (_, style) in BOUNDS.items() if col == READS else ():
                 per_group = []
                 for g in groups:
                     bpts = []
@@ -310,7 +316,7 @@ def sweep_figure(header, rows, units=None, path="sweep.csv"):
                     if bpts:
                         ax.plot([p[0] for p in bpts], [p[1] for p in bpts], linestyle=style, linewidth=1.5, zorder=3,
                                 color="black" if shared else COLOURS[gi % len(COLOURS)])
-            if col == "swap_ins":
+            if col == READS:
                 for bname, (blabel, style) in BOUNDS.items():
                     if any(r["policy"] == bname for r in bounds):
                         handles.append(Line2D([], [], color="black", linestyle=style)), labels.append(blabel)
@@ -388,12 +394,12 @@ def draw(folder, mmusim=None):
     written = []
     c = os.path.join(folder, "compare.csv")
     if os.path.isfile(c):
-        _, rows = read_csv(c, ["policy", "trace", "status", "swap_ins", "vmexits", "sim_seconds"])
+        _, rows = read_csv(c, ["policy", "trace", "status", READS, "vmexits", "sim_seconds"])
         report_failed(c, rows)
         written += save(compare_figure(rows, c), os.path.join(folder, "compare"))
     s = os.path.join(folder, "sweep.csv")
     if os.path.isfile(s):
-        header, rows = read_csv(s, ["mode", "policy", "trace", "status", "swap_ins", "sim_seconds"])
+        header, rows = read_csv(s, ["mode", "policy", "trace", "status", READS, "sim_seconds"])
         report_failed(s, rows)
         written += save(sweep_figure(header, rows, key_units(mmusim), s), os.path.join(folder, "sweep"))
     timelines = [os.path.join(folder, "timeline.csv")] + sorted(
