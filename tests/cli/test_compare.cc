@@ -254,6 +254,7 @@ TEST_CASE("sweep runs every sim.mode: one row per mode, each as `mmusim run` giv
   std::string list;
   for (const std::string& m : modes) list += (list.empty() ? "" : ",") + m;
   const std::string t = kSource + "/traces/teaching/loop.csv";
+  std::filesystem::remove_all(test_dir() + "/sm");  // a sweep resumes: a folder of an older binary's runs is refused
   REQUIRE(run_mmusim("sweep --trace " + t + " --vary sim.mode=" + list + " --out sm").code == 0);
   std::ifstream in(test_dir() + "/sm/sweep.csv");
   std::string header, line;
