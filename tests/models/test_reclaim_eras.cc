@@ -100,7 +100,7 @@ TEST_CASE("swap token: first come first served, then priorities decide (grab_swa
 
 TEST_CASE("2.6.24 shrink_active_list: a mapped page stays active when referenced; reclaim_mapped from swap_tendency",
           "[reclaim][eras]") {
-  // 1,024 frames, min 32 (256 KiB clamped to 128 KiB... sqrt(4096 * 16) = 256 KiB -> 64 pages).
+  // 1,024 frames (4 MiB): min_free_kbytes = sqrt(4,096 * 16) = 256 KiB -> min 64 pages, high 96.
   HostConfig hc;
   hc.swap_slots = 256;
   hc.swap_read_cycles = 1000;
@@ -110,27 +110,34 @@ TEST_CASE("2.6.24 shrink_active_list: a mapped page stays active when referenced
   VmscanConfig vc;
   vc.classic_2624 = true;
   Vmscan v(h, vc);
-  // 900 guest pages, all mapped and active (lru_cache_add_active), PG_referenced set by the
-  // fault's mark_page_accessed... then aged once so that PG_referenced and the young bits are clear.
-  for (std::uint64_t g = 0; g < 900; ++g) h.gfn_to_pfn(0, Gfn{g}, true);
+  // 950 guest pages, mapped, active (lru_cache_add_active), added in gfn order: gfn 0 is the
+  // active list's tail (the oldest). Their host table takes 5 frames (PML4, PDPT, PD, 2 PTs): 69
+  // free, below high: kswapd has work. One page_referenced each clears PG_referenced and the young
+  // ptes; then gfns 5-9 are made young again.
+  for (std::uint64_t g = 0; g < 950; ++g) h.gfn_to_pfn(0, Gfn{g}, true);
+  REQUIRE(h.free_pages() == 69);
   CauseCycles c;
-  for (std::uint64_t g = 0; g < 900; ++g) h.page_referenced(Pfn{h.host_pte(0, Gfn{g})->frame()}, c);
-  // mapped_ratio = 900 * 100 / 1024 = 87; distress = 100 >> 12 = 0; imbalance = 900 / 1 = 900,
-  // * 61 / 100 = 549, * 87 / 100 = 477; swap_tendency = 43 + 0 + 60 + 477 >= 100: reclaim_mapped.
-  // Make the 10 oldest active pages (gfns 0-9, the list's tail) young again but for gfns 0-4.
+  for (std::uint64_t g = 0; g < 950; ++g) h.page_referenced(Pfn{h.host_pte(0, Gfn{g})->frame()}, c);
   for (std::uint64_t g = 5; g < 10; ++g) h.host_pte(0, Gfn{g})->raw |= pte_bits::A;
-  // A direct reclaim: 2.6.24's shrink_zone at priority 12 adds (900 >> 12) + 1 = 1 to nr_scan_active
-  // and 1 to nr_scan_inactive: below 32, nothing scanned; ... the quota reaches 32 at priority 5
-  // ((900 >> 5) + 1 = 29, accumulated 1 * 7 + 29 = 36): 32 active pages then 4 more, the oldest first.
-  v.try_to_free_pages(0);
-  // Of the 10 oldest, gfns 5-9 were referenced: still active; gfns 0-4 deactivated.
-  for (std::uint64_t g = 0; g < 10; ++g) {
-    INFO("gfn " << g);
-    const bool active = h.lru().list_of(h.host_pte(0, Gfn{g}) ? h.host_pte(0, Gfn{g})->frame() : 0) == LruList::ActiveAnon;
-    if (h.host_pte(0, Gfn{g}) && h.host_pte(0, Gfn{g})->present()) CHECK(active == (g >= 5));
-  }
-  CHECK(v.stats().pages_rotated >= 5);
+  // kswapd's first batch. 2.6.24's shrink_zone adds (950 >> priority) + 1 to nr_scan_active:
+  // priorities 12, 11, 10: 1 each (3); 9: 2 (5); 8: 4 (9); 7: 8 (17); 6: 15 (32): 32 pages scanned
+  // at priority 6, the batch's only work (nr_scan_inactive, 1 a priority on an empty list, is 7).
+  // reclaim_mapped: mapped_ratio = 950 * 100 / 1,024 = 92; distress = 100 >> min(12, 6) = 1;
+  // imbalance = 950 / (0 + 1) * 61 / 100 * 92 / 100 = 532; 46 + 1 + 60 + 532 >= 100.
+  // The 32 oldest are gfns 0-31: 5-9 referenced stay active, the 27 others go to the inactive list.
+  v.kswapd_begin();
+  v.kswapd_batch(0);
+  CHECK(v.stats().pages_scanned == 32);
+  CHECK(v.stats().pages_rotated == 5);
+  CHECK(v.stats().pages_deactivated == 27);
   CHECK(v.stats().reclaim_mapped_refusals == 0);
+  CHECK(h.lru().size(LruList::ActiveAnon) == 950 - 27);
+  CHECK(h.lru().size(LruList::InactiveAnon) == 27);
+  for (std::uint64_t g = 0; g < 40; ++g) {
+    INFO("gfn " << g);
+    const bool active = h.lru().list_of(h.host_pte(0, Gfn{g})->frame()) == LruList::ActiveAnon;
+    CHECK(active == ((g >= 5 && g < 10) || g >= 32));
+  }
 }
 
 TEST_CASE("shrink_slab: nr grows by 4 * scanned / seeks * objects / (lru + 1) and is spent 128 at a time", "[reclaim][eras]") {
