@@ -88,7 +88,11 @@ void Config::load_file(const std::string& path) { load_file(path, {}); }
 // its values are kept to tell which keys depart from it.
 void Config::load_file(const std::string& path, std::vector<std::string> chain) {
   namespace fs = std::filesystem;
-  const std::string canonical = fs::weakly_canonical(fs::path(path)).string();
+  // A name that cannot be resolved (a pipe's /dev/fd/N, a deleted file) stands for itself; every
+  // file system call here takes an error_code: nothing from std::filesystem escapes as a crash.
+  std::error_code ec;
+  std::string canonical = fs::weakly_canonical(fs::path(path), ec).string();
+  if (ec) canonical = path;
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end())
     throw InputError(path, 0, "include", "includes itself (through " + std::to_string(chain.size()) + " file(s))");
   if (chain.size() >= 8) throw InputError(path, 0, "include", "includes nested more than 8 deep");
@@ -99,7 +103,7 @@ void Config::load_file(const std::string& path, std::vector<std::string> chain) 
   for (const IniValue& v : scan_ini(path, in)) {
     if (v.key == "include") {
       const fs::path inc = fs::path(v.value).is_absolute() ? fs::path(v.value) : fs::path(path).parent_path() / v.value;
-      if (!fs::is_regular_file(inc))
+      if (std::error_code e; !fs::is_regular_file(inc, e))
         throw InputError(path, v.line, "include", "'" + printable(v.value, 200) + "' is no file (" + inc.lexically_normal().string() + ")");
       load_file(inc.lexically_normal().string(), chain);
       continue;

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "input_error.h"
@@ -213,4 +215,21 @@ TEST_CASE("config: the era presets set what their kernels decide", "[config]") {
         CHECK(v == dv);
       }
   }
+}
+
+TEST_CASE("config: a file named by a path that cannot be resolved (a memfd, a pipe's /dev/fd/N) is read, never a crash",
+          "[config]") {
+  // Regression of fuzz_config's crash-da39a3ee: std::filesystem::weakly_canonical threw on
+  // /proc/self/fd/N of a memfd (and would on `--config <(...)`).
+  const int fd = memfd_create("mmusim-test-config", 0);
+  REQUIRE(fd >= 0);
+  const std::string text = "[sim]\nmode = shadow\n";
+  REQUIRE(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  Config c;
+  CHECK(error_of([&] { c.load_file("/proc/self/fd/" + std::to_string(fd)); }) == "no error");
+  CHECK(c.values().sim.mode == SimMode::Shadow);
+  REQUIRE(ftruncate(fd, 0) == 0);  // the fuzzer's empty input
+  Config empty;
+  CHECK(error_of([&] { empty.load_file("/proc/self/fd/" + std::to_string(fd)); }) == "no error");
+  close(fd);
 }
