@@ -47,6 +47,13 @@ FaLru::FaLru(std::size_t capacity) : capacity_(capacity), nodes_(capacity, Node{
 
 std::size_t FaLru::home(std::uint64_t key) const { return hash(key) & (index_.size() - 1); }
 
+std::size_t FaLru::slot_of(std::uint64_t key) const {
+  const std::size_t mask = index_.size() - 1;
+  std::size_t i = home(key);
+  while (nodes_[index_[i]].key != key) i = (i + 1) & mask;
+  return i;
+}
+
 std::uint32_t FaLru::find(std::uint64_t key) const {
   const std::size_t mask = index_.size() - 1;
   for (std::size_t i = home(key);; i = (i + 1) & mask) {
@@ -57,8 +64,7 @@ std::uint32_t FaLru::find(std::uint64_t key) const {
 
 void FaLru::index_erase(std::uint64_t key) {
   const std::size_t mask = index_.size() - 1;
-  std::size_t i = home(key);
-  while (nodes_[index_[i]].key != key) i = (i + 1) & mask;
+  std::size_t i = slot_of(key);
   // Backward-shift deletion: move up every later entry of the run whose home is not between the
   // hole and it, so that lookups never stop at a hole before their key.
   for (std::size_t j = (i + 1) & mask; index_[j] != kNone; j = (j + 1) & mask) {
@@ -151,10 +157,14 @@ void FaLru::clear() {
     used_ = 0;
     return;
   }
-  // Few keys, in proportion to them: flushes come often (every VM exit without VPID).
+  // Few keys, in proportion to them: flushes come often (every VM exit without VPID, every remote
+  // flush under memory pressure). Every key leaves, so no run needs its entries shifted back: the
+  // slots of all keys are found first, with the index whole, then emptied.
+  cleared_.clear();
+  for (std::uint32_t n = head_; n != kNone; n = nodes_[n].next) cleared_.push_back(slot_of(nodes_[n].key));
+  for (const std::size_t i : cleared_) index_[i] = kNone;
   for (std::uint32_t n = head_; n != kNone;) {
     const std::uint32_t next = nodes_[n].next;
-    index_erase(nodes_[n].key);
     free_node(n);
     n = next;
   }

@@ -80,6 +80,8 @@ class FaLru {
   };
   std::uint32_t find(std::uint64_t key) const;
   std::size_t home(std::uint64_t key) const;
+  // The index slot holding `key`, which must be in the set.
+  std::size_t slot_of(std::uint64_t key) const;
   void index_erase(std::uint64_t key);
   void unlink(std::uint32_t n);
   void push_front(std::uint32_t n);
@@ -95,6 +97,7 @@ class FaLru {
   std::uint64_t clock_ = 0;
   std::uint64_t ordered_ = 0;           // clock_ when the list was last in order
   std::vector<std::uint32_t> pending_;  // the nodes with a stamp after ordered_: out of place
+  std::vector<std::size_t> cleared_;    // clear(): the slots to empty (kept to spare allocations)
 };
 
 class MissClassifier {
