@@ -9,14 +9,8 @@
 #   bench/fairness_study.sh --check [BUILD_DIR]  exit 0 if README.md holds exactly that, 1 (with a diff) if not
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=print
-case "${1:-}" in
-  --write | --check) mode=${1#--}; shift ;;
-esac
-bin=$(realpath "${1:-build}")/sim/mmusim
-[ -x "$bin" ] || { echo "no program at $bin: build first" >&2; exit 2; }
-out=$(mktemp -d "${TMPDIR:-/tmp}/fairness.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+. bench/readme_section.sh
+study_setup "$@"
 
 # The workload: traces/host/vm-and-host.csv's pattern ten times as long (mmusim gen, deterministic):
 # VM 0 and host process 0 each touch a 400-page hot set (90% of their accesses) and a cold stream
@@ -99,25 +93,4 @@ print(f"- Between 40% and 60% (near equal treatment): {len(fair)} of {len(share)
       + (" (" + ", ".join(f"`{x}`" for x in fair) + ")." if fair else "."))
 EOF
 
-begin='<!-- fairness:begin -->'
-end='<!-- fairness:end -->'
-case $mode in
-  print) cat "$out/section.md" ;;
-  write | check)
-    grep -qF "$begin" README.md && grep -qF "$end" README.md || { echo "README.md lacks the $begin/$end markers" >&2; exit 2; }
-    python3 - "$out/section.md" "$begin" "$end" >"$out/README.md" <<'EOF'
-import sys
-section, begin, end = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
-text = open("README.md").read()
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-sys.stdout.write(head + begin + "\n" + section + end + tail)
-EOF
-    if [ "$mode" = write ]; then
-      cp "$out/README.md" README.md
-    elif ! diff -u README.md "$out/README.md"; then
-      echo "README.md's fairness study is not what bench/fairness_study.sh gives: run bench/fairness_study.sh --write" >&2
-      exit 1
-    fi
-    ;;
-esac
+readme_section "$mode" fairness "$out/section.md"

@@ -12,14 +12,8 @@
 # BUILD_DIR defaults to build/. Every run is deterministic, so the section is too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=print
-case "${1:-}" in
-  --write | --check) mode=${1#--}; shift ;;
-esac
-bin=$(realpath "${1:-build}")/sim/mmusim
-[ -x "$bin" ] || { echo "no program at $bin: build first" >&2; exit 2; }
-out=$(mktemp -d "${TMPDIR:-/tmp}/modes_study.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+. bench/readme_section.sh
+study_setup "$@"
 
 # The workloads (mmusim gen, deterministic):
 # - chase: one process strides page by page over 4,096 pages, ten times round: more pages than
@@ -124,25 +118,4 @@ print(f"- VMware's check (\"Performance Evaluation of Intel EPT Hardware Assist\
       + " Large pages are not modelled yet.")
 EOF
 
-begin='<!-- modes-study:begin -->'
-end='<!-- modes-study:end -->'
-case $mode in
-  print) cat "$out/section.md" ;;
-  write | check)
-    grep -qF "$begin" README.md && grep -qF "$end" README.md || { echo "README.md lacks the $begin/$end markers" >&2; exit 2; }
-    python3 - "$out/section.md" "$begin" "$end" >"$out/README.md" <<'EOF'
-import sys
-section, begin, end = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
-text = open("README.md").read()
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-sys.stdout.write(head + begin + "\n" + section + end + tail)
-EOF
-    if [ "$mode" = write ]; then
-      cp "$out/README.md" README.md
-    elif ! diff -u README.md "$out/README.md"; then
-      echo "README.md's three-mode study is not what bench/modes_study.sh gives: run bench/modes_study.sh --write" >&2
-      exit 1
-    fi
-    ;;
-esac
+readme_section "$mode" modes-study "$out/section.md"

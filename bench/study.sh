@@ -10,14 +10,8 @@
 # BUILD_DIR defaults to build/. Every run is deterministic, so the section is too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=print
-case "${1:-}" in
-  --write | --check) mode=${1#--}; shift ;;
-esac
-bin=$(realpath "${1:-build}")/sim/mmusim
-[ -x "$bin" ] || { echo "no program at $bin: build first" >&2; exit 2; }
-out=$(mktemp -d "${TMPDIR:-/tmp}/study.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+. bench/readme_section.sh
+study_setup "$@"
 
 policies="notifier spte-lru young access-track"
 cfg=configs/pressure.cfg
@@ -84,6 +78,18 @@ def mc(v):
 
 lines = []
 w = lines.append
+
+def variant_table(head, variants, run_name):
+    """A row per (label, key) of `variants`, a cell per policy: swap-ins / M cycles of the run
+    run_name(key, policy) names."""
+    w(f"| {head} | " + " | ".join(policies) + " |")
+    w("|---|" + "---:|" * len(policies))
+    for label, key in variants:
+        cells = []
+        for p in policies:
+            s = summary(run_name(key, p))
+            cells.append("failed" if s is None else f"{n(s['swap_ins'])} / {mc(s['cycles'])}")
+        w(f"| {label} | " + " | ".join(cells) + " |")
 w("Made by `bench/study.sh` from runs of `configs/pressure.cfg` (the Linux 2.6.28 era preset,")
 w("`configs/linux-2.6.28.cfg`: every reclaim, swap and KVM mechanism as that kernel has it) and of")
 w("`configs/pressure-kvm-2008-01.cfg` (the same machine under `configs/kvm-2008-01.cfg`: a 2.6.24 host and")
@@ -142,14 +148,7 @@ backs = [("none (2008-01)", None),
          ("rmap_remove marks only an spte with A", "kvm_rmap_remove_accessed_spte_a"),
          ("out-of-sync shadow pages", "kvm_unsync_true"),
          ("KVM's shrinker", "kvm_mmu_shrink_true")]
-w("| taken back | " + " | ".join(policies) + " |")
-w("|---|" + "---:|" * len(policies))
-for label, key in backs:
-    cells = []
-    for p in policies:
-        s = summary(f"e08-pressure-{p}" if key is None else f"e08back-{key}-{p}")
-        cells.append("failed" if s is None else f"{n(s['swap_ins'])} / {mc(s['cycles'])}")
-    w(f"| {label} | " + " | ".join(cells) + " |")
+variant_table("taken back", backs, lambda key, p: f"e08-pressure-{p}" if key is None else f"e08back-{key}-{p}")
 w("")
 w("**Ablation** on `pressure.csv` under 2.6.28: each mechanism turned off in turn (swap-ins / M cycles).")
 w("")
@@ -167,14 +166,7 @@ offs = [("none (2.6.28)", None),
         ("an IPI at every remote flush", "kvm_flush_request_bit_false"),
         ("no swap token", "reclaim_swap_token_false"),
         ("no KVM shrinker (mmu_shrink)", "kvm_mmu_shrink_false")]
-w("| turned off | " + " | ".join(policies) + " |")
-w("|---|" + "---:|" * len(policies))
-for label, key in offs:
-    cells = []
-    for p in policies:
-        s = summary(f"pressure-{p}" if key is None else f"off-{key}-{p}")
-        cells.append("failed" if s is None else f"{n(s['swap_ins'])} / {mc(s['cycles'])}")
-    w(f"| {label} | " + " | ".join(cells) + " |")
+variant_table("turned off", offs, lambda key, p: f"pressure-{p}" if key is None else f"off-{key}-{p}")
 w("")
 w("**The claims of January 2008**, on `pressure.csv`:")
 w("")
@@ -214,28 +206,4 @@ if all(a and b for _, a, b in xs) and base:
 print("\n".join(lines))
 EOF
 
-begin='<!-- study:begin -->'
-end='<!-- study:end -->'
-readme_with() {  # README.md with the section replaced by $out/section.md
-  python3 - "$out/section.md" "$begin" "$end" <<'EOF'
-import sys
-section, begin, end = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
-text = open("README.md").read()
-if begin not in text or end not in text:
-    sys.exit("README.md has no " + begin + " ... " + end + " markers")
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-sys.stdout.write(head + begin + "\n" + section + end + tail)
-EOF
-}
-case $mode in
-  print) cat "$out/section.md" ;;
-  write) readme_with >"$out/README.md" && cp "$out/README.md" README.md ;;
-  check)
-    readme_with >"$out/README.md"
-    if ! diff -u README.md "$out/README.md"; then
-      echo "README.md's study section is not bench/study.sh's output: run bench/study.sh --write" >&2
-      exit 1
-    fi
-    ;;
-esac
+readme_section "$mode" study "$out/section.md"

@@ -9,6 +9,7 @@
 namespace mmusim {
 
 void validate_guests_fit(const Config& config);     // shadow_mode.cc
+void host_rows(const RunSummary& s, const SummaryRow& row);
 std::string guests_out_of_memory_hint(const SimConfig& cfg, const char* kvm_pages);
 
 namespace {
@@ -22,13 +23,7 @@ void rows(const RunSummary& s, const SummaryRow& row) {
                       ", access-track " + n("vmexits_access_track") + ")");
   row("EPT", n("ept_entries") + " entries in " + n("shadow_pages") + " table pages (" + n("sptes_created") +
                  " installed, " + n("sptes_zapped") + " zapped, " + n("remote_tlb_flushes") + " remote flushes)");
-  row("host minor faults", n("host_minor_faults"));
-  if (s["swap_outs"] || s["swap_ins"]) {
-    row("reclaim (" + s.policy + ")", n("pages_scanned") + " pages scanned, " + n("swap_outs") + " swapped out, " +
-                                           n("swap_ins") + " swapped in, " + n("young_hits") + " young answers");
-    row("kswapd", n("kswapd_wakeups") + " wakeups, " + n("kswapd_cycles") + " cycles; " + n("direct_reclaims") +
-                      " direct reclaims");
-  }
+  host_rows(s, row);
 }
 
 // What only the shadow MMU has: its page cache, unsync pages, notrap sptes and the costs of shadow

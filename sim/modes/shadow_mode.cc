@@ -8,6 +8,18 @@
 
 namespace mmusim {
 
+// The host's lines of a mode with guests (shadow and nested): its faults and, under pressure, reclaim.
+void host_rows(const RunSummary& s, const SummaryRow& row) {
+  auto n = [&](const char* name) { return std::to_string(s[name]); };
+  row("host minor faults", n("host_minor_faults"));
+  if (s["swap_outs"] || s["swap_ins"]) {
+    row("reclaim (" + s.policy + ")", n("pages_scanned") + " pages scanned, " + n("swap_outs") + " swapped out, " +
+                                           n("swap_ins") + " swapped in, " + n("young_hits") + " young answers");
+    row("kswapd", n("kswapd_wakeups") + " wakeups, " + n("kswapd_cycles") + " cycles; " + n("direct_reclaims") +
+                      " direct reclaims");
+  }
+}
+
 namespace {
 
 void rows(const RunSummary& s, const SummaryRow& row) {
@@ -18,13 +30,7 @@ void rows(const RunSummary& s, const SummaryRow& row) {
                       ", cr3 " + n("vmexits_cr3") + ", ipi " + n("vmexits_ipi") + ")");
   row("shadow pages", n("shadow_pages") + " (" + n("sptes_created") + " sptes created, " + n("sptes_zapped") +
                           " zapped, " + n("remote_tlb_flushes") + " remote flushes)");
-  row("host minor faults", n("host_minor_faults"));
-  if (s["swap_outs"] || s["swap_ins"]) {
-    row("reclaim (" + s.policy + ")", n("pages_scanned") + " pages scanned, " + n("swap_outs") + " swapped out, " +
-                                           n("swap_ins") + " swapped in, " + n("young_hits") + " young answers");
-    row("kswapd", n("kswapd_wakeups") + " wakeups, " + n("kswapd_cycles") + " cycles; " + n("direct_reclaims") +
-                      " direct reclaims");
-  }
+  host_rows(s, row);
 }
 
 }  // namespace
