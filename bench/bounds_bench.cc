@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "cli_support.h"
+#include "commands/cli_support.h"
 #include "config/config.h"
-#include "input_error.h"
-#include "page_references.h"
-#include "reclaim/bounds.h"
+#include "util/input_error.h"
+#include "commands/page_references.h"
+#include "bounds/bounds.h"
 #include "trace/reader.h"
 
 namespace {

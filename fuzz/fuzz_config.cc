@@ -5,7 +5,7 @@
 
 #include "config/config.h"
 #include "fuzz_input.h"
-#include "input_error.h"
+#include "util/input_error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static mmusim::fuzz::MemFile file;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fuzz_input.h"
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/prefetch_reader.h"
 #include "trace/reader.h"
 

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "config/config.h"
-#include "input_error.h"
+#include "util/input_error.h"
 #include "mmu/mmu.h"
 #include "native/native_os.h"
-#include "simulation.h"
+#include "sysc/simulation.h"
 #include "trace/reader.h"
 
 namespace {

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
-#include "input_error.h"
-#include "printable.h"
+#include "util/input_error.h"
+#include "util/printable.h"
 
 
 namespace mmusim {

@@ -1,8 +1,8 @@
 #include "engine/engine.h"
 
 #include "engine/slurm_engine.h"
-#include "input_error.h"
-#include "run_pool.h"
+#include "util/input_error.h"
+#include "engine/run_pool.h"
 
 namespace po = boost::program_options;
 

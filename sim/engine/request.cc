@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "os/safe_file.h"
 
 namespace mmusim {

@@ -11,12 +11,12 @@
 #include <sstream>
 #include <thread>
 
-#include "cli_support.h"
+#include "commands/cli_support.h"
 #include "os/interrupt.h"
 #include "os/process.h"
 #include "os/safe_file.h"
-#include "input_error.h"
-#include "printable.h"
+#include "util/input_error.h"
+#include "util/printable.h"
 
 namespace mmusim {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "explain/explainer.h"
-#include "input_error.h"
+#include "util/input_error.h"
 
 namespace mmusim {
 

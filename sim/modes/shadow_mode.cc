@@ -2,7 +2,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "input_error.h"
+#include "util/input_error.h"
 #include "modes/sim_mode.h"
 #include "stats/summary.h"
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "os/interrupt.h"
 
 namespace mmusim {

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "input_error.h"
-#include "printable.h"
+#include "util/input_error.h"
+#include "util/printable.h"
 #include "trace/hex_table.h"
 
 namespace mmusim {

@@ -35,7 +35,7 @@
 #include <map>
 #include <memory>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "record/lackey_log.h"
 #include "trace/mtr_writer.h"
 

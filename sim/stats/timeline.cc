@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "input_error.h"
+#include "util/input_error.h"
 
 namespace mmusim {
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "os/safe_file.h"
 
 namespace mmusim {

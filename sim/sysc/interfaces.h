@@ -11,7 +11,7 @@
 
 namespace mmusim {
 
-// A CPU's translation hardware (TLBs, page-walk cache, walker): exported by TlbModule.
+// A CPU's translation hardware (TLBs, page-walk cache, walker): exported by MmuModule.
 // The vCPU finds the model through this interface once, at the start of simulation, and then
 // calls it directly: the translation is a plain (inlined) call on the hot path.
 struct TranslateIf : virtual sc_core::sc_interface {

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sysc/kvm_module.h"
+#include "sysc/vm_memory.h"
 #include "sysc/native_memory.h"
 
 namespace mmusim {
@@ -44,8 +44,8 @@ VmscanConfig vmscan_config(const SimConfig& c) {
   return v;
 }
 
-ShadowConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
-  ShadowConfig s;
+VmMemoryConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
+  VmMemoryConfig s;
   s.nested = c.sim.mode == SimMode::Nested;
   s.mmu_shrink = c.kvm.mmu_shrink;
   s.vms = static_cast<unsigned>(c.guest.vms);
@@ -88,11 +88,11 @@ MemoryParts make_memory_system(const SimConfig& cfg, sc_core::sc_time period) {
       p.memory = std::make_unique<NativeMemory>("memory", cfg.host.mem_mb * 256, cfg.cost.host_minor_fault_cycles);
       return p;
     case SimMode::Shadow:
-    case SimMode::Nested: {  // guests under KVM: the paging mode is the KvmModule's choice
+    case SimMode::Nested: {  // guests under KVM: the paging mode is the VmMemory's choice
       p.host = std::make_unique<HostModule>("host", cfg.host.mem_mb * 256, host_config(cfg));
       p.reclaim = std::make_unique<ReclaimModule>("reclaim", vmscan_config(cfg), period);
       p.reclaim->host.bind(p.host->host_export);
-      auto shadow = std::make_unique<KvmModule>("kvm", shadow_config(cfg, period));
+      auto shadow = std::make_unique<VmMemory>("kvm", shadow_config(cfg, period));
       shadow->host.bind(p.host->host_export);
       p.memory = std::move(shadow);
       return p;

@@ -10,7 +10,7 @@
 #include <systemc>
 #include <vector>
 
-#include "progress.h"
+#include "util/progress.h"
 #include "sysc/interfaces.h"
 #include "trace/reader.h"
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "os/safe_file.h"
 #include "stats/waveform_files.h"
 

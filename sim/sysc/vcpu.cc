@@ -1,7 +1,7 @@
 #include "sysc/vcpu.h"
 
 #include "common/errors.h"
-#include "input_error.h"
+#include "util/input_error.h"
 #include "sysc/asan_stack.h"
 
 namespace mmusim {

@@ -1,7 +1,7 @@
 // TraceReader::bad_record: how --skip-bad-lines skips a malformed record (reader.h).
 #include <iostream>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/reader.h"
 
 namespace mmusim {

@@ -16,7 +16,7 @@
 #include <cstring>
 #include <optional>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/mtr_format.h"
 #include "trace/readers_impl.h"
 

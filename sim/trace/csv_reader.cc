@@ -29,9 +29,9 @@
 #include <limits>
 #include <string>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/hex_table.h"
-#include "printable.h"
+#include "util/printable.h"
 #include "trace/readers_impl.h"
 
 namespace mmusim {

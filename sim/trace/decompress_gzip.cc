@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/compression.h"
 
 namespace mmusim {

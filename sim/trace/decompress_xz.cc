@@ -1,7 +1,7 @@
 // xz (and concatenated xz streams, as `xz -dc` reads them) through liblzma.
 #include <lzma.h>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/compression.h"
 
 namespace mmusim {

@@ -1,7 +1,7 @@
 // zstd (one frame or several, as `zstd -dc` reads them) through libzstd.
 #include <zstd.h>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/compression.h"
 
 namespace mmusim {

@@ -1,6 +1,6 @@
 #include "trace/format_options.h"
 
-#include "input_error.h"
+#include "util/input_error.h"
 
 namespace po = boost::program_options;
 

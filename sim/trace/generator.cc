@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "os/safe_file.h"
 
 namespace mmusim {

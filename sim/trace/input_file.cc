@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/compression.h"
 
 namespace mmusim {

@@ -15,9 +15,9 @@
 #include <cstring>
 #include <string>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/hex_table.h"
-#include "printable.h"
+#include "util/printable.h"
 #include "trace/readers_impl.h"
 
 namespace mmusim {

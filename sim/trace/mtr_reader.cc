@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/mtr_format.h"
 #include "trace/readers_impl.h"
 

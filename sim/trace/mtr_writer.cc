@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/mtr_format.h"
 
 namespace mmusim {

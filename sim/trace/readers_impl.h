@@ -2,7 +2,7 @@
 #pragma once
 #include <memory>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/input_file.h"
 #include "trace/reader.h"
 

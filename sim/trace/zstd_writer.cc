@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "input_error.h"
+#include "util/input_error.h"
 
 namespace mmusim {
 

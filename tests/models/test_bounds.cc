@@ -4,7 +4,7 @@
 #include <set>
 #include <vector>
 
-#include "reclaim/bounds.h"
+#include "bounds/bounds.h"
 
 using namespace mmusim;
 

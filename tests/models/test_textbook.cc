@@ -7,7 +7,7 @@
 #include <random>
 #include <set>
 
-#include "reclaim/bounds.h"
+#include "bounds/bounds.h"
 #include "textbook/replacement_policy.h"
 
 using namespace mmusim;

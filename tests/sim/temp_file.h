@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "trace/reader.h"
 
 namespace mmusim::test {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "input_error.h"
+#include "util/input_error.h"
 
 using namespace mmusim;
 

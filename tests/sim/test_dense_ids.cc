@@ -1,4 +1,4 @@
-// DenseIds (sim/dense_ids.h), the page numbering table of compare's bounds, against
+// DenseIds (sim/util/dense_ids.h), the page numbering table of compare's bounds, against
 // std::unordered_map, and page_references against a plain numbering of the same trace.
 #include <catch2/catch.hpp>
 
@@ -8,8 +8,8 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "dense_ids.h"
-#include "page_references.h"
+#include "util/dense_ids.h"
+#include "commands/page_references.h"
 #include "temp_file.h"
 
 using namespace mmusim;

@@ -6,7 +6,7 @@
 
 #include "explain/explainer.h"
 #include "explain/window.h"
-#include "input_error.h"
+#include "util/input_error.h"
 
 using namespace mmusim;
 

@@ -2,8 +2,8 @@
 // skipping of malformed records (--skip-bad-lines).
 #include <catch2/catch.hpp>
 
-#include "input_error.h"
-#include "printable.h"
+#include "util/input_error.h"
+#include "util/printable.h"
 #include "temp_file.h"
 #include "trace/prefetch_reader.h"
 #include "trace/readers_impl.h"

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "record/lackey_log.h"
 #include "temp_file.h"
 

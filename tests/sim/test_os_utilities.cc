@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "os/process.h"
 #include "os/safe_file.h"
 #include "temp_file.h"

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <thread>
 
-#include "run_pool.h"
+#include "engine/run_pool.h"
 #include "temp_file.h"
 
 using namespace mmusim;

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/slurm_engine.h"
-#include "input_error.h"
+#include "util/input_error.h"
 
 using namespace mmusim;
 

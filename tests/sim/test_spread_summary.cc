@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "spread_summary.h"
+#include "commands/spread_summary.h"
 #include "temp_file.h"
 
 using namespace mmusim;

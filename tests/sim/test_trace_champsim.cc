@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "temp_file.h"
 
 using namespace mmusim;

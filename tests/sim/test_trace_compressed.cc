@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "temp_file.h"
 #include "trace/mtr_writer.h"
 #include "trace/prefetch_reader.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "temp_file.h"
 #include "trace/reader.h"
 

@@ -2,7 +2,7 @@
 // malformed file is one clear error.
 #include <catch2/catch.hpp>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "temp_file.h"
 #include "trace/mtr_format.h"
 #include "trace/mtr_writer.h"

@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "temp_file.h"
 #include "trace/mtr_writer.h"
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "stats/waveform_files.h"
 #include "temp_file.h"
 

@@ -8,7 +8,7 @@
 
 #include "mmu/mmu.h"
 #include "native/native_os.h"
-#include "simulation.h"
+#include "sysc/simulation.h"
 #include "trace/record.h"
 
 namespace mmusim::test {

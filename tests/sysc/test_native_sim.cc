@@ -4,7 +4,7 @@
 #include <numeric>
 
 #include "config/config.h"
-#include "input_error.h"
+#include "util/input_error.h"
 #include "reference.h"
 
 using namespace mmusim;

@@ -1,8 +1,8 @@
-#include "vcd_cli.h"
+#include "commands/vcd_cli.h"
 
 #include <sys/stat.h>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "os/safe_file.h"
 
 namespace po = boost::program_options;

@@ -17,7 +17,7 @@
 
 namespace mmusim {
 
-struct ShadowConfig {
+struct VmMemoryConfig {
   bool nested = false;  // TdpMmu (two-dimensional paging) rather than ShadowMmu
   bool mmu_shrink = false;  // register KVM's shrinker with the host (kvm.mmu_shrink)
   unsigned vms = 1, vcpus_per_vm = 1;
@@ -28,12 +28,12 @@ struct ShadowConfig {
   KvmConfig kvm;
 };
 
-class KvmModule : public sc_core::sc_module, public MemorySystem {
+class VmMemory : public sc_core::sc_module, public MemorySystem {
  public:
   sc_core::sc_export<MemoryIf> memory_export;
   sc_core::sc_port<HostIf> host;
 
-  KvmModule(const sc_core::sc_module_name& name, const ShadowConfig& cfg);
+  VmMemory(const sc_core::sc_module_name& name, const VmMemoryConfig& cfg);
 
   void attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) override;
   Cr3Load switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) override;
@@ -60,7 +60,7 @@ class KvmModule : public sc_core::sc_module, public MemorySystem {
   std::uint16_t process_mm(std::uint32_t pid, std::uint32_t ctx);
   Cycles now() const { return sc_core::sc_time_stamp().value() / cfg_.period.value(); }
 
-  ShadowConfig cfg_;
+  VmMemoryConfig cfg_;
   std::vector<std::unique_ptr<GuestOs>> guests_;
   std::vector<std::unique_ptr<Kvm>> kvms_;
   MmuShrink mmu_shrink_;

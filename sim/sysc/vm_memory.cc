@@ -1,4 +1,4 @@
-#include "sysc/kvm_module.h"
+#include "sysc/vm_memory.h"
 
 #include "common/errors.h"
 #include "mmu/checker.h"
@@ -6,12 +6,12 @@
 
 namespace mmusim {
 
-KvmModule::KvmModule(const sc_core::sc_module_name& name, const ShadowConfig& cfg)
+VmMemory::VmMemory(const sc_core::sc_module_name& name, const VmMemoryConfig& cfg)
     : sc_module(name), cfg_(cfg), loaded_(cfg.vms * cfg.vcpus_per_vm, false) {
   memory_export.bind(*this);
 }
 
-void KvmModule::end_of_elaboration() {
+void VmMemory::end_of_elaboration() {
   HostMemory& h = host->host_model();
   for (unsigned vm = 0; vm < cfg_.vms; ++vm) {
     h.add_vm(cfg_.guest_frames);
@@ -29,7 +29,7 @@ void KvmModule::end_of_elaboration() {
   if (cfg_.mmu_shrink) h.register_shrinker(&mmu_shrink_);
 }
 
-void KvmModule::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {
+void VmMemory::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {
   if (is_host_cpu(cpu)) {
     host_cpus_[cpu] = mmu;
     return;
@@ -41,7 +41,7 @@ void KvmModule::attach_cpu(unsigned cpu, Mmu* mmu, PendingWork* pending) {
   });
 }
 
-Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) {
+Cr3Load VmMemory::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) {
   Cr3Load l;
   // TLB keys hold the context in the bits above the page number (tlb_key): at most kMaxContexts.
   if (who_.size() >= kMaxContexts && !ctx_of_.count({vm, pid}))
@@ -63,7 +63,7 @@ Cr3Load KvmModule::switch_to(unsigned cpu, std::uint16_t vm, std::uint32_t pid) 
   return l;
 }
 
-CauseCycles KvmModule::handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) {
+CauseCycles VmMemory::handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetch, const Translation& t) {
   if (!is_host_cpu(cpu)) return kvms_.at(vm_of(cpu))->page_fault(cpu, vpn, write, fetch, t);
   // The host process's own page fault (handle_mm_fault): do_anonymous_page or do_swap_page on
   // its page table; its cost and any swap read (the CPU stalls, as a guest's does) go to `c`.
@@ -74,7 +74,7 @@ CauseCycles KvmModule::handle_fault(unsigned cpu, Vpn vpn, bool write, bool fetc
   return c;
 }
 
-std::uint16_t KvmModule::process_mm(std::uint32_t pid, std::uint32_t ctx) {
+std::uint16_t VmMemory::process_mm(std::uint32_t pid, std::uint32_t ctx) {
   if (const auto it = process_mm_.find(pid); it != process_mm_.end()) return it->second;
   // flush_tlb_page: reclaim unmapped or aged one of its ptes; every host CPU drops the entry.
   const std::uint16_t mm = host->host_model().add_process([this, ctx](Vpn v) {
@@ -84,22 +84,22 @@ std::uint16_t KvmModule::process_mm(std::uint32_t pid, std::uint32_t ctx) {
   return mm;
 }
 
-void KvmModule::set_explain(ExplainSink* sink) {
+void VmMemory::set_explain(ExplainSink* sink) {
   for (auto& k : kvms_) k->set_explain(sink);
   for (auto& g : guests_) g->set_explain(sink);
   host->host_model().set_explain(sink);
 }
 
-void KvmModule::fill_summary(RunSummary& s) const {
+void VmMemory::fill_summary(RunSummary& s) const {
   for (const auto& k : kvms_) s.add(*k);
   for (const auto& g : guests_) s.add(*g);
-  const HostMemory& h = const_cast<KvmModule*>(this)->host->host_model();
+  const HostMemory& h = const_cast<VmMemory*>(this)->host->host_model();
   s.add(h);
   s.add(h.frames());
 }
 
-std::vector<std::string> KvmModule::check(const Mmu& mmu) const {
-  const HostMemory& h = const_cast<KvmModule*>(this)->host->host_model();
+std::vector<std::string> VmMemory::check(const Mmu& mmu) const {
+  const HostMemory& h = const_cast<VmMemory*>(this)->host->host_model();
   CheckTarget t;
   const auto host_table = [this, &h](std::uint32_t ctx) -> const PageTable* {
     const auto it = process_mm_.find(who_[ctx].second);

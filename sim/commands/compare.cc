@@ -1,4 +1,4 @@
-#include "compare.h"
+#include "commands/compare.h"
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -8,20 +8,20 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli_support.h"
-#include "input_error.h"
+#include "commands/cli_support.h"
+#include "util/input_error.h"
 #include "os/folder_lock.h"
 #include "os/interrupt.h"
 #include "os/safe_file.h"
 #include "kvm/aging/aging_policy.h"
 #include "engine/engine.h"
 #include "engine/request.h"
-#include "machine_bounds.h"
-#include "seeded_traces.h"
-#include "spread_summary.h"
-#include "printable.h"
-#include "run_pool.h"
-#include "run_results.h"
+#include "commands/machine_bounds.h"
+#include "commands/seeded_traces.h"
+#include "commands/spread_summary.h"
+#include "util/printable.h"
+#include "engine/run_pool.h"
+#include "engine/run_results.h"
 #include "stats/summary.h"
 #include "trace/format_options.h"
 #include "trace/reader.h"

@@ -1,4 +1,4 @@
-#include "spread_summary.h"
+#include "commands/spread_summary.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -10,7 +10,7 @@
 #include <iomanip>
 #include <map>
 
-#include "input_error.h"
+#include "util/input_error.h"
 #include "os/safe_file.h"
 
 namespace mmusim {

@@ -1,4 +1,4 @@
-#include "textbook.h"
+#include "commands/textbook.h"
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -7,8 +7,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli_support.h"
-#include "input_error.h"
+#include "commands/cli_support.h"
+#include "util/input_error.h"
 #include "textbook/replacement_policy.h"
 
 namespace po = boost::program_options;

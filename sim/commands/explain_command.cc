@@ -1,17 +1,17 @@
-#include "explain_command.h"
+#include "commands/explain_command.h"
 
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "cli_support.h"
+#include "commands/cli_support.h"
 #include "common/errors.h"
 #include "explain/explainer.h"
 #include "explain/window.h"
-#include "input_error.h"
-#include "simulation.h"
+#include "util/input_error.h"
+#include "sysc/simulation.h"
 #include "trace/format_options.h"
-#include "vcd_cli.h"
+#include "commands/vcd_cli.h"
 
 namespace po = boost::program_options;
 

@@ -1,4 +1,4 @@
-// The OPT and exact-LRU bounds (models/reclaim/bounds.h) of a trace on a machine, and their rows
+// The OPT and exact-LRU bounds (models/bounds/bounds.h) of a trace on a machine, and their rows
 // in compare.csv and sweep.csv.
 #pragma once
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "reclaim/bounds.h"
+#include "bounds/bounds.h"
 #include "trace/reader.h"
 
 namespace mmusim {

@@ -1,4 +1,4 @@
-#include "run_results.h"
+#include "engine/run_results.h"
 
 #include <cstring>
 #include <fstream>
@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "input_error.h"
-#include "printable.h"
+#include "util/input_error.h"
+#include "util/printable.h"
 #include "stats/summary.h"
 
 namespace mmusim {

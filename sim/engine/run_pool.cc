@@ -1,4 +1,4 @@
-#include "run_pool.h"
+#include "engine/run_pool.h"
 
 #include <signal.h>
 #include <sys/prctl.h>

@@ -1,4 +1,4 @@
-// The reference string behind compare's OPT and exact-LRU bounds (models/reclaim/bounds.h): the
+// The reference string behind compare's OPT and exact-LRU bounds (models/bounds/bounds.h): the
 // guest data pages a trace touches, in order, numbered densely.
 #pragma once
 #include <cstdint>

@@ -1,9 +1,9 @@
-#include "machine_bounds.h"
+#include "commands/machine_bounds.h"
 
 #include <iomanip>
 #include <sstream>
 
-#include "page_references.h"
+#include "commands/page_references.h"
 
 namespace mmusim {
 

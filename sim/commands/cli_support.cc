@@ -1,4 +1,4 @@
-#include "cli_support.h"
+#include "commands/cli_support.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,8 +9,8 @@
 #include <cstring>
 #include <iostream>
 
-#include "input_error.h"
-#include "printable.h"
+#include "util/input_error.h"
+#include "util/printable.h"
 #include "os/safe_file.h"
 
 namespace po = boost::program_options;

@@ -1,11 +1,11 @@
-#include "page_references.h"
+#include "commands/page_references.h"
 
 #include <sys/mman.h>
 
 #include <stdexcept>
 
-#include "dense_ids.h"
-#include "input_error.h"
+#include "util/dense_ids.h"
+#include "util/input_error.h"
 #include "trace/mtr_format.h"
 
 namespace mmusim {

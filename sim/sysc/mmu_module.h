@@ -6,11 +6,11 @@
 
 namespace mmusim {
 
-class TlbModule : public sc_core::sc_module, public TranslateIf {
+class MmuModule : public sc_core::sc_module, public TranslateIf {
  public:
   sc_core::sc_export<TranslateIf> translate_export;
 
-  TlbModule(const sc_core::sc_module_name& name, const MmuConfig& cfg) : sc_module(name), mmu_(cfg) {
+  MmuModule(const sc_core::sc_module_name& name, const MmuConfig& cfg) : sc_module(name), mmu_(cfg) {
     translate_export.bind(*this);
   }
 

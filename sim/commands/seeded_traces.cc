@@ -1,14 +1,14 @@
-#include "seeded_traces.h"
+#include "commands/seeded_traces.h"
 
 #include <charconv>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
-#include "cli_support.h"
-#include "input_error.h"
+#include "commands/cli_support.h"
+#include "util/input_error.h"
 #include "os/safe_file.h"
-#include "printable.h"
+#include "util/printable.h"
 
 namespace po = boost::program_options;
 

@@ -1,4 +1,4 @@
-#include "simulation.h"
+#include "sysc/simulation.h"
 
 #include <algorithm>
 #include <chrono>
@@ -13,7 +13,7 @@
 #include "sysc/asan_stack.h"
 #include "sysc/host_module.h"
 #include "sysc/memory_factory.h"
-#include "sysc/tlb_module.h"
+#include "sysc/mmu_module.h"
 #include "sysc/trace_source.h"
 #include "sysc/vcd_probe.h"
 #include "sysc/vcpu.h"
@@ -81,7 +81,7 @@ class Top : public sc_core::sc_module {
     reclaim_ = std::move(parts.reclaim);
     for (unsigned i = 0; i < n; ++i) {
       const std::string id = std::to_string(i);
-      tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + id).c_str(), mmu_config(cfg_)));
+      tlbs_.push_back(std::make_unique<MmuModule>(("tlb" + id).c_str(), mmu_config(cfg_)));
       std::function<void()> checker;
       if (cfg_.sim.check) checker = [this, i] { check(i); };
       vcpus_.push_back(std::make_unique<Vcpu>(("vcpu" + id).c_str(), i, cfg_.sim.quantum_cycles, period,
@@ -215,7 +215,7 @@ class Top : public sc_core::sc_module {
   std::unique_ptr<HostModule> host_;        // shadow mode
   std::unique_ptr<ReclaimModule> reclaim_;  // shadow mode
   std::unique_ptr<MemorySystem> memory_;
-  std::vector<std::unique_ptr<TlbModule>> tlbs_;
+  std::vector<std::unique_ptr<MmuModule>> tlbs_;
   std::vector<std::unique_ptr<Vcpu>> vcpus_;
   std::uint64_t violations_ = 0;
   TimelineWriter* timeline_;

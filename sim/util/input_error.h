@@ -1,5 +1,5 @@
 // Bad input from a user (trace line, config key, impossible configuration): one clear message
-// naming the file, the line and the key, and exit code 2 (sim/main.cc). Never a crash.
+// naming the file, the line and the key, and exit code 2 (sim/commands/main.cc). Never a crash.
 #pragma once
 #include <cctype>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "reclaim/bounds.h"
+#include "bounds/bounds.h"
 
 #include <algorithm>
 #include <limits>
