@@ -43,5 +43,13 @@ inline constexpr CounterInfo kProcessesCounter{"processes", "processes", Counter
 inline constexpr CounterInfo kPageTablePagesCounter{
     "page_table_pages", "pages", CounterKind::Level,
     "page-table pages of the processes (guest page tables in shadow mode)"};
+// guest.thp = always (do_huge_pmd_anonymous_page, 2.6.38): first touches mapped with a 2 MiB page,
+// and those that fell back to 4 KiB pages for want of 512 aligned free frames.
+inline constexpr CounterInfo kHugePagesMappedCounter{
+    "huge_pages_mapped", "pages", CounterKind::Count,
+    "2 MiB pages the OS running the trace mapped at a first touch (guest.thp = always)"};
+inline constexpr CounterInfo kThpFallbackCounter{
+    "thp_fault_fallback", "faults", CounterKind::Count,
+    "first touches of an empty 2 MiB range mapped with a 4 KiB page for want of 512 aligned free frames"};
 
 }  // namespace mmusim

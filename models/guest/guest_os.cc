@@ -2,8 +2,8 @@
 
 namespace mmusim {
 
-GuestOs::GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault)
-    : frames_(frames, std::move(name), "guest.mem_mb"), fault_cycles_(fault_cycles), dirty_at_fault_(dirty_at_fault) {}
+GuestOs::GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault, bool thp)
+    : frames_(frames, std::move(name), "guest.mem_mb"), fault_cycles_(fault_cycles), dirty_at_fault_(dirty_at_fault), thp_(thp) {}
 
 PageTable& GuestOs::process(std::uint32_t pid, CauseCycles* cost) {
   if (auto it = procs_.find(pid); it != procs_.end()) return *it->second;
@@ -32,6 +32,22 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
   TableNode* t = pt.root();
   for (unsigned level = kLevels; level > 1; --level) {  // pud_alloc, pmd_alloc, pte_alloc
     const unsigned i = pt_index(vpn, level);
+    if (level == 2 && t->e[i].large()) {  // another vCPU of this process mapped its 2 MiB page meanwhile
+      if (explaining(explain_)) explain_->step("already mapped (2 MiB) by another vCPU");
+      return c;
+    }
+    if (level == 2 && thp_ && !t->child(i)) {  // pmd_none: do_huge_pmd_anonymous_page
+      if (const auto first = frames_.alloc_block(9)) {
+        if (explaining(explain_)) explain_->step("new 2 MiB page at gfns " + to_hex(*first) + "+512, cleared");
+        for (std::uint64_t f = 0; f < mmusim::frames(PageSize::k2M); ++f) c += cleared(*first + f);  // clear_huge_page
+        if (explaining(explain_)) explain_->step("guest pmd -> gfn " + to_hex(*first) + " (P, W, U, A, D, PS)");
+        c += store(t, i, Pte::make(*first, pte_bits::W | pte_bits::U | pte_bits::A | pte_bits::D | pte_bits::PS));
+        ++stats_.huge_pages_mapped;
+        return c;
+      }
+      ++stats_.thp_fault_fallback;
+      if (explaining(explain_)) explain_->step("no 512 aligned free guest frames: THP falls back to 4 KiB");
+    }
     if (!t->child(i)) {
       TableNode* child = pt.new_table(level - 1);
       table_at_gfn_[child->frame] = child;
@@ -73,6 +89,8 @@ const CounterTable<GuestOs>& GuestOs::counters() {
        [](const GuestOs& g) { return g.stats().page_faults; }},
       {kProcessesCounter, [](const GuestOs& g) { return g.stats().processes; }},
       {kPageTablePagesCounter, [](const GuestOs& g) { return static_cast<std::uint64_t>(g.table_pages()); }},
+      {kHugePagesMappedCounter, [](const GuestOs& g) { return g.stats().huge_pages_mapped; }},
+      {kThpFallbackCounter, [](const GuestOs& g) { return g.stats().thp_fault_fallback; }},
       {{"guest_frames_used", "frames", CounterKind::Level, "guest frames in use at the end, summed over VMs (shadow mode)"},
        [](const GuestOs& g) { return g.frames().used(); }},
   };

@@ -34,13 +34,16 @@ struct GuestOsStats {
   std::uint64_t page_faults = 0;  // #PF handled by the guest (one per first touch of a page)
   std::uint64_t pte_writes = 0;   // stores to page-table pages
   std::uint64_t processes = 0;
+  std::uint64_t huge_pages_mapped = 0;   // thp: 2 MiB pages mapped at a first touch
+  std::uint64_t thp_fault_fallback = 0;  // thp: first touches of an empty 2 MiB range mapped with 4 KiB
 };
 
 class GuestOs {
  public:
   // dirty_at_fault: a new anonymous pte is dirty whatever the fault (do_anonymous_page in Linux
   // 2.6.24-2.6.31: pte_mkdirty); false: dirty only when the fault was a write.
-  GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault = true);
+  // thp: transparent huge pages always (guest.thp, 2.6.38; nested mode).
+  GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault = true, bool thp = false);
 
   void set_hooks(GuestHooks* hooks) { hooks_ = hooks; }
   void set_explain(ExplainSink* sink) { explain_ = sink; }
@@ -52,7 +55,9 @@ class GuestOs {
   // The guest's #PF handler for a not-present page (__handle_mm_fault, do_anonymous_page): each
   // missing page-table page is allocated, cleared and linked into its parent, then a cleared
   // private frame is mapped P|W|U|A (D per dirty_at_fault). Throws OutOfMemory when the guest's
-  // frames run out.
+  // frames run out. With THP, an empty pmd maps a 2 MiB page instead when 512 aligned guest frames
+  // are free (do_huge_pmd_anonymous_page, 2.6.38: all 512 cleared, the pmd P|W|U|A|D|PS), else
+  // the pte path runs (THP_FAULT_FALLBACK).
   CauseCycles handle_page_fault(std::uint32_t pid, Vpn vpn, bool write);
 
   // The gfn of the PML4 of `pid`, or ~0 if the process does not exist.
@@ -77,6 +82,7 @@ class GuestOs {
   FrameAllocator frames_;
   Cycles fault_cycles_;
   bool dirty_at_fault_;
+  bool thp_;
   GuestHooks* hooks_ = nullptr;
   std::map<std::uint32_t, std::unique_ptr<PageTable>> procs_;
   std::unordered_map<std::uint64_t, TableNode*> table_at_gfn_;  // every process's table pages (lookup only)

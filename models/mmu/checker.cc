@@ -14,29 +14,39 @@ std::string hex(std::uint64_t v) {
 
 std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTarget& target) {
   std::vector<std::string> bad;
-  for (const Tlb* tlb : {&mmu.l1i(), &mmu.l1d(), &mmu.stlb()}) {
+  for (const Tlb* tlb : {&mmu.l1i(), &mmu.l1d(), &mmu.stlb(), &mmu.l1i_2m(), &mmu.l1d_2m()}) {
     for (const TlbEntry& e : tlb->all_entries()) {
       if (!e.valid()) continue;
       const std::uint32_t ctx = key_ctx(e.key);
-      const Vpn vpn = key_vpn(e.key);
-      const std::string who = tlb->name() + " entry ctx " + std::to_string(ctx) + " vpn " + hex(vpn.v);
+      const Vpn vpn = key_vpn(e.key);  // of a 2 MiB entry, its first 4 KiB page
+      const bool large = key_large(e.key);
+      const std::string who = tlb->name() + " entry ctx " + std::to_string(ctx) + " vpn " + hex(vpn.v) + (large ? " (2 MiB)" : "");
+      if (large != (e.size == PageSize::k2M)) bad.push_back(who + ": its key and its page size disagree");
       TableNode* root = target.root(ctx);
-      const Pte* p = root ? leaf_entry(root, vpn) : nullptr;
+      const LeafRef g = root ? leaf_ref(root, vpn) : LeafRef{};
+      const Pte* p = g.pte;
       if (!p || !p->present()) {
         bad.push_back(who + ": no present PTE");
         continue;
       }
+      // A 2 MiB entry needs a leaf of 2 MiB or more in every dimension.
+      if (large && g.size == PageSize::k4K) bad.push_back(who + ": the PTE maps a 4 KiB page");
       Pte leaf = *p;  // what the tables grant together
+      std::uint64_t frame = g.frame_of(vpn);
       if (TableNode* ept = target.ept_root ? target.ept_root(ctx) : nullptr) {
-        const Pte* ep = leaf_entry(ept, Vpn{p->frame()});
+        const std::uint64_t gfn = frame;
+        const LeafRef h = leaf_ref(ept, Vpn{gfn});
+        const Pte* ep = h.pte;
         if (!ep || !ep->present()) {
-          bad.push_back(who + ": gfn " + hex(p->frame()) + " has no present EPT entry");
+          bad.push_back(who + ": gfn " + hex(gfn) + " has no present EPT entry");
           continue;
         }
+        if (large && h.size == PageSize::k4K) bad.push_back(who + ": the EPT maps gfn " + hex(gfn) + " with a 4 KiB page");
         const bool dirty = p->dirty() && (!mmu.config().ept_ad_bits || ep->dirty());
         leaf = Pte::make(ep->frame(), (p->writable() && ep->writable() ? pte_bits::W : 0) | (dirty ? pte_bits::D : 0));
+        frame = h.frame_of(Vpn{gfn});
       }
-      if (leaf.frame() != e.frame) bad.push_back(who + ": frame " + hex(e.frame) + " but PTE says " + hex(leaf.frame()));
+      if (frame != e.frame) bad.push_back(who + ": frame " + hex(e.frame) + " but PTE says " + hex(frame));
       if (e.writable && !leaf.writable()) bad.push_back(who + ": writable but the PTE is not");
       if (e.dirty && !leaf.dirty()) bad.push_back(who + ": dirty but the PTE is clean");
       if (!target.frames->in_use(e.frame)) bad.push_back(who + ": maps free frame " + hex(e.frame));
@@ -64,12 +74,14 @@ std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTar
       const std::uint64_t gfn = key_vpn(e.key).v;
       const std::string who = "nested TLB entry vm " + std::to_string(vm) + " gfn " + hex(gfn);
       TableNode* ept = target.ept_root_of_vm(vm);
-      const Pte* ep = ept ? leaf_entry(ept, Vpn{gfn}) : nullptr;
+      const LeafRef h = ept ? leaf_ref(ept, Vpn{gfn}) : LeafRef{};
+      const Pte* ep = h.pte;
       if (!ep || !ep->present()) {
         bad.push_back(who + ": no present EPT entry");
         continue;
       }
-      if (ep->frame() != e.frame) bad.push_back(who + ": pfn " + hex(e.frame) + " but the EPT says " + hex(ep->frame()));
+      if (h.frame_of(Vpn{gfn}) != e.frame)
+        bad.push_back(who + ": pfn " + hex(e.frame) + " but the EPT says " + hex(h.frame_of(Vpn{gfn})));
       if (e.writable && !ep->writable()) bad.push_back(who + ": writable but the EPT entry is not");
       if (!target.frames->in_use(e.frame)) bad.push_back(who + ": maps free frame " + hex(e.frame));
     }

@@ -1,5 +1,6 @@
 #include "mmu/mmu.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -13,7 +14,9 @@ std::string walk_words(const WalkResult& w, unsigned start_level, const char* en
   std::string s = "walk";
   if (start_level < kLevels) s += " from the PWC's level-" + std::to_string(start_level) + " table";
   s += ": " + std::to_string(w.refs) + (w.refs == 1 ? " ref, " : " refs, ");
-  if (w.status == WalkStatus::Ok) return s + entry + " -> frame " + to_hex(w.leaf->frame());
+  if (w.status == WalkStatus::Ok)
+    return s + entry + (w.size == PageSize::k4K ? "" : w.size == PageSize::k2M ? " (2 MiB page)" : " (1 GiB page)") +
+           " -> frame " + to_hex(w.leaf->frame());
   s += entry + std::string(" ");
   if (w.status == WalkStatus::NotPresent) return s + "absent at level " + std::to_string(w.level);
   return s + (fetch ? "NX" : "read-only") + " at level " + std::to_string(w.level) + " -> protection fault";
@@ -78,6 +81,10 @@ const CounterTable<Mmu>& Mmu::counters() {
        [](const Mmu& m) { return m.stlb().miss_counts().capacity; }},
       {{"stlb_misses_conflict", "lookups", K::Count, "of stlb_misses, conflict (as l1i_misses_conflict)"},
        [](const Mmu& m) { return m.stlb().miss_counts().conflict; }},
+      {{"walks_2m", "walks", K::Count, "completed walks that ended at a 2 MiB leaf (nested mode: the guest's leaf)"},
+       [](const Mmu& m) { return m.stats().walks_2m; }},
+      {{"tlb_2m_hits", "hits", K::Count, "L1 and STLB lookups that hit a 2 MiB entry"},
+       [](const Mmu& m) { return m.stats().tlb_2m_hits; }},
   };
   return t;
 }
@@ -91,6 +98,7 @@ MmuStats& MmuStats::operator+=(const MmuStats& o) {
                       {&ept_pwc_lookups, o.ept_pwc_lookups}, {&ept_pwc_hits, o.ept_pwc_hits},
                       {&ntlb_lookups, o.ntlb_lookups}, {&ntlb_hits, o.ntlb_hits}, {&pwc_lookups, o.pwc_lookups},
                       {&pwc_hits, o.pwc_hits}, {&dirty_assists, o.dirty_assists}, {&faults, o.faults},
+                      {&walks_2m, o.walks_2m}, {&tlb_2m_hits, o.tlb_2m_hits},
                       {&tlb_cycles, o.tlb_cycles}, {&walk_cycles, o.walk_cycles},
                       {&dirty_assist_cycles, o.dirty_assist_cycles}})
     add_saturating(*x, y);
@@ -102,6 +110,8 @@ Mmu::Mmu(const MmuConfig& cfg)
       l1i_("l1i", cfg.l1i_entries, cfg.l1i_ways),
       l1d_("l1d", cfg.l1d_entries, cfg.l1d_ways),
       stlb_("stlb", cfg.stlb_entries, cfg.stlb_ways),
+      l1i_2m_("l1i_2m", cfg.l1i_2m_entries, cfg.l1i_2m_ways),
+      l1d_2m_("l1d_2m", cfg.l1d_2m_entries, cfg.l1d_2m_ways),
       pwc_(cfg.pwc_entries),
       ept_pwc_(cfg.ept_pwc_entries),
       ntlb_(cfg.ntlb_entries ? std::make_unique<Tlb>("ntlb", cfg.ntlb_entries, cfg.ntlb_ways) : nullptr) {}
@@ -119,11 +129,16 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
   if (write && !e.dirty) {
     // Dirty-bit assist (semantics 5): PTE.D is set and the entry updated in place; it is not a
     // miss and not a walk.
-    // Under nested paging the guest pte and, with EPT A/D bits, the EPT entry of its gfn.
-    Pte* p = leaf_entry(tc_.root, vpn);
-    Pte* ep = p && tc_.nested_root ? leaf_entry(tc_.nested_root, Vpn{p->frame()}) : nullptr;
+    // Under nested paging the guest pte and, with EPT A/D bits, the EPT entry of its gfn. A 2 MiB
+    // entry holds the frame of the first 4 KiB page of its 2 MiB page.
+    const Vpn at{e.size == PageSize::k4K ? vpn.v : vpn.v & ~std::uint64_t{511}};
+    const LeafRef g = leaf_ref(tc_.root, at);
+    Pte* p = g.pte;
+    const LeafRef h = p && tc_.nested_root ? leaf_ref(tc_.nested_root, Vpn{g.frame_of(at)}) : LeafRef{};
+    Pte* ep = h.pte;
     const Pte* last = tc_.nested_root ? ep : p;
-    if (!p || !p->present() || !p->writable() || !last || !last->present() || !last->writable() || last->frame() != e.frame)
+    if (!p || !p->present() || !p->writable() || !last || !last->present() || !last->writable() ||
+        (tc_.nested_root ? h.frame_of(Vpn{g.frame_of(at)}) : g.frame_of(at)) != e.frame)
       throw std::logic_error("dirty-bit assist on a TLB entry that no longer matches its PTE");
     p->raw |= pte_bits::A | pte_bits::D;
     if (ep && cfg_.ept_ad_bits) ep->raw |= pte_bits::A | pte_bits::D;
@@ -133,7 +148,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
     t.cycles += cfg_.dirty_assist_cycles;
     if (explaining(explain_)) explain_->step(std::string("dirty-bit assist: ") + entry_ + " D set");
   }
-  t.frame = e.frame;
+  t.frame = e.size == PageSize::k4K ? e.frame : e.frame + (vpn.v & 511);
   t.size = e.size;
   return true;
 }
@@ -142,8 +157,12 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   Translation t;
   Tlb& l1 = fetch ? l1i_ : l1d_;
   t.cycles += cfg_.l1_hit_cycles;
+  // The L1's 2 MiB array is looked up with its 4 KiB array, in the same cycle.
+  if (!l1_hit && large_seen_ && (l1_hit = (fetch ? l1i_2m_ : l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn))))
+    ++stats_.tlb_2m_hits;
   if (TlbEntry* e = l1_hit) {
-    if (explaining(explain_)) explain_->step(std::string(tlb_name(fetch)) + " hit");
+    if (explaining(explain_))
+      explain_->step(std::string(tlb_name(fetch)) + (e->size == PageSize::k4K ? " hit" : " hit (2 MiB entry)"));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
     ++stats_.translations;
     return t;
@@ -155,10 +174,16 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   ++stats_.stlb_lookups;
   t.cycles += cfg_.stlb_hit_cycles;
   stats_.tlb_cycles += cfg_.stlb_hit_cycles;
-  if (TlbEntry* e = stlb_.lookup(key)) {
-    if (explaining(explain_)) explain_->step("STLB hit");
+  // The STLB holds 4 KiB and 2 MiB entries: a lookup probes both.
+  TlbEntry* se = stlb_.lookup(key);
+  if (!se && large_seen_ && (se = stlb_.lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
+  if (TlbEntry* e = se) {
+    if (explaining(explain_)) explain_->step(e->size == PageSize::k4K ? "STLB hit" : "STLB hit (2 MiB entry)");
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
-    l1.fill(key, e->frame, e->writable, e->dirty, e->nx, e->size);
+    if (e->size == PageSize::k4K)
+      l1.fill(key, e->frame, e->writable, e->dirty, e->nx, e->size);
+    else
+      (fetch ? l1i_2m_ : l1d_2m_).fill(e->key, e->frame, e->writable, e->dirty, e->nx, e->size);
     if (explaining(explain_)) explain_->step(std::string("fill ") + tlb_name(fetch));
     ++stats_.translations;
     return t;
@@ -200,12 +225,30 @@ void Mmu::walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     return;
   }
   const Pte leaf = *w.leaf;
-  stlb_.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx(), w.size);
-  l1.fill(key, leaf.frame(), leaf.writable(), leaf.dirty(), leaf.nx(), w.size);
-  if (explaining(explain_)) explain_->step(std::string("fill STLB and ") + tlb_name(fetch));
-  t.frame = leaf.frame();
-  t.size = w.size;
+  if (w.size == PageSize::k2M) ++stats_.walks_2m;
+  fill_after_walk(key, vpn, leaf.frame() + (vpn.v & (frames(w.size) - 1)), leaf.writable(), leaf.dirty(), leaf.nx(),
+                  w.size, fetch, t);
   ++stats_.translations;
+}
+
+void Mmu::fill_after_walk(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool writable, bool dirty, bool nx,
+                          PageSize size, bool fetch, Translation& t) {
+  const char* what = tc_.nested_root ? " (gva -> hpa)" : "";
+  t.frame = frame;
+  if (size == PageSize::k4K) {
+    stlb_.fill(key, frame, writable, dirty, nx, size);
+    (fetch ? l1i_ : l1d_).fill(key, frame, writable, dirty, nx, size);
+    if (explaining(explain_)) explain_->step(std::string("fill STLB and ") + tlb_name(fetch) + what);
+    t.size = size;
+    return;
+  }
+  // A 2 MiB entry (a 1 GiB page's 2 MiB part that holds vpn): the frame of its first 4 KiB page.
+  large_seen_ = true;
+  const std::uint64_t key2m = tlb_key_2m(tc_.ctx, vpn), first = frame - (vpn.v & 511);
+  stlb_.fill(key2m, first, writable, dirty, nx, PageSize::k2M);
+  (fetch ? l1i_2m_ : l1d_2m_).fill(key2m, first, writable, dirty, nx, PageSize::k2M);
+  if (explaining(explain_)) explain_->step(std::string("fill STLB and ") + tlb_name(fetch) + what + " (2 MiB entry)");
+  t.size = PageSize::k2M;
 }
 
 // The EPT dimension (SDM vol. 3C, 28.2 and 28.3): the nested TLB (gfn -> pfn) first, then the EPT
@@ -218,7 +261,7 @@ Mmu::NestedStep Mmu::nested_translate(std::uint64_t gfn, bool write) {
     ++stats_.ntlb_lookups;
     if (TlbEntry* e = ntlb_->lookup(key); e && (!write || (e->writable && e->dirty))) {
       ++stats_.ntlb_hits;
-      n.frame = e->frame, n.writable = e->writable, n.dirty = e->dirty, n.nx = e->nx;
+      n.frame = e->frame, n.writable = e->writable, n.dirty = e->dirty, n.nx = e->nx, n.size = e->size;
       n.via = "nested TLB";
       return n;
     }
@@ -243,9 +286,10 @@ Mmu::NestedStep Mmu::nested_translate(std::uint64_t gfn, bool write) {
     return n;
   }
   const Pte leaf = *w.leaf;
-  n.frame = leaf.frame(), n.writable = leaf.writable(), n.nx = leaf.nx();
+  n.frame = leaf.frame() + (gfn & (frames(w.size) - 1)), n.writable = leaf.writable(), n.nx = leaf.nx();
+  n.size = w.size;
   n.dirty = !cfg_.ept_ad_bits || leaf.dirty();
-  if (ntlb_) ntlb_->fill(key, n.frame, n.writable, n.dirty, n.nx);
+  if (ntlb_) ntlb_->fill(key, n.frame, n.writable, n.dirty, n.nx, n.size);  // a 4 KiB part of the EPT page
   return n;
 }
 
@@ -272,6 +316,7 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     }
   }
   const unsigned start_level = table->level;
+  PageSize gsize = PageSize::k4K;  // what the guest's leaf maps
   WalkResult gw;  // the guest tables read, for the page-walk cache
   unsigned guest_refs = 0, ept_refs = 0;
   const auto account = [&] {
@@ -325,30 +370,33 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
       ++stats_.faults;
       return;
     }
-    if (level == 1) {
+    if (level == 1 || (level <= 3 && e.large())) {  // the guest's leaf: a pte, or a PS entry (2 MiB, 1 GiB)
       e.raw |= pte_bits::A | (write ? pte_bits::D : 0);
-      if (ex) explain_->step("guest pte read (1 ref) -> gfn " + to_hex(e.frame()));
+      gsize = size_at_level(level);
+      if (ex)
+        explain_->step(std::string(level == 1 ? "guest pte" : level == 2 ? "guest 2 MiB pde" : "guest 1 GiB pdpte") +
+                       " read (1 ref) -> gfn " + to_hex(e.frame()));
       break;
     }
     e.raw |= pte_bits::A;
     table = table->child(pt_index(vpn, level));
   }
-  const Pte gpte = table->e[pt_index(vpn, 1)];
-  const NestedStep n = nested_translate(gpte.frame(), write);
+  const Pte gpte = table->e[pt_index(vpn, leaf_level(gsize))];
+  const std::uint64_t gfn = gpte.frame() + (vpn.v & (frames(gsize) - 1));
+  const NestedStep n = nested_translate(gfn, write);
   ept_refs += n.refs;
-  if (!n.ok) return ept_violation(gpte.frame(), n, "the page at");
-  if (ex) explain_->step("the page at gfn " + to_hex(gpte.frame()) + ": " + nested_words(n));
+  if (!n.ok) return ept_violation(gfn, n, "the page at");
+  if (ex) explain_->step("the page at gfn " + to_hex(gfn) + ": " + nested_words(n));
   account();
   if (ex)
     explain_->step("2D walk: " + std::to_string(guest_refs + ept_refs) + " refs (" + std::to_string(guest_refs) +
                    " guest, " + std::to_string(ept_refs) + " EPT)");
   // The translation grants what both dimensions grant; it is dirty when both leaves are.
+  // Its page size is the smaller of the two leaves' (a guest 2 MiB page on 4 KiB EPT pages is
+  // cached as 4 KiB entries).
   const bool writable = gpte.writable() && n.writable, dirty = gpte.dirty() && n.dirty, nx = gpte.nx() || n.nx;
-  stlb_.fill(key, n.frame, writable, dirty, nx, PageSize::k4K);
-  l1.fill(key, n.frame, writable, dirty, nx, PageSize::k4K);
-  if (ex) explain_->step(std::string("fill STLB and ") + tlb_name(fetch) + " (gva -> hpa)");
-  t.frame = n.frame;
-  t.size = PageSize::k4K;
+  if (gsize == PageSize::k2M) ++stats_.walks_2m;
+  fill_after_walk(key, vpn, n.frame, writable, dirty, nx, std::min(gsize, n.size), fetch, t);
   ++stats_.translations;
 }
 
@@ -359,12 +407,20 @@ void Mmu::invlpg(std::uint32_t ctx, Vpn vpn) {
   l1i_.invalidate(key);
   l1d_.invalidate(key);
   stlb_.invalidate(key);
+  if (!large_seen_) return;
+  // INVLPG drops the entries of every page size that hold the address.
+  const std::uint64_t key2m = tlb_key_2m(ctx, vpn);
+  l1i_2m_.invalidate(key2m);
+  l1d_2m_.invalidate(key2m);
+  stlb_.invalidate(key2m);
 }
 
 void Mmu::flush_all() {
   l1i_.flush_all();
   l1d_.flush_all();
   stlb_.flush_all();
+  l1i_2m_.flush_all();
+  l1d_2m_.flush_all();
   pwc_.flush_all();
   ept_pwc_.flush_all();
   if (ntlb_) ntlb_->flush_all();

@@ -18,7 +18,11 @@ namespace mmusim {
 struct MmuConfig {
   unsigned l1i_entries = 64, l1i_ways = 4;
   unsigned l1d_entries = 64, l1d_ways = 4;
-  unsigned stlb_entries = 1536, stlb_ways = 12;
+  unsigned stlb_entries = 1536, stlb_ways = 12;  // holds 4 KiB and 2 MiB entries (Skylake's STLB)
+  // The L1 arrays of 2 MiB entries (Skylake: iTLB 8 fully associative, dTLB 32 4-way). A 1 GiB
+  // translation is held as 2 MiB entries (splintered), as no 1 GiB array is modelled.
+  unsigned l1i_2m_entries = 8, l1i_2m_ways = 8;
+  unsigned l1d_2m_entries = 32, l1d_2m_ways = 4;
   unsigned pwc_entries = 0;  // 0 = no page-walk cache (nested paging: the guest's tables)
   // Nested paging only (a context with a nested root): the caches of the EPT dimension, 0 = off,
   // and whether the hardware sets accessed and dirty bits in EPT entries (Haswell and later).
@@ -43,6 +47,8 @@ struct MmuStats {
   std::uint64_t ept_pwc_lookups = 0, ept_pwc_hits = 0;  // EPT paging-structure cache
   std::uint64_t ntlb_lookups = 0, ntlb_hits = 0;        // nested TLB
   std::uint64_t dirty_assists = 0;
+  std::uint64_t walks_2m = 0;      // completed walks that ended at a 2 MiB leaf (the guest's, in a 2D walk)
+  std::uint64_t tlb_2m_hits = 0;   // L1 and STLB hits on 2 MiB entries
   std::uint64_t faults = 0;           // translations that ended in a fault (and were retried)
   Cycles tlb_cycles = 0;              // L1 and STLB lookups
   Cycles walk_cycles = 0;             // walk references
@@ -113,6 +119,8 @@ class Mmu {
   const Tlb& l1i() const { return l1i_; }
   const Tlb& l1d() const { return l1d_; }
   const Tlb& stlb() const { return stlb_; }
+  const Tlb& l1i_2m() const { return l1i_2m_; }
+  const Tlb& l1d_2m() const { return l1d_2m_; }
   const PageWalkCache& pwc() const { return pwc_; }
   const PageWalkCache& ept_pwc() const { return ept_pwc_; }
   const Tlb* ntlb() const { return ntlb_.get(); }
@@ -130,12 +138,17 @@ class Mmu {
   // fills the STLB and `l1`.
   void walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, Translation& t);
   void walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, Translation& t);
+  // Fills the STLB and the L1 after a walk: a 4 KiB entry under `key`, or for a larger page a
+  // 2 MiB entry (tlb_key_2m) in the STLB and the L1's 2 MiB array. `frame` is vpn's 4 KiB frame.
+  void fill_after_walk(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool writable, bool dirty, bool nx,
+                       PageSize size, bool fetch, Translation& t);
   // The EPT dimension of a 2D walk: the host frame of guest frame `gfn`, through the nested TLB,
   // the EPT paging-structure cache and the EPT walk; its references are added to `refs`.
   struct NestedStep {
     bool ok = true;
     unsigned refs = 0, level = 0;  // entries read; level of the one that faulted
-    std::uint64_t frame = 0;
+    std::uint64_t frame = 0;       // the host frame of the gfn
+    PageSize size = PageSize::k4K;  // what the EPT leaf maps
     bool writable = true, dirty = true, nx = false;
     const char* via = "EPT walk";  // for explain: "nested TLB", "EPT walk", "EPT walk from the EPT PWC"
   };
@@ -143,6 +156,10 @@ class Mmu {
 
   MmuConfig cfg_;
   Tlb l1i_, l1d_, stlb_;
+  Tlb l1i_2m_, l1d_2m_;
+  // Speed only: no 2 MiB entry was ever filled, so the 2 MiB lookups would all miss and are skipped
+  // (every run without large pages takes the paths it took before they existed).
+  bool large_seen_ = false;
   PageWalkCache pwc_;
   PageWalkCache ept_pwc_;
   std::unique_ptr<Tlb> ntlb_;  // nullptr: no nested TLB

@@ -26,14 +26,34 @@ void NativeOs::handle_page_fault(std::uint32_t ctx, Vpn vpn) {
     if (explaining(explain_)) explain_->step("page fault: another CPU mapped the page meanwhile");
     return;
   }
-  const std::uint64_t frame = frames_.alloc();
   const std::size_t tables = pt.table_pages();
-  pt.map(vpn, frame, pte_bits::W | pte_bits::U);
-  if (explaining(explain_)) {
-    std::string s = "page fault: do_anonymous_page maps frame " + to_hex(frame) + " (P, W, U)";
-    if (const std::size_t n = pt.table_pages() - tables) s += " and " + std::to_string(n) + " new page-table page" + (n > 1 ? "s" : "");
-    explain_->step(s);
+  const auto new_tables = [&] {
+    const std::size_t n = pt.table_pages() - tables;
+    return n ? " and " + std::to_string(n) + " new page-table page" + (n > 1 ? "s" : "") : std::string();
+  };
+  if (thp_) {
+    // __handle_mm_fault (2.6.38): pud_alloc and pmd_alloc first; an empty pmd (no pte table, no
+    // huge page) goes to do_huge_pmd_anonymous_page, which falls back to the pte path when no
+    // huge page can be allocated (THP_FAULT_FALLBACK).
+    TableNode* pmd = pt.table_for(vpn, 2);
+    const unsigned i = pt_index(vpn, 2);
+    if (!pmd->e[i].present() && !pmd->child(i)) {
+      if (const auto first = frames_.alloc_block(9)) {
+        pt.map_large(vpn, *first, pte_bits::W | pte_bits::U, PageSize::k2M);
+        ++stats_.huge_pages_mapped;
+        if (explaining(explain_))
+          explain_->step("page fault: do_huge_pmd_anonymous_page maps a 2 MiB page at frame " + to_hex(*first) +
+                         " (P, W, U, PS)" + new_tables());
+        return;
+      }
+      ++stats_.thp_fault_fallback;
+      if (explaining(explain_)) explain_->step("page fault: no 512 aligned free frames, THP falls back to 4 KiB");
+    }
   }
+  const std::uint64_t frame = frames_.alloc();
+  pt.map(vpn, frame, pte_bits::W | pte_bits::U);
+  if (explaining(explain_))
+    explain_->step("page fault: do_anonymous_page maps frame " + to_hex(frame) + " (P, W, U)" + new_tables());
 }
 
 CheckTarget NativeOs::check_target() const {
@@ -57,9 +77,12 @@ std::vector<std::string> NativeOs::check() const {
     const std::string who = "vm " + std::to_string(p.vm) + " pid " + std::to_string(p.pid);
     for (const auto& [frame, node] : p.table->tables()) {
       claim(frame, who + " table page");
-      if (node->level != 1) continue;
-      for (const Pte& e : node->e)
-        if (e.present()) claim(e.frame(), who + " page");
+      for (const Pte& e : node->e) {
+        if (!e.present()) continue;
+        if (node->level == 1) claim(e.frame(), who + " page");
+        if (node->level == 2 && e.large())  // a 2 MiB page: its 512 frames
+          for (std::uint64_t f = 0; f < frames(PageSize::k2M); ++f) claim(e.frame() + f, who + " 2 MiB page");
+      }
     }
   }
   if (seen.size() != frames_.used())
@@ -80,6 +103,8 @@ const CounterTable<NativeOs>& NativeOs::counters() {
        [](const NativeOs& os) { return os.stats().page_faults; }},
       {kProcessesCounter, [](const NativeOs& os) { return os.stats().processes; }},
       {kPageTablePagesCounter, [](const NativeOs& os) { return os.table_pages(); }},
+      {kHugePagesMappedCounter, [](const NativeOs& os) { return os.stats().huge_pages_mapped; }},
+      {kThpFallbackCounter, [](const NativeOs& os) { return os.stats().thp_fault_fallback; }},
   };
   return t;
 }

@@ -20,11 +20,14 @@ namespace mmusim {
 struct NativeOsStats {
   std::uint64_t page_faults = 0;  // demand faults: one per first touch of a page (per CPU that raced for it)
   std::uint64_t processes = 0;
+  std::uint64_t huge_pages_mapped = 0;   // guest.thp = always: 2 MiB pages mapped at a first touch
+  std::uint64_t thp_fault_fallback = 0;  // ... and first touches of an empty 2 MiB range that fell back to 4 KiB
 };
 
 class NativeOs {
  public:
-  explicit NativeOs(FrameAllocator& frames) : frames_(frames) {}
+  // thp: transparent huge pages always (guest.thp = always, 2.6.38).
+  explicit NativeOs(FrameAllocator& frames, bool thp = false) : frames_(frames), thp_(thp) {}
 
   // The context number of (vm, pid); the process and its page table are created on first use.
   std::uint32_t context(std::uint16_t vm, std::uint32_t pid);
@@ -35,8 +38,11 @@ class NativeOs {
   // The checker's view: each context's table.
   CheckTarget check_target() const;
 
-  // A not-present fault on `vpn` (do_anonymous_page): allocate a frame and map it P|W|U.
-  // Throws OutOfMemory when the frames run out (native mode has no swap).
+  // A not-present fault on `vpn` (do_anonymous_page): allocate a frame and map it P|W|U. With
+  // THP, the first touch of a 2 MiB range whose pmd is empty maps a 2 MiB page when 512 aligned
+  // frames are free (do_huge_pmd_anonymous_page, 2.6.38), else falls back to the 4 KiB page.
+  // The whole address space counts as one anonymous VMA with THP enabled. Throws OutOfMemory
+  // when the frames run out (native mode has no swap).
   void handle_page_fault(std::uint32_t ctx, Vpn vpn);
 
   const NativeOsStats& stats() const { return stats_; }
@@ -56,6 +62,7 @@ class NativeOs {
     std::unique_ptr<PageTable> table;
   };
   FrameAllocator& frames_;
+  bool thp_;
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::uint32_t> ctx_of_;
   std::vector<Process> procs_;
   NativeOsStats stats_;

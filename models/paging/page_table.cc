@@ -1,6 +1,7 @@
 #include "paging/page_table.h"
 
 #include <new>
+#include <stdexcept>
 
 namespace mmusim {
 
@@ -30,28 +31,46 @@ TableNode* PageTable::new_table(unsigned level) {
   return raw;
 }
 
-Pte* leaf_entry(TableNode* root, Vpn vpn) {
+LeafRef leaf_ref(TableNode* root, Vpn vpn) {
   TableNode* t = root;
-  for (unsigned level = kLevels; level > 1; --level) {
+  for (unsigned level = t->level; level > 1; --level) {
+    Pte& e = t->e[pt_index(vpn, level)];
+    if (level <= 3 && e.large() && e.present()) return LeafRef{&e, size_at_level(level)};
     t = t->child(pt_index(vpn, level));
-    if (!t) return nullptr;
+    if (!t) return LeafRef{};
   }
-  return &t->e[pt_index(vpn, 1)];
+  return LeafRef{&t->e[pt_index(vpn, 1)], PageSize::k4K};
 }
 
-Pte& PageTable::map(Vpn vpn, std::uint64_t frame, std::uint64_t flags) {
+TableNode* PageTable::table_for(Vpn vpn, unsigned level) {
   TableNode* t = root_;
-  for (unsigned level = kLevels; level > 1; --level) {
-    const unsigned i = pt_index(vpn, level);
+  for (unsigned l = kLevels; l > level; --l) {
+    const unsigned i = pt_index(vpn, l);
     if (!t->child(i)) {
-      TableNode* c = new_table(level - 1);
+      if (t->e[i].large()) throw std::logic_error("a table asked for inside a large page");
+      TableNode* c = new_table(l - 1);
       t->set_child(i, c);
       t->e[i] = Pte::make(c->frame, pte_bits::W | pte_bits::U);
     }
     t = t->child(i);
   }
-  Pte& p = t->e[pt_index(vpn, 1)];
+  return t;
+}
+
+Pte& PageTable::map(Vpn vpn, std::uint64_t frame, std::uint64_t flags) {
+  Pte& p = table_for(vpn, 1)->e[pt_index(vpn, 1)];
   p = Pte::make(frame, flags);
+  return p;
+}
+
+Pte& PageTable::map_large(Vpn vpn, std::uint64_t frame, std::uint64_t flags, PageSize size) {
+  const unsigned leaf = leaf_level(size);
+  if (leaf < 2 || leaf > 3 || frame % frames(size) != 0) throw std::logic_error("map_large: not a 2 MiB or 1 GiB page");
+  TableNode* t = table_for(vpn, leaf);
+  const unsigned i = pt_index(vpn, leaf);
+  if (t->child(i)) throw std::logic_error("map_large: a table already maps part of the range");
+  Pte& p = t->e[i];
+  p = Pte::make(frame, flags | pte_bits::PS);
   return p;
 }
 

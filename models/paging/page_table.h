@@ -11,6 +11,7 @@
 
 #include "common/addr.h"
 #include "common/frame_allocator.h"
+#include "common/page_size.h"
 #include "paging/pte.h"
 
 namespace mmusim {
@@ -41,9 +42,24 @@ struct TableNode {
   std::unique_ptr<TableNode*[]> children_;
 };
 
+// The level of the entry that maps a page of `size` (1: 4 KiB, 2: 2 MiB, 3: 1 GiB), and back.
+constexpr unsigned leaf_level(PageSize size) { return (log_bytes(size) - 12) / 9 + 1; }
+constexpr PageSize size_at_level(unsigned level) { return static_cast<PageSize>(12 + 9 * (level - 1)); }
+
+// The entry that maps `vpn` and the size of the page it maps: a level-1 entry, or a present
+// level-2 or level-3 entry with PS set (a large page; Intel SDM vol. 3A, 4.5).
+struct LeafRef {
+  Pte* pte = nullptr;
+  PageSize size = PageSize::k4K;
+  // The 4 KiB frame of `vpn` inside the page the entry maps.
+  std::uint64_t frame_of(Vpn vpn) const { return pte->frame() + (vpn.v & (frames(size) - 1)); }
+};
+
 // Software lookup from any top table (no A/D side effects, no counting): the leaf entry for
-// `vpn`, or nullptr when a table on the way is missing. The entry may be non-present.
-Pte* leaf_entry(TableNode* root, Vpn vpn);
+// `vpn` (a large entry where one maps it), or a null pte when a table on the way is missing. The
+// entry may be non-present.
+LeafRef leaf_ref(TableNode* root, Vpn vpn);
+inline Pte* leaf_entry(TableNode* root, Vpn vpn) { return leaf_ref(root, vpn).pte; }
 
 class PageTable {
  public:
@@ -62,6 +78,15 @@ class PageTable {
   // Maps `vpn` to `frame` with `flags` (P is added), allocating missing tables; intermediate
   // entries get P|W|U so that permissions are decided by the leaf. Returns the leaf entry.
   Pte& map(Vpn vpn, std::uint64_t frame, std::uint64_t flags);
+
+  // The table of `level` (1..3) on the path of `vpn`, allocating the missing tables above it
+  // (pud_alloc, pmd_alloc, pte_alloc).
+  TableNode* table_for(Vpn vpn, unsigned level);
+
+  // Maps the page of `size` (2 MiB or 1 GiB) that holds `vpn` to the frames from `frame` (aligned
+  // to the size) with `flags` (P and PS are added), allocating the missing tables above its
+  // level. The slot must hold no table. Returns the entry.
+  Pte& map_large(Vpn vpn, std::uint64_t frame, std::uint64_t flags, PageSize size);
 
   // Clears the leaf entry of `vpn` (tables stay); returns the old entry.
   Pte unmap(Vpn vpn);

@@ -18,11 +18,13 @@ WalkResult hardware_walk(TableNode* start, const WalkRequest& req) {
     // in every entry on the path.
     if ((req.write && !e.writable()) || (req.fetch && e.nx())) {
       r.status = WalkStatus::Protection;
-      if (level == 1) r.leaf = &e;
+      if (level == 1 || (level <= 3 && e.large())) r.leaf = &e;
       return r;
     }
-    if (level == 1) {
+    // A level-2 or level-3 entry with PS set maps a 2 MiB or 1 GiB page: the walk ends there.
+    if (level == 1 || (level <= 3 && e.large())) {
       r.leaf = &e;
+      r.size = size_at_level(level);
       if (req.set_ad) e.raw |= pte_bits::A | (req.write ? pte_bits::D : 0);
       return r;
     }

@@ -30,7 +30,7 @@ struct WalkResult {
   unsigned refs = 0;     // entries read = memory references
   unsigned level = 1;    // level of the last entry read (where a fault was found)
   Pte* leaf = nullptr;   // the leaf entry (Ok and Protection)
-  PageSize size = PageSize::k4K;  // what the leaf maps: a leaf at level 1 maps 4 KiB (the only leaves today)
+  PageSize size = PageSize::k4K;  // what the leaf maps: level 1 4 KiB, a PS entry at level 2 or 3 2 MiB or 1 GiB
   // tables[L] = the table of level L that the walk read (nullptr if it started below L or stopped
   // above it); the page-walk cache is filled from these.
   std::array<TableNode*, kLevels + 1> tables{};

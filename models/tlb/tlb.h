@@ -2,7 +2,8 @@
 // set = VPN mod sets; a hit makes the entry the most recent; a fill takes the lowest-numbered
 // invalid way, or evicts the least recent entry of the set.
 // Entries are tagged by an address-space context (a (vm, pid) pair, numbered by the OS) and the
-// VPN, packed into one 64-bit key, so that no context switch needs a flush.
+// page number, packed into one 64-bit key, so that no context switch needs a flush; the key of a
+// 2 MiB entry holds the 2 MiB page number (tlb_key_2m), so the set index follows the page size.
 // Each miss is classified compulsory, capacity or conflict (miss_classifier.h) by the caller
 // that counts it (classify_miss).
 #pragma once
@@ -18,13 +19,24 @@ namespace mmusim {
 
 constexpr unsigned kVpnBits = 36;  // 48-bit canonical virtual addresses
 constexpr std::uint64_t kVpnMask = (std::uint64_t{1} << kVpnBits) - 1;
-constexpr std::uint32_t kMaxContexts = 1u << 27;
+constexpr std::uint32_t kMaxContexts = 1u << 27;  // context numbers use key bits 36..62
 
 constexpr std::uint64_t tlb_key(std::uint32_t ctx, Vpn vpn) {
   return (std::uint64_t{ctx} << kVpnBits) | (vpn.v & kVpnMask);
 }
-constexpr std::uint32_t key_ctx(std::uint64_t key) { return static_cast<std::uint32_t>(key >> kVpnBits); }
-constexpr Vpn key_vpn(std::uint64_t key) { return Vpn{key & kVpnMask}; }
+// The key of the 2 MiB page that holds `vpn`: its 2 MiB page number in the low bits (so that
+// the set index follows the 2 MiB page number) and bit 63, above every context, so that a 2 MiB
+// entry never matches a 4 KiB key in a TLB that holds both (the STLB).
+constexpr std::uint64_t kLargeKeyBit = std::uint64_t{1} << 63;
+constexpr std::uint64_t tlb_key_2m(std::uint32_t ctx, Vpn vpn) {
+  return kLargeKeyBit | (std::uint64_t{ctx} << kVpnBits) | ((vpn.v & kVpnMask) >> 9);
+}
+constexpr bool key_large(std::uint64_t key) { return key & kLargeKeyBit; }
+constexpr std::uint32_t key_ctx(std::uint64_t key) {
+  return static_cast<std::uint32_t>((key >> kVpnBits) & (kMaxContexts - 1));
+}
+// The VPN of the key's page (of a 2 MiB key, the first 4 KiB page of its 2 MiB page).
+constexpr Vpn key_vpn(std::uint64_t key) { return Vpn{key_large(key) ? (key & kVpnMask) << 9 : key & kVpnMask}; }
 
 struct TlbEntry {
   static constexpr std::uint64_t kInvalid = ~std::uint64_t{0};

@@ -143,6 +143,8 @@ void Config::validate() const {
     std::uint64_t entries, ways;
   } tlbs[] = {{"tlb", "l1i", t.l1i_entries, t.l1i_ways},
               {"tlb", "l1d", t.l1d_entries, t.l1d_ways},
+              {"tlb", "l1i_2m", t.l1i_2m_entries, t.l1i_2m_ways},
+              {"tlb", "l1d_2m", t.l1d_2m_entries, t.l1d_2m_ways},
               {"tlb", "stlb", t.stlb_entries, t.stlb_ways},
               {"ept", "ntlb", cfg_.ept.ntlb_entries, cfg_.ept.ntlb_ways}};  // 0 entries: no nested TLB
   for (const auto& x : tlbs) {
@@ -179,6 +181,16 @@ void Config::validate_limits() const {
   if (era != "none" && cfg_.ept.ad_bits) {
     const ValueOrigin& o = origin("ept.ad_bits");
     throw InputError(o.file, o.line, "ept.ad_bits", "sim.era = " + era + ": that KVM used no EPT accessed and dirty bits (they came with Haswell, 2013, and a later KVM)");
+  }
+  // Transparent huge pages came with Linux 2.6.38: no era preset (2.6.24, 2.6.28) had them.
+  if (cfg_.guest.thp == "always") {
+    const ValueOrigin& o = origin("guest.thp");
+    if (era != "none")
+      throw InputError(o.file, o.line, "guest.thp", "sim.era = " + era + ": that kernel had no transparent huge pages (THP came with Linux 2.6.38)");
+    if (cfg_.sim.mode == SimMode::Shadow)
+      throw InputError(o.file, o.line, "guest.thp", "shadow mode does not model guest huge pages yet (KVM's shadow of a guest 2 MiB page): use sim.mode = native or nested");
+    if (cfg_.sim.mode == SimMode::Nested && cfg_.guest.mem_mb % 2 != 0)
+      throw InputError(o.file, o.line, "guest.thp", "guest.mem_mb = " + std::to_string(cfg_.guest.mem_mb) + " is not a multiple of 2 MiB, the huge page size");
   }
   if (cfg_.kvm.max_mmu_pages != 0 && cfg_.kvm.max_mmu_pages < 64) {  // KVM_MIN_ALLOC_MMU_PAGES
     const ValueOrigin& o = origin("kvm.max_mmu_pages");

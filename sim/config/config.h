@@ -25,6 +25,7 @@ struct SimConfig {
   } sim;
   struct {
     std::uint64_t l1i_entries, l1i_ways, l1d_entries, l1d_ways, stlb_entries, stlb_ways;
+    std::uint64_t l1i_2m_entries, l1i_2m_ways, l1d_2m_entries, l1d_2m_ways;
     std::uint64_t l1_hit_cycles, stlb_hit_cycles;
   } tlb;
   struct {
@@ -32,6 +33,7 @@ struct SimConfig {
   } walk;
   struct {
     std::uint64_t mem_mb, vms, vcpus;
+    std::string thp;
     bool dirty_at_fault;
   } guest;
   struct {

@@ -111,7 +111,14 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(tlb, l1i_ways, "8", "ways", 1, 1 << 16, "L1 instruction TLB associativity"),
       UINT_KEY(tlb, l1d_entries, "64", "entries", 1, 1 << 16, "L1 data TLB entries (4 KiB pages)"),
       UINT_KEY(tlb, l1d_ways, "4", "ways", 1, 1 << 16, "L1 data TLB associativity"),
-      UINT_KEY(tlb, stlb_entries, "1536", "entries", 1, 1 << 20, "second-level (shared I+D) TLB entries"),
+      UINT_KEY(tlb, l1i_2m_entries, "8", "entries", 1, 1 << 16,
+               "L1 instruction TLB entries for 2 MiB pages, an array of their own (Skylake: 8, fully associative)"),
+      UINT_KEY(tlb, l1i_2m_ways, "8", "ways", 1, 1 << 16, "associativity of the L1 iTLB's 2 MiB array"),
+      UINT_KEY(tlb, l1d_2m_entries, "32", "entries", 1, 1 << 16,
+               "L1 data TLB entries for 2 MiB pages, an array of their own (Skylake: 32, 4-way); a 1 GiB page is held "
+               "as 2 MiB entries"),
+      UINT_KEY(tlb, l1d_2m_ways, "4", "ways", 1, 1 << 16, "associativity of the L1 dTLB's 2 MiB array"),
+      UINT_KEY(tlb, stlb_entries, "1536", "entries", 1, 1 << 20, "second-level (shared I+D) TLB entries, 4 KiB and 2 MiB pages alike (Skylake)"),
       UINT_KEY(tlb, stlb_ways, "12", "ways", 1, 1 << 16, "second-level TLB associativity"),
       UINT_KEY(tlb, l1_hit_cycles, "1", "cycles", 0, kMaxCycles, "cost of every L1 TLB lookup, hit or miss"),
       UINT_KEY(tlb, stlb_hit_cycles, "9", "cycles", 0, kMaxCycles,
@@ -130,6 +137,10 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(guest, vcpus, "1", "vCPUs", 1, 256,
                "virtual CPUs per VM (native mode: CPUs per namespace); every record's vcpu must be below this"),
 
+      CHOICE_KEY(guest, thp, "never", (std::vector<std::string>{"never", "always"}),
+                 "transparent huge pages of the OS that runs the trace (native mode: the native OS; nested mode: the guest "
+                 "OS): always, the first touch of a 2 MiB range with no page table maps a 2 MiB page when 512 aligned frames "
+                 "are free, else 4 KiB pages (do_huge_pmd_anonymous_page, Linux 2.6.38); shadow mode cannot run it yet"),
       BOOL_KEY(guest, dirty_at_fault, "true",
                "shadow mode: the guest marks a new anonymous pte dirty on any fault (do_anonymous_page, "
                "Linux 2.6.24-2.6.31); false: only on a write fault"),

@@ -27,7 +27,13 @@ const SimModeSpec& native_mode() {
       "pte",
       false,
       false,
-      [](const RunSummary& s, const SummaryRow& row) { row("page faults", std::to_string(s["page_faults"])); },
+      [](const RunSummary& s, const SummaryRow& row) {
+        row("page faults", std::to_string(s["page_faults"]));
+        if (s["huge_pages_mapped"] || s["thp_fault_fallback"])
+          row("huge pages", std::to_string(s["huge_pages_mapped"]) + " mapped (" + std::to_string(s["thp_fault_fallback"]) +
+                                " fell back to 4 KiB); walks to a 2 MiB leaf " + std::to_string(s["walks_2m"]) +
+                                ", TLB hits on 2 MiB entries " + std::to_string(s["tlb_2m_hits"]));
+      },
       [](const RunSummary&) { return std::string(); },
       [](const Config&) {},
       [](const SimConfig& cfg) {

@@ -19,6 +19,10 @@ void rows(const RunSummary& s, const SummaryRow& row) {
   row("guest page faults", n("guest_page_faults") + " (delivered without a VM exit)");
   row("2D walks", n("walks") + " (" + n("walk_refs") + " refs: " + n("walk_refs_guest") + " guest, " + n("walk_refs_ept") +
                       " EPT)");
+  if (s["huge_pages_mapped"] || s["thp_fault_fallback"])
+    row("guest huge pages", n("huge_pages_mapped") + " mapped (" + n("thp_fault_fallback") +
+                                " fell back to 4 KiB); walks to a 2 MiB guest leaf " + n("walks_2m") +
+                                ", TLB hits on 2 MiB entries " + n("tlb_2m_hits"));
   row("VM exits", n("vmexits") + " (EPT violation " + n("ept_violations") + ", ipi " + n("vmexits_ipi") +
                       ", access-track " + n("vmexits_access_track") + ")");
   row("EPT", n("ept_entries") + " entries in " + n("shadow_pages") + " table pages (" + n("sptes_created") +

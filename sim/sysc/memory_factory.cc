@@ -53,6 +53,7 @@ VmMemoryConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   s.guest_frames = c.guest.mem_mb * 256;
   s.guest_fault_cycles = c.cost.guest_fault_cycles;
   s.guest_dirty_at_fault = c.guest.dirty_at_fault;
+  s.guest_thp = c.guest.thp == "always";
   KvmConfig& k = s.kvm;
   // kvm_mmu_calculate_mmu_pages (2.6.28): 20 per mille of guest pages, at least 64.
   k.max_mmu_pages = c.kvm.max_mmu_pages ? c.kvm.max_mmu_pages : std::max<std::uint64_t>(64, s.guest_frames * 20 / 1000);
@@ -85,7 +86,8 @@ MemoryParts make_memory_system(const SimConfig& cfg, sc_core::sc_time period) {
   MemoryParts p;
   switch (cfg.sim.mode) {
     case SimMode::Native:
-      p.memory = std::make_unique<NativeMemory>("memory", cfg.host.mem_mb * 256, cfg.cost.host_minor_fault_cycles);
+      p.memory = std::make_unique<NativeMemory>("memory", cfg.host.mem_mb * 256, cfg.cost.host_minor_fault_cycles,
+                                                cfg.guest.thp == "always");
       return p;
     case SimMode::Shadow:
     case SimMode::Nested: {  // guests under KVM: the paging mode is the VmMemory's choice

@@ -12,8 +12,8 @@ class NativeMemory : public sc_core::sc_module, public MemorySystem {
  public:
   sc_core::sc_export<MemoryIf> memory_export;
 
-  NativeMemory(const sc_core::sc_module_name& name, std::uint64_t frames, Cycles fault_cycles)
-      : sc_module(name), frames_(frames, "host"), os_(frames_), fault_cycles_(fault_cycles) {
+  NativeMemory(const sc_core::sc_module_name& name, std::uint64_t frames, Cycles fault_cycles, bool thp = false)
+      : sc_module(name), frames_(frames, "host"), os_(frames_, thp), fault_cycles_(fault_cycles) {
     memory_export.bind(*this);
   }
 

@@ -27,6 +27,8 @@ MmuConfig mmu_config(const SimConfig& c) {
   m.l1i_entries = c.tlb.l1i_entries, m.l1i_ways = c.tlb.l1i_ways;
   m.l1d_entries = c.tlb.l1d_entries, m.l1d_ways = c.tlb.l1d_ways;
   m.stlb_entries = c.tlb.stlb_entries, m.stlb_ways = c.tlb.stlb_ways;
+  m.l1i_2m_entries = c.tlb.l1i_2m_entries, m.l1i_2m_ways = c.tlb.l1i_2m_ways;
+  m.l1d_2m_entries = c.tlb.l1d_2m_entries, m.l1d_2m_ways = c.tlb.l1d_2m_ways;
   m.pwc_entries = c.walk.pwc_entries;
   m.l1_hit_cycles = c.tlb.l1_hit_cycles;
   m.stlb_hit_cycles = c.tlb.stlb_hit_cycles;

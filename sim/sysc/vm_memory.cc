@@ -16,7 +16,7 @@ void VmMemory::end_of_elaboration() {
   for (unsigned vm = 0; vm < cfg_.vms; ++vm) {
     h.add_vm(cfg_.guest_frames);
     guests_.push_back(std::make_unique<GuestOs>(cfg_.guest_frames, "guest " + std::to_string(vm), cfg_.guest_fault_cycles,
-                                                       cfg_.guest_dirty_at_fault));
+                                                       cfg_.guest_dirty_at_fault, cfg_.guest_thp));
     const auto id = static_cast<std::uint16_t>(vm);
     if (cfg_.nested) {
       kvms_.push_back(std::make_unique<TdpMmu>(id, h, *guests_.back(), cfg_.kvm));

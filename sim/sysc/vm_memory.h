@@ -24,6 +24,7 @@ struct VmMemoryConfig {
   std::uint64_t guest_frames = 0;
   Cycles guest_fault_cycles = 0;
   bool guest_dirty_at_fault = true;
+  bool guest_thp = false;  // guest.thp = always (nested mode)
   sc_core::sc_time period;
   KvmConfig kvm;
 };

@@ -1,0 +1,73 @@
+// End to end with huge pages (guest.thp = always): golden values derived by hand, the bad input
+// the keys can meet, and the era check.
+#include <catch2/catch.hpp>
+
+#include "cli_util.h"
+
+using namespace mmusim::test;
+
+TEST_CASE("huge pages golden: five accesses natively with THP, derived by hand", "[cli][golden][huge]") {
+  // tests/data/golden_small.csv under the defaults (L1 1 cycle, STLB 9, walk ref 20, fault 3200, no
+  // page-walk cache, assists free) with guest.thp = always:
+  //  R 0x1000  vpn 1: L1d miss, STLB miss, walk stops at the empty PML4 (1 ref), fault: PDPT
+  //            (frame 1) and PD (frame 2), then the pmd is empty and 0..511 holds 0..2: the 2 MiB
+  //            page is the block at frame 512. Retry: L1d miss, STLB miss, walk PML4, PDPT, PD
+  //            (3 refs), fill the STLB and the L1d's 2 MiB array (clean).
+  //  W 0x1008  vpn 1: L1d 2 MiB hit (1) on a clean entry: dirty assist.
+  //  R 0x2000  vpn 2: L1d 2 MiB hit (2): the same 2 MiB page, no fault.
+  //  X 0x1000  vpn 1: L1i miss (neither array), STLB 2 MiB hit (3), fill the L1i's 2 MiB array.
+  //  W 0x2ffc size 8: vpns 2 and 3: L1d 2 MiB hits (4, 5) on the entry the assist made dirty.
+  // l1d lookups 2+1+1+0+2 = 6, misses 2; l1i 1/1; STLB lookups 2+1 = 3, misses 2; walks 2, refs
+  // 1+3 = 4, one to a 2 MiB leaf; faults 1; assists 1; translations 6; 2 MiB TLB hits 5.
+  // cycles = 7 L1 lookups x 1 + 3 STLB x 9 + 4 refs x 20 + 1 fault x 3200 = 7+27+80+3200 = 3314.
+  // frames: 512 data + 3 page-table pages (PML4, PDPT, PD) = 515.
+  const Result r = run_mmusim("run --trace " + kSource +
+                              "/tests/data/golden_small.csv --out out --set sim.check=true --set guest.thp=always");
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  const auto s = read_summary(test_dir() + "/out/summary.csv");
+  CHECK(u(s, "translations") == 6);
+  CHECK(u(s, "l1d_lookups") == 6);
+  CHECK(u(s, "l1d_misses") == 2);
+  CHECK(u(s, "l1i_lookups") == 1);
+  CHECK(u(s, "l1i_misses") == 1);
+  CHECK(u(s, "stlb_lookups") == 3);
+  CHECK(u(s, "stlb_misses") == 2);
+  CHECK(u(s, "walks") == 2);
+  CHECK(u(s, "walk_refs") == 4);
+  CHECK(u(s, "walks_2m") == 1);
+  CHECK(u(s, "tlb_2m_hits") == 5);
+  CHECK(u(s, "page_faults") == 1);
+  CHECK(u(s, "huge_pages_mapped") == 1);
+  CHECK(u(s, "thp_fault_fallback") == 0);
+  CHECK(u(s, "dirty_assists") == 1);
+  CHECK(u(s, "cycles") == 3314);
+  CHECK(u(s, "frames_used") == 515);
+  CHECK(u(s, "page_table_pages") == 3);
+  CHECK(u(s, "invariant_violations") == 0);
+  CHECK(s.at("sim_seconds") == "0.000001105");  // 3314 cycles / 3000 MHz, rounded
+  CHECK(r.out.find("huge pages") != std::string::npos);
+}
+
+TEST_CASE("huge pages: the keys' bad input is one message and exit code 2", "[cli][huge]") {
+  // A 2 MiB TLB array whose entries are not a multiple of its ways.
+  Result r = run_mmusim("run --trace " + kSource + "/tests/data/golden_small.csv --out out --set tlb.l1d_2m_entries=30");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("tlb.l1d_2m_entries") != std::string::npos);
+  CHECK(r.err.find("not a multiple of 4 ways") != std::string::npos);
+  // The era presets are 2.6.24 and 2.6.28: THP came with 2.6.38.
+  r = run_mmusim("run --config " + kSource + "/configs/linux-2.6.28.cfg --trace " + kSource +
+                 "/tests/data/golden_small.csv --out out --set guest.thp=always");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("guest.thp") != std::string::npos);
+  CHECK(r.err.find("2.6.38") != std::string::npos);
+  // Nested mode: guest memory that is not a multiple of 2 MiB.
+  r = run_mmusim("run --trace " + kSource +
+                 "/tests/data/golden_small.csv --out out --set sim.mode=nested --set guest.thp=always --set guest.mem_mb=33");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("guest.mem_mb = 33 is not a multiple of 2 MiB") != std::string::npos);
+  // Shadow mode cannot run guest huge pages.
+  r = run_mmusim("run --trace " + kSource + "/tests/data/golden_small.csv --out out --set sim.mode=shadow --set guest.thp=always");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("shadow mode") != std::string::npos);
+}
