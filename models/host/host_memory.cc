@@ -32,10 +32,14 @@ HostMemory::HostMemory(std::uint64_t frames, HostConfig cfg, std::unique_ptr<Lru
       lru_(lru ? std::move(lru) : std::make_unique<SplitLru>(frames, cfg.new_anon_active)) {
   pages_.reserve(frames);  // address space only: see cover()
   min_ = (cfg_.min_free_kb ? cfg_.min_free_kb : min_free_kbytes(frames)) / 4;
+  // setup_per_zone_wmarks (4.6 and later): max(min / 4, frames * watermark_scale_factor / 10000)
+  // between min and low and again between low and high.
+  gap_ = std::max(min_ / 4, frames * cfg_.watermark_scale_factor / 10000);
   if (cfg_.swap_slots)
     swap_ = std::make_unique<SwapDevice>(cfg_.swap_slots, cfg_.swap_queue_depth, cfg_.swap_read_cycles,
                                          cfg_.swap_write_cycles);
   if (cfg_.page_cluster) slot_owner_.resize(cfg_.swap_slots);
+  if (swap_ && lru_->keeps_shadows()) shadow_.resize(cfg_.swap_slots, 0);
 }
 
 HostMemory::~HostMemory() = default;
@@ -107,7 +111,8 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
 
 void HostMemory::free_frame(std::uint64_t pfn) {
   if (lru_->on_lru(pfn)) lru_->isolate(pfn);
-  if (pages_[pfn].use == HostPage::Use::GuestMemory) --resident_[vms_[pages_[pfn].vm].process];
+  lru_->forget(pfn);
+  if (pages_[pfn].use == HostPage::Use::GuestMemory) disown(pfn);
   if (!reading_.empty()) reading_.erase(pfn);
   pages_[pfn] = HostPage{};
   frames_.free(pfn);
@@ -151,6 +156,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       read_ahead(lo, slot, now);
       f = take_frame(HostPage::Use::GuestMemory, now, c);
       own(f, vm, gfn.v);
+      refault(f, slot);
       pages_[f].swapcache = true;
       pages_[f].slot = slot;
       swapcache_[slot] = f;
@@ -193,7 +199,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       p = &v.table->map(hvpn, f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
     } catch (...) {  // no frame left for a host page table: give the data frame back
       set_mapcount(pages_[f], 0);
-      --resident_[process];
+      disown(f);
       pages_[f] = HostPage{};
       frames_.free(f);
       throw;
@@ -314,6 +320,7 @@ void HostMemory::read_ahead(std::uint64_t lo, std::uint64_t hi, Cycles now) {
     const std::uint64_t owner = slot_owner_[s];
     const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, nullptr);
     own(f, static_cast<std::uint16_t>(owner >> 32), static_cast<std::uint32_t>(owner));
+    refault(f, s);
     HostPage& pg = pages_[f];
     pg.swapcache = true;
     pg.slot = s;
@@ -336,6 +343,16 @@ Cycles HostMemory::wait_for_read(std::uint64_t f, Cycles now) {
   return wait;
 }
 
+void HostMemory::evict(std::uint64_t f) {
+  if (!shadow_.empty()) shadow_[pages_[f].slot] = lru_->evict_token(f, pages_[f]);
+}
+
+void HostMemory::refault(std::uint64_t f, std::uint64_t slot) {
+  if (shadow_.empty()) return;
+  lru_->refault(f, pages_[f], shadow_[slot]);
+  shadow_[slot] = 0;
+}
+
 bool HostMemory::add_to_swap(Pfn pfn) {
   HostPage& pg = pages_[pfn.v];
   if (pg.swapcache) return true;
@@ -356,14 +373,16 @@ bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
   if (pg.mapcount == 0) return true;
   Pte* p = host_pte(pg.vm, Gfn{pg.gfn});
   MmuNotifier* n = vms_[pg.vm].notifier;
-  bool young = p->accessed();
-  p->raw &= ~pte_bits::A;
-  if (ex()) explain_->step(std::string("try_to_unmap: host pte ") + (young ? "young (cleared)" : "old"));
-  if (young && vms_[pg.vm].flush) vms_[pg.vm].flush(Vpn{pg.gfn});
-  if (n) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
-  if (young) {
-    if (ex()) explain_->step("young again: SWAP_FAIL");
-    return false;  // SWAP_FAIL: referenced since page_referenced looked
+  if (cfg_.unmap_checks_young) {
+    bool young = p->accessed();
+    p->raw &= ~pte_bits::A;
+    if (ex()) explain_->step(std::string("try_to_unmap: host pte ") + (young ? "young (cleared)" : "old"));
+    if (young && vms_[pg.vm].flush) vms_[pg.vm].flush(Vpn{pg.gfn});
+    if (n) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
+    if (young) {
+      if (ex()) explain_->step("young again: SWAP_FAIL");
+      return false;  // SWAP_FAIL: referenced since page_referenced looked
+    }
   }
   if (ex()) explain_->step("host pte -> swap entry");
   if (p->dirty()) pg.dirty = true;
@@ -399,6 +418,7 @@ void HostMemory::remove_mapping(Pfn pfn) {
   if (pg.mapcount || pg.dirty || pg.writeback || !pg.swapcache || pg.pinned)
     throw std::logic_error("remove_mapping of a page still in use");
   swapcache_.erase(pg.slot);
+  evict(pfn.v);
   free_frame(pfn.v);
   if (ex()) explain_->step("clean, a copy in swap: freed");
 }
@@ -415,6 +435,7 @@ std::uint64_t HostMemory::complete_writeback(Cycles now) {
       pg.reclaim = false;
     } else if (pg.mapcount == 0 && !pg.dirty && !pg.pinned) {  // end_page_writeback, then freed
       swapcache_.erase(pg.slot);
+      evict(f);
       free_frame(f);
       ++freed;
     } else if (!lru_->on_lru(f)) {  // refaulted while being written
@@ -474,8 +495,10 @@ std::vector<std::string> HostMemory::check() const {
     const bool on_lru = lru_->on_lru(f);
     if (pg.use == HostPage::Use::GuestMemory && on_lru != (cfg_.writeback_rotate || !pg.writeback))
       bad.push_back("host page " + std::to_string(f) + (on_lru ? " in writeback but on the LRU" : " off the LRU"));
-    if (on_lru && (lru_->list_of(f) == LruList::ActiveAnon) != pg.active)
-      bad.push_back("host page " + std::to_string(f) + ": PG_active disagrees with its list");
+    if (on_lru) {
+      const std::string wrong = lru_->check_page(f, pg);
+      if (!wrong.empty()) bad.push_back("host page " + std::to_string(f) + ": " + wrong);
+    }
     if (pg.swapcache && (!swap_ || !swap_->slot_in_use(pg.slot) || swapcache_.count(pg.slot) == 0 ||
                          swapcache_.at(pg.slot) != f))
       bad.push_back("host page " + std::to_string(f) + ": swap cache entry broken");

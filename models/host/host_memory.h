@@ -81,6 +81,15 @@ struct HostConfig {
   // mmap_sem held), page_referenced counts each of its pages referenced for any other task (kswapd
   // included). Reclaim disables it at priority 0.
   bool swap_token = false;
+  // try_to_unmap_one refuses a page whose host pte (or a secondary MMU) was young again
+  // (ptep_clear_flush_young_notify, 2.6.28); false: no such check (5.11 and later, 013339df116c).
+  bool unmap_checks_young = true;
+  // Clearing a host process's young pte flushes its TLB entry (ptep_clear_flush_young, 2.6.28);
+  // false: x86 clears the bit only (3.17 and later, b13b1d2d8692).
+  bool clear_young_flush = true;
+  // watermark_scale_factor (4.6 and later) in units of 0.01% of memory: low = min + max(min / 4,
+  // frames * factor / 10000), high = min + 2 * that; 0: low = min * 5 / 4, high = min * 3 / 2 (2.6.28).
+  unsigned watermark_scale_factor = 0;
 };
 
 struct HostStats {
@@ -200,8 +209,9 @@ class HostMemory {
 
   // Watermarks in pages (init_per_zone_pages_min, setup_per_zone_pages_min).
   std::uint64_t min_pages() const { return min_; }
-  std::uint64_t low_pages() const { return min_ * 5 / 4; }
-  std::uint64_t high_pages() const { return min_ * 3 / 2; }
+  // 2.6.28 (setup_per_zone_pages_min): low = min + min / 4, high = min + min / 2.
+  std::uint64_t low_pages() const { return cfg_.watermark_scale_factor ? min_ + gap_ : min_ + min_ / 4; }
+  std::uint64_t high_pages() const { return cfg_.watermark_scale_factor ? min_ + 2 * gap_ : min_ + min_ / 2; }
   std::uint64_t free_pages() const { return frames_.free_count(); }
 
   const HostPage& page(Pfn pfn) const { return pages_.at(pfn.v); }
@@ -227,6 +237,28 @@ class HostMemory {
   // is both mapped and on swap only; LRU membership matches the flags.
   std::vector<std::string> check() const;
 
+  // --- What MGLRU's page-table walks need (models/reclaim/lru_gen_reclaim) ---
+  // mms are numbered 0 .. mms() - 1 (VMs' VMMs and host processes, in the order added).
+  std::size_t mms() const { return vms_.size(); }
+  // Pages of mm `mm` resident in frames (MM_ANONPAGES).
+  std::uint64_t mm_resident(std::uint16_t mm) const { return vms_.at(mm).resident; }
+  // The host virtual page of index 0 of mm `mm` (gfn 0 of a VM's memslot; 0 for a process).
+  // The pages of a VM's memslot (2^32 for a process).
+  std::uint64_t mm_pages(std::uint16_t mm) const { return vms_.at(mm).guest_frames; }
+  Vpn mm_base(std::uint16_t mm) const { return Vpn{gfn_to_hva(mm, Gfn{0}).v >> kPageShift}; }
+  bool has_notifier(std::uint16_t mm) const { return vms_.at(mm).notifier != nullptr; }
+  // mmu_notifier_clear_young (no TLB flush) and mmu_notifier_clear_flush_young of page `index`.
+  bool notifier_clear_young(std::uint16_t mm, std::uint64_t index) { return vms_[mm].notifier->clear_young(Gfn{index}); }
+  bool notifier_clear_flush_young(std::uint16_t mm, std::uint64_t index, CauseCycles& c) {
+    return vms_[mm].notifier->clear_flush_young(Gfn{index}, c);
+  }
+  // The TLB flush of a host process's page whose young bit was cleared (clear_young_flush).
+  void flush_young(std::uint16_t mm, std::uint64_t index) {
+    if (cfg_.clear_young_flush && vms_[mm].flush) vms_[mm].flush(Vpn{index});
+  }
+  // Flags a reclaimer changes (PG_referenced, PG_reclaim, PG_active) on a page it has isolated.
+  HostPage& page_flags(Pfn pfn) { return pages_.at(pfn.v); }
+
   // The host pte of (vm, gfn): nullptr if no table holds it.
   Pte* host_pte(std::uint16_t vm, Gfn gfn) const;
   // Swap entries in non-present host ptes: bit 62 marks one, bits 51:12 hold the slot.
@@ -246,6 +278,7 @@ class HostMemory {
     unsigned token_priority = 0;
     std::uint64_t faultstamp = 0, last_interval = 0;
     Cycles mmap_sem_from = 0, mmap_sem_until = 0;
+    std::uint64_t resident = 0;  // its pages in frames
     void hold_mmap_sem(Cycles from, Cycles until) {
       if (until <= from) return;
       if (from >= mmap_sem_until) mmap_sem_from = from;  // a new fault; else one overlapping the last
@@ -273,11 +306,21 @@ class HostMemory {
     lru_->putback(pfn.v, pages_[pfn.v]);
   }
   void free_frame(std::uint64_t pfn);
+  // workingset_eviction: the policy's shadow of the page in frame `f` goes into its slot; and
+  // workingset_refault: a page read from `slot` into frame `f` hands it back.
+  void evict(std::uint64_t f);
+  void refault(std::uint64_t f, std::uint64_t slot);
   // The frame `f` holds page `index` of mm `mm` (counted resident until freed).
   void own(std::uint64_t f, std::uint16_t mm, std::uint64_t index) {
     pages_[f].vm = mm;
     pages_[f].gfn = static_cast<std::uint32_t>(index);
     ++resident_[vms_[mm].process];
+    ++vms_[mm].resident;
+  }
+  // The page of frame `f` stops being resident.
+  void disown(std::uint64_t f) {
+    --resident_[vms_[pages_[f].vm].process];
+    --vms_[pages_[f].vm].resident;
   }
   // swapin_readahead around `target`, the slot of a major fault: the window [lo, hi) of slots
   // to read, and the reads of those of [lo, hi) not cached yet at `now`, while free pages stay
@@ -303,8 +346,9 @@ class HostMemory {
   std::vector<Vm> vms_;
   ReclaimHooks* reclaim_ = nullptr;
   std::vector<Shrinker*> shrinkers_;
-  std::uint64_t min_ = 0;
+  std::uint64_t min_ = 0, gap_ = 0;  // min watermark; low - min
   std::uint64_t mapped_ = 0;
+  std::vector<std::uint64_t> shadow_;  // slot -> the LRU policy's workingset shadow (evict_token)
   std::uint64_t resident_[2] = {0, 0};  // GuestMemory frames of VMs, of host processes
   int token_vm_ = -1, current_vm_ = -1;
   std::uint64_t global_faults_ = 0;

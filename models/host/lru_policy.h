@@ -3,6 +3,7 @@
 // algorithm (MGLRU) is one more, with the reclaimer (models/reclaim) that scans it.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "host/host_page.h"
 #include "host/lru.h"
@@ -18,8 +19,9 @@ class LruPolicy {
   virtual void mark_accessed(std::uint64_t pfn, HostPage& pg) = 0;
   // isolate_lru_page: off the lists (the page must be on one).
   virtual void isolate(std::uint64_t pfn) = 0;
-  // putback_lru_page: back on the list its flags name (the page must be on none).
-  virtual void putback(std::uint64_t pfn, const HostPage& pg) = 0;
+  // putback_lru_page: back on the list its flags name (the page must be on none). A policy may
+  // consume a flag on the way (MGLRU's lru_gen_add_folio clears PG_active).
+  virtual void putback(std::uint64_t pfn, HostPage& pg) = 0;
   // rotate_reclaimable_page (mm/swap.c): a page whose reclaim write completed goes where reclaim
   // looks next (the inactive tail), if it is still an inactive, clean page on the lists. Returns
   // whether it moved.
@@ -29,6 +31,18 @@ class LruPolicy {
   virtual LruList list_of(std::uint64_t pfn) const = 0;
   virtual std::uint64_t size(LruList list) const = 0;
   bool on_lru(std::uint64_t pfn) const { return list_of(pfn) != LruList::None; }
+  // The invariant checker: what is wrong with the page's place on the lists given its flags
+  // ("" when nothing is).
+  virtual std::string check_page(std::uint64_t pfn, const HostPage& pg) const = 0;
+
+  // The workingset shadow of a page reclaim frees (workingset_eviction): a token the host keeps
+  // in the page's swap slot and hands back when the page is read from swap again
+  // (workingset_refault), in the fault that reads it. The split LRU keeps none.
+  virtual std::uint64_t evict_token(std::uint64_t /*pfn*/, const HostPage& /*pg*/) { return 0; }
+  virtual void refault(std::uint64_t /*pfn*/, HostPage& /*pg*/, std::uint64_t /*token*/) {}
+  virtual bool keeps_shadows() const { return false; }
+  // The frame was freed: the policy forgets what it kept about the page.
+  virtual void forget(std::uint64_t /*pfn*/) {}
 };
 
 }  // namespace mmusim

@@ -22,7 +22,7 @@ class SplitLru : public LruPolicy {
   // active head) -> active,referenced. A page off the lists (in writeback) only gets PG_referenced.
   void mark_accessed(std::uint64_t pfn, HostPage& pg) override;
   void isolate(std::uint64_t pfn) override { lists_.del(pfn); }
-  void putback(std::uint64_t pfn, const HostPage& pg) override {
+  void putback(std::uint64_t pfn, HostPage& pg) override {
     lists_.add_head(pg.active ? LruList::ActiveAnon : LruList::InactiveAnon, pfn);
   }
   bool rotate_reclaimable(std::uint64_t pfn, const HostPage& pg) override {
@@ -33,6 +33,10 @@ class SplitLru : public LruPolicy {
   }
   LruList list_of(std::uint64_t pfn) const override { return lists_.list_of(pfn); }
   std::uint64_t size(LruList list) const override { return lists_.size(list); }
+  std::string check_page(std::uint64_t pfn, const HostPage& pg) const override {
+    const LruList l = lists_.list_of(pfn);
+    return l != LruList::None && (l == LruList::ActiveAnon) != pg.active ? "PG_active disagrees with its list" : "";
+  }
 
   // The oldest page of a list (reclaim scans from there), or LruLists::kNone.
   std::uint64_t tail(LruList list) const { return lists_.tail(list); }

@@ -21,6 +21,14 @@ struct ReclaimStats {
   Cycles congestion_wait_cycles = 0;              // time spent in them
   std::uint64_t slab_shrink_calls = 0;            // shrinker calls of shrink_slab (SHRINK_BATCH objects each)
   std::uint64_t reclaim_mapped_refusals = 0;      // 2.6.24: active mapped pages kept because reclaim_mapped was off
+  // MGLRU (reclaim.lru = mglru).
+  std::uint64_t aging_passes = 0;           // max_seq increments by an aging walk
+  std::uint64_t aging_ptes_scanned = 0;     // ptes the aging walks and look-around visited
+  std::uint64_t aging_young_ptes = 0;       // of those, found young (and cleared)
+  std::uint64_t aging_secondary_calls = 0;  // secondary-MMU calls of the walks and look-around (clear_young)
+  std::uint64_t pages_promoted = 0;         // pages sort_folio found promoted by the aging
+  std::uint64_t pages_protected = 0;        // pages sort_folio protected by their tier
+  std::uint64_t workingset_refaults = 0;    // swap-ins whose workingset shadow was recent
 
   // Its summary.csv figures (vmscan_counters.cc), whichever reclaimer counts them.
   static const CounterTable<ReclaimStats>& counters();

@@ -26,6 +26,21 @@ const CounterTable<ReclaimStats>& ReclaimStats::counters() {
       {{"reclaim_mapped_refusals", "pages", K::Count,
         "2.6.24 (reclaim.lru = classic-2.6.24): active mapped pages left active because reclaim_mapped was off"},
        [](const S& s) { return s.reclaim_mapped_refusals; }},
+      {{"aging_passes", "passes", K::Count, "MGLRU: aging walks of every mm that made a new generation (try_to_inc_max_seq)"},
+       [](const S& s) { return s.aging_passes; }},
+      {{"aging_ptes_scanned", "ptes", K::Count, "MGLRU: host ptes the aging walks (walk_pte_range) and lru_gen_look_around visited"},
+       [](const S& s) { return s.aging_ptes_scanned; }},
+      {{"aging_young_ptes", "ptes", K::Count, "MGLRU: of those, found young and cleared (their pages moved to the youngest generation)"},
+       [](const S& s) { return s.aging_young_ptes; }},
+      {{"aging_secondary_calls", "calls", K::Count,
+        "MGLRU with reclaim.mglru_notify_young: secondary-MMU clear_young calls of the walks and look-around"},
+       [](const S& s) { return s.aging_secondary_calls; }},
+      {{"pages_promoted", "pages", K::Count, "MGLRU: pages eviction found promoted by the aging and moved to their generation (sort_folio)"},
+       [](const S& s) { return s.pages_promoted; }},
+      {{"pages_protected", "pages", K::Count, "MGLRU: pages eviction protected one generation up by their tier (sort_folio)"},
+       [](const S& s) { return s.pages_protected; }},
+      {{"workingset_refaults", "pages", K::Count, "MGLRU: swap-ins whose workingset shadow was recent (lru_gen_refault)"},
+       [](const S& s) { return s.workingset_refaults; }},
   };
   return t;
 }

@@ -103,6 +103,8 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     } else if (e.key == "swap.mb") {
       hint = "the guests need more than host.mem_mb + swap.mb = " +
              std::to_string(req.cfg.host.mem_mb + req.cfg.swap.mb) + " MiB: raise swap.mb";
+    } else if (e.key == "reclaim.mglru_min_ttl_ms") {
+      hint = "the working set the TTL protects does not fit: lower it, or set 0";
     } else {
       hint = mode_spec(req.cfg.sim.mode).out_of_memory_hint(req.cfg);
     }

@@ -66,6 +66,10 @@ struct SimConfig {
     bool writeback_rotate;
     std::string lru;
     bool swap_token;
+    bool unmap_checks_young, clear_young_flush;
+    std::uint64_t watermark_scale_factor;
+    bool mglru_notify_young;
+    std::uint64_t walk_pte_cycles, mglru_min_ttl_ms;
   } reclaim;
   struct {
     std::uint64_t mb, read_us, write_us, queue_depth;

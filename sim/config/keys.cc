@@ -192,16 +192,38 @@ const std::vector<KeySpec>& config_keys() {
                "it as a swap-cache page (pageout, end_page_writeback, page_mapping_inuse, 2.6.28); false: freed when "
                "the write completes"),
 
-      CHOICE_KEY(reclaim, lru, "split-2.6.28", (std::vector<std::string>{"split-2.6.28", "classic-2.6.24"}),
-                 "how reclaim scans the active and inactive lists (for a host of anonymous memory the same two lists): "
-                 "split-2.6.28, shrink_zone and shrink_active_list of the split LRU (2.6.28: every scanned active page "
-                 "deactivated, the active list aged while the inactive one is low); classic-2.6.24, their 2.6.24 rules "
-                 "((size >> priority) + 1 of each list, a mapped page kept active when referenced or while swap_tendency "
-                 "says not to reclaim mapped memory); reclaim.zone_scan_accounting applies to split-2.6.28 only"),
+      CHOICE_KEY(reclaim, lru, "split-2.6.28", (std::vector<std::string>{"split-2.6.28", "classic-2.6.24", "mglru"}),
+                 "how the host orders and reclaims its anonymous pages: split-2.6.28, shrink_zone and shrink_active_list "
+                 "of the split LRU (2.6.28: every scanned active page deactivated, the active list aged while the "
+                 "inactive one is low); classic-2.6.24, their 2.6.24 rules ((size >> priority) + 1 of each list, a mapped "
+                 "page kept active when referenced or while swap_tendency says not to reclaim mapped memory); mglru, the "
+                 "multi-generational LRU (6.1 and later, as 6.6: generations aged by page-table walks, eviction from the "
+                 "oldest, look-around, tiers). reclaim.zone_scan_accounting, congestion_wait and the swap token apply to "
+                 "the first two only"),
       BOOL_KEY(reclaim, swap_token, "true",
                "the swap token (mm/thrash.c, 2.6.24 to 2.6.28): a VM reading a page from swap contends for the token, and "
                "while the holder is in a fault page_referenced counts its pages referenced; reclaim drops it at "
                "priority 0"),
+
+      BOOL_KEY(reclaim, unmap_checks_young, "true",
+               "try_to_unmap_one keeps a page whose host pte, or KVM through clear_flush_young, is young again "
+               "(2.6.28); false: it unmaps without looking (5.11 and later, 013339df116c)"),
+      BOOL_KEY(reclaim, clear_young_flush, "true",
+               "clearing a host process's young pte flushes its TLB entry (ptep_clear_flush_young, 2.6.28); false: x86 "
+               "clears the bit only (3.17 and later, b13b1d2d8692)"),
+      UINT_KEY(reclaim, watermark_scale_factor, "0", "1/10000 of memory", 0, 3000,
+               "watermark_scale_factor (4.6 and later; 10 by default there): low = min + max(min / 4, memory * factor / "
+               "10000), high = min + twice that; 0: 2.6.28's low = min * 5/4, high = min * 3/2"),
+      BOOL_KEY(reclaim, mglru_notify_young, "false",
+               "reclaim.lru = mglru: the aging walks and look-around clear young ptes with ptep_clear_young_notify, "
+               "asking KVM (clear_young, no flush) about every present pte of a VM's memory (6.12 and later, "
+               "1d4832becdc2); false: the host pte's accessed bit only (6.1 to 6.11)"),
+      UINT_KEY(reclaim, walk_pte_cycles, "10", "cycles", 0, 1000000,
+               "reclaim.lru = mglru: one pte read by an aging walk or look-around (an estimate: a cached load and, when "
+               "young, a locked bit clear)"),
+      UINT_KEY(reclaim, mglru_min_ttl_ms, "0", "ms", 0, 3600000,
+               "reclaim.lru = mglru: lru_gen_min_ttl_ms (6.1 and later): kswapd calls the OOM killer (here: the run "
+               "stops with exit code 2) rather than evict a generation younger than this; 0: off"),
 
       UINT_KEY(swap, mb, "1024", "MiB", 0, 1 << 24, "host swap device size; 0 = no swap"),
       UINT_KEY(swap, read_us, "100", "us", 0, 1 << 30, "one 4 KiB swap read (NVMe 80-200 us, HDD 5,000-10,000 us)"),

@@ -2,14 +2,14 @@
 
 namespace mmusim {
 
-ReclaimModule::ReclaimModule(const sc_core::sc_module_name& name, const VmscanConfig& cfg, sc_core::sc_time period)
-    : sc_module(name), cfg_(cfg), period_(period) {
+ReclaimModule::ReclaimModule(const sc_core::sc_module_name& name, MakeReclaimer make, bool timed_batches, sc_core::sc_time period)
+    : sc_module(name), make_(std::move(make)), timed_batches_(timed_batches), period_(period) {
   SC_THREAD(kswapd);
 }
 
 void ReclaimModule::end_of_elaboration() {
-  reclaimer_ = std::make_unique<Vmscan>(host->host_model(), cfg_);
-  kswapd_ = std::make_unique<Kswapd>(host->host_model(), *reclaimer_, cfg_.timed_batches);
+  reclaimer_ = make_(host->host_model());
+  kswapd_ = std::make_unique<Kswapd>(host->host_model(), *reclaimer_, timed_batches_);
   host->host_model().set_reclaim(this);
 }
 

@@ -4,12 +4,14 @@
 // and which reclaims directly in the allocating vCPU below min. What kswapd does is
 // models/reclaim's (Kswapd, the reclaimer); the thread here only waits and wakes.
 #pragma once
+#include <functional>
+#include <memory>
 #include <systemc>
 
 #include "host/host_memory.h"
 #include "explain/explainer.h"
 #include "reclaim/kswapd.h"
-#include "reclaim/vmscan.h"
+#include "reclaim/reclaimer.h"
 #include "sysc/kswapd_stats.h"
 
 namespace mmusim {
@@ -23,8 +25,10 @@ class HostModule : public sc_core::sc_module, public HostIf {
  public:
   sc_core::sc_export<HostIf> host_export;
 
-  HostModule(const sc_core::sc_module_name& name, std::uint64_t frames, const HostConfig& cfg)
-      : sc_module(name), host_(frames, cfg) {
+  // `lru`: the LRU policy (nullptr: the split LRU).
+  HostModule(const sc_core::sc_module_name& name, std::uint64_t frames, const HostConfig& cfg,
+             std::unique_ptr<LruPolicy> lru = nullptr)
+      : sc_module(name), host_(frames, cfg, std::move(lru)) {
     host_export.bind(*this);
   }
   HostMemory& host_model() override { return host_; }
@@ -38,7 +42,10 @@ class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
   sc_core::sc_port<HostIf> host;
 
   SC_HAS_PROCESS(ReclaimModule);
-  ReclaimModule(const sc_core::sc_module_name& name, const VmscanConfig& cfg, sc_core::sc_time period);
+  // `make`: the reclaim algorithm over the host's memory (built at the end of elaboration, once the
+  // host is bound); `timed_batches`: kswapd spends each batch's work before the next.
+  using MakeReclaimer = std::function<std::unique_ptr<Reclaimer>(HostMemory&)>;
+  ReclaimModule(const sc_core::sc_module_name& name, MakeReclaimer make, bool timed_batches, sc_core::sc_time period);
 
   // ReclaimHooks (wakeup_kswapd in mm/page_alloc.c; try_to_free_pages for direct reclaim).
   bool wakeup_kswapd() override;
@@ -59,7 +66,8 @@ class ReclaimModule : public sc_core::sc_module, public ReclaimHooks {
   void kswapd();
   Cycles now() const { return sc_core::sc_time_stamp().value() / period_.value(); }
 
-  VmscanConfig cfg_;
+  MakeReclaimer make_;
+  bool timed_batches_;
   sc_core::sc_time period_;
   std::unique_ptr<Reclaimer> reclaimer_;
   std::unique_ptr<Kswapd> kswapd_;

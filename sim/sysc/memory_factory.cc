@@ -4,8 +4,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "sysc/vm_memory.h"
+#include "host/lru_gen.h"
+#include "reclaim/lru_gen_reclaim.h"
+#include "reclaim/vmscan.h"
 #include "sysc/native_memory.h"
+#include "sysc/vm_memory.h"
 
 namespace mmusim {
 
@@ -29,6 +32,9 @@ HostConfig host_config(const SimConfig& c) {
   h.vm_swap_full = c.swap.vm_swap_full;
   h.gup_fast = c.kvm.gfn_to_pfn == "gup_fast";
   h.swap_token = c.reclaim.swap_token;
+  h.unmap_checks_young = c.reclaim.unmap_checks_young;
+  h.clear_young_flush = c.reclaim.clear_young_flush;
+  h.watermark_scale_factor = static_cast<unsigned>(c.reclaim.watermark_scale_factor);
   return h;
 }
 
@@ -42,6 +48,18 @@ VmscanConfig vmscan_config(const SimConfig& c) {
   v.classic_2624 = c.reclaim.lru == "classic-2.6.24";
   v.congestion_timeout_cycles = c.reclaim.congestion_wait ? us_to_cycles(c.reclaim.congestion_timeout_ms * 1000, c) : 0;
   return v;
+}
+
+LruGenConfig lru_gen_config(const SimConfig& c) {
+  LruGenConfig g;
+  g.scan_page_cycles = c.reclaim.scan_page_cycles;
+  g.rmap_walk_cycles = c.reclaim.rmap_walk_cycles;
+  g.walk_pte_cycles = c.reclaim.walk_pte_cycles;
+  g.notifier_call_cycles = c.cost.notifier_call_cycles;
+  g.notify_young = c.reclaim.mglru_notify_young;
+  g.min_ttl_cycles = us_to_cycles(c.reclaim.mglru_min_ttl_ms * 1000, c);
+  g.timed_batches = c.reclaim.timed_batches;
+  return g;
 }
 
 VmMemoryConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
@@ -91,8 +109,18 @@ MemoryParts make_memory_system(const SimConfig& cfg, sc_core::sc_time period) {
       return p;
     case SimMode::Shadow:
     case SimMode::Nested: {  // guests under KVM: the paging mode is the VmMemory's choice
-      p.host = std::make_unique<HostModule>("host", cfg.host.mem_mb * 256, host_config(cfg));
-      p.reclaim = std::make_unique<ReclaimModule>("reclaim", vmscan_config(cfg), period);
+      const std::uint64_t frames = cfg.host.mem_mb * 256;
+      if (cfg.reclaim.lru == "mglru") {
+        p.host = std::make_unique<HostModule>("host", frames, host_config(cfg), std::make_unique<LruGen>(frames));
+        const LruGenConfig g = lru_gen_config(cfg);
+        p.reclaim = std::make_unique<ReclaimModule>(
+            "reclaim", [g](HostMemory& h) { return std::make_unique<LruGenReclaim>(h, g); }, g.timed_batches, period);
+      } else {
+        p.host = std::make_unique<HostModule>("host", frames, host_config(cfg));
+        const VmscanConfig v = vmscan_config(cfg);
+        p.reclaim = std::make_unique<ReclaimModule>(
+            "reclaim", [v](HostMemory& h) { return std::make_unique<Vmscan>(h, v); }, v.timed_batches, period);
+      }
       p.reclaim->host.bind(p.host->host_export);
       auto shadow = std::make_unique<VmMemory>("kvm", shadow_config(cfg, period));
       shadow->host.bind(p.host->host_export);
