@@ -86,7 +86,7 @@ void LruGenReclaim::age(Cycles now, CauseCycles& work) {
     if (host_.mm_resident(mm) < LruGen::kMinLruBatch) continue;
     const bool force = !walked_[mm];  // an mm new to the walks is scanned in full
     walked_[mm] = true;
-    walk_tables(mm, host_.host_table(mm).root(), kLevels, host_.mm_base(mm).v, force, work);
+    walk_tables(mm, host_.host_table(mm).root(), kLevels, 0, force, work);
   }
   if (explaining(explain_))
     explain_->step("aging: walked every mm, max_seq " + std::to_string(lru_.max_seq()) + " -> " + std::to_string(lru_.max_seq() + 1));

@@ -174,23 +174,41 @@ void Config::validate_limits() const {
   // What the era's KVM could not do: EPT came with 2.6.26, KVM's use of EPT A/D bits long after
   // 2.6.34.
   const std::string& era = cfg_.sim.era;
+  const bool old_era = era == "kvm-2008-01" || era == "linux-2.6.28";
   if (era == "kvm-2008-01" && cfg_.sim.mode == SimMode::Nested) {
     const ValueOrigin& o = origin("sim.mode");
     throw InputError(o.file, o.line, "sim.mode", "sim.era = kvm-2008-01 had no nested paging (KVM's EPT support came with Linux 2.6.26)");
   }
-  if (era != "none" && cfg_.ept.ad_bits) {
+  if (old_era && cfg_.ept.ad_bits) {
     const ValueOrigin& o = origin("ept.ad_bits");
     throw InputError(o.file, o.line, "ept.ad_bits", "sim.era = " + era + ": that KVM used no EPT accessed and dirty bits (they came with Haswell, 2013, and a later KVM)");
   }
   // Transparent huge pages came with Linux 2.6.38: no era preset (2.6.24, 2.6.28) had them.
   if (cfg_.guest.thp == "always") {
     const ValueOrigin& o = origin("guest.thp");
-    if (era != "none")
+    if (old_era)
       throw InputError(o.file, o.line, "guest.thp", "sim.era = " + era + ": that kernel had no transparent huge pages (THP came with Linux 2.6.38)");
     if (cfg_.sim.mode == SimMode::Shadow)
       throw InputError(o.file, o.line, "guest.thp", "shadow mode does not model guest huge pages yet (KVM's shadow of a guest 2 MiB page): use sim.mode = native or nested");
     if (cfg_.sim.mode == SimMode::Nested && cfg_.guest.mem_mb % 2 != 0)
       throw InputError(o.file, o.line, "guest.thp", "guest.mem_mb = " + std::to_string(cfg_.guest.mem_mb) + " is not a multiple of 2 MiB, the huge page size");
+  }
+  // MGLRU came with 6.1, its secondary-MMU fix with 6.12; its keys mean nothing to the other LRUs.
+  if (cfg_.reclaim.lru == "mglru" && old_era) {
+    const ValueOrigin& o = origin("reclaim.lru");
+    throw InputError(o.file, o.line, "reclaim.lru", "sim.era = " + era + ": that kernel had no multi-generational LRU (it came with Linux 6.1)");
+  }
+  if (cfg_.reclaim.mglru_notify_young && era == "linux-6.6") {
+    const ValueOrigin& o = origin("reclaim.mglru_notify_young");
+    throw InputError(o.file, o.line, "reclaim.mglru_notify_young",
+                     "sim.era = linux-6.6: MGLRU's walks asked no secondary MMU before Linux 6.12 (1d4832becdc2); use linux-6.12.cfg");
+  }
+  if (cfg_.reclaim.lru != "mglru") {
+    for (const char* key : {"reclaim.mglru_notify_young", "reclaim.mglru_min_ttl_ms", "reclaim.walk_pte_cycles"}) {
+      const ValueOrigin& o = origin(key);
+      if (text_.at(key) != find_key(key)->default_value)
+        throw InputError(o.file, o.line, key, std::string("applies to reclaim.lru = mglru only, and reclaim.lru is ") + cfg_.reclaim.lru);
+    }
   }
   if (cfg_.kvm.max_mmu_pages != 0 && cfg_.kvm.max_mmu_pages < 64) {  // KVM_MIN_ALLOC_MMU_PAGES
     const ValueOrigin& o = origin("kvm.max_mmu_pages");

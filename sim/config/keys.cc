@@ -82,9 +82,10 @@ constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
 const std::vector<KeySpec>& config_keys() {
   static const std::vector<KeySpec> keys = {
       CHOICE_KEY(sim, mode, "native", sim_mode_names(), sim_mode_help()),
-      CHOICE_KEY(sim, era, "none", (std::vector<std::string>{"none", "kvm-2008-01", "linux-2.6.28"}),
+      CHOICE_KEY(sim, era, "none", (std::vector<std::string>{"none", "kvm-2008-01", "linux-2.6.28", "linux-6.6", "linux-6.12"}),
                  "the kernel era the configuration follows, named by the era preset that sets it (configs/kvm-2008-01.cfg: "
-                 "a 2.6.24 host with the KVM of January 2008; configs/linux-2.6.28.cfg); it changes no value by itself: "
+                 "a 2.6.24 host with the KVM of January 2008; configs/linux-2.6.28.cfg; configs/linux-6.6.cfg and "
+                 "linux-6.12.cfg: MGLRU before and after its secondary-MMU fix); it changes no value by itself: "
                  "`mmusim config --show` marks the keys that depart from the preset, and what the era's KVM lacked "
                  "(nested paging before 2.6.26, EPT A/D bits) is bad input"),
       UINT_KEY(sim, quantum_cycles, "10000", "cycles", 1, kMaxCycles,
