@@ -191,6 +191,32 @@ TEST_CASE("config: what an era's KVM could not do is bad input (EPT A/D bits, ne
   CHECK(error_of([&] { none.validate(); }) == "no error");
 }
 
+TEST_CASE("config: MGLRU before 6.1, its secondary-MMU fix before 6.12 and its keys with another LRU are bad input",
+          "[config]") {
+  Config c;
+  c.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-2.6.28.cfg");
+  c.set("reclaim.lru=mglru");
+  CHECK(error_of([&] { c.validate(); }) ==
+        "--set: reclaim.lru: sim.era = linux-2.6.28: that kernel had no multi-generational LRU (it came with Linux 6.1)");
+  Config e66;
+  e66.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-6.6.cfg");
+  CHECK(error_of([&] { e66.validate(); }) == "no error");
+  e66.set("reclaim.mglru_notify_young=true");
+  CHECK(error_of([&] { e66.validate(); }) ==
+        "--set: reclaim.mglru_notify_young: sim.era = linux-6.6: MGLRU's walks asked no secondary MMU before Linux 6.12 "
+        "(1d4832becdc2); use linux-6.12.cfg");
+  Config split;  // the split LRU: an MGLRU key set away from its default means nothing there
+  split.set("reclaim.mglru_min_ttl_ms=1000");
+  CHECK(error_of([&] { split.validate(); }) ==
+        "--set: reclaim.mglru_min_ttl_ms: applies to reclaim.lru = mglru only, and reclaim.lru is split-2.6.28");
+  Config e612;  // 6.12 with the split LRU: the preset's notify_young = true is named where it is set
+  e612.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-6.12.cfg");
+  CHECK(error_of([&] { e612.validate(); }) == "no error");
+  e612.set("reclaim.lru=split-2.6.28");
+  CHECK(error_of([&] { e612.validate(); }).find("linux-6.12.cfg:21: reclaim.mglru_notify_young: applies to reclaim.lru = mglru only") !=
+        std::string::npos);
+}
+
 TEST_CASE("config: the era presets set what their kernels decide", "[config]") {
   Config e28, e24;
   e28.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-2.6.28.cfg");
