@@ -38,7 +38,7 @@ void KeySet::insert(std::uint64_t key) {
 
 FaLru::FaLru(std::size_t capacity) : capacity_(capacity), nodes_(capacity, Node{kNoKey, 0, kNone, kNone}) {
   std::size_t n = 16;
-  while (n < 2 * capacity) n *= 2;
+  while (n < 8 * capacity) n *= 2;
   index_.assign(n, kNone);
   free_.reserve(capacity);
   for (std::size_t i = capacity; i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
