@@ -203,3 +203,27 @@ TEST_CASE("every bundled trace runs clean under the invariant checker in both er
     }
   }
 }
+
+TEST_CASE("MGLRU runs every policy in shadow and nested mode with the invariant checker clean, under both 6.x eras",
+          "[cli][pressure][mglru]") {
+  // The pressure trace on the pressure machine under linux-6.6 and linux-6.12 (MGLRU, without and
+  // with the secondary-MMU walks), every policy of the registry in both modes; pinned gets room.
+  for (const char* cfg : {"pressure-linux-6.6.cfg", "pressure-linux-6.12.cfg"}) {
+    for (const char* mode : {"shadow", "nested"}) {
+      for (const std::string& policy : config_choices("kvm.aging")) {
+        INFO(cfg << " " << mode << " " << policy);
+        const std::string host = policy == "pinned" ? " --set host.mem_mb=128" : "";
+        const Result r = run_mmusim("run -q --config " + kSource + "/configs/" + cfg + " --trace " + kSource +
+                                    "/traces/synthetic/pressure.csv --set sim.mode=" + mode + " --set kvm.aging=" + policy +
+                                    host + " --set sim.check=true --set sim.check_abort=true --out out");
+        REQUIRE(r.code == 0);
+        const auto s = read_summary(test_dir() + "/out/summary.csv");
+        CHECK(u(s, "invariant_violations") == 0);
+        if (policy != "pinned") {
+          CHECK(u(s, "swap_outs") > 0);  // the 8 MiB host cannot hold the trace's 10,400 pages
+          CHECK(u(s, "aging_passes") > 0);
+        }
+      }
+    }
+  }
+}
