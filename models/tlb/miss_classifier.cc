@@ -101,8 +101,13 @@ void FaLru::put_in_order() {
   if (!pending_.empty()) {
     // Each key's last touch decides: moved to the front from the oldest stamp to the newest, the
     // list is what moving every key at each of its touches would have made it.
-    std::sort(pending_.begin(), pending_.end(),
-              [this](std::uint32_t a, std::uint32_t b) { return nodes_[a].stamp < nodes_[b].stamp; });
+    const auto older = [this](std::uint32_t a, std::uint32_t b) { return nodes_[a].stamp < nodes_[b].stamp; };
+    if (pending_.size() <= 16) {  // the usual few: an insertion sort, without std::sort's setup
+      for (std::size_t i = 1; i < pending_.size(); ++i)
+        for (std::size_t j = i; j > 0 && older(pending_[j], pending_[j - 1]); --j) std::swap(pending_[j], pending_[j - 1]);
+    } else {
+      std::sort(pending_.begin(), pending_.end(), older);
+    }
     for (std::uint32_t n : pending_)
       if (n != head_) unlink(n), push_front(n);
     pending_.clear();
