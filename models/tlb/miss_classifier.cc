@@ -36,13 +36,18 @@ void KeySet::insert(std::uint64_t key) {
 
 // --- FaLru -------------------------------------------------------------------------------------
 
-FaLru::FaLru(std::size_t capacity) : capacity_(capacity), nodes_(capacity, Node{kNoKey, 0, kNone, kNone}) {
+FaLru::FaLru(std::size_t capacity) : capacity_(capacity) {}
+
+// The arrays come with the first key: a machine of thousands of vCPUs, most of which never run,
+// costs no memory for their classifiers.
+void FaLru::allocate() {
+  nodes_.assign(capacity_, Node{kNoKey, 0, kNone, kNone});
   std::size_t n = 16;
-  while (n < 8 * capacity) n *= 2;
+  while (n < 8 * capacity_) n *= 2;
   index_.assign(n, kNone);
-  free_.reserve(capacity);
-  for (std::size_t i = capacity; i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
-  pending_.reserve(capacity);
+  free_.reserve(capacity_);
+  for (std::size_t i = capacity_; i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
+  pending_.reserve(capacity_);
 }
 
 std::size_t FaLru::home(std::uint64_t key) const { return hash(key) & (index_.size() - 1); }
@@ -55,6 +60,7 @@ std::size_t FaLru::slot_of(std::uint64_t key) const {
 }
 
 std::uint32_t FaLru::find(std::uint64_t key) const {
+  if (index_.empty()) return kNone;
   const std::size_t mask = index_.size() - 1;
   for (std::size_t i = home(key);; i = (i + 1) & mask) {
     const std::uint32_t n = index_[i];
@@ -116,6 +122,7 @@ void FaLru::put_in_order() {
 }
 
 std::uint32_t FaLru::touch(std::uint64_t key) {
+  if (index_.empty()) allocate();
   put_in_order();
   std::uint32_t n = find(key);
   if (n == kNone) {

@@ -78,6 +78,7 @@ class FaLru {
     std::uint64_t stamp;  // clock_ at the key's last touch
     std::uint32_t prev, next;
   };
+  void allocate();
   std::uint32_t find(std::uint64_t key) const;
   std::size_t home(std::uint64_t key) const;
   // The index slot holding `key`, which must be in the set.
