@@ -226,14 +226,12 @@ void LruGen::reset_ctrl_pos() {
 
 // inc_min_seq, then inc_max_seq (6.6): with MAX_NR_GENS generations the oldest one's pages move
 // to the next (folio_inc_gen, to that list's tail); the new generation is stamped.
-void LruGen::inc_max_seq(Cycles now) {
+void LruGen::inc_max_seq(Cycles now, const std::function<HostPage&(std::uint64_t)>& page) {
   if (nr_gens() == kMaxNrGens) {
     const unsigned old_gen = gen_from_seq(min_seq_);
     while (tail_[old_gen] != kNone) {
       const std::uint64_t pfn = tail_[old_gen];
-      HostPage unused{};  // inc_gen's PG_ flags: not reclaiming, and PG_referenced is cleared below
-      const unsigned g = inc_gen(pfn, unused, false);
-      move_tail(pfn, g);
+      move_tail(pfn, inc_gen(pfn, page(pfn), false));
     }
     reset_ctrl_pos();
     ++min_seq_;

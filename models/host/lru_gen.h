@@ -10,6 +10,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "common/addr.h"
@@ -90,8 +91,9 @@ class LruGen : public LruPolicy {
   void reject(std::uint64_t pfn, HostPage& pg);
 
   // inc_max_seq at `now`: if there are MAX_NR_GENS generations, inc_min_seq first moves the oldest
-  // generation's pages one up; then a new youngest generation, born at `now`.
-  void inc_max_seq(Cycles now);
+  // generation's pages one up (folio_inc_gen clears their PG_referenced: `page` gives a frame's
+  // flags); then a new youngest generation, born at `now`.
+  void inc_max_seq(Cycles now, const std::function<HostPage&(std::uint64_t)>& page);
   // try_to_inc_min_seq: min_seq moves past empty generations while MIN_NR_GENS remain. Returns
   // whether it moved.
   bool try_to_inc_min_seq();

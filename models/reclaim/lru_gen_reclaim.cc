@@ -90,7 +90,7 @@ void LruGenReclaim::age(Cycles now, CauseCycles& work) {
   }
   if (explaining(explain_))
     explain_->step("aging: walked every mm, max_seq " + std::to_string(lru_.max_seq()) + " -> " + std::to_string(lru_.max_seq() + 1));
-  lru_.inc_max_seq(now);
+  lru_.inc_max_seq(now, [this](std::uint64_t pfn) -> HostPage& { return host_.page_flags(Pfn{pfn}); });
   ++stats_.aging_passes;
 }
 

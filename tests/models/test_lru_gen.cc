@@ -90,7 +90,8 @@ TEST_CASE("lru_gen: lru_gen_add_folio places pages by their flags; two youngest 
   CHECK(g.tail(0) == 4);
   // inc_max_seq with MAX_NR_GENS generations: inc_min_seq moves gen 0's page to gen 1 first;
   // then min_seq = 1, max_seq = 4 (gen 0 again, now the youngest).
-  g.inc_max_seq(100);
+  HostPage pages[8]{};
+  g.inc_max_seq(100, [&](std::uint64_t pfn) -> HostPage& { return pages[pfn]; });
   CHECK(g.min_seq() == 1);
   CHECK(g.max_seq() == 4);
   CHECK(g.gen_of(4) == 1);
