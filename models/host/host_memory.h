@@ -203,6 +203,18 @@ class HostMemory {
   std::uint64_t complete_writeback(Cycles now);
   std::uint64_t writeback_pages() const { return writeback_.size(); }
   Cycles next_writeback_completion() const { return writeback_.empty() ? 0 : writeback_.begin()->first; }
+  // The end of a direct reclaim that began at `now` and has spent `spent` cycles: with free pages
+  // at or below min and swap writes in flight, the task waits for the first write to complete
+  // (2.6.28's throttling in try_to_free_pages; 6.x reclaim_throttle on writeback). Returns the
+  // cycles spent in all.
+  Cycles throttle_reclaim(Cycles now, Cycles spent) {
+    if (free_pages() <= min_pages() && !writeback_.empty()) {
+      const Cycles done = next_writeback_completion();
+      if (done > now + spent) spent = done - now;
+      complete_writeback(now + spent);
+    }
+    return spent;
+  }
   // With writeback_rotate, reclaim keeps a page under writeback on the inactive list and
   // page_mapping_inuse is true for a swap-cache page.
   bool writeback_rotate() const { return cfg_.writeback_rotate; }

@@ -366,14 +366,7 @@ Cycles LruGenReclaim::try_to_free_pages(Cycles now) {
     if (cfg_.timed_batches) host_.complete_writeback(at);
     step(sc, at, work);
   }
-  Cycles spent = work.total();
-  // Throttle (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK): with nothing free, wait for the first write.
-  if (host_.free_pages() <= host_.min_pages() && host_.writeback_pages()) {
-    const Cycles done = host_.next_writeback_completion();
-    if (done > now + spent) spent = done - now;
-    host_.complete_writeback(now + spent);
-  }
-  return spent;
+  return host_.throttle_reclaim(now, work.total());
 }
 
 }  // namespace mmusim

@@ -334,14 +334,7 @@ Cycles Vmscan::try_to_free_pages(Cycles now) {
       waited += congestion_wait(at) - at;
     }
   }
-  Cycles spent = work.total() + waited;
-  // Throttle: with nothing free yet, wait for the first swap write to complete.
-  if (host_.free_pages() <= host_.min_pages() && host_.writeback_pages()) {
-    const Cycles done = host_.next_writeback_completion();
-    if (done > now + spent) spent = done - now;
-    host_.complete_writeback(now + spent);
-  }
-  return spent;
+  return host_.throttle_reclaim(now, work.total() + waited);
 }
 
 }  // namespace mmusim
