@@ -28,31 +28,30 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
   PageTable& pt = process(pid, &c);
   c.guest_fault += fault_cycles_;
   ++stats_.page_faults;
-  if (explaining(explain_)) explain_->step("guest #PF handler (pid " + std::to_string(pid) + ")");
+  if (explaining(explain_)) explain_->emit(Event(EventKind::guest_page_fault).num("pid", pid).hex("vpn", vpn.v));
   TableNode* t = pt.root();
   for (unsigned level = kLevels; level > 1; --level) {  // pud_alloc, pmd_alloc, pte_alloc
     const unsigned i = pt_index(vpn, level);
     if (level == 2 && t->e[i].large()) {  // another vCPU of this process mapped its 2 MiB page meanwhile
-      if (explaining(explain_)) explain_->step("already mapped (2 MiB) by another vCPU");
+      if (explaining(explain_)) explain_->emit(Event(EventKind::guest_page_new).flag("raced", true).word("size", "2M"));
       return c;
     }
     if (level == 2 && thp_ && !t->child(i)) {  // pmd_none: do_huge_pmd_anonymous_page
       if (const auto first = frames_.alloc_block(9)) {
-        if (explaining(explain_)) explain_->step("new 2 MiB page at gfns " + to_hex(*first) + "+512, cleared");
+        if (explaining(explain_)) explain_->emit(Event(EventKind::guest_page_new).flag("raced", false).hex("gfn", *first).word("size", "2M"));
         for (std::uint64_t f = 0; f < mmusim::frames(PageSize::k2M); ++f) c += cleared(*first + f);  // clear_huge_page
-        if (explaining(explain_)) explain_->step("guest pmd -> gfn " + to_hex(*first) + " (P, W, U, A, D, PS)");
+        if (explaining(explain_)) explain_->emit(Event(EventKind::guest_pte_set).hex("gfn", *first).hex("table", t->frame).num("index", i).flag("dirty", true).word("size", "2M"));
         c += store(t, i, Pte::make(*first, pte_bits::W | pte_bits::U | pte_bits::A | pte_bits::D | pte_bits::PS));
         ++stats_.huge_pages_mapped;
         return c;
       }
       ++stats_.thp_fault_fallback;
-      if (explaining(explain_)) explain_->step("no 512 aligned free guest frames: THP falls back to 4 KiB");
+      if (explaining(explain_)) explain_->emit(Event(EventKind::thp_fallback).word("os", "guest"));
     }
     if (!t->child(i)) {
       TableNode* child = pt.new_table(level - 1);
       table_at_gfn_[child->frame] = child;
-      if (explaining(explain_))
-        explain_->step("new level-" + std::to_string(level - 1) + " table at gfn " + to_hex(child->frame) + ", cleared");
+      if (explaining(explain_)) explain_->emit(Event(EventKind::guest_table_new).num("level", level - 1).hex("gfn", child->frame).hex("parent", t->frame).num("index", i));
       c += cleared(child->frame);
       c += store(t, i, Pte::make(child->frame, pte_bits::W | pte_bits::U | pte_bits::A), child);
     }
@@ -60,14 +59,14 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
   }
   const unsigned i = pt_index(vpn, 1);
   if (t->e[i].present()) {  // another vCPU of this process mapped it meanwhile
-    if (explaining(explain_)) explain_->step("already mapped by another vCPU");
+    if (explaining(explain_)) explain_->emit(Event(EventKind::guest_page_new).flag("raced", true).word("size", "4K"));
     return c;
   }
   const std::uint64_t frame = frames_.alloc();
-  if (explaining(explain_)) explain_->step("new page at gfn " + to_hex(frame) + ", cleared");
+  if (explaining(explain_)) explain_->emit(Event(EventKind::guest_page_new).flag("raced", false).hex("gfn", frame).word("size", "4K"));
   c += cleared(frame);
   const bool dirty = dirty_at_fault_ || write;
-  if (explaining(explain_)) explain_->step(std::string("guest pte -> gfn ") + to_hex(frame) + (dirty ? " (P, W, U, A, D)" : " (P, W, U, A)"));
+  if (explaining(explain_)) explain_->emit(Event(EventKind::guest_pte_set).hex("gfn", frame).hex("table", t->frame).num("index", i).flag("dirty", dirty).word("size", "4K"));
   c += store(t, i, Pte::make(frame, pte_bits::W | pte_bits::U | pte_bits::A | (dirty ? pte_bits::D : 0)));
   return c;
 }

@@ -46,7 +46,7 @@ class GuestOs {
   GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault = true, bool thp = false);
 
   void set_hooks(GuestHooks* hooks) { hooks_ = hooks; }
-  void set_explain(ExplainSink* sink) { explain_ = sink; }
+  void set_explain(EventSink* sink) { explain_ = sink; }
 
   // The page table of `pid`, created on first use (its PML4 a new, cleared guest frame; the
   // clearing's cost is added to `cost` when given).
@@ -87,7 +87,7 @@ class GuestOs {
   std::map<std::uint32_t, std::unique_ptr<PageTable>> procs_;
   std::unordered_map<std::uint64_t, TableNode*> table_at_gfn_;  // every process's table pages (lookup only)
   GuestOsStats stats_;
-  ExplainSink* explain_ = nullptr;
+  EventSink* explain_ = nullptr;
 };
 
 }  // namespace mmusim

@@ -24,6 +24,14 @@ std::string lru_words(const HostPage& p) {
   return std::string(p.active ? "active" : "inactive") + (p.referenced ? ", referenced" : "");
 }
 
+// The event of gfn_to_pfn finding (or making) the host page of (vm, gfn) at `pfn`: a host fault of
+// kind `how` ("swapcache", "anon", "present"), or a swap-in when `how` is null.
+Event fault_event(const char* how, std::uint16_t vm, Gfn gfn, Hva hva, std::uint64_t pfn) {
+  Event e(how ? EventKind::host_fault : EventKind::swap_in);
+  if (how) e.word("kind", how);
+  return e.num("vm", vm).hex("gfn", gfn.v).hex("hva", hva.v).hex("pfn", pfn);
+}
+
 Pte swap_pte(std::uint64_t slot) { return Pte{HostMemory::kSwapEntry | ((slot << kPageShift) & pte_bits::kFrameMask)}; }
 }  // namespace
 
@@ -79,12 +87,10 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
   if (reclaim_) {
     if (frames_.free_count() <= low_pages()) {
       const bool woke = reclaim_->wakeup_kswapd();
-      if (ex())
-        explain_->step(std::to_string(frames_.free_count()) + " free pages <= low watermark " + std::to_string(low_pages()) +
-                       (woke ? ": wake kswapd" : ": kswapd already awake"));
+      if (ex()) explain_->emit(Event(EventKind::watermark).word("mark", "low").num("free", frames_.free_count()).num("pages", low_pages()).flag("woke", woke));
     }
     if (frames_.free_count() <= min_pages()) {
-      if (ex()) explain_->step("<= min watermark " + std::to_string(min_pages()) + ": direct reclaim");
+      if (ex()) explain_->emit(Event(EventKind::watermark).word("mark", "min").num("free", frames_.free_count()).num("pages", min_pages()));
       Cycles spent = reclaim_->direct_reclaim(now);
       // Nothing free yet but swap writes in flight: the allocation waits for them (throttling)
       // rather than failing.
@@ -95,7 +101,7 @@ std::uint64_t HostMemory::take_frame(HostPage::Use use, Cycles now, CauseCycles*
       }
       ++stats_.direct_reclaims;
       if (c) c->direct_reclaim += spent;
-      if (ex()) explain_->step("direct reclaim took " + grouped(spent) + " cycles, " + std::to_string(frames_.free_count()) + " free");
+      if (ex()) explain_->emit(Event(EventKind::direct_reclaim).num("cycles", spent).num("free", frames_.free_count()));
     }
   }
   if (frames_.free_count() == 0 && swap_ && swap_->slots_used() == swap_->slots())
@@ -127,7 +133,6 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   const Vpn hvpn{gfn_to_hva(vm, gfn).v >> kPageShift};
   Gup g;
   Pte* p = v.table->leaf(hvpn);
-  const std::string where = ex() ? "gfn " + to_hex(gfn.v) + " -> hva " + to_hex(gfn_to_hva(vm, gfn).v) + ": " : "";
   if (p && is_swap_entry(*p)) {
     // do_swap_page: the page is in the swap cache (its write may still be in flight), or is read.
     ++stats_.refaults;
@@ -146,9 +151,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       const Cycles wait = wait_for_read(f, now);
       if (c) c->major_fault += wait;
       v.hold_mmap_sem(now, now + wait);  // lock_page under mmap_sem
-      if (ex())
-        explain_->step(where + "host pte: swap slot " + std::to_string(slot) + ", still in the swap cache at pfn " + to_hex(f) + " (minor fault" +
-                       (wait ? ", waits " + grouped(wait) + " cycles for its read)" : ")"));
+      if (ex()) explain_->emit(fault_event("swapcache", vm, gfn, gfn_to_hva(vm, gfn), f).num("slot", slot).num("wait", wait));
     } else {
       if (cfg_.swap_token) grab_swap_token(vm);  // "Contend for token _before_ read-in"
       // swapin_readahead: the window's reads go in slot order, the faulting slot's among them.
@@ -166,9 +169,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       stats_.swap_ins_procs += process;
       ++stats_.major_faults;
       if (c) c->major_fault += stall;
-      if (ex())
-        explain_->step(where + "host pte: swap slot " + std::to_string(slot) + " -> major fault: swap-in to pfn " + to_hex(f) + ", read takes " +
-                       grouped(stall) + " cycles");
+      if (ex()) explain_->emit(fault_event(nullptr, vm, gfn, gfn_to_hva(vm, gfn), f).num("slot", slot).num("cycles", stall));
       g.major_fault = true;
       read_ahead(slot + 1, hi, now);
     }
@@ -176,7 +177,10 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     pg.vm = vm;
     pg.gfn = static_cast<std::uint32_t>(gfn.v);  // below guest_frames: fits (add_vm)
     set_mapcount(pg, 1);
-    if (!pg.writeback && !lru_->on_lru(f)) lru_->add_new(f, pg);
+    if (!pg.writeback && !lru_->on_lru(f)) {
+      lru_->add_new(f, pg);
+      if (ex()) explain_->emit(Event(EventKind::lru_move).hex("pfn", f).word("why", "add").word("from", "").word("to", lru_words(pg)));
+    }
     *p = Pte::make(f, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0));
     if (write) pg.dirty = true;
     // do_swap_page: with swap more than half used (vm_swap_full: free slots * 2 < slots), the page
@@ -188,7 +192,7 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       pg.slot = SwapDevice::kNoSlot;
       pg.dirty = true;  // no copy on the device any more
       ++stats_.swap_slots_freed;
-      if (ex()) explain_->step("vm_swap_full: slot freed");
+      if (ex()) explain_->emit(Event(EventKind::swap_slot_freed).num("slot", slot).hex("pfn", f));
     }
   } else if (!p || !p->present()) {
     // do_anonymous_page: a new private page, its pte young (and dirty when written).
@@ -209,11 +213,9 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     g.minor_fault = true;
     ++stats_.minor_faults;
     if (c) c->host_fault += cfg_.minor_fault_cycles;
-    if (ex())
-      explain_->step(where + "host page absent -> host minor fault: do_anonymous_page maps pfn " + to_hex(f) +
-                     (write ? " (young, dirty)" : " (young)") + ", " + (pages_[f].active ? "active" : "inactive") + " list");
+    if (ex()) explain_->emit(fault_event("anon", vm, gfn, gfn_to_hva(vm, gfn), f).flag("dirty", write).word("list", pages_[f].active ? "active" : "inactive"));
   } else if (ex()) {
-    explain_->step(where + "host page present, pfn " + to_hex(p->frame()));
+    explain_->emit(fault_event("present", vm, gfn, gfn_to_hva(vm, gfn), p->frame()));
   }
   g.pfn = Pfn{p->frame()};
   HostPage& pg = pages_[g.pfn.v];
@@ -221,12 +223,13 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   // follow_page, FOLL_TOUCH (mm/memory.c, 2.6.28).
   if (write && !p->dirty() && !pg.dirty) pg.dirty = true;
   if (cfg_.gup_fast && !g.minor_fault && !g.major_fault) {  // gup_pte_range: present, writable
-    if (ex()) explain_->step("get_user_pages_fast: no mark_page_accessed");
+    if (ex()) explain_->emit(Event(EventKind::gup_fast).hex("pfn", g.pfn.v));
     return g;
   }
   const std::string before = ex() ? lru_words(pg) : "";
   mark_page_accessed(g.pfn);
-  if (ex() && before != lru_words(pg)) explain_->step("mark_page_accessed: " + before + " -> " + lru_words(pg));
+  if (ex() && before != lru_words(pg))
+    explain_->emit(Event(EventKind::lru_move).hex("pfn", g.pfn.v).word("why", "mark_page_accessed").word("from", before).word("to", lru_words(pg)));
   return g;
 }
 
@@ -265,7 +268,7 @@ void HostMemory::grab_swap_token(std::uint16_t vm) {
   }
   m.faultstamp = global_faults_;
   m.last_interval = interval;
-  if (ex()) explain_->step("grab_swap_token: held by vm " + std::to_string(token_vm_));
+  if (ex()) explain_->emit(Event(EventKind::swap_token).num("vm", static_cast<std::uint64_t>(token_vm_)));
 }
 
 void HostMemory::free_kernel_page(std::uint64_t pfn) {
@@ -281,12 +284,12 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c, Cycles now) {
     pg.referenced = false;
     ++referenced;
   }
-  if (ex()) explain_->step(std::string("page_referenced: PG_referenced ") + (referenced ? "set (cleared)" : "clear"));
+  if (ex()) explain_->emit(Event(EventKind::referenced).word("source", "PG_referenced").hex("pfn", pfn.v).flag("young", referenced));
   if (pg.mapcount == 0) return referenced;
   Pte* p = host_pte(pg.vm, Gfn{pg.gfn});
   bool young = p->accessed();
   p->raw &= ~pte_bits::A;
-  if (ex()) explain_->step(std::string("host pte ") + (young ? "young (cleared)" : "old"));
+  if (ex()) explain_->emit(Event(EventKind::referenced).word("source", "host_pte").hex("pfn", pfn.v).flag("young", young));
   if (young && vms_[pg.vm].flush) vms_[pg.vm].flush(Vpn{pg.gfn});  // ptep_clear_flush_young
   if (MmuNotifier* n = vms_[pg.vm].notifier) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
   // page_referenced_one: "Pretend the page is referenced if the task has the swap token and is
@@ -294,7 +297,7 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c, Cycles now) {
   if (token_vm_ == pg.vm && current_vm_ != pg.vm && vms_[pg.vm].in_fault(now)) {
     ++referenced;
     ++stats_.swap_token_references;
-    if (ex()) explain_->step("vm " + std::to_string(pg.vm) + " holds the swap token and is in a fault: referenced");
+    if (ex()) explain_->emit(Event(EventKind::referenced).word("source", "swap_token").hex("pfn", pfn.v).num("vm", pg.vm).flag("young", true));
   }
   return referenced + young;
 }
@@ -330,7 +333,7 @@ void HostMemory::read_ahead(std::uint64_t lo, std::uint64_t hi, Cycles now) {
     lru_->putback(f, pg);
     reading_[f] = swap_->read(now);
     ++stats_.swap_readahead_pages;
-    if (ex()) explain_->step("swapin_readahead: slot " + std::to_string(s) + " to pfn " + to_hex(f));
+    if (ex()) explain_->emit(Event(EventKind::readahead).num("slot", s).hex("pfn", f));
   }
 }
 
@@ -359,7 +362,7 @@ bool HostMemory::add_to_swap(Pfn pfn) {
   if (!swap_) return false;
   const std::uint64_t slot = swap_->alloc_slot();
   if (slot == SwapDevice::kNoSlot) return false;
-  if (ex()) explain_->step("add_to_swap: slot " + std::to_string(slot));
+  if (ex()) explain_->emit(Event(EventKind::add_to_swap).num("slot", slot).hex("pfn", pfn.v));
   pg.swapcache = true;
   pg.slot = slot;
   pg.dirty = true;  // a new swap-cache page has no copy on the device yet
@@ -376,15 +379,15 @@ bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
   if (cfg_.unmap_checks_young) {
     bool young = p->accessed();
     p->raw &= ~pte_bits::A;
-    if (ex()) explain_->step(std::string("try_to_unmap: host pte ") + (young ? "young (cleared)" : "old"));
+    if (ex()) explain_->emit(Event(EventKind::try_to_unmap).word("step", "pte").hex("pfn", pfn.v).flag("young", young));
     if (young && vms_[pg.vm].flush) vms_[pg.vm].flush(Vpn{pg.gfn});
     if (n) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
     if (young) {
-      if (ex()) explain_->step("young again: SWAP_FAIL");
+      if (ex()) explain_->emit(Event(EventKind::try_to_unmap).word("step", "swap_fail").hex("pfn", pfn.v));
       return false;  // SWAP_FAIL: referenced since page_referenced looked
     }
   }
-  if (ex()) explain_->step("host pte -> swap entry");
+  if (ex()) explain_->emit(Event(EventKind::try_to_unmap).word("step", "unmapped").hex("pfn", pfn.v).num("slot", pg.slot));
   if (p->dirty()) pg.dirty = true;
   *p = swap_pte(pg.slot);  // ptep_clear_flush_notify, then the swap entry
   if (vms_[pg.vm].flush) vms_[pg.vm].flush(Vpn{pg.gfn});
@@ -407,9 +410,7 @@ Cycles HostMemory::pageout(Pfn pfn, Cycles now) {
   stats_.swap_outs_procs += vms_[pg.vm].process;
   const Cycles done = swap_->write(now);
   writeback_.emplace(done, pfn.v);
-  if (ex())
-    explain_->step("pageout: dirty, swap write done at cycle " + grouped(done) +
-                   (cfg_.writeback_rotate ? ", PG_reclaim: stays on the inactive list" : ", then freed"));
+  if (ex()) explain_->emit(Event(EventKind::swap_out).hex("pfn", pfn.v).num("slot", pg.slot).num("done", done).flag("rotate", cfg_.writeback_rotate));
   return done;
 }
 
@@ -420,7 +421,7 @@ void HostMemory::remove_mapping(Pfn pfn) {
   swapcache_.erase(pg.slot);
   evict(pfn.v);
   free_frame(pfn.v);
-  if (ex()) explain_->step("clean, a copy in swap: freed");
+  if (ex()) explain_->emit(Event(EventKind::page_freed).hex("pfn", pfn.v).word("why", "clean"));
 }
 
 std::uint64_t HostMemory::complete_writeback(Cycles now) {
@@ -438,6 +439,7 @@ std::uint64_t HostMemory::complete_writeback(Cycles now) {
       evict(f);
       free_frame(f);
       ++freed;
+      if (ex()) explain_->emit(Event(EventKind::page_freed).hex("pfn", f).word("why", "writeback"));
     } else if (!lru_->on_lru(f)) {  // refaulted while being written
       lru_->putback(f, pg);
     }

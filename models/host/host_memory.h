@@ -135,7 +135,7 @@ class HostMemory {
   // register_shrinker: a cache reclaim shrinks through shrink_slab.
   void register_shrinker(Shrinker* s) { shrinkers_.push_back(s); }
   const std::vector<Shrinker*>& shrinkers() const { return shrinkers_; }
-  void set_explain(ExplainSink* sink) { explain_ = sink; }
+  void set_explain(EventSink* sink) { explain_ = sink; }
 
   // A VM's guest frame in its VMM's memslot; a host process's page is its own address.
   Hva gfn_to_hva(std::uint16_t vm, Gfn gfn) const {
@@ -365,7 +365,7 @@ class HostMemory {
   int token_vm_ = -1, current_vm_ = -1;
   std::uint64_t global_faults_ = 0;
   HostStats stats_;
-  ExplainSink* explain_ = nullptr;
+  EventSink* explain_ = nullptr;
   bool ex() const { return explaining(explain_); }
 };
 

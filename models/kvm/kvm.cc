@@ -15,6 +15,18 @@ const char* exit_name(ExitReason r) {
   }
 }
 
+// The summary.csv column that counts exits of reason `r` (events name it, so that scripts can add them up).
+const char* exit_figure(ExitReason r) {
+  switch (r) {
+    case ExitReason::ShadowPageFault: return "vmexits_shadow_pf";
+    case ExitReason::PtWrite: return "vmexits_pt_write";
+    case ExitReason::Cr3Load: return "vmexits_cr3";
+    case ExitReason::FlushIpi: return "vmexits_ipi";
+    case ExitReason::EptViolation: return "ept_violations";
+    default: return "vmexits_access_track";
+  }
+}
+
 std::uint64_t KvmStats::vmexits() const {
   std::uint64_t n = 0;
   for (std::uint64_t e : exits) n += e;
@@ -117,7 +129,7 @@ void Kvm::vm_exit(unsigned cpu, ExitReason why, CauseCycles& c) {
   ++stats_.exits[static_cast<int>(why)];
   c.vmexit += cfg_.vmexit_cycles;
   if (!cfg_.vpid) vcpus_.at(cpu).mmu->flush_all();  // without VPID, VM entry and exit flush the TLBs
-  if (ex()) explain_->step(std::string("VM exit (") + exit_name(why) + ")" + (cfg_.vpid ? "" : ", TLBs flushed (no VPID)"));
+  if (ex()) explain_->emit(Event(EventKind::vmexit).word("reason", exit_name(why)).word("figure", exit_figure(why)).flag("flush", !cfg_.vpid));
 }
 
 // kvm_flush_remote_tlbs (virt/kvm/kvm_main.c, 2.6.28): every vCPU of the VM flushes; each other one
@@ -127,7 +139,7 @@ void Kvm::vm_exit(unsigned cpu, ExitReason why, CauseCycles& c) {
 // flushes when it enters. The model flushes every TLB at once either way.
 void Kvm::flush_remote_tlbs(CauseCycles& c) {
   ++stats_.remote_tlb_flushes;
-  std::string ipis;
+  std::string targets;  // the vCPUs (their index in the VM) an IPI went to
   const Cycles t = now_() + c.total();
   for (auto& [cpu, v] : vcpus_) {
     v.mmu->flush_all();
@@ -136,14 +148,14 @@ void Kvm::flush_remote_tlbs(CauseCycles& c) {
     if (cfg_.flush_request_bit && (vcpu_sleeping(cpu) || t < v.flush_request_until)) continue;
     v.flush_request_until = t + cfg_.vmexit_cycles;
     ++stats_.remote_flush_ipis;
-    if (ex()) ipis += (ipis.empty() ? ", IPI to vCPU " : ", vCPU ") + std::to_string(v.index);
+    if (ex()) targets += (targets.empty() ? "" : ",") + std::to_string(v.index);
     c.ipi += cfg_.ipi_cycles;
     ++stats_.exits[static_cast<int>(ExitReason::FlushIpi)];
     CauseCycles target;
     target.vmexit = cfg_.vmexit_cycles;
     v.charge(target);
   }
-  if (ex()) explain_->step("kvm_flush_remote_tlbs: TLBs of vm " + std::to_string(vm_) + " flushed" + ipis);
+  if (ex()) explain_->emit(Event(EventKind::remote_flush).num("vm", vm_).word("targets", targets));
 }
 
 Pfn Kvm::gfn_to_pfn(std::uint64_t gfn, CauseCycles& c) {
@@ -167,9 +179,7 @@ void Kvm::rmap_remove(std::uint64_t gfn, Pte* spte, PageSize size) {
 }
 
 void Kvm::drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c, bool flush) {
-  if (ex())
-    explain_->step("spte of gfn " + to_hex(gfn_of_leaf(spte)) + " dropped" +
-                   (why == ZapReason::LruDrop ? " (oldest in the spte LRU)" : " (aging)"));
+  if (ex()) explain_->emit(Event(EventKind::spte_zap).hex("gfn", gfn_of_leaf(spte)).word("why", why == ZapReason::LruDrop ? "lru" : "aging"));
   drop_leaf(spte);
   ++(why == ZapReason::Invalidate ? stats_.sptes_zapped_invalidate
      : why == ZapReason::Aging  ? stats_.sptes_zapped_aging
@@ -189,11 +199,10 @@ void Kvm::invalidate_page(Gfn gfn, CauseCycles& c) {
   if (ex()) {
     unsigned young = 0;
     for (const Pte* s : sptes) young += s->accessed();
-    explain_->step("invalidate_page(gfn " + to_hex(gfn.v) + "): " + std::to_string(sptes.size()) + " spte" +
-                   (sptes.size() == 1 ? "" : "s") + " zapped" +
-                   (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ? " (-> mark_page_accessed)"
-                    : young && cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA ? " (A set -> mark_page_accessed)"
-                                                                                          : ""));
+    explain_->emit(Event(EventKind::invalidate_page).hex("gfn", gfn.v).num("sptes", sptes.size())
+                       .word("mark_accessed", cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ? "always"
+                                              : young && cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA ? "A set"
+                                                                                                                    : ""));
   }
   for (Pte* s : sptes) {
     drop_leaf(s);
@@ -232,16 +241,14 @@ bool Kvm::clear_flush_young(Gfn gfn, CauseCycles& c) {
     const std::vector<Pte*> sptes = sptes_of(gfn.v);
     unsigned a = 0, present = 0;
     for (const Pte* s : sptes) a += s->accessed(), present += s->present();
-    std::string found = std::to_string(sptes.size()) + " spte" + (sptes.size() == 1 ? "" : "s");
-    if (present != sptes.size()) found += " (" + std::to_string(present) + " present)";
-    if (!sptes.empty()) found += a ? ", A set" : ", A clear";
-    explain_->step("clear_flush_young [" + cfg_.aging.name + "]: " + found);
+    explain_->emit(Event(EventKind::clear_flush_young).hex("gfn", gfn.v).word("policy", cfg_.aging.name).num("sptes", sptes.size())
+                       .num("present", present).num("accessed", a));
   }
   const bool young = policy_->clear_flush_young(*this, gfn.v, c);
   stats_.young_hits += young;
   if (ex() && present_sptes() < present_before)
-    explain_->step(std::to_string(present_before - present_sptes()) + " spte(s) made non-present: the next access will tell");
-  if (ex()) explain_->step(young ? "KVM answers young" : "KVM answers old");
+    explain_->emit(Event(EventKind::spte_zap).hex("gfn", gfn.v).word("why", "access_track").num("count", present_before - present_sptes()));
+  if (ex()) explain_->emit(Event(EventKind::referenced).word("source", "kvm").hex("gfn", gfn.v).flag("young", young));
   current_cpu_ = cpu;
   return young;
 }

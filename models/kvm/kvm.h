@@ -125,7 +125,7 @@ class Kvm : public MmuNotifier, public PagingMode {
   void flush_remote_tlbs(CauseCycles& c);
 
   const KvmStats& stats() const { return stats_; }
-  void set_explain(ExplainSink* sink) { explain_ = sink; }
+  void set_explain(EventSink* sink) { explain_ = sink; }
   // Its summary.csv figures (summed over VMs).
   static const CounterTable<Kvm>& counters();
 
@@ -187,7 +187,7 @@ class Kvm : public MmuNotifier, public PagingMode {
   std::function<Cycles()> now_ = [] { return Cycles{0}; };
   Rmap rmap_;  // gfn -> leaf sptes mapping it
   KvmStats stats_;
-  ExplainSink* explain_ = nullptr;
+  EventSink* explain_ = nullptr;
 
  private:
   std::uint64_t notifier_seq_ = 0;    // kvm->mmu_notifier_seq: bumped by every invalidation

@@ -15,12 +15,6 @@ constexpr std::int64_t kRefillPages = 25;     // KVM_REFILL_PAGES
 constexpr unsigned kWriteFloodCount = 3;      // kvm_mmu_pte_write: the third write in a row floods
 
 // Explain mode: an spte's bits as "(A, W)".
-std::string spte_words(Pte s) {
-  std::string w = s.accessed() ? "A" : "";
-  if (s.writable()) w += w.empty() ? "W" : ", W";
-  if (s.nx()) w += w.empty() ? "NX" : ", NX";
-  return w.empty() ? "" : " (" + w + ")";
-}
 
 std::string hex(std::uint64_t v) {
   std::ostringstream s;
@@ -84,8 +78,7 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
   pages_.emplace(Key{gfn.v, sp->role}, std::move(owned));
   ++stats_.shadow_pages_created;
   if (ex())
-    explain_->step("new shadow page for gfn " + to_hex(gfn.v) + " level " + std::to_string(level) + " (pfn " +
-                   to_hex(sp->spt.frame) + "), gfn write-protected");
+explain_->emit(Event(EventKind::shadow_page_new).hex("gfn", gfn.v).num("level", level).hex("pfn", sp->spt.frame));
   if (cfg_.bypass_guest_pf) {
     // FNAME(prefetch_page), at every level of a 64-bit guest: an absent guest entry gets a notrap spte.
     const TableNode* gt = guest_table(gfn.v);
@@ -124,8 +117,7 @@ void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
 // only emptied (the kernel marks it invalid and the vCPU reloads a fresh one, to the same effect).
 void ShadowMmu::zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting) {
   if (ex())
-    explain_->step("zap shadow page of gfn " + to_hex(sp->gfn.v) + " level " + std::to_string(sp->role.level) +
-                   (evicting ? " (oldest in active_mmu_pages)" : ""));
+explain_->emit(Event(EventKind::shadow_page_zap).hex("gfn", sp->gfn.v).num("level", sp->role.level).flag("oldest", evicting));
   zap_unsync_children(sp, c);
   for (unsigned i = 0; i < kEntriesPerTable; ++i) drop_spte(sp, i, evicting);
   for (auto [parent, i] : sp->parent_ptes) {
@@ -191,7 +183,7 @@ bool ShadowMmu::remove_one_mmu_page(CauseCycles& c) {
     if ((*it)->root_count) continue;
     const unsigned cpu = current_cpu_;
     current_cpu_ = kNoCpu;  // shrink_slab in kswapd, or in another VM's reclaim: every vCPU gets the IPI
-    if (ex()) explain_->step("mmu_shrink: zap the oldest shadow page");
+    if (ex()) explain_->emit(Event(EventKind::mmu_shrink));
     ++stats_.mmu_shrink_zaps;
     zap_page(*it, c, false);
     current_cpu_ = cpu;
@@ -246,8 +238,8 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
   }
   if (writable) host_.set_page_dirty(pfn);  // kvm_release_pfn_dirty
   if (ex())
-    explain_->step(std::string(speculative ? "spte prefetched" : "spte installed") + " for gfn " + to_hex(gfn) + " -> pfn " +
-                   to_hex(pfn.v) + spte_words(s));
+    explain_->emit(Event(EventKind::spte_install).hex("gfn", gfn).hex("pfn", pfn.v).hex("sp_gfn", sp->gfn.v).num("index", i).flag("speculative", speculative).flag("A", s.accessed())
+                       .flag("W", s.writable()).flag("NX", s.nx()));
   if (was_writable && !writable) flush_remote_tlbs(c);
 }
 
@@ -255,7 +247,7 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
 // write-protect the gfn again; a page left without a present spte is zapped. Returns whether it was.
 bool ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
   const TableNode* gt = guest_table(sp->gfn.v);
-  if (ex()) explain_->step("resync shadow page of gfn " + to_hex(sp->gfn.v));
+  if (ex()) explain_->emit(Event(EventKind::resync).hex("gfn", sp->gfn.v));
   sp->unsync = false;  // before set_spte: this page's own gfn must not count as unsync
   unsigned present = 0;
   for (unsigned i = 0; i < kEntriesPerTable; ++i) {
@@ -294,7 +286,7 @@ TableNode* ShadowMmu::new_cr3(unsigned cpu, std::uint32_t pid, bool first, Cause
   const InVcpu in(*this, cpu);
   ShadowVcpu& v = sv(cpu);
   if (!first) vm_exit(cpu, ExitReason::Cr3Load, c);
-  if (ex()) explain_->step("guest CR3 <- PML4 of pid " + std::to_string(pid));
+  if (ex()) explain_->emit(Event(EventKind::cr3_load).num("pid", pid).flag("exit", true));
   PageTable& gpt = guest_.process(pid, &c);
   if (v.root) --v.root->root_count;
   v.root = nullptr;
@@ -305,7 +297,7 @@ TableNode* ShadowMmu::new_cr3(unsigned cpu, std::uint32_t pid, bool first, Cause
   v.pid = pid;
   sync_roots(root, c);
   vcpus_.at(cpu).mmu->flush_all();
-  if (ex()) explain_->step("shadow root gfn " + to_hex(root->gfn.v) + " loaded, TLBs flushed");
+  if (ex()) explain_->emit(Event(EventKind::shadow_root).hex("gfn", root->gfn.v).hex("pfn", root->spt.frame));
   return &root->spt;
 }
 
@@ -319,7 +311,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     if (s && policy_->restore(*this, s)) {
       vm_exit(cpu, ExitReason::AccessTrack, c);
       c.shadow_fault += cfg_.aging.fast_fault_cycles;
-      if (ex()) explain_->step("fast page fault: spte restored" + spte_words(*s));
+      if (ex()) explain_->emit(Event(EventKind::fast_fault).word("table", "spte").flag("A", s->accessed()).flag("W", s->writable()).flag("NX", s->nx()));
       return c;
     }
   }
@@ -330,7 +322,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     for (unsigned level = kLevels; level > t.fault_level && n; --level) n = n->child(pt_index(vpn, level));
     if (n && (n->e[pt_index(vpn, t.fault_level)].raw & spte_bits::NoTrap)) {
       ++stats_.guest_pf_direct;
-      if (ex()) explain_->step("notrap spte: #PF goes to the guest without a VM exit");
+      if (ex()) explain_->emit(Event(EventKind::guest_walk).word("result", "notrap"));
       c += guest_.handle_page_fault(v.pid, vpn, write);
       return c;
     }
@@ -344,16 +336,16 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
   if (gw.status == WalkStatus::Protection) throw std::logic_error("guest protection fault: guest ptes are writable");
   if (gw.status == WalkStatus::NotPresent) {  // inject #PF
     ++stats_.guest_pf_injected;
-    if (ex()) explain_->step("guest walk: guest entry absent at level " + std::to_string(gw.level) + " -> inject #PF");
+    if (ex()) explain_->emit(Event(EventKind::guest_walk).word("result", "absent").num("level", gw.level));
     v.last_pt_write_count = 0;  // "reset fork detector"
     c += guest_.handle_page_fault(v.pid, vpn, write);
     return c;
   }
   const std::uint64_t seq = mmu_notifier_seq();
-  if (ex()) explain_->step("guest walk: guest pte present, gfn " + to_hex(gw.leaf->frame()));
+  if (ex()) explain_->emit(Event(EventKind::guest_walk).word("result", "present").hex("gfn", gw.leaf->frame()));
   const Pfn pfn = gfn_to_pfn(gw.leaf->frame(), c);
   if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
-    if (ex()) explain_->step("the fault sleeps until the read completes");
+    if (ex()) explain_->emit(Event(EventKind::fault_sleep));
     v.sleeping = true;
     v.seq = seq;
     v.vpn = vpn, v.write = write, v.fetch = fetch, v.pfn = pfn;
@@ -371,10 +363,10 @@ CauseCycles ShadowMmu::finish_fault(unsigned cpu) {
   v.sleeping = false;
   if (mmu_notifier_retry(v.seq)) {  // mmu_notifier_retry: drop the pfn, let the access fault again
     ++stats_.notifier_retries;
-    if (ex()) explain_->step("swap read done; mmu_notifier_retry: an invalidation ran meanwhile -> drop, fault again");
+    if (ex()) explain_->emit(Event(EventKind::swap_read_done).flag("retry", true));
     return c;
   }
-  if (ex()) explain_->step("swap read done");
+  if (ex()) explain_->emit(Event(EventKind::swap_read_done).flag("retry", false));
   // The guest did not run meanwhile: its tables are as the first walk saw them.
   const WalkResult gw = hardware_walk(guest_.process(v.pid).root(), WalkRequest{v.vpn, v.write, v.fetch});
   fetch_sptes(cpu, v.vpn, v.write, gw, v.pfn, v.seq, c);
@@ -401,7 +393,7 @@ void ShadowMmu::fetch_sptes(unsigned cpu, Vpn vpn, bool write, const WalkResult&
   // `pfn` with it; then the access faults again.
   if (mmu_notifier_retry(seq)) {
     ++stats_.notifier_retries;
-    if (ex()) explain_->step("mmu_notifier_retry: an invalidation ran meanwhile -> fault again");
+    if (ex()) explain_->emit(Event(EventKind::notifier_retry));
     return;
   }
   const unsigned i = pt_index(vpn, 1);
@@ -422,19 +414,19 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
   if (!need_write_protect(gfn, true)) {
     // The store faulted on the write-protected page and FNAME(page_fault) unsynced it
     // (mmu_need_write_protect -> kvm_unsync_page); the store then completes without emulation.
-    if (ex()) explain_->step("the guest's pte store hit write-protected gfn " + to_hex(gfn));
+    if (ex()) explain_->emit(Event(EventKind::pt_write).hex("gfn", gfn));
     vm_exit(cpu, ExitReason::ShadowPageFault, c);
     ++stats_.shadow_page_faults;
     c.shadow_fault += cfg_.shadow_fault_cycles;
     v.last_pt_write_count = 0;
-    if (ex()) explain_->step("kvm_unsync_page: gfn " + to_hex(gfn) + " left writable until KVM resyncs it (next CR3 load, or shadowed again), the store completes");
+    if (ex()) explain_->emit(Event(EventKind::unsync).hex("gfn", gfn));
     return c;
   }
-  if (ex()) explain_->step("the guest's pte store hit write-protected gfn " + to_hex(gfn));
+  if (ex()) explain_->emit(Event(EventKind::pt_write).hex("gfn", gfn));
   vm_exit(cpu, ExitReason::PtWrite, c);
   ++stats_.pt_write_traps;
   c.pt_write += cfg_.pt_write_emulation_cycles;
-  if (ex()) explain_->step("kvm_mmu_pte_write emulates the store");
+  if (ex()) explain_->emit(Event(EventKind::emulate).hex("gfn", gfn).num("index", index));
 
   // mmu_guess_page_from_pte_write: the frame behind a present new guest pte, at any level.
   Pfn guessed;
@@ -453,7 +445,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
   for (KvmMmuPage* sp : shadows) {
     if (flooded) {
       ++stats_.write_flood_zaps;
-      if (ex()) explain_->step("write flooding");
+      if (ex()) explain_->emit(Event(EventKind::write_flood).hex("gfn", gfn));
       zap_page(sp, c, false);
       continue;
     }
@@ -474,7 +466,7 @@ CauseCycles ShadowMmu::guest_pte_write(TableNode* table, unsigned index, Pte, Pt
       flush_remote_tlbs(c);
     } else {
       vcpus_.at(cpu).mmu->flush_all();
-      if (ex()) explain_->step("this vCPU's TLBs flushed");
+      if (ex()) explain_->emit(Event(EventKind::vcpu_flush));
     }
   }
   return c;

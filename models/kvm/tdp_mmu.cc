@@ -38,7 +38,7 @@ TdpMmu::EptTable* TdpMmu::new_table(unsigned level, std::uint64_t first_gfn, Cau
   table_at_entry_[&t->node.e[0]] = t;
   tables_.emplace(frame, std::move(owned));
   ++stats_.shadow_pages_created;
-  if (ex()) explain_->step("new EPT table, level " + std::to_string(level) + " (pfn " + to_hex(frame) + ")");
+  if (ex()) explain_->emit(Event(EventKind::ept_table_new).num("level", level).hex("pfn", frame).hex("first_gfn", first_gfn));
   return t;
 }
 
@@ -52,7 +52,7 @@ TableNode* TdpMmu::new_cr3(unsigned cpu, std::uint32_t pid, bool, CauseCycles& c
   if (!root_) root_ = new_table(kLevels, 0, c);  // mmu_alloc_roots: the EPT root, at the first load
   PageTable& gpt = guest_.process(pid, &c);
   pid_of_[cpu] = pid;
-  if (ex()) explain_->step("guest CR3 <- PML4 of pid " + std::to_string(pid) + " (gfn " + to_hex(gpt.root_frame()) + "), no VM exit");
+  if (ex()) explain_->emit(Event(EventKind::cr3_load).num("pid", pid).flag("exit", false).hex("gfn", gpt.root_frame()));
   return gpt.root();
 }
 
@@ -63,7 +63,7 @@ CauseCycles TdpMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool, const Tr
     // The guest's own #PF: the hardware delivers it to the guest without an exit.
     if (t.fault == WalkStatus::Protection) throw std::logic_error("guest protection fault: guest ptes are writable");
     ++stats_.guest_pf_direct;
-    if (ex()) explain_->step("#PF delivered to the guest without a VM exit (nested paging)");
+    if (ex()) explain_->emit(Event(EventKind::guest_walk).word("result", "nested"));
     c += guest_.handle_page_fault(pid_of_.at(cpu), vpn, write);
     return c;
   }
@@ -72,7 +72,7 @@ CauseCycles TdpMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool, const Tr
     // An entry the aging policy made non-present (access tracking): the fast page fault restores it.
     vm_exit(cpu, ExitReason::AccessTrack, c);
     c.shadow_fault += cfg_.aging.fast_fault_cycles;
-    if (ex()) explain_->step("fast page fault: EPT entry of gfn " + to_hex(gfn) + " restored");
+    if (ex()) explain_->emit(Event(EventKind::fast_fault).word("table", "ept").hex("gfn", gfn));
     return c;
   }
   // tdp_page_fault (2.6.28): mmu_topup_memory_caches, read mmu_notifier_seq, gfn_to_pfn, then
@@ -94,7 +94,7 @@ CauseCycles TdpMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool, const Tr
   const std::uint64_t seq = mmu_notifier_seq();
   const Pfn pfn = gfn_to_pfn(gfn, c);
   if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
-    if (ex()) explain_->step("the fault sleeps until the read completes");
+    if (ex()) explain_->emit(Event(EventKind::fault_sleep));
     sleeping_[cpu] = Sleeping{true, write, seq, gfn, pfn};
     return c;
   }
@@ -108,7 +108,7 @@ CauseCycles TdpMmu::finish_fault(unsigned cpu) {
   Sleeping& s = sleeping_[cpu];
   if (!s.asleep) return c;
   s.asleep = false;
-  if (ex()) explain_->step("swap read done");
+  if (ex()) explain_->emit(Event(EventKind::swap_read_done).flag("retry", false));
   direct_map(s.gfn, s.pfn, s.write, s.seq);
   return c;
 }
@@ -119,7 +119,7 @@ CauseCycles TdpMmu::finish_fault(unsigned cpu) {
 void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq) {
   if (mmu_notifier_retry(seq)) {
     ++stats_.notifier_retries;
-    if (ex()) explain_->step("mmu_notifier_retry: an invalidation ran meanwhile -> fault again");
+    if (ex()) explain_->emit(Event(EventKind::notifier_retry));
     return;
   }
   Pte* e = ept_entry(gfn);
@@ -133,7 +133,7 @@ void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t se
   *e = Pte::make(pfn.v, bits);
   ++stats_.sptes_created;
   rmap_add(gfn, e, PageSize::k4K);
-  if (ex()) explain_->step("EPT entry installed for gfn " + to_hex(gfn) + " -> pfn " + to_hex(pfn.v));
+  if (ex()) explain_->emit(Event(EventKind::ept_install).hex("gfn", gfn).hex("pfn", pfn.v));
 }
 
 const TdpMmu::EptTable* TdpMmu::table_of(const Pte* e) const {

@@ -9,17 +9,33 @@ namespace mmusim {
 namespace {
 const char* tlb_name(bool fetch) { return fetch ? "iTLB" : "dTLB"; }
 
-// Explain mode: the hardware walk that started at a table of `start_level` and how it ended.
-std::string walk_words(const WalkResult& w, unsigned start_level, const char* entry, bool fetch) {
-  std::string s = "walk";
-  if (start_level < kLevels) s += " from the PWC's level-" + std::to_string(start_level) + " table";
-  s += ": " + std::to_string(w.refs) + (w.refs == 1 ? " ref, " : " refs, ");
-  if (w.status == WalkStatus::Ok)
-    return s + entry + (w.size == PageSize::k4K ? "" : w.size == PageSize::k2M ? " (2 MiB page)" : " (1 GiB page)") +
-           " -> frame " + to_hex(w.leaf->frame());
-  s += entry + std::string(" ");
-  if (w.status == WalkStatus::NotPresent) return s + "absent at level " + std::to_string(w.level);
-  return s + (fetch ? "NX" : "read-only") + " at level " + std::to_string(w.level) + " -> protection fault";
+// The event of a hardware walk that started at a table of `start_level`: how it ended, and the
+// tables it read (t4..t1, with the vpn's index in each) for the view's radix tree.
+Event walk_event(const WalkResult& w, Vpn vpn, unsigned start_level, const char* entry, bool fetch) {
+  Event e(EventKind::walk);
+  e.num("dims", 1).hex("vpn", vpn.v).num("start_level", start_level).num("refs", w.refs).word("entry", entry);
+  e.word("status", w.status == WalkStatus::Ok ? "ok" : w.status == WalkStatus::NotPresent ? "absent" : fetch ? "NX" : "read-only");
+  e.num("level", w.level);
+  if (w.leaf) e.hex("frame", w.leaf->frame()).word("size", w.size == PageSize::k4K ? "4K" : w.size == PageSize::k2M ? "2M" : "1G");
+  static const char* const tables[] = {"", "t1", "t2", "t3", "t4"};
+  for (unsigned l = kLevels; l >= 1; --l)
+    if (w.tables[l]) e.hex(tables[l], w.tables[l]->frame);
+  return e;
+}
+
+// A fill of `l1`'s entry `f` (and of the STLB's entry `s` when given): where each went, by set and
+// way; `large`: a 2 MiB entry (`l1` the L1's 2 MiB array).
+Event fill_event(const Tlb& l1, const TlbEntry& f, const Tlb* stlb, const TlbEntry* s, bool fetch, bool two_d, bool large = false) {
+  const auto at = [](const Tlb& t, const TlbEntry& e) { return static_cast<unsigned>(&e - t.all_entries().data()); };
+  Event e(EventKind::tlb_fill);
+  e.word("tlb", tlb_name(fetch)).flag("stlb", stlb != nullptr).hex("vpn", key_vpn(f.key).v).hex("frame", f.frame);
+  e.num("set", at(l1, f) / l1.ways()).num("way", at(l1, f) % l1.ways());
+  if (stlb) e.num("stlb_set", at(*stlb, *s) / stlb->ways()).num("stlb_way", at(*stlb, *s) % stlb->ways());
+  return e.flag("gva_to_hpa", two_d).flag("large", large);
+}
+
+Event lookup(const char* tlb, bool hit, Vpn vpn, bool large = false) {
+  return Event(EventKind::tlb_lookup).word("tlb", tlb).flag("hit", hit).hex("vpn", vpn.v).flag("large", large);
 }
 }  // namespace
 
@@ -120,7 +136,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
   if ((write && !e.writable) || (fetch && e.nx)) {
     // A permission fault drops the page's entries (SDM 4.10.4.1) so that the retry walks.
     if (explaining(explain_))
-      explain_->step(std::string(write && !e.writable ? "read-only" : "NX") + " entry -> protection fault, INVLPG");
+      explain_->emit(Event(EventKind::protection_fault).word("cause", write && !e.writable ? "read-only" : "NX").hex("vpn", vpn.v));
     invlpg(tc_.ctx, vpn);
     t.ok = false;
     t.fault = WalkStatus::Protection;
@@ -146,7 +162,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
     ++stats_.dirty_assists;
     stats_.dirty_assist_cycles += cfg_.dirty_assist_cycles;
     t.cycles += cfg_.dirty_assist_cycles;
-    if (explaining(explain_)) explain_->step(std::string("dirty-bit assist: ") + entry_ + " D set");
+    if (explaining(explain_)) explain_->emit(Event(EventKind::dirty_assist).word("entry", entry_).hex("vpn", vpn.v));
   }
   t.frame = e.size == PageSize::k4K ? e.frame : e.frame + (vpn.v & 511);
   t.size = e.size;
@@ -161,15 +177,14 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   if (!l1_hit && large_seen_ && (l1_hit = (fetch ? l1i_2m_ : l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn))))
     ++stats_.tlb_2m_hits;
   if (TlbEntry* e = l1_hit) {
-    if (explaining(explain_))
-      explain_->step(std::string(tlb_name(fetch)) + (e->size == PageSize::k4K ? " hit" : " hit (2 MiB entry)"));
+    if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), true, vpn, e->size != PageSize::k4K));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
     ++stats_.translations;
     return t;
   }
   ++(fetch ? stats_.l1i_misses : stats_.l1d_misses);
   l1.classify_miss(key);
-  if (explaining(explain_)) explain_->step(std::string(tlb_name(fetch)) + " miss");
+  if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), false, vpn));
 
   ++stats_.stlb_lookups;
   t.cycles += cfg_.stlb_hit_cycles;
@@ -178,19 +193,17 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   TlbEntry* se = stlb_.lookup(key);
   if (!se && large_seen_ && (se = stlb_.lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
   if (TlbEntry* e = se) {
-    if (explaining(explain_)) explain_->step(e->size == PageSize::k4K ? "STLB hit" : "STLB hit (2 MiB entry)");
+    if (explaining(explain_)) explain_->emit(lookup("STLB", true, vpn, e->size != PageSize::k4K));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
-    if (e->size == PageSize::k4K)
-      l1.fill(key, e->frame, e->writable, e->dirty, e->nx, e->size);
-    else
-      (fetch ? l1i_2m_ : l1d_2m_).fill(e->key, e->frame, e->writable, e->dirty, e->nx, e->size);
-    if (explaining(explain_)) explain_->step(std::string("fill ") + tlb_name(fetch));
+    Tlb& into = e->size == PageSize::k4K ? l1 : fetch ? l1i_2m_ : l1d_2m_;
+    TlbEntry& f = into.fill(e->size == PageSize::k4K ? key : e->key, e->frame, e->writable, e->dirty, e->nx, e->size);
+    if (explaining(explain_)) explain_->emit(fill_event(into, f, nullptr, nullptr, fetch, false, e->size != PageSize::k4K));
     ++stats_.translations;
     return t;
   }
   ++stats_.stlb_misses;
   stlb_.classify_miss(key);
-  if (explaining(explain_)) explain_->step("STLB miss");
+  if (explaining(explain_)) explain_->emit(lookup("STLB", false, vpn));
   if (tc_.nested_root) {
     walk_2d(key, vpn, write, fetch, l1, t);
   } else {
@@ -215,7 +228,7 @@ void Mmu::walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
   t.cycles += walk_cycles;
   stats_.walk_cycles += walk_cycles;
   if (pwc_.enabled()) pwc_.fill(tc_.ctx, WalkDimension::Virtual, vpn, w, start->level);
-  if (explaining(explain_)) explain_->step(walk_words(w, start->level, entry_, fetch));
+  if (explaining(explain_)) explain_->emit(walk_event(w, vpn, start->level, entry_, fetch));
   if (w.status != WalkStatus::Ok) {
     t.ok = false;
     t.fault_dimension = WalkDimension::Virtual;
@@ -233,21 +246,22 @@ void Mmu::walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
 
 void Mmu::fill_after_walk(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool writable, bool dirty, bool nx,
                           PageSize size, bool fetch, Translation& t) {
-  const char* what = tc_.nested_root ? " (gva -> hpa)" : "";
   t.frame = frame;
   if (size == PageSize::k4K) {
-    stlb_.fill(key, frame, writable, dirty, nx, size);
-    (fetch ? l1i_ : l1d_).fill(key, frame, writable, dirty, nx, size);
-    if (explaining(explain_)) explain_->step(std::string("fill STLB and ") + tlb_name(fetch) + what);
+    TlbEntry& s = stlb_.fill(key, frame, writable, dirty, nx, size);
+    Tlb& l1 = fetch ? l1i_ : l1d_;
+    TlbEntry& f = l1.fill(key, frame, writable, dirty, nx, size);
+    if (explaining(explain_)) explain_->emit(fill_event(l1, f, &stlb_, &s, fetch, tc_.nested_root != nullptr));
     t.size = size;
     return;
   }
   // A 2 MiB entry (a 1 GiB page's 2 MiB part that holds vpn): the frame of its first 4 KiB page.
   large_seen_ = true;
   const std::uint64_t key2m = tlb_key_2m(tc_.ctx, vpn), first = frame - (vpn.v & 511);
-  stlb_.fill(key2m, first, writable, dirty, nx, PageSize::k2M);
-  (fetch ? l1i_2m_ : l1d_2m_).fill(key2m, first, writable, dirty, nx, PageSize::k2M);
-  if (explaining(explain_)) explain_->step(std::string("fill STLB and ") + tlb_name(fetch) + what + " (2 MiB entry)");
+  TlbEntry& s = stlb_.fill(key2m, first, writable, dirty, nx, PageSize::k2M);
+  Tlb& l1 = fetch ? l1i_2m_ : l1d_2m_;
+  TlbEntry& f = l1.fill(key2m, first, writable, dirty, nx, PageSize::k2M);
+  if (explaining(explain_)) explain_->emit(fill_event(l1, f, &stlb_, &s, fetch, tc_.nested_root != nullptr, true));
   t.size = PageSize::k2M;
 }
 
@@ -312,7 +326,7 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
       ++stats_.pwc_hits;
       table = x;
       table_translated = true;
-      if (ex) explain_->step("guest PWC hit: level-" + std::to_string(x->level) + " guest table at gfn " + to_hex(x->frame));
+      if (ex) explain_->emit(Event(EventKind::walk_step).word("step", "pwc_hit").num("level", x->level).hex("gfn", x->frame));
     }
   }
   const unsigned start_level = table->level;
@@ -328,10 +342,11 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     stats_.walk_cycles += cycles;
     if (pwc_.enabled()) pwc_.fill(tc_.ctx, WalkDimension::Virtual, vpn, gw, start_level);
   };
-  const auto ept_violation = [&](std::uint64_t gfn, const NestedStep& n, const char* what) {
+  // what: "table" (the guest table of level level_of_what) or "page" (the page itself, level 0).
+  const auto ept_violation = [&](std::uint64_t gfn, const NestedStep& n, const char* what, unsigned level_of_what) {
     if (ex)
-      explain_->step(std::string(what) + " gfn " + to_hex(gfn) + ": EPT walk, " + std::to_string(n.refs) +
-                     " ref(s), EPT entry absent at level " + std::to_string(n.level) + " -> EPT violation");
+      explain_->emit(Event(EventKind::walk_step).word("step", what).num("level", level_of_what).hex("gfn", gfn).num("refs", n.refs)
+                         .word("fault", "ept_violation").num("ept_level", n.level));
     account();
     t.ok = false;
     t.fault_dimension = WalkDimension::Nested;
@@ -340,19 +355,17 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     t.fault_gfn = gfn;
     ++stats_.faults;
   };
-  const auto nested_words = [&](const NestedStep& n) {
-    return std::string(n.via) + (n.refs ? ", " + std::to_string(n.refs) + " ref(s)" : std::string()) + " -> pfn " +
-           to_hex(n.frame);
+  const auto nested_step = [&](const char* what, unsigned level, std::uint64_t gfn, const NestedStep& n) {
+    return Event(EventKind::walk_step).word("step", what).num("level", level).hex("gfn", gfn).word("via", n.via)
+        .num("refs", n.refs).hex("pfn", n.frame);
   };
-  if (ex) explain_->step("2D walk (guest tables through the EPT)");
+  if (ex) explain_->emit(Event(EventKind::walk).num("dims", 2).hex("vpn", vpn.v).num("start_level", start_level));
   for (unsigned level = start_level;; --level) {
     if (!table_translated) {
       const NestedStep n = nested_translate(table->frame, cfg_.ept_ad_bits);
       ept_refs += n.refs;
-      if (!n.ok) return ept_violation(table->frame, n, ("level-" + std::to_string(level) + " guest table at").c_str());
-      if (ex)
-        explain_->step("level-" + std::to_string(level) + " guest table at gfn " + to_hex(table->frame) + ": " +
-                       nested_words(n));
+      if (!n.ok) return ept_violation(table->frame, n, "table", level);
+      if (ex) explain_->emit(nested_step("table", level, table->frame, n));
     }
     table_translated = false;
     gw.tables[level] = table;
@@ -360,8 +373,8 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     Pte& e = table->e[pt_index(vpn, level)];
     if (!e.present() || (write && !e.writable()) || (fetch && e.nx())) {
       if (ex)
-        explain_->step("guest entry at level " + std::to_string(level) + ": " +
-                       (e.present() ? std::string(fetch ? "NX" : "read-only") + " -> protection fault" : std::string("absent")));
+        explain_->emit(Event(EventKind::walk_step).word("step", "guest_entry").num("level", level).hex("gfn", table->frame)
+                           .word("fault", e.present() ? (fetch ? "NX" : "read-only") : "absent"));
       account();
       t.ok = false;
       t.fault_dimension = WalkDimension::Virtual;
@@ -373,9 +386,7 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     if (level == 1 || (level <= 3 && e.large())) {  // the guest's leaf: a pte, or a PS entry (2 MiB, 1 GiB)
       e.raw |= pte_bits::A | (write ? pte_bits::D : 0);
       gsize = size_at_level(level);
-      if (ex)
-        explain_->step(std::string(level == 1 ? "guest pte" : level == 2 ? "guest 2 MiB pde" : "guest 1 GiB pdpte") +
-                       " read (1 ref) -> gfn " + to_hex(e.frame()));
+      if (ex) explain_->emit(Event(EventKind::walk_step).word("step", "guest_pte").num("level", level).hex("table", table->frame).hex("gfn", e.frame()));
       break;
     }
     e.raw |= pte_bits::A;
@@ -385,12 +396,10 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
   const std::uint64_t gfn = gpte.frame() + (vpn.v & (frames(gsize) - 1));
   const NestedStep n = nested_translate(gfn, write);
   ept_refs += n.refs;
-  if (!n.ok) return ept_violation(gfn, n, "the page at");
-  if (ex) explain_->step("the page at gfn " + to_hex(gfn) + ": " + nested_words(n));
+  if (!n.ok) return ept_violation(gfn, n, "page", 0);
+  if (ex) explain_->emit(nested_step("page", 0, gfn, n));
   account();
-  if (ex)
-    explain_->step("2D walk: " + std::to_string(guest_refs + ept_refs) + " refs (" + std::to_string(guest_refs) +
-                   " guest, " + std::to_string(ept_refs) + " EPT)");
+  if (ex) explain_->emit(Event(EventKind::walk_done).num("refs", guest_refs + ept_refs).num("guest_refs", guest_refs).num("ept_refs", ept_refs));
   // The translation grants what both dimensions grant; it is dirty when both leaves are.
   // Its page size is the smaller of the two leaves' (a guest 2 MiB page on 4 KiB EPT pages is
   // cached as 4 KiB entries).
@@ -407,6 +416,7 @@ void Mmu::invlpg(std::uint32_t ctx, Vpn vpn) {
   l1i_.invalidate(key);
   l1d_.invalidate(key);
   stlb_.invalidate(key);
+  if (explaining(explain_)) explain_->emit(Event(EventKind::tlb_invlpg).hex("vpn", vpn.v).num("cpu", cpu_));
   if (!large_seen_) return;
   // INVLPG drops the entries of every page size that hold the address.
   const std::uint64_t key2m = tlb_key_2m(ctx, vpn);
@@ -424,6 +434,7 @@ void Mmu::flush_all() {
   pwc_.flush_all();
   ept_pwc_.flush_all();
   if (ntlb_) ntlb_->flush_all();
+  if (explaining(explain_)) explain_->emit(Event(EventKind::tlb_flush).num("cpu", cpu_));
 }
 
 }  // namespace mmusim

@@ -127,7 +127,8 @@ class Mmu {
   const TranslationContext& context() const { return tc_; }
   // Explain mode: the slow path reports its steps; `entry` names what the walker reads ("pte",
   // "spte").
-  void set_explain(ExplainSink* sink, const char* entry) { explain_ = sink, entry_ = entry; }
+  // entry: what the walker reads ("pte", "spte"); cpu: this MMU's CPU, named by its flush events.
+  void set_explain(EventSink* sink, const char* entry, unsigned cpu = 0) { explain_ = sink, entry_ = entry, cpu_ = cpu; }
 
  private:
   // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry or nullptr.
@@ -165,8 +166,9 @@ class Mmu {
   std::unique_ptr<Tlb> ntlb_;  // nullptr: no nested TLB
   TranslationContext tc_;
   MmuStats stats_;
-  ExplainSink* explain_ = nullptr;
+  EventSink* explain_ = nullptr;
   const char* entry_ = "pte";
+  unsigned cpu_ = 0;
 };
 
 }  // namespace mmusim

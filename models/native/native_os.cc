@@ -23,13 +23,13 @@ void NativeOs::handle_page_fault(std::uint32_t ctx, Vpn vpn) {
   // Another CPU of the same process mapped the page since this one's walk failed: nothing to
   // do (the "raced" exit of do_anonymous_page).
   if (Pte* p = pt.leaf(vpn); p && p->present()) {
-    if (explaining(explain_)) explain_->step("page fault: another CPU mapped the page meanwhile");
+    if (explaining(explain_)) explain_->emit(Event(EventKind::page_fault).hex("vpn", vpn.v).flag("raced", true));
     return;
   }
   const std::size_t tables = pt.table_pages();
-  const auto new_tables = [&] {
-    const std::size_t n = pt.table_pages() - tables;
-    return n ? " and " + std::to_string(n) + " new page-table page" + (n > 1 ? "s" : "") : std::string();
+  const auto fault = [&](std::uint64_t frame, const char* size) {
+    return Event(EventKind::page_fault).hex("vpn", vpn.v).flag("raced", false).hex("frame", frame)
+        .num("tables", pt.table_pages() - tables).word("size", size);
   };
   if (thp_) {
     // __handle_mm_fault (2.6.38): pud_alloc and pmd_alloc first; an empty pmd (no pte table, no
@@ -41,19 +41,16 @@ void NativeOs::handle_page_fault(std::uint32_t ctx, Vpn vpn) {
       if (const auto first = frames_.alloc_block(9)) {
         pt.map_large(vpn, *first, pte_bits::W | pte_bits::U, PageSize::k2M);
         ++stats_.huge_pages_mapped;
-        if (explaining(explain_))
-          explain_->step("page fault: do_huge_pmd_anonymous_page maps a 2 MiB page at frame " + to_hex(*first) +
-                         " (P, W, U, PS)" + new_tables());
+        if (explaining(explain_)) explain_->emit(fault(*first, "2M"));
         return;
       }
       ++stats_.thp_fault_fallback;
-      if (explaining(explain_)) explain_->step("page fault: no 512 aligned free frames, THP falls back to 4 KiB");
+      if (explaining(explain_)) explain_->emit(Event(EventKind::thp_fallback).word("os", "native"));
     }
   }
   const std::uint64_t frame = frames_.alloc();
   pt.map(vpn, frame, pte_bits::W | pte_bits::U);
-  if (explaining(explain_))
-    explain_->step("page fault: do_anonymous_page maps frame " + to_hex(frame) + " (P, W, U)" + new_tables());
+  if (explaining(explain_)) explain_->emit(fault(frame, "4K"));
 }
 
 CheckTarget NativeOs::check_target() const {

@@ -50,7 +50,7 @@ class NativeOs {
   std::uint64_t table_pages() const;
   // Its summary.csv figures.
   static const CounterTable<NativeOs>& counters();
-  void set_explain(ExplainSink* sink) { explain_ = sink; }
+  void set_explain(EventSink* sink) { explain_ = sink; }
   // Frame accounting: every frame in use is a table page or mapped by exactly one leaf.
   // Returns a description of each violation.
   std::vector<std::string> check() const;
@@ -66,7 +66,7 @@ class NativeOs {
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::uint32_t> ctx_of_;
   std::vector<Process> procs_;
   NativeOsStats stats_;
-  ExplainSink* explain_ = nullptr;
+  EventSink* explain_ = nullptr;
 };
 
 }  // namespace mmusim

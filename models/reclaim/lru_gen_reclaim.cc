@@ -89,7 +89,7 @@ void LruGenReclaim::age(Cycles now, CauseCycles& work) {
     walk_tables(mm, host_.host_table(mm).root(), kLevels, 0, force, work);
   }
   if (explaining(explain_))
-    explain_->step("aging: walked every mm, max_seq " + std::to_string(lru_.max_seq()) + " -> " + std::to_string(lru_.max_seq() + 1));
+    explain_->emit(Event(EventKind::mglru_aging).num("max_seq", lru_.max_seq()).num("new_max_seq", lru_.max_seq() + 1));
   lru_.inc_max_seq(now, [this](std::uint64_t pfn) -> HostPage& { return host_.page_flags(Pfn{pfn}); });
   ++stats_.aging_passes;
 }
@@ -225,21 +225,21 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
   for (const std::uint64_t pfn : isolated) {
     const Pfn p{pfn};
     HostPage& pg = host_.page_flags(p);
-    if (ex) explain_->open("evict_folios pfn " + to_hex(pfn) + " (vm " + std::to_string(pg.vm) + " gfn " + to_hex(pg.gfn) + ")");
-    const auto reject = [&](const char* why, bool activated) {
+    if (ex) explain_->emit(Event(EventKind::scan_page).word("function", "evict_folios").hex("pfn", pfn).num("vm", pg.vm).hex("gfn", pg.gfn));
+    const auto decide = [&](const char* outcome, const char* why = "") {
+      if (ex) explain_->emit(Event(EventKind::scan_decision).word("outcome", outcome).word("why", why));
+    };
+    const auto reject = [&](const char* why, bool activated) {  // why: a word of scan_decision (README "Events")
       if (activated) ++stats_.pages_activated;
       lru_.reject(pfn, pg);
-      if (ex) {
-        explain_->step(why);
-        explain_->close();
-      }
+      decide(activated ? "activate" : "keep", why);
     };
     if (pg.mapcount && pg.referenced) {  // "folio_update_gen() tried to promote this page?"
-      reject("promoted by a look-around meanwhile: keep", false);
+      reject("promoted", false);
       continue;
     }
     if (pg.pinned) {
-      reject("pinned by KVM: keep", false);
+      reject("pinned", false);
       continue;
     }
     work.reclaim += cfg_.rmap_walk_cycles;
@@ -248,32 +248,32 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
     pg.referenced = false;
     if (referenced_ptes) {  // folio_check_references
       pg.referenced = true;
-      if (referenced_folio || referenced_ptes > 1) reject("referenced: activate", true);
-      else reject("referenced once: keep", false);
+      if (referenced_folio || referenced_ptes > 1) reject("referenced", true);
+      else reject("referenced_once", false);
       continue;
     }
     if (!host_.add_to_swap(p)) {
-      reject("no swap slot: activate", true);
+      reject("no_swap_slot", true);
       continue;
     }
     if (pg.mapcount) {
       work.reclaim += cfg_.rmap_walk_cycles;
       if (!host_.try_to_unmap(p, work)) {
-        reject("young again: activate", true);
+        reject("young_again", true);
         continue;
       }
     }
     if (pg.pinned) {
-      reject("still pinned by KVM: keep", false);
+      reject("still_pinned", false);
       continue;
     }
     if (pg.dirty) {
       host_.pageout(p, now);  // off reclaim's list; back under writeback (max_seq - 1) with writeback_rotate
-      if (ex) explain_->close();
+      decide("pageout");
       continue;
     }
     host_.remove_mapping(p);
-    if (ex) explain_->close();
+    decide("free");
     ++reclaimed;
   }
   return scanned;

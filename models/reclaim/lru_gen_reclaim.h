@@ -52,7 +52,7 @@ class LruGenReclaim : public Reclaimer {
   Cycles congestion_wait(Cycles now) override { return now; }
   Cycles try_to_free_pages(Cycles now) override;
   const ReclaimStats& stats() const override;
-  void set_explain(ExplainSink* sink) override { explain_ = sink; }
+  void set_explain(EventSink* sink) override { explain_ = sink; }
 
   // --- The steps, public for the tests ---
   // try_to_inc_max_seq: one aging walk of every mm, then inc_max_seq.
@@ -98,7 +98,7 @@ class LruGenReclaim : public Reclaimer {
   // The Bloom filters (lru_gen_mm_state.filters, NR_BLOOM_FILTERS = 2), as exact sets of leaf tables.
   std::array<std::unordered_set<const TableNode*>, 2> bloom_;
   std::vector<bool> walked_;  // mms walked at least once
-  ExplainSink* explain_ = nullptr;
+  EventSink* explain_ = nullptr;
 };
 
 }  // namespace mmusim

@@ -58,7 +58,7 @@ class Reclaimer {
 
   virtual const ReclaimStats& stats() const = 0;
   // Explain mode: one line per page scanned, with the decision taken.
-  virtual void set_explain(ExplainSink* sink) = 0;
+  virtual void set_explain(EventSink* sink) = 0;
 };
 
 }  // namespace mmusim

@@ -6,16 +6,16 @@
 namespace mmusim {
 
 namespace {
-// Explain mode: a line for the page `pfn` taken off a list by `who`; closed by the caller.
-void open_page(ExplainSink* sink, const char* who, const HostMemory& host, std::uint64_t pfn) {
+// Events: the page `pfn` taken off a list by `who` (the function scanning)...
+void open_page(EventSink* sink, const char* who, const HostMemory& host, std::uint64_t pfn) {
   const HostPage& pg = host.page(Pfn{pfn});
-  sink->open(std::string(who) + " pfn " + to_hex(pfn) + " (vm " + std::to_string(pg.vm) + " gfn " + to_hex(pg.gfn) + ")");
+  sink->emit(Event(EventKind::scan_page).word("function", who).hex("pfn", pfn).num("vm", pg.vm).hex("gfn", pg.gfn));
 }
 
-// Closes the line with the decision.
-void decide(ExplainSink* sink, const char* what) {
-  sink->step(what);
-  sink->close();
+// ... and what became of it: `outcome` (activate, deactivate, keep_active, putback, pageout, free)
+// and why (a word, or none).
+void decide(EventSink* sink, const char* outcome, const char* why = "") {
+  sink->emit(Event(EventKind::scan_decision).word("outcome", outcome).word("why", why));
 }
 }  // namespace
 
@@ -81,7 +81,7 @@ void Vmscan::shrink_active_list_2624(std::uint64_t n, int priority, Cycles now, 
       if (keep) {
         host_.activate(p);
         ++stats_.pages_rotated;
-        if (ex) decide(explain_, reclaim_mapped ? "mapped and referenced: stays active" : "mapped, reclaim_mapped off: stays active");
+        if (ex) decide(explain_, "keep_active", reclaim_mapped ? "referenced" : "reclaim_mapped_off");
         continue;
       }
     }
@@ -130,17 +130,17 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
     if (ex) open_page(explain_, "shrink_inactive_list", host_, pfn);
     if (host_.page(p).pinned) {
       host_.deactivate(p);
-      if (ex) decide(explain_, "pinned by KVM: back to the inactive list");
+      if (ex) decide(explain_, "putback", "pinned");
       continue;
     }
     if (host_.read_in_flight(p, now)) {  // !trylock_page: a swap read in flight
       host_.deactivate(p);
-      if (ex) decide(explain_, "locked for a swap read: back to the inactive list");
+      if (ex) decide(explain_, "putback", "swap_read");
       continue;
     }
     if (host_.writeback_rotate() && host_.page(p).writeback) {  // PageWriteback: keep_locked
       host_.deactivate(p);
-      if (ex) decide(explain_, "under writeback: back to the inactive list");
+      if (ex) decide(explain_, "putback", "writeback");
       continue;
     }
     work.reclaim += cfg_.rmap_walk_cycles;
@@ -150,13 +150,13 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       host_.activate(p);
       ++stats_.pages_activated;
       if (!mapped) ++stats_.pages_reactivated_swapcache;
-      if (ex) decide(explain_, mapped ? "referenced: activate" : "referenced swap-cache page: activate");
+      if (ex) decide(explain_, "activate", mapped ? "referenced" : "referenced_swapcache");
       continue;
     }
     if (!host_.add_to_swap(p)) {  // swap full, or none
       host_.activate(p);
       ++stats_.pages_activated;
-      if (ex) decide(explain_, "no swap slot: activate");
+      if (ex) decide(explain_, "activate", "no_swap_slot");
       continue;
     }
     if (host_.page(p).mapcount) {
@@ -164,23 +164,23 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       if (!host_.try_to_unmap(p, work)) {
         host_.activate(p);
         ++stats_.pages_activated;
-        if (ex) decide(explain_, "activate");
+        if (ex) decide(explain_, "activate", "unmap_failed");
         continue;
       }
     }
     if (host_.page(p).pinned) {  // the unmap's notifier did not drop KVM's reference
       host_.deactivate(p);
-      if (ex) decide(explain_, "still pinned by KVM: back to the inactive list");
+      if (ex) decide(explain_, "putback", "still_pinned");
       continue;
     }
     if (host_.page(p).dirty) {
       host_.pageout(p, now);  // counted in HostStats::swap_outs
-      if (ex) explain_->close();
+      if (ex) decide(explain_, "pageout");
       if (!cfg_.progress_freed) ++progress;
       continue;
     }
     host_.remove_mapping(p);
-    if (ex) explain_->close();
+    if (ex) decide(explain_, "free");
     ++progress;
   }
   return progress;
@@ -316,8 +316,7 @@ Cycles Vmscan::congestion_wait(Cycles now) {
   if (next && next < until) until = next;
   ++stats_.congestion_waits;
   stats_.congestion_wait_cycles += until - now;
-  if (explaining(explain_))
-    explain_->step("congestion_wait: sleeps " + grouped(until - now) + " cycles" + (next && next == until ? ", until a swap write completes" : ", the whole timeout"));
+  if (explaining(explain_)) explain_->emit(Event(EventKind::congestion_wait).num("cycles", until - now).flag("write_done", next && next == until));
   return until;
 }
 

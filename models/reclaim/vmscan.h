@@ -56,7 +56,7 @@ class Vmscan : public Reclaimer {
   Cycles try_to_free_pages(Cycles now) override;
 
   const ReclaimStats& stats() const override { return stats_; }
-  void set_explain(ExplainSink* sink) override { explain_ = sink; }
+  void set_explain(EventSink* sink) override { explain_ = sink; }
   // inactive_anon_is_low: inactive * ratio < active, ratio = int_sqrt(10 * memory in GB), 1 below 1 GB.
   bool inactive_anon_is_low() const;
 
@@ -94,7 +94,7 @@ class Vmscan : public Reclaimer {
   ScanControl kswapd_;
   std::uint64_t nr_scan_active_ = 0, nr_scan_inactive_ = 0;  // zone->lru[l].nr_scan
   int prev_priority_ = kDefPriority;                          // zone->prev_priority (2.6.24's distress)
-  ExplainSink* explain_ = nullptr;
+  EventSink* explain_ = nullptr;
 };
 
 }  // namespace mmusim

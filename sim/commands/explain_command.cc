@@ -17,23 +17,9 @@ namespace po = boost::program_options;
 
 namespace mmusim {
 
-namespace {
-// Records in `trace`, counted up to `cap` (a trace longer than that reports cap).
-std::uint64_t count_records(const std::string& trace, const TraceOptions& how, std::uint64_t cap) {
-  auto reader = open_trace(trace, how);
-  std::vector<TraceRecord> buf(4096);
-  std::uint64_t n = 0;
-  while (n < cap) {
-    const std::size_t got = reader->read(buf.data(), buf.size());
-    if (!got) break;
-    n += got;
-  }
-  return std::min(n, cap);
-}
-}  // namespace
 
 int explain_command(const std::vector<std::string>& args) {
-  std::string config_file, trace, layout = "line";
+  std::string config_file, trace, layout = "line", emit = "text";
   TraceFormatArgs format;
   std::vector<std::string> sets;
   std::uint64_t from = 0, to = 0;
@@ -49,7 +35,8 @@ int explain_command(const std::vector<std::string>& args) {
       "from", po::value(&from), "first record to explain: its index in the trace, counting from 0 (the records before "
                                 "it are simulated silently)")(
       "to", po::value(&to), "explain records up to this index, excluded; the run stops there")(
-      "layout", po::value(&layout), "line (default): a record's steps on one line, joined by ' -> '; steps: one step per line");
+      "layout", po::value(&layout), "line (default): a record's steps on one line, joined by ' -> '; steps: one step per line")(
+      "emit", po::value(&emit), "text (default): the events in words; jsonl: one JSON object per event (README \"Events\")");
   add_vcd_options(desc, vcd);
   po::variables_map vm;
   if (!parse_args(args, desc, vm)) return 0;
@@ -58,6 +45,7 @@ int explain_command(const std::vector<std::string>& args) {
   check_vcd_options(vcd, trace);
   if (layout != "line" && layout != "steps")
     throw InputError("", 0, "--layout", "'" + layout + "' is not a layout (line or steps)");
+  if (emit != "text" && emit != "jsonl") throw InputError("", 0, "--emit", "'" + emit + "' is not an output (text or jsonl)");
   const Config cfg = load_config(config_file, sets);
   RunRequest req;
   req.cfg = cfg.values();
@@ -68,7 +56,9 @@ int explain_command(const std::vector<std::string>& args) {
   const std::uint64_t cap = saturating_add(has_from ? from : 0, kExplainMaxRecords + 1);
   const ExplainWindow w =
       explain_window(trace, count_records(trace, req.trace_options, has_to ? std::min(to, cap) : cap), has_from, from, has_to, to);
-  Explainer ex(std::cout, w.from, w.to, static_cast<unsigned>(req.cfg.guest.vms), static_cast<unsigned>(req.cfg.guest.vcpus));
+  const bool jsonl = emit == "jsonl";
+  Explainer ex(std::cout, w.from, w.to, static_cast<unsigned>(req.cfg.guest.vms), static_cast<unsigned>(req.cfg.guest.vcpus),
+               jsonl ? Explainer::Emit::Jsonl : Explainer::Emit::Text);
   ex.set_one_step_per_line(layout == "steps");
   req.explain = &ex;
   RunSummary s;
@@ -86,6 +76,7 @@ int explain_command(const std::vector<std::string>& args) {
     const ValueOrigin& o = cfg.origin(e.key);
     throw InputError(o.file, o.line, e.key, e.what());
   }
+  if (jsonl) return 0;  // every line is an event
   const SimModeSpec& mode = mode_spec(req.cfg.sim.mode);
   std::cout << "explained records " << w.from << " to " << w.to - 1 << " of " << trace << " (" << mode.name
             << " mode" << (mode.has_aging_policy ? ", kvm.aging = " + req.cfg.kvm.aging : std::string()) << "); "

@@ -26,6 +26,7 @@
 #include "commands/cli_support.h"
 #include "commands/compare.h"
 #include "commands/explain_command.h"
+#include "commands/view_command.h"
 #include "record/record_command.h"
 #include "commands/sweep.h"
 #include "commands/textbook.h"
@@ -294,8 +295,10 @@ const std::vector<Command>& commands() {
        "--config F --trace T [--format " + trace_format_names("|") +
            "] [--set key=value]... [--out DIR] [--vcd FILE] [--skip-bad-lines]",
        [](const std::vector<std::string>& r, int, char**) { return cmd_run(r, false); }},
-      {"explain", "--config F --trace T [--from I] [--to I] [--set key=value]... [--vcd FILE]: every event in words",
+      {"explain", "--config F --trace T [--from I] [--to I] [--emit text|jsonl] [--set key=value]... [--vcd FILE]: every event in words or as JSON lines",
        [](const std::vector<std::string>& r, int, char**) { return explain_command(r); }},
+      {"view", "--config F --trace T [--from I] [--to I] [--set key=value]... --out view.html: the events replayed in a browser",
+       [](const std::vector<std::string>& r, int, char**) { return view_command(r); }},
       {"config", "--list | [--config F] [--set key=value]... --show",
        [](const std::vector<std::string>& r, int, char**) { return cmd_config(r); }},
       {"columns", "list the columns of summary.csv", [](const std::vector<std::string>&, int, char**) { return cmd_columns(); }},

@@ -32,9 +32,7 @@ void ReclaimModule::kswapd() {
     const Cycles busy_before = kswapd_->stats().cycles;
     if (explain_) {
       explain_->set_actor(Explainer::kKswapd);
-      if (explaining(explain_))
-        explain_->step("wakes: " + std::to_string(h.free_pages()) + " free pages, balancing to above the high watermark " +
-                       std::to_string(h.high_pages()));
+      if (explaining(explain_)) explain_->emit(Event(EventKind::kswapd_wake).num("free", h.free_pages()).num("high", h.high_pages()));
     }
     for (Kswapd::Action a = kswapd_->next(now()); a.kind != Kswapd::Action::Kind::Sleep; a = kswapd_->next(now())) {
       sc_core::wait(sc_core::sc_time::from_value(period_.value() * (a.until - now())));
@@ -42,8 +40,7 @@ void ReclaimModule::kswapd() {
     }
     running_ = false;
     if (explaining(explain_))
-      explain_->step("sleeps: " + std::to_string(h.free_pages()) + " free pages, after " +
-                     grouped(kswapd_->stats().cycles - busy_before) + " cycles of work");
+      explain_->emit(Event(EventKind::kswapd_sleep).num("free", h.free_pages()).num("cycles", kswapd_->stats().cycles - busy_before));
   }
 }
 

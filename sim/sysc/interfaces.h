@@ -58,7 +58,7 @@ struct MemorySystem : MemoryIf {
   virtual void fill_summary(RunSummary& s) const = 0;
   virtual std::vector<std::string> check(const Mmu& mmu) const = 0;
   // Explain mode: the models report their steps to `sink` (after elaboration).
-  virtual void set_explain(ExplainSink* sink) = 0;
+  virtual void set_explain(EventSink* sink) = 0;
 };
 
 // The trace, split per vCPU: exported by TraceSource.

@@ -26,7 +26,7 @@ class NativeMemory : public sc_core::sc_module, public MemorySystem {
   sc_core::sc_export<MemoryIf>& memory_port() override { return memory_export; }
   void fill_summary(RunSummary& s) const override;
   std::vector<std::string> check(const Mmu& mmu) const override;
-  void set_explain(ExplainSink* sink) override { os_.set_explain(sink); }
+  void set_explain(EventSink* sink) override { os_.set_explain(sink); }
 
  private:
   FrameAllocator frames_;

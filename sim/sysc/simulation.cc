@@ -94,7 +94,7 @@ class Top : public sc_core::sc_module {
       if (warmup_left_) vcpus_.back()->set_warmup(&warmup_left_, [this](Cycles t) { warmed(t); });
       if (explain_) {
         vcpus_.back()->set_explain(explain_);
-        tlbs_.back()->mmu_model().set_explain(explain_, mode_spec(cfg_.sim.mode).walk_entry);
+        tlbs_.back()->mmu_model().set_explain(explain_, mode_spec(cfg_.sim.mode).walk_entry, i);
       }
     }
     if (timeline_ && cfg_.sim.timeline_interval_cycles) SC_THREAD(sample);
@@ -149,6 +149,10 @@ class Top : public sc_core::sc_module {
   void start_of_simulation() override {
     if (!explain_) return;
     explain_->set_clock([this] { return now(); });
+    explain_->set_record_end_fields([this](Event& e) {  // the host's levels after each record
+      const RunSummary s = summary();
+      for (const char* level : {"free_frames", "lru_active_pages", "lru_inactive_pages", "shadow_pages"}) e.num(level, s[level]);
+    });
     memory_->set_explain(explain_);
     if (reclaim_) reclaim_->set_explain(explain_);
   }

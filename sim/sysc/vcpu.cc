@@ -105,19 +105,18 @@ void Vcpu::replay_batch() {
     const Cycles cycles_before = stats_.cycles;
     if (kExplain) {
       explain_->begin_record(cpu_, r, sc_core::sc_time_stamp().value() / period_.value() + offset_);
-      if (explaining(explain_) && r.gap) explain_->step("after " + grouped(r.gap) + " cycles of other work");
+      if (explaining(explain_) && r.gap) explain_->emit(Event(EventKind::gap).num("cycles", r.gap));
     }
     Cycles c = r.gap;
     stats_.gap_cycles += r.gap;
     if (pending_.any) {  // exits other vCPUs caused here (remote TLB flushes)
-      if (kExplain && explaining(explain_))
-        explain_->step(std::to_string(pending_.exits) + " VM exit(s) for TLB-flush IPIs received meanwhile");
+      if (kExplain && explaining(explain_)) explain_->emit(Event(EventKind::ipi_exits).num("exits", pending_.exits).flag("after", false));
       charge(pending_.causes, c);
       pending_ = PendingWork{};
     }
     if (!has_ctx_ || r.pid != pid_ || r.vm != vm_) {
       offset_ += c, stats_.cycles += c, c = 0;
-      if (kExplain && explaining(explain_)) explain_->step("switch to pid " + std::to_string(r.pid));
+      if (kExplain && explaining(explain_)) explain_->emit(Event(EventKind::switch_pid).num("pid", r.pid).num("vm", r.vm));
       c = switch_to(r.vm, r.pid);
     }
     const bool write = op_writes(r.op), fetch = r.op == Op::Fetch;
@@ -125,13 +124,14 @@ void Vcpu::replay_batch() {
     const std::uint64_t first = r.gva >> kPageShift;
     const std::uint64_t last = (r.gva + (r.size ? r.size : 1) - 1) >> kPageShift;
     for (std::uint64_t vpn = first; vpn <= last; ++vpn) {
-      if (last > first && kExplain && explaining(explain_)) explain_->step("page " + to_hex(vpn << kPageShift));
+      if (last > first && kExplain && explaining(explain_)) explain_->emit(Event(EventKind::page).hex("addr", vpn << kPageShift));
       for (;;) {
-        const std::uint64_t steps_before = kExplain ? explain_->steps() : 0;
+        const std::uint64_t events_before = kExplain ? explain_->events() : 0;
         const Translation t = mmu_->translate(Vpn{vpn}, write, fetch);
         c += t.cycles;
         // The inline L1 hit reports nothing: say it here.
-        if (kExplain && explaining(explain_) && explain_->steps() == steps_before) explain_->step(fetch ? "iTLB hit" : "dTLB hit");
+        if (kExplain && explaining(explain_) && explain_->events() == events_before)
+          explain_->emit(Event(EventKind::tlb_lookup).word("tlb", fetch ? "iTLB" : "dTLB").flag("hit", true).hex("vpn", vpn));
         if (t.ok) break;
         offset_ += c, stats_.cycles += c, c = 0;
         sync();
@@ -142,7 +142,7 @@ void Vcpu::replay_batch() {
           sync();
           charge(memory->finish_fault(cpu_), c);
         }
-        if (kExplain && explaining(explain_)) explain_->step(f.vmexit ? "resume, retry" : "retry");
+        if (kExplain && explaining(explain_)) explain_->emit(Event(EventKind::retry).flag("resume", f.vmexit != 0));
       }
     }
     offset_ += c;
@@ -174,9 +174,7 @@ void Vcpu::replay() {
     charge(pending_.causes, c);
     offset_ += c, stats_.cycles += c;
     if (explain_) explain_->set_actor(cpu_);
-    if (explaining(explain_))
-      explain_->step(std::to_string(pending_.exits) + " VM exit(s) for TLB-flush IPIs received after its last record (+" +
-                     grouped(c) + " cycles)");
+    if (explaining(explain_)) explain_->emit(Event(EventKind::ipi_exits).num("exits", pending_.exits).flag("after", true).num("cycles", c));
   }
   sync();
   if (checker_) checker_();

@@ -84,7 +84,7 @@ std::uint16_t VmMemory::process_mm(std::uint32_t pid, std::uint32_t ctx) {
   return mm;
 }
 
-void VmMemory::set_explain(ExplainSink* sink) {
+void VmMemory::set_explain(EventSink* sink) {
   for (auto& k : kvms_) k->set_explain(sink);
   for (auto& g : guests_) g->set_explain(sink);
   host->host_model().set_explain(sink);

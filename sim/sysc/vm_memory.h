@@ -49,7 +49,7 @@ class VmMemory : public sc_core::sc_module, public MemorySystem {
   sc_core::sc_export<MemoryIf>& memory_port() override { return memory_export; }
   void fill_summary(RunSummary& s) const override;
   std::vector<std::string> check(const Mmu& mmu) const override;
-  void set_explain(ExplainSink* sink) override;
+  void set_explain(EventSink* sink) override;
 
  private:
   void end_of_elaboration() override;

@@ -383,3 +383,69 @@ TEST_CASE("vcd: cycle counts past 2^64 ps of simulated time are refused, not wra
                  "(55395627848977632 cycles: 2^64 ps at sim.cpu_mhz)\n");
   CHECK(run_mmusim("run -q --out out --trace " + t + " --vcd w.vcd --vcd-from-cycles 55395627848977632").code == 0);
 }
+
+namespace {
+// The value of `"key":` in one JSON line of explain --emit jsonl (a number or a string's text).
+std::string json_value(const std::string& line, const std::string& key) {
+  const std::string k = "\"" + key + "\":";
+  const std::size_t at = line.find(k);
+  if (at == std::string::npos) return "";
+  std::size_t b = at + k.size(), e;
+  if (line[b] == '"') e = line.find('"', ++b);
+  else e = line.find_first_of(",}", b);
+  return line.substr(b, e - b);
+}
+}  // namespace
+
+TEST_CASE("explain --emit jsonl: one object per event, whose counts add up to summary.csv", "[cli][explain][pressure]") {
+  // The stride machine of the pressure test above in each mode: every walk is a walk event, every
+  // exit a vmexit event naming its summary column (IPI exits are the targets of remote_flush
+  // events), every page reclaim scans a scan_page event, every swap write and read a swap_out and
+  // swap_in event.
+  const std::string t = write_test_file("stride.csv", stride_csv());
+  const std::string tlbs = " --set tlb.l1d_entries=4 --set tlb.l1d_ways=4 --set tlb.stlb_entries=8 --set tlb.stlb_ways=4";
+  const std::string pressure = " --set sim.quantum_cycles=1 --set guest.mem_mb=2 --set host.mem_mb=1 --set swap.mb=4 "
+                               "--set swap.read_us=1 --set swap.write_us=1 --set reclaim.min_free_kb=16";
+  for (const std::string mode : {"native", "shadow", "nested"}) {
+    INFO(mode);
+    // Native mode has no host to reclaim: its 300 pages need more than 1 MiB.
+    const std::string args = " --trace " + t + tlbs + (mode == "native" ? "" : pressure) + " --set sim.mode=" + mode;
+    const Result r = run_mmusim("explain --emit jsonl" + args);
+    REQUIRE(r.code == 0);
+    const Result run = run_mmusim("run -q --out out" + args);
+    REQUIRE(run.code == 0);
+    const auto s = read_summary(test_dir() + "/out/summary.csv");
+    std::map<std::string, std::uint64_t> events, exits;
+    std::uint64_t records = 0, ipis = 0;
+    for (const std::string& l : lines_of(r.out)) {
+      REQUIRE(l.front() == '{');
+      REQUIRE(l.back() == '}');
+      REQUIRE(!json_value(l, "record").empty());
+      REQUIRE(!json_value(l, "cycle").empty());
+      REQUIRE(!json_value(l, "cpu").empty());
+      const std::string e = json_value(l, "event");
+      ++events[e];
+      if (e == "record") ++records;
+      if (e == "vmexit") ++exits[json_value(l, "figure")];
+      const std::string targets = json_value(l, "targets");  // "1,2": the vCPUs an IPI went to
+      if (e == "remote_flush" && !targets.empty()) ipis += 1 + static_cast<std::uint64_t>(std::count(targets.begin(), targets.end(), ','));
+    }
+    CHECK(records == 1200);
+    CHECK(events["walk"] == u(s, "walks"));
+    if (std::string(mode) == "native") {  // no guest, no host reclaim, no VM exits
+      CHECK(events["page_fault"] == u(s, "page_faults"));
+      continue;
+    }
+    CHECK(events["guest_page_fault"] == u(s, "guest_page_faults"));
+    CHECK(events["swap_in"] == u(s, "swap_ins"));
+    CHECK(events["swap_out"] == u(s, "swap_outs"));
+    CHECK(events["scan_page"] == u(s, "pages_scanned"));
+    CHECK(events["kswapd_wake"] == u(s, "kswapd_wakeups"));
+    CHECK(u(s, "swap_outs") > 0);
+    CHECK(u(s, "swap_ins") > 0);
+    for (const char* c : {"vmexits_shadow_pf", "vmexits_pt_write", "vmexits_cr3", "vmexits_access_track", "ept_violations"})
+      CHECK(exits[c] == u(s, c));
+    CHECK(ipis == u(s, "vmexits_ipi"));
+    CHECK(events["vmexit"] + ipis == u(s, "vmexits"));
+  }
+}

@@ -25,7 +25,7 @@ struct ScriptedReclaimer : Reclaimer {
   Cycles congestion_wait(Cycles now) override { return now + 1000; }
   Cycles try_to_free_pages(Cycles) override { return 0; }
   const ReclaimStats& stats() const override { return s; }
-  void set_explain(ExplainSink*) override {}
+  void set_explain(EventSink*) override {}
 };
 
 HostConfig with_swap() {

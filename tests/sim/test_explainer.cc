@@ -1,6 +1,6 @@
-// Explain mode's sink: one line per record with its index, time, vCPU and charged cycles; nested
-// lines printed under their parent; the window of record indices; kswapd's lines; and the window
-// check with its named limit (kExplainMaxRecords).
+// Explain mode's sink: one line per record with its index, time, vCPU and charged cycles; a page
+// reclaim scans printed under the record it ran in; the window of record indices; kswapd's lines;
+// JSON lines; and the window check with its named limit (kExplainMaxRecords).
 #include <catch2/catch.hpp>
 #include <sstream>
 
@@ -16,6 +16,20 @@ TraceRecord rec(Op op, std::uint64_t gva, std::uint16_t vm = 0, std::uint16_t vc
   r.op = op, r.gva = gva, r.vm = vm, r.vcpu = vcpu;
   return r;
 }
+Event lookup(const char* tlb, bool hit) { return Event(EventKind::tlb_lookup).word("tlb", tlb).flag("hit", hit).hex("vpn", 1); }
+Event exit_pf() {
+  return Event(EventKind::vmexit).word("reason", "shadow page fault").word("figure", "vmexits_shadow_pf").flag("flush", false);
+}
+Event scan(const char* fn, std::uint64_t pfn, std::uint64_t gfn) {
+  return Event(EventKind::scan_page).word("function", fn).hex("pfn", pfn).num("vm", 0).hex("gfn", gfn);
+}
+Event decision(const char* outcome, const char* why = "") {
+  return Event(EventKind::scan_decision).word("outcome", outcome).word("why", why);
+}
+Event pg_referenced(bool young) {
+  return Event(EventKind::referenced).word("source", "PG_referenced").hex("pfn", 0x88).flag("young", young);
+}
+Event retry(bool resume) { return Event(EventKind::retry).flag("resume", resume); }
 }  // namespace
 
 TEST_CASE("explainer: a record's steps make one line ending with its cycles", "[explain]") {
@@ -25,35 +39,55 @@ TEST_CASE("explainer: a record's steps make one line ending with its cycles", "[
   ex.note_record(0, 1);
   ex.begin_record(0, rec(Op::Write, 0x7f0012a0), 0);
   CHECK(ex.active());
-  ex.step("dTLB miss");
-  ex.step("STLB miss");
+  ex.emit(lookup("dTLB", false));
+  ex.emit(lookup("STLB", false));
+  ex.emit(Event(EventKind::tlb_flush).num("cpu", 0));  // not in the text
   ex.end_record(2731);
   ex.begin_record(0, rec(Op::Read, 0x1000), 2731);
-  ex.step("dTLB hit");
+  ex.emit(lookup("dTLB", true));
   ex.end_record(1);
   CHECK(out.str() == "#0 @0 vCPU0 W 0x7f0012a0: dTLB miss -> STLB miss (+2,731 cycles)\n"
                      "#1 @2,731 vCPU0 R 0x1000: dTLB hit (+1 cycle)\n");
-  CHECK(ex.steps() == 3);
+  CHECK(ex.events() == 8);  // two records, their ends, and four events
 }
 
-TEST_CASE("explainer: lines opened inside a record are printed under it", "[explain]") {
+TEST_CASE("explainer: a page scanned inside a record is a line printed under it", "[explain]") {
   std::ostringstream out;
   Explainer ex(out, 0, 10, 2, 2);  // two VMs of two vCPUs: CPU 3 is vm1 vCPU1
   ex.note_record(3, 0);
   ex.begin_record(3, rec(Op::Read, 0x2000, 1, 1), 50);
-  ex.step("VM exit (shadow page fault)");
-  ex.open("shrink_inactive_list pfn 0x88 (vm 0 gfn 0x12)");
-  ex.step("page_referenced: PG_referenced clear");
-  ex.open("inner");
-  ex.step("deeper");
-  ex.close();
-  ex.step("activate");
-  ex.close();
-  ex.step("resume, retry");
+  ex.emit(exit_pf());
+  ex.emit(scan("shrink_inactive_list", 0x88, 0x12));
+  ex.emit(pg_referenced(false));
+  ex.emit(decision("activate", "unmap_failed"));
+  ex.emit(scan("shrink_inactive_list", 0x89, 0x13));
+  ex.emit(decision("pageout"));  // its swap_out event says it: no words of its own
+  ex.emit(retry(true));
   ex.end_record(4000);
   CHECK(out.str() == "#0 @50 vm1 vCPU1 R 0x2000: VM exit (shadow page fault) -> resume, retry (+4,000 cycles)\n"
                      "    shrink_inactive_list pfn 0x88 (vm 0 gfn 0x12): page_referenced: PG_referenced clear -> activate\n"
-                     "      inner: deeper\n");
+                     "    shrink_inactive_list pfn 0x89 (vm 0 gfn 0x13)\n");
+}
+
+TEST_CASE("explainer: JSON lines carry the record, cycle, CPU and the event's fields", "[explain]") {
+  std::ostringstream out;
+  Explainer ex(out, 0, 10, 2, 2, Explainer::Emit::Jsonl);
+  std::uint64_t now = 77;
+  ex.set_clock([&] { return now; });
+  ex.note_record(3, 0);
+  ex.begin_record(3, rec(Op::Write, 0x2000, 1, 1), 50);
+  ex.emit(exit_pf());
+  ex.set_actor(Explainer::kKswapd);
+  ex.emit(Event(EventKind::kswapd_wake).num("free", 4).num("high", 12));
+  ex.set_actor(3);
+  ex.emit(Event(EventKind::stopped).word("why", "a \"quoted\" \\ word"));
+  ex.end_record(9);
+  CHECK(out.str() ==
+        "{\"record\":0,\"cycle\":50,\"cpu\":3,\"vm\":1,\"vcpu\":1,\"event\":\"record\",\"index\":0,\"op\":\"W\",\"gva\":8192,\"size\":1,\"pid\":0}\n"
+        "{\"record\":0,\"cycle\":50,\"cpu\":3,\"vm\":1,\"vcpu\":1,\"event\":\"vmexit\",\"reason\":\"shadow page fault\",\"figure\":\"vmexits_shadow_pf\",\"flush\":false}\n"
+        "{\"record\":0,\"cycle\":77,\"cpu\":null,\"vm\":null,\"vcpu\":null,\"actor\":\"kswapd\",\"event\":\"kswapd_wake\",\"free\":4,\"high\":12}\n"
+        "{\"record\":0,\"cycle\":50,\"cpu\":3,\"vm\":1,\"vcpu\":1,\"event\":\"stopped\",\"why\":\"a \\\"quoted\\\" \\\\ word\"}\n"
+        "{\"record\":0,\"cycle\":50,\"cpu\":3,\"vm\":1,\"vcpu\":1,\"event\":\"record_end\",\"cycles\":9}\n");
 }
 
 TEST_CASE("explainer: the steps layout puts each step on a line of its own, nested lines indented", "[explain]") {
@@ -62,12 +96,11 @@ TEST_CASE("explainer: the steps layout puts each step on a line of its own, nest
   ex.set_one_step_per_line(true);
   ex.note_record(0, 0);
   ex.begin_record(0, rec(Op::Read, 0x2000), 50);
-  ex.step("VM exit (shadow page fault)");
-  ex.open("shrink_inactive_list pfn 0x88 (vm 0 gfn 0x12)");
-  ex.step("page_referenced: PG_referenced clear");
-  ex.step("activate");
-  ex.close();
-  ex.step("resume, retry");
+  ex.emit(exit_pf());
+  ex.emit(scan("shrink_inactive_list", 0x88, 0x12));
+  ex.emit(pg_referenced(false));
+  ex.emit(decision("activate", "unmap_failed"));
+  ex.emit(retry(true));
   ex.end_record(4000);
   // The same events as the one-line layout, split at every " -> " and after the head's ':'.
   CHECK(out.str() == "#0 @50 vCPU0 R 0x2000:\n"
@@ -83,12 +116,12 @@ TEST_CASE("explainer: a run stopped by an error prints the lines still open", "[
   Explainer ex(out, 0, 10, 1, 1);
   ex.note_record(0, 0);
   ex.begin_record(0, rec(Op::Read, 0x1000), 0);
-  ex.step("dTLB miss");
-  ex.open("shrink_inactive_list pfn 0x1 (vm 0 gfn 0x0)");
-  ex.step("pinned by KVM: back to the inactive list");
+  ex.emit(lookup("dTLB", false));
+  ex.emit(scan("shrink_inactive_list", 0x1, 0x0));
+  ex.emit(Event(EventKind::referenced).word("source", "host_pte").hex("pfn", 1).flag("young", false));
   ex.stop("host memory exhausted");
   CHECK(out.str() == "#0 @0 vCPU0 R 0x1000: dTLB miss\n"
-                     "    shrink_inactive_list pfn 0x1 (vm 0 gfn 0x0): pinned by KVM: back to the inactive list -> stopped: "
+                     "    shrink_inactive_list pfn 0x1 (vm 0 gfn 0x0): host pte old -> stopped: "
                      "host memory exhausted\n");
 }
 
@@ -102,24 +135,23 @@ TEST_CASE("explainer: only the window's records are told, kswapd from the window
   ex.note_record(0, 2);
   ex.set_actor(Explainer::kKswapd);
   CHECK(!ex.active());
-  ex.step("wakes before the window");
+  ex.emit(Event(EventKind::kswapd_wake).num("free", 9).num("high", 12));  // before the window
   ex.begin_record(0, rec(Op::Read, 0x1000), 0);  // index 0: before the window
   CHECK(!ex.active());
-  ex.step("unseen");
+  ex.emit(lookup("dTLB", false));  // unseen
   ex.end_record(5);
   ex.begin_record(1, rec(Op::Read, 0x3000, 0, 1), 3);  // index 1: in it
-  ex.step("dTLB hit");
+  ex.emit(lookup("dTLB", true));
   ex.set_actor(Explainer::kKswapd);  // kswapd runs while vCPU1's record is open
   CHECK(ex.active());
-  ex.step("wakes: 4 free pages");
-  ex.open("shrink_active_list pfn 0x1 (vm 0 gfn 0x0)");
-  ex.step("deactivate");
-  ex.close();
+  ex.emit(Event(EventKind::kswapd_wake).num("free", 4).num("high", 12));
+  ex.emit(scan("shrink_active_list", 0x1, 0x0));
+  ex.emit(decision("deactivate"));
   ex.set_actor(1);
   ex.end_record(1);
   ex.begin_record(0, rec(Op::Read, 0x1000), 9);  // index 2: after it
   CHECK(!ex.active());
-  CHECK(out.str() == "@7 kswapd: wakes: 4 free pages\n"
+  CHECK(out.str() == "@7 kswapd: wakes: 4 free pages, balancing to above the high watermark 12\n"
                      "@7 kswapd shrink_active_list pfn 0x1 (vm 0 gfn 0x0): deactivate\n"
                      "#1 @3 vCPU1 R 0x3000: dTLB hit (+1 cycle)\n");
 }
@@ -144,12 +176,12 @@ TEST_CASE("explainer: the window reader numbers records per CPU and ends at --to
   CHECK(r->read(buf, 8) == 0);
   // CPU 1 got records 1 and 3, in that order.
   ex.begin_record(1, buf[1], 0);
-  ex.step("a");
+  ex.emit(lookup("dTLB", true));
   ex.end_record(1);
   ex.begin_record(1, buf[3], 1);
-  ex.step("b");
+  ex.emit(lookup("dTLB", false));
   ex.end_record(1);
-  CHECK(out.str() == "#1 @0 vCPU1 R 0x1000: a (+1 cycle)\n#3 @1 vCPU1 R 0x3000: b (+1 cycle)\n");
+  CHECK(out.str() == "#1 @0 vCPU1 R 0x1000: dTLB hit (+1 cycle)\n#3 @1 vCPU1 R 0x3000: dTLB miss (+1 cycle)\n");
 }
 
 TEST_CASE("explain window: at most kExplainMaxRecords records, else --from/--to", "[explain]") {
