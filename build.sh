@@ -58,6 +58,24 @@ phase() {
 }
 
 phase "Debian packages (installs any of ${#packages[@]} that are missing)" bash .ci/apt-install.sh "${packages[@]}"
+if [ "$what" = test ]; then
+  # The browser test of `mmusim view` (tests/browser): Debian's chromium, and node with npm to
+  # install playwright-core as pinned in tests/browser/package-lock.json. A node from elsewhere
+  # (one that brings its own npm) is kept. Without the npm registry the test is skipped, with
+  # the reason, except in CI (CI=true), where it must run.
+  phase "browser test: chromium and node" bash .ci/apt-install.sh chromium
+  command -v node >/dev/null || phase "browser test: node and npm" bash .ci/apt-install.sh nodejs npm
+  command -v npm >/dev/null || phase "browser test: npm" bash .ci/apt-install.sh npm
+  # npm ci only when the installed playwright-core is not the one the lock file pins.
+  if ! node -e 'const b = "./tests/browser/"; process.exit(require(b + "node_modules/playwright-core/package.json").version ===
+                  require(b + "package-lock.json").packages["node_modules/playwright-core"].version ? 0 : 1)' 2>/dev/null; then
+    if [ "${CI:-}" = true ]; then
+      phase "browser test: npm ci in tests/browser" npm ci --prefix tests/browser --no-audit --no-fund
+    elif ! npm ci --prefix tests/browser --no-audit --no-fund >> "$log" 2>&1; then
+      echo "build.sh: npm ci in tests/browser failed (see $log): the browser test will be skipped" >&2
+    fi
+  fi
+fi
 phase "configure (cmake, Release)" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 if [ "$what" = run ]; then
   phase "compile mmusim ($jobs jobs)" cmake --build build -j"$jobs" --target mmusim
