@@ -2,7 +2,7 @@
 //  - stepped to the end, every running figure (data-figure="COLUMN") equals summary.csv's column
 //    for the same records (`mmusim run` over the same trace, or its first records with
 //    sim.max_records), in native, shadow and nested mode, under memory pressure;
-//  - stepping through tests/data/golden_small.csv natively, the first completed walk lights the
+//  - stepping through traces/teaching/reach.csv natively, the first completed walk lights the
 //    path derived by hand below, and the fill after it puts the entry in the set and way the
 //    TLB's geometry gives;
 //  - no page logs an error.
@@ -70,14 +70,15 @@ for (const c of cases) {
   await page.close();
 }
 
-// 2. The walk path. tests/data/golden_small.csv's record 0 reads 0x1000 (vpn 1): its first walk
-// finds the PML4 (frame 0, made with the process) empty; the fault maps data frame 1 and then the
-// PDPT, PD and PT in frames 2, 3 and 4 (do_anonymous_page, then pud/pmd/pte_alloc); the retried walk
-// reads entry 0 of tables 0, 2 and 3 and entry 1 of table 4 and ends at frame 1. The default dTLB
-// (64 entries, 4 ways: 16 sets) puts vpn 1 in set 1 mod 16 = 1, way 0 (the first free one).
+// 2. The walk path. traces/teaching/reach.csv's record 0 reads 0x10000000 (vpn 0x10000): its
+// first walk finds the PML4 (frame 0, made with the process) empty; the fault maps data frame 1
+// and then the PDPT, PD and PT in frames 2, 3 and 4 (do_anonymous_page, then pud/pmd/pte_alloc);
+// the retried walk reads entry 0 of the PML4 and of the PDPT, entry 0x10000 >> 9 = 128 of the PD
+// and entry 0x10000 mod 512 = 0 of the PT, and ends at frame 1. The teaching dTLB (4 entries,
+// 4 ways: 1 set) puts it in set 0, way 0 (the first free one).
 {
-  const html = path.join(work, "golden.html");
-  sim(["view", "--trace", "tests/data/golden_small.csv", "--out", html]);
+  const html = path.join(work, "reach-walk.html");
+  sim(["view", "--config", "configs/teaching.cfg", "--trace", "traces/teaching/reach.csv", "--out", html]);
   const page = await open(html);
   let now = "";
   for (let i = 0; i < 100 && !now.includes("walk: 4 refs, pte -> frame 0x1"); ++i) {
@@ -88,10 +89,10 @@ for (const c of cases) {
   const lit = await page.$$eval(".node.lit", els => els.map(e => `${e.dataset.level}:${e.dataset.frame}`));
   check(lit.join(" ") === "4:0 3:2 2:3 1:4 0:1", `the walk lights tables 0, 2, 3, 4 and page 1: ${lit.join(" ")}`);
   const entries = await page.$$eval("[data-lit-entry]", els => els.map(e => e.textContent));
-  check(entries.join(" ") === "[0] → 0x2 [0] → 0x3 [0] → 0x4 [1] → page 0x1", `the entries read: ${entries.join(" ")}`);
+  check(entries.join(" ") === "[0] → 0x2 [0] → 0x3 [128] → 0x4 [0] → page 0x1", `the entries read: ${entries.join(" ")}`);
   await page.click("#step");
-  const cell = await page.$$eval('td[data-tlb="dTLB"][data-set="1"][data-way="0"]', els => els.map(e => e.textContent));
-  check(cell.join() === "0x1→0x1", `the fill puts vpn 1 in dTLB set 1 way 0: ${cell.join()}`);
+  const cell = await page.$$eval('td[data-tlb="dTLB"][data-set="0"][data-way="0"]', els => els.map(e => e.textContent));
+  check(cell.join() === "0x10000→0x1", `the fill puts vpn 0x10000 in dTLB set 0 way 0: ${cell.join()}`);
   if (shots) await page.screenshot({ path: path.join(shots, "view-walk.png") });
   await page.close();
 }
