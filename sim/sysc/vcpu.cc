@@ -131,7 +131,7 @@ void Vcpu::replay_batch() {
         c += t.cycles;
         // The inline L1 hit reports nothing: say it here.
         if (kExplain && explaining(explain_) && explain_->events() == events_before)
-          explain_->emit(Event(EventKind::tlb_lookup).word("tlb", fetch ? "iTLB" : "dTLB").flag("hit", true).hex("vpn", vpn));
+          explain_->emit(Event(EventKind::tlb_lookup).word("tlb", fetch ? "iTLB" : "dTLB").flag("hit", true).hex("vpn", vpn).flag("large", false));
         if (t.ok) break;
         offset_ += c, stats_.cycles += c, c = 0;
         sync();

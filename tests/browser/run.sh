@@ -5,7 +5,7 @@
 # it fails: CI must run it.
 # usage: run.sh MMUSIM SOURCE_DIR WORK_DIR [--screenshots DIR]
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "${0%/*}" && pwd)
 skip() {
   if [ "${CI:-}" = true ]; then
     echo "view_browser: $1, and CI must run this test" >&2

@@ -16,7 +16,9 @@ TraceRecord rec(Op op, std::uint64_t gva, std::uint16_t vm = 0, std::uint16_t vc
   r.op = op, r.gva = gva, r.vm = vm, r.vcpu = vcpu;
   return r;
 }
-Event lookup(const char* tlb, bool hit) { return Event(EventKind::tlb_lookup).word("tlb", tlb).flag("hit", hit).hex("vpn", 1); }
+Event lookup(const char* tlb, bool hit) {
+  return Event(EventKind::tlb_lookup).word("tlb", tlb).flag("hit", hit).hex("vpn", 1).flag("large", false);
+}
 Event exit_pf() {
   return Event(EventKind::vmexit).word("reason", "shadow page fault").word("figure", "vmexits_shadow_pf").flag("flush", false);
 }
