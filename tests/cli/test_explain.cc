@@ -449,3 +449,48 @@ TEST_CASE("explain --emit jsonl: one object per event, whose counts add up to su
     CHECK(events["vmexit"] + ipis == u(s, "vmexits"));
   }
 }
+
+TEST_CASE("view writes one self-contained page of the events; bad input gets one line and exit code 2", "[cli][view][errors]") {
+  const std::string golden = kSource + "/tests/data/golden_small.csv";
+  const Result r = run_mmusim("view --trace " + golden + " --out v.html");
+  REQUIRE(r.code == 0);
+  // golden_small natively: 5 records; explain --emit jsonl gives the same events, one a line.
+  const Result j = run_mmusim("explain --emit jsonl --trace " + golden);
+  const std::size_t events = lines_of(j.out).size();
+  CHECK(r.out == "wrote v.html: records 0 to 4 of " + golden + " (native mode), " + std::to_string(events) +
+                     " events; open it in a browser\n");
+  const std::string page = slurp(test_dir() + "/v.html");
+  CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(count_of(page, "\"event\":\"") == events);
+  CHECK(count_of(page, "\"event\":\"record\"") == 5);
+  // Nothing is fetched: no URL other than the page's own, no external script or style.
+  CHECK(page.find("http://") == std::string::npos);
+  CHECK(page.find("https://") == std::string::npos);
+  CHECK(page.find("<script src") == std::string::npos);
+  CHECK(page.find("<link") == std::string::npos);
+
+  const std::string quicksort = kSource + "/traces/lackey/quicksort.lackey";  // 129,120 records
+  const Result whole = run_mmusim("view --trace " + quicksort + " --out big.html");
+  CHECK(whole.code == 2);
+  CHECK(whole.err == "mmusim: " + quicksort +
+                         ": more than 10,000 records, too large to view whole; view at most 10,000 records: choose a "
+                         "window of record indices with --from/--to, e.g. --from 0 --to 1000\n");
+  const Result wide = run_mmusim("view --trace " + quicksort + " --from 5 --to 20000 --out big.html");
+  CHECK(wide.code == 2);
+  CHECK(wide.err.find("--from/--to: the window [5, 20000) holds more than 10,000 records") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/big.html"));
+
+  const Result cpus = run_mmusim("view --trace " + golden + " --set guest.vms=2 --set guest.vcpus=3 --out c.html");
+  CHECK(cpus.code == 2);
+  CHECK(cpus.err == "mmusim: --set: guest.vcpus: the view draws at most 4 CPUs; this machine has 6 (guest.vms x guest.vcpus): "
+                    "use mmusim explain, or fewer vCPUs\n");
+  CHECK_FALSE(std::filesystem::exists(test_dir() + "/c.html"));
+
+  const Result dir = run_mmusim("view --trace " + golden + " --out no/such/folder/v.html");
+  CHECK(dir.code == 2);
+  CHECK(dir.err == "mmusim: no/such/folder/v.html: --out: cannot write: No such file or directory\n");
+  const Result none = run_mmusim("view --trace " + golden);
+  CHECK(none.code == 2);
+  CHECK(none.err == "mmusim: --out: an output file is required, e.g. --out view.html\n");
+  CHECK(none.out.empty());
+}
