@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/errors.h"
 #include "host/host_memory.h"
 #include "host/lru_gen.h"
 #include "reclaim/lru_gen_reclaim.h"
@@ -243,5 +244,32 @@ TEST_CASE("lru_gen: a page used only through KVM's tables is found young with 6.
     CHECK(r.stats().aging_secondary_calls == (notify ? 200u : 0u));  // the first walk asked too
     CHECK(m.lru().gen_of(pfn7) == (notify ? 0 : 3));
     CHECK(kvm.young_gfns.size() == (notify ? 0u : 1u));
+  }
+}
+
+TEST_CASE("lru_gen: lru_gen_min_ttl: kswapd below DEF_PRIORITY calls the OOM killer rather than evict a young generation",
+          "[lru_gen]") {
+  for (const Cycles ttl : {Cycles{0}, Cycles{1000000}}) {
+    MgHost m(256);
+    HostMemory& h = *m.host;
+    const std::uint16_t mm = h.add_process([](Vpn) {});
+    // 240 pages of 256 frames (and the process's page tables): free pages far below the high
+    // watermark (min_free_kbytes 128 KiB = 32 pages; high = 32 + 16 = 48), so kswapd must reclaim.
+    for (std::uint64_t i = 0; i < 240; ++i) h.gfn_to_pfn(mm, Gfn{i}, false);
+    REQUIRE(h.free_pages() <= h.high_pages());
+    LruGenConfig cfg;
+    cfg.min_ttl_cycles = ttl;
+    LruGenReclaim r(h, cfg);
+    r.kswapd_begin();
+    // Every generation was born at cycle 0 and it is cycle 10 now: younger than a TTL of 1,000,000
+    // cycles. lru_gen_age_node skips the check at DEF_PRIORITY, the pass's first shrink; the second
+    // shrink runs below it and finds the oldest generation too young: OOM. Without a TTL, the pass
+    // reclaims and ends.
+    const auto pass = [&] {
+      for (int i = 0; i < 10000; ++i)
+        if (r.kswapd_batch(10).pass_done) return;
+    };
+    if (ttl) CHECK_THROWS_AS(pass(), OutOfMemory);
+    else CHECK_NOTHROW(pass());
   }
 }
