@@ -26,7 +26,7 @@ namespace mmusim {
   X(notifier_retry) X(pt_write) X(unsync) X(emulate) X(write_flood) X(vcpu_flush) X(ept_table_new) X(ept_install)  \
   X(invalidate_page) X(clear_flush_young) X(referenced) X(watermark) X(direct_reclaim) X(host_fault)                \
   X(swap_in) X(swap_slot_freed) X(gup_fast) X(lru_move) X(swap_token) X(readahead) X(add_to_swap) X(try_to_unmap)  \
-  X(swap_out) X(page_freed) X(scan_page) X(scan_decision) X(mglru_aging) X(congestion_wait) X(kswapd_wake) X(kswapd_sleep)
+  X(swap_out) X(page_freed) X(scan_page) X(scan_decision) X(gen_scan) X(mglru_aging) X(congestion_wait) X(kswapd_wake) X(kswapd_sleep)
 
 enum class EventKind : std::uint8_t {
 #define MMUSIM_EVENT_ENUM(k) k,

@@ -201,19 +201,24 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
       HostPage& pg = host_.page_flags(Pfn{pfn});
       const int flag = lru_.gen_of(pfn);
       const unsigned refs = lru_.refs(pfn), tier = LruGen::tier_from_refs(refs);
+      const char* outcome = "isolated";  // for the gen_scan event
       if (flag != static_cast<int>(gen)) {  // promoted
         lru_.move_head(pfn, static_cast<unsigned>(flag));
         ++stats_.pages_promoted;
+        outcome = "promoted";
       } else if (tier > tier_idx || refs == 1u << LruGen::kRefsWidth) {  // protected
         lru_.move_tail(pfn, lru_.inc_gen(pfn, pg, false));
         lru_.count_protected(tier);
         ++stats_.pages_protected;
+        outcome = "protected";
       } else if (pg.writeback || host_.read_in_flight(Pfn{pfn}, now)) {  // waiting for writeback, or locked
         lru_.move_head(pfn, lru_.inc_gen(pfn, pg, true));
+        outcome = "busy";
       } else {
         lru_.isolate_for_reclaim(pfn, pg);
         isolated.push_back(pfn);
       }
+      if (ex) explain_->emit(Event(EventKind::gen_scan).hex("pfn", pfn).num("gen", gen).word("outcome", outcome));
       if (!--remaining || isolated.size() >= LruGen::kMinLruBatch) break;
     }
     if (isolated.empty() && remaining) scanned = 0;

@@ -247,6 +247,7 @@ std::string event_text(const Event& e) {
     case EventKind::scan_page:
       return e.text("function") + " pfn " + to_hex(e["pfn"]) + " (vm " + num(e["vm"]) + " gfn " + to_hex(e["gfn"]) + ")";
     case EventKind::scan_decision: return scan_decision_text(e);
+    case EventKind::gen_scan: return "";  // the isolated ones get a line of their own (scan_page)
     case EventKind::mglru_aging:
       return "aging: walked every mm, max_seq " + num(e["max_seq"]) + " -> " + num(e["new_max_seq"]);
     case EventKind::congestion_wait:

@@ -406,10 +406,13 @@ TEST_CASE("explain --emit jsonl: one object per event, whose counts add up to su
   const std::string tlbs = " --set tlb.l1d_entries=4 --set tlb.l1d_ways=4 --set tlb.stlb_entries=8 --set tlb.stlb_ways=4";
   const std::string pressure = " --set sim.quantum_cycles=1 --set guest.mem_mb=2 --set host.mem_mb=1 --set swap.mb=4 "
                                "--set swap.read_us=1 --set swap.write_us=1 --set reclaim.min_free_kb=16";
-  for (const std::string mode : {"native", "shadow", "nested"}) {
-    INFO(mode);
+  for (const std::string run_as : {"native", "shadow", "nested", "shadow-mglru"}) {
+    INFO(run_as);
+    const std::string mode = run_as.substr(0, run_as.find('-'));
+    const bool mglru = run_as.find("mglru") != std::string::npos;
     // Native mode has no host to reclaim: its 300 pages need more than 1 MiB.
-    const std::string args = " --trace " + t + tlbs + (mode == "native" ? "" : pressure) + " --set sim.mode=" + mode;
+    const std::string args = " --trace " + t + tlbs + (mode == "native" ? "" : pressure) + " --set sim.mode=" + mode +
+                             (mglru ? " --set reclaim.lru=mglru" : "");
     const Result r = run_mmusim("explain --emit jsonl" + args);
     REQUIRE(r.code == 0);
     const Result run = run_mmusim("run -q --out out" + args);
@@ -432,14 +435,16 @@ TEST_CASE("explain --emit jsonl: one object per event, whose counts add up to su
     }
     CHECK(records == 1200);
     CHECK(events["walk"] == u(s, "walks"));
-    if (std::string(mode) == "native") {  // no guest, no host reclaim, no VM exits
+    if (mode == "native") {  // no guest, no host reclaim, no VM exits
       CHECK(events["page_fault"] == u(s, "page_faults"));
       continue;
     }
     CHECK(events["guest_page_fault"] == u(s, "guest_page_faults"));
     CHECK(events["swap_in"] == u(s, "swap_ins"));
     CHECK(events["swap_out"] == u(s, "swap_outs"));
-    CHECK(events["scan_page"] == u(s, "pages_scanned"));
+    // MGLRU scans a generation (gen_scan) and evicts the pages it isolated (scan_page).
+    CHECK(events[mglru ? "gen_scan" : "scan_page"] == u(s, "pages_scanned"));
+    if (mglru) CHECK(events["mglru_aging"] == u(s, "aging_passes"));
     CHECK(events["kswapd_wake"] == u(s, "kswapd_wakeups"));
     CHECK(u(s, "swap_outs") > 0);
     CHECK(u(s, "swap_ins") > 0);
