@@ -53,6 +53,10 @@ const CounterTable<HostMemory>& HostMemory::counters() {
        [](const M& h) { return h.resident_process_pages(); }},
       {{"swap_token_grabs", "grabs", K::Count, "grab_swap_token calls that gave the token to a new holder"},
        [](const M& h) { return h.stats().swap_token_grabs; }},
+      {{"host_huge_pages", "pages", K::Count, "2 MiB pages host faults mapped for guest memory (host.thp = always)"},
+       [](const M& h) { return h.stats().host_huge_pages; }},
+      {{"huge_pages_split", "pages", K::Count, "host 2 MiB pages split into 512 pages before swap-out (split_huge_page)"},
+       [](const M& h) { return h.stats().huge_pages_split; }},
   };
   return t;
 }

@@ -77,8 +77,8 @@ std::uint16_t HostMemory::add_process(std::function<void(Vpn)> flush) {
   return static_cast<std::uint16_t>(vms_.size() - 1);
 }
 
-Pte* HostMemory::host_pte(std::uint16_t vm, Gfn gfn) const {
-  return vms_.at(vm).table->leaf(Vpn{gfn_to_hva(vm, gfn).v >> kPageShift});
+LeafRef HostMemory::host_leaf(std::uint16_t vm, Gfn gfn) const {
+  return leaf_ref(vms_.at(vm).table->root(), Vpn{gfn_to_hva(vm, gfn).v >> kPageShift});
 }
 
 // __alloc_pages: below the low watermark wake kswapd; below min reclaim directly first.
@@ -132,7 +132,8 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   const CurrentMm in_mm(*this, vm);
   const Vpn hvpn{gfn_to_hva(vm, gfn).v >> kPageShift};
   Gup g;
-  Pte* p = v.table->leaf(hvpn);
+  LeafRef leaf = leaf_ref(v.table->root(), hvpn);
+  Pte* p = leaf.pte;
   if (p && is_swap_entry(*p)) {
     // do_swap_page: the page is in the swap cache (its write may still be in flight), or is read.
     ++stats_.refaults;
@@ -194,6 +195,10 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
       ++stats_.swap_slots_freed;
       if (ex()) explain_->emit(Event(EventKind::swap_slot_freed).num("slot", slot).hex("pfn", f));
     }
+  } else if ((!p || !p->present()) && cfg_.thp && !process && map_huge(vm, gfn, hvpn, write, now, c)) {
+    leaf = leaf_ref(v.table->root(), hvpn);
+    p = leaf.pte;
+    g.minor_fault = true;
   } else if (!p || !p->present()) {
     // do_anonymous_page: a new private page, its pte young (and dirty when written).
     const std::uint64_t f = take_frame(HostPage::Use::GuestMemory, now, c);
@@ -217,8 +222,10 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
   } else if (ex()) {
     explain_->emit(fault_event("present", vm, gfn, gfn_to_hva(vm, gfn), p->frame()));
   }
-  g.pfn = Pfn{p->frame()};
-  HostPage& pg = pages_[g.pfn.v];
+  g.pfn = Pfn{p->frame() + (hvpn.v & (mmusim::frames(leaf.size) - 1))};  // `p`: the new pte after a 4 KiB fault
+  // A huge page's head stands for it (compound_head): its flags and its place on the LRU.
+  const Pfn head{leaf.size == PageSize::k4K ? g.pfn.v : p->frame()};
+  HostPage& pg = pages_[head.v];
   if (process) return g;  // a process's own page fault: no get_user_pages, no FOLL_TOUCH
   // follow_page, FOLL_TOUCH (mm/memory.c, 2.6.28).
   if (write && !p->dirty() && !pg.dirty) pg.dirty = true;
@@ -227,9 +234,9 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     return g;
   }
   const std::string before = ex() ? lru_words(pg) : "";
-  mark_page_accessed(g.pfn);
+  mark_page_accessed(head);
   if (ex() && before != lru_words(pg))
-    explain_->emit(Event(EventKind::lru_move).hex("pfn", g.pfn.v).word("why", "mark_page_accessed").word("from", before).word("to", lru_words(pg)));
+    explain_->emit(Event(EventKind::lru_move).hex("pfn", head.v).word("why", "mark_page_accessed").word("from", before).word("to", lru_words(pg)));
   return g;
 }
 
@@ -302,6 +309,82 @@ unsigned HostMemory::page_referenced(Pfn pfn, CauseCycles& c, Cycles now) {
   return referenced + young;
 }
 
+// do_huge_pmd_anonymous_page (mm/huge_memory.c, 2.6.38) for guest memory: the pmd is empty (no
+// page table, no huge page), the aligned 2 MiB of gfns lies inside the memslot, and a free aligned
+// block of 512 frames leaves the free pages above the low watermark (GFP_TRANSHUGE wakes no kswapd;
+// no compaction is modelled): the 2 MiB page, its pmd young (and dirty on a write), one LRU entry
+// (its head), and the page table deposited for a later split. Else the 4 KiB path runs.
+bool HostMemory::map_huge(std::uint16_t vm, Gfn gfn, Vpn hvpn, bool write, Cycles now, CauseCycles* c) {
+  Vm& v = vms_[vm];
+  const std::uint64_t first_gfn = gfn.v & ~std::uint64_t{511};
+  if (first_gfn + 512 > v.guest_frames) return false;
+  complete_writeback(now);
+  TableNode* pmd = v.table->table_for(hvpn, 2);  // pud_alloc, pmd_alloc
+  const unsigned i = pt_index(hvpn, 2);
+  if (pmd->e[i].present() || pmd->child(i) || is_swap_entry(pmd->e[i])) return false;
+  if (frames_.free_count() < 512 + 1 + low_pages()) return false;
+  const auto block = frames_.alloc_block(9);
+  if (!block) return false;
+  TableNode* deposit;
+  try {
+    deposit = v.table->new_table(1);  // pte_alloc_one, deposited
+  } catch (...) {
+    frames_.free_block(*block, 9);
+    throw;
+  }
+  deposited_[*block] = deposit;
+  for (std::uint64_t k = 0; k < 512; ++k) {
+    const std::uint64_t f = *block + k;
+    cover(f);
+    pages_[f] = HostPage{};
+    pages_[f].use = HostPage::Use::GuestMemory;
+    pages_[f].huge = true;
+    own(f, vm, first_gfn + k);
+    set_mapcount(pages_[f], 1);
+  }
+  v.table->map_large(hvpn, *block, pte_bits::W | pte_bits::U | pte_bits::A | (write ? pte_bits::D : 0), PageSize::k2M);
+  if (write) pages_[*block].dirty = true;
+  lru_->add_new(*block, pages_[*block]);
+  ++stats_.minor_faults;
+  ++stats_.host_huge_pages;
+  if (c) c->host_fault += cfg_.minor_fault_cycles;
+  if (ex())
+    explain_->emit(fault_event("huge", vm, gfn, gfn_to_hva(vm, gfn), *block).hex("first_gfn", first_gfn));
+  return true;
+}
+
+// split_huge_page (mm/huge_memory.c, 2.6.38): the deposited page table takes 512 ptes with the
+// pmd's bits (young, dirty) and replaces the pmd; each tail page gets the head's PG_referenced and
+// PG_active, is dirty, and joins the LRU list the head's flags name (lru_add_page_tail, the head
+// being isolated). The frames stay: KVM's mappings stay valid, and a large spte goes when one of
+// its pages is invalidated.
+void HostMemory::split_huge_page(std::uint64_t head) {
+  HostPage& hp = pages_[head];
+  Vm& v = vms_[hp.vm];
+  const Vpn hvpn{gfn_to_hva(hp.vm, Gfn{hp.gfn}).v >> kPageShift};
+  TableNode* pmd = v.table->table_for(hvpn, 2);
+  const unsigned i = pt_index(hvpn, 2);
+  const Pte old = pmd->e[i];
+  const auto dep = deposited_.find(head);
+  if (!old.large() || dep == deposited_.end()) throw std::logic_error("split of a page that is not huge");
+  TableNode* pt = dep->second;
+  deposited_.erase(dep);
+  for (unsigned k = 0; k < kEntriesPerTable; ++k) pt->e[k] = Pte{(old.raw & ~pte_bits::PS & ~pte_bits::kFrameMask) | ((head + k) << kPageShift)};
+  pmd->e[i] = Pte::make(pt->frame, pte_bits::W | pte_bits::U);
+  pmd->set_child(i, pt);
+  for (std::uint64_t k = 0; k < 512; ++k) {
+    HostPage& t = pages_[head + k];
+    t.huge = false;
+    if (k == 0) continue;
+    t.referenced = hp.referenced;
+    t.active = hp.active;
+    t.dirty = true;
+    lru_->putback(head + k, t);
+  }
+  ++stats_.huge_pages_split;
+  if (ex()) explain_->emit(Event(EventKind::add_to_swap).word("step", "split").hex("pfn", head));
+}
+
 // valid_swaphandles (mm/swapfile.c, 2.6.28): the run of in-use slots around `target` within
 // its aligned window of 2^page_cluster slots (just the target without readahead).
 std::pair<std::uint64_t, std::uint64_t> HostMemory::readahead_window(std::uint64_t target) const {
@@ -357,6 +440,10 @@ void HostMemory::refault(std::uint64_t f, std::uint64_t slot) {
 }
 
 bool HostMemory::add_to_swap(Pfn pfn) {
+  if (pages_[pfn.v].huge) {
+    if (!swap_ || swap_->slots_used() == swap_->slots()) return false;  // get_swap_page fails before the split
+    split_huge_page(pfn.v);
+  }
   HostPage& pg = pages_[pfn.v];
   if (pg.swapcache) return true;
   if (!swap_) return false;
@@ -459,6 +546,24 @@ std::vector<std::string> HostMemory::check() const {
       ++seen[frame];
       if (pages_[frame].use != HostPage::Use::HostPageTable)
         bad.push_back("host table page " + std::to_string(frame) + " not marked as a page table");
+      if (node->level == 2) {  // huge pages: 512 frames each
+        for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+          const Pte& e = node->e[i];
+          if (!e.present() || !e.large()) continue;
+          if (e.frame() + 512 > pages_.size() || !deposited_.count(e.frame())) {
+            bad.push_back("host pmd of vm " + std::to_string(vm) + " maps a 2 MiB page at " + std::to_string(e.frame()) +
+                          " never handed out or without its deposited table");
+            continue;
+          }
+          for (std::uint64_t k = 0; k < 512; ++k) {
+            const HostPage& pg = pages_[e.frame() + k];
+            ++seen[e.frame() + k];
+            if (pg.use != HostPage::Use::GuestMemory || pg.vm != vm || pg.mapcount != 1 || !pg.huge)
+              bad.push_back("host pmd of vm " + std::to_string(vm) + " maps frame " + std::to_string(e.frame() + k) +
+                            " that is not its mapped huge guest memory");
+          }
+        }
+      }
       if (node->level != 1) continue;
       for (unsigned i = 0; i < kEntriesPerTable; ++i) {
         const Pte& e = node->e[i];
@@ -495,7 +600,8 @@ std::vector<std::string> HostMemory::check() const {
       bad.push_back("host frame " + std::to_string(f) + " accounted for " + std::to_string(owners) + " times");
     if (!in_use && (seen[f] || pg.use != HostPage::Use::Free)) bad.push_back("free host frame " + std::to_string(f) + " still in use");
     const bool on_lru = lru_->on_lru(f);
-    if (pg.use == HostPage::Use::GuestMemory && on_lru != (cfg_.writeback_rotate || !pg.writeback))
+    const bool huge_tail = pg.huge && f % 512 != 0;  // a huge page's tails stay off the LRU
+    if (pg.use == HostPage::Use::GuestMemory && on_lru != (!huge_tail && (cfg_.writeback_rotate || !pg.writeback)))
       bad.push_back("host page " + std::to_string(f) + (on_lru ? " in writeback but on the LRU" : " off the LRU"));
     if (on_lru) {
       const std::string wrong = lru_->check_page(f, pg);

@@ -90,6 +90,10 @@ struct HostConfig {
   // watermark_scale_factor (4.6 and later) in units of 0.01% of memory: low = min + max(min / 4,
   // frames * factor / 10000), high = min + 2 * that; 0: low = min * 5 / 4, high = min * 3 / 2 (2.6.28).
   unsigned watermark_scale_factor = 0;
+  // Transparent huge pages for guest memory (host.thp = always, 2.6.38): a host fault in a 2 MiB
+  // range of a memslot whose pmd is empty maps a 2 MiB page (do_huge_pmd_anonymous_page), one LRU
+  // entry for 512 pages, split before swap-out (split_huge_page in add_to_swap).
+  bool thp = false;
 };
 
 struct HostStats {
@@ -107,6 +111,8 @@ struct HostStats {
   std::uint64_t swap_token_grabs = 0;         // grab_swap_token calls that left the token with a new holder
   // Of swap_ins, swap_outs and refaults, those of host processes' pages (the rest are guests').
   std::uint64_t swap_ins_procs = 0, swap_outs_procs = 0, refaults_procs = 0;
+  std::uint64_t host_huge_pages = 0;  // thp: 2 MiB pages host faults mapped for guest memory
+  std::uint64_t huge_pages_split = 0; // thp: split_huge_page before swap-out
 };
 
 class HostMemory {
@@ -185,7 +191,8 @@ class HostMemory {
   bool has_swap() const { return swap_ != nullptr; }
   // Guest pages mapped by a host pte (NR_ANON_PAGES).
   std::uint64_t mapped_pages() const { return mapped_; }
-  // add_to_swap: a slot for the page; false when the device is full (or there is none).
+  // add_to_swap: a slot for the page; false when the device is full (or there is none). A huge
+  // page is split first (2.6.38 add_to_swap: split_huge_page), and the slot is its head's.
   bool add_to_swap(Pfn pfn);
   // try_to_unmap (try_to_unmap_one): young again -> false (SWAP_FAIL); else the host pte becomes
   // the swap entry and mmu_notifier_invalidate_page tells KVM to zap its sptes.
@@ -271,8 +278,9 @@ class HostMemory {
   // Flags a reclaimer changes (PG_referenced, PG_reclaim, PG_active) on a page it has isolated.
   HostPage& page_flags(Pfn pfn) { return pages_.at(pfn.v); }
 
-  // The host pte of (vm, gfn): nullptr if no table holds it.
-  Pte* host_pte(std::uint16_t vm, Gfn gfn) const;
+  // The host pte of (vm, gfn) (a huge page's pmd), with the size it maps; a null pte if no table holds it.
+  LeafRef host_leaf(std::uint16_t vm, Gfn gfn) const;
+  Pte* host_pte(std::uint16_t vm, Gfn gfn) const { return host_leaf(vm, gfn).pte; }
   // Swap entries in non-present host ptes: bit 62 marks one, bits 51:12 hold the slot.
   static constexpr std::uint64_t kSwapEntry = 1ull << 62;
   static bool is_swap_entry(Pte p) { return !p.present() && (p.raw & kSwapEntry); }
@@ -341,6 +349,10 @@ class HostMemory {
   void read_ahead(std::uint64_t lo, std::uint64_t hi, Cycles now);
   // What a fault on swap-cache page `f` pays for a read still in flight (lock_page).
   Cycles wait_for_read(std::uint64_t f, Cycles now);
+  // do_huge_pmd_anonymous_page for the gfn at `hvpn` of VM `vm`: true when it mapped a 2 MiB page.
+  bool map_huge(std::uint16_t vm, Gfn gfn, Vpn hvpn, bool write, Cycles now, CauseCycles* c);
+  // split_huge_page (mm/huge_memory.c, 2.6.38) of the huge page whose head is `head`.
+  void split_huge_page(std::uint64_t head);
   // Extends the per-frame arrays to frame `pfn`, which the allocator has just handed out. They
   // cover only frames ever used (the allocator hands out new frames in ascending order), so a
   // large host.mem_mb costs address space, not memory.
@@ -356,6 +368,9 @@ class HostMemory {
   std::unordered_map<std::uint64_t, Cycles> reading_;  // readahead pfn -> its read's completion time
   std::vector<std::uint64_t> slot_owner_;            // slot -> (vm << 32 | gfn) of the page written to it
   std::vector<Vm> vms_;
+  // thp: the page table deposited with each huge page (pgtable_trans_huge_deposit, 2.6.38), by
+  // head frame: the split fills it, so a split under memory pressure allocates nothing.
+  std::map<std::uint64_t, TableNode*> deposited_;
   ReclaimHooks* reclaim_ = nullptr;
   std::vector<Shrinker*> shrinkers_;
   std::uint64_t min_ = 0, gap_ = 0;  // min watermark; low - min

@@ -21,6 +21,8 @@ struct HostPage {
   bool writeback : 1;   // PG_writeback: a swap write is in flight
   bool reclaim : 1;     // PG_reclaim: written by reclaim, to be rotated when the write completes
   bool readahead : 1;   // read by swapin_readahead and not yet faulted on
+  bool huge : 1;        // a page of a 2 MiB page a host pmd maps (host.thp); its head (the frame
+                        // aligned to 512) stands on the LRU for all 512, the tails are off it
   std::uint16_t vm = 0;        // GuestMemory: the VM and gfn it backs (the reverse map)
   std::uint32_t mapcount = 0;  // host ptes mapping the page
   std::uint32_t pinned = 0;    // references KVM holds (kvm.aging = pinned): the page cannot be freed

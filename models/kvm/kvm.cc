@@ -107,6 +107,8 @@ const CounterTable<Kvm>& Kvm::counters() {
       {{"remote_flush_ipis", "IPIs", K::Count,
         "of those, IPIs sent (kvm.flush_request_bit: none while a request is pending or the vCPU is out of guest mode)"},
        [](const M& m) { return m.stats().remote_flush_ipis; }},
+      {{"large_sptes", "sptes", K::Count, "of sptes_created, 2 MiB leaves: EPT entries over a host huge page (nested mode, host.thp)"},
+       [](const M& m) { return m.stats().large_sptes; }},
   };
   return t;
 }
@@ -163,7 +165,10 @@ Pfn Kvm::gfn_to_pfn(std::uint64_t gfn, CauseCycles& c) {
 }
 
 void Kvm::rmap_add(std::uint64_t gfn, Pte* spte, PageSize size) {
-  rmap_.add(gfn, spte);
+  if (size == PageSize::k4K)
+    rmap_.add(gfn, spte);
+  else
+    rmap_pde_.add(gfn >> 9, spte);
   policy_->spte_installed(*this, spte, Gfn{gfn}, size);
 }
 
@@ -171,7 +176,8 @@ void Kvm::rmap_add(std::uint64_t gfn, Pte* spte, PageSize size) {
 // kvm.rmap_remove_accessed: every spte, 2.6.25, or none), a writable one marks it dirty.
 void Kvm::rmap_remove(std::uint64_t gfn, Pte* spte, PageSize size) {
   policy_->spte_dropped(*this, spte, Gfn{gfn}, size);
-  if (!rmap_.remove(gfn, spte)) throw std::logic_error("spte missing from its rmap");
+  if (!(size == PageSize::k4K ? rmap_.remove(gfn, spte) : rmap_pde_.remove(gfn >> 9, spte)))
+    throw std::logic_error("spte missing from its rmap");
   if (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::Always ||
       (cfg_.rmap_remove_accessed == KvmConfig::RmapAccessed::SpteA && spte->accessed()))
     host_.mark_page_accessed(Pfn{spte->frame()});

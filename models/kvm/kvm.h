@@ -45,6 +45,9 @@ struct KvmConfig {
   // KVM's enable_ept_ad_bits), and KVM's handling of an EPT violation beyond the exit.
   bool ept_ad_bits = false;
   Cycles tdp_fault_cycles = 1000;
+  // Nested paging with host.thp: an EPT violation maps a 2 MiB EPT entry where the host maps the
+  // gfn's 2 MiB range with a huge page (transparent_hugepage_adjust, 2.6.38).
+  bool host_thp = false;
 };
 
 enum class ExitReason { ShadowPageFault, PtWrite, Cr3Load, FlushIpi, AccessTrack, EptViolation, kCount };
@@ -71,6 +74,7 @@ struct KvmStats {
   std::uint64_t sptes_zapped_invalidate = 0, sptes_zapped_aging = 0, sptes_dropped_lru = 0;
   std::uint64_t notifier_retries = 0;      // faults dropped by mmu_notifier_retry after sleeping
   std::uint64_t mmu_shrink_zaps = 0;       // shadow pages zapped by mmu_shrink
+  std::uint64_t large_sptes = 0;           // of sptes_created, 2 MiB leaves (nested mode: EPT entries)
   std::uint64_t vmexits() const;
 };
 
@@ -114,7 +118,13 @@ class Kvm : public MmuNotifier, public PagingMode {
   virtual std::size_t shrinkable_pages() const { return 0; }
   virtual bool remove_one_mmu_page(CauseCycles& c) { (void)c; return false; }
   // The leaf sptes mapping `gfn`, in the order they were added (the rmap).
-  std::vector<Pte*> sptes_of(std::uint64_t gfn) const { return rmap_.list(gfn); }
+  // The leaves that map `gfn`: its 4 KiB sptes, then the 2 MiB ones of its 2 MiB range
+  // (kvm_handle_hva: the rmap, then lpage_info's rmap_pde).
+  std::vector<Pte*> sptes_of(std::uint64_t gfn) const {
+    std::vector<Pte*> v = rmap_.list(gfn);
+    rmap_pde_.for_each(gfn >> 9, [&](Pte* p) { v.push_back(p); });
+    return v;
+  }
   // Drops one leaf spte for aging and flushes the VM's TLBs (`flush` = false only to show the
   // invariant checker catching a broken policy).
   void drop_spte_for_aging(Pte* spte, ZapReason why, CauseCycles& c, bool flush = true);
@@ -185,7 +195,8 @@ class Kvm : public MmuNotifier, public PagingMode {
   bool in_vcpu_ = false;      // handling one of that vCPU's exits (a notifier call then comes from its direct reclaim)
   std::unique_ptr<AgingPolicy> policy_;
   std::function<Cycles()> now_ = [] { return Cycles{0}; };
-  Rmap rmap_;  // gfn -> leaf sptes mapping it
+  Rmap rmap_;      // gfn -> 4 KiB leaf sptes mapping it
+  Rmap rmap_pde_;  // 2 MiB page number (gfn >> 9) -> 2 MiB leaf sptes (lpage_info's rmap_pde)
   KvmStats stats_;
   EventSink* explain_ = nullptr;
 

@@ -534,8 +534,9 @@ std::vector<std::string> ShadowMmu::check() const {
       const std::uint64_t gfn = sp->gfns[i];
       if (!rmap_.contains(gfn, &s))
         bad.push_back(at + ": not in the rmap of gfn " + hex(gfn));
-      const Pte* hp = host_.host_pte(vm_, Gfn{gfn});
-      if (!hp || !hp->present() || hp->frame() != s.frame())
+      const LeafRef hl = host_.host_leaf(vm_, Gfn{gfn});
+      const Pte* hp = hl.pte;
+      if (!hp || !hp->present() || hl.frame_of(Vpn{gfn}) != s.frame())
         bad.push_back(at + ": maps frame " + hex(s.frame()) + " but the host maps gfn " + hex(gfn) + " elsewhere");
       if (!host_.frames().in_use(s.frame())) bad.push_back(at + ": maps a free frame");
       if (!sp->unsync) {

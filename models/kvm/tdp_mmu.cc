@@ -79,9 +79,23 @@ CauseCycles TdpMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool, const Tr
   // under mmu_lock the retry check and __direct_map.
   vm_exit(cpu, ExitReason::EptViolation, c);
   c.shadow_fault += cfg_.tdp_fault_cycles;
-  // The EPT tables the mapping needs come from the caches topped up before the seq is read.
+  // The EPT tables the mapping needs come from the caches topped up before the seq is read. With
+  // host huge pages the level-1 table waits until the host page's size is known.
+  ept_tables(gfn, cfg_.host_thp ? 2 : 1, c);
+  const std::uint64_t seq = mmu_notifier_seq();
+  const Pfn pfn = gfn_to_pfn(gfn, c);
+  if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
+    if (ex()) explain_->emit(Event(EventKind::fault_sleep));
+    sleeping_[cpu] = Sleeping{true, write, seq, gfn, pfn};
+    return c;
+  }
+  direct_map(gfn, pfn, write, seq, c);
+  return c;
+}
+
+TableNode* TdpMmu::ept_tables(std::uint64_t gfn, unsigned down_to, CauseCycles& c) {
   TableNode* table = &root_->node;
-  for (unsigned level = kLevels; level > 1; --level) {
+  for (unsigned level = kLevels; level > down_to; --level) {
     const unsigned i = pt_index(Vpn{gfn}, level);
     if (!table->e[i].present()) {
       const EptTable* first = table_of(&table->e[0]);
@@ -91,15 +105,7 @@ CauseCycles TdpMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool, const Tr
     }
     table = table->child(i);
   }
-  const std::uint64_t seq = mmu_notifier_seq();
-  const Pfn pfn = gfn_to_pfn(gfn, c);
-  if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
-    if (ex()) explain_->emit(Event(EventKind::fault_sleep));
-    sleeping_[cpu] = Sleeping{true, write, seq, gfn, pfn};
-    return c;
-  }
-  direct_map(gfn, pfn, write, seq);
-  return c;
+  return table;
 }
 
 CauseCycles TdpMmu::finish_fault(unsigned cpu) {
@@ -109,19 +115,20 @@ CauseCycles TdpMmu::finish_fault(unsigned cpu) {
   if (!s.asleep) return c;
   s.asleep = false;
   if (ex()) explain_->emit(Event(EventKind::swap_read_done).flag("retry", false));
-  direct_map(s.gfn, s.pfn, s.write, s.seq);
+  direct_map(s.gfn, s.pfn, s.write, s.seq, c);
   return c;
 }
 
 // __direct_map's leaf (mmu_set_spte with ACC_ALL): the entry maps `pfn` readable, writable and
 // executable. With EPT A/D bits it is made accessed, and dirty on a write fault (later kernels'
 // make_spte); 2.6.28's EPT has neither bit (shadow_accessed_mask = 0).
-void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq) {
+void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq, CauseCycles& c) {
   if (mmu_notifier_retry(seq)) {
     ++stats_.notifier_retries;
     if (ex()) explain_->emit(Event(EventKind::notifier_retry));
     return;
   }
+  if (cfg_.host_thp && map_large(gfn, pfn, write, c)) return;
   Pte* e = ept_entry(gfn);
   if (!e) throw std::logic_error("EPT tables missing under a fault that made them");
   if (spte_mapped(*e)) {  // another vCPU mapped it while this one slept (the same page: no invalidation ran)
@@ -136,6 +143,34 @@ void TdpMmu::direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t se
   if (ex()) explain_->emit(Event(EventKind::ept_install).hex("gfn", gfn).hex("pfn", pfn.v));
 }
 
+// transparent_hugepage_adjust (arch/x86/kvm/mmu.c, 2.6.38): a gfn the host backs with a huge page
+// gets a 2 MiB EPT entry for its 2 MiB range, when the level-2 slot holds no EPT table yet (KVM
+// would replace one; here the range then stays 4 KiB). Returns whether it mapped (or found) one.
+// Else the level-1 table the 4 KiB entry needs is made.
+bool TdpMmu::map_large(std::uint64_t gfn, Pfn pfn, bool write, CauseCycles& c) {
+  const LeafRef h = host_.host_leaf(vm_, Gfn{gfn});
+  TableNode* pd = ept_tables(gfn, 2, c);
+  Pte& e = pd->e[pt_index(Vpn{gfn}, 2)];
+  const std::uint64_t first_gfn = gfn & ~std::uint64_t{511}, first_pfn = pfn.v - (gfn & 511);
+  if (e.large() && spte_mapped(e)) {  // another vCPU mapped it while this one slept
+    if (e.frame() != first_pfn) throw std::logic_error("a 2 MiB EPT entry mapped elsewhere with no invalidation since");
+    return true;
+  }
+  if (h.size == PageSize::k4K || pd->child(pt_index(Vpn{gfn}, 2))) {
+    ept_tables(gfn, 1, c);
+    return false;
+  }
+  std::uint64_t bits = kEptRwx | pte_bits::PS;
+  if (cfg_.ept_ad_bits) bits |= pte_bits::A | (write ? pte_bits::D : 0);
+  e = Pte::make(first_pfn, bits);
+  ++stats_.sptes_created;
+  ++stats_.large_sptes;
+  rmap_add(first_gfn, &e, PageSize::k2M);
+  if (ex())
+    explain_->emit(Event(EventKind::ept_install).hex("gfn", first_gfn).hex("pfn", first_pfn).word("size", "2M"));
+  return true;
+}
+
 const TdpMmu::EptTable* TdpMmu::table_of(const Pte* e) const {
   auto it = table_at_entry_.upper_bound(e);
   if (it == table_at_entry_.begin()) throw std::logic_error("EPT entry outside every EPT table");
@@ -144,13 +179,13 @@ const TdpMmu::EptTable* TdpMmu::table_of(const Pte* e) const {
 
 std::uint64_t TdpMmu::gfn_of_leaf(const Pte* spte) const {
   const EptTable* t = table_of(spte);
-  return t->first_gfn + static_cast<std::uint64_t>(spte - &t->node.e[0]);
+  return child_first_gfn(t->first_gfn, t->node.level, static_cast<unsigned>(spte - &t->node.e[0]));
 }
 
 // rmap_remove of an EPT leaf (invalidation, aging): its A bit refreshes the host page, a writable
 // one dirties it (Kvm::rmap_remove); the entry is cleared. The tables stay.
 void TdpMmu::drop_leaf(Pte* spte) {
-  rmap_remove(gfn_of_leaf(spte), spte, PageSize::k4K);
+  rmap_remove(gfn_of_leaf(spte), spte, size_at_level(table_of(spte)->node.level));
   ++stats_.sptes_zapped;
   *spte = Pte{};
 }
@@ -180,7 +215,7 @@ std::vector<std::string> TdpMmu::check() const {
     if (!host_.frames().in_use(frame)) bad.push_back(who + ": its frame is free");
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
       const Pte& e = t->node.e[i];
-      if (t->node.level > 1) {
+      if (t->node.level > 1 && !(t->node.level == 2 && e.large())) {
         if (!e.present()) continue;
         const auto it = tables_.find(e.frame());
         if (it == tables_.end() || t->node.child(i) != &it->second->node ||
@@ -190,18 +225,24 @@ std::vector<std::string> TdpMmu::check() const {
       }
       if (!spte_mapped(e)) continue;
       ++leaves;
-      const std::uint64_t gfn = t->first_gfn + i;
-      const std::string at = vm + " EPT entry of gfn " + to_hex(gfn);
-      if (!rmap_.contains(gfn, &e)) bad.push_back(at + ": not in the rmap");
-      const Pte* hp = host_.host_pte(vm_, Gfn{gfn});
-      if (!hp || !hp->present() || hp->frame() != e.frame())
-        bad.push_back(at + ": maps pfn " + to_hex(e.frame()) + " but the host maps the gfn elsewhere");
+      const bool large = t->node.level == 2;
+      const std::uint64_t gfn = child_first_gfn(t->first_gfn, t->node.level, i);
+      const std::string at = vm + " EPT entry of gfn " + to_hex(gfn) + (large ? " (2 MiB)" : "");
+      if (!(large ? rmap_pde_.contains(gfn >> 9, &e) : rmap_.contains(gfn, &e))) bad.push_back(at + ": not in the rmap");
+      // A 2 MiB entry: every gfn of its range where the host maps it (a split keeps the frames).
+      for (std::uint64_t k = 0; k < (large ? 512u : 1u); ++k) {
+        const LeafRef h = host_.host_leaf(vm_, Gfn{gfn + k});
+        if (!h.pte || !h.pte->present() || h.frame_of(Vpn{gfn + k}) != e.frame() + k) {
+          bad.push_back(at + ": maps pfn " + to_hex(e.frame() + k) + " but the host maps gfn " + to_hex(gfn + k) + " elsewhere");
+          break;
+        }
+      }
       if (!host_.frames().in_use(e.frame())) bad.push_back(at + ": maps a free frame");
       if (!cfg_.ept_ad_bits && (e.accessed() || e.dirty())) bad.push_back(at + ": A or D set without EPT A/D bits");
     }
   }
-  if (rmap_.size() != leaves)
-    bad.push_back(vm + ": rmap holds " + std::to_string(rmap_.size()) + " entries, the EPT " + std::to_string(leaves));
+  if (rmap_.size() + rmap_pde_.size() != leaves)
+    bad.push_back(vm + ": rmap holds " + std::to_string(rmap_.size() + rmap_pde_.size()) + " entries, the EPT " + std::to_string(leaves));
   return bad;
 }
 

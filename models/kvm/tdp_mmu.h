@@ -51,7 +51,7 @@ class TdpMmu final : public Kvm, public GuestHooks {
   bool ept_table_live(std::uint64_t frame, const TableNode* node) const override;
 
   bool accessed_bits() const override { return cfg_.ept_ad_bits; }
-  std::size_t ept_entries() const override { return rmap_.size(); }
+  std::size_t ept_entries() const override { return rmap_.size() + rmap_pde_.size(); }
 
   // GuestHooks: a cleared frame is backed by the host (gfn_to_pfn); a guest pte store costs
   // nothing beyond the store (the guest owns its tables under nested paging).
@@ -86,7 +86,11 @@ class TdpMmu final : public Kvm, public GuestHooks {
   EptTable* new_table(unsigned level, std::uint64_t first_gfn, CauseCycles& c);
   // __direct_map: the EPT tables missing on the path of `gfn`, then its leaf entry -> `pfn`,
   // unless an invalidation ran since `seq` (mmu_notifier_retry: the access faults again).
-  void direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq);
+  void direct_map(std::uint64_t gfn, Pfn pfn, bool write, std::uint64_t seq, CauseCycles& c);
+  // The EPT tables on the path of `gfn` down to the table of level `down_to`, made where missing.
+  TableNode* ept_tables(std::uint64_t gfn, unsigned down_to, CauseCycles& c);
+  // host.thp: a 2 MiB entry where the host maps a huge page (transparent_hugepage_adjust).
+  bool map_large(std::uint64_t gfn, Pfn pfn, bool write, CauseCycles& c);
   const EptTable* table_of(const Pte* e) const;
 
   GuestOs& guest_;

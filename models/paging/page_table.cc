@@ -35,7 +35,8 @@ LeafRef leaf_ref(TableNode* root, Vpn vpn) {
   TableNode* t = root;
   for (unsigned level = t->level; level > 1; --level) {
     Pte& e = t->e[pt_index(vpn, level)];
-    if (level <= 3 && e.large() && e.present()) return LeafRef{&e, size_at_level(level)};
+    // A PS entry is the leaf whether present or not (KVM keeps PS in an access-tracked entry).
+    if (level <= 3 && e.large()) return LeafRef{&e, size_at_level(level)};
     t = t->child(pt_index(vpn, level));
     if (!t) return LeafRef{};
   }

@@ -46,8 +46,8 @@ struct TableNode {
 constexpr unsigned leaf_level(PageSize size) { return (log_bytes(size) - 12) / 9 + 1; }
 constexpr PageSize size_at_level(unsigned level) { return static_cast<PageSize>(12 + 9 * (level - 1)); }
 
-// The entry that maps `vpn` and the size of the page it maps: a level-1 entry, or a present
-// level-2 or level-3 entry with PS set (a large page; Intel SDM vol. 3A, 4.5).
+// The entry that maps `vpn` and the size of the page it maps: a level-1 entry, or a level-2 or
+// level-3 entry with PS set (a large page; Intel SDM vol. 3A, 4.5).
 struct LeafRef {
   Pte* pte = nullptr;
   PageSize size = PageSize::k4K;

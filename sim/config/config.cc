@@ -183,7 +183,7 @@ void Config::validate_limits() const {
     const ValueOrigin& o = origin("ept.ad_bits");
     throw InputError(o.file, o.line, "ept.ad_bits", "sim.era = " + era + ": that KVM used no EPT accessed and dirty bits (they came with Haswell, 2013, and a later KVM)");
   }
-  // Transparent huge pages came with Linux 2.6.38: no era preset (2.6.24, 2.6.28) had them.
+  // Transparent huge pages came with Linux 2.6.38: the 2.6.24 and 2.6.28 era presets had none.
   if (cfg_.guest.thp == "always") {
     const ValueOrigin& o = origin("guest.thp");
     if (old_era)
@@ -209,6 +209,15 @@ void Config::validate_limits() const {
       if (text_.at(key) != find_key(key)->default_value)
         throw InputError(o.file, o.line, key, std::string("applies to reclaim.lru = mglru only, and reclaim.lru is ") + cfg_.reclaim.lru);
     }
+  }
+  if (cfg_.host.thp == "always" && cfg_.sim.mode != SimMode::Native) {
+    const ValueOrigin& o = origin("host.thp");
+    if (old_era)
+      throw InputError(o.file, o.line, "host.thp", "sim.era = " + era + ": that kernel had no transparent huge pages (THP came with Linux 2.6.38)");
+    if (cfg_.host.mem_mb < 2)
+      throw InputError(o.file, o.line, "host.thp", "host.mem_mb = " + std::to_string(cfg_.host.mem_mb) + " MiB cannot hold one 2 MiB huge page");
+    if (cfg_.reclaim.lru == "mglru")
+      throw InputError(o.file, o.line, "host.thp", "reclaim.lru = mglru: MGLRU's reclaim of huge pages is not modelled yet (use reclaim.lru = split-2.6.28)");
   }
   if (cfg_.kvm.max_mmu_pages != 0 && cfg_.kvm.max_mmu_pages < 64) {  // KVM_MIN_ALLOC_MMU_PAGES
     const ValueOrigin& o = origin("kvm.max_mmu_pages");

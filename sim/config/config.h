@@ -42,6 +42,7 @@ struct SimConfig {
   } ept;
   struct {
     std::uint64_t mem_mb, cpus;
+    std::string thp;
   } host;
   struct {
     std::uint64_t host_minor_fault_cycles, vmexit_cycles, shadow_fault_cycles, guest_fault_cycles,

@@ -160,6 +160,11 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(host, mem_mb, "4096", "MiB", 1, 1 << 16,
                "host physical memory (native mode: the machine's memory, page tables included)"),
 
+      CHOICE_KEY(host, thp, "never", (std::vector<std::string>{"never", "always"}),
+                 "shadow and nested mode: transparent huge pages for the memory that backs the guests (Linux 2.6.38): "
+                 "always, a host fault in a 2 MiB range of a memslot whose pmd is empty maps a 2 MiB page when 512 aligned "
+                 "frames are free above the low watermark, else 4 KiB; reclaim splits it before swap-out (split_huge_page); "
+                 "nested mode maps a 2 MiB EPT entry over it (transparent_hugepage_adjust)"),
       UINT_KEY(host, cpus, "0", "CPUs", 0, 64,
                "shadow and nested mode: host CPUs for the host's own processes (trace records whose vm is host; their vcpu "
                "is the host CPU); 0 = no host processes"),

@@ -105,6 +105,9 @@ std::string host_fault_text(const Event& e) {
   if (kind == "swapcache")
     return where(e) + "host pte: swap slot " + num(e["slot"]) + ", still in the swap cache at pfn " + to_hex(e["pfn"]) +
            " (minor fault" + (e["wait"] ? ", waits " + grouped(e["wait"]) + " cycles for its read)" : ")");
+  if (kind == "huge")
+    return where(e) + "host pmd empty -> do_huge_pmd_anonymous_page maps a 2 MiB page at pfn " + to_hex(e["pfn"]) +
+           " for gfns " + to_hex(e["first_gfn"]) + "+512";
   if (kind == "anon")
     return where(e) + "host page absent -> host minor fault: do_anonymous_page maps pfn " + to_hex(e["pfn"]) +
            (e["dirty"] ? " (young, dirty)" : " (young)") + ", " + e.text("list") + " list";
@@ -209,7 +212,10 @@ std::string event_text(const Event& e) {
     case EventKind::write_flood: return "write flooding";
     case EventKind::vcpu_flush: return "this vCPU's TLBs flushed";
     case EventKind::ept_table_new: return "new EPT table, level " + num(e["level"]) + " (pfn " + to_hex(e["pfn"]) + ")";
-    case EventKind::ept_install: return "EPT entry installed for gfn " + to_hex(e["gfn"]) + " -> pfn " + to_hex(e["pfn"]);
+    case EventKind::ept_install:
+      if (e.has("size"))  // a 2 MiB entry over a host huge page
+        return "2 MiB EPT entry installed for gfns " + to_hex(e["gfn"]) + "+512 -> pfn " + to_hex(e["pfn"]) + " (the host maps a huge page)";
+      return "EPT entry installed for gfn " + to_hex(e["gfn"]) + " -> pfn " + to_hex(e["pfn"]);
     case EventKind::invalidate_page: {
       const std::uint64_t n = e["sptes"];
       const std::string& m = e.text("mark_accessed");
@@ -233,7 +239,9 @@ std::string event_text(const Event& e) {
       return "mark_page_accessed: " + e.text("from") + " -> " + e.text("to");
     case EventKind::swap_token: return "grab_swap_token: held by vm " + num(e["vm"]);
     case EventKind::readahead: return "swapin_readahead: slot " + num(e["slot"]) + " to pfn " + to_hex(e["pfn"]);
-    case EventKind::add_to_swap: return "add_to_swap: slot " + num(e["slot"]);
+    case EventKind::add_to_swap:
+      if (e.has("step")) return "split_huge_page: pfn " + to_hex(e["pfn"]) + "'s 2 MiB page becomes 512 ptes, its tails join the LRU";
+      return "add_to_swap: slot " + num(e["slot"]);
     case EventKind::try_to_unmap: {
       const std::string& step = e.text("step");
       if (step == "swap_fail") return "young again: SWAP_FAIL";

@@ -15,7 +15,7 @@ bool uses_key(const std::string& key) {
   for (const char* prefix : {"kvm.", "ept.", "reclaim.", "swap."})
     if (key.rfind(prefix, 0) == 0) return false;
   if (key.rfind("cost.", 0) == 0) return key == "cost.host_minor_fault_cycles";
-  return key != "guest.mem_mb" && key != "guest.dirty_at_fault" && key != "host.cpus";
+  return key != "guest.mem_mb" && key != "guest.dirty_at_fault" && key != "host.cpus" && key != "host.thp";
 }
 }  // namespace
 

@@ -35,6 +35,7 @@ HostConfig host_config(const SimConfig& c) {
   h.unmap_checks_young = c.reclaim.unmap_checks_young;
   h.clear_young_flush = c.reclaim.clear_young_flush;
   h.watermark_scale_factor = static_cast<unsigned>(c.reclaim.watermark_scale_factor);
+  h.thp = c.host.thp == "always";
   return h;
 }
 
@@ -90,6 +91,7 @@ VmMemoryConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   k.aging.fast_fault_cycles = c.cost.fast_fault_cycles;
   k.ept_ad_bits = c.ept.ad_bits;
   k.tdp_fault_cycles = c.cost.tdp_fault_cycles;
+  k.host_thp = c.host.thp == "always";
   k.flush_request_bit = c.kvm.flush_request_bit;
   k.rmap_remove_accessed = c.kvm.rmap_remove_accessed == "always" ? KvmConfig::RmapAccessed::Always
                            : c.kvm.rmap_remove_accessed == "none" ? KvmConfig::RmapAccessed::None

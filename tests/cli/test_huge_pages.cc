@@ -71,3 +71,32 @@ TEST_CASE("huge pages: the keys' bad input is one message and exit code 2", "[cl
   CHECK(r.code == 2);
   CHECK(r.err.find("shadow mode") != std::string::npos);
 }
+
+TEST_CASE("host huge pages: the key's bad input, and pressure runs clean under the invariant checker", "[cli][huge]") {
+  const std::string trace = kSource + "/traces/synthetic/pressure.csv";
+  // The era presets predate THP (2.6.38).
+  Result r = run_mmusim("run --config " + kSource + "/configs/pressure.cfg --trace " + trace + " --out out --set host.thp=always");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("host.thp") != std::string::npos);
+  CHECK(r.err.find("2.6.38") != std::string::npos);
+  // A host smaller than one huge page.
+  r = run_mmusim("run --trace " + trace + " --out out --set sim.mode=nested --set host.thp=always --set host.mem_mb=1 --set guest.mem_mb=1");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("host.mem_mb = 1 MiB cannot hold one 2 MiB huge page") != std::string::npos);
+  // Under pressure (8 MiB host, 64 MiB guest) the host maps huge pages while it can, splits each
+  // before its swap-out, and nested mode maps 2 MiB EPT entries over them: the checker finds nothing.
+  for (const char* mode : {"shadow", "nested"}) {
+    for (const char* policy : {"notifier", "young", "access-track", "spte-lru"}) {
+      INFO(mode << " " << policy);
+      r = run_mmusim("run -q --config " + kSource + "/configs/pressure.cfg --set sim.era=none --set host.thp=always --set sim.check=true"
+                     " --set sim.mode=" + mode + " --set kvm.aging=" + policy + " --trace " + trace + " --out out");
+      REQUIRE(r.code == 0);
+      const auto s = read_summary(test_dir() + "/out/summary.csv");
+      CHECK(u(s, "invariant_violations") == 0);
+      CHECK(u(s, "host_huge_pages") > 0);
+      CHECK(u(s, "huge_pages_split") > 0);
+      CHECK(u(s, "swap_outs") > 0);
+      CHECK((u(s, "large_sptes") > 0) == (std::string(mode) == "nested"));
+    }
+  }
+}

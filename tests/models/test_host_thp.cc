@@ -1,0 +1,174 @@
+// Host transparent huge pages (host.thp, Linux 2.6.38): a host fault in an empty 2 MiB range of a
+// memslot maps a 2 MiB page whose head stands on the LRU for all 512 pages, with one young bit in
+// its pmd; add_to_swap splits it first (split_huge_page); KVM maps a 2 MiB EPT entry over it
+// (transparent_hugepage_adjust). Every value is derived in its comment.
+#include <catch2/catch.hpp>
+
+#include "guest/guest_os.h"
+#include "host/host_memory.h"
+#include "kvm/tdp_mmu.h"
+#include "mmu/checker.h"
+
+using namespace mmusim;
+
+namespace {
+HostConfig thp_host(std::uint64_t swap_slots = 0) {
+  HostConfig c;
+  c.thp = true;
+  c.new_anon_active = true;
+  c.swap_slots = swap_slots;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("host thp: a fault in an empty 2 MiB range maps a huge page, one LRU entry, one young bit", "[huge][host]") {
+  // 4096 frames: min_free_kbytes = sqrt(16384 KiB * 16) = 512 KiB = 128 pages, low = 160.
+  HostMemory host(4096, thp_host());
+  host.add_vm(1024);  // PML4 at frame 0
+  // gfn 5: pud_alloc and pmd_alloc take frames 1 and 2; the pmd is empty, gfns 0..511 lie in the
+  // memslot, 4093 free >= 513 + 160: the block is the lowest aligned free one, 512 (0..511 holds
+  // 0..2), then the deposited page table takes frame 3 (the lowest frame the block skipped).
+  const HostMemory::Gup g = host.gfn_to_pfn(0, Gfn{5}, false);
+  CHECK(g.minor_fault);
+  CHECK(g.pfn.v == 512 + 5);
+  CHECK(host.stats().host_huge_pages == 1);
+  CHECK(host.stats().minor_faults == 1);
+  CHECK(host.frames().used() == 3 + 512 + 1);
+  CHECK(host.host_table(0).table_pages() == 4);  // PML4, PDPT, PD and the deposited table
+  CHECK(host.resident_guest_pages() == 512);
+  CHECK(host.mapped_pages() == 512);
+  // One LRU entry, the head, on the active list (2.6.28's rule for a new anonymous page).
+  CHECK(host.lru().size(LruList::ActiveAnon) == 1);
+  CHECK(host.lru().on_lru(512));
+  CHECK_FALSE(host.lru().on_lru(513));
+  // Another gfn of the range finds the page present: no fault.
+  const HostMemory::Gup g2 = host.gfn_to_pfn(0, Gfn{300}, false);
+  CHECK_FALSE(g2.minor_fault);
+  CHECK(g2.pfn.v == 512 + 300);
+  CHECK(host.stats().minor_faults == 1);
+  // page_referenced on the head: PG_referenced (FOLL_TOUCH's mark_page_accessed) and the pmd's
+  // young bit: 2; both are then clear: 0. A touch of any of the 512 pages through gfn_to_pfn marks
+  // the head again: 1. One bit stands for 512 pages.
+  CauseCycles c;
+  CHECK(host.page_referenced(Pfn{512}, c) == 2);
+  CHECK(host.page_referenced(Pfn{512}, c) == 0);
+  host.gfn_to_pfn(0, Gfn{511}, false);
+  CHECK(host.page_referenced(Pfn{512}, c) == 1);
+  CHECK(host.check().empty());
+}
+
+TEST_CASE("host thp: add_to_swap splits the huge page first; its tails join the LRU", "[huge][host]") {
+  HostMemory host(4096, thp_host(1024));
+  host.add_vm(1024);
+  host.gfn_to_pfn(0, Gfn{7}, true);  // a write: the pmd dirty, the head PG_dirty
+  REQUIRE(host.stats().host_huge_pages == 1);
+  // split_huge_page (2.6.38 add_to_swap): the deposited table (frame 3) takes 512 ptes with the
+  // pmd's bits and the pmd points at it; the 511 tails go onto the list the head's flags name (the
+  // active list: the head was new and active), so the active list holds 512 pages. Then the head
+  // gets its slot. No frame is allocated: 516 stay in use.
+  CHECK(host.add_to_swap(Pfn{512}));
+  CHECK(host.stats().huge_pages_split == 1);
+  CHECK(host.frames().used() == 516);
+  CHECK(host.lru().size(LruList::ActiveAnon) == 512);
+  const Pte* p = host.host_pte(0, Gfn{7});
+  REQUIRE(p != nullptr);
+  CHECK_FALSE(p->large());
+  CHECK(p->frame() == 512 + 7);
+  CHECK(p->accessed());
+  CHECK(p->dirty());
+  CHECK(host.host_table(0).table_at(3)->e[7].frame() == 512 + 7);
+  CHECK(host.page(Pfn{512}).swapcache);
+  CHECK_FALSE(host.page(Pfn{513}).swapcache);
+  CHECK(host.page(Pfn{513}).dirty);  // the tails are dirty after a split
+  CHECK(host.check().empty());
+}
+
+TEST_CASE("host thp: a 2 MiB EPT entry only where the host maps a huge page; 15 and 16 references", "[huge][nested]") {
+  // 1200 host frames: min_free_kbytes = sqrt(4800 KiB * 16) = 277 KiB = 69 pages, low 86. The
+  // aligned 512-frame groups are 0..511 (the host tables' frames are there), 512..1023, and
+  // 1024..1535, which does not fit: one huge page at most.
+  HostMemory host(1200, thp_host());
+  host.add_vm(1024);
+  GuestOs guest{1024, "guest", 3200, true, true};  // guest THP
+  KvmConfig kc;
+  kc.host_thp = true;
+  TdpMmu kvm(0, host, guest, kc);
+  MmuConfig mc;
+  Mmu mmu(mc);
+  kvm.add_vcpu(0, 0, &mmu, [](const CauseCycles&) {});
+  CauseCycles c;
+  TableNode* root = kvm.new_cr3(0, 1, true, c);
+  mmu.load_context(TranslationContext{1, root, kvm.nested_root(), 0});
+  for (int faults = 0;; ++faults) {
+    REQUIRE(faults < 12);
+    const Translation t = mmu.translate(Vpn{0x205}, false, false);
+    if (t.ok) break;
+    kvm.page_fault(0, Vpn{0x205}, false, false, t);
+  }
+  // The guest's PML4 (gfn 0) cleared at the first CR3 load: the host's first fault, gfns 0..511
+  // huge. The guest's 2 MiB page is gfns 512..1023: no aligned block is left, 4 KiB host pages.
+  CHECK(host.stats().host_huge_pages == 1);
+  CHECK(guest.stats().huge_pages_mapped == 1);
+  // EPT: one 2 MiB entry over gfns 0..511 (the guest tables' gfns 0, 1, 2 are reached through it),
+  // one 4 KiB entry for the data gfn 0x205 - 0x200 + 512 = 517.
+  CHECK(kvm.stats().large_sptes == 1);
+  CHECK(kvm.ept_entries() == 2);
+  // Every cache empty: the three guest tables' gfns through the 2 MiB EPT entry (3 refs each) and
+  // their entries (1 each), then the data gfn through 4 KiB EPT pages (4): 3 * 4 + 4 = 16.
+  mmu.flush_all();
+  std::uint64_t before = mmu.stats().walk_refs;
+  Translation t = mmu.translate(Vpn{0x205}, false, false);
+  REQUIRE(t.ok);
+  CHECK(mmu.stats().walk_refs - before == 16);
+  CHECK(t.size == PageSize::k4K);
+  CheckTarget target;
+  target.root = [&](std::uint32_t pid) { return kvm.root_of_pid(pid); };
+  target.table_live = [&](std::uint32_t, std::uint64_t f, const TableNode* n) { return kvm.table_live(f, n); };
+  target.frames = &host.frames();
+  target.ept_root = [&](std::uint32_t) { return kvm.nested_root(); };
+  target.ept_root_of_vm = [&](std::uint32_t) { return kvm.nested_root(); };
+  target.ept_table_live = [&](std::uint32_t, std::uint64_t f, const TableNode* n) { return kvm.ept_table_live(f, n); };
+  CHECK(check_translation_caches(mmu, target).empty());
+  CHECK(kvm.check().empty());
+  CHECK(host.check().empty());
+}
+
+TEST_CASE("host thp: guest and host 2 MiB pages give a 15-reference walk and a 2 MiB TLB entry", "[huge][nested]") {
+  // 4096 host frames: both 2 MiB ranges of the 1024-gfn memslot find a free block (512 and 1024).
+  HostMemory host(4096, thp_host());
+  host.add_vm(1024);
+  GuestOs guest{1024, "guest", 3200, true, true};
+  KvmConfig kc;
+  kc.host_thp = true;
+  TdpMmu kvm(0, host, guest, kc);
+  MmuConfig mc;
+  Mmu mmu(mc);
+  kvm.add_vcpu(0, 0, &mmu, [](const CauseCycles&) {});
+  CauseCycles c;
+  TableNode* root = kvm.new_cr3(0, 1, true, c);
+  mmu.load_context(TranslationContext{1, root, kvm.nested_root(), 0});
+  for (int faults = 0;; ++faults) {
+    REQUIRE(faults < 12);
+    const Translation t = mmu.translate(Vpn{0x205}, false, false);
+    if (t.ok) break;
+    kvm.page_fault(0, Vpn{0x205}, false, false, t);
+  }
+  CHECK(host.stats().host_huge_pages == 2);
+  CHECK(kvm.stats().large_sptes == 2);
+  // (3 + 1)(3 + 1) - 1 = 15: each guest table's gfn through a 2 MiB EPT entry, the data's too.
+  mmu.flush_all();
+  const std::uint64_t before = mmu.stats().walk_refs;
+  const Translation t = mmu.translate(Vpn{0x205}, false, false);
+  REQUIRE(t.ok);
+  CHECK(mmu.stats().walk_refs - before == 15);
+  CHECK(t.size == PageSize::k2M);
+  // An invalidation of any one gfn of the data's 2 MiB range (as try_to_unmap of one of its pages
+  // after a split) drops the 2 MiB EPT entry covering it (kvm_unmap_hva's rmap_pde): the level-2
+  // slot is empty again, and only the entry over gfns 0..511 is left.
+  CauseCycles rc;
+  kvm.invalidate_page(Gfn{600}, rc);
+  CHECK(kvm.ept_entries() == 1);
+  CHECK(kvm.ept_entry(600) == nullptr);
+  CHECK(kvm.ept_entry(5) != nullptr);
+  CHECK(kvm.check().empty());
+}
