@@ -115,7 +115,7 @@ print(f"- VMware's check (\"Performance Evaluation of Intel EPT Hardware Assist\
       + ("the model agrees in direction: nested paging gains most where the guest updates its page tables and "
          "switches processes, and least, or loses, where the TLB misses." if agree else
          "the model does not reproduce its direction on these two workloads: see the rows above.")
-      + " Large pages are not modelled yet.")
+      + " Large pages: see the huge-page study.")
 EOF
 
 readme_section "$mode" modes-study "$out/section.md"
