@@ -173,9 +173,6 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   Translation t;
   Tlb& l1 = fetch ? l1i_ : l1d_;
   t.cycles += cfg_.l1_hit_cycles;
-  // The L1's 2 MiB array is looked up with its 4 KiB array, in the same cycle.
-  if (!l1_hit && large_seen_ && (l1_hit = (fetch ? l1i_2m_ : l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn))))
-    ++stats_.tlb_2m_hits;
   if (TlbEntry* e = l1_hit) {
     if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), true, vpn, e->size != PageSize::k4K));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
