@@ -83,6 +83,14 @@ TEST_CASE("host huge pages: the key's bad input, and pressure runs clean under t
   r = run_mmusim("run --trace " + trace + " --out out --set sim.mode=nested --set host.thp=always --set host.mem_mb=1 --set guest.mem_mb=1");
   CHECK(r.code == 2);
   CHECK(r.err.find("host.mem_mb = 1 MiB cannot hold one 2 MiB huge page") != std::string::npos);
+  // MGLRU with host huge pages is not modelled: refused, not run wrongly.
+  r = run_mmusim("run --trace " + trace + " --out out --set sim.mode=nested --set host.thp=always --set reclaim.lru=mglru");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("reclaim.lru = mglru") != std::string::npos);
+  // The 6.6 preset may have THP in the guest.
+  r = run_mmusim("run -q --config " + kSource + "/configs/linux-6.6.cfg --trace " + kSource +
+                 "/tests/data/golden_small.csv --out out --set guest.thp=always");
+  CHECK(r.code == 0);
   // Under pressure (8 MiB host, 64 MiB guest) the host maps huge pages while it can, splits each
   // before its swap-out, and nested mode maps 2 MiB EPT entries over them: the checker finds nothing.
   for (const char* mode : {"shadow", "nested"}) {
