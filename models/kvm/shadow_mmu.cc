@@ -58,7 +58,42 @@ bool ShadowMmu::rmap_write_protect(std::uint64_t gfn) {
       changed = true;
     }
   });
-  return changed;
+  // A writable 2 MiB spte over the gfn goes (2.6.28 rmap_write_protect: "check for huge page
+  // mappings"): the range now holds a shadowed guest page table.
+  std::vector<Pte*> large;
+  rmap_pde_.for_each(gfn >> 9, [&](Pte* s) {
+    if (s->writable()) large.push_back(s);
+  });
+  for (Pte* s : large) drop_leaf(s);
+  return changed || !large.empty();
+}
+
+// has_wrprotected_page (2.6.28, lpage_info's write_count): a guest page table KVM shadows lies in
+// the 2 MiB range from `first_gfn`.
+bool ShadowMmu::has_wrprotected_page(std::uint64_t first_gfn) const {
+  for (auto it = pages_.lower_bound(Key{first_gfn, KvmMmuPageRole{}}); it != pages_.end() && it->first.first < first_gfn + 512; ++it)
+    if (!it->first.second.direct) return true;
+  return false;
+}
+
+// kvm_mmu_get_page for a direct (metaphysical) level-1 page: the 4 KiB sptes of the guest 2 MiB
+// page at `first_gfn` when it gets no 2 MiB spte; no guest table behind it, nothing to
+// write-protect, every spte absent (nonpaging_prefetch_page).
+KvmMmuPage* ShadowMmu::get_direct_page(Gfn first_gfn, std::uint8_t access, CauseCycles& c) {
+  const KvmMmuPageRole role{1, true, access};
+  if (auto it = pages_.find({first_gfn.v, role}); it != pages_.end()) return it->second.get();
+  auto owned = std::make_unique<KvmMmuPage>(first_gfn, role);
+  KvmMmuPage* sp = owned.get();
+  sp->spt.frame = host_.alloc_kernel_page(now_() + c.total(), &c, vm_);
+  active_.push_front(sp);
+  sp->link = active_.begin();
+  page_at_frame_[sp->spt.frame] = sp;
+  page_at_spt_[&sp->spt.e[0]] = sp;
+  pages_.emplace(Key{first_gfn.v, role}, std::move(owned));
+  ++stats_.shadow_pages_created;
+  if (ex())
+    explain_->emit(Event(EventKind::shadow_page_new).hex("gfn", first_gfn.v).num("level", 1).hex("pfn", sp->spt.frame).flag("direct", true));
+  return sp;
 }
 
 // kvm_mmu_get_page: find the shadow page of (gfn, level), syncing an unsync page of the gfn
@@ -94,9 +129,10 @@ explain_->emit(Event(EventKind::shadow_page_new).hex("gfn", gfn.v).num("level", 
 // marks it dirty; an upper spte unlinks its child.
 void ShadowMmu::drop_spte(KvmMmuPage* sp, unsigned i, bool evicting) {
   Pte& s = sp->spt.e[i];
-  if (sp->role.level == 1 ? spte_mapped(s) : s.present()) {
-    if (sp->role.level == 1) {
-      rmap_remove(sp->gfns[i], &s, PageSize::k4K);
+  const bool leaf = sp->role.level == 1 || s.large();  // a 2 MiB spte is a leaf at level 2
+  if (leaf ? spte_mapped(s) : s.present()) {
+    if (leaf) {
+      rmap_remove(sp->gfns[i], &s, sp->role.level == 1 ? PageSize::k4K : PageSize::k2M);
       ++stats_.sptes_zapped;
       if (evicting) ++stats_.sptes_zapped_shadow_cache;
     } else {
@@ -141,7 +177,7 @@ explain_->emit(Event(EventKind::shadow_page_zap).hex("gfn", sp->gfn.v).num("leve
 void ShadowMmu::zap_unsync_children(KvmMmuPage* sp, CauseCycles& c) {
   if (sp->role.level == 1) return;
   for (unsigned i = 0; i < kEntriesPerTable; ++i) {
-    if (!sp->spt.e[i].present()) continue;
+    if (!sp->spt.e[i].present() || sp->spt.e[i].large()) continue;
     KvmMmuPage* child = page_at_frame_.at(sp->spt.e[i].frame());
     if (child->role.level == 1) {
       if (child->unsync && child->root_count == 0) zap_page(child, c, false);
@@ -243,6 +279,32 @@ void ShadowMmu::set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool spe
   if (was_writable && !writable) flush_remote_tlbs(c);
 }
 
+// mmu_set_spte with largepage (2.6.28): a 2 MiB spte at level 2 for the guest pde `pde`, backed by
+// the host huge page from `pfn`; writable when the pde is writable and dirty (no shadowed guest
+// table lies in the range: the caller checked), accessed, dirty (shadow_dirty_mask).
+void ShadowMmu::set_large_spte(KvmMmuPage* sp, unsigned i, Pte pde, Pfn pfn, CauseCycles& c) {
+  Pte& s = sp->spt.e[i];
+  if (spte_mapped(s) && (!s.large() || s.frame() != pfn.v)) drop_spte(sp, i, false);
+  const bool was_present = spte_mapped(s), was_writable = s.present() && s.writable();
+  const bool writable = pde.writable() && pde.dirty();
+  std::uint64_t v = (pfn.v << kPageShift) | pte_bits::P | pte_bits::U | pte_bits::D | pte_bits::A | pte_bits::PS |
+                    spte_bits::HostWritable;
+  if (pde.nx()) v |= pte_bits::NX;
+  if (writable) v |= pte_bits::W | spte_bits::MmuWritable;
+  s.raw = v;
+  if (!was_present) {
+    sp->gfns[i] = pde.frame();
+    ++stats_.sptes_created;
+    ++stats_.large_sptes;
+    rmap_add(pde.frame(), &s, PageSize::k2M);
+  }
+  if (writable) host_.set_page_dirty(pfn);
+  if (ex())
+    explain_->emit(Event(EventKind::spte_install).hex("gfn", pde.frame()).hex("pfn", pfn.v).hex("sp_gfn", sp->gfn.v).num("index", i)
+                       .flag("speculative", false).flag("A", s.accessed()).flag("W", s.writable()).flag("NX", s.nx()).word("size", "2M"));
+  if (was_writable && !writable) flush_remote_tlbs(c);
+}
+
 // kvm_sync_page / FNAME(sync_page): bring a level-1 page back in line with its guest table and
 // write-protect the gfn again; a page left without a present spte is zapped. Returns whether it was.
 bool ShadowMmu::sync_page(KvmMmuPage* sp, CauseCycles& c) {
@@ -277,7 +339,7 @@ void ShadowMmu::sync_roots(KvmMmuPage* sp, CauseCycles& c) {
     return;
   }
   for (unsigned i = 0; i < kEntriesPerTable; ++i)
-    if (sp->spt.e[i].present()) sync_roots(page_at_frame_.at(sp->spt.e[i].frame()), c);
+    if (sp->spt.e[i].present() && !sp->spt.e[i].large()) sync_roots(page_at_frame_.at(sp->spt.e[i].frame()), c);
 }
 
 // kvm_mmu_new_cr3 -> kvm_mmu_load: the root of the new guest CR3, synced; vmx_set_cr3 flushes the
@@ -305,10 +367,10 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
   const InVcpu in(*this, cpu);
   ShadowVcpu& v = sv(cpu);
   CauseCycles c;
-  if (t.fault == WalkStatus::NotPresent && t.fault_level == 1) {
+  if (t.fault == WalkStatus::NotPresent && t.fault_level <= 2) {
     // An spte the aging policy made non-present (access tracking): the fast page fault restores it.
     Pte* s = leaf_entry(&v.root->spt, vpn);
-    if (s && policy_->restore(*this, s)) {
+    if (s && (t.fault_level == 1 || s->large()) && policy_->restore(*this, s)) {
       vm_exit(cpu, ExitReason::AccessTrack, c);
       c.shadow_fault += cfg_.aging.fast_fault_cycles;
       if (ex()) explain_->emit(Event(EventKind::fast_fault).word("table", "spte").flag("A", s->accessed()).flag("W", s->writable()).flag("NX", s->nx()));
@@ -342,8 +404,15 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
     return c;
   }
   const std::uint64_t seq = mmu_notifier_seq();
-  if (ex()) explain_->emit(Event(EventKind::guest_walk).word("result", "present").hex("gfn", gw.leaf->frame()));
-  const Pfn pfn = gfn_to_pfn(gw.leaf->frame(), c);
+  // A guest 2 MiB page (walker.level 2): the gfn of the 4 KiB page inside it (walk_addr's gfn).
+  const std::uint64_t gfn = gw.leaf->frame() + (vpn.v & (frames(gw.size) - 1));
+  if (ex()) {
+    Event e(EventKind::guest_walk);
+    e.word("result", "present").hex("gfn", gfn);
+    if (gw.size != PageSize::k4K) e.word("size", "2M");
+    explain_->emit(e);
+  }
+  const Pfn pfn = gfn_to_pfn(gfn, c);
   if (c.major_fault) {  // asleep on the swap read: continued by finish_fault
     if (ex()) explain_->emit(Event(EventKind::fault_sleep));
     v.sleeping = true;
@@ -379,8 +448,39 @@ void ShadowMmu::fetch_sptes(unsigned cpu, Vpn vpn, bool write, const WalkResult&
   ShadowVcpu& v = sv(cpu);
   free_some_pages(c);
   KvmMmuPage* sp = v.root;
+  const bool guest_large = gw.size != PageSize::k4K;
   for (unsigned level = kLevels; level > 1; --level) {
     const unsigned i = pt_index(vpn, level);
+    if (guest_large && level == 2) {
+      // FNAME(fetch) under a guest 2 MiB pde: a 2 MiB spte where the host maps a huge page and no
+      // shadowed guest page table lies in the range (mapping_level: host_mapping_level,
+      // has_wrprotected_page), else a direct level-1 page of 4 KiB sptes (metaphysical, its gfn the
+      // range's first, writable only if the pde is dirty). A slot that already holds a direct page
+      // keeps it (KVM would replace it by the 2 MiB spte).
+      const Pte pde = *gw.leaf;
+      const std::uint64_t first_gfn = pde.frame();
+      Pte& s = sp->spt.e[i];
+      if (cfg_.host_thp && !(s.present() && !s.large()) &&
+          host_.host_leaf(vm_, Gfn{first_gfn + (vpn.v & 511)}).size == PageSize::k2M && !has_wrprotected_page(first_gfn)) {
+        if (mmu_notifier_retry(seq)) {
+          ++stats_.notifier_retries;
+          if (ex()) explain_->emit(Event(EventKind::notifier_retry));
+          return;
+        }
+        set_large_spte(sp, i, pde, Pfn{pfn.v - (vpn.v & 511)}, c);
+        v.last_pt_write_count = 0;
+        return;
+      }
+      if (!s.present() || s.large()) {
+        if (spte_mapped(s)) drop_spte(sp, i, false);
+        KvmMmuPage* child = get_direct_page(Gfn{first_gfn}, pde.dirty() ? kAccAll : kAccAll & ~kAccWrite, c);
+        s = Pte::make(child->spt.frame, pte_bits::W | pte_bits::U | pte_bits::A);
+        sp->spt.set_child(i, &child->spt);
+        child->parent_ptes.emplace_back(sp, i);
+      }
+      sp = page_at_frame_.at(s.frame());
+      continue;
+    }
     if (!sp->spt.e[i].present()) {
       KvmMmuPage* child = get_page(Gfn{gw.tables[level]->e[i].frame()}, level - 1, c);
       sp->spt.e[i] = Pte::make(child->spt.frame, pte_bits::W | pte_bits::U | pte_bits::A);
@@ -397,7 +497,15 @@ void ShadowMmu::fetch_sptes(unsigned cpu, Vpn vpn, bool write, const WalkResult&
     return;
   }
   const unsigned i = pt_index(vpn, 1);
-  set_spte(sp, i, *gw.leaf, pfn, false, true, c);
+  // Under a guest 2 MiB pde, the 4 KiB part of it this page maps, with the pde's bits.
+  const Pte gpte = guest_large ? Pte{(gw.leaf->raw & ~pte_bits::PS & ~pte_bits::kFrameMask) |
+                                     ((gw.leaf->frame() + (vpn.v & 511)) << kPageShift)}
+                               : *gw.leaf;
+  if (sp->role.direct && !(sp->role.access & kAccWrite) && gpte.writable()) {
+    set_spte(sp, i, Pte{gpte.raw & ~pte_bits::W}, pfn, false, true, c);
+  } else {
+    set_spte(sp, i, gpte, pfn, false, true, c);
+  }
   // A write the spte still refuses targets a write-protected guest page table: the kernel would
   // emulate it; user code never maps its own page tables here, so this cannot happen.
   if (write && !sp->spt.e[i].writable()) throw std::logic_error("guest write to one of its own page tables");
@@ -507,6 +615,22 @@ std::vector<std::string> ShadowMmu::check() const {
     const std::string who = "vm " + std::to_string(vm_) + " shadow page gfn " + hex(sp->gfn.v) + " level " +
                             std::to_string(sp->role.level);
     if (!host_.frames().in_use(sp->spt.frame)) bad.push_back(who + ": its frame is free");
+    if (sp->role.direct) {  // the 4 KiB sptes of a guest 2 MiB page: spte i maps gfn + i
+      for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+        const Pte& s = sp->spt.e[i];
+        if (!spte_mapped(s)) continue;
+        ++rmapped;
+        const std::string at = who + " (direct) entry " + std::to_string(i);
+        const std::uint64_t gfn = sp->gfns[i];
+        if (gfn != sp->gfn.v + i) bad.push_back(at + ": maps gfn " + hex(gfn) + ", not its place in the range");
+        if (!rmap_.contains(gfn, &s)) bad.push_back(at + ": not in the rmap of gfn " + hex(gfn));
+        const LeafRef hl = host_.host_leaf(vm_, Gfn{gfn});
+        if (!hl.pte || !hl.pte->present() || hl.frame_of(Vpn{gfn}) != s.frame())
+          bad.push_back(at + ": maps frame " + hex(s.frame()) + " but the host maps gfn " + hex(gfn) + " elsewhere");
+        if (s.writable() && !pages_of(gfn).empty()) bad.push_back(at + ": maps a shadowed guest page table writably");
+      }
+      continue;
+    }
     const TableNode* gt = guest_.table_at(sp->gfn.v);
     if (!gt || gt->level != sp->role.level) {
       bad.push_back(who + ": no guest table of that level at the gfn");
@@ -514,8 +638,24 @@ std::vector<std::string> ShadowMmu::check() const {
     }
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
       const Pte& s = sp->spt.e[i];
-      if (sp->role.level == 1 ? !spte_mapped(s) : !s.present()) continue;
+      if ((sp->role.level == 1 || s.large()) ? !spte_mapped(s) : !s.present()) continue;
       const std::string at = who + " entry " + std::to_string(i);
+      if (sp->role.level == 2 && s.large()) {  // a 2 MiB spte
+        ++rmapped;
+        const std::uint64_t first = sp->gfns[i];
+        if (!rmap_pde_.contains(first >> 9, &s)) bad.push_back(at + ": 2 MiB spte not in the rmap of its range");
+        if (!gt->e[i].present() || !gt->e[i].large() || gt->e[i].frame() != first)
+          bad.push_back(at + ": 2 MiB spte without the guest's 2 MiB pde");
+        for (std::uint64_t k = 0; k < 512; ++k) {
+          const LeafRef hl = host_.host_leaf(vm_, Gfn{first + k});
+          if (!hl.pte || !hl.pte->present() || hl.frame_of(Vpn{first + k}) != s.frame() + k) {
+            bad.push_back(at + ": 2 MiB spte maps frame " + hex(s.frame() + k) + " but the host maps gfn " + hex(first + k) + " elsewhere");
+            break;
+          }
+        }
+        if (s.writable() && has_wrprotected_page(first)) bad.push_back(at + ": writable 2 MiB spte over a shadowed guest page table");
+        continue;
+      }
       if (sp->role.level > 1) {
         const auto it = page_at_frame_.find(s.frame());
         if (it == page_at_frame_.end() || sp->spt.child(i) != &it->second->spt) {
@@ -550,7 +690,7 @@ std::vector<std::string> ShadowMmu::check() const {
       }
     }
   }
-  const std::size_t in_rmap = rmap_.size();
+  const std::size_t in_rmap = rmap_.size() + rmap_pde_.size();
   if (in_rmap != rmapped)
     bad.push_back("vm " + std::to_string(vm_) + ": rmap holds " + std::to_string(in_rmap) + " sptes, tables " +
                   std::to_string(rmapped));

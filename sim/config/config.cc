@@ -188,9 +188,7 @@ void Config::validate_limits() const {
     const ValueOrigin& o = origin("guest.thp");
     if (old_era)
       throw InputError(o.file, o.line, "guest.thp", "sim.era = " + era + ": that kernel had no transparent huge pages (THP came with Linux 2.6.38)");
-    if (cfg_.sim.mode == SimMode::Shadow)
-      throw InputError(o.file, o.line, "guest.thp", "shadow mode does not model guest huge pages yet (KVM's shadow of a guest 2 MiB page): use sim.mode = native or nested");
-    if (cfg_.sim.mode == SimMode::Nested && cfg_.guest.mem_mb % 2 != 0)
+    if (cfg_.sim.mode != SimMode::Native && cfg_.guest.mem_mb % 2 != 0)
       throw InputError(o.file, o.line, "guest.thp", "guest.mem_mb = " + std::to_string(cfg_.guest.mem_mb) + " is not a multiple of 2 MiB, the huge page size");
   }
   // MGLRU came with 6.1, its secondary-MMU fix with 6.12; its keys mean nothing to the other LRUs.

@@ -139,9 +139,9 @@ const std::vector<KeySpec>& config_keys() {
                "virtual CPUs per VM (native mode: CPUs per namespace); every record's vcpu must be below this"),
 
       CHOICE_KEY(guest, thp, "never", (std::vector<std::string>{"never", "always"}),
-                 "transparent huge pages of the OS that runs the trace (native mode: the native OS; nested mode: the guest "
-                 "OS): always, the first touch of a 2 MiB range with no page table maps a 2 MiB page when 512 aligned frames "
-                 "are free, else 4 KiB pages (do_huge_pmd_anonymous_page, Linux 2.6.38); shadow mode cannot run it yet"),
+                 "transparent huge pages of the OS that runs the trace (native mode: the native OS; shadow and nested mode: "
+                 "the guest OS): always, the first touch of a 2 MiB range with no page table maps a 2 MiB page when 512 "
+                 "aligned frames are free, else 4 KiB pages (do_huge_pmd_anonymous_page, Linux 2.6.38)"),
       BOOL_KEY(guest, dirty_at_fault, "true",
                "shadow mode: the guest marks a new anonymous pte dirty on any fault (do_anonymous_page, "
                "Linux 2.6.24-2.6.31); false: only on a write fault"),

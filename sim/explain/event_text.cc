@@ -176,12 +176,15 @@ std::string event_text(const Event& e) {
       return "guest CR3 <- PML4 of pid " + num(e["pid"]) + " (gfn " + to_hex(e["gfn"]) + "), no VM exit";
     case EventKind::shadow_root: return "shadow root gfn " + to_hex(e["gfn"]) + " loaded, TLBs flushed";
     case EventKind::shadow_page_new:
+      if (e.has("direct"))
+        return "new direct shadow page for the guest 2 MiB page at gfn " + to_hex(e["gfn"]) + " (pfn " + to_hex(e["pfn"]) + ")";
       return "new shadow page for gfn " + to_hex(e["gfn"]) + " level " + num(e["level"]) + " (pfn " + to_hex(e["pfn"]) +
              "), gfn write-protected";
     case EventKind::shadow_page_zap:
       return "zap shadow page of gfn " + to_hex(e["gfn"]) + " level " + num(e["level"]) + (e["oldest"] ? " (oldest in active_mmu_pages)" : "");
     case EventKind::mmu_shrink: return "mmu_shrink: zap the oldest shadow page";
     case EventKind::spte_install:
+      if (e.has("size")) return "2 MiB spte installed for gfns " + to_hex(e["gfn"]) + "+512 -> pfn " + to_hex(e["pfn"]) + spte_bits(e);
       return std::string(e["speculative"] ? "spte prefetched" : "spte installed") + " for gfn " + to_hex(e["gfn"]) + " -> pfn " +
              to_hex(e["pfn"]) + spte_bits(e);
     case EventKind::spte_zap: {
@@ -196,7 +199,8 @@ std::string event_text(const Event& e) {
     case EventKind::guest_walk: {
       const std::string& r = e.text("result");
       if (r == "absent") return "guest walk: guest entry absent at level " + num(e["level"]) + " -> inject #PF";
-      if (r == "present") return "guest walk: guest pte present, gfn " + to_hex(e["gfn"]);
+      if (r == "present")
+        return std::string("guest walk: guest ") + (e.has("size") ? "2 MiB pde" : "pte") + " present, gfn " + to_hex(e["gfn"]);
       if (r == "notrap") return "notrap spte: #PF goes to the guest without a VM exit";
       return "#PF delivered to the guest without a VM exit (nested paging)";
     }

@@ -30,6 +30,9 @@ void rows(const RunSummary& s, const SummaryRow& row) {
                       ", cr3 " + n("vmexits_cr3") + ", ipi " + n("vmexits_ipi") + ")");
   row("shadow pages", n("shadow_pages") + " (" + n("sptes_created") + " sptes created, " + n("sptes_zapped") +
                           " zapped, " + n("remote_tlb_flushes") + " remote flushes)");
+  if (s["huge_pages_mapped"] || s["thp_fault_fallback"] || s["large_sptes"])
+    row("guest huge pages", n("huge_pages_mapped") + " mapped (" + n("thp_fault_fallback") + " fell back to 4 KiB); " +
+                                n("large_sptes") + " 2 MiB sptes, TLB hits on 2 MiB entries " + n("tlb_2m_hits"));
   host_rows(s, row);
 }
 

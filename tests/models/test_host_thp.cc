@@ -6,6 +6,7 @@
 
 #include "guest/guest_os.h"
 #include "host/host_memory.h"
+#include "kvm/shadow_mmu.h"
 #include "kvm/tdp_mmu.h"
 #include "mmu/checker.h"
 
@@ -171,4 +172,80 @@ TEST_CASE("host thp: guest and host 2 MiB pages give a 15-reference walk and a 2
   CHECK(kvm.ept_entry(600) == nullptr);
   CHECK(kvm.ept_entry(5) != nullptr);
   CHECK(kvm.check().empty());
+}
+
+namespace {
+// One VM with one vCPU under shadow paging, its guest with THP, on a host with or without THP.
+struct ShadowThp {
+  HostMemory host;
+  GuestOs guest{1024, "guest", 3200, true, true};
+  ShadowMmu kvm;
+  Mmu mmu{MmuConfig{}};
+  explicit ShadowThp(bool host_thp) : host(4096, host_thp ? thp_host() : HostConfig{}), kvm(0, add(host), guest, cfg(host_thp)) {
+    kvm.add_vcpu(0, 0, &mmu, [](const CauseCycles&) {});
+    CauseCycles c;
+    mmu.load_cr3(1, kvm.new_cr3(0, 1, true, c));
+  }
+  static HostMemory& add(HostMemory& h) {
+    h.add_vm(1024);
+    return h;
+  }
+  static KvmConfig cfg(bool host_thp) {
+    KvmConfig k;
+    k.host_thp = host_thp;
+    return k;
+  }
+  void touch(std::uint64_t vpn) {
+    for (int faults = 0;; ++faults) {
+      REQUIRE(faults < 12);
+      const Translation t = mmu.translate(Vpn{vpn}, false, false);
+      if (t.ok) return;
+      kvm.page_fault(0, Vpn{vpn}, false, false, t);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("shadow thp: a guest 2 MiB page gets a 2 MiB spte only over a host huge page", "[huge][kvm]") {
+  // The guest maps vpn 0x205 with a 2 MiB page (gfns 512..1023; its PML4, PDPT and PD are gfns 0,
+  // 1, 2). KVM shadows the PML4, PDPT and PD (3 shadow pages).
+  SECTION("host 4 KiB pages: a direct level-1 page of 4 KiB sptes (FNAME(fetch), metaphysical)") {
+    ShadowThp m(false);
+    m.touch(0x205);
+    CHECK(m.guest.stats().huge_pages_mapped == 1);
+    CHECK(m.kvm.stats().large_sptes == 0);
+    CHECK(m.kvm.mode_pages() == 4);  // PML4, PDPT, PD shadows and the direct page of gfn 512
+    // The shadow table is walked like a 4 KiB mapping: 4 references, a 4 KiB TLB entry.
+    m.mmu.flush_all();
+    const std::uint64_t before = m.mmu.stats().walk_refs;
+    const Translation t = m.mmu.translate(Vpn{0x205}, false, false);
+    REQUIRE(t.ok);
+    CHECK(m.mmu.stats().walk_refs - before == 4);
+    CHECK(t.size == PageSize::k4K);
+    // Another 4 KiB page of the guest's 2 MiB page: a new spte in the same direct page.
+    m.touch(0x3ff);
+    CHECK(m.kvm.mode_pages() == 4);
+    CHECK(m.kvm.check().empty());
+  }
+  SECTION("host huge pages: one 2 MiB spte, a 3-reference walk, a 2 MiB TLB entry") {
+    ShadowThp m(true);
+    m.touch(0x205);
+    CHECK(m.guest.stats().huge_pages_mapped == 1);
+    // gfns 0..511 and 512..1023 are host huge pages (the guest cleared gfn 0, then 512..1023).
+    CHECK(m.host.stats().host_huge_pages == 2);
+    CHECK(m.kvm.stats().large_sptes == 1);
+    CHECK(m.kvm.mode_pages() == 3);
+    m.mmu.flush_all();
+    const std::uint64_t before = m.mmu.stats().walk_refs;
+    const Translation t = m.mmu.translate(Vpn{0x205}, false, false);
+    REQUIRE(t.ok);
+    CHECK(m.mmu.stats().walk_refs - before == 3);
+    CHECK(t.size == PageSize::k2M);
+    // Every 4 KiB page of it hits the 2 MiB entry: no fault, no walk.
+    const std::uint64_t walks = m.mmu.stats().walks;
+    m.touch(0x3ff);
+    CHECK(m.mmu.stats().walks == walks);
+    CHECK(m.kvm.check().empty());
+    CHECK(m.host.check().empty());
+  }
 }
