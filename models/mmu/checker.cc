@@ -14,7 +14,8 @@ std::string hex(std::uint64_t v) {
 
 std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTarget& target) {
   std::vector<std::string> bad;
-  for (const Tlb* tlb : {&mmu.l1i(), &mmu.l1d(), &mmu.stlb(), &mmu.l1i_2m(), &mmu.l1d_2m()}) {
+  for (const Tlb* tlb : {&mmu.l1i(), &mmu.l1d(), &mmu.stlb(), mmu.l1i_2m(), mmu.l1d_2m()}) {
+    if (!tlb) continue;  // no 2 MiB arrays yet
     for (const TlbEntry& e : tlb->all_entries()) {
       if (!e.valid()) continue;
       const std::uint32_t ctx = key_ctx(e.key);

@@ -126,8 +126,6 @@ Mmu::Mmu(const MmuConfig& cfg)
       l1i_("l1i", cfg.l1i_entries, cfg.l1i_ways),
       l1d_("l1d", cfg.l1d_entries, cfg.l1d_ways),
       stlb_("stlb", cfg.stlb_entries, cfg.stlb_ways),
-      l1i_2m_("l1i_2m", cfg.l1i_2m_entries, cfg.l1i_2m_ways),
-      l1d_2m_("l1d_2m", cfg.l1d_2m_entries, cfg.l1d_2m_ways),
       pwc_(cfg.pwc_entries),
       ept_pwc_(cfg.ept_pwc_entries),
       ntlb_(cfg.ntlb_entries ? std::make_unique<Tlb>("ntlb", cfg.ntlb_entries, cfg.ntlb_ways) : nullptr) {}
@@ -192,7 +190,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   if (TlbEntry* e = se) {
     if (explaining(explain_)) explain_->emit(lookup("STLB", true, vpn, e->size != PageSize::k4K));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
-    Tlb& into = e->size == PageSize::k4K ? l1 : fetch ? l1i_2m_ : l1d_2m_;
+    Tlb& into = e->size == PageSize::k4K ? l1 : fetch ? *l1i_2m_ : *l1d_2m_;
     TlbEntry& f = into.fill(e->size == PageSize::k4K ? key : e->key, e->frame, e->writable, e->dirty, e->nx, e->size);
     if (explaining(explain_)) explain_->emit(fill_event(into, f, nullptr, nullptr, fetch, false, e->size != PageSize::k4K));
     ++stats_.translations;
@@ -253,10 +251,14 @@ void Mmu::fill_after_walk(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool 
     return;
   }
   // A 2 MiB entry (a 1 GiB page's 2 MiB part that holds vpn): the frame of its first 4 KiB page.
-  large_seen_ = true;
+  if (!large_seen_) {
+    large_seen_ = true;
+    l1i_2m_ = std::make_unique<Tlb>("l1i_2m", cfg_.l1i_2m_entries, cfg_.l1i_2m_ways);
+    l1d_2m_ = std::make_unique<Tlb>("l1d_2m", cfg_.l1d_2m_entries, cfg_.l1d_2m_ways);
+  }
   const std::uint64_t key2m = tlb_key_2m(tc_.ctx, vpn), first = frame - (vpn.v & 511);
   TlbEntry& s = stlb_.fill(key2m, first, writable, dirty, nx, PageSize::k2M);
-  Tlb& l1 = fetch ? l1i_2m_ : l1d_2m_;
+  Tlb& l1 = fetch ? *l1i_2m_ : *l1d_2m_;
   TlbEntry& f = l1.fill(key2m, first, writable, dirty, nx, PageSize::k2M);
   if (explaining(explain_)) explain_->emit(fill_event(l1, f, &stlb_, &s, fetch, tc_.nested_root != nullptr, true));
   t.size = PageSize::k2M;
@@ -417,8 +419,8 @@ void Mmu::invlpg(std::uint32_t ctx, Vpn vpn) {
   if (!large_seen_) return;
   // INVLPG drops the entries of every page size that hold the address.
   const std::uint64_t key2m = tlb_key_2m(ctx, vpn);
-  l1i_2m_.invalidate(key2m);
-  l1d_2m_.invalidate(key2m);
+  l1i_2m_->invalidate(key2m);
+  l1d_2m_->invalidate(key2m);
   stlb_.invalidate(key2m);
 }
 
@@ -426,8 +428,7 @@ void Mmu::flush_all() {
   l1i_.flush_all();
   l1d_.flush_all();
   stlb_.flush_all();
-  l1i_2m_.flush_all();
-  l1d_2m_.flush_all();
+  if (large_seen_) l1i_2m_->flush_all(), l1d_2m_->flush_all();
   pwc_.flush_all();
   ept_pwc_.flush_all();
   if (ntlb_) ntlb_->flush_all();

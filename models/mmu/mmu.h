@@ -99,7 +99,7 @@ class Mmu {
     TlbEntry* e = (fetch ? l1i_ : l1d_).lookup(key);
     // The L1's 2 MiB array, looked up with the 4 KiB one in the same cycle (only once a 2 MiB
     // entry was ever filled: large_seen_).
-    if (!e && large_seen_ && (e = (fetch ? l1i_2m_ : l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
+    if (!e && large_seen_ && (e = (fetch ? *l1i_2m_ : *l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
     if (e && (!write || e->dirty) && (!fetch || !e->nx) && (!write || e->writable)) {
       ++stats_.translations;
       Translation t;
@@ -122,8 +122,9 @@ class Mmu {
   const Tlb& l1i() const { return l1i_; }
   const Tlb& l1d() const { return l1d_; }
   const Tlb& stlb() const { return stlb_; }
-  const Tlb& l1i_2m() const { return l1i_2m_; }
-  const Tlb& l1d_2m() const { return l1d_2m_; }
+  // The L1's 2 MiB arrays: nullptr until the first 2 MiB entry is filled.
+  const Tlb* l1i_2m() const { return l1i_2m_.get(); }
+  const Tlb* l1d_2m() const { return l1d_2m_.get(); }
   const PageWalkCache& pwc() const { return pwc_; }
   const PageWalkCache& ept_pwc() const { return ept_pwc_; }
   const Tlb* ntlb() const { return ntlb_.get(); }
@@ -160,9 +161,12 @@ class Mmu {
 
   MmuConfig cfg_;
   Tlb l1i_, l1d_, stlb_;
-  Tlb l1i_2m_, l1d_2m_;
+  // Made at the first 2 MiB fill (a run without large pages keeps the memory it had before them:
+  // 16,384 vCPUs' MMUs are many).
+  std::unique_ptr<Tlb> l1i_2m_, l1d_2m_;
   // Speed only: no 2 MiB entry was ever filled, so the 2 MiB lookups would all miss and are skipped
-  // (every run without large pages takes the paths it took before they existed).
+  // (every run without large pages takes the paths it took before they existed). Also: the 2 MiB
+  // arrays exist.
   bool large_seen_ = false;
   PageWalkCache pwc_;
   PageWalkCache ept_pwc_;
