@@ -129,9 +129,10 @@ void Vcpu::replay_batch() {
         const std::uint64_t events_before = kExplain ? explain_->events() : 0;
         const Translation t = mmu_->translate(Vpn{vpn}, write, fetch);
         c += t.cycles;
-        // The inline L1 hit reports nothing: say it here.
+        // The inline L1 hit reports nothing: say it here (a hit in the L1's 2 MiB array is inline too).
         if (kExplain && explaining(explain_) && explain_->events() == events_before)
-          explain_->emit(Event(EventKind::tlb_lookup).word("tlb", fetch ? "iTLB" : "dTLB").flag("hit", true).hex("vpn", vpn).flag("large", false));
+          explain_->emit(Event(EventKind::tlb_lookup).word("tlb", fetch ? "iTLB" : "dTLB").flag("hit", true).hex("vpn", vpn)
+                             .flag("large", t.size != PageSize::k4K));
         if (t.ok) break;
         offset_ += c, stats_.cycles += c, c = 0;
         sync();
