@@ -285,7 +285,6 @@ void LruGen::refault(std::uint64_t pfn, HostPage& /*pg*/, std::uint64_t token) {
   ++refaulted_[tier_from_refs(r)];
   grow_to(pfn);
   flags_[pfn] |= kRefsMask | kWorkingset;
-  ++stats_.workingset_restores;
 }
 
 }  // namespace mmusim

@@ -108,7 +108,6 @@ class LruGen : public LruPolicy {
 
   struct Stats {
     std::uint64_t workingset_refaults = 0;  // swap-ins whose shadow was recent (lru_gen_test_recent)
-    std::uint64_t workingset_restores = 0;  // of those, pages given PG_workingset and full refs back
   };
   const Stats& stats() const { return stats_; }
 

@@ -76,21 +76,28 @@ bool ShadowMmu::has_wrprotected_page(std::uint64_t first_gfn) const {
   return false;
 }
 
-// kvm_mmu_get_page for a direct (metaphysical) level-1 page: the 4 KiB sptes of the guest 2 MiB
-// page at `first_gfn` when it gets no 2 MiB spte; no guest table behind it, nothing to
-// write-protect, every spte absent (nonpaging_prefetch_page).
-KvmMmuPage* ShadowMmu::get_direct_page(Gfn first_gfn, std::uint8_t access, CauseCycles& c) {
-  const KvmMmuPageRole role{1, true, access};
-  if (auto it = pages_.find({first_gfn.v, role}); it != pages_.end()) return it->second.get();
-  auto owned = std::make_unique<KvmMmuPage>(first_gfn, role);
+// kvm_mmu_alloc_page: a new shadow page of (gfn, role) in a frame of the host's kernel memory, at
+// the head of active_mmu_pages and in the hash.
+KvmMmuPage* ShadowMmu::new_page(Gfn gfn, KvmMmuPageRole role, CauseCycles& c) {
+  auto owned = std::make_unique<KvmMmuPage>(gfn, role);
   KvmMmuPage* sp = owned.get();
   sp->spt.frame = host_.alloc_kernel_page(now_() + c.total(), &c, vm_);
   active_.push_front(sp);
   sp->link = active_.begin();
   page_at_frame_[sp->spt.frame] = sp;
   page_at_spt_[&sp->spt.e[0]] = sp;
-  pages_.emplace(Key{first_gfn.v, role}, std::move(owned));
+  pages_.emplace(Key{gfn.v, role}, std::move(owned));
   ++stats_.shadow_pages_created;
+  return sp;
+}
+
+// kvm_mmu_get_page for a direct (metaphysical) level-1 page: the 4 KiB sptes of the guest 2 MiB
+// page at `first_gfn` when it gets no 2 MiB spte; no guest table behind it, nothing to
+// write-protect, every spte absent (nonpaging_prefetch_page).
+KvmMmuPage* ShadowMmu::get_direct_page(Gfn first_gfn, std::uint8_t access, CauseCycles& c) {
+  const KvmMmuPageRole role{1, true, access};
+  if (auto it = pages_.find({first_gfn.v, role}); it != pages_.end()) return it->second.get();
+  KvmMmuPage* sp = new_page(first_gfn, role, c);
   if (ex())
     explain_->emit(Event(EventKind::shadow_page_new).hex("gfn", first_gfn.v).num("level", 1).hex("pfn", sp->spt.frame).flag("direct", true));
   return sp;
@@ -103,15 +110,7 @@ KvmMmuPage* ShadowMmu::get_page(Gfn gfn, unsigned level, CauseCycles& c) {
     if (sp->unsync) sync_page(sp, c);  // may zap it
   if (auto it = pages_.find({gfn.v, shadow_role(level)}); it != pages_.end()) return it->second.get();
 
-  auto owned = std::make_unique<KvmMmuPage>(gfn, shadow_role(level));
-  KvmMmuPage* sp = owned.get();
-  sp->spt.frame = host_.alloc_kernel_page(now_() + c.total(), &c, vm_);
-  active_.push_front(sp);
-  sp->link = active_.begin();
-  page_at_frame_[sp->spt.frame] = sp;
-  page_at_spt_[&sp->spt.e[0]] = sp;
-  pages_.emplace(Key{gfn.v, sp->role}, std::move(owned));
-  ++stats_.shadow_pages_created;
+  KvmMmuPage* sp = new_page(gfn, shadow_role(level), c);
   if (ex())
 explain_->emit(Event(EventKind::shadow_page_new).hex("gfn", gfn.v).num("level", level).hex("pfn", sp->spt.frame));
   if (cfg_.bypass_guest_pf) {

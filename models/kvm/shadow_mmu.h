@@ -80,6 +80,7 @@ class ShadowMmu final : public Kvm, public GuestHooks {
     return shadow_vcpus_[cpu];
   }
   KvmMmuPage* get_page(Gfn gfn, unsigned level, CauseCycles& c);
+  KvmMmuPage* new_page(Gfn gfn, KvmMmuPageRole role, CauseCycles& c);
   void free_some_pages(CauseCycles& c);
   void zap_page(KvmMmuPage* sp, CauseCycles& c, bool evicting);
   void drop_spte(KvmMmuPage* sp, unsigned i, bool evicting);

@@ -42,6 +42,17 @@ bool LruGenReclaim::clear_young(std::uint16_t mm, std::uint64_t index, Pte& e, C
   return young;
 }
 
+// One pte of a walk or look-around: a present one found young (6.6: by its own bit, old ones
+// skipped; 6.12: also by KVM) is cleared and its page promoted. Returns whether it was.
+bool LruGenReclaim::age_pte(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work) {
+  ++stats_.aging_ptes_scanned;
+  work.reclaim += cfg_.walk_pte_cycles;
+  if (!e.present() || (!cfg_.notify_young && !e.accessed())) return false;
+  if (!clear_young(mm, index, e, work)) return false;
+  promote(e.frame());
+  return true;
+}
+
 // folio_update_gen on a page found young by a walk or look-around (kswapd's walk); direct reclaim's
 // look-around uses folio_activate, which puts the page in the same generation at once.
 void LruGenReclaim::promote(std::uint64_t pfn) {
@@ -62,19 +73,9 @@ void LruGenReclaim::walk_tables(std::uint16_t mm, TableNode* t, unsigned level, 
   const std::uint64_t seq = lru_.max_seq();
   if (!force && !bloom_[seq % 2].count(t)) return;
   const std::uint64_t first = host_.mm_base(mm).v;
-  unsigned total = 0, young = 0;
-  for (unsigned i = 0; i < kEntriesPerTable; ++i) {
-    Pte& e = t->e[i];
-    ++total;
-    ++stats_.aging_ptes_scanned;
-    work.reclaim += cfg_.walk_pte_cycles;
-    if (!e.present()) continue;
-    if (!cfg_.notify_young && !e.accessed()) continue;  // 6.6: old ptes are skipped
-    if (!clear_young(mm, base + i - first, e, work)) continue;
-    ++young;
-    promote(e.frame());
-  }
-  if (suitable_to_scan(total, young)) bloom_[(seq + 1) % 2].insert(t);
+  unsigned young = 0;
+  for (unsigned i = 0; i < kEntriesPerTable; ++i) young += age_pte(mm, base + i - first, t->e[i], work);
+  if (suitable_to_scan(kEntriesPerTable, young)) bloom_[(seq + 1) % 2].insert(t);
 }
 
 // try_to_inc_max_seq (6.6): iterate_mm_list over every mm; should_skip_mm skips one with fewer
@@ -98,7 +99,7 @@ void LruGenReclaim::age(Cycles now, CauseCycles& work) {
 // `index` within its leaf table (and the VM's memslot); every young pte is cleared and its page
 // promoted (an isolated page gets PG_referenced); the table joins max_seq's Bloom filter when
 // suitable_to_scan.
-void LruGenReclaim::look_around(std::uint16_t mm, std::uint64_t index, Cycles /*now*/, CauseCycles& work) {
+void LruGenReclaim::look_around(std::uint16_t mm, std::uint64_t index, CauseCycles& work) {
   const std::uint64_t first = host_.mm_base(mm).v;
   const std::uint64_t vpn = first + index;
   TableNode* t = host_.host_table(mm).root();
@@ -118,27 +119,19 @@ void LruGenReclaim::look_around(std::uint16_t mm, std::uint64_t index, Cycles /*
       end = vpn + kBatch / 2;
     }
   }
-  unsigned total = 0, young = 1;  // the pte that brought reclaim here was young
+  unsigned young = 1;  // the pte that brought reclaim here was young
   for (std::uint64_t v = start; v < end; ++v) {
-    ++total;
     if (v == vpn) continue;
-    Pte& e = t->e[v & (kEntriesPerTable - 1)];
-    ++stats_.aging_ptes_scanned;
-    work.reclaim += cfg_.walk_pte_cycles;
-    if (!e.present()) continue;
-    if (!cfg_.notify_young && !e.accessed()) continue;
-    if (!clear_young(mm, v - first, e, work)) continue;
-    ++young;
-    promote(e.frame());
+    young += age_pte(mm, v - first, t->e[v & (kEntriesPerTable - 1)], work);
   }
-  if (suitable_to_scan(total, young)) bloom_[lru_.max_seq() % 2].insert(t);
+  if (suitable_to_scan(static_cast<unsigned>(end - start), young)) bloom_[lru_.max_seq() % 2].insert(t);
 }
 
 // folio_referenced_one under MGLRU. 6.6: a young pte runs the look-around (which clears it) and
 // counts 1, then ptep_clear_flush_young_notify counts 1 more if a secondary MMU (or the pte again)
 // says young. 6.12: lru_gen_look_around first clears the pte with ptep_clear_young_notify and
 // returns at once if it was old; a young one counts 1.
-unsigned LruGenReclaim::folio_referenced(Pfn pfn, Cycles now, CauseCycles& work) {
+unsigned LruGenReclaim::folio_referenced(Pfn pfn, CauseCycles& work) {
   const HostPage& pg = host_.page(pfn);
   if (pg.mapcount == 0) return 0;
   const std::uint16_t mm = pg.vm;
@@ -148,14 +141,14 @@ unsigned LruGenReclaim::folio_referenced(Pfn pfn, Cycles now, CauseCycles& work)
   work.reclaim += cfg_.walk_pte_cycles;
   if (cfg_.notify_young) {
     if (!clear_young(mm, index, *p, work)) return 0;
-    look_around(mm, index, now, work);
+    look_around(mm, index, work);
     return 1;
   }
   unsigned referenced = 0;
   if (p->accessed()) {
     p->raw &= ~pte_bits::A;  // the look-around's ptep_test_and_clear_young
     ++stats_.aging_young_ptes;
-    look_around(mm, index, now, work);
+    look_around(mm, index, work);
     ++referenced;
   }
   bool young = p->accessed();  // ptep_clear_flush_young_notify: the primary bit is clear by now
@@ -248,7 +241,7 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
       continue;
     }
     work.reclaim += cfg_.rmap_walk_cycles;
-    const unsigned referenced_ptes = folio_referenced(p, now, work);
+    const unsigned referenced_ptes = folio_referenced(p, work);
     const bool referenced_folio = pg.referenced;  // folio_test_clear_referenced
     pg.referenced = false;
     if (referenced_ptes) {  // folio_check_references

@@ -60,7 +60,7 @@ class LruGenReclaim : public Reclaimer {
   // One evict_folios at `now`; returns what it scanned (0: nothing to evict).
   std::uint64_t evict_folios(std::uint64_t& reclaimed, Cycles now, CauseCycles& work);
   // folio_referenced of a mapped page as 6.6 or 6.12 (look-around included): the young references.
-  unsigned folio_referenced(Pfn pfn, Cycles now, CauseCycles& work);
+  unsigned folio_referenced(Pfn pfn, CauseCycles& work);
   // should_run_aging at `priority`: whether to age, and the pages to scan.
   bool should_run_aging(int priority, std::uint64_t& nr_to_scan) const;
 
@@ -80,11 +80,14 @@ class LruGenReclaim : public Reclaimer {
   bool step(ScanControl& sc, Cycles now, CauseCycles& work);
   void end_shrink(ScanControl& sc);
   // lru_gen_look_around around page `index` of mm `mm` whose pte `self` was found young (6.6: by
-  // the primary bit; 6.12: the caller asks). Returns the young ptes it found besides `self`.
-  void look_around(std::uint16_t mm, std::uint64_t index, Cycles now, CauseCycles& work);
+  // the primary bit; 6.12: the caller asks).
+  void look_around(std::uint16_t mm, std::uint64_t index, CauseCycles& work);
   // ptep_test_and_clear_young, or with notify_young ptep_clear_young_notify, of pte `e` mapping page
   // `index` of `mm`.
   bool clear_young(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work);
+  // One pte of a walk or look-around, page `index` of `mm`: a present one found young is cleared
+  // and its page promoted. Returns whether it was.
+  bool age_pte(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work);
   // Page `pfn` (its pte young) joins max_seq's generation: folio_update_gen.
   void promote(std::uint64_t pfn);
   // Walks the leaf tables under `t` (level `level`, first host page `base`) of mm `mm`.

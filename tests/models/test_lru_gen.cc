@@ -171,7 +171,7 @@ TEST_CASE("lru_gen: look-around clears the young ptes of the 64 around a young o
   // spans pages 0..511, more than MIN_LRU_BATCH = 64, and 30 - 0 < 32, so the window is [0, 64).
   // Besides page 30, pages 20 and 21 are young there (90 is outside): cleared, promoted to gen 0.
   // referenced: 1 (look-around), and no secondary MMU to add one.
-  CHECK(r.folio_referenced(Pfn{h.host_pte(mm, Gfn{30})->frame()}, 0, work) == 1);
+  CHECK(r.folio_referenced(Pfn{h.host_pte(mm, Gfn{30})->frame()}, work) == 1);
   CHECK(r.stats().aging_ptes_scanned - scanned_before == 64);  // page 30 itself, then 63 around it
   CHECK(r.stats().aging_young_ptes - young_before == 3);
   for (std::uint64_t i : {20, 21, 30}) CHECK_FALSE(h.host_pte(mm, Gfn{i})->accessed());
@@ -180,7 +180,7 @@ TEST_CASE("lru_gen: look-around clears the young ptes of the 64 around a young o
   CHECK(m.lru().gen_of(h.host_pte(mm, Gfn{21})->frame()) == 0);
   CHECK(m.lru().gen_of(h.host_pte(mm, Gfn{90})->frame()) == 3);
   // An old pte: no look-around, nothing referenced.
-  CHECK(r.folio_referenced(Pfn{h.host_pte(mm, Gfn{40})->frame()}, 0, work) == 0);
+  CHECK(r.folio_referenced(Pfn{h.host_pte(mm, Gfn{40})->frame()}, work) == 0);
 }
 
 TEST_CASE("lru_gen: eviction takes the oldest generation from its tail; a referenced page goes to the youngest", "[lru_gen]") {
