@@ -55,8 +55,15 @@ const CounterTable<HostMemory>& HostMemory::counters() {
        [](const M& h) { return h.stats().swap_token_grabs; }},
       {{"host_huge_pages", "pages", K::Count, "2 MiB pages host faults mapped for guest memory (host.thp = always)"},
        [](const M& h) { return h.stats().host_huge_pages; }},
-      {{"huge_pages_split", "pages", K::Count, "host 2 MiB pages split into 512 pages before swap-out (split_huge_page)"},
+      {{"huge_pages_split", "pages", K::Count,
+        "host 2 MiB pages split into 512 pages (split_huge_page): before swap-out, or a page swapped whole refaulted while in the swap cache"},
        [](const M& h) { return h.stats().huge_pages_split; }},
+      {{"thp_swpout", "pages", K::Count,
+        "host 2 MiB pages written to swap whole, one 2 MiB write each (reclaim.thp_swap = whole; their 512 pages count in swap_outs)"},
+       [](const M& h) { return h.stats().thp_swpout; }},
+      {{"thp_swpout_fallback", "pages", K::Count,
+        "host 2 MiB pages split before swap-out because no cluster of 512 free swap slots was left (reclaim.thp_swap = whole)"},
+       [](const M& h) { return h.stats().thp_swpout_fallback; }},
   };
   return t;
 }

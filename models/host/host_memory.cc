@@ -142,6 +142,9 @@ HostMemory::Gup HostMemory::gfn_to_pfn(std::uint16_t vm, Gfn gfn, bool write, Cy
     std::uint64_t f;
     if (auto it = swapcache_.find(slot); it != swapcache_.end()) {
       f = it->second;
+      // A page of a huge page swapped whole, still in the swap cache: the model splits it here
+      // (the kernel maps the one page and splits the partly mapped THP later, deferred_split_scan).
+      if (pages_[f].huge) split_swapcache_huge(f - f % 512);
       if (c) c->host_fault += cfg_.minor_fault_cycles;
       g.minor_fault = true;
       ++stats_.minor_faults;
@@ -385,6 +388,32 @@ void HostMemory::split_huge_page(std::uint64_t head) {
   if (ex()) explain_->emit(Event(EventKind::add_to_swap).word("step", "split").hex("pfn", head));
 }
 
+void HostMemory::split_swapcache_huge(std::uint64_t head) {
+  HostPage& hp = pages_[head];
+  Cycles done = 0;
+  if (hp.writeback)
+    for (const auto& [at, f] : writeback_)
+      if (f == head) done = at;
+  for (std::uint64_t k = 0; k < 512; ++k) {
+    HostPage& t = pages_[head + k];
+    t.huge = false;
+    if (k == 0) continue;
+    t.referenced = hp.referenced;
+    t.active = hp.active;
+    t.dirty = hp.dirty;
+    t.writeback = hp.writeback;
+    t.reclaim = hp.reclaim;
+    if (t.writeback) writeback_.emplace(done, head + k);
+    if (cfg_.writeback_rotate || !t.writeback) lru_->putback(head + k, t);
+  }
+  if (lru_->on_lru(head)) {  // the head goes back as one 4 KiB page (an LRU counting pages sees 1, not 512)
+    lru_->isolate(head);
+    lru_->putback(head, hp);
+  }
+  ++stats_.huge_pages_split;
+  if (ex()) explain_->emit(Event(EventKind::add_to_swap).word("step", "split").hex("pfn", head));
+}
+
 // valid_swaphandles (mm/swapfile.c, 2.6.28): the run of in-use slots around `target` within
 // its aligned window of 2^page_cluster slots (just the target without readahead).
 std::pair<std::uint64_t, std::uint64_t> HostMemory::readahead_window(std::uint64_t target) const {
@@ -439,10 +468,42 @@ void HostMemory::refault(std::uint64_t f, std::uint64_t slot) {
   shadow_[slot] = 0;
 }
 
-bool HostMemory::add_to_swap(Pfn pfn) {
+bool HostMemory::page_pinned(Pfn pfn) const {
+  if (!pages_[pfn.v].huge) return pages_[pfn.v].pinned > 0;
+  const std::uint64_t head = pfn.v - pfn.v % 512;
+  for (std::uint64_t k = 0; k < 512; ++k)
+    if (pages_[head + k].pinned) return true;
+  return false;
+}
+
+bool HostMemory::add_to_swap(Pfn pfn, std::vector<std::uint64_t>* split_tails) {
   if (pages_[pfn.v].huge) {
-    if (!swap_ || swap_->slots_used() == swap_->slots()) return false;  // get_swap_page fails before the split
+    if (cfg_.thp_swap) {
+      // 4.13 (38d8b4e6bdc8): add_to_swap of a THP takes a cluster (get_huge_swap_page) and adds the
+      // 512 pages to the swap cache as one; without a free cluster shrink_page_list splits it
+      // (split_huge_page_to_list, THP_SWPOUT_FALLBACK, 4.14) and tries again for the head alone.
+      if (pages_[pfn.v].swapcache) return true;
+      if (!swap_) return false;
+      const std::uint64_t first = swap_->alloc_cluster();
+      if (first != SwapDevice::kNoSlot) {
+        if (ex()) explain_->emit(Event(EventKind::add_to_swap).num("slot", first).hex("pfn", pfn.v).num("pages", 512));
+        for (std::uint64_t k = 0; k < 512; ++k) {
+          HostPage& t = pages_[pfn.v + k];
+          t.swapcache = true;
+          t.slot = first + k;
+          swapcache_[first + k] = pfn.v + k;
+          if (!slot_owner_.empty()) slot_owner_[first + k] = std::uint64_t{t.vm} << 32 | t.gfn;
+        }
+        pages_[pfn.v].dirty = true;  // no copy on the device yet
+        return true;
+      }
+      ++stats_.thp_swpout_fallback;
+    } else if (!swap_ || swap_->slots_used() == swap_->slots()) {
+      return false;  // 2.6.38: get_swap_page fails before the split
+    }
     split_huge_page(pfn.v);
+    if (split_tails)
+      for (std::uint64_t k = 1; k < 512; ++k) split_tails->push_back(pfn.v + k);
   }
   HostPage& pg = pages_[pfn.v];
   if (pg.swapcache) return true;
@@ -458,9 +519,52 @@ bool HostMemory::add_to_swap(Pfn pfn) {
   return true;
 }
 
+// try_to_unmap of a huge page in the swap cache (4.14, bd4c82c22c36): TTU_SPLIT_HUGE_PMD splits the
+// pmd mapping (__split_huge_pmd: the deposited table takes 512 ptes) and try_to_unmap_one makes
+// each pte the swap entry of its page; the page stays one compound page. The mmu notifier
+// invalidates the 2 MiB range (mmu_notifier_invalidate_range_start/end, 4.13's try_to_unmap_one),
+// so KVM drops a large spte and every 4 KiB spte of the range. With unmap_checks_young the young
+// check is made once, on the pmd and the head's secondary mappings, before the mapping is split
+// (the kernel checks each pte after the split: a young huge page would stay mapped by 512 ptes).
+bool HostMemory::unmap_huge(std::uint64_t head, CauseCycles& c) {
+  HostPage& pg = pages_[head];
+  Vm& v = vms_[pg.vm];
+  const Vpn hvpn{gfn_to_hva(pg.vm, Gfn{pg.gfn}).v >> kPageShift};
+  TableNode* pmd = v.table->table_for(hvpn, 2);
+  const unsigned i = pt_index(hvpn, 2);
+  Pte& e = pmd->e[i];
+  MmuNotifier* n = v.notifier;
+  if (cfg_.unmap_checks_young) {
+    bool young = e.accessed();
+    e.raw &= ~pte_bits::A;
+    if (ex()) explain_->emit(Event(EventKind::try_to_unmap).word("step", "pte").hex("pfn", head).flag("young", young));
+    if (n) young |= n->clear_flush_young(Gfn{pg.gfn}, c);
+    if (young) {
+      if (ex()) explain_->emit(Event(EventKind::try_to_unmap).word("step", "swap_fail").hex("pfn", head));
+      return false;
+    }
+  }
+  const auto dep = deposited_.find(head);
+  if (!e.large() || dep == deposited_.end()) throw std::logic_error("unmap of a huge page its pmd does not map");
+  if (ex()) explain_->emit(Event(EventKind::try_to_unmap).word("step", "unmapped").hex("pfn", head).num("slot", pg.slot));
+  if (e.dirty()) pg.dirty = true;
+  TableNode* pt = dep->second;
+  deposited_.erase(dep);
+  for (unsigned k = 0; k < kEntriesPerTable; ++k) pt->e[k] = swap_pte(pages_[head + k].slot);
+  e = Pte::make(pt->frame, pte_bits::W | pte_bits::U);
+  pmd->set_child(i, pt);
+  for (std::uint64_t k = 0; k < 512; ++k) set_mapcount(pages_[head + k], 0);
+  if (n) {
+    n->invalidate_range_start(Gfn{pg.gfn}, Gfn{pg.gfn + 511u}, c);
+    n->invalidate_range_end(Gfn{pg.gfn}, Gfn{pg.gfn + 511u});
+  }
+  return true;
+}
+
 bool HostMemory::try_to_unmap(Pfn pfn, CauseCycles& c) {
   HostPage& pg = pages_[pfn.v];
   if (pg.mapcount == 0) return true;
+  if (pg.huge) return unmap_huge(pfn.v, c);  // only with thp_swap: else add_to_swap has split it
   Pte* p = host_pte(pg.vm, Gfn{pg.gfn});
   MmuNotifier* n = vms_[pg.vm].notifier;
   if (cfg_.unmap_checks_young) {
@@ -493,18 +597,49 @@ Cycles HostMemory::pageout(Pfn pfn, Cycles now) {
     pg.active = false;
     lru_->putback(pfn.v, pg);
   }
-  ++stats_.swap_outs;
+  const unsigned nr = pg.huge ? 512 : 1;  // a huge page: one 2 MiB write (swap_writepage, 4.14)
+  stats_.swap_outs += nr;
   stats_.swap_outs_procs += vms_[pg.vm].process;
-  const Cycles done = swap_->write(now);
+  stats_.thp_swpout += pg.huge;
+  const Cycles done = pg.huge ? swap_->write_pages(now, nr) : swap_->write(now);
   writeback_.emplace(done, pfn.v);
-  if (ex()) explain_->emit(Event(EventKind::swap_out).hex("pfn", pfn.v).num("slot", pg.slot).num("done", done).flag("rotate", cfg_.writeback_rotate));
+  if (ex()) {
+    Event e(EventKind::swap_out);
+    e.hex("pfn", pfn.v).num("slot", pg.slot).num("done", done).flag("rotate", cfg_.writeback_rotate);
+    if (pg.huge) e.num("pages", nr);
+    explain_->emit(e);
+  }
   return done;
+}
+
+// thp_swap: __remove_mapping or end of writeback of a huge page in the swap cache: its 512 slots
+// keep the data (each gets the folio's shadow, as __delete_from_swap_cache stores one per slot) and
+// its frames go back to the allocator as one order-9 block (free_compound_page).
+void HostMemory::free_huge(std::uint64_t head, const char* why) {
+  const std::uint64_t token = shadow_.empty() ? 0 : lru_->evict_token(head, pages_[head]);
+  for (std::uint64_t k = 0; k < 512; ++k) {
+    const std::uint64_t f = head + k;
+    HostPage& pg = pages_[f];
+    swapcache_.erase(pg.slot);
+    if (!shadow_.empty()) shadow_[pg.slot] = token;
+    if (lru_->on_lru(f)) lru_->isolate(f);
+    lru_->forget(f);
+    disown(f);
+    if (!reading_.empty()) reading_.erase(f);
+    pages_[f] = HostPage{};
+  }
+  frames_.free_block(head, 9);
+  if (ex()) explain_->emit(Event(EventKind::page_freed).hex("pfn", head).word("why", why).num("pages", 512));
 }
 
 void HostMemory::remove_mapping(Pfn pfn) {
   HostPage& pg = pages_[pfn.v];
-  if (pg.mapcount || pg.dirty || pg.writeback || !pg.swapcache || pg.pinned)
+  if (pg.mapcount || pg.dirty || pg.writeback || !pg.swapcache || page_pinned(pfn))
     throw std::logic_error("remove_mapping of a page still in use");
+  if (pg.huge) {
+    free_huge(pfn.v, "clean");
+    return;
+  }
   swapcache_.erase(pg.slot);
   evict(pfn.v);
   free_frame(pfn.v);
@@ -521,6 +656,9 @@ std::uint64_t HostMemory::complete_writeback(Cycles now) {
     if (cfg_.writeback_rotate) {  // end_page_writeback: TestClearPageReclaim, rotate_reclaimable_page
       if (pg.reclaim && lru_->rotate_reclaimable(f, pg)) ++stats_.pages_rotated_writeback;
       pg.reclaim = false;
+    } else if (pg.huge && pg.mapcount == 0 && !pg.dirty && !page_pinned(Pfn{f})) {  // thp_swap: freed whole
+      free_huge(f, "writeback");
+      freed += 512;
     } else if (pg.mapcount == 0 && !pg.dirty && !pg.pinned) {  // end_page_writeback, then freed
       swapcache_.erase(pg.slot);
       evict(f);
@@ -610,6 +748,16 @@ std::vector<std::string> HostMemory::check() const {
     if (pg.swapcache && (!swap_ || !swap_->slot_in_use(pg.slot) || swapcache_.count(pg.slot) == 0 ||
                          swapcache_.at(pg.slot) != f))
       bad.push_back("host page " + std::to_string(f) + ": swap cache entry broken");
+    // A huge page is mapped by its pmd, or (thp_swap) unmapped in the swap cache, its 512 pages in
+    // the 512 slots of one cluster, in order.
+    if (in_use && pg.huge && pg.mapcount == 0 && !pg.swapcache)
+      bad.push_back("host page " + std::to_string(f) + " of a huge page neither mapped nor in the swap cache");
+    if (in_use && pg.huge && pg.swapcache) {
+      const HostPage& head = pages_[f - f % 512];
+      if (!head.huge || !head.swapcache || head.slot % SwapDevice::kClusterSlots != 0 || pg.slot != head.slot + f % 512 ||
+          pg.mapcount != head.mapcount)
+        bad.push_back("host page " + std::to_string(f) + " of a huge page in the swap cache outside its head's cluster");
+    }
   }
   if (used != frames_.used()) bad.push_back("host frame count mismatch");
   if (mapped != mapped_) bad.push_back("mapped pages counted " + std::to_string(mapped_) + ", found " + std::to_string(mapped));

@@ -94,6 +94,12 @@ struct HostConfig {
   // range of a memslot whose pmd is empty maps a 2 MiB page (do_huge_pmd_anonymous_page), one LRU
   // entry for 512 pages, split before swap-out (split_huge_page in add_to_swap).
   bool thp = false;
+  // thp: a huge page is swapped whole (reclaim.thp_swap = whole; THP swap, 4.13 and 4.14):
+  // add_to_swap gives it a cluster of 512 slots (get_huge_swap_page, 4.13, 38d8b4e6bdc8) or, with
+  // none free, splits it (thp_swpout_fallback, 4.14); try_to_unmap turns its pmd into 512 swap
+  // ptes (TTU_SPLIT_HUGE_PMD) and the page stays one compound page in the swap cache, written as
+  // one 2 MiB write and freed whole (4.14, bd4c82c22c36). false: split first (2.6.38).
+  bool thp_swap = false;
 };
 
 struct HostStats {
@@ -112,7 +118,9 @@ struct HostStats {
   // Of swap_ins, swap_outs and refaults, those of host processes' pages (the rest are guests').
   std::uint64_t swap_ins_procs = 0, swap_outs_procs = 0, refaults_procs = 0;
   std::uint64_t host_huge_pages = 0;  // thp: 2 MiB pages host faults mapped for guest memory
-  std::uint64_t huge_pages_split = 0; // thp: split_huge_page before swap-out
+  std::uint64_t huge_pages_split = 0; // thp: split_huge_page (before swap-out, or of a swapped-out one refaulted)
+  std::uint64_t thp_swpout = 0;       // thp_swap: huge pages written to swap whole (THP_SWPOUT)
+  std::uint64_t thp_swpout_fallback = 0;  // thp_swap: huge pages split for want of a free cluster (THP_SWPOUT_FALLBACK)
 };
 
 class HostMemory {
@@ -192,8 +200,16 @@ class HostMemory {
   // Guest pages mapped by a host pte (NR_ANON_PAGES).
   std::uint64_t mapped_pages() const { return mapped_; }
   // add_to_swap: a slot for the page; false when the device is full (or there is none). A huge
-  // page is split first (2.6.38 add_to_swap: split_huge_page), and the slot is its head's.
-  bool add_to_swap(Pfn pfn);
+  // page is split first (2.6.38 add_to_swap: split_huge_page), and the slot is its head's; with
+  // thp_swap it gets a cluster of 512 slots and stays whole, or, no cluster being free, is split
+  // (shrink_page_list's fallback, 4.14) before the head gets a slot. `split_tails`, if given,
+  // receives the tails of a split (split_huge_page_to_list: reclaim's private list); they are on
+  // the LRU either way.
+  bool add_to_swap(Pfn pfn, std::vector<std::uint64_t>* split_tails = nullptr);
+  // A reference KVM holds on the page, or on any of the 512 pages of a huge page (page_count).
+  bool page_pinned(Pfn pfn) const;
+  // Pages the entry of frame `pfn` stands for on the LRU: 512 for a huge page's head, else 1.
+  unsigned nr_pages(Pfn pfn) const { return pages_[pfn.v].huge ? 512 : 1; }
   // try_to_unmap (try_to_unmap_one): young again -> false (SWAP_FAIL); else the host pte becomes
   // the swap entry and mmu_notifier_invalidate_page tells KVM to zap its sptes.
   bool try_to_unmap(Pfn pfn, CauseCycles& c);
@@ -225,6 +241,8 @@ class HostMemory {
   // With writeback_rotate, reclaim keeps a page under writeback on the inactive list and
   // page_mapping_inuse is true for a swap-cache page.
   bool writeback_rotate() const { return cfg_.writeback_rotate; }
+  // Huge pages are swapped whole (reclaim.thp_swap = whole).
+  bool thp_swap() const { return cfg_.thp_swap; }
 
   // Watermarks in pages (init_per_zone_pages_min, setup_per_zone_pages_min).
   std::uint64_t min_pages() const { return min_; }
@@ -353,6 +371,13 @@ class HostMemory {
   bool map_huge(std::uint16_t vm, Gfn gfn, Vpn hvpn, bool write, Cycles now, CauseCycles* c);
   // split_huge_page (mm/huge_memory.c, 2.6.38) of the huge page whose head is `head`.
   void split_huge_page(std::uint64_t head);
+  // thp_swap: the huge page `head`, in the swap cache, becomes 512 pages in the swap cache (each
+  // keeping its slot, its write state and the head's flags): a refault of one of its pages.
+  void split_swapcache_huge(std::uint64_t head);
+  // thp_swap: try_to_unmap of a huge page mapped by its pmd (the 4.14 rule).
+  bool unmap_huge(std::uint64_t head, CauseCycles& c);
+  // thp_swap: the 512 frames of a huge page in the swap cache go back as one order-9 block.
+  void free_huge(std::uint64_t head, const char* why);
   // Extends the per-frame arrays to frame `pfn`, which the allocator has just handed out. They
   // cover only frames ever used (the allocator hands out new frames in ascending order), so a
   // large host.mem_mb costs address space, not memory.

@@ -63,8 +63,9 @@ void LruGen::unlink(std::uint64_t pfn) {
 
 void LruGen::set_gen(std::uint64_t pfn, int gen) {
   const int old = gen_of(pfn);
-  if (old >= 0) --nr_pages_[old];
-  if (gen >= 0) ++nr_pages_[gen];
+  const std::uint64_t nr = (flags_[pfn] & kLarge) ? 512 : 1;
+  if (old >= 0) nr_pages_[old] -= nr;
+  if (gen >= 0) nr_pages_[gen] += nr;
   flags_[pfn] = static_cast<std::uint8_t>((flags_[pfn] & ~kGenMask) | (gen + 1));
 }
 
@@ -80,6 +81,8 @@ void LruGen::add(std::uint64_t pfn, HostPage& pg, bool reclaiming) {
   else seq = min_seq_ + 1;
   pg.active = false;
   grow_to(pfn);
+  // Off every list here (no generation): the size the page counts for can change.
+  flags_[pfn] = static_cast<std::uint8_t>(pg.huge ? flags_[pfn] | kLarge : flags_[pfn] & ~kLarge);
   const unsigned gen = gen_from_seq(seq);
   set_gen(pfn, static_cast<int>(gen));
   if (reclaiming) link_tail(pfn, gen);
@@ -141,6 +144,8 @@ std::string LruGen::check_page(std::uint64_t pfn, const HostPage& pg) const {
   const int gen = gen_of(pfn);
   if (list == static_cast<int>(kMaxNrGens)) return gen < 0 ? "" : "isolated by reclaim but has a generation";
   if (gen < 0) return "on a generation's list without a generation";
+  if (static_cast<bool>(flags_[pfn] & kLarge) != pg.huge)
+    return std::string("counted as ") + (pg.huge ? "1 page but is a huge page's head" : "512 pages but is no huge page");
   // The flag may be younger than the list (promoted by the aging, sorted by eviction later), never
   // outside [min_seq, max_seq].
   for (std::uint64_t seq = min_seq_; seq <= max_seq_; ++seq)

@@ -57,7 +57,8 @@ class LruGen : public LruPolicy {
   std::uint64_t min_seq() const { return min_seq_; }
   unsigned nr_gens() const { return static_cast<unsigned>(max_seq_ - min_seq_ + 1); }  // get_nr_gens
   static unsigned gen_from_seq(std::uint64_t seq) { return static_cast<unsigned>(seq % kMaxNrGens); }
-  // Pages whose generation flag is `gen` (lrugen->nr_pages).
+  // Pages whose generation flag is `gen` (lrugen->nr_pages; a huge page counts its 512,
+  // lru_gen_update_size with folio_nr_pages).
   std::uint64_t nr_pages(unsigned gen) const { return nr_pages_[gen]; }
   // The generation flag of a page, -1 if it has none (isolated or off the lists): folio_lru_gen.
   int gen_of(std::uint64_t pfn) const {
@@ -116,6 +117,7 @@ class LruGen : public LruPolicy {
   static constexpr unsigned kRefsShift = 3;            // 2-bit counter (LRU_REFS_MASK)
   static constexpr std::uint8_t kRefsMask = 0x3 << kRefsShift;
   static constexpr std::uint8_t kWorkingset = 1 << 5;  // PG_workingset
+  static constexpr std::uint8_t kLarge = 1 << 6;       // a huge page's head: 512 pages (folio_nr_pages)
   // lru_gen_add_folio: the generation a page joins.
   void add(std::uint64_t pfn, HostPage& pg, bool reclaiming);
   void set_gen(std::uint64_t pfn, int gen);  // the flag, with nr_pages

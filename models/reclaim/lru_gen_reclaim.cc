@@ -61,13 +61,30 @@ void LruGenReclaim::promote(std::uint64_t pfn) {
   lru_.update_gen(pfn, host_.page_flags(Pfn{pfn}), LruGen::gen_from_seq(lru_.max_seq()));
 }
 
+// walk_pmd_range_locked (6.6; 6.12 with notify_young: pmdp_clear_young_notify): a pmd that maps
+// a huge page, young, is cleared and its folio (the head) promoted; an old one is passed over
+// (walk_pmd_range: !pmd_young). One pte read of cost; the secondary MMU is asked about the head's
+// gfn (a 2 MiB spte covers the range; 4 KiB sptes of the other gfns are not asked).
+bool LruGenReclaim::age_pmd(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work) {
+  ++stats_.aging_ptes_scanned;
+  work.reclaim += cfg_.walk_pte_cycles;
+  if (!cfg_.notify_young && !e.accessed()) return false;
+  if (!clear_young(mm, index, e, work)) return false;
+  promote(e.frame());
+  return true;
+}
+
 // walk_pmd_range / walk_pte_range (6.6): a leaf table is walked when the Bloom filter of max_seq
-// names it (or the walk is forced); it joins the filter of max_seq + 1 when suitable_to_scan.
+// names it (or the walk is forced); it joins the filter of max_seq + 1 when suitable_to_scan. A
+// pmd mapping a huge page is aged on every walk (the Bloom filter names pte tables only).
 void LruGenReclaim::walk_tables(std::uint16_t mm, TableNode* t, unsigned level, std::uint64_t base, bool force,
                                 CauseCycles& work) {
   if (level > 1) {
-    for (unsigned i = 0; i < kEntriesPerTable; ++i)
-      if (TableNode* c = t->child(i)) walk_tables(mm, c, level - 1, base + (std::uint64_t{i} << (9 * (level - 1))), force, work);
+    for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+      const std::uint64_t first = base + (std::uint64_t{i} << (9 * (level - 1)));
+      if (TableNode* c = t->child(i)) walk_tables(mm, c, level - 1, first, force, work);
+      else if (level == 2 && t->e[i].present() && t->e[i].large()) age_pmd(mm, first - host_.mm_base(mm).v, t->e[i], work);
+    }
     return;
   }
   const std::uint64_t seq = lru_.max_seq();
@@ -139,6 +156,13 @@ unsigned LruGenReclaim::folio_referenced(Pfn pfn, CauseCycles& work) {
   Pte* p = host_.host_pte(mm, Gfn{index});
   ++stats_.aging_ptes_scanned;
   work.reclaim += cfg_.walk_pte_cycles;
+  if (pg.huge) {  // mapped by a pmd: pmdp_clear_flush_young_notify, no look-around (6.6 and 6.12)
+    bool young = p->accessed();
+    p->raw &= ~pte_bits::A;
+    if (young) ++stats_.aging_young_ptes;
+    if (host_.has_notifier(mm)) young |= host_.notifier_clear_flush_young(mm, index, work);
+    return young;
+  }
   if (cfg_.notify_young) {
     if (!clear_young(mm, index, *p, work)) return 0;
     look_around(mm, index, work);
@@ -187,9 +211,11 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
     const unsigned gen = LruGen::gen_from_seq(lru_.min_seq());
     const unsigned tier_idx = lru_.tier_idx();
     unsigned remaining = LruGen::kMaxLruBatch;
+    std::uint64_t isolated_pages = 0;
     for (std::uint64_t pfn = lru_.tail(gen); pfn != LruGen::kNone; pfn = lru_.tail(gen)) {
-      ++scanned;
-      ++stats_.pages_scanned;
+      const unsigned nr = host_.nr_pages(Pfn{pfn});  // scan_folios: delta = folio_nr_pages
+      scanned += nr;
+      stats_.pages_scanned += nr;
       work.reclaim += cfg_.scan_page_cycles;
       HostPage& pg = host_.page_flags(Pfn{pfn});
       const int flag = lru_.gen_of(pfn);
@@ -210,17 +236,19 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
       } else {
         lru_.isolate_for_reclaim(pfn, pg);
         isolated.push_back(pfn);
+        isolated_pages += nr;
       }
       if (ex) explain_->emit(Event(EventKind::gen_scan).hex("pfn", pfn).num("gen", gen).word("outcome", outcome));
-      if (!--remaining || isolated.size() >= LruGen::kMinLruBatch) break;
+      if (!--remaining || isolated_pages >= LruGen::kMinLruBatch) break;
     }
     if (isolated.empty() && remaining) scanned = 0;
   }
   if (lru_.try_to_inc_min_seq()) ++scanned;
   if (lru_.nr_gens() == LruGen::kMinNrGens) scanned = 0;
 
-  // shrink_folio_list (6.6) for anonymous pages.
-  for (const std::uint64_t pfn : isolated) {
+  // shrink_folio_list (6.6) for anonymous pages; the tails of a huge page it splits join the list.
+  for (std::size_t at = 0; at < isolated.size(); ++at) {
+    const std::uint64_t pfn = isolated[at];
     const Pfn p{pfn};
     HostPage& pg = host_.page_flags(p);
     if (ex) explain_->emit(Event(EventKind::scan_page).word("function", "evict_folios").hex("pfn", pfn).num("vm", pg.vm).hex("gfn", pg.gfn));
@@ -250,7 +278,15 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
       else reject("referenced_once", false);
       continue;
     }
-    if (!host_.add_to_swap(p)) {
+    // add_to_swap of a huge page: whole (thp_swap), or split (without a cluster, or without THP
+    // swap: split_folio_to_list, 6.6), its 511 tails then taken from their lists onto reclaim's.
+    std::vector<std::uint64_t> tails;
+    const bool slot = host_.add_to_swap(p, &tails);
+    for (const std::uint64_t t : tails) {
+      lru_.isolate_for_reclaim(t, host_.page_flags(Pfn{t}));
+      isolated.push_back(t);
+    }
+    if (!slot) {
       reject("no_swap_slot", true);
       continue;
     }
@@ -261,10 +297,11 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
         continue;
       }
     }
-    if (pg.pinned) {
+    if (host_.page_pinned(p)) {
       reject("still_pinned", false);
       continue;
     }
+    const unsigned nr = host_.nr_pages(p);
     if (pg.dirty) {
       host_.pageout(p, now);  // off reclaim's list; back under writeback (max_seq - 1) with writeback_rotate
       decide("pageout");
@@ -272,7 +309,7 @@ std::uint64_t LruGenReclaim::evict_folios(std::uint64_t& reclaimed, Cycles now, 
     }
     host_.remove_mapping(p);
     decide("free");
-    ++reclaimed;
+    reclaimed += nr;
   }
   return scanned;
 }

@@ -9,7 +9,11 @@
 // - aging (try_to_inc_max_seq): walk_mm of every mm with at least MIN_LRU_BATCH resident pages,
 //   walk_pte_range over the leaf page tables a Bloom filter names (all of them the first time an
 //   mm is walked), young ptes cleared (ptep_test_and_clear_young: no TLB flush) and their pages
-//   moved to max_seq's generation, then inc_max_seq;
+//   moved to max_seq's generation, then inc_max_seq; a pmd that maps a huge page (host.thp) is a
+//   leaf the walk ages itself (walk_pmd_range_locked: one young bit, the 512-page folio promoted);
+// - huge pages: one LRU entry that counts 512 pages (folio_nr_pages) in the generations' sizes, the
+//   scan and the reclaimed count; shrink_folio_list adds one to swap whole (reclaim.thp_swap =
+//   whole) or splits it, its tails joining the pages under reclaim (split_folio_to_list);
 // - when aging runs: get_nr_to_scan's should_run_aging, below DEF_PRIORITY;
 // - kswapd's balance_pgdat and direct reclaim's do_try_to_free_pages as priority loops around
 //   try_to_shrink_lruvec, a batch being one evict_folios or one aging walk.
@@ -88,6 +92,9 @@ class LruGenReclaim : public Reclaimer {
   // One pte of a walk or look-around, page `index` of `mm`: a present one found young is cleared
   // and its page promoted. Returns whether it was.
   bool age_pte(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work);
+  // A pmd mapping a huge page of `mm` whose head is page `index` (walk_pmd_range_locked): found
+  // young, it is cleared and the head promoted. Returns whether it was.
+  bool age_pmd(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work);
   // Page `pfn` (its pte young) joins max_seq's generation: folio_update_gen.
   void promote(std::uint64_t pfn);
   // Walks the leaf tables under `t` (level `level`, first host page `base`) of mm `mm`.

@@ -117,12 +117,23 @@ void Vmscan::end_pass(const ScanControl& sc) {
 
 // shrink_inactive_list -> shrink_page_list (2.6.28): referenced and mapped -> activate; otherwise
 // add_to_swap, try_to_unmap (young again -> activate), pageout if dirty, free if clean. A page KVM
-// pins cannot be freed: it goes back to the head of the inactive list.
+// pins cannot be freed: it goes back to the head of the inactive list. With thp_swap, the tails of
+// a huge page split for want of a swap cluster go through the same call after it
+// (split_huge_page_to_list onto shrink_page_list's list, 4.14), beyond the `n` taken off the list.
 std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCycles& work) {
   std::uint64_t progress = 0;
-  for (; n > 0; --n) {
-    const std::uint64_t pfn = lru_.tail(LruList::InactiveAnon);
-    if (pfn == LruLists::kNone) break;
+  std::vector<std::uint64_t> tails;  // thp_swap's fallback: taken from the back (tail 1 first)
+  for (;;) {
+    std::uint64_t pfn;
+    if (!tails.empty()) {
+      pfn = tails.back();
+      tails.pop_back();
+    } else {
+      if (n == 0) break;
+      --n;
+      pfn = lru_.tail(LruList::InactiveAnon);
+      if (pfn == LruLists::kNone) break;
+    }
     const Pfn p{pfn};
     ++stats_.pages_scanned;
     work.reclaim += cfg_.scan_page_cycles;
@@ -153,7 +164,10 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
       if (ex) decide(explain_, "activate", mapped ? "referenced" : "referenced_swapcache");
       continue;
     }
-    if (!host_.add_to_swap(p)) {  // swap full, or none
+    std::vector<std::uint64_t> split;
+    const bool slot = host_.add_to_swap(p, host_.thp_swap() ? &split : nullptr);
+    tails.insert(tails.end(), split.rbegin(), split.rend());
+    if (!slot) {  // swap full, or none
       host_.activate(p);
       ++stats_.pages_activated;
       if (ex) decide(explain_, "activate", "no_swap_slot");
@@ -168,20 +182,21 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
         continue;
       }
     }
-    if (host_.page(p).pinned) {  // the unmap's notifier did not drop KVM's reference
+    if (host_.page_pinned(p)) {  // the unmap's notifier did not drop KVM's reference
       host_.deactivate(p);
       if (ex) decide(explain_, "putback", "still_pinned");
       continue;
     }
+    const unsigned nr = host_.nr_pages(p);  // nr_reclaimed counts a huge page's 512 (thp_swap)
     if (host_.page(p).dirty) {
       host_.pageout(p, now);  // counted in HostStats::swap_outs
       if (ex) decide(explain_, "pageout");
-      if (!cfg_.progress_freed) ++progress;
+      if (!cfg_.progress_freed) progress += nr;
       continue;
     }
     host_.remove_mapping(p);
     if (ex) decide(explain_, "free");
-    ++progress;
+    progress += nr;
   }
   return progress;
 }

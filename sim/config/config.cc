@@ -214,8 +214,16 @@ void Config::validate_limits() const {
       throw InputError(o.file, o.line, "host.thp", "sim.era = " + era + ": that kernel had no transparent huge pages (THP came with Linux 2.6.38)");
     if (cfg_.host.mem_mb < 2)
       throw InputError(o.file, o.line, "host.thp", "host.mem_mb = " + std::to_string(cfg_.host.mem_mb) + " MiB cannot hold one 2 MiB huge page");
-    if (cfg_.reclaim.lru == "mglru")
-      throw InputError(o.file, o.line, "host.thp", "reclaim.lru = mglru: MGLRU's reclaim of huge pages is not modelled yet (use reclaim.lru = split-2.6.28)");
+  }
+  // THP swap (swapping a huge page whole) came with Linux 4.13 and 4.14; it means nothing without
+  // host huge pages.
+  if (cfg_.reclaim.thp_swap == "whole") {
+    const ValueOrigin& o = origin("reclaim.thp_swap");
+    if (old_era)
+      throw InputError(o.file, o.line, "reclaim.thp_swap",
+                       "sim.era = " + era + ": that kernel split every huge page before swap-out (THP swap came with Linux 4.13 and 4.14)");
+    if (cfg_.host.thp != "always")
+      throw InputError(o.file, o.line, "reclaim.thp_swap", "whole applies to host.thp = always only, and host.thp is " + cfg_.host.thp);
   }
   if (cfg_.kvm.max_mmu_pages != 0 && cfg_.kvm.max_mmu_pages < 64) {  // KVM_MIN_ALLOC_MMU_PAGES
     const ValueOrigin& o = origin("kvm.max_mmu_pages");

@@ -71,6 +71,7 @@ struct SimConfig {
     std::uint64_t watermark_scale_factor;
     bool mglru_notify_young;
     std::uint64_t walk_pte_cycles, mglru_min_ttl_ms;
+    std::string thp_swap;
   } reclaim;
   struct {
     std::uint64_t mb, read_us, write_us, queue_depth;

@@ -230,6 +230,12 @@ const std::vector<KeySpec>& config_keys() {
       UINT_KEY(reclaim, mglru_min_ttl_ms, "0", "ms", 0, 3600000,
                "reclaim.lru = mglru: lru_gen_min_ttl_ms (6.1 and later): kswapd calls the OOM killer (here: the run "
                "stops with exit code 2) rather than evict a generation younger than this; 0: off"),
+      CHOICE_KEY(reclaim, thp_swap, "split", (std::vector<std::string>{"split", "whole"}),
+                 "host.thp = always: how reclaim swaps a host huge page out. split, split_huge_page before swap-out "
+                 "(2.6.38 to 4.12: 512 pages of 4 KiB); whole, THP swap (CONFIG_THP_SWAP, 4.13 and later; as 4.14): a "
+                 "cluster of 512 contiguous slots, the pmd replaced by 512 swap ptes, one 2 MiB write (512 writes of "
+                 "swap.write_us spread over swap.queue_depth), the 512 frames freed together; split only when no "
+                 "cluster is free (thp_swpout_fallback); swap-in stays 4 KiB a fault"),
 
       UINT_KEY(swap, mb, "1024", "MiB", 0, 1 << 24, "host swap device size; 0 = no swap"),
       UINT_KEY(swap, read_us, "100", "us", 0, 1 << 30, "one 4 KiB swap read (NVMe 80-200 us, HDD 5,000-10,000 us)"),

@@ -36,6 +36,7 @@ HostConfig host_config(const SimConfig& c) {
   h.clear_young_flush = c.reclaim.clear_young_flush;
   h.watermark_scale_factor = static_cast<unsigned>(c.reclaim.watermark_scale_factor);
   h.thp = c.host.thp == "always";
+  h.thp_swap = c.reclaim.thp_swap == "whole";
   return h;
 }
 
