@@ -217,6 +217,28 @@ TEST_CASE("config: MGLRU before 6.1, its secondary-MMU fix before 6.12 and its k
         std::string::npos);
 }
 
+TEST_CASE("config: huge pages swapped whole before 4.13, or without host huge pages, are bad input", "[config]") {
+  Config e28;  // the 2.6.28 preset: THP swap came with 4.13 and 4.14
+  e28.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-2.6.28.cfg");
+  e28.set("reclaim.thp_swap=whole");
+  CHECK(error_of([&] { e28.validate(); }) ==
+        "--set: reclaim.thp_swap: sim.era = linux-2.6.28: that kernel split every huge page before swap-out (THP swap "
+        "came with Linux 4.13 and 4.14)");
+  Config never;  // no host huge pages: the key means nothing
+  never.set("sim.mode=nested");
+  never.set("reclaim.thp_swap=whole");
+  CHECK(error_of([&] { never.validate(); }) ==
+        "--set: reclaim.thp_swap: whole applies to host.thp = always only, and host.thp is never");
+  never.set("host.thp=always");
+  CHECK(error_of([&] { never.validate(); }) == "no error");
+  Config e66;  // the 6.6 preset (MGLRU) with host huge pages swapped whole
+  e66.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-6.6.cfg");
+  e66.set("host.thp=always");
+  e66.set("reclaim.thp_swap=whole");
+  CHECK(error_of([&] { e66.validate(); }) == "no error");
+  CHECK(error_of([&] { Config bad; bad.set("reclaim.thp_swap=partly"); }).find("reclaim.thp_swap") != std::string::npos);
+}
+
 TEST_CASE("config: the era presets set what their kernels decide", "[config]") {
   Config e28, e24;
   e28.load_file(std::string(MMUSIM_SOURCE_DIR) + "/configs/linux-2.6.28.cfg");
