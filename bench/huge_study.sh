@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's huge-page study, from runs only (nothing in it is typed by hand): TLB reach and walk
 # cost with 4 KiB and 2 MiB pages in the three modes, on a large sequential and a large random
-# trace (Skylake preset), and, under host memory pressure, what huge pages split before swap-out
-# do to swap-ins and refaults under two aging policies.
+# trace (Skylake preset), and, under host memory pressure, what host huge pages split before
+# swap-out or swapped whole (reclaim.thp_swap) do to swap-ins and refaults under two aging
+# policies, with the 2.6.28 reclaim rules and with MGLRU (the 6.6 preset).
 #
 #   bench/huge_study.sh [BUILD_DIR]          prints the section (markdown) on stdout
 #   bench/huge_study.sh --write [BUILD_DIR]  puts it into README.md between <!-- huge-study:begin --> and <!-- huge-study:end -->
@@ -39,6 +40,13 @@ prun() {
   "$bin" run -q --config configs/pressure.cfg --set sim.era=none --trace traces/synthetic/pressure.csv "$@" \
     --out "$out/$name" >/dev/null 2>"$out/$name.err" || echo "exit $?" >"$out/$name.failed"
 }
+# The same machine under the Linux 6.6 preset (nested mode, EPT A/D bits, MGLRU, young).
+prun66() {
+  local name=$1
+  shift
+  "$bin" run -q --config configs/pressure-linux-6.6.cfg --trace traces/synthetic/pressure.csv "$@" \
+    --out "$out/$name" >/dev/null 2>"$out/$name.err" || echo "exit $?" >"$out/$name.failed"
+}
 jobs_file=$out/jobs
 {
   for w in seq rand; do
@@ -66,10 +74,14 @@ jobs_file=$out/jobs
         [ "$m" = nested ] && ad="--set ept.ad_bits=true"
         echo "prun p-$m-$p-$t --set sim.mode=$m --set kvm.aging=$p --set host.thp=$t $ad"
       done
+      echo "prun p-$m-$p-whole --set sim.mode=$m --set kvm.aging=$p --set host.thp=always --set reclaim.thp_swap=whole $ad"
     done
   done
+  echo "prun66 g-never --set host.thp=never"
+  echo "prun66 g-always --set host.thp=always"
+  echo "prun66 g-whole --set host.thp=always --set reclaim.thp_swap=whole"
 } >"$jobs_file"
-export -f run prun
+export -f run prun prun66
 export bin cfg out
 xargs -P 2 -I{} bash -c '{}' <"$jobs_file"
 
@@ -141,27 +153,63 @@ print(f"- **Shadow mode** maps a 2 MiB spte only where the guest and the host bo
 print()
 print("Under host memory pressure (`configs/pressure.cfg` without its 2.6.28 era: an 8 MiB host, a 64 MiB guest, "
       "`traces/synthetic/pressure.csv`; nested mode with EPT A/D bits, so that `young` can see accesses), with and "
-      "without `host.thp`:")
+      "without `host.thp`, huge pages split before swap-out (`reclaim.thp_swap = split`, 2.6.38) or swapped whole "
+      "(`whole`, 4.14), under the 2.6.28 reclaim rules and under MGLRU (`configs/pressure-linux-6.6.cfg`: nested mode, "
+      "`young`); *split* counts huge pages split before swap-out or, swapped whole, split when a page of theirs "
+      "refaulted while still in the swap cache:")
 print()
-print("| mode | policy | host.thp | host huge pages | split before swap-out | swap-outs | swap-ins | refaults | young answers | cycles |")
-print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| mode | reclaim | policy | host.thp | thp_swap | host huge pages | split | written whole | swap-outs | swap-ins | refaults | young answers | cycles |")
+print("|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+prow = []
 for m in ("shadow", "nested"):
     for p in ("notifier", "young"):
-        for t in ("never", "always"):
-            s = summary(f"p-{m}-{p}-{t}")
-            res[(m, p, t)] = s
-            print(f"| {m} | {p} | {t} | {n(s['host_huge_pages'])} | {n(s['huge_pages_split'])} | {n(s['swap_outs'])} | "
-                  f"{n(s['swap_ins'])} | {n(s['refaults'])} | {n(s['young_hits'])} | {n(s['cycles'])} |")
+        for t, k in (("never", "never"), ("always", "always"), ("always", "whole")):
+            prow.append((f"p-{m}-{p}-{k}", m, "2.6.28", p, t, "whole" if k == "whole" else "split", (m, p, k)))
+for k, t in (("never", "never"), ("always", "always"), ("whole", "always")):
+    prow.append((f"g-{k}", "nested", "MGLRU (6.6)", "young", t, "whole" if k == "whole" else "split", ("mglru", k)))
+for name, m, lru, p, t, sw, key in prow:
+    s = summary(name)
+    res[key] = s
+    if int(s["thp_swpout_fallback"]):
+        sys.exit(f"huge_study: {name} fell back to splitting (no free swap cluster): the table has no column for it")
+    print(f"| {m} | {lru} | {p} | {t} | {sw if t == 'always' else ''} | {n(s['host_huge_pages'])} | {n(s['huge_pages_split'])} | "
+          f"{n(s['thp_swpout'])} | {n(s['swap_outs'])} | {n(s['swap_ins'])} | {n(s['refaults'])} | {n(s['young_hits'])} | {n(s['cycles'])} |")
 print()
-hp = sum(int(res[(m, p, "always")]["host_huge_pages"]) for m in ("shadow", "nested") for p in ("notifier", "young"))
-sp = sum(int(res[(m, p, "always")]["huge_pages_split"]) for m in ("shadow", "nested") for p in ("notifier", "young"))
-print(f"- Over the four runs with `host.thp` the host maps {hp} huge pages (past the first faults no aligned block of 512 "
+split_runs = [(m, p, "always") for m in ("shadow", "nested") for p in ("notifier", "young")]
+whole_runs = [(m, p, "whole") for m in ("shadow", "nested") for p in ("notifier", "young")]
+hp = sum(int(res[k]["host_huge_pages"]) for k in split_runs)
+sp = sum(int(res[k]["huge_pages_split"]) for k in split_runs)
+print(f"- Over the four 2.6.28 runs with `host.thp` the host maps {hp} huge pages (past the first faults no aligned block of 512 "
       f"free frames is left above the low watermark); reclaim picks {sp} of them and splits each before its swap-out, and "
       "works on 4 KiB pages from then on.")
+hw = sum(int(res[k]["host_huge_pages"]) for k in whole_runs)
+ww = sum(int(res[k]["thp_swpout"]) for k in whole_runs)
+sw_ = sum(int(res[k]["huge_pages_split"]) for k in whole_runs)
+fb = sum(int(res[k]["thp_swpout_fallback"]) for k in whole_runs)
+def delta(field):
+    a = sum(int(res[k][field]) for k in split_runs)
+    b = sum(int(res[k][field]) for k in whole_runs)
+    return f"{n(a)} to {n(b)}"
+print(f"- Swapped whole, the same four runs map {hw} huge pages and write {ww} of them to swap whole, each one 2 MiB write "
+      f"into a cluster of 512 slots ({fb} fell back to a split for want of a free cluster: the 256 MiB device has 128); "
+      f"{sw_} were split afterwards, a page of theirs refaulting while the page was still in the swap cache. Every page "
+      f"comes back 4 KiB at a time, so a huge page once swapped out stays 4 KiB pages. Summed over the four runs, "
+      f"swap-outs go from {delta('swap_outs')}, swap-ins from {delta('swap_ins')} and refaults from {delta('refaults')} "
+      "against splitting: a huge page swapped whole is judged by its one accessed bit and leaves memory with all 512 "
+      "pages, where the 511 pages of a split one each meet the aging on their own (their own ptes and sptes) before "
+      "their swap-out.")
 print("- While a page is huge, the aging policies see one accessed bit for its 512 pages: `page_referenced` on the head tests "
       "the pmd's young bit and asks KVM about the head's gfn alone (2.6.38), so `young` can answer only for the head's own "
       "spte or EPT entry: a 2 MiB EPT entry (nested mode) carries the accesses to all 512 pages, 4 KiB sptes (shadow mode) "
       "those to the first page only.")
+g0, g1, g2 = res[("mglru", "never")], res[("mglru", "always")], res[("mglru", "whole")]
+print(f"- Under MGLRU the aging walk reads a huge page's pmd as one leaf (`walk_pmd_range_locked`): one young bit moves all "
+      f"512 pages to the youngest generation at once, and a huge page counts 512 pages in its generation. With the 6.6 "
+      f"preset the walks and look-around find {n(g0['aging_young_ptes'])} young entries with 4 KiB pages and "
+      f"{n(g1['aging_young_ptes'])} with `host.thp` ({n(g1['host_huge_pages'])} huge pages); reclaim splits "
+      f"{n(g1['huge_pages_split'])} huge pages before their swap-out (`split`, their tails reclaimed in the same pass) or "
+      f"writes {n(g2['thp_swpout'])} whole (`whole`), and swap-ins go from {n(g0['swap_ins'])} without huge pages to "
+      f"{n(g1['swap_ins'])} and {n(g2['swap_ins'])}.")
 PY
 
 readme_section "$mode" huge-study "$out/section.md"

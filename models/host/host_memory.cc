@@ -411,7 +411,7 @@ void HostMemory::split_swapcache_huge(std::uint64_t head) {
     lru_->putback(head, hp);
   }
   ++stats_.huge_pages_split;
-  if (ex()) explain_->emit(Event(EventKind::add_to_swap).word("step", "split").hex("pfn", head));
+  if (ex()) explain_->emit(Event(EventKind::add_to_swap).word("step", "split_swapcache").hex("pfn", head));
 }
 
 // valid_swaphandles (mm/swapfile.c, 2.6.28): the run of in-use slots around `target` within
@@ -546,7 +546,7 @@ bool HostMemory::unmap_huge(std::uint64_t head, CauseCycles& c) {
   }
   const auto dep = deposited_.find(head);
   if (!e.large() || dep == deposited_.end()) throw std::logic_error("unmap of a huge page its pmd does not map");
-  if (ex()) explain_->emit(Event(EventKind::try_to_unmap).word("step", "unmapped").hex("pfn", head).num("slot", pg.slot));
+  if (ex()) explain_->emit(Event(EventKind::try_to_unmap).word("step", "unmapped").hex("pfn", head).num("slot", pg.slot).num("pages", 512));
   if (e.dirty()) pg.dirty = true;
   TableNode* pt = dep->second;
   deposited_.erase(dep);

@@ -61,29 +61,19 @@ void LruGenReclaim::promote(std::uint64_t pfn) {
   lru_.update_gen(pfn, host_.page_flags(Pfn{pfn}), LruGen::gen_from_seq(lru_.max_seq()));
 }
 
-// walk_pmd_range_locked (6.6; 6.12 with notify_young: pmdp_clear_young_notify): a pmd that maps
-// a huge page, young, is cleared and its folio (the head) promoted; an old one is passed over
-// (walk_pmd_range: !pmd_young). One pte read of cost; the secondary MMU is asked about the head's
-// gfn (a 2 MiB spte covers the range; 4 KiB sptes of the other gfns are not asked).
-bool LruGenReclaim::age_pmd(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work) {
-  ++stats_.aging_ptes_scanned;
-  work.reclaim += cfg_.walk_pte_cycles;
-  if (!cfg_.notify_young && !e.accessed()) return false;
-  if (!clear_young(mm, index, e, work)) return false;
-  promote(e.frame());
-  return true;
-}
-
 // walk_pmd_range / walk_pte_range (6.6): a leaf table is walked when the Bloom filter of max_seq
 // names it (or the walk is forced); it joins the filter of max_seq + 1 when suitable_to_scan. A
-// pmd mapping a huge page is aged on every walk (the Bloom filter names pte tables only).
+// pmd that maps a huge page is a leaf aged on every walk (the Bloom filter names pte tables only)
+// as a pte is (walk_pmd_range_locked; 6.12 with notify_young: pmdp_clear_young_notify): young, it
+// is cleared and the folio, its head, promoted; old, passed over; KVM is asked about the head's gfn
+// (a 2 MiB spte or EPT entry covers the range; 4 KiB sptes of the other gfns are not asked).
 void LruGenReclaim::walk_tables(std::uint16_t mm, TableNode* t, unsigned level, std::uint64_t base, bool force,
                                 CauseCycles& work) {
   if (level > 1) {
     for (unsigned i = 0; i < kEntriesPerTable; ++i) {
       const std::uint64_t first = base + (std::uint64_t{i} << (9 * (level - 1)));
       if (TableNode* c = t->child(i)) walk_tables(mm, c, level - 1, first, force, work);
-      else if (level == 2 && t->e[i].present() && t->e[i].large()) age_pmd(mm, first - host_.mm_base(mm).v, t->e[i], work);
+      else if (level == 2 && t->e[i].present() && t->e[i].large()) age_pte(mm, first - host_.mm_base(mm).v, t->e[i], work);
     }
     return;
   }

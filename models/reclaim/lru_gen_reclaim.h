@@ -89,12 +89,10 @@ class LruGenReclaim : public Reclaimer {
   // ptep_test_and_clear_young, or with notify_young ptep_clear_young_notify, of pte `e` mapping page
   // `index` of `mm`.
   bool clear_young(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work);
-  // One pte of a walk or look-around, page `index` of `mm`: a present one found young is cleared
-  // and its page promoted. Returns whether it was.
+  // One pte of a walk or look-around, page `index` of `mm` (or a pmd mapping a huge page whose head
+  // is page `index`): a present one found young is cleared and its page promoted. Returns whether
+  // it was.
   bool age_pte(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work);
-  // A pmd mapping a huge page of `mm` whose head is page `index` (walk_pmd_range_locked): found
-  // young, it is cleared and the head promoted. Returns whether it was.
-  bool age_pmd(std::uint16_t mm, std::uint64_t index, Pte& e, CauseCycles& work);
   // Page `pfn` (its pte young) joins max_seq's generation: folio_update_gen.
   void promote(std::uint64_t pfn);
   // Walks the leaf tables under `t` (level `level`, first host page `base`) of mm `mm`.

@@ -244,16 +244,20 @@ std::string event_text(const Event& e) {
     case EventKind::swap_token: return "grab_swap_token: held by vm " + num(e["vm"]);
     case EventKind::readahead: return "swapin_readahead: slot " + num(e["slot"]) + " to pfn " + to_hex(e["pfn"]);
     case EventKind::add_to_swap:
+      if (e.has("step") && e.text("step") == "split_swapcache")
+        return "split_huge_page: pfn " + to_hex(e["pfn"]) + "'s 2 MiB page in the swap cache becomes 512 pages";
       if (e.has("step")) return "split_huge_page: pfn " + to_hex(e["pfn"]) + "'s 2 MiB page becomes 512 ptes, its tails join the LRU";
+      if (e.has("pages")) return "add_to_swap: the 2 MiB page whole, slots " + num(e["slot"]) + " to " + num(e["slot"] + 511);
       return "add_to_swap: slot " + num(e["slot"]);
     case EventKind::try_to_unmap: {
       const std::string& step = e.text("step");
       if (step == "swap_fail") return "young again: SWAP_FAIL";
-      if (step == "unmapped") return "host pte -> swap entry";
+      if (step == "unmapped") return e.has("pages") ? "host pmd -> 512 swap entries" : "host pte -> swap entry";
       return std::string("try_to_unmap: host pte ") + (e["young"] ? "young (cleared)" : "old");
     }
     case EventKind::swap_out:
-      return "pageout: dirty, swap write done at cycle " + grouped(e["done"]) +
+      return std::string(e.has("pages") ? "pageout: dirty, one 2 MiB swap write done at cycle " : "pageout: dirty, swap write done at cycle ") +
+             grouped(e["done"]) +
              (e["rotate"] ? ", PG_reclaim: stays on the inactive list" : ", then freed");
     case EventKind::page_freed: return e.text("why") == "clean" ? "clean, a copy in swap: freed" : "";  // writeback: told by nothing
     case EventKind::scan_page:
