@@ -38,6 +38,16 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
     }
     if (level == 2 && thp_ && !t->child(i)) {  // pmd_none: do_huge_pmd_anonymous_page
       if (const auto first = frames_.alloc_block(9)) {
+        TableNode* deposit;
+        try {
+          deposit = pt.new_table(1);  // pte_alloc_one: the page table deposited for a later split
+        } catch (...) {               // 2.6.38: no frame for it is VM_FAULT_OOM, not a fallback
+          frames_.free_block(*first, 9);
+          throw;
+        }
+        table_at_gfn_[deposit->frame] = deposit;
+        if (explaining(explain_)) explain_->emit(Event(EventKind::guest_table_new).num("level", 1).hex("gfn", deposit->frame).hex("parent", t->frame).num("index", i).flag("deposited", true));
+        c += cleared(deposit->frame);  // PGALLOC_GFP has __GFP_ZERO
         if (explaining(explain_)) explain_->emit(Event(EventKind::guest_page_new).flag("raced", false).hex("gfn", *first).word("size", "2M"));
         for (std::uint64_t f = 0; f < mmusim::frames(PageSize::k2M); ++f) c += cleared(*first + f);  // clear_huge_page
         if (explaining(explain_)) explain_->emit(Event(EventKind::guest_pte_set).hex("gfn", *first).hex("table", t->frame).num("index", i).flag("dirty", true).word("size", "2M"));
@@ -51,7 +61,7 @@ CauseCycles GuestOs::handle_page_fault(std::uint32_t pid, Vpn vpn, bool write) {
     if (!t->child(i)) {
       TableNode* child = pt.new_table(level - 1);
       table_at_gfn_[child->frame] = child;
-      if (explaining(explain_)) explain_->emit(Event(EventKind::guest_table_new).num("level", level - 1).hex("gfn", child->frame).hex("parent", t->frame).num("index", i));
+      if (explaining(explain_)) explain_->emit(Event(EventKind::guest_table_new).num("level", level - 1).hex("gfn", child->frame).hex("parent", t->frame).num("index", i).flag("deposited", false));
       c += cleared(child->frame);
       c += store(t, i, Pte::make(child->frame, pte_bits::W | pte_bits::U | pte_bits::A), child);
     }

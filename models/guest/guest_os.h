@@ -56,8 +56,10 @@ class GuestOs {
   // missing page-table page is allocated, cleared and linked into its parent, then a cleared
   // private frame is mapped P|W|U|A (D per dirty_at_fault). Throws OutOfMemory when the guest's
   // frames run out. With THP, an empty pmd maps a 2 MiB page instead when 512 aligned guest frames
-  // are free (do_huge_pmd_anonymous_page, 2.6.38: all 512 cleared, the pmd P|W|U|A|D|PS), else
-  // the pte path runs (THP_FAULT_FALLBACK).
+  // are free (do_huge_pmd_anonymous_page, 2.6.38: a cleared page table is allocated and deposited
+  // for a later split, pte_alloc_one, and counts in page_table_pages; all 512 cleared; the pmd
+  // P|W|U|A|D|PS), else the pte path runs (THP_FAULT_FALLBACK). No frame for the deposited table
+  // is VM_FAULT_OOM in 2.6.38 (OutOfMemory), not a fallback.
   CauseCycles handle_page_fault(std::uint32_t pid, Vpn vpn, bool write);
 
   // The gfn of the PML4 of `pid`, or ~0 if the process does not exist.

@@ -39,6 +39,12 @@ void NativeOs::handle_page_fault(std::uint32_t ctx, Vpn vpn) {
     const unsigned i = pt_index(vpn, 2);
     if (!pmd->e[i].present() && !pmd->child(i)) {
       if (const auto first = frames_.alloc_block(9)) {
+        try {
+          pt.new_table(1);  // pte_alloc_one: the page table deposited for a later split
+        } catch (...) {     // 2.6.38: no frame for it is VM_FAULT_OOM, not a fallback
+          frames_.free_block(*first, 9);
+          throw;
+        }
         pt.map_large(vpn, *first, pte_bits::W | pte_bits::U, PageSize::k2M);
         ++stats_.huge_pages_mapped;
         if (explaining(explain_)) explain_->emit(fault(*first, "2M"));

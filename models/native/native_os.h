@@ -40,7 +40,9 @@ class NativeOs {
 
   // A not-present fault on `vpn` (do_anonymous_page): allocate a frame and map it P|W|U. With
   // THP, the first touch of a 2 MiB range whose pmd is empty maps a 2 MiB page when 512 aligned
-  // frames are free (do_huge_pmd_anonymous_page, 2.6.38), else falls back to the 4 KiB page.
+  // frames are free (do_huge_pmd_anonymous_page, 2.6.38, with one more frame for the page table
+  // deposited for a later split: pte_alloc_one, counted in page_table_pages), else falls back to
+  // the 4 KiB page. No frame for the deposited table is VM_FAULT_OOM in 2.6.38, not a fallback.
   // The whole address space counts as one anonymous VMA with THP enabled. Throws OutOfMemory
   // when the frames run out (native mode has no swap).
   void handle_page_fault(std::uint32_t ctx, Vpn vpn);

@@ -160,7 +160,8 @@ std::string event_text(const Event& e) {
       if (e.text("os") == "guest") return "no 512 aligned free guest frames: THP falls back to 4 KiB";
       return "page fault: no 512 aligned free frames, THP falls back to 4 KiB";
     case EventKind::guest_page_fault: return "guest #PF handler (pid " + num(e["pid"]) + ")";
-    case EventKind::guest_table_new: return "new level-" + num(e["level"]) + " table at gfn " + to_hex(e["gfn"]) + ", cleared";
+    case EventKind::guest_table_new:
+      return "new level-" + num(e["level"]) + " table at gfn " + to_hex(e["gfn"]) + ", cleared" + (e["deposited"] ? ", deposited for a later split" : "");
     case EventKind::guest_page_new: {
       const bool huge = e.text("size") == "2M";
       if (e["raced"]) return huge ? "already mapped (2 MiB) by another vCPU" : "already mapped by another vCPU";
