@@ -4,6 +4,7 @@
 // under keys of the 2 MiB page number. Every count is derived in its comment.
 #include <catch2/catch.hpp>
 
+#include "common/errors.h"
 #include "guest/guest_os.h"
 #include "host/host_memory.h"
 #include "kvm/tdp_mmu.h"
@@ -214,32 +215,53 @@ TEST_CASE("huge pages: the native OS with THP maps a 2 MiB page at the first tou
     }
   };
   // vpn 0x201: pud_alloc and pmd_alloc take frames 1 and 2; the pmd is empty, 0..511 holds 0..2,
-  // so the huge page is the block at 512.
+  // so the huge page is the block at 512; then the page table deposited with it (pte_alloc_one)
+  // takes the lowest never-used frame, 3.
   touch(0x201);
   CHECK(os.stats().huge_pages_mapped == 1);
   CHECK(os.stats().page_faults == 1);
-  CHECK(frames.used() == 3 + 512);
+  CHECK(frames.used() == 3 + 512 + 1);
+  CHECK(os.table(ctx).table_pages() == 4);  // PML4, PDPT, PD and the deposited table
+  CHECK(os.table(ctx).table_at(3) != nullptr);
   CHECK(os.table(ctx).leaf(Vpn{0x201})->frame() == 512);
   // Every other page of the 2 MiB range needs no fault: vpn 0x3ff hits the 2 MiB TLB entry.
   touch(0x3ff);
   CHECK(os.stats().page_faults == 1);
-  // The next ranges (vpns 0x400.., 0x600..) take the blocks at 1024 and 1536, the last two of 2048 frames.
+  // The next ranges (vpns 0x400.., 0x600..) take the blocks at 1024 and 1536, the last two of 2048
+  // frames, and their deposited tables frames 4 and 5.
   touch(0x400);
   touch(0x600);
   CHECK(os.stats().huge_pages_mapped == 3);
   CHECK(os.table(ctx).leaf(Vpn{0x600})->frame() == 1536);
-  CHECK(frames.used() == 3 + 3 * 512);
+  CHECK(frames.used() == 3 + 3 * 512 + 3);
   // A fourth range finds no free block: the fault falls back to a 4 KiB page, the lowest frame the
-  // first block skipped (3), then its page table (4).
+  // first block skipped that the deposits left (6), then its page table (7).
   touch(0x800);
   CHECK(os.stats().huge_pages_mapped == 3);
   CHECK(os.stats().thp_fault_fallback == 1);
-  CHECK(os.table(ctx).leaf(Vpn{0x800})->frame() == 3);
+  CHECK(os.table(ctx).leaf(Vpn{0x800})->frame() == 6);
   CHECK_FALSE(os.table(ctx).leaf(Vpn{0x800})->large());
-  CHECK(os.table(ctx).table_pages() == 4);
-  CHECK(frames.used() == 3 + 3 * 512 + 2);
+  CHECK(os.table(ctx).table_pages() == 3 + 3 + 1);  // PML4, PDPT, PD, 3 deposited, the PT of 0x800
+  CHECK(frames.used() == 3 + 3 * 512 + 3 + 2);
   CHECK(os.check().empty());
   CHECK(check_translation_caches(mmu, native_target(os)).empty());
+}
+
+TEST_CASE("huge pages: no frame for the deposited page table is out of memory, not a fallback (2.6.38)", "[huge]") {
+  // 1024 frames: the PML4 takes frame 0; frames 1..509 are taken by hand. The fault's pud_alloc and
+  // pmd_alloc take 510 and 511; the block 512..1023 is free, but then no frame is left for
+  // pte_alloc_one: __do_huge_pmd_anonymous_page (2.6.38) puts the huge page back and returns
+  // VM_FAULT_OOM (later kernels fall back to 4 KiB pages instead).
+  FrameAllocator frames(1024, "host");
+  NativeOs os(frames, true);
+  const auto ctx = os.context(0, 1);
+  for (int i = 0; i < 509; ++i) frames.alloc();
+  CHECK_THROWS_AS(os.handle_page_fault(ctx, Vpn{0x201}), OutOfMemory);
+  CHECK(frames.used() == 512);  // the block went back; the PDPT and PD stay, as in Linux
+  CHECK(os.stats().huge_pages_mapped == 0);
+  CHECK(os.stats().thp_fault_fallback == 0);
+  CHECK(os.table(ctx).table_pages() == 3);
+  CHECK(os.table(ctx).leaf(Vpn{0x201}) == nullptr);  // the pmd stays empty: no huge page, no page table
 }
 
 TEST_CASE("huge pages: a guest 2 MiB page on 4 KiB EPT pages under KVM walks 19 references", "[huge][nested]") {
@@ -259,12 +281,15 @@ TEST_CASE("huge pages: a guest 2 MiB page on 4 KiB EPT pages under KVM walks 19 
     if (t.ok) break;
     kvm.page_fault(0, Vpn{0x205}, false, false, t);
   }
-  // The guest's #PF allocated PDPT (gfn 1) and PD (gfn 2) and the 2 MiB page at gfn 512, and
-  // cleared all 512 of its frames (clear_huge_page): with the PML4 (gfn 0), 515 guest frames, each
-  // cleared once, so each one host minor fault (gfn_to_pfn of a gfn the host never mapped).
+  // The guest's #PF allocated PDPT (gfn 1) and PD (gfn 2), the 2 MiB page at gfn 512 and the page
+  // table deposited with it (gfn 3, cleared: PGALLOC_GFP has __GFP_ZERO), and cleared all 512
+  // frames of the page (clear_huge_page): with the PML4 (gfn 0), 516 guest frames, each cleared
+  // once, so each one host minor fault (gfn_to_pfn of a gfn the host never mapped).
   CHECK(guest.stats().huge_pages_mapped == 1);
-  CHECK(guest.frames().used() == 515);
-  CHECK(host.stats().minor_faults == 515);
+  CHECK(guest.frames().used() == 516);
+  CHECK(guest.table_pages() == 4);
+  CHECK(guest.table_at(3) != nullptr);
+  CHECK(host.stats().minor_faults == 516);
   // With every cache empty again: 3 guest levels, each through a 4-level EPT walk, then the data
   // gfn's EPT walk: 3 * (4 + 1) + 4 = 19.
   mmu.flush_all();
