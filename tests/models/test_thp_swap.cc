@@ -9,9 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "guest/guest_os.h"
 #include "host/host_memory.h"
 #include "host/lru_gen.h"
+#include "kvm/tdp_mmu.h"
 #include "reclaim/lru_gen_reclaim.h"
+#include "reclaim/vmscan.h"
 #include "swap/swap_device.h"
 
 using namespace mmusim;
@@ -270,4 +273,67 @@ TEST_CASE("mglru thp: evict_folios swaps a huge page whole or splits it, by recl
     CHECK(m.host.resident_guest_pages() == 0);
     CHECK(m.host.check().empty());
   }
+}
+
+TEST_CASE("thp swap under the split LRU: a fallback split's tails go through the same reclaim pass", "[huge][reclaim][swap]") {
+  // 511 swap slots: no whole cluster of 512, so the huge page cannot go whole.
+  HostConfig c = thp_swap_host(511, true);
+  c.new_anon_active = false;  // the huge page starts on the inactive list
+  HostMemory host(4096, c);
+  host.add_vm(1024);
+  Vmscan vm(host, VmscanConfig{100, 300});
+  host.gfn_to_pfn(0, Gfn{7}, true);  // head 512, PG_referenced (FOLL_TOUCH), pmd young
+  // One try_to_free_pages: the head is referenced at first (activated, then aged back to the
+  // inactive list, its bits cleared); found old, add_to_swap finds no cluster: split
+  // (thp_swpout_fallback 1), the head takes slot 0, is unmapped and written. Its 511 tails then
+  // go through the same shrink_inactive_list call (split_huge_page_to_list, 4.14), old (the pmd's
+  // cleared young bit copied into their ptes): tails 513..1022 take slots 1..510 and are written;
+  // tail 1023 finds the device full and is activated. 1 + 510 = 511 swap-outs in the one call,
+  // where tails put on the LRU would wait for later priorities' quotas.
+  vm.try_to_free_pages(0);
+  CHECK(host.stats().thp_swpout_fallback == 1);
+  CHECK(host.stats().huge_pages_split == 1);
+  CHECK(host.stats().thp_swpout == 0);
+  CHECK(host.stats().swap_outs == 511);
+  CHECK(host.page(Pfn{1022}).slot == 510);
+  CHECK_FALSE(host.page(Pfn{1023}).swapcache);
+  CHECK(host.page(Pfn{1023}).mapcount == 1);
+  CHECK(host.mapped_pages() == 1);
+  CHECK(host.check().empty());
+}
+
+TEST_CASE("thp swap in nested mode: unmapping the huge page drops its 2 MiB EPT entry", "[huge][nested][swap]") {
+  // As in test_host_thp.cc's 15-reference walk: both 2 MiB ranges of the memslot are host huge
+  // pages and KVM maps a 2 MiB EPT entry over each; the data page (gfns 512..1023) is frames
+  // 1024..1535.
+  HostMemory host(4096, thp_swap_host(1024, true));
+  host.add_vm(1024);
+  GuestOs guest{1024, "guest", 3200, true, true};
+  KvmConfig kc;
+  kc.host_thp = true;
+  TdpMmu kvm(0, host, guest, kc);
+  Mmu mmu(MmuConfig{});
+  kvm.add_vcpu(0, 0, &mmu, [](const CauseCycles&) {});
+  CauseCycles c;
+  mmu.load_context(TranslationContext{1, kvm.new_cr3(0, 1, true, c), kvm.nested_root(), 0});
+  for (int faults = 0;; ++faults) {
+    REQUIRE(faults < 12);
+    const Translation t = mmu.translate(Vpn{0x205}, false, false);
+    if (t.ok) break;
+    kvm.page_fault(0, Vpn{0x205}, false, false, t);
+  }
+  REQUIRE(kvm.stats().large_sptes == 2);
+  REQUIRE(kvm.ept_entries() == 2);
+  const std::uint64_t head = host.host_pte(0, Gfn{600})->frame();
+  // Swapped whole: cluster 0; the pmd's young bit (set at the fault) is cleared by a first
+  // page_referenced, so try_to_unmap goes through; the range start invalidates gfns 512..1023 and
+  // the 2 MiB EPT entry over them goes; the one over gfns 0..511 stays.
+  CHECK(host.add_to_swap(Pfn{head}));
+  host.page_referenced(Pfn{head}, c);
+  CHECK(host.try_to_unmap(Pfn{head}, c));
+  CHECK(kvm.ept_entries() == 1);
+  CHECK(kvm.ept_entry(600) == nullptr);
+  CHECK(kvm.ept_entry(5) != nullptr);
+  CHECK(kvm.check().empty());
+  CHECK(host.check().empty());
 }
