@@ -52,6 +52,11 @@ const cases = [
   { name: "shadow", args: ["--config", "configs/teaching.cfg", "--trace", "traces/teaching/hotscan.csv", "--set", "sim.mode=shadow"] },
   { name: "shadow-first-2000", args: ["--config", "configs/teaching.cfg", "--trace", "traces/teaching/hotscan.csv", "--set", "sim.mode=shadow"], to: 2000 },
   { name: "nested", args: ["--config", "configs/teaching.cfg", "--trace", "traces/teaching/hotscan.csv", "--set", "sim.mode=nested", "--set", "kvm.aging=young"] },
+  // Host huge pages swapped whole (a 4 MiB host, so that one goes within the first 10,000 records):
+  // a 2 MiB swap-out counts 512 pages in swap_outs.
+  { name: "nested-thp-whole", args: ["--config", "configs/pressure.cfg", "--trace", "traces/synthetic/pressure.csv", "--set", "sim.era=none",
+                                     "--set", "sim.mode=nested", "--set", "kvm.aging=young", "--set", "host.thp=always",
+                                     "--set", "reclaim.thp_swap=whole", "--set", "host.mem_mb=4"], to: 10000 },
 ];
 for (const c of cases) {
   const html = path.join(work, c.name + ".html"), out = path.join(work, c.name);
@@ -67,6 +72,7 @@ for (const c of cases) {
     check(value === s[name], `${c.name}: ${name} ${value} (summary.csv: ${s[name]})`);
   }
   if (c.name === "shadow") check(Number(s.swap_outs) > 0 && Number(s.pages_scanned) > 0, "shadow: the host reclaimed and swapped");
+  if (c.name === "nested-thp-whole") check(Number(s.thp_swpout) > 0, `nested-thp-whole: ${s.thp_swpout} huge pages written whole`);
   await page.close();
 }
 
