@@ -337,3 +337,56 @@ TEST_CASE("thp swap in nested mode: unmapping the huge page drops its 2 MiB EPT 
   CHECK(kvm.check().empty());
   CHECK(host.check().empty());
 }
+
+TEST_CASE("mglru thp, 6.12: the walk asks KVM about a huge pmd's head gfn (pmdp_clear_young_notify)", "[huge][lru_gen]") {
+  // A secondary MMU that answers young once for the gfns it holds, and counts clear_young calls.
+  struct Secondary : MmuNotifier {
+    std::vector<std::uint64_t> young;
+    unsigned calls = 0;
+    void invalidate_page(Gfn, CauseCycles&) override {}
+    void invalidate_range_start(Gfn, Gfn, CauseCycles&) override {}
+    void invalidate_range_end(Gfn, Gfn) override {}
+    bool clear_flush_young(Gfn g, CauseCycles&) override { return take(g.v); }
+    bool clear_young(Gfn g) override {
+      ++calls;
+      return take(g.v);
+    }
+    bool test_young(Gfn) override { return false; }
+    bool take(std::uint64_t g) {
+      for (auto it = young.begin(); it != young.end(); ++it)
+        if (*it == g) {
+          young.erase(it);
+          return true;
+        }
+      return false;
+    }
+  } kvm;
+  HostMemory host(4096, thp_swap_host(1024, false), std::make_unique<LruGen>(4096));
+  host.add_vm(1024);
+  host.register_notifier(0, &kvm);
+  LruGenConfig cfg;
+  cfg.notify_young = true;
+  LruGenReclaim r(host, cfg);
+  LruGen& lru = dynamic_cast<LruGen&>(host.lru_policy());
+  host.gfn_to_pfn(0, Gfn{300}, false);  // the huge page of gfns 0..511, head frame 512, gen 3
+  CauseCycles w;
+  // Walk 1: the pmd (young from the fault) is cleared and KVM asked about gfn 0, the head's: 1
+  // call; max_seq 4. Walk 2: the pmd is old, KVM asked again (6.12 asks for every present leaf):
+  // 2 calls, not young; max_seq 5, the page stays in seq 3 (gen 3).
+  r.age(0, w);
+  r.age(0, w);
+  CHECK(kvm.calls == 2);
+  CHECK(r.stats().aging_secondary_calls == 2);
+  CHECK(r.stats().aging_young_ptes == 1);
+  CHECK(lru.gen_of(512) == 3);
+  // KVM saw an access to gfn 0 (its 2 MiB EPT entry's A bit): walk 3 finds the pmd old but KVM
+  // young: the head goes to max_seq 5's generation, 1. An access KVM holds for gfn 300 alone is
+  // not asked about (the head's gfn stands for the range).
+  kvm.young = {0, 300};
+  r.age(0, w);
+  CHECK(kvm.calls == 3);
+  CHECK(r.stats().aging_young_ptes == 2);
+  CHECK(lru.gen_of(512) == 1);
+  CHECK(kvm.young == std::vector<std::uint64_t>{300});
+  CHECK(host.check().empty());
+}
