@@ -178,7 +178,13 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
     return t;
   }
   ++(fetch ? stats_.l1i_misses : stats_.l1d_misses);
-  l1.classify_miss(key);
+  // Once 2 MiB entries exist, a miss is classified against the 4 KiB key and the 2 MiB key of
+  // the page (in the L1's 2 MiB array and in the STLB): both lookups missed.
+  const std::uint64_t key2m = large_seen_ ? tlb_key_2m(tc_.ctx, vpn) : 0;
+  if (large_seen_)
+    l1.classify_miss(key, fetch ? *l1i_2m_ : *l1d_2m_, key2m);
+  else
+    l1.classify_miss(key);
   if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), false, vpn));
 
   ++stats_.stlb_lookups;
@@ -186,7 +192,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   stats_.tlb_cycles += cfg_.stlb_hit_cycles;
   // The STLB holds 4 KiB and 2 MiB entries: a lookup probes both.
   TlbEntry* se = stlb_.lookup(key);
-  if (!se && large_seen_ && (se = stlb_.lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
+  if (!se && large_seen_ && (se = stlb_.lookup(key2m))) ++stats_.tlb_2m_hits;
   if (TlbEntry* e = se) {
     if (explaining(explain_)) explain_->emit(lookup("STLB", true, vpn, e->size != PageSize::k4K));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
@@ -197,7 +203,10 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
     return t;
   }
   ++stats_.stlb_misses;
-  stlb_.classify_miss(key);
+  if (large_seen_)
+    stlb_.classify_miss(key, stlb_, key2m);
+  else
+    stlb_.classify_miss(key);
   if (explaining(explain_)) explain_->emit(lookup("STLB", false, vpn));
   if (tc_.nested_root) {
     walk_2d(key, vpn, write, fetch, l1, t);

@@ -199,4 +199,10 @@ MissKind MissClassifier::classify(std::uint64_t key) {
   return ++counts_.capacity, MissKind::Capacity;
 }
 
+MissKind MissClassifier::classify(std::uint64_t key, const MissClassifier& large, std::uint64_t large_key) {
+  if (!held_.contains(key) && !large.held_.contains(large_key)) return ++counts_.compulsory, MissKind::Compulsory;
+  if (shadow_.contains(key) || large.shadow_.contains(large_key)) return ++counts_.conflict, MissKind::Conflict;
+  return ++counts_.capacity, MissKind::Capacity;
+}
+
 }  // namespace mmusim

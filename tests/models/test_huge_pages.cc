@@ -115,6 +115,46 @@ TEST_CASE("huge pages: the page-walk cache holds the tables above a 2 MiB leaf, 
   CHECK(mmu.stats().pwc_hits == 1);
 }
 
+TEST_CASE("huge pages: a miss on a page whose 2 MiB entry the TLB held is not compulsory", "[huge][tlb]") {
+  // The three Cs (miss_classifier.h) of a miss on a page of a 2 MiB page: compulsory only if
+  // neither its 4 KiB key nor the 2 MiB key was ever held (the L1: its 4 KiB array or its 2 MiB
+  // array; the STLB holds both sizes); conflict if the fully associative shadow still holds either.
+  FrameAllocator frames(4096, "host");
+  PageTable pt(frames);
+  // 2 MiB pages 1, 3, 5, 7 and 9 (vpns 0x200, 0x600, 0xa00, 0xe00, 0x1200): all in STLB set 1 of 2.
+  for (std::uint64_t p : {1, 3, 5, 7, 9})
+    pt.map_large(Vpn{p * 512}, *frames.alloc_block(9), pte_bits::W | pte_bits::U, PageSize::k2M);
+  {
+    // A flush, then another 4 KiB page of the same 2 MiB page: the TLBs held its 2 MiB entry and
+    // the shadows lost it with the flush: capacity misses, not compulsory ones.
+    Mmu mmu(small_config());
+    mmu.load_cr3(0, pt.root());
+    REQUIRE(mmu.translate(Vpn{0x205}, false, false).ok);
+    mmu.flush_all();
+    REQUIRE(mmu.translate(Vpn{0x3ff}, false, false).ok);
+    CHECK(mmu.l1d().miss_counts().compulsory == 1);
+    CHECK(mmu.l1d().miss_counts().capacity == 1);
+    CHECK(mmu.stlb().miss_counts().compulsory == 1);
+    CHECK(mmu.stlb().miss_counts().capacity == 1);
+  }
+  {
+    // Five 2 MiB pages, then page 1 again (vpn 0x201): the L1's 2 MiB array (4 entries, 1 set)
+    // and its shadow (4, LRU) both dropped it: capacity. STLB set 1 (4 ways) dropped it (least
+    // recent of 5) but its shadow of 8 entries holds all five: conflict.
+    Mmu mmu(small_config());
+    mmu.load_cr3(0, pt.root());
+    for (std::uint64_t p : {1, 3, 5, 7, 9}) REQUIRE(mmu.translate(Vpn{p * 512}, false, false).ok);
+    REQUIRE(mmu.translate(Vpn{0x201}, false, false).ok);
+    CHECK(mmu.stats().walks == 6);
+    CHECK(mmu.l1d().miss_counts().compulsory == 5);
+    CHECK(mmu.l1d().miss_counts().capacity == 1);
+    CHECK(mmu.l1d().miss_counts().conflict == 0);
+    CHECK(mmu.stlb().miss_counts().compulsory == 5);
+    CHECK(mmu.stlb().miss_counts().capacity == 0);
+    CHECK(mmu.stlb().miss_counts().conflict == 1);
+  }
+}
+
 TEST_CASE("huge pages: a 2 MiB key's set is its 2 MiB page number mod sets; it never matches a 4 KiB key", "[huge]") {
   Tlb t("stlb", 8, 4);  // 2 sets
   // 2 MiB page 9 -> set 9 mod 2 = 1; the 4 KiB page with the same number 9 -> set 1 too, another key.
