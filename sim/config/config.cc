@@ -212,8 +212,11 @@ void Config::validate_limits() const {
     const ValueOrigin& o = origin("host.thp");
     if (old_era)
       throw InputError(o.file, o.line, "host.thp", "sim.era = " + era + ": that kernel had no transparent huge pages (THP came with Linux 2.6.38)");
-    if (cfg_.host.mem_mb < 2)
-      throw InputError(o.file, o.line, "host.thp", "host.mem_mb = " + std::to_string(cfg_.host.mem_mb) + " MiB cannot hold one 2 MiB huge page");
+    // A huge page is an aligned block of 512 free frames, and the host's first page table takes
+    // frame 0: the first 2 MiB block is never free, so the first huge page is frames 512..1023.
+    if (cfg_.host.mem_mb < 4)
+      throw InputError(o.file, o.line, "host.thp", "host.mem_mb = " + std::to_string(cfg_.host.mem_mb) +
+                                                       " MiB cannot hold one 2 MiB huge page (the first 2 MiB holds the host's page tables: at least 4 MiB)");
   }
   // THP swap (swapping a huge page whole) came with Linux 4.13 and 4.14; it means nothing without
   // host huge pages.

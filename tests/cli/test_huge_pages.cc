@@ -73,6 +73,46 @@ TEST_CASE("huge pages: the keys' bad input is one message and exit code 2", "[cl
   CHECK(r.err.find("guest.mem_mb = 5 is not a multiple of 2 MiB") != std::string::npos);
 }
 
+TEST_CASE("huge pages: bad input from a config file names the file, the line and the key, exit code 2", "[cli][huge]") {
+  const std::string trace = kSource + "/tests/data/golden_small.csv";
+  struct Case {
+    const char* name;
+    const char* text;
+    std::string message;  // after "mmusim: FILE:"
+  };
+  const Case cases[] = {
+      // A 2 MiB TLB array whose entries are not a multiple of its ways: the key the file set.
+      {"l1d_2m.cfg", "[tlb]\nl1d_2m_entries = 30\n",
+       "2: tlb.l1d_2m_entries: 30 entries is not a multiple of 4 ways (tlb.l1d_2m_entries must be a multiple of tlb.l1d_2m_ways)"},
+      {"l1i_2m.cfg", "[tlb]\nl1i_2m_ways = 3\n",
+       "2: tlb.l1i_2m_ways: 8 entries is not a multiple of 3 ways (tlb.l1i_2m_entries must be a multiple of tlb.l1i_2m_ways)"},
+      // host.thp with a host too small for one huge page: the host's first page table takes frame
+      // 0, so the first aligned block of 512 frames that can be free is frames 512..1023: 4 MiB.
+      {"host1.cfg", "[sim]\nmode = nested\n[host]\nthp = always\nmem_mb = 1\n[guest]\nmem_mb = 1\n",
+       "4: host.thp: host.mem_mb = 1 MiB cannot hold one 2 MiB huge page (the first 2 MiB holds the host's page tables: at least 4 MiB)"},
+      {"host3.cfg", "[sim]\nmode = shadow\n[host]\nmem_mb = 3\nthp = always\n[guest]\nmem_mb = 2\n",
+       "5: host.thp: host.mem_mb = 3 MiB cannot hold one 2 MiB huge page (the first 2 MiB holds the host's page tables: at least 4 MiB)"},
+      // Guest memory that is not a multiple of 2 MiB with guest THP in shadow or nested mode.
+      {"guest.cfg", "[sim]\nmode = nested\n[guest]\nmem_mb = 33\nthp = always\n",
+       "5: guest.thp: guest.mem_mb = 33 is not a multiple of 2 MiB, the huge page size"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const std::string cfg = write_test_file(c.name, c.text);
+    const Result r = run_mmusim("run --config " + cfg + " --trace " + trace + " --out out");
+    CHECK(r.code == 2);
+    CHECK(r.err == "mmusim: " + cfg + ":" + c.message + "\n");  // one line
+    CHECK(r.out.empty());
+  }
+  // 4 MiB is enough: 1024 frames, the host PML4, the EPT root, the host PDPT and PD in frames 0..3,
+  // 1020 free >= 512 + 1 + the low watermark (min_free_kbytes = sqrt(4096 KiB x 16) = 256 KiB = 64
+  // pages, low = 80): the guest's first frame is a 2 MiB host page at frames 512..1023.
+  const Result r = run_mmusim("run -q --trace " + trace + " --out out --set sim.mode=nested --set host.thp=always" +
+                              " --set host.mem_mb=4 --set guest.mem_mb=2");
+  REQUIRE(r.code == 0);
+  CHECK(read_summary(test_dir() + "/out/summary.csv").at("host_huge_pages") == "1");
+}
+
 TEST_CASE("host huge pages: the key's bad input, and pressure runs clean under the invariant checker", "[cli][huge]") {
   const std::string trace = kSource + "/traces/synthetic/pressure.csv";
   // The era presets predate THP (2.6.38).
