@@ -48,6 +48,10 @@ inline constexpr CounterInfo kPageTablePagesCounter{
 inline constexpr CounterInfo kHugePagesMappedCounter{
     "huge_pages_mapped", "pages", CounterKind::Count,
     "2 MiB pages the OS running the trace mapped at a first touch (guest.thp = always)"};
+// guest.hugetlb_1g_gib (hugetlb_fault, 2.6.27): 1 GiB pages mapped at a first touch.
+inline constexpr CounterInfo kHugetlb1gCounter{
+    "hugetlb_1g_pages", "pages", CounterKind::Count,
+    "1 GiB hugetlbfs pages the OS running the trace mapped at a first touch (guest.hugetlb_1g_gib)"};
 inline constexpr CounterInfo kThpFallbackCounter{
     "thp_fault_fallback", "faults", CounterKind::Count,
     "first touches of an empty 2 MiB range mapped with a 4 KiB page for want of 512 aligned free frames"};

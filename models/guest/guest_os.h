@@ -17,6 +17,7 @@
 #include "common/cycle_causes.h"
 #include "common/explain.h"
 #include "common/frame_allocator.h"
+#include "common/hugetlb.h"
 #include "paging/page_table.h"
 
 namespace mmusim {
@@ -36,6 +37,7 @@ struct GuestOsStats {
   std::uint64_t processes = 0;
   std::uint64_t huge_pages_mapped = 0;   // thp: 2 MiB pages mapped at a first touch
   std::uint64_t thp_fault_fallback = 0;  // thp: first touches of an empty 2 MiB range mapped with 4 KiB
+  std::uint64_t hugetlb_1g_pages = 0;    // 1 GiB hugetlbfs pages mapped at a first touch
 };
 
 class GuestOs {
@@ -46,6 +48,9 @@ class GuestOs {
   GuestOs(std::uint64_t frames, std::string name, Cycles fault_cycles, bool dirty_at_fault = true, bool thp = false);
 
   void set_hooks(GuestHooks* hooks) { hooks_ = hooks; }
+  // The range every process maps with 1 GiB hugetlbfs pages (guest.hugetlb_1g_gib): a fault there
+  // maps the 1 GiB page that holds the address (hugetlb_fault).
+  void set_hugetlb_1g(HugetlbRange r) { hugetlb_ = r; }
   void set_explain(EventSink* sink) { explain_ = sink; }
 
   // The page table of `pid`, created on first use (its PML4 a new, cleared guest frame; the
@@ -80,11 +85,15 @@ class GuestOs {
   // to (nullptr for a leaf entry, which maps a page).
   CauseCycles store(TableNode* table, unsigned index, Pte value, TableNode* child = nullptr);
   CauseCycles cleared(std::uint64_t gfn) { return hooks_ ? hooks_->guest_frame_cleared(gfn) : CauseCycles{}; }
+  // The table entry `i` of `t` points to, made (allocated, cleared, linked) if missing.
+  TableNode* table_below(PageTable& pt, TableNode* t, unsigned i, CauseCycles& c);
+  void hugetlb_fault(PageTable& pt, std::uint32_t pid, Vpn vpn, CauseCycles& c);
 
   FrameAllocator frames_;
   Cycles fault_cycles_;
   bool dirty_at_fault_;
   bool thp_;
+  HugetlbRange hugetlb_;
   GuestHooks* hooks_ = nullptr;
   std::map<std::uint32_t, std::unique_ptr<PageTable>> procs_;
   std::unordered_map<std::uint64_t, TableNode*> table_at_gfn_;  // every process's table pages (lookup only)

@@ -91,15 +91,17 @@ KvmMmuPage* ShadowMmu::new_page(Gfn gfn, KvmMmuPageRole role, CauseCycles& c) {
   return sp;
 }
 
-// kvm_mmu_get_page for a direct (metaphysical) level-1 page: the 4 KiB sptes of the guest 2 MiB
-// page at `first_gfn` when it gets no 2 MiB spte; no guest table behind it, nothing to
-// write-protect, every spte absent (nonpaging_prefetch_page).
-KvmMmuPage* ShadowMmu::get_direct_page(Gfn first_gfn, std::uint8_t access, CauseCycles& c) {
-  const KvmMmuPageRole role{1, true, access};
+// kvm_mmu_get_page for a direct (metaphysical) page of `level` under a guest large page, for the
+// range of gfns from `first_gfn` its entries map: level 1, the 4 KiB sptes of a 2 MiB range that
+// gets no 2 MiB spte; level 2 (a guest 1 GiB page, 2.6.32), a 2 MiB spte or a direct level-1 page
+// for each 2 MiB range. No guest table behind it, nothing to write-protect, every spte absent
+// (nonpaging_prefetch_page).
+KvmMmuPage* ShadowMmu::get_direct_page(Gfn first_gfn, unsigned level, std::uint8_t access, CauseCycles& c) {
+  const KvmMmuPageRole role{static_cast<std::uint8_t>(level), true, access};
   if (auto it = pages_.find({first_gfn.v, role}); it != pages_.end()) return it->second.get();
   KvmMmuPage* sp = new_page(first_gfn, role, c);
   if (ex())
-    explain_->emit(Event(EventKind::shadow_page_new).hex("gfn", first_gfn.v).num("level", 1).hex("pfn", sp->spt.frame).flag("direct", true));
+    explain_->emit(Event(EventKind::shadow_page_new).hex("gfn", first_gfn.v).num("level", level).hex("pfn", sp->spt.frame).flag("direct", true));
   return sp;
 }
 
@@ -408,7 +410,7 @@ CauseCycles ShadowMmu::page_fault(unsigned cpu, Vpn vpn, bool write, bool fetch,
   if (ex()) {
     Event e(EventKind::guest_walk);
     e.word("result", "present").hex("gfn", gfn);
-    if (gw.size != PageSize::k4K) e.word("size", "2M");
+    if (gw.size != PageSize::k4K) e.word("size", gw.size == PageSize::k2M ? "2M" : "1G");
     explain_->emit(e);
   }
   const Pfn pfn = gfn_to_pfn(gfn, c);
@@ -448,18 +450,23 @@ void ShadowMmu::fetch_sptes(unsigned cpu, Vpn vpn, bool write, const WalkResult&
   free_some_pages(c);
   KvmMmuPage* sp = v.root;
   const bool guest_large = gw.size != PageSize::k4K;
+  const unsigned guest_level = leaf_level(gw.size);  // the level of the guest's leaf
   for (unsigned level = kLevels; level > 1; --level) {
     const unsigned i = pt_index(vpn, level);
-    if (guest_large && level == 2) {
-      // FNAME(fetch) under a guest 2 MiB pde: a 2 MiB spte where the host maps a huge page and no
-      // shadowed guest page table lies in the range (mapping_level: host_mapping_level,
-      // has_wrprotected_page), else a direct level-1 page of 4 KiB sptes (metaphysical, its gfn the
-      // range's first, writable only if the pde is dirty). A slot that already holds a direct page
-      // keeps it (KVM would replace it by the 2 MiB spte).
-      const Pte pde = *gw.leaf;
-      const std::uint64_t first_gfn = pde.frame();
+    if (level <= guest_level) {
+      // FNAME(fetch) under a guest large leaf (2.6.28 for 2 MiB, 2.6.32 for 1 GiB: direct = level
+      // <= the walker's level): at level 2, a 2 MiB spte where the host maps a huge page and no
+      // shadowed guest page table lies in the 2 MiB range (mapping_level: host_mapping_level,
+      // has_wrprotected_page); else a direct page (metaphysical, its gfn the first of the range
+      // its entries map, writable only if the guest leaf is dirty). A slot that already holds a
+      // direct page keeps it (KVM would replace it by the 2 MiB spte).
+      const Pte gleaf = *gw.leaf;
+      const std::uint64_t span = frames(size_at_level(level));  // gfns the entry maps
+      const std::uint64_t first_gfn = gleaf.frame() + ((vpn.v & (frames(gw.size) - 1)) & ~(span - 1));
+      // The guest's leaf as a pde of this 2 MiB range (itself, under a guest 2 MiB page).
+      const Pte pde{(gleaf.raw & ~pte_bits::kFrameMask) | (first_gfn << kPageShift)};
       Pte& s = sp->spt.e[i];
-      if (cfg_.host_thp && !(s.present() && !s.large()) &&
+      if (level == 2 && cfg_.host_thp && !(s.present() && !s.large()) &&
           host_.host_leaf(vm_, Gfn{first_gfn + (vpn.v & 511)}).size == PageSize::k2M && !has_wrprotected_page(first_gfn)) {
         if (mmu_notifier_retry(seq)) {
           ++stats_.notifier_retries;
@@ -472,7 +479,7 @@ void ShadowMmu::fetch_sptes(unsigned cpu, Vpn vpn, bool write, const WalkResult&
       }
       if (!s.present() || s.large()) {
         if (spte_mapped(s)) drop_spte(sp, i, false);
-        KvmMmuPage* child = get_direct_page(Gfn{first_gfn}, pde.dirty() ? kAccAll : kAccAll & ~kAccWrite, c);
+        KvmMmuPage* child = get_direct_page(Gfn{first_gfn}, level - 1, gleaf.dirty() ? kAccAll : kAccAll & ~kAccWrite, c);
         s = Pte::make(child->spt.frame, pte_bits::W | pte_bits::U | pte_bits::A);
         sp->spt.set_child(i, &child->spt);
         child->parent_ptes.emplace_back(sp, i);
@@ -496,9 +503,9 @@ void ShadowMmu::fetch_sptes(unsigned cpu, Vpn vpn, bool write, const WalkResult&
     return;
   }
   const unsigned i = pt_index(vpn, 1);
-  // Under a guest 2 MiB pde, the 4 KiB part of it this page maps, with the pde's bits.
+  // Under a guest large leaf, the 4 KiB part of it this page maps, with the leaf's bits.
   const Pte gpte = guest_large ? Pte{(gw.leaf->raw & ~pte_bits::PS & ~pte_bits::kFrameMask) |
-                                     ((gw.leaf->frame() + (vpn.v & 511)) << kPageShift)}
+                                     ((gw.leaf->frame() + (vpn.v & (frames(gw.size) - 1))) << kPageShift)}
                                : *gw.leaf;
   if (sp->role.direct && !(sp->role.access & kAccWrite) && gpte.writable()) {
     set_spte(sp, i, Pte{gpte.raw & ~pte_bits::W}, pfn, false, true, c);
@@ -614,7 +621,39 @@ std::vector<std::string> ShadowMmu::check() const {
     const std::string who = "vm " + std::to_string(vm_) + " shadow page gfn " + hex(sp->gfn.v) + " level " +
                             std::to_string(sp->role.level);
     if (!host_.frames().in_use(sp->spt.frame)) bad.push_back(who + ": its frame is free");
-    if (sp->role.direct) {  // the 4 KiB sptes of a guest 2 MiB page: spte i maps gfn + i
+    // A 2 MiB spte, entry i of `sp`, over the range from `first`.
+    const auto check_large_spte = [&](const std::string& at, const Pte& s, std::uint64_t first) {
+      ++rmapped;
+      if (!rmap_pde_.contains(first >> 9, &s)) bad.push_back(at + ": 2 MiB spte not in the rmap of its range");
+      for (std::uint64_t k = 0; k < 512; ++k) {
+        const LeafRef hl = host_.host_leaf(vm_, Gfn{first + k});
+        if (!hl.pte || !hl.pte->present() || hl.frame_of(Vpn{first + k}) != s.frame() + k) {
+          bad.push_back(at + ": 2 MiB spte maps frame " + hex(s.frame() + k) + " but the host maps gfn " + hex(first + k) + " elsewhere");
+          break;
+        }
+      }
+      if (s.writable() && has_wrprotected_page(first)) bad.push_back(at + ": writable 2 MiB spte over a shadowed guest page table");
+    };
+    if (sp->role.direct && sp->role.level == 2) {  // under a guest 1 GiB page: entry i maps the 2 MiB from gfn + 512 i
+      for (unsigned i = 0; i < kEntriesPerTable; ++i) {
+        const Pte& s = sp->spt.e[i];
+        const std::string at = who + " (direct) entry " + std::to_string(i);
+        const std::uint64_t first = sp->gfn.v + 512 * i;
+        if (s.large()) {
+          if (!spte_mapped(s)) continue;
+          if (sp->gfns[i] != first) bad.push_back(at + ": maps gfn " + hex(sp->gfns[i]) + ", not its place in the range");
+          check_large_spte(at, s, first);
+          continue;
+        }
+        if (!s.present()) continue;
+        const auto it = page_at_frame_.find(s.frame());
+        const KvmMmuPage* child = it == page_at_frame_.end() ? nullptr : it->second;
+        if (!child || sp->spt.child(i) != &child->spt || !child->role.direct || child->role.level != 1 || child->gfn.v != first)
+          bad.push_back(at + ": points at no direct level-1 page of its range");
+      }
+      continue;
+    }
+    if (sp->role.direct) {  // the 4 KiB sptes of a 2 MiB range of a guest large page: spte i maps gfn + i
       for (unsigned i = 0; i < kEntriesPerTable; ++i) {
         const Pte& s = sp->spt.e[i];
         if (!spte_mapped(s)) continue;
@@ -640,19 +679,10 @@ std::vector<std::string> ShadowMmu::check() const {
       if ((sp->role.level == 1 || s.large()) ? !spte_mapped(s) : !s.present()) continue;
       const std::string at = who + " entry " + std::to_string(i);
       if (sp->role.level == 2 && s.large()) {  // a 2 MiB spte
-        ++rmapped;
         const std::uint64_t first = sp->gfns[i];
-        if (!rmap_pde_.contains(first >> 9, &s)) bad.push_back(at + ": 2 MiB spte not in the rmap of its range");
         if (!gt->e[i].present() || !gt->e[i].large() || gt->e[i].frame() != first)
           bad.push_back(at + ": 2 MiB spte without the guest's 2 MiB pde");
-        for (std::uint64_t k = 0; k < 512; ++k) {
-          const LeafRef hl = host_.host_leaf(vm_, Gfn{first + k});
-          if (!hl.pte || !hl.pte->present() || hl.frame_of(Vpn{first + k}) != s.frame() + k) {
-            bad.push_back(at + ": 2 MiB spte maps frame " + hex(s.frame() + k) + " but the host maps gfn " + hex(first + k) + " elsewhere");
-            break;
-          }
-        }
-        if (s.writable() && has_wrprotected_page(first)) bad.push_back(at + ": writable 2 MiB spte over a shadowed guest page table");
+        check_large_spte(at, s, first);
         continue;
       }
       if (sp->role.level > 1) {

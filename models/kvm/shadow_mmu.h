@@ -87,7 +87,7 @@ class ShadowMmu final : public Kvm, public GuestHooks {
   void set_spte(KvmMmuPage* sp, unsigned i, Pte gpte, Pfn pfn, bool speculative, bool can_unsync, CauseCycles& c);
   bool need_write_protect(std::uint64_t gfn, bool can_unsync);
   bool has_wrprotected_page(std::uint64_t first_gfn) const;
-  KvmMmuPage* get_direct_page(Gfn first_gfn, std::uint8_t access, CauseCycles& c);
+  KvmMmuPage* get_direct_page(Gfn first_gfn, unsigned level, std::uint8_t access, CauseCycles& c);
   void set_large_spte(KvmMmuPage* sp, unsigned i, Pte pde, Pfn pfn, CauseCycles& c);
   void unsync_page(KvmMmuPage* sp);
   void zap_unsync_children(KvmMmuPage* sp, CauseCycles& c);

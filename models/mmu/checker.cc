@@ -14,15 +14,16 @@ std::string hex(std::uint64_t v) {
 
 std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTarget& target) {
   std::vector<std::string> bad;
-  for (const Tlb* tlb : {&mmu.l1i(), &mmu.l1d(), &mmu.stlb(), mmu.l1i_2m(), mmu.l1d_2m()}) {
-    if (!tlb) continue;  // no 2 MiB arrays yet
+  for (const Tlb* tlb : {&mmu.l1i(), &mmu.l1d(), &mmu.stlb(), mmu.l1i_2m(), mmu.l1d_2m(), mmu.l1d_1g(), mmu.stlb_1g()}) {
+    if (!tlb) continue;  // no arrays of that size yet
     for (const TlbEntry& e : tlb->all_entries()) {
       if (!e.valid()) continue;
       const std::uint32_t ctx = key_ctx(e.key);
-      const Vpn vpn = key_vpn(e.key);  // of a 2 MiB entry, its first 4 KiB page
+      const Vpn vpn = key_vpn(e.key);  // of a large entry, its first 4 KiB page
       const bool large = key_large(e.key);
-      const std::string who = tlb->name() + " entry ctx " + std::to_string(ctx) + " vpn " + hex(vpn.v) + (large ? " (2 MiB)" : "");
-      if (large != (e.size == PageSize::k2M)) bad.push_back(who + ": its key and its page size disagree");
+      const std::string who = tlb->name() + " entry ctx " + std::to_string(ctx) + " vpn " + hex(vpn.v) +
+                              (e.size == PageSize::k1G ? " (1 GiB)" : large ? " (2 MiB)" : "");
+      if (key_size(e.key) != e.size) bad.push_back(who + ": its key and its page size disagree");
       TableNode* root = target.root(ctx);
       const LeafRef g = root ? leaf_ref(root, vpn) : LeafRef{};
       const Pte* p = g.pte;
@@ -30,8 +31,8 @@ std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTar
         bad.push_back(who + ": no present PTE");
         continue;
       }
-      // A 2 MiB entry needs a leaf of 2 MiB or more in every dimension.
-      if (large && g.size == PageSize::k4K) bad.push_back(who + ": the PTE maps a 4 KiB page");
+      // A large entry needs a leaf of its size or more in every dimension.
+      if (g.size < e.size) bad.push_back(who + ": the PTE maps a smaller page");
       Pte leaf = *p;  // what the tables grant together
       std::uint64_t frame = g.frame_of(vpn);
       if (TableNode* ept = target.ept_root ? target.ept_root(ctx) : nullptr) {
@@ -42,7 +43,7 @@ std::vector<std::string> check_translation_caches(const Mmu& mmu, const CheckTar
           bad.push_back(who + ": gfn " + hex(gfn) + " has no present EPT entry");
           continue;
         }
-        if (large && h.size == PageSize::k4K) bad.push_back(who + ": the EPT maps gfn " + hex(gfn) + " with a 4 KiB page");
+        if (h.size < e.size) bad.push_back(who + ": the EPT maps gfn " + hex(gfn) + " with a smaller page");
         const bool dirty = p->dirty() && (!mmu.config().ept_ad_bits || ep->dirty());
         leaf = Pte::make(ep->frame(), (p->writable() && ep->writable() ? pte_bits::W : 0) | (dirty ? pte_bits::D : 0));
         frame = h.frame_of(Vpn{gfn});

@@ -8,6 +8,7 @@ namespace mmusim {
 
 namespace {
 const char* tlb_name(bool fetch) { return fetch ? "iTLB" : "dTLB"; }
+const char* size_name(PageSize s) { return s == PageSize::k4K ? "4K" : s == PageSize::k2M ? "2M" : "1G"; }
 
 // The event of a hardware walk that started at a table of `start_level`: how it ended, and the
 // tables it read (t4..t1, with the vpn's index in each) for the view's radix tree.
@@ -16,7 +17,7 @@ Event walk_event(const WalkResult& w, Vpn vpn, unsigned start_level, const char*
   e.num("dims", 1).hex("vpn", vpn.v).num("start_level", start_level).num("refs", w.refs).word("entry", entry);
   e.word("status", w.status == WalkStatus::Ok ? "ok" : w.status == WalkStatus::NotPresent ? "absent" : fetch ? "NX" : "read-only");
   e.num("level", w.level);
-  if (w.leaf) e.hex("frame", w.leaf->frame()).word("size", w.size == PageSize::k4K ? "4K" : w.size == PageSize::k2M ? "2M" : "1G");
+  if (w.leaf) e.hex("frame", w.leaf->frame()).word("size", size_name(w.size));
   static const char* const tables[] = {"", "t1", "t2", "t3", "t4"};
   for (unsigned l = kLevels; l >= 1; --l)
     if (w.tables[l]) e.hex(tables[l], w.tables[l]->frame);
@@ -24,18 +25,22 @@ Event walk_event(const WalkResult& w, Vpn vpn, unsigned start_level, const char*
 }
 
 // A fill of `l1`'s entry `f` (and of the STLB's entry `s` when given): where each went, by set and
-// way; `large`: a 2 MiB entry (`l1` the L1's 2 MiB array).
-Event fill_event(const Tlb& l1, const TlbEntry& f, const Tlb* stlb, const TlbEntry* s, bool fetch, bool two_d, bool large = false) {
+// way; a large entry (2 MiB or 1 GiB: `l1` the L1's array of its size) names its size.
+Event fill_event(const Tlb& l1, const TlbEntry& f, const Tlb* stlb, const TlbEntry* s, bool fetch, bool two_d) {
   const auto at = [](const Tlb& t, const TlbEntry& e) { return static_cast<unsigned>(&e - t.all_entries().data()); };
   Event e(EventKind::tlb_fill);
   e.word("tlb", tlb_name(fetch)).flag("stlb", stlb != nullptr).hex("vpn", key_vpn(f.key).v).hex("frame", f.frame);
   e.num("set", at(l1, f) / l1.ways()).num("way", at(l1, f) % l1.ways());
   if (stlb) e.num("stlb_set", at(*stlb, *s) / stlb->ways()).num("stlb_way", at(*stlb, *s) % stlb->ways());
-  return e.flag("gva_to_hpa", two_d).flag("large", large);
+  e.flag("gva_to_hpa", two_d).flag("large", f.size != PageSize::k4K);
+  return f.size == PageSize::k4K ? e : e.word("size", size_name(f.size));
 }
 
-Event lookup(const char* tlb, bool hit, Vpn vpn, bool large = false) {
-  return Event(EventKind::tlb_lookup).word("tlb", tlb).flag("hit", hit).hex("vpn", vpn.v).flag("large", large);
+// A lookup; a hit names the size of the entry it hit when it is large.
+Event lookup(const char* tlb, bool hit, Vpn vpn, PageSize size = PageSize::k4K) {
+  Event e(EventKind::tlb_lookup);
+  e.word("tlb", tlb).flag("hit", hit).hex("vpn", vpn.v).flag("large", size != PageSize::k4K);
+  return size == PageSize::k4K ? e : e.word("size", size_name(size));
 }
 }  // namespace
 
@@ -101,6 +106,10 @@ const CounterTable<Mmu>& Mmu::counters() {
        [](const Mmu& m) { return m.stats().walks_2m; }},
       {{"tlb_2m_hits", "hits", K::Count, "L1 and STLB lookups that hit a 2 MiB entry"},
        [](const Mmu& m) { return m.stats().tlb_2m_hits; }},
+      {{"walks_1g", "walks", K::Count, "completed walks that ended at a 1 GiB leaf (nested mode: the guest's leaf)"},
+       [](const Mmu& m) { return m.stats().walks_1g; }},
+      {{"tlb_1g_hits", "hits", K::Count, "L1 dTLB and STLB lookups that hit a 1 GiB entry"},
+       [](const Mmu& m) { return m.stats().tlb_1g_hits; }},
   };
   return t;
 }
@@ -114,7 +123,8 @@ MmuStats& MmuStats::operator+=(const MmuStats& o) {
                       {&ept_pwc_lookups, o.ept_pwc_lookups}, {&ept_pwc_hits, o.ept_pwc_hits},
                       {&ntlb_lookups, o.ntlb_lookups}, {&ntlb_hits, o.ntlb_hits}, {&pwc_lookups, o.pwc_lookups},
                       {&pwc_hits, o.pwc_hits}, {&dirty_assists, o.dirty_assists}, {&faults, o.faults},
-                      {&walks_2m, o.walks_2m}, {&tlb_2m_hits, o.tlb_2m_hits},
+                      {&walks_2m, o.walks_2m}, {&tlb_2m_hits, o.tlb_2m_hits}, {&walks_1g, o.walks_1g},
+                      {&tlb_1g_hits, o.tlb_1g_hits},
                       {&tlb_cycles, o.tlb_cycles}, {&walk_cycles, o.walk_cycles},
                       {&dirty_assist_cycles, o.dirty_assist_cycles}})
     add_saturating(*x, y);
@@ -143,9 +153,9 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
   if (write && !e.dirty) {
     // Dirty-bit assist (semantics 5): PTE.D is set and the entry updated in place; it is not a
     // miss and not a walk.
-    // Under nested paging the guest pte and, with EPT A/D bits, the EPT entry of its gfn. A 2 MiB
-    // entry holds the frame of the first 4 KiB page of its 2 MiB page.
-    const Vpn at{e.size == PageSize::k4K ? vpn.v : vpn.v & ~std::uint64_t{511}};
+    // Under nested paging the guest pte and, with EPT A/D bits, the EPT entry of its gfn. A large
+    // entry holds the frame of the first 4 KiB page of its page.
+    const Vpn at{vpn.v & ~(frames(e.size) - 1)};
     const LeafRef g = leaf_ref(tc_.root, at);
     Pte* p = g.pte;
     const LeafRef h = p && tc_.nested_root ? leaf_ref(tc_.nested_root, Vpn{g.frame_of(at)}) : LeafRef{};
@@ -162,7 +172,7 @@ bool Mmu::hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& 
     t.cycles += cfg_.dirty_assist_cycles;
     if (explaining(explain_)) explain_->emit(Event(EventKind::dirty_assist).word("entry", entry_).hex("vpn", vpn.v));
   }
-  t.frame = e.size == PageSize::k4K ? e.frame : e.frame + (vpn.v & 511);
+  t.frame = e.frame + (vpn.v & (frames(e.size) - 1));
   t.size = e.size;
   return true;
 }
@@ -172,7 +182,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   Tlb& l1 = fetch ? l1i_ : l1d_;
   t.cycles += cfg_.l1_hit_cycles;
   if (TlbEntry* e = l1_hit) {
-    if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), true, vpn, e->size != PageSize::k4K));
+    if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), true, vpn, e->size));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
     ++stats_.translations;
     return t;
@@ -190,15 +200,15 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   ++stats_.stlb_lookups;
   t.cycles += cfg_.stlb_hit_cycles;
   stats_.tlb_cycles += cfg_.stlb_hit_cycles;
-  // The STLB holds 4 KiB and 2 MiB entries: a lookup probes both.
+  // The STLB holds 4 KiB and 2 MiB entries, and 1 GiB ones in an array of their own: a lookup
+  // probes all.
   TlbEntry* se = stlb_.lookup(key);
   if (!se && large_seen_ && (se = stlb_.lookup(key2m))) ++stats_.tlb_2m_hits;
+  if (!se && gig_seen_ && (se = stlb_1g_->lookup(tlb_key_1g(tc_.ctx, vpn)))) ++stats_.tlb_1g_hits;
   if (TlbEntry* e = se) {
-    if (explaining(explain_)) explain_->emit(lookup("STLB", true, vpn, e->size != PageSize::k4K));
+    if (explaining(explain_)) explain_->emit(lookup("STLB", true, vpn, e->size));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
-    Tlb& into = e->size == PageSize::k4K ? l1 : fetch ? *l1i_2m_ : *l1d_2m_;
-    TlbEntry& f = into.fill(e->size == PageSize::k4K ? key : e->key, e->frame, e->writable, e->dirty, e->nx, e->size);
-    if (explaining(explain_)) explain_->emit(fill_event(into, f, nullptr, nullptr, fetch, false, e->size != PageSize::k4K));
+    l1_fill(key, vpn, t.frame, e->writable, e->dirty, e->nx, e->size, fetch, nullptr, nullptr);
     ++stats_.translations;
     return t;
   }
@@ -243,6 +253,7 @@ void Mmu::walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
   }
   const Pte leaf = *w.leaf;
   if (w.size == PageSize::k2M) ++stats_.walks_2m;
+  if (w.size == PageSize::k1G) ++stats_.walks_1g;
   fill_after_walk(key, vpn, leaf.frame() + (vpn.v & (frames(w.size) - 1)), leaf.writable(), leaf.dirty(), leaf.nx(),
                   w.size, fetch, t);
   ++stats_.translations;
@@ -251,26 +262,37 @@ void Mmu::walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
 void Mmu::fill_after_walk(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool writable, bool dirty, bool nx,
                           PageSize size, bool fetch, Translation& t) {
   t.frame = frame;
-  if (size == PageSize::k4K) {
-    TlbEntry& s = stlb_.fill(key, frame, writable, dirty, nx, size);
-    Tlb& l1 = fetch ? l1i_ : l1d_;
-    TlbEntry& f = l1.fill(key, frame, writable, dirty, nx, size);
-    if (explaining(explain_)) explain_->emit(fill_event(l1, f, &stlb_, &s, fetch, tc_.nested_root != nullptr));
-    t.size = size;
-    return;
-  }
-  // A 2 MiB entry (a 1 GiB page's 2 MiB part that holds vpn): the frame of its first 4 KiB page.
+  t.size = size;
+  make_large_arrays(size);
+  // A large entry holds the frame of its page's first 4 KiB page.
+  Tlb& stlb = size == PageSize::k1G ? *stlb_1g_ : stlb_;
+  const std::uint64_t skey = size == PageSize::k4K ? key : size == PageSize::k2M ? tlb_key_2m(tc_.ctx, vpn) : tlb_key_1g(tc_.ctx, vpn);
+  TlbEntry& s = stlb.fill(skey, frame - (vpn.v & (frames(size) - 1)), writable, dirty, nx, size);
+  l1_fill(key, vpn, frame, writable, dirty, nx, size, fetch, &stlb, &s);
+}
+
+TlbEntry& Mmu::l1_fill(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool writable, bool dirty, bool nx, PageSize size,
+                       bool fetch, const Tlb* stlb, const TlbEntry* stlb_entry) {
+  if (fetch && size == PageSize::k1G) size = PageSize::k2M;  // no 1 GiB iTLB array
+  Tlb& l1 = size == PageSize::k4K ? (fetch ? l1i_ : l1d_) : size == PageSize::k2M ? (fetch ? *l1i_2m_ : *l1d_2m_) : *l1d_1g_;
+  const std::uint64_t l1_key = size == PageSize::k4K ? key : size == PageSize::k2M ? tlb_key_2m(tc_.ctx, vpn) : tlb_key_1g(tc_.ctx, vpn);
+  TlbEntry& f = l1.fill(l1_key, frame - (vpn.v & (frames(size) - 1)), writable, dirty, nx, size);
+  if (explaining(explain_)) explain_->emit(fill_event(l1, f, stlb, stlb_entry, fetch, stlb && tc_.nested_root != nullptr));
+  return f;
+}
+
+void Mmu::make_large_arrays(PageSize size) {
+  if (size == PageSize::k4K) return;
   if (!large_seen_) {
     large_seen_ = true;
     l1i_2m_ = std::make_unique<Tlb>("l1i_2m", cfg_.l1i_2m_entries, cfg_.l1i_2m_ways);
     l1d_2m_ = std::make_unique<Tlb>("l1d_2m", cfg_.l1d_2m_entries, cfg_.l1d_2m_ways);
   }
-  const std::uint64_t key2m = tlb_key_2m(tc_.ctx, vpn), first = frame - (vpn.v & 511);
-  TlbEntry& s = stlb_.fill(key2m, first, writable, dirty, nx, PageSize::k2M);
-  Tlb& l1 = fetch ? *l1i_2m_ : *l1d_2m_;
-  TlbEntry& f = l1.fill(key2m, first, writable, dirty, nx, PageSize::k2M);
-  if (explaining(explain_)) explain_->emit(fill_event(l1, f, &stlb_, &s, fetch, tc_.nested_root != nullptr, true));
-  t.size = PageSize::k2M;
+  if (size == PageSize::k1G && !gig_seen_) {
+    gig_seen_ = true;
+    l1d_1g_ = std::make_unique<Tlb>("l1d_1g", cfg_.l1d_1g_entries, cfg_.l1d_1g_ways);
+    stlb_1g_ = std::make_unique<Tlb>("stlb_1g", cfg_.stlb_1g_entries, cfg_.stlb_1g_ways);
+  }
 }
 
 // The EPT dimension (SDM vol. 3C, 28.2 and 28.3): the nested TLB (gfn -> pfn) first, then the EPT
@@ -413,6 +435,7 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
   // cached as 4 KiB entries).
   const bool writable = gpte.writable() && n.writable, dirty = gpte.dirty() && n.dirty, nx = gpte.nx() || n.nx;
   if (gsize == PageSize::k2M) ++stats_.walks_2m;
+  if (gsize == PageSize::k1G) ++stats_.walks_1g;
   fill_after_walk(key, vpn, n.frame, writable, dirty, nx, std::min(gsize, n.size), fetch, t);
   ++stats_.translations;
 }
@@ -431,6 +454,10 @@ void Mmu::invlpg(std::uint32_t ctx, Vpn vpn) {
   l1i_2m_->invalidate(key2m);
   l1d_2m_->invalidate(key2m);
   stlb_.invalidate(key2m);
+  if (!gig_seen_) return;
+  const std::uint64_t key1g = tlb_key_1g(ctx, vpn);
+  l1d_1g_->invalidate(key1g);
+  stlb_1g_->invalidate(key1g);
 }
 
 void Mmu::flush_all() {
@@ -438,6 +465,7 @@ void Mmu::flush_all() {
   l1d_.flush_all();
   stlb_.flush_all();
   if (large_seen_) l1i_2m_->flush_all(), l1d_2m_->flush_all();
+  if (gig_seen_) l1d_1g_->flush_all(), stlb_1g_->flush_all();
   pwc_.flush_all();
   ept_pwc_.flush_all();
   if (ntlb_) ntlb_->flush_all();

@@ -19,10 +19,14 @@ struct MmuConfig {
   unsigned l1i_entries = 64, l1i_ways = 4;
   unsigned l1d_entries = 64, l1d_ways = 4;
   unsigned stlb_entries = 1536, stlb_ways = 12;  // holds 4 KiB and 2 MiB entries (Skylake's STLB)
-  // The L1 arrays of 2 MiB entries (Skylake: iTLB 8 fully associative, dTLB 32 4-way). A 1 GiB
-  // translation is held as 2 MiB entries (splintered), as no 1 GiB array is modelled.
+  // The L1 arrays of 2 MiB entries (Skylake: iTLB 8 fully associative, dTLB 32 4-way).
   unsigned l1i_2m_entries = 8, l1i_2m_ways = 8;
   unsigned l1d_2m_entries = 32, l1d_2m_ways = 4;
+  // The arrays of 1 GiB entries (Skylake: dTLB 4, fully associative; STLB 16, 4-way). The iTLB
+  // has none: an instruction fetch from a 1 GiB page fills its 2 MiB array with the 2 MiB part
+  // that holds the address.
+  unsigned l1d_1g_entries = 4, l1d_1g_ways = 4;
+  unsigned stlb_1g_entries = 16, stlb_1g_ways = 4;
   unsigned pwc_entries = 0;  // 0 = no page-walk cache (nested paging: the guest's tables)
   // Nested paging only (a context with a nested root): the caches of the EPT dimension, 0 = off,
   // and whether the hardware sets accessed and dirty bits in EPT entries (Haswell and later).
@@ -49,6 +53,8 @@ struct MmuStats {
   std::uint64_t dirty_assists = 0;
   std::uint64_t walks_2m = 0;      // completed walks that ended at a 2 MiB leaf (the guest's, in a 2D walk)
   std::uint64_t tlb_2m_hits = 0;   // L1 and STLB hits on 2 MiB entries
+  std::uint64_t walks_1g = 0;      // completed walks that ended at a 1 GiB leaf (the guest's, in a 2D walk)
+  std::uint64_t tlb_1g_hits = 0;   // L1 and STLB hits on 1 GiB entries
   std::uint64_t faults = 0;           // translations that ended in a fault (and were retried)
   Cycles tlb_cycles = 0;              // L1 and STLB lookups
   Cycles walk_cycles = 0;             // walk references
@@ -97,14 +103,14 @@ class Mmu {
     ++(fetch ? stats_.l1i_lookups : stats_.l1d_lookups);
     stats_.tlb_cycles += cfg_.l1_hit_cycles;
     TlbEntry* e = (fetch ? l1i_ : l1d_).lookup(key);
-    // The L1's 2 MiB array, looked up with the 4 KiB one in the same cycle (only once a 2 MiB
-    // entry was ever filled: large_seen_).
-    if (!e && large_seen_ && (e = (fetch ? *l1i_2m_ : *l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
+    // The L1's 2 MiB and 1 GiB arrays, looked up with the 4 KiB one in the same cycle (only once
+    // an entry of their size was ever filled: large_seen_, gig_seen_).
+    if (!e && large_seen_) e = lookup_l1_large(vpn, fetch);
     if (e && (!write || e->dirty) && (!fetch || !e->nx) && (!write || e->writable)) {
       ++stats_.translations;
       Translation t;
       t.cycles = cfg_.l1_hit_cycles;
-      t.frame = e->size == PageSize::k4K ? e->frame : e->frame + (vpn.v & 511);
+      t.frame = e->frame + (vpn.v & (frames(e->size) - 1));
       t.size = e->size;
       return t;
     }
@@ -122,9 +128,12 @@ class Mmu {
   const Tlb& l1i() const { return l1i_; }
   const Tlb& l1d() const { return l1d_; }
   const Tlb& stlb() const { return stlb_; }
-  // The L1's 2 MiB arrays: nullptr until the first 2 MiB entry is filled.
+  // The L1's 2 MiB arrays: nullptr until the first large entry is filled; the 1 GiB arrays:
+  // nullptr until the first 1 GiB entry is.
   const Tlb* l1i_2m() const { return l1i_2m_.get(); }
   const Tlb* l1d_2m() const { return l1d_2m_.get(); }
+  const Tlb* l1d_1g() const { return l1d_1g_.get(); }
+  const Tlb* stlb_1g() const { return stlb_1g_.get(); }
   const PageWalkCache& pwc() const { return pwc_; }
   const PageWalkCache& ept_pwc() const { return ept_pwc_; }
   const Tlb* ntlb() const { return ntlb_.get(); }
@@ -135,7 +144,14 @@ class Mmu {
   void set_explain(EventSink* sink, const char* entry, unsigned cpu = 0) { explain_ = sink, entry_ = entry, cpu_ = cpu; }
 
  private:
-  // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry (of either size) or nullptr.
+  // The L1 lookup in the arrays of large entries (after a miss in the 4 KiB one): 2 MiB, then,
+  // for data, 1 GiB.
+  TlbEntry* lookup_l1_large(Vpn vpn, bool fetch) {
+    if (TlbEntry* e = (fetch ? *l1i_2m_ : *l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn))) return ++stats_.tlb_2m_hits, e;
+    if (TlbEntry* e = gig_seen_ && !fetch ? l1d_1g_->lookup(tlb_key_1g(tc_.ctx, vpn)) : nullptr) return ++stats_.tlb_1g_hits, e;
+    return nullptr;
+  }
+  // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry (of any size) or nullptr.
   Translation translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool fetch, TlbEntry* l1_hit);
   // A hit in `e` (L1 or STLB): checks permissions and the dirty-bit assist.
   bool hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t);
@@ -143,10 +159,17 @@ class Mmu {
   // fills the STLB and `l1`.
   void walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, Translation& t);
   void walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, Translation& t);
-  // Fills the STLB and the L1 after a walk: a 4 KiB entry under `key`, or for a larger page a
-  // 2 MiB entry (tlb_key_2m) in the STLB and the L1's 2 MiB array. `frame` is vpn's 4 KiB frame.
+  // Fills the STLB and the L1 after a walk: a 4 KiB entry under `key`, or an entry of the page's
+  // size in the STLB's array for it and the L1's (l1_fill). `frame` is vpn's 4 KiB frame.
   void fill_after_walk(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool writable, bool dirty, bool nx,
                        PageSize size, bool fetch, Translation& t);
+  // Fills the L1 array for an entry of `size` (of the STLB hit `stlb`, or after a walk), `frame`
+  // being vpn's 4 KiB frame: the 4 KiB array under `key`, the 2 MiB one, or the dTLB's 1 GiB one;
+  // the iTLB holds a 1 GiB page's 2 MiB part. Emits the fill event.
+  TlbEntry& l1_fill(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool writable, bool dirty, bool nx, PageSize size,
+                    bool fetch, const Tlb* stlb, const TlbEntry* stlb_entry);
+  // Makes the arrays of large entries at the first fill of `size` (2 MiB or 1 GiB).
+  void make_large_arrays(PageSize size);
   // The EPT dimension of a 2D walk: the host frame of guest frame `gfn`, through the nested TLB,
   // the EPT paging-structure cache and the EPT walk; its references are added to `refs`.
   struct NestedStep {
@@ -164,10 +187,12 @@ class Mmu {
   // Made at the first 2 MiB fill (a run without large pages keeps the memory it had before them:
   // 16,384 vCPUs' MMUs are many).
   std::unique_ptr<Tlb> l1i_2m_, l1d_2m_;
-  // Speed only: no 2 MiB entry was ever filled, so the 2 MiB lookups would all miss and are skipped
+  std::unique_ptr<Tlb> l1d_1g_, stlb_1g_;  // made at the first 1 GiB fill
+  // Speed only: no large entry was ever filled, so the 2 MiB lookups would all miss and are skipped
   // (every run without large pages takes the paths it took before they existed). Also: the 2 MiB
-  // arrays exist.
+  // arrays exist. gig_seen_: the same for 1 GiB entries (and implies large_seen_).
   bool large_seen_ = false;
+  bool gig_seen_ = false;
   PageWalkCache pwc_;
   PageWalkCache ept_pwc_;
   std::unique_ptr<Tlb> ntlb_;  // nullptr: no nested TLB

@@ -3,6 +3,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/errors.h"
 #include "tlb/tlb.h"
 
 namespace mmusim {
@@ -31,6 +32,24 @@ void NativeOs::handle_page_fault(std::uint32_t ctx, Vpn vpn) {
     return Event(EventKind::page_fault).hex("vpn", vpn.v).flag("raced", false).hex("frame", frame)
         .num("tables", pt.table_pages() - tables).word("size", size);
   };
+  if (hugetlb_.holds(vpn)) {
+    // hugetlb_fault -> hugetlb_no_page (mm/hugetlb.c, 2.6.27): huge_pte_alloc makes the tables
+    // down to the pud, which then maps a 1 GiB page from the pool, cleared (clear_huge_page). The
+    // pool here is the allocator's free aligned 1 GiB blocks; none left: the process would get
+    // SIGBUS, and the run stops.
+    const auto first = frames_.alloc_block(18);
+    if (!first) {
+      const Process& p = procs_.at(ctx);
+      throw OutOfMemory("no free 1 GiB page for vm " + std::to_string(p.vm) + " pid " + std::to_string(p.pid) + " in its 1 GiB page at " +
+                            std::to_string(vpn.v >> 18) + " GiB: no aligned block of 262,144 free frames is left in host.mem_mb, "
+                            "and the process would get SIGBUS",
+                        "guest.hugetlb_1g_gib");
+    }
+    pt.map_large(vpn, *first, pte_bits::W | pte_bits::U, PageSize::k1G);
+    ++stats_.hugetlb_1g_pages;
+    if (explaining(explain_)) explain_->emit(fault(*first, "1G"));
+    return;
+  }
   if (thp_) {
     // __handle_mm_fault (2.6.38): pud_alloc and pmd_alloc first; an empty pmd (no pte table, no
     // huge page) goes to do_huge_pmd_anonymous_page, which falls back to the pte path when no
@@ -85,6 +104,8 @@ std::vector<std::string> NativeOs::check() const {
         if (node->level == 1) claim(e.frame(), who + " page");
         if (node->level == 2 && e.large())  // a 2 MiB page: its 512 frames
           for (std::uint64_t f = 0; f < frames(PageSize::k2M); ++f) claim(e.frame() + f, who + " 2 MiB page");
+        if (node->level == 3 && e.large())  // a 1 GiB page: its 262,144 frames
+          for (std::uint64_t f = 0; f < frames(PageSize::k1G); ++f) claim(e.frame() + f, who + " 1 GiB page");
       }
     }
   }
@@ -108,6 +129,7 @@ const CounterTable<NativeOs>& NativeOs::counters() {
       {kPageTablePagesCounter, [](const NativeOs& os) { return os.table_pages(); }},
       {kHugePagesMappedCounter, [](const NativeOs& os) { return os.stats().huge_pages_mapped; }},
       {kThpFallbackCounter, [](const NativeOs& os) { return os.stats().thp_fault_fallback; }},
+      {kHugetlb1gCounter, [](const NativeOs& os) { return os.stats().hugetlb_1g_pages; }},
   };
   return t;
 }

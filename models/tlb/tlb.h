@@ -3,7 +3,8 @@
 // invalid way, or evicts the least recent entry of the set.
 // Entries are tagged by an address-space context (a (vm, pid) pair, numbered by the OS) and the
 // page number, packed into one 64-bit key, so that no context switch needs a flush; the key of a
-// 2 MiB entry holds the 2 MiB page number (tlb_key_2m), so the set index follows the page size.
+// 2 MiB entry holds the 2 MiB page number (tlb_key_2m), a 1 GiB entry the 1 GiB page number
+// (tlb_key_1g), so the set index follows the page size.
 // Each miss is classified compulsory, capacity or conflict (miss_classifier.h) by the caller
 // that counts it (classify_miss).
 #pragma once
@@ -31,12 +32,26 @@ constexpr std::uint64_t kLargeKeyBit = std::uint64_t{1} << 63;
 constexpr std::uint64_t tlb_key_2m(std::uint32_t ctx, Vpn vpn) {
   return kLargeKeyBit | (std::uint64_t{ctx} << kVpnBits) | ((vpn.v & kVpnMask) >> 9);
 }
+// The key of the 1 GiB page that holds `vpn`: as a 2 MiB key, with its 1 GiB page number in the
+// low bits and bit 35 set (a 2 MiB page number needs 27 bits, a 1 GiB one 18), so that no 1 GiB
+// key equals a 2 MiB one.
+constexpr std::uint64_t kGigKeyBit = std::uint64_t{1} << (kVpnBits - 1);
+constexpr std::uint64_t tlb_key_1g(std::uint32_t ctx, Vpn vpn) {
+  return kLargeKeyBit | (std::uint64_t{ctx} << kVpnBits) | kGigKeyBit | ((vpn.v & kVpnMask) >> 18);
+}
 constexpr bool key_large(std::uint64_t key) { return key & kLargeKeyBit; }
+// The page size of the key's entry.
+constexpr PageSize key_size(std::uint64_t key) {
+  return !key_large(key) ? PageSize::k4K : (key & kGigKeyBit) ? PageSize::k1G : PageSize::k2M;
+}
 constexpr std::uint32_t key_ctx(std::uint64_t key) {
   return static_cast<std::uint32_t>((key >> kVpnBits) & (kMaxContexts - 1));
 }
-// The VPN of the key's page (of a 2 MiB key, the first 4 KiB page of its 2 MiB page).
-constexpr Vpn key_vpn(std::uint64_t key) { return Vpn{key_large(key) ? (key & kVpnMask) << 9 : key & kVpnMask}; }
+// The VPN of the key's page (of a 2 MiB or 1 GiB key, the first 4 KiB page of its page).
+constexpr Vpn key_vpn(std::uint64_t key) {
+  const PageSize s = key_size(key);
+  return Vpn{s == PageSize::k4K ? key & kVpnMask : (key & (kGigKeyBit - 1)) << (log_bytes(s) - 12)};
+}
 
 struct TlbEntry {
   static constexpr std::uint64_t kInvalid = ~std::uint64_t{0};

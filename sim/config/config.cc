@@ -145,6 +145,8 @@ void Config::validate() const {
               {"tlb", "l1d", t.l1d_entries, t.l1d_ways},
               {"tlb", "l1i_2m", t.l1i_2m_entries, t.l1i_2m_ways},
               {"tlb", "l1d_2m", t.l1d_2m_entries, t.l1d_2m_ways},
+              {"tlb", "l1d_1g", t.l1d_1g_entries, t.l1d_1g_ways},
+              {"tlb", "stlb_1g", t.stlb_1g_entries, t.stlb_1g_ways},
               {"tlb", "stlb", t.stlb_entries, t.stlb_ways},
               {"ept", "ntlb", cfg_.ept.ntlb_entries, cfg_.ept.ntlb_ways}};  // 0 entries: no nested TLB
   for (const auto& x : tlbs) {
@@ -159,6 +161,37 @@ void Config::validate() const {
                      std::to_string(x.entries) + " entries is not a multiple of " + std::to_string(x.ways) +
                          " ways (" + entries_key + " must be a multiple of " + ways_key + ")");
   }
+}
+
+// guest.hugetlb_1g_*: 1 GiB hugetlbfs pages came with Linux 2.6.27 (natively) and reached KVM's
+// guests with 2.6.32 (shadow paging: 7e4e4056f72; the GBPAGES CPUID bit); the range must lie in
+// the 47-bit address space, and the memory must hold a 1 GiB page beside the page tables.
+void Config::validate_hugetlb_1g(bool old_era) const {
+  const auto& g = cfg_.guest;
+  if (g.hugetlb_1g_gib == 0) {
+    if (g.hugetlb_1g_at != 0) {
+      const ValueOrigin& o = origin("guest.hugetlb_1g_at");
+      throw InputError(o.file, o.line, "guest.hugetlb_1g_at", "applies only with guest.hugetlb_1g_gib above 0, and it is 0");
+    }
+    return;
+  }
+  const ValueOrigin& o = origin("guest.hugetlb_1g_gib");
+  const std::string& era = cfg_.sim.era;
+  const bool native = cfg_.sim.mode == SimMode::Native;
+  if (era == "kvm-2008-01" || (old_era && !native))
+    throw InputError(o.file, o.line, "guest.hugetlb_1g_gib",
+                     "sim.era = " + era + (native ? ": that kernel had no 1 GiB hugetlbfs pages (they came with Linux 2.6.27)"
+                                                  : ": that KVM gave its guests no 1 GiB pages (it did from Linux 2.6.32)"));
+  if (g.hugetlb_1g_at + g.hugetlb_1g_gib > 131072)
+    throw InputError(o.file, o.line, "guest.hugetlb_1g_gib",
+                     "the range from guest.hugetlb_1g_at = " + std::to_string(g.hugetlb_1g_at) + " GiB for " +
+                         std::to_string(g.hugetlb_1g_gib) + " GiB ends past the 128 TiB (131,072 GiB) of the 48-bit address space");
+  const char* mem_key = native ? "host.mem_mb" : "guest.mem_mb";
+  const std::uint64_t mem_mb = native ? cfg_.host.mem_mb : g.mem_mb;
+  if (mem_mb < 2048)
+    throw InputError(o.file, o.line, "guest.hugetlb_1g_gib",
+                     std::string(mem_key) + " = " + std::to_string(mem_mb) +
+                         " MiB cannot hold a 1 GiB page beside the page tables: an aligned 1 GiB block needs 2048 MiB or more");
 }
 
 void Config::validate_limits() const {
@@ -191,6 +224,7 @@ void Config::validate_limits() const {
     if (cfg_.sim.mode != SimMode::Native && cfg_.guest.mem_mb % 2 != 0)
       throw InputError(o.file, o.line, "guest.thp", "guest.mem_mb = " + std::to_string(cfg_.guest.mem_mb) + " is not a multiple of 2 MiB, the huge page size");
   }
+  validate_hugetlb_1g(old_era);
   // MGLRU came with 6.1, its secondary-MMU fix with 6.12; its keys mean nothing to the other LRUs.
   if (cfg_.reclaim.lru == "mglru" && old_era) {
     const ValueOrigin& o = origin("reclaim.lru");

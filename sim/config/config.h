@@ -26,6 +26,7 @@ struct SimConfig {
   struct {
     std::uint64_t l1i_entries, l1i_ways, l1d_entries, l1d_ways, stlb_entries, stlb_ways;
     std::uint64_t l1i_2m_entries, l1i_2m_ways, l1d_2m_entries, l1d_2m_ways;
+    std::uint64_t l1d_1g_entries, l1d_1g_ways, stlb_1g_entries, stlb_1g_ways;
     std::uint64_t l1_hit_cycles, stlb_hit_cycles;
   } tlb;
   struct {
@@ -34,6 +35,7 @@ struct SimConfig {
   struct {
     std::uint64_t mem_mb, vms, vcpus;
     std::string thp;
+    std::uint64_t hugetlb_1g_gib, hugetlb_1g_at;
     bool dirty_at_fault;
   } guest;
   struct {
@@ -129,6 +131,7 @@ class Config {
  private:
   void load_file(const std::string& path, std::vector<std::string> chain);
   void validate_limits() const;
+  void validate_hugetlb_1g(bool old_era) const;
   void assign(const KeySpec& k, const std::string& value, const ValueOrigin& from);
 
   SimConfig cfg_{};

@@ -116,9 +116,16 @@ const std::vector<KeySpec>& config_keys() {
                "L1 instruction TLB entries for 2 MiB pages, an array of their own (Skylake: 8, fully associative)"),
       UINT_KEY(tlb, l1i_2m_ways, "8", "ways", 1, 1 << 16, "associativity of the L1 iTLB's 2 MiB array"),
       UINT_KEY(tlb, l1d_2m_entries, "32", "entries", 1, 1 << 16,
-               "L1 data TLB entries for 2 MiB pages, an array of their own (Skylake: 32, 4-way); a 1 GiB page is held "
-               "as 2 MiB entries"),
+               "L1 data TLB entries for 2 MiB pages, an array of their own (Skylake: 32, 4-way)"),
       UINT_KEY(tlb, l1d_2m_ways, "4", "ways", 1, 1 << 16, "associativity of the L1 dTLB's 2 MiB array"),
+      UINT_KEY(tlb, l1d_1g_entries, "4", "entries", 1, 1 << 16,
+               "L1 data TLB entries for 1 GiB pages, an array of their own (Skylake: 4, fully associative); the iTLB has "
+               "none and holds a 1 GiB page's 2 MiB parts in its 2 MiB array"),
+      UINT_KEY(tlb, l1d_1g_ways, "4", "ways", 1, 1 << 16, "associativity of the L1 dTLB's 1 GiB array"),
+      UINT_KEY(tlb, stlb_1g_entries, "16", "entries", 1, 1 << 16,
+               "second-level TLB entries for 1 GiB pages, an array beside the shared 4 KiB and 2 MiB one (Skylake: 16, "
+               "4-way)"),
+      UINT_KEY(tlb, stlb_1g_ways, "4", "ways", 1, 1 << 16, "associativity of the STLB's 1 GiB array"),
       UINT_KEY(tlb, stlb_entries, "1536", "entries", 1, 1 << 20, "second-level (shared I+D) TLB entries, 4 KiB and 2 MiB pages alike (Skylake)"),
       UINT_KEY(tlb, stlb_ways, "12", "ways", 1, 1 << 16, "second-level TLB associativity"),
       UINT_KEY(tlb, l1_hit_cycles, "1", "cycles", 0, kMaxCycles, "cost of every L1 TLB lookup, hit or miss"),
@@ -142,6 +149,14 @@ const std::vector<KeySpec>& config_keys() {
                  "transparent huge pages of the OS that runs the trace (native mode: the native OS; shadow and nested mode: "
                  "the guest OS): always, the first touch of a 2 MiB range with no page table maps a 2 MiB page when 512 "
                  "aligned frames are free, else 4 KiB pages (do_huge_pmd_anonymous_page, Linux 2.6.38)"),
+      UINT_KEY(guest, hugetlb_1g_gib, "0", "GiB", 0, 131072,
+               "1 GiB pages from hugetlbfs (hugepagesz=1G: Linux 2.6.27; in a guest, KVM 2.6.32 and later) for this many "
+               "GiB of every process's virtual address space from guest.hugetlb_1g_at, as if each process mapped that "
+               "range with MAP_HUGETLB | MAP_HUGE_1GB: the first touch of each 1 GiB of it maps a 1 GiB page (hugetlb_fault: "
+               "an aligned free block of 262,144 frames, all cleared; none free: the run stops, exit code 2), which the OS "
+               "never reclaims; OS as for guest.thp; 0 = none"),
+      UINT_KEY(guest, hugetlb_1g_at, "0", "GiB", 0, 131071,
+               "where the range of guest.hugetlb_1g_gib starts: its first virtual address is this times 2^30"),
       BOOL_KEY(guest, dirty_at_fault, "true",
                "shadow mode: the guest marks a new anonymous pte dirty on any fault (do_anonymous_page, "
                "Linux 2.6.24-2.6.31); false: only on a write fault"),

@@ -18,6 +18,8 @@ std::string spte_bits(const Event& e) {
 }
 
 // The host-side prefix of gfn_to_pfn's events: "gfn 0x12 -> hva 0x7f...: ".
+// A large TLB entry, by the size its event names.
+std::string large_entry(const Event& e) { return e.text("size") == "1G" ? "1 GiB entry" : "2 MiB entry"; }
 std::string where(const Event& e) { return "gfn " + to_hex(e["gfn"]) + " -> hva " + to_hex(e["hva"]) + ": "; }
 
 std::string walk_text(const Event& e) {
@@ -136,10 +138,10 @@ std::string event_text(const Event& e) {
     case EventKind::page: return "page " + to_hex(e["addr"]);
     case EventKind::retry: return e["resume"] ? "resume, retry" : "retry";
     case EventKind::stopped: return "stopped: " + e.text("why");
-    case EventKind::tlb_lookup: return e.text("tlb") + (e["hit"] ? (e["large"] ? " hit (2 MiB entry)" : " hit") : " miss");
+    case EventKind::tlb_lookup: return e.text("tlb") + (e["hit"] ? (e["large"] ? " hit (" + large_entry(e) + ")" : " hit") : " miss");
     case EventKind::tlb_fill:  // a fill from the STLB names no size; one after a walk does
       return "fill " + std::string(e["stlb"] ? "STLB and " : "") + e.text("tlb") + (e["gva_to_hpa"] ? " (gva -> hpa)" : "") +
-             (e["stlb"] && e["large"] ? " (2 MiB entry)" : "");
+             (e["stlb"] && e["large"] ? " (" + large_entry(e) + ")" : "");
     case EventKind::tlb_flush:
     case EventKind::tlb_invlpg: return "";
     case EventKind::protection_fault: return e.text("cause") + " entry -> protection fault, INVLPG";

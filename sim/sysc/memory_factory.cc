@@ -64,6 +64,8 @@ LruGenConfig lru_gen_config(const SimConfig& c) {
   return g;
 }
 
+HugetlbRange hugetlb_1g(const SimConfig& c) { return HugetlbRange{c.guest.hugetlb_1g_at, c.guest.hugetlb_1g_gib}; }
+
 VmMemoryConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   VmMemoryConfig s;
   s.nested = c.sim.mode == SimMode::Nested;
@@ -74,6 +76,7 @@ VmMemoryConfig shadow_config(const SimConfig& c, sc_core::sc_time period) {
   s.guest_fault_cycles = c.cost.guest_fault_cycles;
   s.guest_dirty_at_fault = c.guest.dirty_at_fault;
   s.guest_thp = c.guest.thp == "always";
+  s.guest_hugetlb_1g = hugetlb_1g(c);
   KvmConfig& k = s.kvm;
   // kvm_mmu_calculate_mmu_pages (2.6.28): 20 per mille of guest pages, at least 64.
   k.max_mmu_pages = c.kvm.max_mmu_pages ? c.kvm.max_mmu_pages : std::max<std::uint64_t>(64, s.guest_frames * 20 / 1000);
@@ -108,7 +111,7 @@ MemoryParts make_memory_system(const SimConfig& cfg, sc_core::sc_time period) {
   switch (cfg.sim.mode) {
     case SimMode::Native:
       p.memory = std::make_unique<NativeMemory>("memory", cfg.host.mem_mb * 256, cfg.cost.host_minor_fault_cycles,
-                                                cfg.guest.thp == "always");
+                                                cfg.guest.thp == "always", hugetlb_1g(cfg));
       return p;
     case SimMode::Shadow:
     case SimMode::Nested: {  // guests under KVM: the paging mode is the VmMemory's choice

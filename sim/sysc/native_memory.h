@@ -12,8 +12,10 @@ class NativeMemory : public sc_core::sc_module, public MemorySystem {
  public:
   sc_core::sc_export<MemoryIf> memory_export;
 
-  NativeMemory(const sc_core::sc_module_name& name, std::uint64_t frames, Cycles fault_cycles, bool thp = false)
+  NativeMemory(const sc_core::sc_module_name& name, std::uint64_t frames, Cycles fault_cycles, bool thp = false,
+               HugetlbRange hugetlb_1g = {})
       : sc_module(name), frames_(frames, "host"), os_(frames_, thp), fault_cycles_(fault_cycles) {
+    os_.set_hugetlb_1g(hugetlb_1g);
     memory_export.bind(*this);
   }
 

@@ -29,6 +29,8 @@ MmuConfig mmu_config(const SimConfig& c) {
   m.stlb_entries = c.tlb.stlb_entries, m.stlb_ways = c.tlb.stlb_ways;
   m.l1i_2m_entries = c.tlb.l1i_2m_entries, m.l1i_2m_ways = c.tlb.l1i_2m_ways;
   m.l1d_2m_entries = c.tlb.l1d_2m_entries, m.l1d_2m_ways = c.tlb.l1d_2m_ways;
+  m.l1d_1g_entries = c.tlb.l1d_1g_entries, m.l1d_1g_ways = c.tlb.l1d_1g_ways;
+  m.stlb_1g_entries = c.tlb.stlb_1g_entries, m.stlb_1g_ways = c.tlb.stlb_1g_ways;
   m.pwc_entries = c.walk.pwc_entries;
   m.l1_hit_cycles = c.tlb.l1_hit_cycles;
   m.stlb_hit_cycles = c.tlb.stlb_hit_cycles;

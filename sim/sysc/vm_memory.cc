@@ -17,6 +17,7 @@ void VmMemory::end_of_elaboration() {
     h.add_vm(cfg_.guest_frames);
     guests_.push_back(std::make_unique<GuestOs>(cfg_.guest_frames, "guest " + std::to_string(vm), cfg_.guest_fault_cycles,
                                                        cfg_.guest_dirty_at_fault, cfg_.guest_thp));
+    guests_.back()->set_hugetlb_1g(cfg_.guest_hugetlb_1g);
     const auto id = static_cast<std::uint16_t>(vm);
     if (cfg_.nested) {
       kvms_.push_back(std::make_unique<TdpMmu>(id, h, *guests_.back(), cfg_.kvm));

@@ -24,7 +24,8 @@ struct VmMemoryConfig {
   std::uint64_t guest_frames = 0;
   Cycles guest_fault_cycles = 0;
   bool guest_dirty_at_fault = true;
-  bool guest_thp = false;  // guest.thp = always (nested mode)
+  bool guest_thp = false;  // guest.thp = always
+  HugetlbRange guest_hugetlb_1g;  // guest.hugetlb_1g_gib and _at
   sc_core::sc_time period;
   KvmConfig kvm;
 };

@@ -67,31 +67,6 @@ TEST_CASE("huge pages: a 2 MiB leaf ends the native walk after 3 references", "[
   CHECK(mmu.stats().walks == 2);
 }
 
-TEST_CASE("huge pages: a 1 GiB leaf ends the walk after 2 references and is cached as 2 MiB entries", "[huge]") {
-  FrameAllocator frames(2u << 18, "host");
-  PageTable pt(frames);  // PML4 at frame 0: the first 1 GiB block is not free, the block is the second
-  const auto block = frames.alloc_block(18);
-  REQUIRE(block == std::optional<std::uint64_t>{1u << 18});
-  pt.map_large(Vpn{0}, *block, pte_bits::W | pte_bits::U, PageSize::k1G);
-  Mmu mmu(small_config());
-  mmu.load_cr3(0, pt.root());
-  // 2 MiB page 3 of the 1 GiB page, its 4 KiB page 7: vpn 3 * 512 + 7. PML4, PDPT: 2 refs.
-  const Translation t = mmu.translate(Vpn{3 * 512 + 7}, false, false);
-  REQUIRE(t.ok);
-  CHECK(mmu.stats().walk_refs == 2);
-  CHECK(t.frame == (1u << 18) + 3 * 512 + 7);
-  CHECK(t.size == PageSize::k2M);  // splintered: no 1 GiB TLB array
-  CHECK(mmu.stats().walks_2m == 0);
-  // Its 2 MiB part hits; another 2 MiB part of the same 1 GiB page walks again.
-  CHECK(mmu.translate(Vpn{3 * 512 + 100}, false, false).cycles == 1);
-  CHECK(mmu.translate(Vpn{4 * 512}, false, false).cycles == 1 + 9 + 40);
-  CheckTarget target;
-  target.root = [&](std::uint32_t) { return pt.root(); };
-  target.table_live = [](std::uint32_t, std::uint64_t, const TableNode*) { return true; };
-  target.frames = &frames;
-  CHECK(check_translation_caches(mmu, target).empty());
-}
-
 TEST_CASE("huge pages: the page-walk cache holds the tables above a 2 MiB leaf, never the leaf", "[huge]") {
   FrameAllocator frames(4096, "host");
   PageTable pt(frames);
