@@ -104,6 +104,9 @@ int cmd_run(const std::vector<std::string>& args, bool bundled_default) {
     } else if (e.key == "swap.mb") {
       hint = "the guests need more than host.mem_mb + swap.mb = " +
              std::to_string(req.cfg.host.mem_mb + req.cfg.swap.mb) + " MiB: raise swap.mb";
+    } else if (e.key == "guest.hugetlb_1g_gib") {
+      hint = "each process touching the range needs a 1 GiB page for each 1 GiB it touches: raise " +
+             std::string(req.cfg.sim.mode == SimMode::Native ? "host.mem_mb" : "guest.mem_mb") + ", or narrow the range";
     } else if (e.key == "reclaim.mglru_min_ttl_ms") {
       hint = "the working set the TTL protects does not fit: lower it, or set 0";
     } else {
