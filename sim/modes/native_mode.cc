@@ -33,6 +33,7 @@ const SimModeSpec& native_mode() {
           row("huge pages", std::to_string(s["huge_pages_mapped"]) + " mapped (" + std::to_string(s["thp_fault_fallback"]) +
                                 " fell back to 4 KiB); walks to a 2 MiB leaf " + std::to_string(s["walks_2m"]) +
                                 ", TLB hits on 2 MiB entries " + std::to_string(s["tlb_2m_hits"]));
+        hugetlb_1g_row(s, row);
       },
       [](const RunSummary&) { return std::string(); },
       [](const Config&) {},

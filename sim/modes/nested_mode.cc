@@ -23,6 +23,7 @@ void rows(const RunSummary& s, const SummaryRow& row) {
     row("guest huge pages", n("huge_pages_mapped") + " mapped (" + n("thp_fault_fallback") +
                                 " fell back to 4 KiB); walks to a 2 MiB guest leaf " + n("walks_2m") +
                                 ", TLB hits on 2 MiB entries " + n("tlb_2m_hits"));
+  hugetlb_1g_row(s, row);
   row("VM exits", n("vmexits") + " (EPT violation " + n("ept_violations") + ", ipi " + n("vmexits_ipi") +
                       ", access-track " + n("vmexits_access_track") + ")");
   row("EPT", n("ept_entries") + " entries in " + n("shadow_pages") + " table pages (" + n("sptes_created") +

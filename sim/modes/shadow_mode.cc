@@ -33,6 +33,7 @@ void rows(const RunSummary& s, const SummaryRow& row) {
   if (s["huge_pages_mapped"] || s["thp_fault_fallback"] || s["large_sptes"])
     row("guest huge pages", n("huge_pages_mapped") + " mapped (" + n("thp_fault_fallback") + " fell back to 4 KiB); " +
                                 n("large_sptes") + " 2 MiB sptes, TLB hits on 2 MiB entries " + n("tlb_2m_hits"));
+  hugetlb_1g_row(s, row);
   host_rows(s, row);
 }
 

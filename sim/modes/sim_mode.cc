@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "stats/summary.h"
+
 namespace mmusim {
 
 const SimModeSpec& native_mode();
@@ -11,6 +13,12 @@ const SimModeSpec& nested_mode();
 const std::vector<SimModeSpec>& sim_modes() {
   static const std::vector<SimModeSpec> modes = {native_mode(), shadow_mode(), nested_mode()};
   return modes;
+}
+
+void hugetlb_1g_row(const RunSummary& s, const SummaryRow& row) {
+  if (!s["hugetlb_1g_pages"]) return;
+  row("1 GiB pages", std::to_string(s["hugetlb_1g_pages"]) + " mapped (hugetlbfs); walks to a 1 GiB leaf " +
+                         std::to_string(s["walks_1g"]) + ", TLB hits on 1 GiB entries " + std::to_string(s["tlb_1g_hits"]));
 }
 
 const SimModeSpec& mode_spec(SimMode m) {

@@ -16,6 +16,8 @@ class Config;
 struct RunSummary;
 struct SimConfig;
 using SummaryRow = std::function<void(const std::string& label, const std::string& value)>;
+// The readable summary's line on 1 GiB hugetlbfs pages, in every mode (only when some were mapped).
+void hugetlb_1g_row(const RunSummary& s, const SummaryRow& row);
 
 struct SimModeSpec {
   SimMode mode;

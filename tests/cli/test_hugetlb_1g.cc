@@ -48,6 +48,7 @@ TEST_CASE("1 GiB pages golden: five accesses natively in a hugetlb range, derive
   CHECK(u(s, "frames_used") == 262146);
   CHECK(u(s, "page_table_pages") == 2);
   CHECK(u(s, "invariant_violations") == 0);
+  CHECK(r.out.find("1 GiB pages           1 mapped (hugetlbfs); walks to a 1 GiB leaf 1, TLB hits on 1 GiB entries 5") != std::string::npos);
 }
 
 TEST_CASE("1 GiB pages: every mode, with and without host huge pages, runs clean under the checker", "[cli][1g]") {
