@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's huge-page study, from runs only (nothing in it is typed by hand): TLB reach and walk
-# cost with 4 KiB and 2 MiB pages in the three modes, on a large sequential and a large random
-# trace (Skylake preset), and, under host memory pressure, what host huge pages split before
+# cost with 4 KiB, 2 MiB and 1 GiB pages in the three modes, on large sequential and random
+# traces (Skylake preset), and, under host memory pressure, what host huge pages split before
 # swap-out or swapped whole (reclaim.thp_swap) do to swap-ins and refaults under two aging
 # policies, with the 2.6.28 reclaim rules and with MGLRU (the 6.6 preset).
 #
@@ -20,10 +20,16 @@ study_setup "$@"
 # 8,192): every page is mapped before the figures count, so they count TLB misses and walks alone.
 # - seq: then three more passes in order: 8,192 pages are more than the 1,536-entry STLB holds.
 # - rand: then 32,768 uniformly random pages.
+# - wide: 65,536 pages (256 MiB, 128 2 MiB ranges: more than the L1 dTLB's 32 2 MiB entries hold),
+#   warmed up the same way, then 65,536 uniformly random pages.
 "$bin" gen --pattern stride --stride-bytes 4096 --footprint-pages 8192 --accesses 32768 --write-fraction 0 \
   --out "$out/seq.csv" >/dev/null
 "$bin" gen --pattern uniform --footprint-pages 8192 --accesses 32768 --write-fraction 0 --out "$out/uniform.csv" >/dev/null
 { head -n 8193 "$out/seq.csv"; tail -n +2 "$out/uniform.csv"; } >"$out/rand.csv"
+"$bin" gen --pattern stride --stride-bytes 4096 --footprint-pages 65536 --accesses 65536 --write-fraction 0 \
+  --out "$out/wide-seq.csv" >/dev/null
+"$bin" gen --pattern uniform --footprint-pages 65536 --accesses 65536 --write-fraction 0 --out "$out/wide-uniform.csv" >/dev/null
+{ cat "$out/wide-seq.csv"; tail -n +2 "$out/wide-uniform.csv"; } >"$out/wide.csv"
 
 cfg=configs/skylake.cfg
 run() {
@@ -61,12 +67,31 @@ jobs_file=$out/jobs
     echo "run $w-nested-guest2m $out/$w.csv --set sim.mode=nested --set guest.thp=always $warm"
     echo "run $w-nested-host2m $out/$w.csv --set sim.mode=nested --set host.thp=always $warm"
     echo "run $w-nested-2m $out/$w.csv --set sim.mode=nested --set guest.thp=always --set host.thp=always $warm"
+    # 1 GiB pages: the traces' pages lie in the first GiB of the address space; a guest needs 2 GiB
+    # for its 1 GiB page beside its page tables.
+    gig="--set guest.hugetlb_1g_gib=1 --set guest.mem_mb=2048"
+    echo "run $w-native-1g $out/$w.csv --set guest.hugetlb_1g_gib=1 $warm"
+    echo "run $w-shadow-guest1g $out/$w.csv --set sim.mode=shadow $gig $warm"
+    echo "run $w-shadow-1g $out/$w.csv --set sim.mode=shadow $gig --set host.thp=always $warm"
+    echo "run $w-nested-guest1g $out/$w.csv --set sim.mode=nested $gig $warm"
+    echo "run $w-nested-1g $out/$w.csv --set sim.mode=nested $gig --set host.thp=always $warm"
   done
   # The random trace in nested mode with every walk cache off: each walk reads (g + 1)(h + 1) - 1 entries.
   bare="--set walk.pwc_entries=0 --set ept.pwc_entries=0 --set ept.ntlb_entries=0"
   echo "run rand-bare-4k $out/rand.csv --set sim.mode=nested $bare --set sim.warmup_records=8192"
   echo "run rand-bare-guest2m $out/rand.csv --set sim.mode=nested --set guest.thp=always $bare --set sim.warmup_records=8192"
   echo "run rand-bare-host2m $out/rand.csv --set sim.mode=nested --set host.thp=always $bare --set sim.warmup_records=8192"
+  echo "run rand-bare-guest1g $out/rand.csv --set sim.mode=nested $gig $bare --set sim.warmup_records=8192"
+  warm="--set sim.warmup_records=65536"
+  for m in native shadow nested; do
+    echo "run wide-$m-4k $out/wide.csv --set sim.mode=$m $warm"
+    both="--set guest.thp=always"
+    [ $m != native ] && both="$both --set host.thp=always"
+    echo "run wide-$m-2m $out/wide.csv --set sim.mode=$m $both $warm"
+    one="--set guest.hugetlb_1g_gib=1"
+    [ $m != native ] && one="$gig --set host.thp=always"
+    echo "run wide-$m-1g $out/wide.csv --set sim.mode=$m $one $warm"
+  done
   for m in shadow nested; do
     for p in notifier young; do
       for t in never always; do
@@ -102,18 +127,26 @@ rows = [("native-4k", "native", "4 KiB"), ("native-2m", "native", "2 MiB (guest.
         ("shadow-4k", "shadow", "4 KiB both"), ("shadow-guest2m", "shadow", "guest 2 MiB, host 4 KiB"),
         ("shadow-host2m", "shadow", "guest 4 KiB, host 2 MiB"), ("shadow-2m", "shadow", "2 MiB both"),
         ("nested-4k", "nested", "4 KiB both"), ("nested-guest2m", "nested", "guest 2 MiB, EPT 4 KiB"),
-        ("nested-host2m", "nested", "guest 4 KiB, EPT 2 MiB"), ("nested-2m", "nested", "2 MiB both")]
-print("| workload | mode | pages | cycles in TLB lookups and walks | vs 4 KiB | STLB misses | walks | walk refs | refs / walk | TLB hits on 2 MiB entries |")
-print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        ("nested-host2m", "nested", "guest 4 KiB, EPT 2 MiB"), ("nested-2m", "nested", "2 MiB both"),
+        ("native-1g", "native", "1 GiB (hugetlbfs)"), ("shadow-guest1g", "shadow", "guest 1 GiB, host 4 KiB"),
+        ("shadow-1g", "shadow", "guest 1 GiB, host 2 MiB"), ("nested-guest1g", "nested", "guest 1 GiB, EPT 4 KiB"),
+        ("nested-1g", "nested", "guest 1 GiB, EPT 2 MiB")]
+print("| workload | mode | pages | cycles in TLB lookups and walks | vs 4 KiB | STLB misses | walks | walk refs | refs / walk | TLB hits on 2 MiB entries | on 1 GiB entries |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 res = {}
 
 def mmu_cycles(s):
     return int(s["tlb_cycles"]) + int(s["walk_cycles"])
 
 bare_rows = [("bare-4k", "bare", "4 KiB both"), ("bare-guest2m", "bare", "guest 2 MiB, EPT 4 KiB"),
-             ("bare-host2m", "bare", "guest 4 KiB, EPT 2 MiB")]
-for w, wname in (("seq", "sequential, 8,192 pages"), ("rand", "random, 8,192 pages")):
-    for key, mode, pages in rows + (bare_rows if w == "rand" else []):
+             ("bare-host2m", "bare", "guest 4 KiB, EPT 2 MiB"), ("bare-guest1g", "bare", "guest 1 GiB, EPT 4 KiB")]
+wide_rows = [("native-4k", "native", "4 KiB"), ("native-2m", "native", "2 MiB (guest.thp)"),
+             ("native-1g", "native", "1 GiB (hugetlbfs)"), ("shadow-4k", "shadow", "4 KiB both"),
+             ("shadow-2m", "shadow", "2 MiB both"), ("shadow-1g", "shadow", "guest 1 GiB, host 2 MiB"),
+             ("nested-4k", "nested", "4 KiB both"), ("nested-2m", "nested", "2 MiB both"),
+             ("nested-1g", "nested", "guest 1 GiB, EPT 2 MiB")]
+for w, wname in (("seq", "sequential, 8,192 pages"), ("rand", "random, 8,192 pages"), ("wide", "random, 65,536 pages")):
+    for key, mode, pages in (wide_rows if w == "wide" else rows) + (bare_rows if w == "rand" else []):
         s = summary(f"{w}-{key}")
         res[(w, key)] = s
         if int(s["page_faults"]) or int(s["guest_page_faults"]):
@@ -121,7 +154,7 @@ for w, wname in (("seq", "sequential, 8,192 pages"), ("rand", "random, 8,192 pag
         base = mmu_cycles(summary(f"{w}-{mode.split(',')[0]}-4k"))
         c, walks, refs = mmu_cycles(s), int(s["walks"]), int(s["walk_refs"])
         print(f"| {wname} | {'nested, no walk caches' if mode == 'bare' else mode} | {pages} | {n(c)} | {c / base:.2f}x | {n(s['stlb_misses'])} | {n(walks)} | {n(refs)} | "
-              f"{refs / walks if walks else 0:.1f} | {n(s['tlb_2m_hits'])} |")
+              f"{refs / walks if walks else 0:.1f} | {n(s['tlb_2m_hits'])} | {n(s['tlb_1g_hits'])} |")
 print()
 
 def ratio(w, a, b):
@@ -139,8 +172,9 @@ print(f"- **Nested walks**: only 2 MiB pages in both dimensions give 2 MiB TLB e
       f"pages (or the reverse) is cached as 4 KiB entries, so the random trace still misses the STLB "
       f"{n(res[('rand', 'nested-guest2m')]['stlb_misses'])} times. With every walk cache off a walk reads "
       f"{per_walk('rand', 'bare-4k'):.1f} entries with 4 KiB pages in both dimensions, "
-      f"{per_walk('rand', 'bare-guest2m'):.1f} with guest 2 MiB pages and {per_walk('rand', 'bare-host2m'):.1f} with 2 MiB EPT "
-      f"entries ((g + 1)(h + 1) - 1 for g guest and h EPT levels); with the preset's caches "
+      f"{per_walk('rand', 'bare-guest2m'):.1f} with guest 2 MiB pages, {per_walk('rand', 'bare-host2m'):.1f} with 2 MiB EPT "
+      f"entries and {per_walk('rand', 'bare-guest1g'):.1f} with a guest 1 GiB page ((g + 1)(h + 1) - 1 for g guest and h EPT "
+      f"levels); with the preset's caches "
       f"{per_walk('rand', 'nested-4k'):.1f}, {per_walk('rand', 'nested-guest2m'):.1f} and {per_walk('rand', 'nested-host2m'):.1f}: "
       f"the caches hide the shorter dimension. With both, nested mode translates the random trace in "
       f"{ratio('rand', 'nested-2m', 'nested-4k'):.2f}x the cycles of 4 KiB pages.")
@@ -150,6 +184,18 @@ print(f"- **Shadow mode** maps a 2 MiB spte only where the guest and the host bo
       f"{n(res[('rand', 'shadow-4k')]['stlb_misses'])}), and host huge pages alone change only the host's faults, which "
       f"fall in the warm-up here. With both, shadow mode translates the random trace in "
       f"{ratio('rand', 'shadow-2m', 'shadow-4k'):.2f}x the cycles of 4 KiB pages.")
+g = lambda k: res[('wide', k)]
+print(f"- **1 GiB pages**: on the random trace over 8,192 pages, 2 MiB pages already leave natively no STLB miss; over 65,536 "
+      f"pages (128 ranges of 2 MiB, four times the L1 dTLB's 32 2 MiB entries) the L1 misses "
+      f"{n(g('native-2m')['l1d_misses'])} times with 2 MiB pages, each an STLB hit, and never with one 1 GiB page, held by "
+      f"the L1 dTLB's 1 GiB array: natively the translation takes {ratio('wide', 'native-1g', 'native-4k'):.2f}x the cycles "
+      f"of 4 KiB pages against {ratio('wide', 'native-2m', 'native-4k'):.2f}x. Under KVM the translation is cached at the "
+      f"smaller of the guest's and the host's page, and the host backs guests with 2 MiB pages at most: a guest 1 GiB page "
+      f"gives 2 MiB entries, and nested mode takes {ratio('wide', 'nested-1g', 'nested-2m'):.2f}x the cycles of 2 MiB "
+      f"pages in both dimensions (shadow mode {ratio('wide', 'shadow-1g', 'shadow-2m'):.2f}x). Over 4 KiB host pages it "
+      f"gives 4 KiB entries ({n(res[('rand', 'nested-guest1g')]['stlb_misses'])} STLB misses on the 8,192-page random trace "
+      f"nested, as many as with 4 KiB guest pages); what it saves then is one guest level of each 2D walk (the rows without "
+      f"walk caches).")
 print()
 print("Under host memory pressure (`configs/pressure.cfg` without its 2.6.28 era: an 8 MiB host, a 64 MiB guest, "
       "`traces/synthetic/pressure.csv`; nested mode with EPT A/D bits, so that `young` can see accesses), with and "
