@@ -103,14 +103,15 @@ class Mmu {
     ++(fetch ? stats_.l1i_lookups : stats_.l1d_lookups);
     stats_.tlb_cycles += cfg_.l1_hit_cycles;
     TlbEntry* e = (fetch ? l1i_ : l1d_).lookup(key);
-    // The L1's 2 MiB and 1 GiB arrays, looked up with the 4 KiB one in the same cycle (only once
-    // an entry of their size was ever filled: large_seen_, gig_seen_).
-    if (!e && large_seen_) e = lookup_l1_large(vpn, fetch);
+    // The L1's 2 MiB array, looked up with the 4 KiB one in the same cycle (only once a large
+    // entry was ever filled: large_seen_); the dTLB's 1 GiB array too, in translate_after_l1 (off
+    // this path, which a run without 1 GiB pages keeps as short as it was).
+    if (!e && large_seen_ && (e = (fetch ? *l1i_2m_ : *l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
     if (e && (!write || e->dirty) && (!fetch || !e->nx) && (!write || e->writable)) {
       ++stats_.translations;
       Translation t;
       t.cycles = cfg_.l1_hit_cycles;
-      t.frame = e->frame + (vpn.v & (frames(e->size) - 1));
+      t.frame = e->size == PageSize::k4K ? e->frame : e->frame + (vpn.v & (frames(e->size) - 1));
       t.size = e->size;
       return t;
     }
@@ -144,14 +145,8 @@ class Mmu {
   void set_explain(EventSink* sink, const char* entry, unsigned cpu = 0) { explain_ = sink, entry_ = entry, cpu_ = cpu; }
 
  private:
-  // The L1 lookup in the arrays of large entries (after a miss in the 4 KiB one): 2 MiB, then,
-  // for data, 1 GiB.
-  TlbEntry* lookup_l1_large(Vpn vpn, bool fetch) {
-    if (TlbEntry* e = (fetch ? *l1i_2m_ : *l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn))) return ++stats_.tlb_2m_hits, e;
-    if (TlbEntry* e = gig_seen_ && !fetch ? l1d_1g_->lookup(tlb_key_1g(tc_.ctx, vpn)) : nullptr) return ++stats_.tlb_1g_hits, e;
-    return nullptr;
-  }
-  // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry (of any size) or nullptr.
+  // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry (of any size) or
+  // nullptr; the dTLB's 1 GiB array is looked up here, in the same L1 cycle.
   Translation translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool fetch, TlbEntry* l1_hit);
   // A hit in `e` (L1 or STLB): checks permissions and the dirty-bit assist.
   bool hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t);
