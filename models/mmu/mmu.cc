@@ -189,11 +189,13 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
     return t;
   }
   ++(fetch ? stats_.l1i_misses : stats_.l1d_misses);
-  // Once 2 MiB entries exist, a miss is classified against the 4 KiB key and the 2 MiB key of
-  // the page (in the L1's 2 MiB array and in the STLB): both lookups missed.
+  // Once large entries exist, a miss is classified against the 4 KiB key and the 2 MiB key of
+  // the page (in the L1's 2 MiB array and in the STLB), and the 1 GiB key in the 1 GiB arrays
+  // once those exist (the iTLB holds a 1 GiB page as 2 MiB entries): every lookup missed.
   const std::uint64_t key2m = large_seen_ ? tlb_key_2m(tc_.ctx, vpn) : 0;
+  const std::uint64_t key1g = gig_seen_ ? tlb_key_1g(tc_.ctx, vpn) : 0;
   if (large_seen_)
-    l1.classify_miss(key, fetch ? *l1i_2m_ : *l1d_2m_, key2m);
+    l1.classify_miss(key, fetch ? *l1i_2m_ : *l1d_2m_, key2m, gig_seen_ && !fetch ? l1d_1g_.get() : nullptr, key1g);
   else
     l1.classify_miss(key);
   if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), false, vpn));
@@ -205,7 +207,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   // probes all.
   TlbEntry* se = stlb_.lookup(key);
   if (!se && large_seen_ && (se = stlb_.lookup(key2m))) ++stats_.tlb_2m_hits;
-  if (!se && gig_seen_ && (se = stlb_1g_->lookup(tlb_key_1g(tc_.ctx, vpn)))) ++stats_.tlb_1g_hits;
+  if (!se && gig_seen_ && (se = stlb_1g_->lookup(key1g))) ++stats_.tlb_1g_hits;
   if (TlbEntry* e = se) {
     if (explaining(explain_)) explain_->emit(lookup("STLB", true, vpn, e->size));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
@@ -215,7 +217,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   }
   ++stats_.stlb_misses;
   if (large_seen_)
-    stlb_.classify_miss(key, stlb_, key2m);
+    stlb_.classify_miss(key, stlb_, key2m, stlb_1g_.get(), key1g);
   else
     stlb_.classify_miss(key);
   if (explaining(explain_)) explain_->emit(lookup("STLB", false, vpn));

@@ -199,9 +199,12 @@ MissKind MissClassifier::classify(std::uint64_t key) {
   return ++counts_.capacity, MissKind::Capacity;
 }
 
-MissKind MissClassifier::classify(std::uint64_t key, const MissClassifier& large, std::uint64_t large_key) {
-  if (!held_.contains(key) && !large.held_.contains(large_key)) return ++counts_.compulsory, MissKind::Compulsory;
-  if (shadow_.contains(key) || large.shadow_.contains(large_key)) return ++counts_.conflict, MissKind::Conflict;
+MissKind MissClassifier::classify(std::uint64_t key, const MissClassifier& large, std::uint64_t large_key,
+                                  const MissClassifier* gig, std::uint64_t gig_key) {
+  if (!held_.contains(key) && !large.held_.contains(large_key) && !(gig && gig->held_.contains(gig_key)))
+    return ++counts_.compulsory, MissKind::Compulsory;
+  if (shadow_.contains(key) || large.shadow_.contains(large_key) || (gig && gig->shadow_.contains(gig_key)))
+    return ++counts_.conflict, MissKind::Conflict;
   return ++counts_.capacity, MissKind::Capacity;
 }
 

@@ -105,11 +105,13 @@ class MissClassifier {
  public:
   explicit MissClassifier(std::size_t entries) : shadow_(entries) {}
   MissKind classify(std::uint64_t key);  // counts it too
-  // A miss on a page that the TLB may hold under either of two keys: its 4 KiB key here, or the
-  // key of the 2 MiB page that holds it in `large` (the same classifier for a TLB that holds both
-  // sizes, the 2 MiB array's for an L1). Compulsory if neither key was ever held, conflict if
-  // either shadow holds its key, else capacity; counted here.
-  MissKind classify(std::uint64_t key, const MissClassifier& large, std::uint64_t large_key);
+  // A miss on a page that the TLB may hold under other keys: its 4 KiB key here, the key of the
+  // 2 MiB page that holds it in `large` (the same classifier for a TLB that holds both sizes, the
+  // 2 MiB array's for an L1), and, when `gig` is given, the key of the 1 GiB page that holds it in
+  // that 1 GiB array's classifier. Compulsory if no key was ever held, conflict if a shadow holds
+  // its key, else capacity; counted here.
+  MissKind classify(std::uint64_t key, const MissClassifier& large, std::uint64_t large_key,
+                    const MissClassifier* gig = nullptr, std::uint64_t gig_key = 0);
   // `node` is the shadow's node of the key as the last hit() or fill() of it left it.
   void hit(std::uint64_t key, std::uint32_t& node) { shadow_.touch(key, node); }
   // Returns the shadow's node of the key, for its next hit().

@@ -96,9 +96,11 @@ class Tlb {
   // The three Cs of a miss on `key` (before its fill), counted in miss_counts().
   MissKind classify_miss(std::uint64_t key) { return classes_.classify(key); }
   // The same for a page that may be held as the 2 MiB entry `large_key` of `large` (this TLB, or
-  // the L1's 2 MiB array): a miss on a page whose 2 MiB entry was held is not compulsory.
-  MissKind classify_miss(std::uint64_t key, const Tlb& large, std::uint64_t large_key) {
-    return classes_.classify(key, large.classes_, large_key);
+  // the L1's 2 MiB array), or as the 1 GiB entry `gig_key` of `gig` (a 1 GiB array) when given: a
+  // miss on a page whose large entry was held is not compulsory.
+  MissKind classify_miss(std::uint64_t key, const Tlb& large, std::uint64_t large_key, const Tlb* gig = nullptr,
+                         std::uint64_t gig_key = 0) {
+    return classes_.classify(key, large.classes_, large_key, gig ? &gig->classes_ : nullptr, gig_key);
   }
   const MissCounts& miss_counts() const { return classes_.counts(); }
 

@@ -84,6 +84,46 @@ TEST_CASE("1 GiB pages: a level-3 leaf ends the walk after 2 references; dTLB an
   CHECK(mmu.stats().walks == 2);
 }
 
+TEST_CASE("1 GiB pages: a miss on a page whose 1 GiB entry the TLB held is not compulsory", "[huge][1g][tlb]") {
+  // The three Cs (miss_classifier.h) of a miss on a page of a 1 GiB page: compulsory only if no key
+  // of the page (4 KiB, 2 MiB, 1 GiB) was ever held; conflict if a fully associative shadow still
+  // holds one. 1 GiB pages at virtual 1, 3, 5, 7 and 9 GiB: all in set 1 of the STLB's 1 GiB array
+  // (8 entries, 4-way: 2 sets).
+  FrameAllocator frames(6 * kGig, "host");
+  PageTable pt(frames);
+  for (std::uint64_t g : {1, 3, 5, 7, 9})
+    pt.map_large(Vpn{g * kGig}, *frames.alloc_block(18), pte_bits::W | pte_bits::U, PageSize::k1G);
+  {
+    // A flush, then another page of the same 1 GiB page: the TLBs held its 1 GiB entry and the
+    // shadows lost it with the flush: capacity misses, not compulsory ones.
+    Mmu mmu(small_config());
+    mmu.load_cr3(0, pt.root());
+    REQUIRE(mmu.translate(Vpn{kGig + 5}, false, false).ok);
+    mmu.flush_all();
+    REQUIRE(mmu.translate(Vpn{kGig + 77 * 512}, false, false).ok);
+    CHECK(mmu.l1d().miss_counts().compulsory == 1);
+    CHECK(mmu.l1d().miss_counts().capacity == 1);
+    CHECK(mmu.stlb().miss_counts().compulsory == 1);
+    CHECK(mmu.stlb().miss_counts().capacity == 1);
+  }
+  {
+    // Five 1 GiB pages, then the first again: the dTLB's 1 GiB array (4 entries, 1 set) and its
+    // shadow (4, LRU) both dropped it: capacity. The STLB's 1 GiB set 1 (4 ways) dropped it (the
+    // least recent of 5) but its shadow of 8 entries holds all five: conflict.
+    Mmu mmu(small_config());
+    mmu.load_cr3(0, pt.root());
+    for (std::uint64_t g : {1, 3, 5, 7, 9}) REQUIRE(mmu.translate(Vpn{g * kGig}, false, false).ok);
+    REQUIRE(mmu.translate(Vpn{kGig + 1}, false, false).ok);
+    CHECK(mmu.stats().walks == 6);
+    CHECK(mmu.l1d().miss_counts().compulsory == 5);
+    CHECK(mmu.l1d().miss_counts().capacity == 1);
+    CHECK(mmu.l1d().miss_counts().conflict == 0);
+    CHECK(mmu.stlb().miss_counts().compulsory == 5);
+    CHECK(mmu.stlb().miss_counts().capacity == 0);
+    CHECK(mmu.stlb().miss_counts().conflict == 1);
+  }
+}
+
 TEST_CASE("1 GiB pages: a 1 GiB key's set is its 1 GiB page number mod sets; no 2 MiB or 4 KiB key equals it", "[huge][1g]") {
   Tlb t("stlb_1g", 8, 4);  // 2 sets
   // 1 GiB page 5 -> set 5 mod 2 = 1. The 2 MiB page 5 and the 4 KiB page 5 have other keys.
