@@ -182,6 +182,18 @@ TEST_CASE("bad input table: impossible configurations", "[cli][errors][bad-input
              "fault needs");
 }
 
+TEST_CASE("bad input table: huge pages", "[cli][errors][bad-input][huge]") {
+  const std::string run = "run --trace " + kTrace + " --config c.cfg";
+  write("c.cfg", "[tlb]\nl1d_2m_entries = 30\n");
+  fails_with(run, "c.cfg:2: tlb.l1d_2m_entries: 30 entries is not a multiple of 4 ways (tlb.l1d_2m_entries must be a "
+                  "multiple of tlb.l1d_2m_ways)");
+  write("c.cfg", "[sim]\nmode = shadow\n[host]\nmem_mb = 3\nthp = always\n");
+  fails_with(run, "c.cfg:5: host.thp: host.mem_mb = 3 MiB cannot hold one 2 MiB huge page (the first 2 MiB holds the "
+                  "host's page tables: at least 4 MiB)");
+  write("c.cfg", "[sim]\nmode = nested\n[guest]\nmem_mb = 33\nthp = always\n");
+  fails_with(run, "c.cfg:5: guest.thp: guest.mem_mb = 33 is not a multiple of 2 MiB, the huge page size");
+}
+
 TEST_CASE("bad input table: output folders that cannot be written", "[cli][errors][bad-input]") {
   // /sys/kernel exists and refuses new files even to root; /proc/none cannot be created.
   const Result sys = run_mmusim("run -q --trace " + kTrace + " --out /sys/kernel");
