@@ -359,8 +359,9 @@ bool HostMemory::map_huge(std::uint16_t vm, Gfn gfn, Vpn hvpn, bool write, Cycle
 // split_huge_page (mm/huge_memory.c, 2.6.38): the deposited page table takes 512 ptes with the
 // pmd's bits (young, dirty) and replaces the pmd; each tail page gets the head's PG_referenced and
 // PG_active, is dirty, and joins the LRU list the head's flags name (lru_add_page_tail, the head
-// being isolated). The frames stay: KVM's mappings stay valid, and a large spte goes when one of
-// its pages is invalidated.
+// being isolated); the head, one page from now, counts one on its list (__split_huge_page_refcount).
+// The frames stay: KVM's mappings stay valid, and a large spte goes when one of its pages is
+// invalidated.
 void HostMemory::split_huge_page(std::uint64_t head) {
   HostPage& hp = pages_[head];
   Vm& v = vms_[hp.vm];
@@ -375,6 +376,7 @@ void HostMemory::split_huge_page(std::uint64_t head) {
   for (unsigned k = 0; k < kEntriesPerTable; ++k) pt->e[k] = Pte{(old.raw & ~pte_bits::PS & ~pte_bits::kFrameMask) | ((head + k) << kPageShift)};
   pmd->e[i] = Pte::make(pt->frame, pte_bits::W | pte_bits::U);
   pmd->set_child(i, pt);
+  if (lru_->on_lru(head)) lru_->split_head(head);  // the head's entry counts 1 page from now
   for (std::uint64_t k = 0; k < 512; ++k) {
     HostPage& t = pages_[head + k];
     t.huge = false;

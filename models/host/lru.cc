@@ -17,12 +17,24 @@ void LruLists::grow_to(LruList list, std::uint64_t pfn) {
   if (pfn >= on_.size()) {  // first time on a list: the arrays grow to it
     prev_.resize(pfn + 1, kNone);
     next_.resize(pfn + 1, kNone);
-    on_.resize(pfn + 1, LruList::None);
+    on_.resize(pfn + 1, 0);
   }
-  if (list == LruList::None || on_[pfn] != LruList::None) throw std::logic_error("lru add of a page already on a list");
+  if (list == LruList::None || on_[pfn] != 0) throw std::logic_error("lru add of a page already on a list");
 }
 
-void LruLists::add_tail(LruList list, std::uint64_t pfn) {
+void LruLists::count(LruList list, std::uint64_t pfn, bool huge) {
+  on_[pfn] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(list) | (huge ? kHuge : 0));
+  size_[idx(list)] += huge ? kHugePages : 1;
+  ++entries_[idx(list)];
+}
+
+void LruLists::split(std::uint64_t pfn) {
+  if (!huge(pfn)) throw std::logic_error("lru split of an entry that is no huge page's head");
+  on_[pfn] &= static_cast<std::uint8_t>(~kHuge);
+  size_[idx(list_of(pfn))] -= kHugePages - 1;
+}
+
+void LruLists::add_tail(LruList list, std::uint64_t pfn, bool huge) {
   grow_to(list, pfn);
   const int l = idx(list);
   const Link link = static_cast<Link>(pfn);
@@ -31,11 +43,10 @@ void LruLists::add_tail(LruList list, std::uint64_t pfn) {
   if (tail_[l] != kNone) next_[tail_[l]] = link;
   tail_[l] = link;
   if (head_[l] == kNone) head_[l] = link;
-  on_[pfn] = list;
-  ++size_[l];
+  count(list, pfn, huge);
 }
 
-void LruLists::add_head(LruList list, std::uint64_t pfn) {
+void LruLists::add_head(LruList list, std::uint64_t pfn, bool huge) {
   grow_to(list, pfn);
   const int l = idx(list);
   const Link link = static_cast<Link>(pfn);  // below kNone: the constructor checked the frame count
@@ -44,20 +55,20 @@ void LruLists::add_head(LruList list, std::uint64_t pfn) {
   if (head_[l] != kNone) prev_[head_[l]] = link;
   head_[l] = link;
   if (tail_[l] == kNone) tail_[l] = link;
-  on_[pfn] = list;
-  ++size_[l];
+  count(list, pfn, huge);
 }
 
 void LruLists::del(std::uint64_t pfn) {
-  if (on_[pfn] == LruList::None) throw std::logic_error("lru del of a page on no list");
-  const int l = idx(on_[pfn]);
+  if (list_of(pfn) == LruList::None) throw std::logic_error("lru del of a page on no list");
+  const int l = idx(list_of(pfn));
   if (prev_[pfn] != kNone) next_[prev_[pfn]] = next_[pfn];
   else head_[l] = next_[pfn];
   if (next_[pfn] != kNone) prev_[next_[pfn]] = prev_[pfn];
   else tail_[l] = prev_[pfn];
   prev_[pfn] = next_[pfn] = kNone;
-  on_[pfn] = LruList::None;
-  --size_[l];
+  size_[l] -= huge(pfn) ? kHugePages : 1;
+  --entries_[l];
+  on_[pfn] = 0;
 }
 
 }  // namespace mmusim

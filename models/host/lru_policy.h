@@ -26,8 +26,12 @@ class LruPolicy {
   // looks next (the inactive tail), if it is still an inactive, clean page on the lists. Returns
   // whether it moved.
   virtual bool rotate_reclaimable(std::uint64_t pfn, const HostPage& pg) = 0;
+  // split_huge_page of the huge page whose head `pfn` is on a list: what the policy counted for the
+  // entry becomes one page (__split_huge_page_refcount, 2.6.38: the zone's LRU count drops by
+  // HPAGE_PMD_NR - 1). The split LRU's entry stays where it is; MGLRU does nothing here.
+  virtual void split_head(std::uint64_t /*pfn*/) {}
   // Where the page is, and how many pages each list holds (the figures lru_active_pages and
-  // lru_inactive_pages).
+  // lru_inactive_pages; a huge page counts 512).
   virtual LruList list_of(std::uint64_t pfn) const = 0;
   virtual std::uint64_t size(LruList list) const = 0;
   bool on_lru(std::uint64_t pfn) const { return list_of(pfn) != LruList::None; }

@@ -12,8 +12,13 @@
 namespace mmusim {
 
 struct ReclaimStats {
-  std::uint64_t pages_scanned = 0;      // pages taken off an LRU list and looked at
-  std::uint64_t pages_activated = 0;    // inactive pages found referenced and moved to the active list
+  // The split LRU counts pages_scanned and pages_activated in list entries (a huge page's head is
+  // one, as 2.6.38's nr_scanned and pgactivate), pages_taken, pages_deactivated and pages_rotated
+  // in pages (hpage_nr_pages, 512); MGLRU counts pages_scanned in pages (folio_nr_pages) and
+  // pages_activated in folios.
+  std::uint64_t pages_scanned = 0;      // entries (pages, MGLRU) taken off an LRU list and looked at
+  std::uint64_t pages_taken = 0;        // split LRU: the pages of those entries (isolate_lru_pages' nr_taken)
+  std::uint64_t pages_activated = 0;    // inactive entries found referenced and moved to the active list
   std::uint64_t pages_deactivated = 0;  // active pages moved to the inactive list
   std::uint64_t pages_rotated = 0;      // of those, referenced (recent_rotated)
   std::uint64_t pages_reactivated_swapcache = 0;  // unmapped swap-cache pages found referenced and activated

@@ -25,23 +25,36 @@ Vmscan::Vmscan(HostMemory& host, VmscanConfig cfg)
   ratio_ = gb ? static_cast<std::uint64_t>(std::sqrt(10.0 * static_cast<double>(gb))) : 1;
 }
 
+// isolate_lru_pages (2.6.38) one entry at a time: the oldest entry of `list` (kNone when the list
+// is empty), counted as one entry scanned (the loop's `scan`, nr_scanned: pages_scanned) and its
+// pages taken (nr_taken += hpage_nr_pages: pages_taken, 512 for a huge page's head).
+std::uint64_t Vmscan::isolate_tail(LruList list) {
+  const std::uint64_t pfn = lru_.tail(list);
+  if (pfn == LruLists::kNone) return pfn;
+  ++stats_.pages_scanned;
+  stats_.pages_taken += host_.nr_pages(Pfn{pfn});
+  return pfn;
+}
+
 bool Vmscan::inactive_anon_is_low() const {
   return lru_.size(LruList::InactiveAnon) * ratio_ < lru_.size(LruList::ActiveAnon);
 }
 
 // shrink_active_list (2.6.28): every scanned page goes to the inactive list; page_referenced clears
-// its referenced bits; the referenced ones count as rotated.
+// its referenced bits; the referenced ones count as rotated. `n` counts entries; the rotated and
+// deactivated counts are pages (2.6.38: nr_rotated and move_active_pages_to_lru's pgmoved add
+// hpage_nr_pages).
 void Vmscan::shrink_active_list(std::uint64_t n, Cycles now, CauseCycles& work) {
   for (; n > 0; --n) {
-    const std::uint64_t pfn = lru_.tail(LruList::ActiveAnon);
+    const std::uint64_t pfn = isolate_tail(LruList::ActiveAnon);
     if (pfn == LruLists::kNone) return;
-    ++stats_.pages_scanned;
+    const unsigned nr = host_.nr_pages(Pfn{pfn});
     work.reclaim += cfg_.scan_page_cycles + cfg_.rmap_walk_cycles;
     const bool ex = explaining(explain_);
     if (ex) open_page(explain_, "shrink_active_list", host_, pfn);
-    if (host_.page_referenced(Pfn{pfn}, work, now) && host_.page(Pfn{pfn}).mapcount) ++stats_.pages_rotated;
+    if (host_.page_referenced(Pfn{pfn}, work, now) && host_.page(Pfn{pfn}).mapcount) stats_.pages_rotated += nr;
     host_.deactivate(Pfn{pfn});
-    ++stats_.pages_deactivated;
+    stats_.pages_deactivated += nr;
     if (ex) decide(explain_, "deactivate");
   }
 }
@@ -52,7 +65,7 @@ void Vmscan::shrink_active_list(std::uint64_t n, Cycles now, CauseCycles& work) 
 // a mapped page stays active unless reclaim_mapped, swap exists and page_referenced finds it old;
 // an unmapped one is deactivated. (zone_is_near_oom, which forces reclaim_mapped after scanning
 // three times the lists without freeing a page, is left out: on a host of mapped guest memory
-// swap_tendency is above 100 already.)
+// swap_tendency is above 100 already.) A huge page counts as in shrink_active_list above.
 void Vmscan::shrink_active_list_2624(std::uint64_t n, int priority, Cycles now, CauseCycles& work) {
   constexpr std::uint64_t kSwappiness = 60;  // vm_swappiness
   const std::uint64_t total = host_.frames().total();
@@ -63,10 +76,10 @@ void Vmscan::shrink_active_list_2624(std::uint64_t n, int priority, Cycles now, 
   const bool reclaim_mapped = mapped_ratio / 2 + distress + kSwappiness + imbalance >= 100;
   const bool have_swap = host_.has_swap();
   for (; n > 0; --n) {
-    const std::uint64_t pfn = lru_.tail(LruList::ActiveAnon);
+    const std::uint64_t pfn = isolate_tail(LruList::ActiveAnon);
     if (pfn == LruLists::kNone) return;
     const Pfn p{pfn};
-    ++stats_.pages_scanned;
+    const unsigned nr = host_.nr_pages(p);
     work.reclaim += cfg_.scan_page_cycles;
     const bool ex = explaining(explain_);
     if (ex) open_page(explain_, "shrink_active_list", host_, pfn);
@@ -80,13 +93,13 @@ void Vmscan::shrink_active_list_2624(std::uint64_t n, int priority, Cycles now, 
       }
       if (keep) {
         host_.activate(p);
-        ++stats_.pages_rotated;
+        stats_.pages_rotated += nr;
         if (ex) decide(explain_, "keep_active", reclaim_mapped ? "referenced" : "reclaim_mapped_off");
         continue;
       }
     }
     host_.deactivate(p);
-    ++stats_.pages_deactivated;
+    stats_.pages_deactivated += nr;
     if (ex) decide(explain_, "deactivate");
   }
 }
@@ -119,7 +132,9 @@ void Vmscan::end_pass(const ScanControl& sc) {
 // add_to_swap, try_to_unmap (young again -> activate), pageout if dirty, free if clean. A page KVM
 // pins cannot be freed: it goes back to the head of the inactive list. With thp_swap, the tails of
 // a huge page split for want of a swap cluster go through the same call after it
-// (split_huge_page_to_list onto shrink_page_list's list, 4.14), beyond the `n` taken off the list.
+// (split_huge_page_to_list onto shrink_page_list's list, 4.14), beyond the `n` entries taken off
+// the list: each counts as scanned, none as taken. Activations count entries (2.6.38's pgactivate),
+// the progress pages (nr_reclaimed).
 std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCycles& work) {
   std::uint64_t progress = 0;
   std::vector<std::uint64_t> tails;  // thp_swap's fallback: taken from the back (tail 1 first)
@@ -128,14 +143,14 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
     if (!tails.empty()) {
       pfn = tails.back();
       tails.pop_back();
+      ++stats_.pages_scanned;
     } else {
       if (n == 0) break;
       --n;
-      pfn = lru_.tail(LruList::InactiveAnon);
+      pfn = isolate_tail(LruList::InactiveAnon);
       if (pfn == LruLists::kNone) break;
     }
     const Pfn p{pfn};
-    ++stats_.pages_scanned;
     work.reclaim += cfg_.scan_page_cycles;
     const bool ex = explaining(explain_);
     if (ex) open_page(explain_, "shrink_inactive_list", host_, pfn);
@@ -202,6 +217,8 @@ std::uint64_t Vmscan::shrink_inactive_list(std::uint64_t n, Cycles now, CauseCyc
 }
 
 // shrink_zone (2.6.28) and the priority loops around it, up to the end of the next batch.
+// The lists' sizes count pages (a huge page 512, 2.6.38's zone_nr_lru_pages), the quotas they
+// give are entries to scan (isolate_lru_pages' nr_to_scan).
 // With zone_scan_accounting, as 2.6.28: each list's nr_scan grows by size >> priority (the whole
 // list at priority 0; anon is scanned at 100 per cent, get_scan_ratio with no page cache), and a
 // list is scanned once its count reaches SWAP_CLUSTER_MAX; the loop runs while the inactive list
@@ -238,7 +255,7 @@ void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
       prev_priority_ = std::min(prev_priority_, sc.priority);  // note_zone_scanning_priority
       if (!split) {  // 2.6.24: (size >> priority) + 1, accumulated until it reaches a cluster
         const auto quota = [&](LruList l, std::uint64_t& nr_scan) {
-          nr_scan += (lru_.size(l) >> sc.priority) + 1;
+          nr_scan += scan_target(l, sc.priority) + 1;
           if (nr_scan < kSwapClusterMax) return std::uint64_t{0};
           const std::uint64_t nr = nr_scan;
           nr_scan = 0;
@@ -248,7 +265,7 @@ void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
         sc.nr_inactive = quota(LruList::InactiveAnon, nr_scan_inactive_);
       } else if (cfg_.zone_scan_accounting) {
         const auto quota = [&](LruList l, std::uint64_t& nr_scan) {
-          nr_scan += sc.priority ? lru_.size(l) >> sc.priority : lru_.size(l);
+          nr_scan += scan_target(l, sc.priority);  // the whole list at priority 0
           if (nr_scan < kSwapClusterMax) return std::uint64_t{0};
           const std::uint64_t nr = nr_scan;
           nr_scan = 0;
@@ -257,8 +274,8 @@ void Vmscan::batch(ScanControl& sc, Cycles now, CauseCycles& work) {
         sc.nr_inactive = quota(LruList::InactiveAnon, nr_scan_inactive_);
         sc.nr_active = quota(LruList::ActiveAnon, nr_scan_active_);
       } else {
-        sc.nr_active = (lru_.size(LruList::ActiveAnon) >> sc.priority) + 1;
-        sc.nr_inactive = (lru_.size(LruList::InactiveAnon) >> sc.priority) + 1;
+        sc.nr_active = scan_target(LruList::ActiveAnon, sc.priority) + 1;
+        sc.nr_inactive = scan_target(LruList::InactiveAnon, sc.priority) + 1;
       }
       sc.zone_progress = 0;
       sc.priority_start_scanned = stats_.pages_scanned;

@@ -58,7 +58,12 @@ class Vmscan : public Reclaimer {
   const ReclaimStats& stats() const override { return stats_; }
   void set_explain(EventSink* sink) override { explain_ = sink; }
   // inactive_anon_is_low: inactive * ratio < active, ratio = int_sqrt(10 * memory in GB), 1 below 1 GB.
+  // The sizes count pages: a huge page 512 (2.6.38's NR_INACTIVE_ANON and NR_ACTIVE_ANON).
   bool inactive_anon_is_low() const;
+  // What a priority adds to a list's scan quota: its pages >> priority (shrink_zone, 2.6.24 and
+  // 2.6.28; get_scan_count's zone_nr_lru_pages >> priority, 2.6.38, where a huge page counts 512).
+  // The quota is spent in list entries.
+  std::uint64_t scan_target(LruList list, int priority) const { return lru_.size(list) >> priority; }
 
  private:
   // Where a pass stands between batches (struct scan_control, and the locals of the priority
@@ -67,15 +72,17 @@ class Vmscan : public Reclaimer {
     bool direct = false;          // try_to_free_pages (else balance_pgdat)
     int priority = kDefPriority;  // the priority being scanned
     bool in_zone = false;         // shrink_zone's loop at `priority` is under way
-    std::uint64_t nr_active = 0, nr_inactive = 0;  // pages still to scan in this shrink_zone
+    std::uint64_t nr_active = 0, nr_inactive = 0;  // list entries still to scan in this shrink_zone
     std::uint64_t zone_progress = 0;               // pages reclaimed in this shrink_zone
     std::uint64_t progress = 0;                    // pages reclaimed in the pass
-    std::uint64_t pass_start_scanned = 0, priority_start_scanned = 0;  // pages_scanned when the pass, the priority began
+    std::uint64_t pass_start_scanned = 0, priority_start_scanned = 0;  // pages_scanned (entries) when the pass, the priority began
     bool congestion_wait = false;  // the batch ended a priority that calls for congestion_wait
     bool done = false;
   };
   // Runs the pass up to the end of its next batch (or to its end); the work goes to `work`.
   void batch(ScanControl& sc, Cycles now, CauseCycles& work);
+  // The oldest entry of `list`, counted in pages_scanned (1) and pages_taken (its pages); kNone if none.
+  std::uint64_t isolate_tail(LruList list);
   void shrink_active_list(std::uint64_t n, Cycles now, CauseCycles& work);
   // 2.6.24's shrink_active_list at `priority`.
   void shrink_active_list_2624(std::uint64_t n, int priority, Cycles now, CauseCycles& work);

@@ -7,11 +7,20 @@ const CounterTable<ReclaimStats>& ReclaimStats::counters() {
   using K = CounterKind;
   using S = ReclaimStats;
   static const CounterTable<S> t = {
-      {{"pages_scanned", "pages", K::Count, "host pages taken off an LRU list by reclaim and looked at"},
+      {{"pages_scanned", "pages", K::Count,
+        "host pages taken off an LRU list by reclaim and looked at; the split LRU counts list entries, a huge page one "
+        "(2.6.38's nr_scanned), MGLRU pages, a huge page 512"},
        [](const S& s) { return s.pages_scanned; }},
-      {{"pages_activated", "pages", K::Count, "inactive pages reclaim found referenced (or could not evict) and activated"},
+      {{"pages_taken", "pages", K::Count,
+        "split LRU: the pages of the entries reclaim took off a list, a huge page 512 (isolate_lru_pages' nr_taken, "
+        "2.6.38); 0 under MGLRU"},
+       [](const S& s) { return s.pages_taken; }},
+      {{"pages_activated", "pages", K::Count,
+        "inactive pages reclaim found referenced (or could not evict) and activated, a huge page one (list entries, "
+        "as 2.6.38's pgactivate)"},
        [](const S& s) { return s.pages_activated; }},
-      {{"pages_deactivated", "pages", K::Count, "active pages moved to the inactive list (shrink_active_list)"},
+      {{"pages_deactivated", "pages", K::Count,
+        "active pages moved to the inactive list (shrink_active_list), a huge page 512 (2.6.38's pgdeactivate)"},
        [](const S& s) { return s.pages_deactivated; }},
       {{"congestion_waits", "waits", K::Count, "congestion_wait sleeps of kswapd and of direct reclaim"},
        [](const S& s) { return s.congestion_waits; }},

@@ -9,6 +9,7 @@
 #include "kvm/shadow_mmu.h"
 #include "kvm/tdp_mmu.h"
 #include "mmu/checker.h"
+#include "reclaim/vmscan.h"
 
 using namespace mmusim;
 
@@ -38,8 +39,9 @@ TEST_CASE("host thp: a fault in an empty 2 MiB range maps a huge page, one LRU e
   CHECK(host.host_table(0).table_pages() == 4);  // PML4, PDPT, PD and the deposited table
   CHECK(host.resident_guest_pages() == 512);
   CHECK(host.mapped_pages() == 512);
-  // One LRU entry, the head, on the active list (2.6.28's rule for a new anonymous page).
-  CHECK(host.lru().size(LruList::ActiveAnon) == 1);
+  // One LRU entry, the head, on the active list (2.6.28's rule for a new anonymous page), counted
+  // as its 512 pages (2.6.38's add_page_to_lru_list: hpage_nr_pages).
+  CHECK(host.lru().size(LruList::ActiveAnon) == 512);
   CHECK(host.lru().on_lru(512));
   CHECK_FALSE(host.lru().on_lru(513));
   // Another gfn of the range finds the page present: no fault.
@@ -65,8 +67,10 @@ TEST_CASE("host thp: add_to_swap splits the huge page first; its tails join the 
   REQUIRE(host.stats().host_huge_pages == 1);
   // split_huge_page (2.6.38 add_to_swap): the deposited table (frame 3) takes 512 ptes with the
   // pmd's bits and the pmd points at it; the 511 tails go onto the list the head's flags name (the
-  // active list: the head was new and active), so the active list holds 512 pages. Then the head
-  // gets its slot. No frame is allocated: 516 stay in use.
+  // active list: the head was new and active) and the head, one page now, counts 1 there
+  // (__split_huge_page_refcount: 512 - 511), so the active list still holds 512 pages, in 512
+  // entries. Then the head gets its slot. No frame is allocated: 516 stay in use.
+  CHECK(host.lru().size(LruList::ActiveAnon) == 512);  // before: one entry of 512
   CHECK(host.add_to_swap(Pfn{512}));
   CHECK(host.stats().huge_pages_split == 1);
   CHECK(host.frames().used() == 516);
@@ -248,4 +252,72 @@ TEST_CASE("shadow thp: a guest 2 MiB page gets a 2 MiB spte only over a host hug
     CHECK(m.kvm.check().empty());
     CHECK(m.host.check().empty());
   }
+}
+
+TEST_CASE("host thp, split LRU: list sizes count a huge page as 512; inactive_anon_is_low and scan targets follow", "[huge][reclaim]") {
+  HostMemory host(4096, thp_host());
+  host.add_vm(1024);  // VM 0: its 2 MiB ranges lie in the memslot
+  host.add_vm(64);    // VM 1: 64 gfns, no whole 2 MiB range: 4 KiB pages only
+  Vmscan vm(host, VmscanConfig{});
+  const std::uint64_t head = host.gfn_to_pfn(0, Gfn{5}, false).pfn.v - 5;
+  std::vector<Pfn> small;
+  for (std::uint64_t g = 0; g < 3; ++g) small.push_back(host.gfn_to_pfn(1, Gfn{g}, false).pfn);
+  REQUIRE(host.stats().host_huge_pages == 1);
+  // All new and active (2.6.28): the head counts 512 (hpage_nr_pages), the three 4 KiB pages 1
+  // each: 512 + 3 = 515.
+  CHECK(host.lru().list_of(head) == LruList::ActiveAnon);
+  CHECK(host.lru().size(LruList::ActiveAnon) == 512 + 3);
+  CHECK(host.lru().size(LruList::InactiveAnon) == 0);
+  // Scan targets, pages >> priority (get_scan_count, 2.6.38): 515 >> 12 = 0, 515 >> 9 = 1,
+  // 515 >> 8 = 2, the whole 515 at priority 0. (Counting the huge page as one entry, 4 >> 9 = 0.)
+  CHECK(vm.scan_target(LruList::ActiveAnon, 12) == 0);
+  CHECK(vm.scan_target(LruList::ActiveAnon, 9) == 1);
+  CHECK(vm.scan_target(LruList::ActiveAnon, 8) == 2);
+  CHECK(vm.scan_target(LruList::ActiveAnon, 0) == 515);
+  // The three 4 KiB pages to the inactive list: inactive 3, active 512. 16 MiB of host memory:
+  // inactive_ratio 1; 3 * 1 < 512: the inactive list is low (it would not be with the head as
+  // one page: 3 < 1 is false).
+  for (const Pfn p : small) host.deactivate(p);
+  CHECK(host.lru().size(LruList::InactiveAnon) == 3);
+  CHECK(host.lru().size(LruList::ActiveAnon) == 512);
+  CHECK(vm.inactive_anon_is_low());
+  CHECK(vm.scan_target(LruList::ActiveAnon, 9) == 1);    // 512 >> 9
+  CHECK(vm.scan_target(LruList::InactiveAnon, 0) == 3);  // the whole list
+  CHECK(host.check().empty());
+}
+
+TEST_CASE("host thp, split LRU: isolating a huge page scans one entry and takes 512 pages (isolate_lru_pages, 2.6.38)",
+          "[huge][reclaim]") {
+  // 1024 frames, min_free_kb 1440: min 360, low 450, high 540 pages. The fault: PML4, PDPT and PD
+  // in frames 0..2, 1021 free >= 513 + 450, the block 512..1023, the deposited table frame 3:
+  // 508 free, below high. No swap.
+  HostConfig c = thp_host();
+  c.min_free_kb = 1440;
+  HostMemory host(1024, c);
+  host.add_vm(1024);
+  host.gfn_to_pfn(0, Gfn{5}, false);  // head 512, active, PG_referenced (FOLL_TOUCH), pmd young
+  REQUIRE(host.stats().host_huge_pages == 1);
+  REQUIRE(host.free_pages() == 508);
+  Vmscan vm(host, VmscanConfig{100, 300});
+  // One kswapd batch (balance_pgdat, priority 12, free 508 <= high 540), the simpler scan rule:
+  // quotas (512 >> 12) + 1 = 1 for the active list and (0 >> 12) + 1 = 1 for the inactive one.
+  // - active quota, 1 entry: inactive 0 < active 512, shrink_active_list: the head, one entry
+  //   scanned, 512 pages taken; referenced (PG_referenced and the young pmd, cleared), deactivated:
+  //   512 pages deactivated.
+  // - inactive quota, 1 entry: the head again (scanned 2, taken 1024); not referenced now;
+  //   add_to_swap fails without swap: activated (one entry, as pgactivate).
+  // - the end of shrink_zone: inactive 0 < active 512: shrink_active_list(32) takes the head
+  //   (scanned 3, taken 1536) and deactivates it (1024 pages); the active list is then empty.
+  // The priority scanned pages: the batch ends.
+  vm.kswapd_begin();
+  const Reclaimer::Batch b = vm.kswapd_batch(0);
+  CHECK_FALSE(b.pass_done);
+  CHECK(b.progress == 0);
+  CHECK(vm.stats().pages_scanned == 3);
+  CHECK(vm.stats().pages_taken == 3 * 512);
+  CHECK(vm.stats().pages_deactivated == 2 * 512);
+  CHECK(vm.stats().pages_activated == 1);
+  CHECK(host.lru().size(LruList::InactiveAnon) == 512);
+  CHECK(host.lru().size(LruList::ActiveAnon) == 0);
+  CHECK(host.check().empty());
 }

@@ -35,6 +35,38 @@ TEST_CASE("LRU lists: add at the head, scan from the tail, move and delete in O(
   CHECK_THROWS_AS(l.add_head(LruList::ActiveAnon, 5), std::logic_error);
 }
 
+TEST_CASE("LRU lists count pages: a huge page's head counts 512 until its page is split (2.6.38)", "[lru][huge]") {
+  LruLists l(2048);
+  // add_page_to_lru_list adds hpage_nr_pages: three 4 KiB pages and the head of a huge page on the
+  // inactive list: 3 + 512 = 515 pages in 4 entries.
+  for (std::uint64_t p : {3, 5, 7}) l.add_head(LruList::InactiveAnon, p);
+  l.add_head(LruList::InactiveAnon, 1024, true);
+  CHECK(l.size(LruList::InactiveAnon) == 3 + 512);
+  CHECK(l.entries(LruList::InactiveAnon) == 4);
+  CHECK(l.huge(1024));
+  CHECK_FALSE(l.huge(3));
+  // activate_page moves the entry with its 512: inactive 3, active 512.
+  l.move_head(LruList::ActiveAnon, 1024);
+  CHECK(l.size(LruList::InactiveAnon) == 3);
+  CHECK(l.size(LruList::ActiveAnon) == 512);
+  CHECK(l.huge(1024));
+  // __split_huge_page_refcount: the head, still on its list, counts 1 (512 - 511).
+  l.split(1024);
+  CHECK(l.size(LruList::ActiveAnon) == 1);
+  CHECK(l.entries(LruList::ActiveAnon) == 1);
+  CHECK_FALSE(l.huge(1024));
+  CHECK_THROWS_AS(l.split(1024), std::logic_error);
+  // del_page_from_lru_list subtracts what the entry counts: a huge head 512, a page 1.
+  l.add_tail(LruList::InactiveAnon, 1536, true);
+  CHECK(l.size(LruList::InactiveAnon) == 3 + 512);
+  l.del(1536);
+  l.del(1024);
+  CHECK(l.size(LruList::InactiveAnon) == 3);
+  CHECK(l.size(LruList::ActiveAnon) == 0);
+  CHECK(l.list_of(1536) == LruList::None);
+  CHECK_FALSE(l.huge(1536));
+}
+
 TEST_CASE("LRU lists link 32-bit frame numbers: the highest host frame fits, 2^32 frames are refused", "[lru]") {
   STATIC_REQUIRE(sizeof(LruLists::Link) == 4);
   const std::uint64_t max_frames = std::uint64_t{1} << 24;  // host.mem_mb at most 2^16 MiB
