@@ -676,6 +676,7 @@ std::uint64_t HostMemory::complete_writeback(Cycles now) {
 
 std::vector<std::string> HostMemory::check() const {
   std::vector<std::string> bad;
+  if (const std::string wrong = lru_->check_lists(); !wrong.empty()) bad.push_back(wrong);
   std::vector<std::uint8_t> seen(pages_.size(), 0);
   for (std::size_t vm = 0; vm < vms_.size(); ++vm) {
     for (const auto& [frame, node] : vms_[vm].table->tables()) {

@@ -28,6 +28,22 @@ void LruLists::count(LruList list, std::uint64_t pfn, bool huge) {
   ++entries_[idx(list)];
 }
 
+std::string LruLists::check() const {
+  for (const LruList list : {LruList::InactiveAnon, LruList::ActiveAnon}) {
+    std::uint64_t pages = 0, entries = 0;
+    for (std::uint64_t p = tail(list); p != kNone && entries <= entries_[idx(list)]; p = prev(p)) {
+      if (list_of(p) != list) return "lru entry " + std::to_string(p) + " linked into a list it is not on";
+      pages += huge(p) ? kHugePages : 1;
+      ++entries;
+    }
+    if (pages != size_[idx(list)] || entries != entries_[idx(list)])
+      return "lru list " + std::to_string(static_cast<int>(list)) + " counts " + std::to_string(size_[idx(list)]) +
+             " pages in " + std::to_string(entries_[idx(list)]) + " entries; its entries hold " + std::to_string(pages) +
+             " pages in " + std::to_string(entries);
+  }
+  return "";
+}
+
 void LruLists::split(std::uint64_t pfn) {
   if (!huge(pfn)) throw std::logic_error("lru split of an entry that is no huge page's head");
   on_[pfn] &= static_cast<std::uint8_t>(~kHuge);

@@ -5,6 +5,7 @@
 // NR_INACTIVE_ANON do from 2.6.38 (add_page_to_lru_list: hpage_nr_pages).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace mmusim {
@@ -44,6 +45,9 @@ class LruLists {
   std::uint64_t prev(std::uint64_t pfn) const { return prev_[pfn]; }  // towards the head
   std::uint64_t size(LruList list) const { return size_[idx(list)]; }        // pages
   std::uint64_t entries(LruList list) const { return entries_[idx(list)]; }  // entries
+  // The invariant checker: what is wrong with the lists' counts against their entries walked from
+  // the tail ("" when nothing is).
+  std::string check() const;
 
  private:
   static constexpr std::uint8_t kListMask = 3, kHuge = 1 << 7;  // on_: the LruList, and a huge page's head

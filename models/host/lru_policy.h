@@ -38,6 +38,8 @@ class LruPolicy {
   // The invariant checker: what is wrong with the page's place on the lists given its flags
   // ("" when nothing is).
   virtual std::string check_page(std::uint64_t pfn, const HostPage& pg) const = 0;
+  // The invariant checker, once per check: what is wrong with the lists as a whole ("" if nothing).
+  virtual std::string check_lists() const { return ""; }
 
   // The workingset shadow of a page reclaim frees (workingset_eviction): a token the host keeps
   // in the page's swap slot and hands back when the page is read from swap again

@@ -37,6 +37,7 @@ class SplitLru : public LruPolicy {
   LruList list_of(std::uint64_t pfn) const override { return lists_.list_of(pfn); }
   std::uint64_t size(LruList list) const override { return lists_.size(list); }
   std::string check_page(std::uint64_t pfn, const HostPage& pg) const override;
+  std::string check_lists() const override { return lists_.check(); }  // sizes = the entries' pages
 
   // The oldest page of a list (reclaim scans from there), or LruLists::kNone.
   std::uint64_t tail(LruList list) const { return lists_.tail(list); }

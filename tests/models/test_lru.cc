@@ -65,6 +65,7 @@ TEST_CASE("LRU lists count pages: a huge page's head counts 512 until its page i
   CHECK(l.size(LruList::ActiveAnon) == 0);
   CHECK(l.list_of(1536) == LruList::None);
   CHECK_FALSE(l.huge(1536));
+  CHECK(l.check().empty());  // 3 entries of 1 page on the inactive list, none on the active one
 }
 
 TEST_CASE("LRU lists link 32-bit frame numbers: the highest host frame fits, 2^32 frames are refused", "[lru]") {
