@@ -36,13 +36,14 @@ Event fill_event(const Tlb& l1, const TlbEntry& f, const Tlb* stlb, const TlbEnt
   return f.size == PageSize::k4K ? e : e.word("size", size_name(f.size));
 }
 
-// A lookup; a hit names the size of the entry it hit when it is large.
-Event lookup(const char* tlb, bool hit, Vpn vpn, PageSize size = PageSize::k4K) {
+Event lookup(const char* tlb, bool hit, Vpn vpn, PageSize size = PageSize::k4K) { return tlb_lookup_event(tlb, hit, vpn, size); }
+}  // namespace
+
+Event tlb_lookup_event(const char* tlb, bool hit, Vpn vpn, PageSize size) {
   Event e(EventKind::tlb_lookup);
   e.word("tlb", tlb).flag("hit", hit).hex("vpn", vpn.v).flag("large", size != PageSize::k4K);
   return size == PageSize::k4K ? e : e.word("size", size_name(size));
 }
-}  // namespace
 
 const CounterTable<Mmu>& Mmu::counters() {
   using K = CounterKind;

@@ -84,6 +84,10 @@ struct Translation {
   std::uint64_t frame = 0;            // on success
 };
 
+// The explain event of a TLB lookup (`tlb`: "iTLB", "dTLB", "STLB"); a hit names the size of the
+// entry it hit when it is large.
+Event tlb_lookup_event(const char* tlb, bool hit, Vpn vpn, PageSize size);
+
 class Mmu {
  public:
   explicit Mmu(const MmuConfig& cfg);

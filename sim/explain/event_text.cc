@@ -152,9 +152,10 @@ std::string event_text(const Event& e) {
       return "2D walk: " + num(e["refs"]) + " refs (" + num(e["guest_refs"]) + " guest, " + num(e["ept_refs"]) + " EPT)";
     case EventKind::page_fault: {
       if (e["raced"]) return "page fault: another CPU mapped the page meanwhile";
-      std::string s = e.text("size") == "2M"
-                          ? "page fault: do_huge_pmd_anonymous_page maps a 2 MiB page at frame " + to_hex(e["frame"]) + " (P, W, U, PS)"
-                          : "page fault: do_anonymous_page maps frame " + to_hex(e["frame"]) + " (P, W, U)";
+      const std::string& size = e.text("size");
+      std::string s = size == "2M"   ? "page fault: do_huge_pmd_anonymous_page maps a 2 MiB page at frame " + to_hex(e["frame"]) + " (P, W, U, PS)"
+                      : size == "1G" ? "page fault: hugetlb_fault maps a 1 GiB page at frame " + to_hex(e["frame"]) + " (P, W, U, PS)"
+                                     : "page fault: do_anonymous_page maps frame " + to_hex(e["frame"]) + " (P, W, U)";
       if (const std::uint64_t n = e["tables"]) s += " and " + num(n) + " new page-table page" + (n > 1 ? "s" : "");
       return s;
     }
@@ -165,11 +166,13 @@ std::string event_text(const Event& e) {
     case EventKind::guest_table_new:
       return "new level-" + num(e["level"]) + " table at gfn " + to_hex(e["gfn"]) + ", cleared" + (e["deposited"] ? ", deposited for a later split" : "");
     case EventKind::guest_page_new: {
-      const bool huge = e.text("size") == "2M";
-      if (e["raced"]) return huge ? "already mapped (2 MiB) by another vCPU" : "already mapped by another vCPU";
-      return huge ? "new 2 MiB page at gfns " + to_hex(e["gfn"]) + "+512, cleared" : "new page at gfn " + to_hex(e["gfn"]) + ", cleared";
+      const std::string& size = e.text("size");
+      if (e["raced"]) return size == "4K" ? "already mapped by another vCPU" : "already mapped (" + size + ") by another vCPU";
+      if (size == "1G") return "hugetlb_fault: new 1 GiB page at gfns " + to_hex(e["gfn"]) + "+262144, cleared";
+      return size == "2M" ? "new 2 MiB page at gfns " + to_hex(e["gfn"]) + "+512, cleared" : "new page at gfn " + to_hex(e["gfn"]) + ", cleared";
     }
     case EventKind::guest_pte_set:
+      if (e.text("size") == "1G") return "guest pud -> gfn " + to_hex(e["gfn"]) + " (P, W, U, A, D, PS)";
       if (e.text("size") == "2M") return "guest pmd -> gfn " + to_hex(e["gfn"]) + " (P, W, U, A, D, PS)";
       return "guest pte -> gfn " + to_hex(e["gfn"]) + (e["dirty"] ? " (P, W, U, A, D)" : " (P, W, U, A)");
     case EventKind::vmexit: return "VM exit (" + e.text("reason") + ")" + (e["flush"] ? ", TLBs flushed (no VPID)" : "");

@@ -131,8 +131,7 @@ void Vcpu::replay_batch() {
         c += t.cycles;
         // The inline L1 hit reports nothing: say it here (a hit in the L1's 2 MiB array is inline too).
         if (kExplain && explaining(explain_) && explain_->events() == events_before)
-          explain_->emit(Event(EventKind::tlb_lookup).word("tlb", fetch ? "iTLB" : "dTLB").flag("hit", true).hex("vpn", vpn)
-                             .flag("large", t.size != PageSize::k4K));
+          explain_->emit(tlb_lookup_event(fetch ? "iTLB" : "dTLB", true, Vpn{vpn}, t.size));
         if (t.ok) break;
         offset_ += c, stats_.cycles += c, c = 0;
         sync();

@@ -111,3 +111,18 @@ TEST_CASE("1 GiB pages: the keys' bad input is one message and exit code 2", "[c
   CHECK(r.err.find("SIGBUS") != std::string::npos);
   CHECK(r.err.find("raise guest.mem_mb") != std::string::npos);
 }
+
+TEST_CASE("explain names the size of a large TLB entry, on the inline L1 path too", "[cli][1g][explain]") {
+  // golden_small.csv: record #2 (R 0x2000) hits the L1 entry the first record filled, on the
+  // inline path (no assist, no fault), which the vCPU reports; record #3 (X 0x1000) hits the STLB.
+  Result r = run_mmusim("explain --trace " + kSource + "/tests/data/golden_small.csv --set guest.thp=always");
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("#2 @3,301 vCPU0 R 0x2000: dTLB hit (2 MiB entry) (+1 cycle)") != std::string::npos);
+  CHECK(r.out.find("iTLB miss -> STLB hit (2 MiB entry) -> fill iTLB") != std::string::npos);
+  // With 1 GiB pages (the golden run above: 3,280 cycles to the end of #0, then an assist at #1).
+  r = run_mmusim("explain --trace " + kSource + "/tests/data/golden_small.csv --set guest.hugetlb_1g_gib=1");
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("page fault: hugetlb_fault maps a 1 GiB page at frame 0x40000 (P, W, U, PS)") != std::string::npos);
+  CHECK(r.out.find("#2 @3,281 vCPU0 R 0x2000: dTLB hit (1 GiB entry) (+1 cycle)") != std::string::npos);
+  CHECK(r.out.find("iTLB miss -> STLB hit (1 GiB entry) -> fill iTLB") != std::string::npos);
+}
