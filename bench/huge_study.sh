@@ -248,6 +248,16 @@ print("- While a page is huge, the aging policies see one accessed bit for its 5
       "the pmd's young bit and asks KVM about the head's gfn alone (2.6.38), so `young` can answer only for the head's own "
       "spte or EPT entry: a 2 MiB EPT entry (nested mode) carries the accesses to all 512 pages, 4 KiB sptes (shadow mode) "
       "those to the first page only.")
+y0, y1 = res[("nested", "young", "never")], res[("nested", "young", "always")]
+kept = int(y1["host_huge_pages"]) - int(y1["huge_pages_split"])
+print(f"- Nested mode under `young` with huge pages split before swap-out: {kept} of the {n(y1['host_huge_pages'])} huge "
+      f"pages are never split, so never swapped out (2 MiB each, in an 8 MiB host): each one's 2 MiB EPT entry carries the "
+      f"accesses to all 512 pages, so `young` finds it referenced when reclaim reaches it. The split LRU counts it 512 pages "
+      f"in the list sizes and the scan targets (2.6.38's `hpage_nr_pages`) but a scan takes it as one entry, and it moves "
+      f"between the lists 512 pages at a time; the other pages must yield the memory. Swap-ins go from "
+      f"{n(y0['swap_ins'])} to {n(y1['swap_ins'])}, but direct reclaim takes {n(y1['direct_reclaim_cycles'])} cycles against "
+      f"{n(y0['direct_reclaim_cycles'])} without huge pages, and reclaim sleeps in `congestion_wait` (after a pass below "
+      f"priority DEF_PRIORITY - 2) {n(y1['congestion_waits'])} times against {n(y0['congestion_waits'])}.")
 g0, g1, g2 = res[("mglru", "never")], res[("mglru", "always")], res[("mglru", "whole")]
 print(f"- Under MGLRU the aging walk reads a huge page's pmd as one leaf (`walk_pmd_range_locked`): one young bit moves all "
       f"512 pages to the youngest generation at once, and a huge page counts 512 pages in its generation. With the 6.6 "
