@@ -182,7 +182,6 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   Translation t;
   Tlb& l1 = fetch ? l1i_ : l1d_;
   t.cycles += cfg_.l1_hit_cycles;
-  if (!l1_hit && gig_seen_ && !fetch && (l1_hit = l1d_1g_->lookup(tlb_key_1g(tc_.ctx, vpn)))) ++stats_.tlb_1g_hits;
   if (TlbEntry* e = l1_hit) {
     if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), true, vpn, e->size));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;

@@ -111,6 +111,7 @@ class Mmu {
     // entry was ever filled: large_seen_); the dTLB's 1 GiB array too, in translate_after_l1 (off
     // this path, which a run without 1 GiB pages keeps as short as it was).
     if (!e && large_seen_ && (e = (fetch ? *l1i_2m_ : *l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
+    if (!e && gig_seen_ && !fetch && (e = l1d_1g_->lookup(tlb_key_1g(tc_.ctx, vpn)))) ++stats_.tlb_1g_hits;
     if (e && (!write || e->dirty) && (!fetch || !e->nx) && (!write || e->writable)) {
       ++stats_.translations;
       Translation t;
