@@ -107,9 +107,8 @@ class Mmu {
     ++(fetch ? stats_.l1i_lookups : stats_.l1d_lookups);
     stats_.tlb_cycles += cfg_.l1_hit_cycles;
     TlbEntry* e = (fetch ? l1i_ : l1d_).lookup(key);
-    // The L1's 2 MiB array, looked up with the 4 KiB one in the same cycle (only once a large
-    // entry was ever filled: large_seen_); the dTLB's 1 GiB array too, in translate_after_l1 (off
-    // this path, which a run without 1 GiB pages keeps as short as it was).
+    // The L1's 2 MiB array and the dTLB's 1 GiB array, looked up with the 4 KiB one in the same
+    // cycle (only once an entry of their size was ever filled: large_seen_, gig_seen_).
     if (!e && large_seen_ && (e = (fetch ? *l1i_2m_ : *l1d_2m_).lookup(tlb_key_2m(tc_.ctx, vpn)))) ++stats_.tlb_2m_hits;
     if (!e && gig_seen_ && !fetch && (e = l1d_1g_->lookup(tlb_key_1g(tc_.ctx, vpn)))) ++stats_.tlb_1g_hits;
     if (e && (!write || e->dirty) && (!fetch || !e->nx) && (!write || e->writable)) {
@@ -150,8 +149,7 @@ class Mmu {
   void set_explain(EventSink* sink, const char* entry, unsigned cpu = 0) { explain_ = sink, entry_ = entry, cpu_ = cpu; }
 
  private:
-  // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry (of any size) or
-  // nullptr; the dTLB's 1 GiB array is looked up here, in the same L1 cycle.
+  // The rest of a translation after the L1 lookup: `l1_hit` is the L1 entry (of any size) or nullptr.
   Translation translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool fetch, TlbEntry* l1_hit);
   // A hit in `e` (L1 or STLB): checks permissions and the dirty-bit assist.
   bool hit_allows(TlbEntry& e, Vpn vpn, bool write, bool fetch, Translation& t);
