@@ -36,7 +36,6 @@ Event fill_event(const Tlb& l1, const TlbEntry& f, const Tlb* stlb, const TlbEnt
   return f.size == PageSize::k4K ? e : e.word("size", size_name(f.size));
 }
 
-Event lookup(const char* tlb, bool hit, Vpn vpn, PageSize size = PageSize::k4K) { return tlb_lookup_event(tlb, hit, vpn, size); }
 }  // namespace
 
 Event tlb_lookup_event(const char* tlb, bool hit, Vpn vpn, PageSize size) {
@@ -183,7 +182,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   Tlb& l1 = fetch ? l1i_ : l1d_;
   t.cycles += cfg_.l1_hit_cycles;
   if (TlbEntry* e = l1_hit) {
-    if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), true, vpn, e->size));
+    if (explaining(explain_)) explain_->emit(tlb_lookup_event(tlb_name(fetch), true, vpn, e->size));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
     ++stats_.translations;
     return t;
@@ -198,7 +197,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
     l1.classify_miss(key, fetch ? *l1i_2m_ : *l1d_2m_, key2m, gig_seen_ && !fetch ? l1d_1g_.get() : nullptr, key1g);
   else
     l1.classify_miss(key);
-  if (explaining(explain_)) explain_->emit(lookup(tlb_name(fetch), false, vpn));
+  if (explaining(explain_)) explain_->emit(tlb_lookup_event(tlb_name(fetch), false, vpn, PageSize::k4K));
 
   ++stats_.stlb_lookups;
   t.cycles += cfg_.stlb_hit_cycles;
@@ -209,7 +208,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
   if (!se && large_seen_ && (se = stlb_.lookup(key2m))) ++stats_.tlb_2m_hits;
   if (!se && gig_seen_ && (se = stlb_1g_->lookup(key1g))) ++stats_.tlb_1g_hits;
   if (TlbEntry* e = se) {
-    if (explaining(explain_)) explain_->emit(lookup("STLB", true, vpn, e->size));
+    if (explaining(explain_)) explain_->emit(tlb_lookup_event("STLB", true, vpn, e->size));
     if (!hit_allows(*e, vpn, write, fetch, t)) return ++stats_.faults, t;
     l1_fill(key, vpn, t.frame, e->writable, e->dirty, e->nx, e->size, fetch, nullptr, nullptr);
     ++stats_.translations;
@@ -220,7 +219,7 @@ Translation Mmu::translate_after_l1(std::uint64_t key, Vpn vpn, bool write, bool
     stlb_.classify_miss(key, stlb_, key2m, stlb_1g_.get(), key1g);
   else
     stlb_.classify_miss(key);
-  if (explaining(explain_)) explain_->emit(lookup("STLB", false, vpn));
+  if (explaining(explain_)) explain_->emit(tlb_lookup_event("STLB", false, vpn, PageSize::k4K));
   if (tc_.nested_root) {
     walk_2d(key, vpn, write, fetch, l1, t);
   } else {
@@ -255,8 +254,7 @@ void Mmu::walk_1d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
     return;
   }
   const Pte leaf = *w.leaf;
-  if (w.size == PageSize::k2M) ++stats_.walks_2m;
-  if (w.size == PageSize::k1G) ++stats_.walks_1g;
+  count_large_walk(w.size);
   fill_after_walk(key, vpn, leaf.frame() + (vpn.v & (frames(w.size) - 1)), leaf.writable(), leaf.dirty(), leaf.nx(),
                   w.size, fetch, t);
   ++stats_.translations;
@@ -437,8 +435,7 @@ void Mmu::walk_2d(std::uint64_t key, Vpn vpn, bool write, bool fetch, Tlb& l1, T
   // Its page size is the smaller of the two leaves' (a guest 2 MiB page on 4 KiB EPT pages is
   // cached as 4 KiB entries).
   const bool writable = gpte.writable() && n.writable, dirty = gpte.dirty() && n.dirty, nx = gpte.nx() || n.nx;
-  if (gsize == PageSize::k2M) ++stats_.walks_2m;
-  if (gsize == PageSize::k1G) ++stats_.walks_1g;
+  count_large_walk(gsize);
   fill_after_walk(key, vpn, n.frame, writable, dirty, nx, std::min(gsize, n.size), fetch, t);
   ++stats_.translations;
 }

@@ -166,6 +166,11 @@ class Mmu {
   // the iTLB holds a 1 GiB page's 2 MiB part. Emits the fill event.
   TlbEntry& l1_fill(std::uint64_t key, Vpn vpn, std::uint64_t frame, bool writable, bool dirty, bool nx, PageSize size,
                     bool fetch, const Tlb* stlb, const TlbEntry* stlb_entry);
+  // A completed walk whose leaf (the guest's, in a 2D walk) maps `size`: walks_2m or walks_1g.
+  void count_large_walk(PageSize size) {
+    stats_.walks_2m += size == PageSize::k2M;
+    stats_.walks_1g += size == PageSize::k1G;
+  }
   // Makes the arrays of large entries at the first fill of `size` (2 MiB or 1 GiB).
   void make_large_arrays(PageSize size);
   // The EPT dimension of a 2D walk: the host frame of guest frame `gfn`, through the nested TLB,
